@@ -1,0 +1,354 @@
+// `lifeboat`: the command line over the same engine the desktop app runs.
+// Exit codes: 0 success, 1 failure, 2 usage error.
+import { Command, CommanderError, Option } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import path from 'node:path';
+import type { Manifest } from '../../shared/model.ts';
+import { APP_VERSION } from '../engine/app-version.ts';
+import { createEngine, type Engine } from '../engine/engine.ts';
+import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { defaultDataDir, formatBytes, parseBytes } from '../engine/layout.ts';
+import { describeHolders } from '../engine/open-holders.ts';
+import { createProgress } from './progress.ts';
+
+interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+  yes?: boolean;
+  quiet?: boolean;
+}
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Pauses at the checkpoint named by LIFEBOAT_TEST_HOLD_AT until the process is killed (crash tests). */
+function checkpointFromEnv(io: Io): ((name: string) => Promise<void>) | undefined {
+  const holdAt = io.env.LIFEBOAT_TEST_HOLD_AT;
+  if (!holdAt) return undefined;
+  return async (name) => {
+    if (name !== holdAt) return;
+    io.stderr.write(`HOLD ${name}\n`);
+    await new Promise(() => setInterval(() => undefined, 1 << 30));
+  };
+}
+
+function sizeOption(value: string): number {
+  const n = parseBytes(value);
+  if (n === undefined || n <= 0) throw new LifeboatError('usage', `"${value}" is not a size`, 'Write it like 500MB or 2GiB');
+  return n;
+}
+
+function countOption(value: string): number {
+  if (!/^\d+$/.test(value)) throw new LifeboatError('usage', `"${value}" is not a whole number`, 'Give a number like 7');
+  return Number(value);
+}
+
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+function describeManifest(m: Manifest): string {
+  const integrity = m.integrity.status === 'ok' ? 'integrity ok' : 'INTEGRITY CHECK FAILED';
+  return `${m.id} of ${m.source.id} (${formatBytes(m.artifact.bytes)}, ${integrity}, ${(m.durationMs / 1000).toFixed(1)} s)`;
+}
+
+async function confirm(io: Io, opts: GlobalOptions, question: string): Promise<void> {
+  if (opts.yes) return;
+  if (!io.stdin.isTTY) {
+    throw new LifeboatError('usage', 'This replaces a database and needs confirmation, but there is no terminal to ask on', 'Add --yes to confirm');
+  }
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase();
+    if (answer !== 'y' && answer !== 'yes') throw new LifeboatError('cancelled', 'Nothing was changed', '');
+  } finally {
+    rl.close();
+  }
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  let engine: Engine | undefined;
+  const program = new Command();
+  const print = (human: string, json: unknown) => {
+    const o = program.opts<GlobalOptions>();
+    io.stdout.write(o.json ? `${JSON.stringify(json, null, 2)}\n` : human ? `${human}\n` : '');
+  };
+  const open = async (): Promise<Engine> => {
+    const o = program.opts<GlobalOptions>();
+    engine ??= await createEngine({ dataDir: o.home ? path.resolve(o.home) : defaultDataDir(io.env), appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io) });
+    return engine;
+  };
+  const progress = () => {
+    const o = program.opts<GlobalOptions>();
+    return createProgress(io.stderr, { quiet: Boolean(o.quiet) });
+  };
+
+  program
+    .name('lifeboat')
+    .description('Consistent, checksummed restore points of SQLite databases.')
+    .version(APP_VERSION)
+    .option('--home <dir>', 'data folder (vault, index, settings); default: the desktop app\'s, or $LIFEBOAT_HOME')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('-y, --yes', 'answer yes to confirmations (required without a terminal)')
+    .option('-q, --quiet', 'no progress output')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('backup')
+    .description('take a restore point of a database (registering it as a source if it is new)')
+    .argument('<database>', 'path to the SQLite file, or the id of a registered source')
+    .option('--compact', 'take a compacted copy (VACUUM INTO) instead of a page-for-page copy')
+    .option('--max-size <size>', 'allow a database up to this size for this run (e.g. 8GB)', sizeOption)
+    .addOption(new Option('--trigger <trigger>', 'why it is taken').choices(['manual', 'scheduled']).default('manual'))
+    .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
+    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number }) => {
+      const e = await open();
+      const known = e.sources.list().find((s) => s.id === database);
+      const bar = progress();
+      let manifest: Manifest;
+      try {
+        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, {
+          trigger: o.trigger,
+          compact: o.compact,
+          maxBytes: o.maxSize,
+          waitMs: (o.wait ?? 0) * 1000,
+          onProgress: (p) => bar.update(p),
+        });
+      } finally {
+        bar.done();
+      }
+      print(`Restore point ${describeManifest(manifest)}\n  ${path.join(e.ctx.vaultDir, manifest.artifact.path)}`, manifest);
+      if (manifest.integrity.status !== 'ok') {
+        throw new LifeboatError(
+          'integrity-failed',
+          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed`,
+          'Restore an earlier restore point (`lifeboat list`) or repair the database',
+        );
+      }
+    });
+
+  program
+    .command('list')
+    .description('list restore points, newest first')
+    .option('--source <id>', 'only this source')
+    .action(async (o: { source?: string }) => {
+      const e = await open();
+      const points = e.list({ sourceId: o.source });
+      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'INTEGRITY', 'PINNED']];
+      for (const m of points) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), m.integrity.status, m.pinned ? 'pinned' : '']);
+      print(points.length ? table(rows) : 'No restore points yet. Take one with `lifeboat backup <database>`.', points);
+    });
+
+  program
+    .command('verify')
+    .description('re-hash and integrity-check restore points (all, or the ones given); exits 1 on any failure')
+    .argument('[ids...]', 'restore point ids')
+    .action(async (ids: string[]) => {
+      const e = await open();
+      const scan = ids.length ? { problems: [] } : await e.reindex();
+      const targets = ids.length ? ids : e.list().map((m) => m.id);
+      const bar = progress();
+      const results = [];
+      for (const id of targets) {
+        results.push(await e.verify(id, { onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
+      }
+      bar.done();
+      const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
+      const lines = [...results.map((r) => `${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.sourceId}${r.ok ? '' : `  ${r.message}`}`), ...problems.map((p) => `FAILED  ${p.message}`)];
+      const failed = results.filter((r) => !r.ok).length + problems.length;
+      lines.push(`${results.length + problems.length} checked, ${failed} failed`);
+      print(lines.join('\n'), { results, problems, failed });
+      if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
+    });
+
+  program
+    .command('restore')
+    .description('restore a restore point over its database (a safety copy is taken first) or to a new file')
+    .argument('<id>', 'restore point id (or a unique part of it)')
+    .option('--to <path>', 'restore to this new file instead of over the database')
+    .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
+    .action(async (id: string, o: { to?: string; wait?: number }) => {
+      const e = await open();
+      const m = await e.get(id);
+      if (!o.to) await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${m.source.path}? A safety copy of the current database is taken first.`);
+      const bar = progress();
+      try {
+        const r = await e.restore({ id: m.id, to: o.to, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p) });
+        bar.done();
+        const lines = [`Restored ${r.restored.id} to ${r.target}${r.method === 'sqlite-backup' ? ' (through SQLite, so programs using it see the restored data)' : ''}`];
+        if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
+        if (r.quarantinedTo) lines.push(`The previous, unreadable files were kept in ${r.quarantinedTo}`);
+        if (r.requiresRestart) lines.push(r.holders.length ? `Restart the programs that had it open: ${describeHolders(r.holders)}` : 'Restart any program that had it open');
+        print(lines.join('\n'), r);
+      } finally {
+        bar.done();
+      }
+    });
+
+  program
+    .command('undo')
+    .description('put back the database as it was before the last restore (from its safety copy)')
+    .option('--source <id>', 'the last restore of this source')
+    .action(async (o: { source?: string }) => {
+      const e = await open();
+      const safety = e.list({ sourceId: o.source }).find((m) => m.trigger === 'safety' && m.safety);
+      if (!safety) throw new LifeboatError('not-found', 'There is no restore to undo (no safety copy in the vault)', 'A safety copy is taken each time a restore replaces a database');
+      await confirm(io, program.opts(), `Put back ${safety.source.path} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
+      const bar = progress();
+      try {
+        const r = await e.restore({ id: safety.id, reason: 'undo', onProgress: (p) => bar.update(p) });
+        bar.done();
+        print(`Undone: ${r.target} is back as it was at ${localTime(safety.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
+      } finally {
+        bar.done();
+      }
+    });
+
+  program
+    .command('prune')
+    .description('delete restore points that the retention policy no longer keeps')
+    .option('--dry-run', 'only show what would be deleted and why each survivor is kept')
+    .option('--source <id>', 'only this source')
+    .action(async (o: { dryRun?: boolean; source?: string }) => {
+      const e = await open();
+      const results = await e.prune({ dryRun: o.dryRun, sourceId: o.source });
+      const lines: string[] = [];
+      for (const r of results) {
+        lines.push(`${r.sourceId}: keep ${r.keep.length}, ${o.dryRun ? 'would delete' : 'deleted'} ${r.remove.length}`);
+        for (const d of r.keep) lines.push(`  keep    ${d.id}  ${d.reasons.join('; ')}`);
+        for (const d of r.remove) lines.push(`  ${o.dryRun ? 'delete' : 'deleted'}  ${d.id}`);
+      }
+      print(lines.join('\n') || 'Nothing to prune.', results);
+    });
+
+  program
+    .command('status')
+    .description('sources, their newest restore points and the vault')
+    .action(async () => {
+      const e = await open();
+      const s = await e.status();
+      const lines = [`Data folder: ${s.dataDir}`, `Vault: ${s.vaultDir}${s.freeBytes !== undefined ? ` (${formatBytes(s.freeBytes)} free)` : ''}`];
+      if (s.sources.length === 0) lines.push('No sources yet. Back one up with `lifeboat backup <database>`.');
+      for (const x of s.sources) {
+        const newest = x.newest ? `${localTime(x.newest.createdAt)} (${x.newest.integrity.status === 'ok' ? 'ok' : 'INTEGRITY FAILED'})` : 'never';
+        lines.push(`${x.source.id}: ${x.source.path}`, `  restore points: ${x.restorePoints} (${formatBytes(x.bytes)}), last backup: ${newest}`);
+      }
+      if (s.orphans) lines.push(`${s.orphans} restore point(s) belong to sources no longer registered`);
+      print(lines.join('\n'), s);
+    });
+
+  program
+    .command('reindex')
+    .description('rebuild the restore point list from the manifests in the vault')
+    .action(async () => {
+      const e = await open();
+      const scan = await e.reindex();
+      const lines = [`Indexed ${scan.manifests.length} restore point${scan.manifests.length === 1 ? '' : 's'}.`];
+      for (const p of scan.problems) lines.push(`Not indexed: ${p.error.oneLine}`);
+      print(lines.join('\n'), { indexed: scan.manifests.length, problems: scan.problems.map((p) => ({ file: p.file, ...p.error.toJSON() })) });
+    });
+
+  for (const [name, pinned] of [['pin', true], ['unpin', false]] as const) {
+    program
+      .command(name)
+      .description(pinned ? 'keep a restore point whatever the retention policy says' : 'let retention decide about a restore point again')
+      .argument('<id>', 'restore point id')
+      .action(async (id: string) => {
+        const e = await open();
+        const m = pinned ? await e.pin(id) : await e.unpin(id);
+        print(`${m.id} ${pinned ? 'pinned' : 'unpinned'}`, m);
+      });
+  }
+
+  const sources = program.command('sources').description('the databases Lifeboat protects');
+  sources
+    .command('list', { isDefault: true })
+    .description('list sources')
+    .action(async () => {
+      const e = await open();
+      const list = e.sources.list();
+      print(list.length ? table([['ID', 'PATH'], ...list.map((s) => [s.id, s.path])]) : 'No sources yet. Add one with `lifeboat sources add <database>`.', list);
+    });
+  sources
+    .command('add')
+    .description('register a database')
+    .argument('<database>', 'path to the SQLite file')
+    .option('--name <id>', 'the id to use (default: from the file name)')
+    .action(async (database: string, o: { name?: string }) => {
+      const e = await open();
+      const s = await e.sources.add(database, { id: o.name });
+      print(`Source ${s.id}: ${s.path}`, s);
+    });
+  sources
+    .command('remove')
+    .description('forget a source (its restore points stay in the vault)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const e = await open();
+      const s = e.sources.remove(id);
+      print(`Removed source ${s.id}; its restore points stay in ${path.join(e.ctx.vaultDir, s.id)}`, s);
+    });
+  sources
+    .command('set')
+    .description("change a source's settings")
+    .argument('<id>')
+    .option('--max-size <size>', 'largest database size to accept', sizeOption)
+    .option('--compact', 'take compacted copies (VACUUM INTO)')
+    .option('--no-compact', 'take page-for-page copies')
+    .option('--keep-last <n>', 'keep the newest N restore points', countOption)
+    .option('--keep-daily <n>', 'keep one per day for N days', countOption)
+    .option('--keep-weekly <n>', 'keep one per week for N weeks', countOption)
+    .option('--keep-monthly <n>', 'keep one per month for N months', countOption)
+    .option('--keep-yearly <n>', 'keep one per year for N years', countOption)
+    .option('--keep-within-days <n>', 'keep everything younger than N days', countOption)
+    .option('--min-count <n>', 'never keep fewer than N', countOption)
+    .action(async (id: string, o: Record<string, number | boolean | undefined>) => {
+      const e = await open();
+      const retention = Object.fromEntries(
+        (['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly', 'keepWithinDays', 'minCount'] as const).filter((k) => o[k] !== undefined).map((k) => [k, o[k] as number]),
+      );
+      const s = e.sources.update(id, {
+        ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
+        ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
+        ...(Object.keys(retention).length ? { retention } : {}),
+      });
+      print(`Source ${s.id} updated`, s);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    const json = program.opts<GlobalOptions>().json;
+    if (isLifeboatError(e)) {
+      if (json) io.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+      io.stderr.write(`lifeboat: ${e.oneLine}\n`);
+      return e.code === 'usage' ? 2 : 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'internal', message, hint: '' } }, null, 2)}\n`);
+    io.stderr.write(`lifeboat: unexpected error: ${message}. Nothing was listed that is incomplete; please report this with LIFEBOAT_DEBUG=1 output\n`);
+    if (io.env.LIFEBOAT_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  } finally {
+    engine?.close();
+  }
+}

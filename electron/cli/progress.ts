@@ -1,0 +1,58 @@
+// Progress for the terminal: a redrawn bar on a TTY, a plain line per phase otherwise.
+import type { JobProgress } from '../../shared/model.ts';
+import { formatBytes } from '../engine/layout.ts';
+
+export interface ProgressReporter {
+  update(p: JobProgress): void;
+  done(): void;
+}
+
+const LABELS: Record<JobProgress['phase'], string> = {
+  preparing: 'preparing',
+  copying: 'copying',
+  checking: 'checking integrity',
+  hashing: 'hashing',
+  finishing: 'finishing',
+  'safety-copy': 'taking a safety copy',
+  restoring: 'restoring',
+};
+
+/** A reporter writing to `out` (stderr), or a silent one. */
+export function createProgress(out: NodeJS.WriteStream, opts: { quiet: boolean; now?: () => number }): ProgressReporter {
+  if (opts.quiet) return { update() {}, done() {} };
+  const now = opts.now ?? Date.now;
+  let lastPhase: string | undefined;
+  let phaseStart = now();
+  let lastDraw = 0;
+  if (!out.isTTY) {
+    return {
+      update(p) {
+        if (p.phase === lastPhase) return;
+        lastPhase = p.phase;
+        out.write(`${LABELS[p.phase]}…\n`);
+      },
+      done() {},
+    };
+  }
+  return {
+    update(p) {
+      if (p.phase !== lastPhase) {
+        lastPhase = p.phase;
+        phaseStart = now();
+      }
+      const t = now();
+      if (t - lastDraw < 100 && p.done < p.total) return;
+      lastDraw = t;
+      const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+      const width = 24;
+      const filled = Math.round(fraction * width);
+      const elapsed = (t - phaseStart) / 1000;
+      const eta = fraction > 0.02 && fraction < 1 ? ` ETA ${Math.ceil((elapsed / fraction) * (1 - fraction))} s` : '';
+      const amount = p.unit === 'bytes' && p.total > 1 ? ` ${formatBytes(p.done)}/${formatBytes(p.total)}` : '';
+      out.write(`\r\x1b[K${LABELS[p.phase]} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)}%${amount}${eta}`);
+    },
+    done() {
+      if (lastPhase) out.write('\r\x1b[K');
+    },
+  };
+}

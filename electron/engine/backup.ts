@@ -1,0 +1,153 @@
+// Taking a restore point: a consistent copy into the vault, checked, hashed, made durable, and only
+// then described by a manifest and listed.
+import { mkdir, rename, rm, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import { MANIFEST_VERSION, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
+import { sourceLockFile, type EngineContext } from './context.ts';
+import { fsyncDir, fsyncFile, hashFile } from './durable-fs.ts';
+import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
+import { TEMP_PREFIX, formatBytes, newRestorePointId } from './layout.ts';
+import { withLock } from './locks.ts';
+import { restorePointFiles, writeManifest } from './manifest.ts';
+import { checkIntegrity, finishCopy, preflight } from './sqlite-files.ts';
+import { takeSnapshot } from './snapshot.ts';
+import { removeLeftovers } from './vault.ts';
+
+export interface BackupRequest {
+  source: Source;
+  trigger: Trigger;
+  /** Take a compacted copy (`VACUUM INTO`); defaults to the source's setting. */
+  compact?: boolean;
+  /** Overrides the size limit for this run. */
+  maxBytes?: number;
+  /** For safety copies: which restore this copy protects against. */
+  safety?: Manifest['safety'];
+  /** Wait this long for another job on the same source to finish before refusing. */
+  waitMs?: number;
+  onProgress?: (progress: JobProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Makes one restore point of `req.source`. Two backups of one source never run at once (the second
+ * waits `waitMs`, then is refused with a message naming the first). On any failure nothing is left
+ * in the vault. A copy whose integrity check fails is kept, marked `failed`, and returned.
+ */
+export async function backup(ctx: EngineContext, req: BackupRequest): Promise<Manifest> {
+  return withLock(sourceLockFile(ctx, req.source.id), `a backup of ${req.source.id}`, () => backupLocked(ctx, req), { waitMs: req.waitMs });
+}
+
+/** `backup` for a caller that already holds the source's lock (a restore taking its safety copy). */
+export async function backupLocked(ctx: EngineContext, req: BackupRequest): Promise<Manifest> {
+  const { source } = req;
+  ctx.events.emit('backup-started', { sourceId: source.id, trigger: req.trigger });
+  try {
+    const manifest = await takeRestorePoint(ctx, req);
+    ctx.events.emit('backup-finished', { manifest });
+    return manifest;
+  } catch (e) {
+    const err = isLifeboatError(e) ? e.toJSON() : { code: 'internal', message: (e as Error).message, hint: '' };
+    ctx.events.emit('backup-failed', { sourceId: source.id, error: err });
+    throw e;
+  }
+}
+
+async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise<Manifest> {
+  const { source } = req;
+  const settings = ctx.settings.read();
+  const started = ctx.now();
+  const report = (phase: JobProgress['phase'], done: number, total: number, unit: JobProgress['unit'] = 'bytes') => {
+    const progress = { phase, done, total, unit };
+    req.onProgress?.(progress);
+    ctx.events.emit('backup-progress', { sourceId: source.id, progress });
+  };
+  report('preparing', 0, 1);
+
+  const facts = await preflight(source.path);
+  const limit = req.maxBytes ?? source.maxBytes ?? settings.maxBytes;
+  const size = facts.bytes + facts.walBytes;
+  if (size > limit) {
+    throw new LifeboatError(
+      'too-large',
+      `${source.path} is ${formatBytes(size)}, above the ${formatBytes(limit)} size limit`,
+      `Raise the limit for this source with \`lifeboat sources set ${source.id} --max-size ${formatBytes(Math.ceil(size * 1.5)).replace(' ', '')}\` (or --max-size on this command)`,
+    );
+  }
+
+  const dir = path.join(ctx.vaultDir, source.id);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw explainWriteError(e, ctx.vaultDir);
+  }
+  await removeLeftovers(ctx.vaultDir, source.id);
+  await ensureFreeSpace(dir, size);
+
+  const id = newRestorePointId(started);
+  const files = restorePointFiles(source.id, id);
+  const temp = path.join(dir, `${TEMP_PREFIX}${id}.sqlite`);
+  const finalArtifact = path.join(dir, files.artifactName);
+  let listed = false;
+  try {
+    const snap = await takeSnapshot(source.path, temp, {
+      compact: req.compact ?? source.compact ?? false,
+      busyTimeoutMs: settings.busyTimeoutMs,
+      signal: req.signal,
+      onProgress: (done, total) => report('copying', done, total, 'pages'),
+    });
+    await ctx.checkpoint('backup:copied');
+    const description = finishCopy(temp);
+    report('checking', 0, 1);
+    const integrity = checkIntegrity(temp, settings.integrityCheck);
+    report('hashing', 0, 1);
+    const hash = await hashFile(temp, { signal: req.signal, onBytes: (b) => report('hashing', b, description.pageCount * description.pageSize) });
+    report('finishing', 0, 1);
+    await fsyncFile(temp);
+    await ctx.checkpoint('backup:hashed');
+    const manifest: Manifest = {
+      version: MANIFEST_VERSION,
+      kind: 'lifeboat.restore-point',
+      id,
+      createdAt: started.toISOString(),
+      trigger: req.trigger,
+      source: { id: source.id, name: source.name, path: source.path },
+      artifact: { path: files.artifactRel, bytes: hash.bytes, sha256: hash.sha256, format: 'sqlite' },
+      database: { bytes: hash.bytes, journalMode: snap.journalMode, ...description },
+      integrity,
+      snapshot: { method: snap.method, restarts: snap.restarts, heldLock: snap.heldLock },
+      ...(req.safety ? { safety: req.safety } : {}),
+      pinned: false,
+      durationMs: Math.max(0, ctx.now().getTime() - started.getTime()),
+      appVersion: ctx.appVersion,
+    };
+    await rename(temp, finalArtifact);
+    await fsyncDir(dir);
+    await ctx.checkpoint('backup:artifact-in-place');
+    await writeManifest(ctx.vaultDir, manifest);
+    listed = true;
+    await ctx.checkpoint('backup:manifest-in-place');
+    ctx.catalog.upsert(manifest);
+    return manifest;
+  } catch (e) {
+    await rm(temp, { force: true });
+    await rm(`${temp}-journal`, { force: true });
+    // Once its manifest is in place the restore point is complete; only an unlisted artifact goes.
+    if (!listed) await rm(finalArtifact, { force: true });
+    throw explainWriteError(e, ctx.vaultDir);
+  }
+}
+
+/** Refuses early, with numbers, when the vault's disk cannot hold another copy of this database. */
+async function ensureFreeSpace(dir: string, needed: number): Promise<void> {
+  const fs = await statfs(dir).catch(() => undefined);
+  if (!fs) return;
+  const free = fs.bavail * fs.bsize;
+  const margin = 16 * 1024 * 1024;
+  if (free < needed + margin) {
+    throw new LifeboatError(
+      'disk-full',
+      `The vault's disk has ${formatBytes(free)} free, not enough for a ${formatBytes(needed)} copy`,
+      'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk',
+    );
+  }
+}

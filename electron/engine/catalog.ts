@@ -1,0 +1,113 @@
+// The catalog: a SQLite index of the vault's manifests so that lists are fast. It holds nothing the
+// vault does not: `rebuild` recreates it from the manifests alone.
+import Database from 'better-sqlite3';
+import { renameSync } from 'node:fs';
+import { manifestSchema, type Manifest } from '../../shared/model.ts';
+
+export interface VerificationRecord {
+  id: string;
+  at: string;
+  status: 'ok' | 'failed';
+  message: string;
+}
+
+export interface Catalog {
+  upsert(manifest: Manifest): void;
+  remove(id: string): void;
+  get(id: string): Manifest | undefined;
+  list(filter?: { sourceId?: string }): Manifest[];
+  ids(): Set<string>;
+  /** Replaces the whole index with `manifests` in one transaction. */
+  replaceAll(manifests: Manifest[]): void;
+  recordVerification(record: VerificationRecord): void;
+  lastVerification(id: string): VerificationRecord | undefined;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS restore_points (
+  id TEXT PRIMARY KEY,
+  source_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  manifest TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS restore_points_by_source ON restore_points (source_id, created_at);
+CREATE TABLE IF NOT EXISTS verifications (
+  id TEXT PRIMARY KEY,
+  at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+`;
+
+function openDb(file: string): Database.Database {
+  const db = new Database(file, { timeout: 10_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+  if (db.pragma('quick_check', { simple: true }) !== 'ok') throw new Error('catalog damaged');
+  return db;
+}
+
+/**
+ * Opens (or creates) the catalog at `file`. A damaged catalog is moved aside and started afresh;
+ * the caller then rebuilds it from the vault, which loses nothing.
+ */
+export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } {
+  let db: Database.Database;
+  let fresh = false;
+  try {
+    db = openDb(file);
+  } catch {
+    try {
+      renameSync(file, `${file}.damaged-${Date.now()}`);
+    } catch {
+      // nothing to move aside
+    }
+    db = openDb(file);
+    fresh = true;
+  }
+  const insert = db.prepare('INSERT OR REPLACE INTO restore_points (id, source_id, created_at, manifest) VALUES (?, ?, ?, ?)');
+  const parse = (row: { manifest: string } | undefined): Manifest | undefined => (row ? manifestSchema.parse(JSON.parse(row.manifest)) : undefined);
+  const catalog: Catalog = {
+    upsert(m) {
+      insert.run(m.id, m.source.id, m.createdAt, JSON.stringify(m));
+    },
+    remove(id) {
+      db.prepare('DELETE FROM restore_points WHERE id = ?').run(id);
+      db.prepare('DELETE FROM verifications WHERE id = ?').run(id);
+    },
+    get(id) {
+      return parse(db.prepare('SELECT manifest FROM restore_points WHERE id = ?').get(id) as { manifest: string } | undefined);
+    },
+    list(filter = {}) {
+      const rows = (
+        filter.sourceId
+          ? db.prepare('SELECT manifest FROM restore_points WHERE source_id = ? ORDER BY created_at DESC, id DESC').all(filter.sourceId)
+          : db.prepare('SELECT manifest FROM restore_points ORDER BY created_at DESC, id DESC').all()
+      ) as { manifest: string }[];
+      return rows.map((r) => parse(r) as Manifest);
+    },
+    ids() {
+      return new Set((db.prepare('SELECT id FROM restore_points').all() as { id: string }[]).map((r) => r.id));
+    },
+    replaceAll(manifests) {
+      db.transaction(() => {
+        db.exec('DELETE FROM restore_points');
+        for (const m of manifests) catalog.upsert(m);
+        db.exec('DELETE FROM verifications WHERE id NOT IN (SELECT id FROM restore_points)');
+      })();
+    },
+    recordVerification(r) {
+      db.prepare('INSERT OR REPLACE INTO verifications (id, at, status, message) VALUES (?, ?, ?, ?)').run(r.id, r.at, r.status, r.message);
+    },
+    lastVerification(id) {
+      return db.prepare('SELECT id, at, status, message FROM verifications WHERE id = ?').get(id) as VerificationRecord | undefined;
+    },
+    close() {
+      db.close();
+    },
+  };
+  return { catalog, fresh };
+}
+

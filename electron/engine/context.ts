@@ -1,0 +1,31 @@
+// What every engine service is given: folders, settings, the catalog, the clock, the event bus.
+// Built once by `createEngine`; passed explicitly, never held in module state.
+import path from 'node:path';
+import type { Catalog } from './catalog.ts';
+import type { EventBus } from './events.ts';
+import type { SettingsStore } from './settings.ts';
+
+export interface EngineContext {
+  dataDir: string;
+  vaultDir: string;
+  settings: SettingsStore;
+  catalog: Catalog;
+  events: EventBus;
+  now: () => Date;
+  appVersion: string;
+  /**
+   * Called at named points of long operations ("backup:copied", "restore:swapping", …). A no-op in
+   * the app; crash tests use it to stop a process at an exact moment and kill it there.
+   */
+  checkpoint: (name: string) => Promise<void>;
+}
+
+/** The lock that serialises all work on one source (backups, restores, pruning). */
+export function sourceLockFile(ctx: Pick<EngineContext, 'dataDir'>, sourceId: string): string {
+  return path.join(ctx.dataDir, 'locks', `source-${sourceId}.lock`);
+}
+
+/** Where interrupted restores are recorded until the next start finishes cleaning up after them. */
+export function pendingRestoresDir(ctx: Pick<EngineContext, 'dataDir'>): string {
+  return path.join(ctx.dataDir, 'restores');
+}

@@ -1,0 +1,116 @@
+// Small filesystem primitives with the durability the promises need: fsync before rename,
+// fsync the folder after, hash while streaming.
+import { createHash } from 'node:crypto';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** Flushes a folder's entries (new names, renames) to disk. A no-op where the OS cannot (Windows). */
+export async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Flushes a file's bytes to disk. */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `data` to `file` so that after a crash the file is either absent/old or complete:
+ * temp name in the same folder, fsync, rename, fsync the folder.
+ */
+export async function writeFileDurable(file: string, data: string | Uint8Array, tempPrefix = '.lifeboat-tmp-'): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `${tempPrefix}${process.pid}-${Date.now()}-${path.basename(file)}`);
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (e) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw e;
+  }
+  await handle.close();
+  try {
+    await rename(temp, file);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+  await fsyncDir(dir);
+}
+
+export interface HashResult {
+  sha256: string;
+  bytes: number;
+}
+
+/** A pass-through stream that hashes and counts what flows through it. */
+export function hashingStream(onBytes?: (bytes: number) => void): Transform & { result(): HashResult } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      onBytes?.(bytes);
+      done(null, chunk);
+    },
+  });
+  let digest: string | undefined;
+  return Object.assign(stream, {
+    result(): HashResult {
+      digest ??= hash.digest('hex');
+      return { sha256: digest, bytes };
+    },
+  });
+}
+
+const READ_CHUNK = 1 << 20;
+
+/** SHA-256 of a file in one streaming read; memory stays flat. */
+export async function hashFile(file: string, opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal } = {}): Promise<HashResult> {
+  const hasher = hashingStream(opts.onBytes);
+  hasher.resume();
+  await pipeline(createReadStream(file, { highWaterMark: READ_CHUNK }), hasher, { signal: opts.signal });
+  return hasher.result();
+}
+
+/**
+ * Copies `from` to a new file `to` (which must not exist), hashing the bytes as they pass, then
+ * fsyncs `to`. Returns the hash of what was written.
+ */
+export async function copyFileHashed(
+  from: string,
+  to: string,
+  opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal; mode?: number } = {},
+): Promise<HashResult> {
+  const hasher = hashingStream(opts.onBytes);
+  const out = createWriteStream(to, { flags: 'wx', mode: opts.mode ?? 0o644, highWaterMark: READ_CHUNK });
+  await pipeline(createReadStream(from, { highWaterMark: READ_CHUNK }), hasher, out, { signal: opts.signal });
+  await fsyncFile(to);
+  return hasher.result();
+}
+
+/** Size of a file, or undefined when there is none. */
+export async function fileSize(file: string): Promise<number | undefined> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,32 @@
+// A typed event bus between services: a restore point landing tells the tray, the renderer and
+// the upload queue, without any of them knowing each other.
+import { EventEmitter } from 'node:events';
+import type { JobProgress, Manifest } from '../../shared/model.ts';
+
+export interface EngineEvents {
+  'backup-started': { sourceId: string; trigger: Manifest['trigger'] };
+  'backup-progress': { sourceId: string; progress: JobProgress };
+  'backup-finished': { manifest: Manifest };
+  'backup-failed': { sourceId: string; error: { code: string; message: string; hint: string } };
+  'restore-finished': { restoredId: string; target: string; safetyCopyId: string | undefined; requiresRestart: boolean };
+  'restore-points-removed': { ids: string[] };
+}
+
+export interface EventBus {
+  on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
+  emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void;
+}
+
+/** A new bus; `on` returns the function that unsubscribes. */
+export function createEventBus(): EventBus {
+  const emitter = new EventEmitter();
+  return {
+    on(event, listener) {
+      emitter.on(event, listener);
+      return () => emitter.off(event, listener);
+    },
+    emit(event, payload) {
+      emitter.emit(event, payload);
+    },
+  };
+}

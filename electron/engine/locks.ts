@@ -1,0 +1,74 @@
+// Cross-process locks for the vault, built on SQLite's own file locking: an exclusive transaction
+// on a small lock database. The operating system drops the lock when the holder exits or is
+// killed, so a crash never leaves a stale lock behind.
+import Database from 'better-sqlite3';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+interface Owner {
+  pid: number;
+  what: string;
+  since: string;
+}
+
+/**
+ * Takes the lock at `file`, waiting up to `waitMs` for another holder to let go. Refuses with a
+ * message naming what holds it (from the owner note the holder left) when it cannot.
+ */
+export async function acquireLock(file: string, what: string, opts: { waitMs?: number; now?: () => Date } = {}): Promise<Lock> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+  } catch (e) {
+    throw explainWriteError(e, path.dirname(file));
+  }
+  let opened: Database.Database | undefined;
+  try {
+    opened = new Database(file, { timeout: opts.waitMs ?? 0 });
+    opened.pragma('journal_mode = DELETE');
+    opened.exec('BEGIN EXCLUSIVE');
+  } catch (e) {
+    opened?.close();
+    const code = errorCode(e) ?? '';
+    if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw explainWriteError(e, path.dirname(file));
+    const owner = await readOwner(file);
+    const by = owner ? ` by ${owner.what} (process ${owner.pid}, since ${owner.since})` : '';
+    throw new LifeboatError('busy', `Lifeboat is already busy with this${by}`, 'Wait for it to finish, then try again');
+  }
+  const db = opened;
+  const owner: Owner = { pid: process.pid, what, since: (opts.now?.() ?? new Date()).toISOString() };
+  await writeFile(`${file}.owner`, JSON.stringify(owner)).catch(() => undefined);
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await rm(`${file}.owner`, { force: true }).catch(() => undefined);
+      if (db.inTransaction) db.exec('ROLLBACK');
+      db.close();
+    },
+  };
+}
+
+async function readOwner(file: string): Promise<Owner | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(`${file}.owner`, 'utf8')) as Owner;
+    return typeof owner.pid === 'number' && typeof owner.what === 'string' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `fn` while holding the lock at `file`. */
+export async function withLock<T>(file: string, what: string, fn: () => Promise<T>, opts?: { waitMs?: number }): Promise<T> {
+  const lock = await acquireLock(file, what, opts);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

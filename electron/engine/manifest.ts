@@ -1,0 +1,68 @@
+// Manifests: the plain, versioned JSON beside each artifact that says what the restore point is.
+// The vault's manifests are the source of truth; everything else (the catalog) is rebuilt from them.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { manifestSchema, type Manifest } from '../../shared/model.ts';
+import { LifeboatError } from './errors.ts';
+import { ARTIFACT_SUFFIX, MANIFEST_SUFFIX, restorePointStem } from './layout.ts';
+import { writeFileDurable } from './durable-fs.ts';
+
+/** The manifest's file name and the artifact's vault-relative path for a restore point. */
+export function restorePointFiles(sourceId: string, id: string): { manifestName: string; artifactName: string; artifactRel: string } {
+  const stem = restorePointStem(sourceId, id);
+  return { manifestName: `${stem}${MANIFEST_SUFFIX}`, artifactName: `${stem}${ARTIFACT_SUFFIX}`, artifactRel: `${sourceId}/${stem}${ARTIFACT_SUFFIX}` };
+}
+
+/** Serialises a manifest the same way every time (stable key order from the schema, two-space indent). */
+export function serializeManifest(manifest: Manifest): string {
+  return `${JSON.stringify(manifestSchema.parse(manifest), null, 2)}\n`;
+}
+
+/** Writes a manifest durably into the vault (temp, fsync, rename, fsync folder). */
+export async function writeManifest(vaultDir: string, manifest: Manifest): Promise<string> {
+  const { manifestName } = restorePointFiles(manifest.source.id, manifest.id);
+  const file = path.join(vaultDir, manifest.source.id, manifestName);
+  await writeFileDurable(file, serializeManifest(manifest));
+  return file;
+}
+
+/**
+ * Reads and validates one manifest file. Anything malformed, tampered or pointing outside its own
+ * folder is refused with a message naming the file; a manifest is never trusted as it stands.
+ */
+export async function readManifest(vaultDir: string, file: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new LifeboatError('bad-manifest', `The manifest ${file} cannot be read (${(e as Error).message})`, 'Run `lifeboat reindex` to rebuild the list from the vault', { cause: e });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new LifeboatError('bad-manifest', `The manifest ${file} is not valid JSON`, 'It was damaged or edited; the restore point it described cannot be trusted. Run `lifeboat verify` to check the others');
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? `${first.path.join('.') || 'document'}: ${first.message}` : 'unknown problem';
+    throw new LifeboatError('bad-manifest', `The manifest ${file} is not a valid Lifeboat manifest (${where})`, 'It was damaged or edited; the restore point it described cannot be trusted');
+  }
+  const manifest = parsed.data;
+  const expected = restorePointFiles(manifest.source.id, manifest.id);
+  const relDir = path.relative(vaultDir, path.dirname(file)).split(path.sep).join('/');
+  if (relDir !== manifest.source.id || path.basename(file) !== expected.manifestName || manifest.artifact.path !== expected.artifactRel) {
+    throw new LifeboatError('bad-manifest', `The manifest ${file} does not match its place in the vault (it names ${manifest.source.id}/${manifest.id})`, 'It was moved or edited; the restore point it described cannot be trusted');
+  }
+  return manifest;
+}
+
+/** Absolute path of a manifest's artifact; safe because `readManifest` pinned it to its folder. */
+export function artifactPath(vaultDir: string, manifest: Manifest): string {
+  return path.join(vaultDir, ...manifest.artifact.path.split('/'));
+}
+
+export function manifestPath(vaultDir: string, manifest: Manifest): string {
+  return path.join(vaultDir, manifest.source.id, restorePointFiles(manifest.source.id, manifest.id).manifestName);
+}

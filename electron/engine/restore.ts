@@ -1,0 +1,296 @@
+// Restoring a restore point, in place or to a new file. The artifact is verified and materialised
+// next to the target before anything is touched; in place, a safety copy is taken first; the target
+// is never left torn; and a database another process holds open is never renamed over.
+import Database from 'better-sqlite3';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobProgress, Manifest, Source } from '../../shared/model.ts';
+import { backupLocked } from './backup.ts';
+import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
+import { copyFileHashed, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
+import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
+import { formatBytes } from './layout.ts';
+import { withLock } from './locks.ts';
+import { artifactPath } from './manifest.ts';
+import { describeHolders, findHolders, type Holder } from './open-holders.ts';
+import { loadRestorePoint } from './restore-points.ts';
+import { listSources } from './sources.ts';
+import { checkIntegrity } from './sqlite-files.ts';
+
+export interface RestoreRequest {
+  /** Restore point id (or unique prefix). */
+  id: string;
+  /** Restore to this new file instead of over the source. */
+  to?: string;
+  /** Recorded on the safety copy: a plain restore, or the undo of one. */
+  reason?: 'restore' | 'undo';
+  waitMs?: number;
+  onProgress?: (progress: JobProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface RestoreResult {
+  restored: Manifest;
+  target: string;
+  inPlace: boolean;
+  /** The restore point taken of the database just before it was replaced (in place only). */
+  safetyCopy?: Manifest;
+  /** How the bytes got there: through SQLite's own locking, or by renaming a new file into place. */
+  method: 'sqlite-backup' | 'rename';
+  /** Other processes that had the database open; they should be restarted to drop cached data. */
+  holders: Holder[];
+  requiresRestart: boolean;
+  /** Where the files of an unreadable database were moved before it was replaced. */
+  quarantinedTo?: string;
+}
+
+const COMPANIONS = ['-wal', '-shm', '-journal'];
+
+/** Restores a restore point; see the module comment for the guarantees. */
+export async function restore(ctx: EngineContext, req: RestoreRequest): Promise<RestoreResult> {
+  const manifest = await loadRestorePoint(ctx, req.id);
+  return withLock(sourceLockFile(ctx, manifest.source.id), `a restore of ${manifest.source.id}`, () => restoreLocked(ctx, manifest, req), { waitMs: req.waitMs });
+}
+
+async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: RestoreRequest): Promise<RestoreResult> {
+  const inPlace = req.to === undefined;
+  const target = path.resolve(req.to ?? manifest.source.path);
+  const report = (phase: JobProgress['phase'], done: number, total: number) => req.onProgress?.({ phase, done, total, unit: 'bytes' });
+  const targetExists = await exists(target);
+  if (!inPlace) {
+    for (const f of [target, ...COMPANIONS.map((c) => target + c)]) {
+      if (await exists(f)) throw new LifeboatError('exists', `${f} already exists`, 'Restore to a path that does not exist yet (Lifeboat never overwrites a file with --to)');
+    }
+  }
+  const dir = path.dirname(target);
+  if (!(await exists(dir))) throw new LifeboatError('not-found', `The folder ${dir} does not exist`, 'Create it first, or restore somewhere else with --to');
+  await ensureFreeSpace(dir, manifest.database.bytes);
+
+  // 1. Materialise the artifact next to the target, hashing it as it is copied, and check it.
+  const temp = path.join(dir, `.${path.basename(target)}.lifeboat-restore-${manifest.id}.tmp`);
+  const pending = path.join(pendingRestoresDir(ctx), `${manifest.id}-${process.pid}.json`);
+  await mkdir(pendingRestoresDir(ctx), { recursive: true });
+  await writeFileDurable(pending, JSON.stringify({ temp, target, id: manifest.id, startedAt: ctx.now().toISOString() }));
+  try {
+    await rm(temp, { force: true });
+    let hash;
+    try {
+      hash = await copyFileHashed(artifactPath(ctx.vaultDir, manifest), temp, { signal: req.signal, onBytes: (b) => report('restoring', b, manifest.artifact.bytes) });
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT' && !(await exists(temp))) {
+        throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
+      }
+      throw explainWriteError(e, dir);
+    }
+    if (hash.sha256 !== manifest.artifact.sha256 || hash.bytes !== manifest.artifact.bytes) {
+      throw new LifeboatError(
+        'tampered',
+        `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged); nothing was restored`,
+        'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest',
+      );
+    }
+    report('checking', 0, 1);
+    const integrity = checkIntegrity(temp, ctx.settings.read().integrityCheck);
+    if (integrity.status !== 'ok') {
+      throw new LifeboatError('integrity-failed', `Restore point ${manifest.id} fails SQLite's integrity check (${integrity.message.split('\n')[0]}); nothing was restored`, 'Choose another restore point');
+    }
+    await ctx.checkpoint('restore:materialised');
+
+    // 2. In place over an existing database: safety copy, then replace through SQLite if it can read it.
+    if (inPlace && targetExists) {
+      const source = sourceFor(ctx, manifest, target);
+      let safetyCopy: Manifest | undefined;
+      let unreadable: LifeboatError | undefined;
+      report('safety-copy', 0, 1);
+      try {
+        safetyCopy = await backupLocked(ctx, { source, trigger: 'safety', safety: { before: req.reason ?? 'restore', restoring: manifest.id }, signal: req.signal, onProgress: req.onProgress });
+      } catch (e) {
+        if (isLifeboatError(e) && ['not-sqlite', 'corrupt', 'empty-file'].includes(e.code)) unreadable = e;
+        else throw e;
+      }
+      await ctx.checkpoint('restore:safety-copied');
+      const holders = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
+      if (!unreadable) {
+        report('restoring', 0, manifest.database.bytes);
+        await copyIntoLiveDatabase(temp, target, ctx.settings.read().busyTimeoutMs, holders);
+        await ctx.checkpoint('restore:replaced');
+        await rm(temp, { force: true });
+        return finish(ctx, pending, { restored: manifest, target, inPlace, safetyCopy, method: 'sqlite-backup', holders: holders ?? [], requiresRestart: holders === undefined || holders.length > 0 });
+      }
+      // The current file is not a readable database: keep its bytes aside, then rename into place.
+      if (holders === undefined || holders.length > 0) {
+        throw new LifeboatError(
+          'in-use',
+          `${target} is unreadable and ${holders ? `held open by ${describeHolders(holders)}` : 'may be open in another program'}, so it cannot be replaced safely`,
+          'Close the program using it and try again',
+        );
+      }
+      const quarantinedTo = await quarantine(ctx, manifest.source.id, target);
+      await renameIntoPlace(temp, target, manifest.database.journalMode, ctx);
+      return finish(ctx, pending, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, quarantinedTo });
+    }
+
+    // 3. A new file (--to), or the database is gone: nothing to protect, rename into place.
+    let quarantinedTo: string | undefined;
+    if (inPlace && (await Promise.all(COMPANIONS.map((c) => exists(target + c)))).some(Boolean)) {
+      // A -wal left by the vanished database must never be replayed over the restored one.
+      quarantinedTo = await quarantine(ctx, manifest.source.id, target);
+    }
+    await renameIntoPlace(temp, target, manifest.database.journalMode, ctx);
+    return finish(ctx, pending, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, ...(quarantinedTo ? { quarantinedTo } : {}) });
+  } catch (e) {
+    await rm(temp, { force: true });
+    await rm(`${temp}-journal`, { force: true });
+    await rm(pending, { force: true });
+    throw e;
+  }
+}
+
+async function finish(ctx: EngineContext, pending: string, result: RestoreResult): Promise<RestoreResult> {
+  await rm(pending, { force: true });
+  ctx.events.emit('restore-finished', { restoredId: result.restored.id, target: result.target, safetyCopyId: result.safetyCopy?.id, requiresRestart: result.requiresRestart });
+  return result;
+}
+
+/** The source a safety copy of `target` belongs to: the registered one, or one named after the manifest's. */
+function sourceFor(ctx: EngineContext, manifest: Manifest, target: string): Source {
+  const registered = listSources(ctx).find((s) => s.path === target);
+  if (registered) return registered;
+  return { id: manifest.source.id, path: target, name: path.basename(target), addedAt: ctx.now().toISOString() };
+}
+
+/**
+ * Writes the restored pages into the live database through SQLite's backup API: one write
+ * transaction under SQLite's own locks, so other connections see the restored content and a crash
+ * mid-way is rolled back by SQLite's journal. Waits for a writer holding the database.
+ */
+async function copyIntoLiveDatabase(restored: string, target: string, busyTimeoutMs: number, holders: Holder[] | undefined): Promise<void> {
+  const src = new Database(restored, { readonly: true, fileMustExist: true });
+  const deadline = Date.now() + busyTimeoutMs;
+  const stillBusy = () =>
+    new LifeboatError(
+      'in-use',
+      `${target} is busy in another program${holders?.length ? ` (${describeHolders(holders)})` : ''} that kept it locked for ${Math.round(busyTimeoutMs / 1000)} s`,
+      'Close that program (or let it finish its work) and restore again; the database was not changed',
+    );
+  try {
+    for (;;) {
+      const result = await src.backup(target, {
+        progress: () => {
+          if (Date.now() > deadline) throw stillBusy();
+          return 0x7fffffff;
+        },
+      });
+      if (result.totalPages > 0) return;
+      if (Date.now() > deadline) throw stillBusy();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } catch (e) {
+    const code = errorCode(e) ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) throw stillBusy();
+    if (code.startsWith('SQLITE_READONLY')) {
+      throw new LifeboatError('read-only', `SQLite refused to write ${target} (${(e as Error).message})`, 'Check that the file is writable; a WAL database with a different page size has to be restored with --to');
+    }
+    throw explainWriteError(e, path.dirname(target));
+  } finally {
+    src.close();
+  }
+}
+
+/** Puts a checked copy in place with one atomic rename, restoring the journal mode it had. */
+async function renameIntoPlace(temp: string, target: string, journalMode: string, ctx: EngineContext): Promise<void> {
+  if (journalMode === 'wal') {
+    const db = new Database(temp);
+    db.pragma('journal_mode = WAL');
+    db.close();
+  }
+  await fsyncFile(temp);
+  await ctx.checkpoint('restore:swapping');
+  await rename(temp, target);
+  await fsyncDir(path.dirname(target));
+}
+
+/**
+ * Copies a database's files (main, -wal, -shm, -journal) into the vault's quarantine folder and
+ * then removes the companions beside the target, so nothing is lost and nothing stale is replayed.
+ */
+async function quarantine(ctx: EngineContext, sourceId: string, target: string): Promise<string> {
+  const stamp = ctx.now().toISOString().replace(/[-:.]/g, '');
+  const dir = path.join(ctx.dataDir, 'quarantine', `${sourceId}-${stamp}`);
+  await mkdir(dir, { recursive: true });
+  for (const suffix of ['', ...COMPANIONS]) {
+    const file = target + suffix;
+    if (!(await exists(file))) continue;
+    const copy = path.join(dir, path.basename(file));
+    await copyFile(file, copy);
+    await fsyncFile(copy);
+  }
+  await fsyncDir(dir);
+  for (const c of COMPANIONS) await rm(target + c, { force: true });
+  return dir;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureFreeSpace(dir: string, needed: number): Promise<void> {
+  const fs = await statfs(dir).catch(() => undefined);
+  if (fs && fs.bavail * fs.bsize < needed + 16 * 1024 * 1024) {
+    throw new LifeboatError('disk-full', `The disk holding ${dir} has ${formatBytes(fs.bavail * fs.bsize)} free, not enough to restore ${formatBytes(needed)}`, 'Free some space and try again; nothing was changed');
+  }
+}
+
+/**
+ * Finishes what an interrupted restore left: its temp copy next to the target is removed (the
+ * target itself is intact: SQLite rolls back a half-written transaction, and a rename is atomic).
+ */
+export async function recoverInterruptedRestores(ctx: EngineContext): Promise<string[]> {
+  const dir = pendingRestoresDir(ctx);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const cleaned: string[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const file = path.join(dir, name);
+    const pid = Number(/-(\d+)\.json$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && isAlive(pid)) continue; // still running elsewhere
+    try {
+      const record = JSON.parse(await readFile(file, 'utf8')) as { temp?: unknown };
+      if (typeof record.temp === 'string' && path.basename(record.temp).includes('.lifeboat-restore-')) {
+        await rm(record.temp, { force: true });
+        await rm(`${record.temp}-journal`, { force: true });
+        cleaned.push(record.temp);
+      }
+    } catch {
+      // unreadable record: nothing we can safely remove
+    }
+    await rm(file, { force: true });
+  }
+  return cleaned;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errorCode(e) === 'EPERM';
+  }
+}
+
+/** The newest safety copy taken before a restore: what `undo` brings back. */
+export function lastSafetyCopy(ctx: EngineContext, sourceId?: string): Manifest | undefined {
+  return ctx.catalog.list(sourceId ? { sourceId } : {}).find((m) => m.trigger === 'safety' && m.safety !== undefined);
+}
+
+/** Puts back the database as it was before the last restore (itself undoable: it takes a safety copy). */
+export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; onProgress?: (p: JobProgress) => void } = {}): Promise<RestoreResult> {
+  const safety = lastSafetyCopy(ctx, opts.sourceId);
+  if (!safety) throw new LifeboatError('not-found', 'There is no restore to undo (no safety copy in the vault)', 'A safety copy is taken each time a restore replaces a database');
+  return restore(ctx, { id: safety.id, reason: 'undo', waitMs: opts.waitMs, onProgress: opts.onProgress });
+}
+

@@ -1,0 +1,109 @@
+// Retention: which restore points of one source to keep, and why. A pure function of the restore
+// points, the policy and the clock, so every rule is tested without touching a disk.
+import type { Manifest, RetentionPolicy } from '../../shared/model.ts';
+
+export interface RetentionOptions {
+  now: Date;
+  safetyWindowDays: number;
+  /** IANA time zone for day/week/month/year buckets; the machine's own by default. */
+  timeZone?: string;
+}
+
+export interface RetentionDecision {
+  id: string;
+  createdAt: string;
+  /** Why it is kept; empty for one that would be deleted. */
+  reasons: string[];
+}
+
+export interface RetentionPlan {
+  keep: RetentionDecision[];
+  remove: RetentionDecision[];
+}
+
+const DAY_MS = 86_400_000;
+
+interface LocalDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+function localDate(at: Date, timeZone: string | undefined): LocalDate {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get('year'), month: get('month'), day: get('day') };
+}
+
+/** ISO 8601 week of a calendar date, as `2026-W47`. */
+export function isoWeek({ year, month, day }: LocalDate): string {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const weekday = (date.getUTCDay() + 6) % 7; // Monday = 0
+  date.setUTCDate(date.getUTCDate() - weekday + 3); // the Thursday of this week decides its year
+  const weekYear = date.getUTCFullYear();
+  const ordinal = Math.floor((date.getTime() - Date.UTC(weekYear, 0, 1)) / DAY_MS);
+  const week = Math.floor(ordinal / 7) + 1;
+  return `${weekYear}-W${String(week).padStart(2, '0')}`;
+}
+
+type Bucket = { rule: keyof RetentionPolicy; label: string; key: (d: LocalDate) => string };
+const BUCKETS: Bucket[] = [
+  { rule: 'keepDaily', label: 'daily', key: (d) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}` },
+  { rule: 'keepWeekly', label: 'weekly', key: isoWeek },
+  { rule: 'keepMonthly', label: 'monthly', key: (d) => `${d.year}-${String(d.month).padStart(2, '0')}` },
+  { rule: 'keepYearly', label: 'yearly', key: (d) => String(d.year) },
+];
+
+/**
+ * Decides, for the restore points of ONE source, which to keep and which retention may delete.
+ * Never deleted, whatever the policy: the newest restore point that passed its integrity check,
+ * a safety copy inside its protection window, a pinned restore point, and the newest `minCount`.
+ */
+export function planRetention(points: Manifest[], policy: RetentionPolicy, opts: RetentionOptions): RetentionPlan {
+  const sorted = [...points].sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+  const reasons = new Map<string, string[]>(sorted.map((p) => [p.id, []]));
+  const why = (id: string, reason: string) => reasons.get(id)?.push(reason);
+  const now = opts.now.getTime();
+  const verified = sorted.filter((p) => p.integrity.status === 'ok');
+
+  for (const p of sorted) {
+    if (p.pinned) why(p.id, 'pinned');
+    const age = now - Date.parse(p.createdAt);
+    if (p.trigger === 'safety' && age < opts.safetyWindowDays * DAY_MS) {
+      const until = new Date(Date.parse(p.createdAt) + opts.safetyWindowDays * DAY_MS).toISOString();
+      why(p.id, `safety copy, protected until ${until}`);
+    }
+    if (policy.keepWithinDays > 0 && age < policy.keepWithinDays * DAY_MS) why(p.id, `younger than ${policy.keepWithinDays} days`);
+  }
+  if (verified[0]) why(verified[0].id, 'newest verified restore point');
+  verified.slice(0, policy.keepLast).forEach((p, i) => why(p.id, `last ${policy.keepLast} (#${i + 1})`));
+
+  for (const bucket of BUCKETS) {
+    const limit = policy[bucket.rule];
+    if (limit <= 0) continue;
+    const seen = new Set<string>();
+    for (const p of verified) {
+      if (seen.size >= limit) break;
+      const key = bucket.key(localDate(new Date(p.createdAt), opts.timeZone));
+      if (seen.has(key)) continue;
+      seen.add(key);
+      why(p.id, `${bucket.label} ${key}`);
+    }
+  }
+
+  let kept = sorted.filter((p) => (reasons.get(p.id)?.length ?? 0) > 0).length;
+  for (const p of sorted) {
+    if (kept >= policy.minCount) break;
+    if ((reasons.get(p.id)?.length ?? 0) === 0) {
+      why(p.id, `minimum of ${policy.minCount} restore points`);
+      kept++;
+    }
+  }
+
+  const plan: RetentionPlan = { keep: [], remove: [] };
+  for (const p of sorted) {
+    const decision = { id: p.id, createdAt: p.createdAt, reasons: reasons.get(p.id) ?? [] };
+    (decision.reasons.length > 0 ? plan.keep : plan.remove).push(decision);
+  }
+  return plan;
+}

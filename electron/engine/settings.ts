@@ -1,0 +1,70 @@
+// Settings shared by the CLI and the desktop app: one JSON file in the data folder, kept by `conf`
+// (atomic writes, migrations; the same file format electron-store uses) and validated with zod.
+import Conf from 'conf';
+import { z } from 'zod';
+import { retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
+import { LifeboatError } from './errors.ts';
+
+export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
+export const settingsSchema = z.object({
+  /** Where restore points are kept; absent means `<data folder>/vault`. */
+  vaultDir: z.string().min(1).optional(),
+  /** Refuse databases larger than this (per-source `maxBytes` overrides it). */
+  maxBytes: z.number().int().positive().default(DEFAULT_MAX_BYTES),
+  integrityCheck: z.enum(['quick_check', 'integrity_check']).default('quick_check'),
+  /** Days a safety copy is protected from retention. */
+  safetyWindowDays: z.number().int().nonnegative().default(7),
+  /** How long to wait for a database another program holds locked. */
+  busyTimeoutMs: z.number().int().nonnegative().default(10_000),
+  retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),
+  sources: z.array(sourceSchema).default([]),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface SettingsStore {
+  /** The current settings, read fresh from disk (another process may have changed them). */
+  read(): Settings;
+  /** Applies `change` to the current settings and saves the result atomically. */
+  update(change: (current: Settings) => Settings): Settings;
+  readonly file: string;
+}
+
+/** Opens the settings file in `dataDir`, creating it with defaults when it is missing. */
+export function openSettings(dataDir: string, appVersion: string): SettingsStore {
+  const conf = new Conf<Record<string, unknown>>({
+    cwd: dataDir,
+    configName: 'settings',
+    projectVersion: appVersion,
+    clearInvalidConfig: false,
+    migrations: {
+      // Settings format 1 shipped with 0.1.0. Add a migration here when a key changes meaning.
+    },
+  });
+  const read = (): Settings => {
+    const parsed = settingsSchema.safeParse(conf.store);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new LifeboatError(
+        'usage',
+        `The settings file ${conf.path} is not valid (${first ? `${first.path.join('.')}: ${first.message}` : 'unknown problem'})`,
+        'Fix or remove that entry (Lifeboat never rewrites a settings file it cannot read)',
+      );
+    }
+    return parsed.data;
+  };
+  return {
+    file: conf.path,
+    read,
+    update(change) {
+      const next = settingsSchema.parse(change(read()));
+      conf.store = next as unknown as Record<string, unknown>;
+      return next;
+    },
+  };
+}
+
+/** The effective retention policy of a source: its own rules over the global ones. */
+export function effectiveRetention(settings: Settings, source: Source | undefined): RetentionPolicy {
+  return { ...settings.retention, ...(source?.retention ?? {}) };
+}

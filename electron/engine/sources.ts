@@ -1,0 +1,87 @@
+// Sources: the databases Lifeboat protects. Each has a stable id (its folder in the vault) and a
+// real path (symlinks resolved, so a restore writes to the file and never over a link).
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { Source } from '../../shared/model.ts';
+import type { EngineContext } from './context.ts';
+import { LifeboatError } from './errors.ts';
+import { sourceIdFromPath } from './layout.ts';
+import { preflight } from './sqlite-files.ts';
+
+/** The registered sources, as saved in settings. */
+export function listSources(ctx: EngineContext): Source[] {
+  return ctx.settings.read().sources;
+}
+
+/** The source with this id, or a clear error listing the ones there are. */
+export function getSource(ctx: EngineContext, id: string): Source {
+  const sources = listSources(ctx);
+  const found = sources.find((s) => s.id === id);
+  if (!found) {
+    const known = sources.map((s) => s.id).join(', ') || 'none yet';
+    throw new LifeboatError('unknown-source', `There is no source called "${id}" (known: ${known})`, 'Add it with `lifeboat sources add <path>`');
+  }
+  return found;
+}
+
+/** The absolute real path of a database path given by a person; explains a missing file. */
+export async function resolveDatabasePath(given: string): Promise<string> {
+  const absolute = path.resolve(given);
+  try {
+    return await realpath(absolute);
+  } catch {
+    await preflight(absolute); // throws the precise explanation (missing, dangling link, …)
+    return absolute;
+  }
+}
+
+/** Finds the registered source for a database path, if any. */
+export async function findSourceByPath(ctx: EngineContext, given: string): Promise<Source | undefined> {
+  const real = await resolveDatabasePath(given);
+  return listSources(ctx).find((s) => s.path === real);
+}
+
+/**
+ * Registers a database as a source (or returns the existing registration). Checks first that it is
+ * a readable SQLite file. The id comes from the file name, made unique among the sources.
+ */
+export async function addSource(ctx: EngineContext, given: string, opts: { id?: string } = {}): Promise<Source> {
+  const real = await resolveDatabasePath(given);
+  await preflight(real);
+  const existing = listSources(ctx).find((s) => s.path === real);
+  if (existing) return existing;
+  let added: Source | undefined;
+  ctx.settings.update((settings) => {
+    const taken = new Set(settings.sources.map((s) => s.id));
+    let id = opts.id ?? sourceIdFromPath(real);
+    if (opts.id && taken.has(opts.id)) {
+      throw new LifeboatError('exists', `A source called "${opts.id}" already exists`, 'Choose another name with --name');
+    }
+    for (let n = 2; taken.has(id); n++) id = `${sourceIdFromPath(real)}-${n}`;
+    added = { id, path: real, name: path.basename(real), addedAt: ctx.now().toISOString() };
+    return { ...settings, sources: [...settings.sources, added] };
+  });
+  return added as Source;
+}
+
+/** Forgets a source. Its restore points stay in the vault (and in lists) until pruned by hand. */
+export function removeSource(ctx: EngineContext, id: string): Source {
+  const source = getSource(ctx, id);
+  ctx.settings.update((s) => ({ ...s, sources: s.sources.filter((x) => x.id !== id) }));
+  return source;
+}
+
+/** Changes a source's own settings (size limit, compaction, retention). */
+export function updateSource(ctx: EngineContext, id: string, patch: Partial<Pick<Source, 'maxBytes' | 'compact' | 'retention'>>): Source {
+  getSource(ctx, id);
+  let updated: Source | undefined;
+  ctx.settings.update((s) => ({
+    ...s,
+    sources: s.sources.map((x) => {
+      if (x.id !== id) return x;
+      updated = { ...x, ...patch, retention: patch.retention ? { ...x.retention, ...patch.retention } : x.retention };
+      return updated;
+    }),
+  }));
+  return updated as Source;
+}

@@ -1,0 +1,167 @@
+// Reading SQLite files safely: checks before opening, read-only connections, errors explained,
+// integrity checks on copies, and a description of a copy for its manifest.
+import Database from 'better-sqlite3';
+import { open, stat } from 'node:fs/promises';
+import { LifeboatError, errorCode } from './errors.ts';
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+export type SqliteDb = Database.Database;
+
+/** What `preflight` learned about a database file before any SQLite connection touched it. */
+export interface FileFacts {
+  bytes: number;
+  walBytes: number;
+}
+
+/**
+ * Checks that `file` exists, is a readable regular file with a SQLite header, and explains
+ * exactly what is wrong otherwise. Reads 100 bytes; writes nothing.
+ */
+export async function preflight(file: string): Promise<FileFacts> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR') {
+      throw new LifeboatError('not-found', `${file} does not exist`, 'Check the path (or whether the disk holding it is connected)');
+    }
+    if (errorCode(e) === 'EACCES' || errorCode(e) === 'EPERM') {
+      throw new LifeboatError('unreadable', `${file} cannot be read: permission denied`, 'Run Lifeboat as a user who can read the database, or fix its permissions');
+    }
+    throw e;
+  }
+  if (info.isDirectory()) {
+    throw new LifeboatError('is-directory', `${file} is a folder, not a database file`, 'Point Lifeboat at the database file inside it (for example store.db)');
+  }
+  if (!info.isFile()) {
+    throw new LifeboatError('not-sqlite', `${file} is not a regular file`, 'Point Lifeboat at the SQLite database file itself');
+  }
+  if (info.size === 0) {
+    throw new LifeboatError('empty-file', `${file} is empty (0 bytes), so there is nothing to back up`, 'Check that this is the right file; an application creates its tables when it first runs');
+  }
+  const header = Buffer.alloc(100);
+  let read: number;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      ({ bytesRead: read } = await handle.read(header, 0, 100, 0));
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (errorCode(e) === 'EACCES' || errorCode(e) === 'EPERM') {
+      throw new LifeboatError('unreadable', `${file} cannot be read: permission denied`, 'Run Lifeboat as a user who can read the database, or fix its permissions');
+    }
+    throw e;
+  }
+  if (read < 100 || !header.subarray(0, 16).equals(SQLITE_HEADER)) {
+    throw new LifeboatError(
+      'not-sqlite',
+      `${file} is not a SQLite database (or it is encrypted, for example with SQLCipher, which Lifeboat cannot read)`,
+      'Choose the database file itself; an encrypted database has to be backed up by the application that holds its key',
+    );
+  }
+  let walBytes = 0;
+  try {
+    walBytes = (await stat(`${file}-wal`)).size;
+  } catch {
+    // no WAL file: nothing to add
+  }
+  return { bytes: info.size, walBytes };
+}
+
+/** Explains a SQLite error raised while reading `file`, naming the file and the way out. */
+export function explainSqliteError(e: unknown, file: string): unknown {
+  const code = errorCode(e) ?? '';
+  if (code === 'SQLITE_NOTADB') {
+    return new LifeboatError('not-sqlite', `${file} is not a SQLite database (or it is encrypted)`, 'Choose the database file itself', { cause: e });
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) {
+    return new LifeboatError('corrupt', `${file} is damaged: SQLite reports "${(e as Error).message}"`, 'Restore it from an earlier restore point (`lifeboat list`, then `lifeboat restore <id>`)', { cause: e });
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new LifeboatError('locked', `${file} is locked by another program`, 'Close the program holding it exclusively (or wait for it to finish) and try again', { cause: e });
+  }
+  if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') {
+    return new LifeboatError(
+      'hot-journal',
+      `${file} has an unfinished transaction left by a program that crashed`,
+      'Open it once with its application (or `sqlite3`) so SQLite can roll the transaction back, then back up again',
+      { cause: e },
+    );
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) {
+    return new LifeboatError('unreadable', `SQLite cannot open ${file}`, 'Check that the file and its folder are readable by you', { cause: e });
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new LifeboatError('unreadable', `Reading ${file} failed with an I/O error (${code})`, 'Check the disk holding it', { cause: e });
+  }
+  return e;
+}
+
+/** Opens an existing database read-only: no journal-mode change, no checkpoint, no write. */
+export function openReadOnly(file: string, busyTimeoutMs: number): SqliteDb {
+  try {
+    return new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (e) {
+    throw explainSqliteError(e, file);
+  }
+}
+
+export interface CopyDescription {
+  pageSize: number;
+  pageCount: number;
+  freelistCount: number;
+  userVersion: number;
+  applicationId: number;
+  sqliteVersion: string;
+}
+
+function pragmaNumber(db: SqliteDb, name: string): number {
+  return Number(db.pragma(name, { simple: true }));
+}
+
+/**
+ * Makes a freshly written copy a self-contained rollback-journal file (so `sqlite3` can open it
+ * anywhere, even read-only) and describes it. Touches only the copy.
+ */
+export function finishCopy(copy: string): CopyDescription {
+  const db = new Database(copy, { fileMustExist: true });
+  try {
+    if (String(db.pragma('journal_mode', { simple: true })) !== 'delete') db.pragma('journal_mode = DELETE');
+    return {
+      pageSize: pragmaNumber(db, 'page_size'),
+      pageCount: pragmaNumber(db, 'page_count'),
+      freelistCount: pragmaNumber(db, 'freelist_count'),
+      userVersion: pragmaNumber(db, 'user_version'),
+      applicationId: pragmaNumber(db, 'application_id'),
+      sqliteVersion: String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export type IntegrityKind = 'quick_check' | 'integrity_check';
+export interface IntegrityResult {
+  check: IntegrityKind;
+  status: 'ok' | 'failed';
+  message: string;
+}
+
+/** Runs SQLite's integrity check on a copy (never on a live database) and reports what it said. */
+export function checkIntegrity(copy: string, kind: IntegrityKind = 'quick_check'): IntegrityResult {
+  let db: SqliteDb | undefined;
+  try {
+    db = new Database(copy, { readonly: true, fileMustExist: true });
+    const rows = db.pragma(`${kind}(100)`) as Record<string, string>[];
+    const lines = rows.map((r) => String(Object.values(r)[0]));
+    const ok = lines.length === 1 && lines[0] === 'ok';
+    return { check: kind, status: ok ? 'ok' : 'failed', message: lines.join('\n').slice(0, 20_000) };
+  } catch (e) {
+    return { check: kind, status: 'failed', message: `SQLite could not check the copy: ${(e as Error).message}` };
+  } finally {
+    db?.close();
+  }
+}

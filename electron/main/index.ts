@@ -1,0 +1,38 @@
+// The Electron shell: lifecycle, window, IPC binding. It wires services; it decides nothing.
+import { app, BrowserWindow } from 'electron';
+import path from 'node:path';
+import { APP_VERSION } from '../engine/app-version.ts';
+import { createEngine } from '../engine/engine.ts';
+import { createIpcHandlers } from '../engine/ipc-handlers.ts';
+import { defaultDataDir } from '../engine/layout.ts';
+import { bindIpc } from './ipc-binder.ts';
+import { createMainWindow } from './window.ts';
+
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void app.whenReady().then(async () => {
+    const engine = await createEngine({ dataDir: defaultDataDir(), appVersion: APP_VERSION });
+    let win: BrowserWindow | undefined;
+    const open = () => {
+      win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), process.env.ELECTRON_RENDERER_URL, path.join(import.meta.dirname, '../renderer/index.html'));
+      win.on('closed', () => (win = undefined));
+    };
+    bindIpc(createIpcHandlers(engine), (sender) => win !== undefined && sender === win.webContents);
+    open();
+    app.on('second-instance', () => {
+      if (!win) open();
+      else {
+        if (win.isMinimized()) win.restore();
+        win.focus();
+      }
+    });
+    app.on('activate', () => win ?? open());
+    app.on('will-quit', () => engine.close());
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}

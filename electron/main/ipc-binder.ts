@@ -1,0 +1,16 @@
+// Binds the handler table to ipcMain. Accepts calls only from the app's own window and validates
+// every payload (as `unknown`) against the contract before any service sees it.
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { channelNames, ipcContract, type IpcHandlers, type IpcResult } from '../../shared/ipc-contract.ts';
+import { invokeChecked } from '../engine/ipc-dispatch.ts';
+
+/** Registers every channel; returns a function that removes them again. */
+export function bindIpc(handlers: IpcHandlers, isOwnWindow: (sender: WebContents) => boolean): () => void {
+  for (const name of channelNames) {
+    ipcMain.handle(name, async (event: IpcMainInvokeEvent, payload: unknown): Promise<IpcResult<unknown>> => {
+      if (!isOwnWindow(event.sender)) return { ok: false, error: { code: 'forbidden', message: 'Refused a call from an unknown window', hint: '' } };
+      return invokeChecked(ipcContract, handlers, name, payload);
+    });
+  }
+  return () => channelNames.forEach((name) => ipcMain.removeHandler(name));
+}

@@ -1,0 +1,49 @@
+// The one IPC contract between the renderer and main: for each channel, the input schema (checked
+// in main before any service runs) and the output type. The main-side binder and the preload
+// client are both derived from this table; nothing here is written twice.
+import { z } from 'zod';
+import type { Manifest, Source } from './model.ts';
+import { restorePointIdSchema, sourceIdSchema } from './model.ts';
+
+/** A channel: its input schema and (as a phantom type) its output. */
+export interface Channel<I extends z.ZodType, O> {
+  input: I;
+  output?: O;
+}
+const channel = <O>() => <I extends z.ZodType>(input: I): Channel<I, O> => ({ input });
+
+export interface SourceSummary {
+  source: Source;
+  restorePoints: number;
+  bytes: number;
+  newest?: Manifest;
+}
+
+export interface StatusView {
+  vaultDir: string;
+  freeBytes?: number;
+  sources: SourceSummary[];
+}
+
+export const ipcContract = {
+  'status:get': channel<StatusView>()(z.undefined()),
+  'restore-points:list': channel<Manifest[]>()(z.object({ sourceId: sourceIdSchema.optional() }).strict()),
+  'backup:run': channel<Manifest>()(z.object({ sourceId: sourceIdSchema }).strict()),
+  'restore-points:verify': channel<{ ok: boolean; message: string }>()(z.object({ id: restorePointIdSchema }).strict()),
+} as const;
+
+export type IpcContract = typeof ipcContract;
+export type ChannelName = keyof IpcContract;
+export type ChannelInput<C extends ChannelName> = z.input<IpcContract[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = NonNullable<IpcContract[C]['output']>;
+
+/** A handler table that serves the whole contract. */
+export type IpcHandlers = { [C in ChannelName]: (input: z.output<IpcContract[C]['input']>) => Promise<ChannelOutput<C>> };
+
+/** The object the preload exposes as `window.lifeboat`: one method per channel. */
+export type LifeboatApi = { [C in ChannelName]: (input: ChannelInput<C>) => Promise<ChannelOutput<C>> };
+
+/** What an IPC call returns across the boundary: a value, or an error a person can read. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; hint: string } };
+
+export const channelNames = Object.keys(ipcContract) as ChannelName[];

@@ -1,0 +1,125 @@
+// The model shared by main, preload, renderer and the CLI: restore points, manifests, sources.
+// Plain TypeScript + zod: no Node, no DOM.
+import { z } from 'zod';
+
+/** The manifest format this build writes; readers accept exactly the versions they know. */
+export const MANIFEST_VERSION = 1;
+
+/** `20261122T103700Z-a1b2c3`: UTC time of the snapshot plus 6 random hex digits. Sortable. */
+export const restorePointIdSchema = z
+  .string()
+  .regex(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/, 'a restore point id looks like 20261122T103700Z-a1b2c3');
+export type RestorePointId = z.infer<typeof restorePointIdSchema>;
+
+/** A source's id is its folder name in the vault, so it must be a safe single path segment. */
+export const sourceIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a source id is lower-case letters, digits, ".", "_" or "-"')
+  .refine((s) => !s.includes('..'), 'a source id cannot contain ".."');
+
+export const triggerSchema = z.enum(['manual', 'scheduled', 'safety']);
+export type Trigger = z.infer<typeof triggerSchema>;
+
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 is 64 lower-case hex digits');
+const isoUtcSchema = z.iso.datetime({ offset: false });
+const count = z.number().int().nonnegative();
+
+/** A path inside the vault: `<source id>/<file name>`, nothing that can climb out of it. */
+export const vaultRelativePathSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,250}$/, 'an artifact path is "<source>/<file>"')
+  .refine((p) => !p.split('/').some((seg) => seg === '..' || seg === '.'), 'an artifact path cannot contain ".."');
+
+export const artifactFormatSchema = z.enum(['sqlite']);
+
+export const manifestSchema = z
+  .object({
+    version: z.literal(MANIFEST_VERSION),
+    kind: z.literal('lifeboat.restore-point'),
+    id: restorePointIdSchema,
+    createdAt: isoUtcSchema,
+    trigger: triggerSchema,
+    source: z.object({
+      id: sourceIdSchema,
+      name: z.string().min(1).max(255),
+      path: z.string().min(1).max(4096),
+    }),
+    artifact: z.object({
+      path: vaultRelativePathSchema,
+      bytes: count,
+      sha256: sha256Schema,
+      format: artifactFormatSchema,
+    }),
+    database: z.object({
+      bytes: count,
+      pageSize: count,
+      pageCount: count,
+      freelistCount: count,
+      journalMode: z.string().max(16),
+      userVersion: z.number().int(),
+      applicationId: z.number().int(),
+      sqliteVersion: z.string().max(32),
+    }),
+    integrity: z.object({
+      check: z.enum(['quick_check', 'integrity_check']),
+      status: z.enum(['ok', 'failed']),
+      message: z.string().max(20_000),
+    }),
+    snapshot: z.object({
+      method: z.enum(['backup-api', 'vacuum-into']),
+      /** How often SQLite restarted a stepped copy because another connection wrote (rollback mode only). */
+      restarts: count,
+      /** Whether the source's writers were held off for the whole copy (rollback mode fallback). */
+      heldLock: z.boolean(),
+    }),
+    safety: z
+      .object({
+        /** The restore point whose restore this safety copy was taken before. */
+        before: z.enum(['restore', 'undo']),
+        restoring: restorePointIdSchema,
+      })
+      .optional(),
+    pinned: z.boolean().default(false),
+    durationMs: count,
+    appVersion: z.string().max(64),
+  })
+  .refine((m) => m.artifact.path.startsWith(`${m.source.id}/`), {
+    message: "the artifact must sit in its source's folder",
+    path: ['artifact', 'path'],
+  });
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** Retention rules for one source. Zero switches a rule off. */
+export const retentionPolicySchema = z.object({
+  keepLast: count.default(5),
+  keepDaily: count.default(7),
+  keepWeekly: count.default(4),
+  keepMonthly: count.default(12),
+  keepYearly: count.default(0),
+  keepWithinDays: count.default(0),
+  /** Never prune a source below this many restore points. */
+  minCount: count.default(3),
+});
+export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
+
+export const sourceSchema = z.object({
+  id: sourceIdSchema,
+  /** Absolute, symlinks resolved: a restore writes to the real file, never over a link. */
+  path: z.string().min(1),
+  name: z.string().min(1),
+  addedAt: isoUtcSchema,
+  /** Per-source overrides; absent means "use the global default". */
+  maxBytes: count.optional(),
+  compact: z.boolean().optional(),
+  retention: retentionPolicySchema.partial().optional(),
+});
+export type Source = z.infer<typeof sourceSchema>;
+
+/** What a job reports while it runs. */
+export type JobPhase = 'preparing' | 'copying' | 'checking' | 'hashing' | 'finishing' | 'safety-copy' | 'restoring';
+export interface JobProgress {
+  phase: JobPhase;
+  done: number;
+  total: number;
+  unit: 'pages' | 'bytes';
+}
