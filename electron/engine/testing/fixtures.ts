@@ -1,0 +1,152 @@
+// Test helpers: temporary folders, real databases, and the real CLI run as a child process.
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO = path.resolve(import.meta.dirname, '../../..');
+export const CLI = path.join(REPO, 'bin', 'lifeboat.mjs');
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'lifeboat-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export type JournalMode = 'wal' | 'delete';
+
+/**
+ * A bank-like database: `accounts` whose balances always sum to 100 × accounts (transfers keep the
+ * total), plus a `blobs` table so the file has some size.
+ */
+export function makeBankDb(file: string, opts: { mode?: JournalMode; accounts?: number; blobRows?: number; blobBytes?: number } = {}): void {
+  const db = new Database(file);
+  db.pragma(`journal_mode = ${opts.mode ?? 'wal'}`);
+  db.exec('CREATE TABLE IF NOT EXISTS accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)');
+  db.exec('CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)');
+  db.exec('CREATE TABLE IF NOT EXISTS marker (label TEXT NOT NULL)');
+  const accounts = opts.accounts ?? 100;
+  db.transaction(() => {
+    const add = db.prepare('INSERT INTO accounts (balance) VALUES (100)');
+    for (let i = 0; i < accounts; i++) add.run();
+    const blob = db.prepare('INSERT INTO blobs (data) VALUES (randomblob(?))');
+    for (let i = 0; i < (opts.blobRows ?? 0); i++) blob.run(opts.blobBytes ?? 4000);
+  })();
+  db.close();
+}
+
+/** Sets the single-row marker table, so a test can tell which version of a database it has. */
+export function setMarker(file: string, label: string): void {
+  const db = new Database(file);
+  db.exec('DELETE FROM marker');
+  db.prepare('INSERT INTO marker (label) VALUES (?)').run(label);
+  db.close();
+}
+
+export function readMarker(file: string): string | undefined {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT label FROM marker').get() as { label: string } | undefined)?.label;
+  } finally {
+    db.close();
+  }
+}
+
+/** Sum and count of balances, and SQLite's quick_check, for a database file. */
+export function bankState(file: string): { total: number; accounts: number; check: string } {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const { total, accounts } = db.prepare('SELECT sum(balance) AS total, count(*) AS accounts FROM accounts').get() as { total: number; accounts: number };
+    return { total, accounts, check: String(db.pragma('quick_check', { simple: true })) };
+  } finally {
+    db.close();
+  }
+}
+
+export function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `lifeboat` in a child process with the given data folder. */
+export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = { home: '' }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--home', opts.home, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, LIFEBOAT_HOME: undefined, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Starts `lifeboat` and resolves once it prints `HOLD <checkpoint>`, so the test can kill it there. */
+export function startCliHeldAt(args: string[], home: string, checkpoint: string): Promise<{ child: ChildProcess; exited: Promise<CliResult> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--home', home, ...args], {
+      cwd: REPO,
+      env: { ...process.env, LIFEBOAT_HOME: undefined, LIFEBOAT_TEST_HOLD_AT: checkpoint },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<CliResult>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes(`HOLD ${checkpoint}`)) resolve({ child, exited });
+    });
+    void exited.then((r) => reject(new Error(`lifeboat exited (${r.code}) before reaching ${checkpoint}: ${r.stderr}`)));
+  });
+}
+
+/** Starts a helper script from this folder as a child process (a writer, a holder). */
+export function startHelper(script: string, args: string[]): { child: ChildProcess; lines: string[]; waitFor: (text: string) => Promise<void>; stop: () => Promise<string> } {
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buffer = '';
+  let stderr = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      for (const w of [...waiters]) if (line.includes(w.text)) w.resolve();
+    }
+  });
+  const closed = new Promise<void>((res) => child.on('close', () => res()));
+  return {
+    child,
+    lines,
+    waitFor: (text) =>
+      lines.some((l) => l.includes(text))
+        ? Promise.resolve()
+        : new Promise<void>((res, rej) => {
+            waiters.push({ text, resolve: res });
+            void closed.then(() => rej(new Error(`${script} exited before printing "${text}": ${stderr}`)));
+          }),
+    stop: async () => {
+      child.stdin?.end('stop\n');
+      await closed;
+      return stderr;
+    },
+  };
+}
