@@ -1,10 +1,10 @@
 // Taking a restore point: a consistent copy into the vault, checked, hashed, made durable, and only
 // then described by a manifest and listed.
-import { mkdir, rename, rm, statfs } from 'node:fs/promises';
+import { rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_VERSION, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
-import { fsyncDir, fsyncFile, hashFile } from './durable-fs.ts';
+import { ensureDir, fsyncDir, fsyncFile, hashFile } from './durable-fs.ts';
 import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
 import { TEMP_PREFIX, formatBytes, newRestorePointId } from './layout.ts';
 import { withLock } from './locks.ts';
@@ -76,7 +76,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
 
   const dir = path.join(ctx.vaultDir, source.id);
   try {
-    await mkdir(dir, { recursive: true });
+    await ensureDir(dir);
   } catch (e) {
     throw explainWriteError(e, ctx.vaultDir);
   }
@@ -89,6 +89,8 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   const finalArtifact = path.join(dir, files.artifactName);
   let listed = false;
   try {
+    // Claim the temp name first: a vault that cannot be written fails here, plainly, before SQLite.
+    await writeFile(temp, '', { flag: 'wx' });
     const snap = await takeSnapshot(source.path, temp, {
       compact: req.compact ?? source.compact ?? false,
       busyTimeoutMs: settings.busyTimeoutMs,

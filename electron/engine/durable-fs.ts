@@ -2,7 +2,7 @@
 // fsync the folder after, hash while streaming.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -112,5 +112,18 @@ export async function fileSize(file: string): Promise<number | undefined> {
     return (await stat(file)).size;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Creates a folder (and its parents). Node reports a recursive mkdir on a read-only file system as
+ * ENOENT; asking again without recursion surfaces the real reason (EROFS, EACCES).
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if (!(e && typeof e === 'object' && 'code' in e && e.code === 'ENOENT')) throw e;
+    await mkdir(dir);
   }
 }

@@ -1,6 +1,7 @@
 // The one place that builds the engine's service graph from a data folder. The desktop app, the
 // CLI and the e2e harness all call `createEngine`, so they run the same code on the same files.
-import { mkdir, statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
+import { ensureDir } from './durable-fs.ts';
 import path from 'node:path';
 import type { Manifest, Source } from '../../shared/model.ts';
 import { backup, type BackupRequest } from './backup.ts';
@@ -47,14 +48,14 @@ export interface VaultStatus {
 export async function createEngine(opts: EngineOptions) {
   const dataDir = path.resolve(opts.dataDir);
   try {
-    await mkdir(dataDir, { recursive: true });
+    await ensureDir(dataDir);
   } catch (e) {
     throw explainWriteError(e, dataDir);
   }
   const settings = openSettings(dataDir, opts.appVersion);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
   try {
-    await mkdir(vaultDir, { recursive: true });
+    await ensureDir(vaultDir);
   } catch (e) {
     throw explainWriteError(e, vaultDir);
   }

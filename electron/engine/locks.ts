@@ -2,7 +2,8 @@
 // on a small lock database. The operating system drops the lock when the holder exits or is
 // killed, so a crash never leaves a stale lock behind.
 import Database from 'better-sqlite3';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { ensureDir } from './durable-fs.ts';
 import path from 'node:path';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 
@@ -22,7 +23,7 @@ interface Owner {
  */
 export async function acquireLock(file: string, what: string, opts: { waitMs?: number; now?: () => Date } = {}): Promise<Lock> {
   try {
-    await mkdir(path.dirname(file), { recursive: true });
+    await ensureDir(path.dirname(file));
   } catch (e) {
     throw explainWriteError(e, path.dirname(file));
   }
