@@ -81,7 +81,7 @@ describe('restore', () => {
     setMarker(db, 'tuesday');
     const artifact = path.join(home, 'vault', m.artifact.path);
     const bytes = readFileSync(artifact);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff;
     writeFileSync(artifact, bytes);
     const before = sha256(db);
     const r = await runCli(['--yes', 'restore', m.id], { home });

@@ -1,0 +1,54 @@
+// Every IPC payload is validated before a handler runs: malformed input is an error, never a call.
+import { expect, it } from 'vitest';
+import { channelNames, ipcContract, type IpcHandlers } from '../../shared/ipc-contract.ts';
+import { LifeboatError } from './errors.ts';
+import { invokeChecked } from './ipc-dispatch.ts';
+
+function recordingHandlers(calls: string[]): IpcHandlers {
+  const handler = (name: string) => async (input: unknown) => {
+    calls.push(`${name} ${JSON.stringify(input)}`);
+    if (name === 'restore-points:verify') throw new LifeboatError('tampered', 'bad artifact', 'pick another');
+    return undefined as never;
+  };
+  return Object.fromEntries(channelNames.map((n) => [n, handler(n)])) as unknown as IpcHandlers;
+}
+
+it('rejects unknown channels and malformed payloads without calling anything', async () => {
+  const calls: string[] = [];
+  const handlers = recordingHandlers(calls);
+  const bad: [string, unknown][] = [
+    ['shell:open', {}],
+    ['__proto__', {}],
+    ['backup:run', undefined],
+    ['backup:run', { sourceId: '../etc' }],
+    ['backup:run', { sourceId: 'store', extra: true }],
+    ['restore-points:verify', { id: '../../x' }],
+    ['restore-points:list', 'store'],
+    ['status:get', { anything: 1 }],
+  ];
+  for (const [name, payload] of bad) {
+    const r = await invokeChecked(ipcContract, handlers, name, payload);
+    expect(r.ok, `${name} ${JSON.stringify(payload)}`).toBe(false);
+  }
+  expect(calls).toEqual([]);
+});
+
+it('fuzz: random payloads on every channel never throw and never reach a handler unless valid', async () => {
+  const calls: string[] = [];
+  const handlers = recordingHandlers(calls);
+  const values: unknown[] = [null, 0, -1, 1e308, '', 'x'.repeat(10_000), [], {}, { sourceId: 1 }, { id: null }, { sourceId: 'ok', id: '20261122T103700Z-a1b2c3' }, Symbol.for('x'), () => 1, new Date()];
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let i = 0; i < 500; i++) {
+    const name = channelNames[Math.floor(rand() * channelNames.length)]!;
+    const payload = values[Math.floor(rand() * values.length)];
+    const r = await invokeChecked(ipcContract, handlers, name, payload);
+    if (r.ok) expect(ipcContract[name].input.safeParse(payload).success).toBe(true);
+  }
+  for (const call of calls) expect(call).toMatch(/^(status:get undefined|restore-points:list \{\}|restore-points:verify|backup:run)/);
+});
+
+it('turns a LifeboatError into a readable error and hides anything else', async () => {
+  const r = await invokeChecked(ipcContract, recordingHandlers([]), 'restore-points:verify', { id: '20261122T103700Z-a1b2c3' });
+  expect(r).toEqual({ ok: false, error: { code: 'tampered', message: 'bad artifact', hint: 'pick another' } });
+});
