@@ -44,9 +44,14 @@ describe.each(['wal', 'delete'] as const)('restore points of a database being wr
           trigger: 'manual',
           onProgress: (p) => {
             if (mode !== 'wal' || p.phase !== 'copying' || p.done >= p.total || liveDuringCopy >= 0) return;
-            // Mid-copy, with the snapshot's read transaction open: give the writer time, then look.
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-            liveDuringCopy = liveBlobCount(db);
+            // Mid-copy, with the snapshot's read transaction open: the writer must still get
+            // commits through. Poll (up to 30 s) until it has; a stalled writer never would.
+            const atStart = liveBlobCount(db);
+            liveDuringCopy = atStart;
+            for (let waited = 0; liveDuringCopy <= atStart && waited < 30_000; waited += 20) {
+              Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+              liveDuringCopy = liveBlobCount(db);
+            }
           },
         });
         expect(m.integrity.status).toBe('ok');

@@ -1,0 +1,157 @@
+// npm run bench [-- --size 1GiB]: Lifeboat's snapshot against the tools a person would otherwise
+// use, on the same generated database, with a writer running; prints a table.
+import Database from 'better-sqlite3';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatBytes, parseBytes } from '../electron/engine/layout.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, dir: { type: 'string', default: path.join(REPO, '.bench') } } });
+const size = parseBytes(values.size ?? '1GiB');
+if (!size) throw new Error(`--size: "${values.size}" is not a size`);
+const work = path.resolve(values.dir ?? '.bench');
+
+for (const tool of ['sqlite3', 'sha256sum', '/usr/bin/time']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    console.error(`bench: ${tool} is missing; installing it (Debian: apt-get install -y sqlite3 coreutils time)`);
+    execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq sqlite3 coreutils time'], { stdio: 'inherit' });
+  }
+}
+
+/** A shop-like database: customers, orders and items with indexes, plus a table of attachments. */
+function generate(file: string, bytes: number): void {
+  rmSync(file, { force: true });
+  rmSync(`${file}-wal`, { force: true });
+  rmSync(`${file}-shm`, { force: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec(`
+    CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, created TEXT NOT NULL);
+    CREATE UNIQUE INDEX customers_email ON customers (email);
+    CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL, placed TEXT NOT NULL, total INTEGER NOT NULL, note TEXT);
+    CREATE INDEX orders_customer ON orders (customer, placed);
+    CREATE TABLE items (id INTEGER PRIMARY KEY, "order" INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL, price INTEGER NOT NULL);
+    CREATE INDEX items_order ON items ("order");
+    CREATE INDEX items_sku ON items (sku);
+    CREATE TABLE attachments (id INTEGER PRIMARY KEY, "order" INTEGER NOT NULL, data BLOB NOT NULL);
+  `);
+  const addCustomer = db.prepare('INSERT INTO customers (email, name, created) VALUES (?, ?, ?)');
+  const addOrder = db.prepare('INSERT INTO orders (customer, placed, total, note) VALUES (?, ?, ?, ?)');
+  const addItem = db.prepare('INSERT INTO items ("order", sku, qty, price) VALUES (?, ?, ?, ?)');
+  const addAttachment = db.prepare('INSERT INTO attachments ("order", data) VALUES (?, randomblob(?))');
+  let orderId = 0;
+  for (let batch = 0; statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0) < bytes; batch++) {
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) {
+        const c = Number(addCustomer.run(`c${batch}-${i}@example.com`, `Customer ${batch}-${i}`, new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString()).lastInsertRowid);
+        for (let o = 0; o < 3; o++) {
+          orderId = Number(addOrder.run(c, new Date(Date.UTC(2024, 0, 1) + orderId * 60_000).toISOString(), 1000 + o, o === 0 ? 'gift wrap' : null).lastInsertRowid);
+          for (let k = 0; k < 3; k++) addItem.run(orderId, `SKU-${(orderId * 7 + k) % 5000}`, 1 + k, 499 + k * 100);
+        }
+        if (i % 4 === 0) addAttachment.run(orderId, 16_000);
+      }
+    })();
+    if (batch % 10 === 0) db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+interface Run {
+  seconds: number;
+  peakKb: number;
+}
+
+/** Runs a command under /usr/bin/time: wall time and peak resident memory. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run & { stdout: string } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  const peakKb = Number(r.stderr.trim().split('\n').at(-1));
+  return { seconds, peakKb, stdout: r.stdout };
+}
+
+async function withWriter<T>(db: string, fn: (label: (name: string) => void) => T): Promise<{ result: T; latency: Record<string, { n: number; p50: number; p99: number; max: number }> }> {
+  const writer = spawn(process.execPath, [path.join(import.meta.dirname, 'writer.ts'), db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  writer.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 3000)); // idle baseline
+  const label = (name: string) => writer.stdin.write(`label ${name}\n`);
+  const result = fn(label);
+  label('idle-after');
+  await new Promise((r) => setTimeout(r, 1000));
+  writer.stdin.write('report\n');
+  await new Promise((r) => writer.on('close', r));
+  return { result, latency: JSON.parse(out.split('\n').find((l) => l.startsWith('{')) ?? '{}') };
+}
+
+async function measure(bytes: number) {
+  const dir = path.join(work, formatBytes(bytes).replace(' ', ''));
+  mkdirSync(dir, { recursive: true });
+  const db = path.join(dir, 'shop.db');
+  const home = path.join(dir, 'home');
+  if (!existsSync(db) || Math.abs(statSync(db).size - bytes) > bytes * 0.2) {
+    console.error(`bench: generating a ${formatBytes(bytes)} database in ${dir}…`);
+    generate(db, bytes);
+  }
+  const dbBytes = statSync(db).size;
+  const out = (name: string) => {
+    const f = path.join(dir, name);
+    rmSync(f, { force: true });
+    return f;
+  };
+  const cli = path.join(REPO, 'bin', 'lifeboat.mjs');
+  rmSync(home, { recursive: true, force: true });
+  const tools = (label: (name: string) => void): Record<string, Run> => {
+    rmSync(home, { recursive: true, force: true });
+    const runs: Record<string, Run> = {};
+    label('sqlite3 .backup');
+    runs['sqlite3 .backup'] = timed('sqlite3', [db, `.backup '${out('backup.db')}'`]);
+    label('VACUUM INTO');
+    runs['sqlite3 VACUUM INTO'] = timed('sqlite3', [db, `VACUUM INTO '${out('vacuum.db')}'`]);
+    label('cp + sha256sum');
+    runs['cp + sha256sum (not consistent)'] = timed('sh', ['-c', `cp "${db}" "${out('cp.db')}" && sha256sum "${path.join(dir, 'cp.db')}"`]);
+    label('lifeboat backup');
+    const lb = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--max-size', '100GB', db]);
+    runs['lifeboat backup (copy + SHA-256 + quick_check)'] = lb;
+    label('lifeboat --compact');
+    runs['lifeboat backup --compact (VACUUM INTO)'] = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--compact', '--max-size', '100GB', db]);
+    label('idle-restore');
+    const id = (JSON.parse(lb.stdout) as { id: string }).id;
+    runs['lifeboat restore --to (verify + check + write)'] = timed(process.execPath, [cli, '--home', home, '--quiet', 'restore', id, '--to', out('restored.db')]);
+    return runs;
+  };
+  // Speed and memory on a quiet database; then the same runs again with a writer, for its latency.
+  const result = tools(() => undefined);
+  const { result: underLoad, latency } = await withWriter(db, tools);
+  return { dbBytes, runs: result, underLoad, latency };
+}
+
+const small = await measure(Math.round(size / 4));
+const big = await measure(size);
+const base = big.runs['sqlite3 .backup']!.seconds;
+const rows: string[][] = [['', 'time (s)', 'MB/s', 'peak RSS', 'vs sqlite3 .backup', 'time with writer (s)', 'writer p50/p99/max (ms)']];
+const latencyKey: Record<string, string> = {
+  'sqlite3 .backup': 'sqlite3 .backup',
+  'sqlite3 VACUUM INTO': 'VACUUM INTO',
+  'cp + sha256sum (not consistent)': 'cp + sha256sum',
+  'lifeboat backup (copy + SHA-256 + quick_check)': 'lifeboat backup',
+  'lifeboat backup --compact (VACUUM INTO)': 'lifeboat --compact',
+};
+const fmt = (x: number) => x.toFixed(2);
+const idle = big.latency.idle;
+if (idle) rows.push(['writer alone (idle)', '', '', '', '', '', `${fmt(idle.p50)}/${fmt(idle.p99)}/${fmt(idle.max)}`]);
+for (const [name, run] of Object.entries(big.runs)) {
+  const l = big.latency[latencyKey[name] ?? ''];
+  rows.push([name, fmt(run.seconds), (big.dbBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), `${(run.seconds / base).toFixed(2)}×`, fmt(big.underLoad[name]?.seconds ?? 0), l ? `${fmt(l.p50)}/${fmt(l.p99)}/${fmt(l.max)}` : '']);
+}
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+console.log(`\nDatabase: ${formatBytes(big.dbBytes)} (WAL, 4 indexed tables + attachments), times on a quiet database; then again with a writer committing every 5 ms\n`);
+for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+const lbSmall = small.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
+const lbBig = big.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
+console.log(`\nPeak memory of lifeboat backup: ${formatBytes(lbSmall.peakKb * 1024)} at ${formatBytes(small.dbBytes)}, ${formatBytes(lbBig.peakKb * 1024)} at ${formatBytes(big.dbBytes)}`);
