@@ -32,7 +32,8 @@ function checkpointFromEnv(io: Io): ((name: string) => Promise<void>) | undefine
   return async (name) => {
     if (name !== holdAt) return;
     io.stderr.write(`HOLD ${name}\n`);
-    await new Promise(() => setInterval(() => undefined, 1 << 30));
+    // Wait to be killed; a test that forgot to kill us must not leave us running for long.
+    await new Promise(() => setTimeout(() => process.exit(99), 60_000));
   };
 }
 

@@ -7,6 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
+
+/** Every child a test starts is killed when the test process exits, so none outlives the run. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+function track<C extends ChildProcess>(child: C): C {
+  children.add(child);
+  child.on('close', () => children.delete(child));
+  return child;
+}
 export const CLI = path.join(REPO, 'bin', 'lifeboat.mjs');
 
 /** A fresh temporary folder, removed by the returned cleanup. */
@@ -79,11 +88,11 @@ export interface CliResult {
 /** Runs `lifeboat` in a child process with the given data folder. */
 export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = { home: '' }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--home', opts.home, ...args], {
+    const child = track(spawn(process.execPath, [CLI, '--home', opts.home, ...args], {
       cwd: opts.cwd ?? REPO,
       env: { ...process.env, LIFEBOAT_HOME: undefined, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -97,11 +106,11 @@ export function runCli(args: string[], opts: { home: string; env?: NodeJS.Proces
 /** Starts `lifeboat` and resolves once it prints `HOLD <checkpoint>`, so the test can kill it there. */
 export function startCliHeldAt(args: string[], home: string, checkpoint: string): Promise<{ child: ChildProcess; exited: Promise<CliResult> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--home', home, ...args], {
+    const child = track(spawn(process.execPath, [CLI, '--home', home, ...args], {
       cwd: REPO,
       env: { ...process.env, LIFEBOAT_HOME: undefined, LIFEBOAT_TEST_HOLD_AT: checkpoint },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     let stdout = '';
     let stderr = '';
     const exited = new Promise<CliResult>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
@@ -116,7 +125,7 @@ export function startCliHeldAt(args: string[], home: string, checkpoint: string)
 
 /** Starts a helper script from this folder as a child process (a writer, a holder). */
 export function startHelper(script: string, args: string[]): { child: ChildProcess; lines: string[]; waitFor: (text: string) => Promise<void>; stop: () => Promise<string> } {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, [path.join(import.meta.dirname, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const lines: string[] = [];
   let buffer = '';
   let stderr = '';
