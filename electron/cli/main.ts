@@ -206,14 +206,13 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--source <id>', 'the last restore of this source')
     .action(async (o: { source?: string }) => {
       const e = await open();
-      const safety = e.list({ sourceId: o.source }).find((m) => m.trigger === 'safety' && m.safety);
-      if (!safety) throw new LifeboatError('not-found', 'There is no restore to undo (no safety copy in the vault)', 'A safety copy is taken each time a restore replaces a database');
-      await confirm(io, program.opts(), `Put back ${safety.source.path} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
+      const safety = e.lastSafetyCopy(o.source);
+      if (safety) await confirm(io, program.opts(), `Put back ${safety.source.path} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
       const bar = progress();
       try {
-        const r = await e.restore({ id: safety.id, reason: 'undo', onProgress: (p) => bar.update(p) });
+        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p) });
         bar.done();
-        print(`Undone: ${r.target} is back as it was at ${localTime(safety.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
+        print(`Undone: ${r.target} is back as it was at ${localTime(r.restored.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
       } finally {
         bar.done();
       }

@@ -1,10 +1,10 @@
 // Taking a restore point: a consistent copy into the vault, checked, hashed, made durable, and only
 // then described by a manifest and listed.
-import { rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_VERSION, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
-import { ensureDir, fsyncDir, fsyncFile, hashFile } from './durable-fs.ts';
+import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, hashFile } from './durable-fs.ts';
 import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
 import { TEMP_PREFIX, formatBytes, newRestorePointId } from './layout.ts';
 import { withLock } from './locks.ts';
@@ -75,13 +75,9 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   }
 
   const dir = path.join(ctx.vaultDir, source.id);
-  try {
-    await ensureDir(dir);
-  } catch (e) {
-    throw explainWriteError(e, ctx.vaultDir);
-  }
+  await ensureDir(dir);
   await removeLeftovers(ctx.vaultDir, source.id);
-  await ensureFreeSpace(dir, size);
+  await ensureFreeSpace(dir, size, 'a copy', 'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk');
 
   const id = newRestorePointId(started);
   const files = restorePointFiles(source.id, id);
@@ -136,20 +132,5 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     // Once its manifest is in place the restore point is complete; only an unlisted artifact goes.
     if (!listed) await rm(finalArtifact, { force: true });
     throw explainWriteError(e, ctx.vaultDir);
-  }
-}
-
-/** Refuses early, with numbers, when the vault's disk cannot hold another copy of this database. */
-async function ensureFreeSpace(dir: string, needed: number): Promise<void> {
-  const fs = await statfs(dir).catch(() => undefined);
-  if (!fs) return;
-  const free = fs.bavail * fs.bsize;
-  const margin = 16 * 1024 * 1024;
-  if (free < needed + margin) {
-    throw new LifeboatError(
-      'disk-full',
-      `The vault's disk has ${formatBytes(free)} free, not enough for a ${formatBytes(needed)} copy`,
-      'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk',
-    );
   }
 }

@@ -2,10 +2,12 @@
 // fsync the folder after, hash while streaming.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
+import { TEMP_PREFIX, formatBytes } from './layout.ts';
 
 /** Flushes a folder's entries (new names, renames) to disk. A no-op where the OS cannot (Windows). */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -32,9 +34,9 @@ export async function fsyncFile(file: string): Promise<void> {
  * Writes `data` to `file` so that after a crash the file is either absent/old or complete:
  * temp name in the same folder, fsync, rename, fsync the folder.
  */
-export async function writeFileDurable(file: string, data: string | Uint8Array, tempPrefix = '.lifeboat-tmp-'): Promise<void> {
+export async function writeFileDurable(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
-  const temp = path.join(dir, `${tempPrefix}${process.pid}-${Date.now()}-${path.basename(file)}`);
+  const temp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${Date.now()}-${path.basename(file)}`);
   const handle = await open(temp, 'wx', 0o644);
   try {
     await handle.writeFile(data);
@@ -116,14 +118,28 @@ export async function fileSize(file: string): Promise<number | undefined> {
 }
 
 /**
- * Creates a folder (and its parents). Node reports a recursive mkdir on a read-only file system as
- * ENOENT; asking again without recursion surfaces the real reason (EROFS, EACCES).
+ * Creates a folder (and its parents), or explains why it cannot. Node reports a recursive mkdir on
+ * a read-only file system as ENOENT; asking again without recursion surfaces the real reason.
  */
 export async function ensureDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
-  } catch (e) {
-    if (!(e && typeof e === 'object' && 'code' in e && e.code === 'ENOENT')) throw e;
-    await mkdir(dir);
+  } catch (first) {
+    try {
+      if (errorCode(first) !== 'ENOENT') throw first;
+      await mkdir(dir);
+    } catch (e) {
+      throw explainWriteError(e, dir);
+    }
+  }
+}
+
+/** Refuses early, with numbers, when the disk holding `dir` cannot take `needed` more bytes. */
+export async function ensureFreeSpace(dir: string, needed: number, what: string, hint: string): Promise<void> {
+  const fs = await statfs(dir).catch(() => undefined);
+  if (!fs) return;
+  const free = fs.bavail * fs.bsize;
+  if (free < needed + 16 * 1024 * 1024) {
+    throw new LifeboatError('disk-full', `The disk holding ${dir} has ${formatBytes(free)} free, not enough for ${what} of ${formatBytes(needed)}`, hint);
   }
 }

@@ -2,17 +2,17 @@
 // CLI and the e2e harness all call `createEngine`, so they run the same code on the same files.
 import { statfs } from 'node:fs/promises';
 import { ensureDir } from './durable-fs.ts';
+import { OWN_FILE } from './layout.ts';
 import path from 'node:path';
 import type { Manifest, Source } from '../../shared/model.ts';
 import { backup, type BackupRequest } from './backup.ts';
 import { openCatalog } from './catalog.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
-import { explainWriteError, LifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { prune } from './prune.ts';
-import { recoverInterruptedRestores, restore, undo, type RestoreRequest } from './restore.ts';
+import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { openSettings } from './settings.ts';
 import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource } from './sources.ts';
@@ -47,18 +47,10 @@ export interface VaultStatus {
 /** Opens (creating if needed) the data folder and returns every engine service bound to it. */
 export async function createEngine(opts: EngineOptions) {
   const dataDir = path.resolve(opts.dataDir);
-  try {
-    await ensureDir(dataDir);
-  } catch (e) {
-    throw explainWriteError(e, dataDir);
-  }
+  await ensureDir(dataDir);
   const settings = openSettings(dataDir, opts.appVersion);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
-  try {
-    await ensureDir(vaultDir);
-  } catch (e) {
-    throw explainWriteError(e, vaultDir);
-  }
+  await ensureDir(vaultDir);
   const { catalog, fresh } = openCatalog(path.join(dataDir, 'catalog.db'));
   const ctx: EngineContext = {
     dataDir,
@@ -84,7 +76,7 @@ export async function createEngine(opts: EngineOptions) {
     const seen = new Set<string>();
     for (const sourceId of await sourceFolders(vaultDir)) {
       for (const name of await manifestNames(vaultDir, sourceId)) {
-        const id = /_(\d{8}T\d{6}Z-[0-9a-f]{6})\.manifest\.json$/.exec(name)?.[1];
+        const id = OWN_FILE.exec(name)?.[2];
         if (!id) continue;
         seen.add(id);
         if (!known.has(id)) {
@@ -154,6 +146,8 @@ export async function createEngine(opts: EngineOptions) {
     },
     restore: (req: RestoreRequest) => restore(ctx, req),
     undo: (o?: Parameters<typeof undo>[1]) => undo(ctx, o),
+    /** The safety copy `undo` would bring back, if any. */
+    lastSafetyCopy: (sourceId?: string) => lastSafetyCopy(ctx, sourceId),
     verify: (id: string, o?: Parameters<typeof verifyRestorePoint>[2]) => verifyRestorePoint(ctx, id, o),
     prune: (o?: Parameters<typeof prune>[1]) => prune(ctx, o),
     list: (filter?: { sourceId?: string }) => listRestorePoints(ctx, filter),
@@ -167,4 +161,3 @@ export async function createEngine(opts: EngineOptions) {
 }
 
 export type Engine = Awaited<ReturnType<typeof createEngine>>;
-export { LifeboatError };

@@ -22,11 +22,7 @@ interface Owner {
  * message naming what holds it (from the owner note the holder left) when it cannot.
  */
 export async function acquireLock(file: string, what: string, opts: { waitMs?: number; now?: () => Date } = {}): Promise<Lock> {
-  try {
-    await ensureDir(path.dirname(file));
-  } catch (e) {
-    throw explainWriteError(e, path.dirname(file));
-  }
+  await ensureDir(path.dirname(file));
   let opened: Database.Database | undefined;
   try {
     opened = new Database(file, { timeout: opts.waitMs ?? 0 });

@@ -2,14 +2,13 @@
 // next to the target before anything is touched; in place, a safety copy is taken first; the target
 // is never left torn; and a database another process holds open is never renamed over.
 import Database from 'better-sqlite3';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobProgress, Manifest, Source } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
 import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
-import { copyFileHashed, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
+import { copyFileHashed, ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
-import { formatBytes } from './layout.ts';
 import { withLock } from './locks.ts';
 import { artifactPath } from './manifest.ts';
 import { describeHolders, findHolders, type Holder } from './open-holders.ts';
@@ -64,12 +63,12 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
   }
   const dir = path.dirname(target);
   if (!(await exists(dir))) throw new LifeboatError('not-found', `The folder ${dir} does not exist`, 'Create it first, or restore somewhere else with --to');
-  await ensureFreeSpace(dir, manifest.database.bytes);
+  await ensureFreeSpace(dir, manifest.database.bytes, 'a restore', 'Free some space and try again; nothing was changed');
 
   // 1. Materialise the artifact next to the target, hashing it as it is copied, and check it.
   const temp = path.join(dir, `.${path.basename(target)}.lifeboat-restore-${manifest.id}.tmp`);
   const pending = path.join(pendingRestoresDir(ctx), `${manifest.id}-${process.pid}.json`);
-  await mkdir(pendingRestoresDir(ctx), { recursive: true });
+  await ensureDir(pendingRestoresDir(ctx));
   await writeFileDurable(pending, JSON.stringify({ temp, target, id: manifest.id, startedAt: ctx.now().toISOString() }));
   try {
     await rm(temp, { force: true });
@@ -217,7 +216,7 @@ async function renameIntoPlace(temp: string, target: string, journalMode: string
 async function quarantine(ctx: EngineContext, sourceId: string, target: string): Promise<string> {
   const stamp = ctx.now().toISOString().replace(/[-:.]/g, '');
   const dir = path.join(ctx.dataDir, 'quarantine', `${sourceId}-${stamp}`);
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   for (const suffix of ['', ...COMPANIONS]) {
     const file = target + suffix;
     if (!(await exists(file))) continue;
@@ -236,13 +235,6 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function ensureFreeSpace(dir: string, needed: number): Promise<void> {
-  const fs = await statfs(dir).catch(() => undefined);
-  if (fs && fs.bavail * fs.bsize < needed + 16 * 1024 * 1024) {
-    throw new LifeboatError('disk-full', `The disk holding ${dir} has ${formatBytes(fs.bavail * fs.bsize)} free, not enough to restore ${formatBytes(needed)}`, 'Free some space and try again; nothing was changed');
   }
 }
 
