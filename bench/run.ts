@@ -2,7 +2,7 @@
 // use, on the same generated database, with a writer running; prints a table.
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes, parseBytes } from '../electron/engine/layout.ts';
@@ -13,10 +13,10 @@ const size = parseBytes(values.size ?? '1GiB');
 if (!size) throw new Error(`--size: "${values.size}" is not a size`);
 const work = path.resolve(values.dir ?? '.bench');
 
-for (const tool of ['sqlite3', 'sha256sum', '/usr/bin/time']) {
+for (const tool of ['sqlite3', 'sha256sum', '/usr/bin/time', 'zstd', 'age', 'age-keygen']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    console.error(`bench: ${tool} is missing; installing it (Debian: apt-get install -y sqlite3 coreutils time)`);
-    execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq sqlite3 coreutils time'], { stdio: 'inherit' });
+    console.error(`bench: ${tool} is missing; installing it (Debian: apt-get install -y sqlite3 coreutils time zstd age)`);
+    execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq sqlite3 coreutils time zstd age'], { stdio: 'inherit' });
   }
 }
 
@@ -132,8 +132,25 @@ async function measure(bytes: number) {
   };
   // Speed and memory on a quiet database; then the same runs again with a writer, for its latency.
   const result = tools(() => undefined);
+  // The compress/encrypt pipeline against each stage's own tool on the same file.
+  const keyFile = path.join(dir, 'bench-key.txt');
+  rmSync(keyFile, { force: true });
+  execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
+  const recipient = /age1[0-9a-z]+/.exec(readFileSync(keyFile, 'utf8'))![0];
+  const pipelineRuns: Record<string, Run & { bytes?: number }> = {};
+  pipelineRuns['zstd -3 (alone)'] = { ...timed('zstd', ['-q', '-3', '-f', db, '-o', out('alone.zst')]), bytes: statSync(path.join(dir, 'alone.zst')).size };
+  pipelineRuns['age -r (alone)'] = timed('age', ['-r', recipient, '-o', out('alone.age'), db]);
+  pipelineRuns['sha256sum (alone)'] = timed('sha256sum', [db]);
+  for (const [name, args] of [
+    ['lifeboat backup --compress', ['--compress']],
+    ['lifeboat backup --compress --recipient', ['--compress', '--recipient', recipient]],
+    ['lifeboat backup --recipient', ['--recipient', recipient]],
+  ] as const) {
+    const run = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--max-size', '100GB', db, ...args]);
+    pipelineRuns[name] = { ...run, bytes: (JSON.parse(run.stdout) as { artifact: { bytes: number } }).artifact.bytes };
+  }
   const { result: underLoad, latency } = await withWriter(db, tools);
-  return { dbBytes, runs: result, underLoad, latency };
+  return { dbBytes, runs: result, underLoad, latency, pipelineRuns };
 }
 
 const small = await measure(Math.round(size / 4));
@@ -160,3 +177,14 @@ for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i]!)).joi
 const lbSmall = small.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
 const lbBig = big.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
 console.log(`\nPeak memory of lifeboat backup: ${formatBytes(lbSmall.peakKb * 1024)} at ${formatBytes(small.dbBytes)}, ${formatBytes(lbBig.peakKb * 1024)} at ${formatBytes(big.dbBytes)}`);
+
+const prow: string[][] = [['', 'best time (s)', 'MB/s', 'peak RSS', 'size / ratio']];
+for (const [name, run] of Object.entries(big.pipelineRuns)) {
+  prow.push([name, fmt(run.seconds), (big.dbBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), run.bytes ? `${formatBytes(run.bytes)} / ${(big.dbBytes / run.bytes).toFixed(2)}×` : '']);
+}
+const pwidths = prow[0]!.map((_, i) => Math.max(...prow.map((r) => r[i]!.length)));
+console.log(`\nCompressed and encrypted restore points (quiet database; lifeboat includes the snapshot, quick_check and both SHA-256s)\n`);
+for (const r of prow) console.log(`| ${r.map((c, i) => c.padEnd(pwidths[i]!)).join(' | ')} |`);
+const smallPipe = small.pipelineRuns['lifeboat backup --compress --recipient']!;
+const bigPipe = big.pipelineRuns['lifeboat backup --compress --recipient']!;
+console.log(`\nPeak memory of the compress+encrypt pipeline: ${formatBytes(smallPipe.peakKb * 1024)} at ${formatBytes(small.dbBytes)}, ${formatBytes(bigPipe.peakKb * 1024)} at ${formatBytes(big.dbBytes)}`);

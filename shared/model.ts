@@ -30,7 +30,21 @@ export const vaultRelativePathSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,250}$/, 'an artifact path is "<source>/<file>"')
   .refine((p) => !p.split('/').some((seg) => seg === '..' || seg === '.'), 'an artifact path cannot contain ".."');
 
-export const artifactFormatSchema = z.enum(['sqlite']);
+/** What the stored bytes are: a plain SQLite file, zstd-compressed, age-encrypted, or both (compressed first). */
+export const artifactFormatSchema = z.enum(['sqlite', 'sqlite+zstd', 'sqlite+age', 'sqlite+zstd+age']);
+export type ArtifactFormat = z.infer<typeof artifactFormatSchema>;
+
+/** Which key an encrypted artifact was made for; never the secret itself. */
+export const encryptionInfoSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('passphrase'),
+    /** Id of the remembered passphrase it was made with (changes when the passphrase changes). */
+    keyId: z.string().max(64).optional(),
+    hint: z.string().max(200).optional(),
+  }),
+  z.object({ kind: z.literal('recipients'), recipients: z.array(z.string().regex(/^age1[0-9a-z]+$/)).min(1).max(64) }),
+]);
+export type EncryptionInfo = z.infer<typeof encryptionInfoSchema>;
 
 export const manifestSchema = z
   .object({
@@ -47,11 +61,16 @@ export const manifestSchema = z
     artifact: z.object({
       path: vaultRelativePathSchema,
       bytes: count,
+      /** SHA-256 of the stored bytes (what is on disk, compressed and/or encrypted). */
       sha256: sha256Schema,
       format: artifactFormatSchema,
+      compression: z.object({ algorithm: z.literal('zstd'), level: z.number().int(), ratio: z.number().positive() }).optional(),
+      encryption: encryptionInfoSchema.optional(),
     }),
     database: z.object({
+      /** Size and SHA-256 of the plain SQLite file (equal to the artifact's for format `sqlite`). */
       bytes: count,
+      sha256: sha256Schema,
       pageSize: count,
       pageCount: count,
       freelistCount: count,
@@ -86,6 +105,10 @@ export const manifestSchema = z
   .refine((m) => m.artifact.path.startsWith(`${m.source.id}/`), {
     message: "the artifact must sit in its source's folder",
     path: ['artifact', 'path'],
+  })
+  .refine((m) => m.artifact.format.includes('zstd') === (m.artifact.compression !== undefined) && m.artifact.format.includes('age') === (m.artifact.encryption !== undefined), {
+    message: 'the format does not match the compression and encryption recorded',
+    path: ['artifact', 'format'],
   });
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -111,6 +134,10 @@ export const sourceSchema = z.object({
   /** Per-source overrides; absent means "use the global default". */
   maxBytes: count.optional(),
   compact: z.boolean().optional(),
+  /** zstd level for this source's artifacts; absent means plain SQLite files. */
+  compressLevel: z.number().int().min(-7).max(22).optional(),
+  /** Encrypt this source's artifacts: with the remembered passphrase, or to these age recipients. */
+  encryption: z.union([z.object({ kind: z.literal('passphrase') }), z.object({ kind: z.literal('recipients'), recipients: z.array(z.string()).min(1) })]).optional(),
   retention: retentionPolicySchema.partial().optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;

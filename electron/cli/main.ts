@@ -1,7 +1,9 @@
 // `lifeboat`: the command line over the same engine the desktop app runs.
 // Exit codes: 0 success, 1 failure, 2 usage error.
 import { Command, CommanderError, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
 import { APP_VERSION } from '../engine/app-version.ts';
@@ -10,6 +12,7 @@ import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { defaultDataDir, formatBytes, parseBytes } from '../engine/layout.ts';
 import { describeHolders } from '../engine/open-holders.ts';
 import { createProgress } from './progress.ts';
+import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact-codec.ts';
 
 interface GlobalOptions {
   home?: string;
@@ -46,6 +49,65 @@ function sizeOption(value: string): number {
 function countOption(value: string): number {
   if (!/^\d+$/.test(value)) throw new LifeboatError('usage', `"${value}" is not a whole number`, 'Give a number like 7');
   return Number(value);
+}
+
+function levelOption(value: string): number {
+  if (!/^-?\d+$/.test(value) || Number(value) < -7 || Number(value) > 22) throw new LifeboatError('usage', `"${value}" is not a zstd level`, 'Use a level from 1 (fast) to 19 (small); 3 is the default');
+  return Number(value);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Reads a passphrase without echoing it (a terminal is required). */
+async function promptHidden(io: Io, question: string): Promise<string> {
+  io.stderr.write(question);
+  const silent = new Writable({ write: (_chunk, _enc, done) => done() });
+  const rl = createInterface({ input: io.stdin, output: silent, terminal: true });
+  try {
+    return await rl.question('');
+  } finally {
+    rl.close();
+    io.stderr.write('\n');
+  }
+}
+
+/**
+ * The passphrase for this run: --passphrase-file, then LIFEBOAT_PASSPHRASE, then a prompt on a
+ * terminal. `undefined` when none of them is available.
+ */
+async function passphraseFrom(io: Io, file: string | undefined, opts: { prompt?: string; confirm?: boolean } = {}): Promise<string | undefined> {
+  if (file) {
+    try {
+      return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+    } catch (e) {
+      throw new LifeboatError('usage', `The passphrase file ${file} cannot be read (${(e as Error).message})`, 'Check the path');
+    }
+  }
+  if (io.env.LIFEBOAT_PASSPHRASE) return io.env.LIFEBOAT_PASSPHRASE;
+  if (!opts.prompt || !io.stdin.isTTY) return undefined;
+  const first = await promptHidden(io, opts.prompt);
+  if (opts.confirm && (await promptHidden(io, 'Again, to be sure: ')) !== first) throw new LifeboatError('usage', 'The two passphrases differ', 'Nothing was encrypted; try again');
+  return first;
+}
+
+/** Keys for opening encrypted restore points, from --identity files and a passphrase. */
+async function keysFrom(io: Io, o: { identity?: string[]; passphraseFile?: string }): Promise<DecryptWith> {
+  const identities: string[] = [];
+  for (const f of o.identity ?? []) {
+    let text;
+    try {
+      text = await readFile(f, 'utf8');
+    } catch (e) {
+      throw new LifeboatError('usage', `The key file ${f} cannot be read (${(e as Error).message})`, 'Give the file age-keygen wrote');
+    }
+    const found = parseKeyFile(text).identities;
+    if (found.length === 0) throw new LifeboatError('usage', `${f} holds no age identity (AGE-SECRET-KEY-1…)`, 'Give the file age-keygen wrote, not the recipient');
+    identities.push(...found);
+  }
+  const passphrase = await passphraseFrom(io, o.passphraseFile);
+  return { identities, passphrases: passphrase ? [passphrase] : [] };
 }
 
 function localTime(iso: string): string {
@@ -116,15 +178,33 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--max-size <size>', 'allow a database up to this size for this run (e.g. 8GB)', sizeOption)
     .addOption(new Option('--trigger <trigger>', 'why it is taken').choices(['manual', 'scheduled']).default('manual'))
     .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
-    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number }) => {
+    .option('--compress [level]', `zstd-compress the artifact (level ${DEFAULT_ZSTD_LEVEL} unless given); \`zstd -d\` opens it`, levelOption)
+    .option('--no-compress', "store a plain SQLite file even if the source's settings compress")
+    .option('--encrypt', 'encrypt the artifact with a passphrase (prompt, LIFEBOAT_PASSPHRASE or --passphrase-file); `age -d` opens it')
+    .option('--no-encrypt', "do not encrypt even if the source's settings do")
+    .option('--recipient <age1…>', 'encrypt to this age public key (from age-keygen); repeatable', collect)
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .option('--remember-passphrase', 'remember the passphrase for scheduled backups (see `lifeboat passphrase`)')
+    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number; compress?: number | boolean; encrypt?: boolean; recipient?: string[]; passphraseFile?: string; rememberPassphrase?: boolean }) => {
       const e = await open();
       const known = e.sources.list().find((s) => s.id === database);
+      let encrypt: false | { passphrase: string } | { recipients: string[] } | undefined = o.encrypt === false ? false : undefined;
+      if (o.recipient?.length) encrypt = { recipients: o.recipient };
+      else if (o.encrypt) {
+        const passphrase = await passphraseFrom(io, o.passphraseFile, { prompt: 'Passphrase for this backup: ', confirm: true });
+        if (!passphrase) throw new LifeboatError('usage', '--encrypt needs a passphrase, and there is no terminal to ask on', 'Set LIFEBOAT_PASSPHRASE or use --passphrase-file, or encrypt to a key with --recipient');
+        if (o.rememberPassphrase) await e.passphrase.remember(passphrase);
+        encrypt = { passphrase };
+      }
+      const compressLevel = o.compress === false ? false : o.compress === true ? DEFAULT_ZSTD_LEVEL : o.compress;
       const bar = progress();
       let manifest: Manifest;
       try {
         manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, {
           trigger: o.trigger,
           compact: o.compact,
+          compressLevel,
+          encrypt,
           maxBytes: o.maxSize,
           waitMs: (o.wait ?? 0) * 1000,
           onProgress: (p) => bar.update(p),
@@ -158,14 +238,17 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .command('verify')
     .description('re-hash and integrity-check restore points (all, or the ones given); exits 1 on any failure')
     .argument('[ids...]', 'restore point ids')
-    .action(async (ids: string[]) => {
+    .option('--identity <file>', 'an age-keygen key file for restore points encrypted to its recipient; repeatable', collect)
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .action(async (ids: string[], o: { identity?: string[]; passphraseFile?: string }) => {
       const e = await open();
+      const keys = await keysFrom(io, o);
       const scan = ids.length ? { problems: [] } : await e.reindex();
       const targets = ids.length ? ids : e.list().map((m) => m.id);
       const bar = progress();
       const results = [];
       for (const id of targets) {
-        results.push(await e.verify(id, { onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
+        results.push(await e.verify(id, { keys, onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
       }
       bar.done();
       const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
@@ -182,13 +265,19 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .argument('<id>', 'restore point id (or a unique part of it)')
     .option('--to <path>', 'restore to this new file instead of over the database')
     .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
-    .action(async (id: string, o: { to?: string; wait?: number }) => {
+    .option('--identity <file>', 'an age-keygen key file, for a restore point encrypted to its recipient; repeatable', collect)
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string }) => {
       const e = await open();
       const m = await e.get(id);
+      const keys = await keysFrom(io, o);
+      if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
+        keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
+      }
       if (!o.to) await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${m.source.path}? A safety copy of the current database is taken first.`);
       const bar = progress();
       try {
-        const r = await e.restore({ id: m.id, to: o.to, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p) });
+        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p) });
         bar.done();
         const lines = [`Restored ${r.restored.id} to ${r.target}${r.method === 'sqlite-backup' ? ' (through SQLite, so programs using it see the restored data)' : ''}`];
         if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
@@ -274,6 +363,35 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       });
   }
 
+  const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');
+  passphrase
+    .command('set')
+    .description('remember a (new) passphrase; new restore points use it, old ones keep theirs')
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .action(async (o: { passphraseFile?: string }) => {
+      const e = await open();
+      const p = await passphraseFrom(io, o.passphraseFile, { prompt: 'New passphrase: ', confirm: true });
+      if (!p) throw new LifeboatError('usage', 'No passphrase given and no terminal to ask on', 'Use --passphrase-file or LIFEBOAT_PASSPHRASE');
+      const r = await e.passphrase.remember(p);
+      print(`Remembered as ${r.keyId} in ${r.where}. Keep a copy somewhere safe: without it, encrypted restore points cannot be opened.`, { keyId: r.keyId });
+    });
+  passphrase
+    .command('status', { isDefault: true })
+    .description('say whether a passphrase is remembered (never the passphrase)')
+    .action(async () => {
+      const e = await open();
+      const r = await e.passphrase.current();
+      print(r ? `A passphrase is remembered: ${r.keyId} (set ${localTime(r.setAt)})` : 'No passphrase is remembered.', r ?? null);
+    });
+  passphrase
+    .command('forget')
+    .description('forget the remembered passphrase')
+    .action(async () => {
+      const e = await open();
+      await e.passphrase.forget();
+      print('Forgotten. Scheduled backups of sources set to encrypt with it will fail until one is set again.', {});
+    });
+
   const sources = program.command('sources').description('the databases Lifeboat protects');
   sources
     .command('list', { isDefault: true })
@@ -316,7 +434,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--keep-yearly <n>', 'keep one per year for N years', countOption)
     .option('--keep-within-days <n>', 'keep everything younger than N days', countOption)
     .option('--min-count <n>', 'never keep fewer than N', countOption)
-    .action(async (id: string, o: Record<string, number | boolean | undefined>) => {
+    .option('--compress [level]', 'zstd-compress restore points of this source', levelOption)
+    .option('--no-compress', 'store plain SQLite files')
+    .option('--encrypt-passphrase', 'encrypt restore points with the remembered passphrase (`lifeboat passphrase set`)')
+    .option('--encrypt-to <age1…>', 'encrypt restore points to this age public key; repeatable', collect)
+    .option('--no-encrypt', 'stop encrypting new restore points')
+    .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = Object.fromEntries(
         (['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly', 'keepWithinDays', 'minCount'] as const).filter((k) => o[k] !== undefined).map((k) => [k, o[k] as number]),
@@ -324,6 +447,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const s = e.sources.update(id, {
         ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
+        ...(o.compress !== undefined ? { compressLevel: o.compress === false ? undefined : o.compress === true ? DEFAULT_ZSTD_LEVEL : (o.compress as number) } : {}),
+        ...(o.encryptTo ? { encryption: { kind: 'recipients' as const, recipients: o.encryptTo as string[] } } : o.encryptPassphrase ? { encryption: { kind: 'passphrase' as const } } : o.encrypt === false ? { encryption: undefined } : {}),
         ...(Object.keys(retention).length ? { retention } : {}),
       });
       print(`Source ${s.id} updated`, s);

@@ -2,7 +2,8 @@
 // then described by a manifest and listed.
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_VERSION, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
+import { MANIFEST_VERSION, type EncryptionInfo, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
+import { encodeArtifact, formatFor, formatSuffix, type EncryptTo } from './artifact-codec.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, hashFile } from './durable-fs.ts';
 import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
@@ -20,6 +21,10 @@ export interface BackupRequest {
   compact?: boolean;
   /** Overrides the size limit for this run. */
   maxBytes?: number;
+  /** zstd level; absent means a plain SQLite artifact. */
+  compressLevel?: number;
+  /** Encrypt the artifact with age, and what the manifest says about the key. */
+  encryption?: { to: EncryptTo; info: EncryptionInfo };
   /** For safety copies: which restore this copy protects against. */
   safety?: Manifest['safety'];
   /** Wait this long for another job on the same source to finish before refusing. */
@@ -80,8 +85,10 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   await ensureFreeSpace(dir, size, 'a copy', 'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk');
 
   const id = newRestorePointId(started);
-  const files = restorePointFiles(source.id, id);
+  const format = formatFor(req.compressLevel !== undefined, req.encryption !== undefined);
+  const files = restorePointFiles(source.id, id, format);
   const temp = path.join(dir, `${TEMP_PREFIX}${id}.sqlite`);
+  const encodedTemp = path.join(dir, `${TEMP_PREFIX}${id}${formatSuffix(format)}`);
   const finalArtifact = path.join(dir, files.artifactName);
   let listed = false;
   try {
@@ -98,9 +105,20 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     report('checking', 0, 1);
     const integrity = checkIntegrity(temp, settings.integrityCheck);
     report('hashing', 0, 1);
-    const hash = await hashFile(temp, { signal: req.signal, onBytes: (b) => report('hashing', b, description.pageCount * description.pageSize) });
+    const plainBytes = description.pageCount * description.pageSize;
+    const onBytes = (b: number) => report('hashing', b, plainBytes);
+    let plain, stored, artifactFile;
+    if (format === 'sqlite') {
+      plain = stored = await hashFile(temp, { signal: req.signal, onBytes });
+      await fsyncFile(temp);
+      artifactFile = temp;
+    } else {
+      // One pass: the plain copy is read once, hashed, compressed and/or encrypted, and written.
+      ({ plain, stored } = await encodeArtifact(temp, encodedTemp, { compressLevel: req.compressLevel, encrypt: req.encryption?.to, signal: req.signal, onBytes }));
+      await rm(temp);
+      artifactFile = encodedTemp;
+    }
     report('finishing', 0, 1);
-    await fsyncFile(temp);
     await ctx.checkpoint('backup:hashed');
     const manifest: Manifest = {
       version: MANIFEST_VERSION,
@@ -109,8 +127,15 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
       createdAt: started.toISOString(),
       trigger: req.trigger,
       source: { id: source.id, name: source.name, path: source.path },
-      artifact: { path: files.artifactRel, bytes: hash.bytes, sha256: hash.sha256, format: 'sqlite' },
-      database: { bytes: hash.bytes, journalMode: snap.journalMode, ...description },
+      artifact: {
+        path: files.artifactRel,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+        format,
+        ...(req.compressLevel !== undefined ? { compression: { algorithm: 'zstd' as const, level: req.compressLevel, ratio: Math.round((plain.bytes / Math.max(1, stored.bytes)) * 1000) / 1000 } } : {}),
+        ...(req.encryption ? { encryption: req.encryption.info } : {}),
+      },
+      database: { bytes: plain.bytes, sha256: plain.sha256, journalMode: snap.journalMode, ...description },
       integrity,
       snapshot: { method: snap.method, restarts: snap.restarts, heldLock: snap.heldLock },
       ...(req.safety ? { safety: req.safety } : {}),
@@ -118,7 +143,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
       durationMs: Math.max(0, ctx.now().getTime() - started.getTime()),
       appVersion: ctx.appVersion,
     };
-    await rename(temp, finalArtifact);
+    await rename(artifactFile, finalArtifact);
     await fsyncDir(dir);
     await ctx.checkpoint('backup:artifact-in-place');
     await writeManifest(ctx.vaultDir, manifest);
@@ -129,6 +154,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   } catch (e) {
     await rm(temp, { force: true });
     await rm(`${temp}-journal`, { force: true });
+    await rm(encodedTemp, { force: true });
     // Once its manifest is in place the restore point is complete; only an unlisted artifact goes.
     if (!listed) await rm(finalArtifact, { force: true });
     throw explainWriteError(e, ctx.vaultDir);

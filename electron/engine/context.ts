@@ -3,12 +3,15 @@
 import path from 'node:path';
 import type { Catalog } from './catalog.ts';
 import type { EventBus } from './events.ts';
+import type { SecretStore } from './secrets.ts';
 import type { SettingsStore } from './settings.ts';
 
 export interface EngineContext {
   dataDir: string;
   vaultDir: string;
   settings: SettingsStore;
+  /** Passphrases (and later tokens): safeStorage in the app, an owner-only file under plain Node. */
+  secrets: SecretStore;
   catalog: Catalog;
   events: EventBus;
   now: () => Date;

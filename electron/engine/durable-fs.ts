@@ -1,8 +1,8 @@
 // Small filesystem primitives with the durability the promises need: fsync before rename,
 // fsync the folder after, hash while streaming.
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,10 +34,10 @@ export async function fsyncFile(file: string): Promise<void> {
  * Writes `data` to `file` so that after a crash the file is either absent/old or complete:
  * temp name in the same folder, fsync, rename, fsync the folder.
  */
-export async function writeFileDurable(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${Date.now()}-${path.basename(file)}`);
-  const handle = await open(temp, 'wx', 0o644);
+  const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -90,31 +90,6 @@ export async function hashFile(file: string, opts: { onBytes?: (bytes: number) =
   hasher.resume();
   await pipeline(createReadStream(file, { highWaterMark: READ_CHUNK }), hasher, { signal: opts.signal });
   return hasher.result();
-}
-
-/**
- * Copies `from` to a new file `to` (which must not exist), hashing the bytes as they pass, then
- * fsyncs `to`. Returns the hash of what was written.
- */
-export async function copyFileHashed(
-  from: string,
-  to: string,
-  opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal; mode?: number } = {},
-): Promise<HashResult> {
-  const hasher = hashingStream(opts.onBytes);
-  const out = createWriteStream(to, { flags: 'wx', mode: opts.mode ?? 0o644, highWaterMark: READ_CHUNK });
-  await pipeline(createReadStream(from, { highWaterMark: READ_CHUNK }), hasher, out, { signal: opts.signal });
-  await fsyncFile(to);
-  return hasher.result();
-}
-
-/** Size of a file, or undefined when there is none. */
-export async function fileSize(file: string): Promise<number | undefined> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

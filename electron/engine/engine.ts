@@ -15,6 +15,9 @@ import { prune } from './prune.ts';
 import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { openSettings } from './settings.ts';
+import { createFileSecretStore, type SecretStore } from './secrets.ts';
+import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
+import type { DecryptWith } from './artifact-codec.ts';
 import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource } from './sources.ts';
 import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
 import { verifyRestorePoint } from './verify.ts';
@@ -25,6 +28,8 @@ export interface EngineOptions {
   now?: () => Date;
   events?: EventBus;
   checkpoint?: (name: string) => Promise<void>;
+  /** Where secrets are kept; the app passes its safeStorage store, the CLI gets an owner-only file. */
+  secrets?: SecretStore;
 }
 
 export interface SourceStatus {
@@ -56,6 +61,7 @@ export async function createEngine(opts: EngineOptions) {
     dataDir,
     vaultDir,
     settings,
+    secrets: opts.secrets ?? createFileSecretStore(dataDir),
     catalog,
     events: opts.events ?? createEventBus(),
     now: opts.now ?? (() => new Date()),
@@ -140,15 +146,25 @@ export async function createEngine(opts: EngineOptions) {
       findByPath: (file: string) => findSourceByPath(ctx, file),
     },
     /** Backs up a registered source, or a database path (registering it first). */
-    backup: async (target: { sourceId: string } | { path: string }, req: Omit<BackupRequest, 'source'>) => {
+    backup: async (
+      target: { sourceId: string } | { path: string },
+      req: Omit<BackupRequest, 'source' | 'encryption' | 'compressLevel'> & { compressLevel?: number | false; encrypt?: EncryptRequest },
+    ) => {
       const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : await addSource(ctx, target.path);
-      return backup(ctx, { ...req, source });
+      const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
+      const encryption = await resolveEncryption(ctx, source, req.encrypt);
+      return backup(ctx, { ...req, source, compressLevel, encryption });
     },
-    restore: (req: RestoreRequest) => restore(ctx, req),
-    undo: (o?: Parameters<typeof undo>[1]) => undo(ctx, o),
+    restore: async (req: RestoreRequest) => restore(ctx, { ...req, keys: await resolveDecryption(ctx, req.keys) }),
+    undo: async (o: Parameters<typeof undo>[1] & { keys?: DecryptWith } = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
+    passphrase: {
+      remember: (p: string) => rememberPassphrase(ctx, p),
+      forget: () => forgetPassphrase(ctx),
+      current: () => rememberedKeyId(ctx),
+    },
     /** The safety copy `undo` would bring back, if any. */
     lastSafetyCopy: (sourceId?: string) => lastSafetyCopy(ctx, sourceId),
-    verify: (id: string, o?: Parameters<typeof verifyRestorePoint>[2]) => verifyRestorePoint(ctx, id, o),
+    verify: async (id: string, o: Parameters<typeof verifyRestorePoint>[2] = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     prune: (o?: Parameters<typeof prune>[1]) => prune(ctx, o),
     list: (filter?: { sourceId?: string }) => listRestorePoints(ctx, filter),
     get: (id: string) => loadRestorePoint(ctx, id),

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'exists'
   | 'cancelled'
   | 'integrity-failed'
+  | 'wrong-key'
   | 'internal';
 
 /** A failure explained for a person: `message` says what happened, `hint` what to do. */

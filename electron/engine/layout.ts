@@ -26,7 +26,6 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
 /** Every temporary file Lifeboat writes starts with this, so leftovers are recognisably ours. */
 export const TEMP_PREFIX = '.lifeboat-tmp-';
 export const MANIFEST_SUFFIX = '.manifest.json';
-export const ARTIFACT_SUFFIX = '.sqlite';
 
 /** A new restore point id for a snapshot taken at `now`. */
 export function newRestorePointId(now: Date): RestorePointId {
@@ -40,7 +39,7 @@ export function restorePointStem(sourceId: string, id: RestorePointId): string {
 }
 
 /** Recognises our own artifact and manifest names, so we never touch a file we did not create. */
-export const OWN_FILE = /^([a-z0-9][a-z0-9._-]{0,62})_(\d{8}T\d{6}Z-[0-9a-f]{6})(\.sqlite|\.manifest\.json)$/;
+export const OWN_FILE = /^([a-z0-9][a-z0-9._-]{0,62})_(\d{8}T\d{6}Z-[0-9a-f]{6})(\.sqlite(?:\.zst)?(?:\.age)?|\.manifest\.json)$/;
 
 /** A source id derived from a database's file name: `Store DB.sqlite3` → `store-db`. */
 export function sourceIdFromPath(file: string): string {

@@ -2,15 +2,17 @@
 // The vault's manifests are the source of truth; everything else (the catalog) is rebuilt from them.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { manifestSchema, type Manifest } from '../../shared/model.ts';
+import { manifestSchema, type ArtifactFormat, type Manifest } from '../../shared/model.ts';
+import { formatSuffix } from './artifact-codec.ts';
 import { LifeboatError } from './errors.ts';
-import { ARTIFACT_SUFFIX, MANIFEST_SUFFIX, restorePointStem } from './layout.ts';
+import { MANIFEST_SUFFIX, restorePointStem } from './layout.ts';
 import { writeFileDurable } from './durable-fs.ts';
 
 /** The manifest's file name and the artifact's vault-relative path for a restore point. */
-export function restorePointFiles(sourceId: string, id: string): { manifestName: string; artifactName: string; artifactRel: string } {
+export function restorePointFiles(sourceId: string, id: string, format: ArtifactFormat = 'sqlite'): { manifestName: string; artifactName: string; artifactRel: string } {
   const stem = restorePointStem(sourceId, id);
-  return { manifestName: `${stem}${MANIFEST_SUFFIX}`, artifactName: `${stem}${ARTIFACT_SUFFIX}`, artifactRel: `${sourceId}/${stem}${ARTIFACT_SUFFIX}` };
+  const artifactName = `${stem}${formatSuffix(format)}`;
+  return { manifestName: `${stem}${MANIFEST_SUFFIX}`, artifactName, artifactRel: `${sourceId}/${artifactName}` };
 }
 
 /** Serialises a manifest the same way every time (stable key order from the schema, two-space indent). */
@@ -50,7 +52,7 @@ export async function readManifest(vaultDir: string, file: string): Promise<Mani
     throw new LifeboatError('bad-manifest', `The manifest ${file} is not a valid Lifeboat manifest (${where})`, 'It was damaged or edited; the restore point it described cannot be trusted');
   }
   const manifest = parsed.data;
-  const expected = restorePointFiles(manifest.source.id, manifest.id);
+  const expected = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
   const relDir = path.relative(vaultDir, path.dirname(file)).split(path.sep).join('/');
   if (relDir !== manifest.source.id || path.basename(file) !== expected.manifestName || manifest.artifact.path !== expected.artifactRel) {
     throw new LifeboatError('bad-manifest', `The manifest ${file} does not match its place in the vault (it names ${manifest.source.id}/${manifest.id})`, 'It was moved or edited; the restore point it described cannot be trusted');
@@ -65,4 +67,15 @@ export function artifactPath(vaultDir: string, manifest: Manifest): string {
 
 export function manifestPath(vaultDir: string, manifest: Manifest): string {
   return path.join(vaultDir, manifest.source.id, restorePointFiles(manifest.source.id, manifest.id).manifestName);
+}
+
+/**
+ * The manifest as it may leave this machine (Drive, a NAS). For an encrypted restore point the
+ * source's full path is reduced to its file name: the folder layout of the person's disk is not
+ * for others to read. Sizes, page counts and checksums stay (they say nothing about the content
+ * that the artifact's own size does not) so a new machine can still list and verify it.
+ */
+export function manifestForExport(manifest: Manifest): Manifest {
+  if (!manifest.artifact.encryption) return manifest;
+  return { ...manifest, source: { ...manifest.source, path: manifest.source.name } };
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { JobProgress, Manifest, Source } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
 import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
-import { copyFileHashed, ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
+import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
+import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
 import { withLock } from './locks.ts';
 import { artifactPath } from './manifest.ts';
@@ -21,6 +22,8 @@ export interface RestoreRequest {
   id: string;
   /** Restore to this new file instead of over the source. */
   to?: string;
+  /** Passphrases and age identities for an encrypted restore point. */
+  keys?: DecryptWith;
   /** Recorded on the safety copy: a plain restore, or the undo of one. */
   reason?: 'restore' | 'undo';
   waitMs?: number;
@@ -74,14 +77,19 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
     await rm(temp, { force: true });
     let hash;
     try {
-      hash = await copyFileHashed(artifactPath(ctx.vaultDir, manifest), temp, { signal: req.signal, onBytes: (b) => report('restoring', b, manifest.artifact.bytes) });
+      hash = await decodeArtifact(artifactPath(ctx.vaultDir, manifest), manifest.artifact.format, temp, {
+        keys: req.keys,
+        signal: req.signal,
+        onBytes: (b) => report('restoring', b, manifest.artifact.bytes),
+      });
     } catch (e) {
       if (errorCode(e) === 'ENOENT' && !(await exists(temp))) {
         throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
       }
       throw explainWriteError(e, dir);
     }
-    if (hash.sha256 !== manifest.artifact.sha256 || hash.bytes !== manifest.artifact.bytes) {
+    const { stored, plain } = hash;
+    if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
       throw new LifeboatError(
         'tampered',
         `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged); nothing was restored`,
@@ -280,9 +288,9 @@ export function lastSafetyCopy(ctx: EngineContext, sourceId?: string): Manifest 
 }
 
 /** Puts back the database as it was before the last restore (itself undoable: it takes a safety copy). */
-export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; onProgress?: (p: JobProgress) => void } = {}): Promise<RestoreResult> {
+export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; keys?: DecryptWith; onProgress?: (p: JobProgress) => void } = {}): Promise<RestoreResult> {
   const safety = lastSafetyCopy(ctx, opts.sourceId);
   if (!safety) throw new LifeboatError('not-found', 'There is no restore to undo (no safety copy in the vault)', 'A safety copy is taken each time a restore replaces a database');
-  return restore(ctx, { id: safety.id, reason: 'undo', waitMs: opts.waitMs, onProgress: opts.onProgress });
+  return restore(ctx, { id: safety.id, reason: 'undo', waitMs: opts.waitMs, keys: opts.keys, onProgress: opts.onProgress });
 }
 

@@ -20,7 +20,7 @@ function point(createdAt: string, extra: Partial<Manifest> = {}): Manifest {
     trigger: 'scheduled',
     source: { id: 'store', name: 'store.db', path: '/data/store.db' },
     artifact: { path: `store/store_${id}.sqlite`, bytes: 1, sha256: '0'.repeat(64), format: 'sqlite' },
-    database: { bytes: 1, pageSize: 4096, pageCount: 1, freelistCount: 0, journalMode: 'wal', userVersion: 0, applicationId: 0, sqliteVersion: '3' },
+    database: { bytes: 1, sha256: '0'.repeat(64), pageSize: 4096, pageCount: 1, freelistCount: 0, journalMode: 'wal', userVersion: 0, applicationId: 0, sqliteVersion: '3' },
     integrity: { check: 'quick_check', status: 'ok', message: 'ok' },
     snapshot: { method: 'backup-api', restarts: 0, heldLock: false },
     pinned: false,

@@ -15,6 +15,8 @@ export const settingsSchema = z.object({
   integrityCheck: z.enum(['quick_check', 'integrity_check']).default('quick_check'),
   /** Days a safety copy is protected from retention. */
   safetyWindowDays: z.number().int().nonnegative().default(7),
+  /** scrypt cost (log2 N) for passphrase-encrypted artifacts; 18 is age's own default. */
+  scryptWorkFactor: z.number().int().min(10).max(22).default(18),
   /** How long to wait for a database another program holds locked. */
   busyTimeoutMs: z.number().int().nonnegative().default(10_000),
   retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),

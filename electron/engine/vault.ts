@@ -66,7 +66,7 @@ export async function removeLeftovers(vaultDir: string, sourceId: string): Promi
   const removed: string[] = [];
   for (const name of names) {
     const own = OWN_FILE.exec(name);
-    const orphanArtifact = own && own[3] === '.sqlite' && !present.has(name.replace(/\.sqlite$/, MANIFEST_SUFFIX));
+    const orphanArtifact = own && own[3] !== MANIFEST_SUFFIX && !present.has(`${own[1]}_${own[2]}${MANIFEST_SUFFIX}`);
     if (name.startsWith(TEMP_PREFIX) || orphanArtifact) {
       await rm(path.join(dir, name), { force: true });
       removed.push(name);

@@ -1,8 +1,13 @@
-// Verify: re-hash an artifact against its manifest and re-run SQLite's integrity check on it.
+// Verify: re-hash an artifact against its manifest (stored bytes, and for compressed or encrypted
+// ones the plain database inside) and re-run SQLite's integrity check on the database.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
+import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
 import type { EngineContext } from './context.ts';
 import { hashFile } from './durable-fs.ts';
-import { errorCode } from './errors.ts';
+import { errorCode, isLifeboatError } from './errors.ts';
+import { TEMP_PREFIX } from './layout.ts';
 import { artifactPath } from './manifest.ts';
 import { loadRestorePoint } from './restore-points.ts';
 import { checkIntegrity } from './sqlite-files.ts';
@@ -12,34 +17,70 @@ export interface VerifyResult {
   sourceId: string;
   ok: boolean;
   checksum: 'ok' | 'mismatch' | 'missing';
+  /** `skipped` when the artifact is encrypted and no key was given: only the stored bytes were checked. */
   integrity: 'ok' | 'failed' | 'skipped';
   message: string;
 }
 
+export interface VerifyOptions {
+  keys?: DecryptWith;
+  onBytes?: (b: number) => void;
+  signal?: AbortSignal;
+}
+
 /** Verifies one restore point as it stands on disk now, and records the outcome in the catalog. */
-export async function verifyRestorePoint(ctx: EngineContext, idOrPrefix: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<VerifyResult> {
+export async function verifyRestorePoint(ctx: EngineContext, idOrPrefix: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const manifest = await loadRestorePoint(ctx, idOrPrefix);
   const result = await verifyManifest(ctx, manifest, opts);
   ctx.catalog.recordVerification({ id: manifest.id, at: ctx.now().toISOString(), status: result.ok ? 'ok' : 'failed', message: result.message });
   return result;
 }
 
-async function verifyManifest(ctx: EngineContext, manifest: Manifest, opts: { onBytes?: (b: number) => void; signal?: AbortSignal }): Promise<VerifyResult> {
+async function verifyManifest(ctx: EngineContext, manifest: Manifest, opts: VerifyOptions): Promise<VerifyResult> {
   const base = { id: manifest.id, sourceId: manifest.source.id };
   const file = artifactPath(ctx.vaultDir, manifest);
-  let hash;
+  const missing = { ...base, ok: false, checksum: 'missing', integrity: 'skipped', message: `the artifact ${manifest.artifact.path} is missing` } as const;
+  const mismatch = { ...base, ok: false, checksum: 'mismatch', integrity: 'skipped', message: 'the artifact does not match its SHA-256 (it was changed or damaged)' } as const;
+  const integrityCheck = ctx.settings.read().integrityCheck;
+  const checked = (dbFile: string): VerifyResult => {
+    const integrity = checkIntegrity(dbFile, integrityCheck);
+    if (integrity.status !== 'ok') return { ...base, ok: false, checksum: 'ok', integrity: 'failed', message: `SQLite's ${integrity.check} failed: ${integrity.message.split('\n')[0]}` };
+    return { ...base, ok: true, checksum: 'ok', integrity: 'ok', message: 'ok' };
+  };
+
+  const encrypted = manifest.artifact.format.includes('age');
+  const haveKeys = Boolean(opts.keys?.passphrases?.length || opts.keys?.identities?.length);
+  if (manifest.artifact.format === 'sqlite' || (encrypted && !haveKeys)) {
+    let hash;
+    try {
+      hash = await hashFile(file, opts);
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT') return missing;
+      throw e;
+    }
+    if (hash.sha256 !== manifest.artifact.sha256 || hash.bytes !== manifest.artifact.bytes) return mismatch;
+    if (manifest.artifact.format === 'sqlite') return checked(file);
+    return { ...base, ok: true, checksum: 'ok', integrity: 'skipped', message: 'stored bytes ok; give the passphrase or key to check the database inside' };
+  }
+
+  // Compressed and/or encrypted: decode into a temp file in the vault, checking both checksums.
+  const temp = path.join(ctx.vaultDir, manifest.source.id, `${TEMP_PREFIX}verify-${manifest.id}-${process.pid}.sqlite`);
   try {
-    hash = await hashFile(file, opts);
-  } catch (e) {
-    if (errorCode(e) !== 'ENOENT') throw e;
-    return { ...base, ok: false, checksum: 'missing', integrity: 'skipped', message: `the artifact ${manifest.artifact.path} is missing` };
+    let decoded;
+    try {
+      decoded = await decodeArtifact(file, manifest.artifact.format, temp, opts);
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT') return missing;
+      if (isLifeboatError(e) && e.code === 'wrong-key') throw e;
+      if (isLifeboatError(e)) return { ...mismatch, message: e.message };
+      throw e;
+    }
+    if (decoded.stored.sha256 !== manifest.artifact.sha256 || decoded.stored.bytes !== manifest.artifact.bytes) return mismatch;
+    if (decoded.plain.sha256 !== manifest.database.sha256 || decoded.plain.bytes !== manifest.database.bytes) {
+      return { ...mismatch, message: 'the database inside the artifact does not match its SHA-256' };
+    }
+    return checked(temp);
+  } finally {
+    await rm(temp, { force: true });
   }
-  if (hash.sha256 !== manifest.artifact.sha256 || hash.bytes !== manifest.artifact.bytes) {
-    return { ...base, ok: false, checksum: 'mismatch', integrity: 'skipped', message: `the artifact does not match its SHA-256 (it was changed or damaged)` };
-  }
-  const integrity = checkIntegrity(file, ctx.settings.read().integrityCheck);
-  if (integrity.status !== 'ok') {
-    return { ...base, ok: false, checksum: 'ok', integrity: 'failed', message: `SQLite's ${integrity.check} failed: ${integrity.message.split('\n')[0]}` };
-  }
-  return { ...base, ok: true, checksum: 'ok', integrity: 'ok', message: 'ok' };
 }

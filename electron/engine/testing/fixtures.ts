@@ -159,3 +159,12 @@ export function startHelper(script: string, args: string[]): { child: ChildProce
     },
   };
 }
+
+/** Changes one global setting in a data folder (creating the settings file first if needed). */
+export async function setSetting(home: string, key: string, value: unknown): Promise<void> {
+  const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+  const file = path.join(home, 'settings.json');
+  if (!existsSync(file)) await runCli(['status'], { home });
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...settings, [key]: value }));
+}

@@ -1,0 +1,165 @@
+// Turning a plain SQLite copy into its stored artifact and back, in one streaming pass each way:
+// plain bytes are hashed, zstd-compressed (Node's zlib) and/or age-encrypted (age-encryption), and
+// the stored bytes hashed, as they flow. Memory stays flat whatever the database size. The result is
+// a standard `.zst` frame and/or `age` file: `zstd -d` and `age -d` open it without Lifeboat.
+import { Decrypter, Encrypter } from 'age-encryption';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
+import type { ArtifactFormat } from '../../shared/model.ts';
+import { fsyncFile, hashingStream, type HashResult } from './durable-fs.ts';
+import { LifeboatError } from './errors.ts';
+
+/** How to encrypt: to a passphrase (scrypt) or to X25519 recipients (`age1…`, from age-keygen). */
+export type EncryptTo = { passphrase: string; scryptWorkFactor?: number } | { recipients: string[] };
+
+/** What can decrypt: passphrases and/or identities (`AGE-SECRET-KEY-1…`). */
+export interface DecryptWith {
+  passphrases?: string[];
+  identities?: string[];
+}
+
+export interface EncodeOptions {
+  compressLevel?: number;
+  encrypt?: EncryptTo;
+  onBytes?: (plainBytes: number) => void;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_ZSTD_LEVEL = 3;
+const CHUNK = 1 << 20;
+
+/** The format an artifact gets from the chosen options. */
+export function formatFor(compress: boolean, encrypt: boolean): ArtifactFormat {
+  return `sqlite${compress ? '+zstd' : ''}${encrypt ? '+age' : ''}` as ArtifactFormat;
+}
+
+/** The file name suffix of a format: `.sqlite.zst.age` says which tools open it, in order. */
+export function formatSuffix(format: ArtifactFormat): string {
+  return `.sqlite${format.includes('zstd') ? '.zst' : ''}${format.includes('age') ? '.age' : ''}`;
+}
+
+/**
+ * Removes a half-written output after a failure. The write stream opens its file asynchronously,
+ * so it is closed first: otherwise the file could appear after it was removed.
+ */
+async function discard(sink: WriteStream, file: string): Promise<void> {
+  sink.destroy();
+  if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
+  await rm(file, { force: true });
+}
+
+/** Parses the recipients and identities in an age-keygen file (comments and blank lines ignored). */
+export function parseKeyFile(text: string): { identities: string[]; recipients: string[] } {
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  return {
+    identities: lines.filter((l) => l.startsWith('AGE-SECRET-KEY-')),
+    recipients: lines.filter((l) => l.startsWith('age1')),
+  };
+}
+
+function encrypter(to: EncryptTo): Encrypter {
+  const e = new Encrypter();
+  try {
+    if ('passphrase' in to) {
+      e.setScryptWorkFactor(to.scryptWorkFactor ?? 18);
+      e.setPassphrase(to.passphrase);
+    } else {
+      if (to.recipients.length === 0) throw new Error('no recipients');
+      for (const r of to.recipients) e.addRecipient(r);
+    }
+  } catch (err) {
+    throw new LifeboatError('usage', `Cannot encrypt to that key (${(err as Error).message})`, 'Give an age recipient (age1…, from `age-keygen`) or a passphrase');
+  }
+  return e;
+}
+
+/**
+ * Streams `plainFile` into the new file `outFile` as zstd and/or age, fsyncs it, and returns the
+ * SHA-256 of the plain bytes and of the stored bytes, both computed on the way through.
+ */
+export async function encodeArtifact(plainFile: string, outFile: string, opts: EncodeOptions): Promise<{ plain: HashResult; stored: HashResult }> {
+  const plainHash = hashingStream(opts.onBytes);
+  const storedHash = hashingStream();
+  const front: (Readable | Transform)[] = [createReadStream(plainFile, { highWaterMark: CHUNK }), plainHash];
+  if (opts.compressLevel !== undefined) {
+    front.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.compressLevel }, chunkSize: CHUNK }));
+  }
+  const e = opts.encrypt ? encrypter(opts.encrypt) : undefined;
+  const sink = createWriteStream(outFile, { flags: 'wx', highWaterMark: CHUNK });
+  try {
+    if (!e) {
+      await pipeline([...front, storedHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
+    } else {
+      const last = front[front.length - 1] as Readable;
+      const feeding = pipeline(front as unknown as [Readable, ...Transform[]], { signal: opts.signal });
+      const encrypted = await e.encrypt(Readable.toWeb(last) as ReadableStream<Uint8Array>);
+      await Promise.all([feeding, pipeline(Readable.fromWeb(encrypted as import('node:stream/web').ReadableStream), storedHash, sink, { signal: opts.signal })]);
+    }
+  } catch (err) {
+    await discard(sink, outFile);
+    throw err;
+  }
+  await fsyncFile(outFile);
+  return { plain: plainHash.result(), stored: storedHash.result() };
+}
+
+/**
+ * Streams an artifact of `format` back into the plain SQLite file `outFile` (new), hashing the
+ * stored and the plain bytes. A wrong key, a truncated or a tampered artifact is a LifeboatError;
+ * nothing but `outFile` is written (and the caller removes it).
+ */
+export async function decodeArtifact(
+  artifact: string,
+  format: ArtifactFormat,
+  outFile: string,
+  opts: { keys?: DecryptWith; onBytes?: (storedBytes: number) => void; signal?: AbortSignal } = {},
+): Promise<{ plain: HashResult; stored: HashResult }> {
+  const encrypted = format.includes('age');
+  if (encrypted && !opts.keys?.passphrases?.length && !opts.keys?.identities?.length) {
+    throw new LifeboatError('wrong-key', 'This restore point is encrypted and no passphrase or key was given', 'Give the passphrase (prompt, LIFEBOAT_PASSPHRASE or --passphrase-file) or the key file with --identity');
+  }
+  const storedHash = hashingStream(opts.onBytes);
+  const plainHash = hashingStream();
+  const sink = createWriteStream(outFile, { flags: 'wx', highWaterMark: CHUNK });
+  const back: Transform[] = format.includes('zstd') ? [createZstdDecompress({ chunkSize: CHUNK })] : [];
+  try {
+    if (!encrypted) {
+      await pipeline([createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, ...back, plainHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
+    } else {
+      const d = new Decrypter();
+      for (const p of opts.keys?.passphrases ?? []) d.addPassphrase(p);
+      for (const i of opts.keys?.identities ?? []) d.addIdentity(i);
+      const reading = pipeline(createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, { signal: opts.signal });
+      let decrypted;
+      try {
+        decrypted = await d.decrypt(Readable.toWeb(storedHash) as ReadableStream<Uint8Array>);
+      } catch (e) {
+        storedHash.destroy();
+        await reading.catch(() => undefined);
+        throw e;
+      }
+      await Promise.all([reading, pipeline([Readable.fromWeb(decrypted as import('node:stream/web').ReadableStream), ...back, plainHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal })]);
+    }
+  } catch (e) {
+    await discard(sink, outFile);
+    throw explainDecodeError(e, format);
+  }
+  await fsyncFile(outFile);
+  return { plain: plainHash.result(), stored: storedHash.result() };
+}
+
+/** Names what went wrong when an artifact would not decode. */
+function explainDecodeError(e: unknown, format: ArtifactFormat): unknown {
+  if (e instanceof LifeboatError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/no identity matched|incorrect passphrase|scrypt/i.test(message)) {
+    return new LifeboatError('wrong-key', 'The passphrase or key does not open this restore point', 'Use the passphrase (or key file) it was made with: its manifest names the key id or recipients');
+  }
+  if (/zstd|ZSTD|unexpected end|premature|truncated|final chunk|decrypt|invalid|tag|header/i.test(message) || (e as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    return new LifeboatError('tampered', `The ${format} artifact is truncated or damaged (${message})`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify`');
+  }
+  return e;
+}

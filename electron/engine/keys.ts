@@ -1,0 +1,74 @@
+// Which key encrypts a backup and which keys may open one: the request's own, the source's
+// settings, and the remembered passphrase (kept through the SecretStore, never in plaintext
+// settings). Changing the passphrase gives it a new key id; old restore points keep the id of the
+// one they were made with, so a person can tell which passphrase opens which.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { EncryptionInfo, Source } from '../../shared/model.ts';
+import type { DecryptWith, EncryptTo } from './artifact-codec.ts';
+import type { EngineContext } from './context.ts';
+import { LifeboatError } from './errors.ts';
+
+const SECRET_NAME = 'backup-passphrase';
+const rememberedSchema = z.object({ passphrase: z.string().min(1), keyId: z.string(), setAt: z.string() });
+export type RememberedPassphrase = z.infer<typeof rememberedSchema>;
+
+/** What a person asked for on one backup: nothing (use the source's settings), off, or a key. */
+export type EncryptRequest = false | { passphrase: string } | { recipients: string[] };
+
+async function remembered(ctx: EngineContext): Promise<RememberedPassphrase | undefined> {
+  const raw = await ctx.secrets.get(SECRET_NAME);
+  if (!raw) return undefined;
+  const parsed = rememberedSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Remembers the passphrase for scheduled backups, under a new key id; returns the id. */
+export async function rememberPassphrase(ctx: EngineContext, passphrase: string): Promise<{ keyId: string; where: string }> {
+  if (passphrase.length < 8) throw new LifeboatError('usage', 'That passphrase is too short', 'Use at least 8 characters (a few random words is best)');
+  const current = await remembered(ctx);
+  if (current?.passphrase === passphrase) return { keyId: current.keyId, where: ctx.secrets.description };
+  const keyId = `key-${ctx.now().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
+  await ctx.secrets.set(SECRET_NAME, JSON.stringify({ passphrase, keyId, setAt: ctx.now().toISOString() }));
+  return { keyId, where: ctx.secrets.description };
+}
+
+/** Forgets the remembered passphrase. */
+export async function forgetPassphrase(ctx: EngineContext): Promise<void> {
+  await ctx.secrets.delete(SECRET_NAME);
+}
+
+/** The remembered passphrase's id and date, never the passphrase. */
+export async function rememberedKeyId(ctx: EngineContext): Promise<{ keyId: string; setAt: string } | undefined> {
+  const r = await remembered(ctx);
+  return r ? { keyId: r.keyId, setAt: r.setAt } : undefined;
+}
+
+/** How this backup of `source` is encrypted, or undefined for none. */
+export async function resolveEncryption(ctx: EngineContext, source: Source, request: EncryptRequest | undefined): Promise<{ to: EncryptTo; info: EncryptionInfo } | undefined> {
+  if (request === false) return undefined;
+  const scryptWorkFactor = ctx.settings.read().scryptWorkFactor;
+  const wanted = request ?? (source.encryption?.kind === 'recipients' ? { recipients: source.encryption.recipients } : source.encryption?.kind === 'passphrase' ? 'remembered' : undefined);
+  if (wanted === undefined) return undefined;
+  if (wanted !== 'remembered' && 'recipients' in wanted) {
+    return { to: { recipients: wanted.recipients }, info: { kind: 'recipients', recipients: wanted.recipients } };
+  }
+  const known = await remembered(ctx);
+  if (wanted === 'remembered') {
+    if (!known) {
+      throw new LifeboatError('wrong-key', `Source ${source.id} is set to encrypt with the remembered passphrase, but none is remembered`, 'Set one with `lifeboat passphrase set`, or back up with --encrypt and a passphrase');
+    }
+    return { to: { passphrase: known.passphrase, scryptWorkFactor }, info: { kind: 'passphrase', keyId: known.keyId } };
+  }
+  const keyId = known?.passphrase === wanted.passphrase ? known.keyId : undefined;
+  return { to: { passphrase: wanted.passphrase, scryptWorkFactor }, info: { kind: 'passphrase', ...(keyId ? { keyId } : {}) } };
+}
+
+/** The keys to try on an encrypted artifact: the ones given, then the remembered passphrase. */
+export async function resolveDecryption(ctx: EngineContext, given: DecryptWith = {}): Promise<DecryptWith> {
+  const known = await remembered(ctx);
+  return {
+    passphrases: [...(given.passphrases ?? []), ...(known ? [known.passphrase] : [])],
+    identities: given.identities ?? [],
+  };
+}
