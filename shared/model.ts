@@ -125,6 +125,19 @@ export const retentionPolicySchema = z.object({
 });
 export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 
+const timeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time looks like 09:30');
+
+/** When a source is backed up: off, hourly at a minute, daily or weekly at a local time, or cron. */
+export const scheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('off') }),
+  z.object({ kind: z.literal('hourly'), minute: z.number().int().min(0).max(59) }),
+  z.object({ kind: z.literal('daily'), time: timeOfDaySchema }),
+  /** weekday: 0 = Sunday … 6 = Saturday */
+  z.object({ kind: z.literal('weekly'), weekday: z.number().int().min(0).max(6), time: timeOfDaySchema }),
+  z.object({ kind: z.literal('cron'), expression: z.string().min(1).max(200) }),
+]);
+export type Schedule = z.infer<typeof scheduleSchema>;
+
 export const sourceSchema = z.object({
   id: sourceIdSchema,
   /** Absolute, symlinks resolved: a restore writes to the real file, never over a link. */
@@ -139,6 +152,7 @@ export const sourceSchema = z.object({
   /** Encrypt this source's artifacts: with the remembered passphrase, or to these age recipients. */
   encryption: z.union([z.object({ kind: z.literal('passphrase') }), z.object({ kind: z.literal('recipients'), recipients: z.array(z.string()).min(1) })]).optional(),
   retention: retentionPolicySchema.partial().optional(),
+  schedule: scheduleSchema.optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 

@@ -12,6 +12,8 @@ import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { defaultDataDir, formatBytes, parseBytes } from '../engine/layout.ts';
 import { describeHolders } from '../engine/open-holders.ts';
 import { createProgress } from './progress.ts';
+import { describeSchedule, nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
+import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact-codec.ts';
 
 interface GlobalOptions {
@@ -363,6 +365,49 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       });
   }
 
+  program
+    .command('schedule')
+    .description('each source\'s schedule, its next five runs, its last run and success rate')
+    .action(async () => {
+      const e = await open();
+      const timeZone = e.ctx.settings.read().timeZone;
+      const zone = timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const scheduler = setupScheduler(e);
+      const status = new Map(scheduler.status().map((s) => [s.sourceId, s]));
+      const now = new Date();
+      const views = e.sources.list().map((s) => {
+        const schedule = s.schedule ?? { kind: 'off' as const };
+        validateSchedule(schedule, timeZone);
+        const st = status.get(s.id);
+        return { sourceId: s.id, schedule, describe: describeSchedule(schedule), next: nextRuns(schedule, now, 5, timeZone).map((d) => d.toISOString()), lastRunAt: st?.lastRunAt, lastOk: st?.lastOk, successRate: st?.successRate };
+      });
+      const lines = [`Time zone: ${zone}${scheduler.isPaused() ? ' (schedule paused)' : ''}`];
+      for (const v of views) {
+        lines.push(`${v.sourceId}: ${v.describe}${v.lastRunAt ? `; last run ${localTime(v.lastRunAt)} ${v.lastOk ? 'ok' : 'FAILED'}` : ''}${v.successRate !== undefined ? `; ${Math.round(v.successRate * 100)}% successful` : ''}`);
+        for (const n of v.next) lines.push(`  ${localTime(n)}`);
+      }
+      if (views.length === 0) lines.push('No sources yet.');
+      print(lines.join('\n'), { timeZone: zone, paused: scheduler.isPaused(), sources: views });
+    });
+
+  program
+    .command('daemon')
+    .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
+    .action(async () => {
+      const e = await open();
+      const scheduler = setupScheduler(e, {
+        onRunFinished: (sourceId, error) =>
+          io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
+      });
+      scheduler.start();
+      for (const s of scheduler.status()) io.stderr.write(`${s.sourceId}: ${describeSchedule(s.schedule)}${s.nextRunAt ? `, next ${localTime(s.nextRunAt)}` : ''}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      scheduler.stop();
+    });
+
   const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');
   passphrase
     .command('set')
@@ -439,6 +484,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--encrypt-passphrase', 'encrypt restore points with the remembered passphrase (`lifeboat passphrase set`)')
     .option('--encrypt-to <age1…>', 'encrypt restore points to this age public key; repeatable', collect)
     .option('--no-encrypt', 'stop encrypting new restore points')
+    .option('--schedule <when>', 'back up on a schedule: off, "hourly :15", "daily 02:30", "weekly mon 09:00", "cron 30 2 * * *"')
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = Object.fromEntries(
@@ -447,6 +493,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const s = e.sources.update(id, {
         ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
+        ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
         ...(o.compress !== undefined ? { compressLevel: o.compress === false ? undefined : o.compress === true ? DEFAULT_ZSTD_LEVEL : (o.compress as number) } : {}),
         ...(o.encryptTo ? { encryption: { kind: 'recipients' as const, recipients: o.encryptTo as string[] } } : o.encryptPassphrase ? { encryption: { kind: 'passphrase' as const } } : o.encrypt === false ? { encryption: undefined } : {}),
         ...(Object.keys(retention).length ? { retention } : {}),

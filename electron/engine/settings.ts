@@ -15,6 +15,8 @@ export const settingsSchema = z.object({
   integrityCheck: z.enum(['quick_check', 'integrity_check']).default('quick_check'),
   /** Days a safety copy is protected from retention. */
   safetyWindowDays: z.number().int().nonnegative().default(7),
+  /** IANA time zone for schedules and daily/weekly retention; absent means the machine's own. */
+  timeZone: z.string().min(1).optional(),
   /** scrypt cost (log2 N) for passphrase-encrypted artifacts; 18 is age's own default. */
   scryptWorkFactor: z.number().int().min(10).max(22).default(18),
   /** How long to wait for a database another program holds locked. */

@@ -1,0 +1,260 @@
+// The scheduler loop: runs each source's backups on its schedule, in plain Node with the clock and
+// timers passed in (so tests drive it with a fake clock).
+//
+// - Missed runs: when the machine slept or was off through one or more scheduled times, exactly
+//   one catch-up run happens soon after start or wake: not zero, not one per missed slot.
+// - No overlap: a source that is still running is not started again.
+// - Failures retry with backoff (3 attempts by default) and never stop the schedule.
+// - Last run, next run and the success count persist across restarts (the state store).
+// - Wake comes from Electron's powerMonitor in the app. Under plain Node the loop re-reads the wall
+//   clock at least every `pollMs` (30 s): Node's timers run on a monotonic clock that stops while
+//   the machine is suspended, so a long timer would fire late after a wake; a short poll does not.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Schedule } from '../../shared/model.ts';
+import { nextRun } from './schedule.ts';
+
+export interface SourceScheduleState {
+  /** Everything scheduled up to this instant has been handled (run, or given up on). */
+  handledUntil?: string;
+  lastRunAt?: string;
+  lastOk?: boolean;
+  lastError?: string;
+  /** Failed attempts for the current slot, and when the next one is due. */
+  attempts: number;
+  retryAt?: string;
+  successes: number;
+  failures: number;
+}
+
+export interface SchedulerState {
+  paused: boolean;
+  sources: Record<string, SourceScheduleState>;
+}
+
+export interface SchedulerStateStore {
+  read(): SchedulerState;
+  write(state: SchedulerState): void;
+}
+
+export interface Clock {
+  now(): Date;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+export interface SchedulerDeps {
+  clock: Clock;
+  /** The sources and their schedules, read fresh each time (settings can change). */
+  schedules: () => { sourceId: string; schedule: Schedule }[];
+  timeZone?: () => string | undefined;
+  /** Takes a scheduled backup; rejects on failure. */
+  run: (sourceId: string) => Promise<void>;
+  state: SchedulerStateStore;
+  /** Delays before the 2nd, 3rd… attempt after a failure; its length + 1 is the number of attempts. */
+  retryDelaysMs?: number[];
+  /** The longest the loop sleeps before looking at the wall clock again. */
+  pollMs?: number;
+  onChange?: () => void;
+}
+
+export interface SourceScheduleStatus {
+  sourceId: string;
+  schedule: Schedule;
+  nextRunAt?: string;
+  lastRunAt?: string;
+  lastOk?: boolean;
+  lastError?: string;
+  running: boolean;
+  /** Successful runs / all runs, or undefined before the first run. */
+  successRate?: number;
+}
+
+
+/** A scheduler over `deps`; nothing runs until `start()`. */
+export function createScheduler(deps: SchedulerDeps) {
+  const retryDelays = deps.retryDelaysMs ?? [60_000, 5 * 60_000];
+  const pollMs = deps.pollMs ?? 30_000;
+  const running = new Set<string>();
+  let timer: unknown;
+  let started = false;
+
+  const load = () => deps.state.read();
+  const save = (state: SchedulerState) => {
+    deps.state.write(state);
+    deps.onChange?.();
+  };
+  const fresh = (): SourceScheduleState => ({ attempts: 0, successes: 0, failures: 0 });
+
+  /** When this source should run next: a retry, the next slot, or now for a missed one. */
+  const dueAt = (schedule: Schedule, s: SourceScheduleState, now: Date): Date | undefined => {
+    if (s.retryAt) return new Date(s.retryAt);
+    const from = s.handledUntil ? new Date(s.handledUntil) : now;
+    return nextRun(schedule, from, deps.timeZone?.());
+  };
+
+  const runOne = async (sourceId: string) => {
+    running.add(sourceId);
+    deps.onChange?.();
+    const startedAt = deps.clock.now();
+    let error: string | undefined;
+    try {
+      await deps.run(sourceId);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    running.delete(sourceId);
+    const state = load();
+    const s = state.sources[sourceId] ?? fresh();
+    s.lastRunAt = startedAt.toISOString();
+    s.lastOk = error === undefined;
+    s.lastError = error;
+    if (error === undefined) {
+      s.successes++;
+      s.attempts = 0;
+      s.retryAt = undefined;
+    } else {
+      s.failures++;
+      s.attempts++;
+      const delay = retryDelays[s.attempts - 1];
+      // After the last attempt, give up on this slot; the next scheduled one still comes.
+      s.retryAt = delay === undefined ? undefined : new Date(deps.clock.now().getTime() + delay).toISOString();
+      if (delay === undefined) s.attempts = 0;
+    }
+    state.sources[sourceId] = s;
+    save(state);
+    tick();
+  };
+
+  /** Starts every due source, then sleeps until the next one is due. */
+  const tick = () => {
+    if (!started) return;
+    const now = deps.clock.now();
+    const state = load();
+    let changed = false;
+    let soonest = Number.POSITIVE_INFINITY;
+    const known = new Set<string>();
+    for (const { sourceId, schedule } of deps.schedules()) {
+      known.add(sourceId);
+      const s = state.sources[sourceId] ?? fresh();
+      if (!state.sources[sourceId] || !s.handledUntil) {
+        // First sight of this schedule: start counting from now (enabling a schedule runs nothing at once).
+        s.handledUntil = now.toISOString();
+        state.sources[sourceId] = s;
+        changed = true;
+      }
+      if (schedule.kind === 'off' || state.paused) continue;
+      const due = dueAt(schedule, s, now);
+      if (!due) continue;
+      if (due.getTime() <= now.getTime()) {
+        if (running.has(sourceId)) continue; // never two runs of one source; re-checked when it ends
+        // One run covers every slot missed up to now.
+        s.handledUntil = now.toISOString();
+        s.retryAt = undefined;
+        state.sources[sourceId] = s;
+        changed = true;
+        void runOne(sourceId);
+      } else {
+        soonest = Math.min(soonest, due.getTime());
+      }
+    }
+    for (const id of Object.keys(state.sources)) {
+      if (!known.has(id)) {
+        delete state.sources[id];
+        changed = true;
+      }
+    }
+    if (changed) save(state);
+    if (timer !== undefined) deps.clock.clearTimer(timer);
+    timer = undefined;
+    // Wake at the next due time, or after `pollMs` to re-read the wall clock.
+    const wait = Math.max(0, Math.min(pollMs, soonest - now.getTime()));
+    timer = deps.clock.setTimer(() => {
+      timer = undefined;
+      tick();
+    }, wait);
+  };
+
+  return {
+    start() {
+      started = true;
+      tick();
+    },
+    stop() {
+      started = false;
+      if (timer !== undefined) deps.clock.clearTimer(timer);
+      timer = undefined;
+    },
+    /** The machine woke up (powerMonitor 'resume') or the network came back: catch up now. */
+    wake() {
+      tick();
+    },
+    /** Settings changed: recompute. */
+    refresh() {
+      tick();
+    },
+    setPaused(paused: boolean) {
+      const state = load();
+      state.paused = paused;
+      if (!paused) {
+        // Resuming does not replay what fell due while paused.
+        const now = deps.clock.now().toISOString();
+        for (const s of Object.values(state.sources)) s.handledUntil = now;
+      }
+      save(state);
+      tick();
+    },
+    isPaused: () => load().paused,
+    isRunning: (sourceId: string) => running.has(sourceId),
+    status(): SourceScheduleStatus[] {
+      const state = load();
+      const now = deps.clock.now();
+      return deps.schedules().map(({ sourceId, schedule }) => {
+        const s = state.sources[sourceId] ?? fresh();
+        const due = schedule.kind === 'off' || state.paused ? undefined : dueAt(schedule, s, now);
+        const total = s.successes + s.failures;
+        return {
+          sourceId,
+          schedule,
+          nextRunAt: due ? new Date(Math.max(due.getTime(), now.getTime())).toISOString() : undefined,
+          lastRunAt: s.lastRunAt,
+          lastOk: s.lastOk,
+          lastError: s.lastError,
+          running: running.has(sourceId),
+          successRate: total > 0 ? s.successes / total : undefined,
+        };
+      });
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;
+
+/** An in-memory state store (tests; the app persists it in the data folder). */
+export function memoryStateStore(initial?: SchedulerState): SchedulerStateStore {
+  let state: SchedulerState = structuredClone(initial ?? { paused: false, sources: {} });
+  return {
+    read: () => structuredClone(state),
+    write: (next) => {
+      state = structuredClone(next);
+    },
+  };
+}
+
+/** The state kept in a JSON file (the data folder's schedule-state.json), replaced atomically. */
+export function fileStateStore(file: string): SchedulerStateStore {
+  return {
+    read() {
+      try {
+        const parsed = JSON.parse(readFileSync(file, 'utf8')) as SchedulerState;
+        return { paused: Boolean(parsed.paused), sources: parsed.sources ?? {} };
+      } catch {
+        return { paused: false, sources: {} };
+      }
+    },
+    write(state) {
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, JSON.stringify(state, null, 2));
+      renameSync(temp, file);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Builds the scheduler over an engine: schedules from the sources' settings, scheduled backups
+// through the engine, state in the data folder. The app and `lifeboat daemon` both call this.
+import path from 'node:path';
+import type { Engine } from '../engine/engine.ts';
+import { createScheduler, fileStateStore, type Clock } from './scheduler.ts';
+
+/** The real clock: wall time and Node's timers. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** A scheduler that backs up each source on its schedule with `engine`; call `start()` on it. */
+export function setupScheduler(engine: Engine, opts: { clock?: Clock; onRunFinished?: (sourceId: string, error?: unknown) => void } = {}) {
+  return createScheduler({
+    clock: opts.clock ?? systemClock,
+    schedules: () => engine.sources.list().map((s) => ({ sourceId: s.id, schedule: s.schedule ?? { kind: 'off' } })),
+    timeZone: () => engine.ctx.settings.read().timeZone,
+    state: fileStateStore(path.join(engine.ctx.dataDir, 'schedule-state.json')),
+    run: async (sourceId) => {
+      try {
+        // A manual backup or restore of the same source may be running: wait for it rather than fail.
+        await engine.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 });
+        opts.onRunFinished?.(sourceId);
+      } catch (e) {
+        opts.onRunFinished?.(sourceId, e);
+        throw e;
+      }
+    },
+  });
+}
