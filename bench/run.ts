@@ -68,10 +68,11 @@ interface Run {
 const GIVE_UP_S = 120;
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run & { stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26, timeout: GIVE_UP_S * 1000, killSignal: 'SIGKILL' });
+  // `timeout` (inside `time`, so the tool itself is killed, not left running beside the next one):
+  // a stepped copy that a writer keeps restarting may never finish; report that, do not wait forever.
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'timeout', '-s', 'KILL', String(GIVE_UP_S), cmd, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   const seconds = (performance.now() - t0) / 1000;
-  // A stepped copy that a writer keeps restarting may never finish: report it, do not wait forever.
-  if (r.signal === 'SIGKILL') return { seconds: Number.POSITIVE_INFINITY, peakKb: 0, stdout: '{"id":""}' };
+  if (r.status === 137 || /Command terminated by signal 9|exit status 137/.test(r.stderr)) return { seconds: Number.POSITIVE_INFINITY, peakKb: 0, stdout: '{"id":""}' };
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   const peakKb = Number(r.stderr.trim().split('\n').at(-1));
   return { seconds, peakKb, stdout: r.stdout };

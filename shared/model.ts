@@ -153,11 +153,47 @@ export const sourceSchema = z.object({
   encryption: z.union([z.object({ kind: z.literal('passphrase') }), z.object({ kind: z.literal('recipients'), recipients: z.array(z.string()).min(1) })]).optional(),
   retention: retentionPolicySchema.partial().optional(),
   schedule: scheduleSchema.optional(),
+  /** Upload this source's restore points to the destinations automatically (default yes). */
+  autoUpload: z.boolean().optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 
+export const destinationIdSchema = sourceIdSchema;
+
+/** Where copies go beyond the vault. Folders now (external disk, NAS); Google Drive next. */
+export const destinationSchema = z.discriminatedUnion('kind', [
+  z.object({
+    id: destinationIdSchema,
+    kind: z.literal('folder'),
+    name: z.string().min(1).max(100),
+    path: z.string().min(1),
+    enabled: z.boolean().default(true),
+    /** Lower numbers upload first. */
+    priority: z.number().int().default(100),
+    /** Which triggers upload automatically after a backup. */
+    upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
+  }),
+]);
+export type Destination = z.infer<typeof destinationSchema>;
+
+export const replicaStatusSchema = z.enum(['pending', 'uploading', 'completed', 'failed']);
+
+/** One restore point at one destination. */
+export interface Replica {
+  restorePointId: string;
+  destinationId: string;
+  status: z.infer<typeof replicaStatusSchema>;
+  remoteId?: string;
+  bytes?: number;
+  sha256?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  attempts: number;
+  error?: string;
+}
+
 /** What a job reports while it runs. */
-export type JobPhase = 'preparing' | 'copying' | 'checking' | 'hashing' | 'finishing' | 'safety-copy' | 'restoring';
+export type JobPhase = 'preparing' | 'copying' | 'checking' | 'hashing' | 'finishing' | 'safety-copy' | 'restoring' | 'uploading' | 'downloading';
 export interface JobProgress {
   phase: JobPhase;
   done: number;

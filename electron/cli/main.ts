@@ -13,7 +13,8 @@ import { defaultDataDir, formatBytes, parseBytes } from '../engine/layout.ts';
 import { describeHolders } from '../engine/open-holders.ts';
 import { createProgress } from './progress.ts';
 import { describeSchedule, nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
-import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
+import { startUploadQueue } from '../engine/upload-queue.ts';
 import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact-codec.ts';
 
 interface GlobalOptions {
@@ -214,7 +215,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       } finally {
         bar.done();
       }
-      print(`Restore point ${describeManifest(manifest)}\n  ${path.join(e.ctx.vaultDir, manifest.artifact.path)}`, manifest);
+      // Copies to the destinations; a failed upload is reported, retried later, and never fails the backup.
+      const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
+      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+      const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
+      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.ctx.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas } : manifest);
       if (manifest.integrity.status !== 'ok') {
         throw new LifeboatError(
           'integrity-failed',
@@ -228,12 +233,31 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .command('list')
     .description('list restore points, newest first')
     .option('--source <id>', 'only this source')
-    .action(async (o: { source?: string }) => {
+    .option('--remote', 'also read the destinations, to show restore points that are only there (a new machine)')
+    .action(async (o: { source?: string; remote?: boolean }) => {
       const e = await open();
-      const points = e.list({ sourceId: o.source });
-      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'INTEGRITY', 'PINNED']];
-      for (const m of points) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), m.integrity.status, m.pinned ? 'pinned' : '']);
-      print(points.length ? table(rows) : 'No restore points yet. Take one with `lifeboat backup <database>`.', points);
+      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+      const where = new Map<string, string[]>();
+      for (const r of e.replicas()) if (r.status === 'completed') where.set(r.restorePointId, [...(where.get(r.restorePointId) ?? []), names.get(r.destinationId) ?? r.destinationId]);
+      const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
+      const warnings: string[] = [];
+      if (o.remote) {
+        for (const { destination, points: remote, error } of await e.destinations.listRemote()) {
+          if (error) warnings.push(`${destination.name}: ${error}`);
+          for (const { manifest } of remote) {
+            if (o.source && manifest.source.id !== o.source) continue;
+            const known = points.find((p) => p.id === manifest.id);
+            if (known) {
+              if (!known.locations.includes(destination.name)) known.locations.push(destination.name);
+            } else points.push({ ...manifest, locations: [destination.name] });
+          }
+        }
+        points.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      }
+      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'INTEGRITY', 'PINNED', 'WHERE']];
+      for (const m of points) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), m.integrity.status, m.pinned ? 'pinned' : '', m.locations.join(', ')]);
+      const human = points.length ? table(rows) : 'No restore points yet. Take one with `lifeboat backup <database>`.';
+      print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), points);
     });
 
   program
@@ -269,9 +293,17 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
     .option('--identity <file>', 'an age-keygen key file, for a restore point encrypted to its recipient; repeatable', collect)
     .option('--passphrase-file <file>', 'read the passphrase from this file')
-    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string }) => {
+    .option('--from <destination>', 'fetch it from this destination (otherwise: the vault, then each destination)')
+    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string }) => {
       const e = await open();
-      const m = await e.get(id);
+      const local = o.from
+        ? undefined
+        : await e.get(id).catch((err: unknown) => {
+            if (isLifeboatError(err) && err.code === 'unknown-restore-point') return undefined;
+            throw err;
+          });
+      const m = local ?? (await e.pull(id, o.from));
+      if (!local) io.stderr.write(`Fetched ${m.id} from a destination into the vault.\n`);
       const keys = await keysFrom(io, o);
       if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
         keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
@@ -395,6 +427,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
     .action(async () => {
       const e = await open();
+      const uploads = startUploadQueue(e.ctx, systemClock);
       const scheduler = setupScheduler(e, {
         onRunFinished: (sourceId, error) =>
           io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
@@ -406,6 +439,76 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         process.once('SIGTERM', resolve);
       });
       scheduler.stop();
+      uploads.stop();
+      await uploads.drain();
+    });
+
+  const destinations = program.command('destinations').description('where copies go besides the vault: folders on other disks or a NAS');
+  destinations
+    .command('list', { isDefault: true })
+    .description('destinations with their last upload and status')
+    .action(async () => {
+      const e = await open();
+      const list = e.destinations.status();
+      const rows = [['ID', 'FOLDER', 'ENABLED', 'COPIES', 'WAITING', 'FAILED', 'LAST UPLOAD', 'LAST ERROR']];
+      for (const d of list) rows.push([d.destination.id, d.destination.kind === 'folder' ? d.destination.path : '', d.destination.enabled ? 'yes' : 'no', String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
+      print(list.length ? table(rows) : 'No destinations yet. Add a folder on another disk with `lifeboat destinations add <folder>`.', list);
+    });
+  destinations
+    .command('add')
+    .description('copy restore points to this folder (an external disk, a NAS mount) after each backup')
+    .argument('<folder>')
+    .option('--name <name>', 'a name to show')
+    .option('--id <id>', 'the id to use (default: from the folder name)')
+    .action(async (folder: string, o: { name?: string; id?: string }) => {
+      const e = await open();
+      const d = await e.destinations.addFolder(folder, o);
+      print(`Destination ${d.id}: ${d.kind === 'folder' ? d.path : ''}. New restore points are copied there; \`lifeboat push\` copies what is already in the vault.`, d);
+    });
+  destinations
+    .command('remove')
+    .description('stop copying to a destination (what is there stays)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const e = await open();
+      print(`Removed destination ${e.destinations.remove(id).id}; the copies there were not touched.`, { id });
+    });
+  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+    destinations
+      .command(name)
+      .description(enabled ? 'copy to this destination again' : 'stop copying to this destination for now')
+      .argument('<id>')
+      .action(async (id: string) => {
+        const e = await open();
+        print(`${id} ${enabled ? 'enabled' : 'disabled'}`, e.destinations.setEnabled(id, enabled));
+      });
+  }
+
+  program
+    .command('push')
+    .description('copy restore points to the destinations now: what is waiting or failed, or one restore point everywhere it is missing')
+    .argument('[id]', 'a restore point to copy to every destination that lacks it')
+    .option('--to <destination>', 'only this destination')
+    .action(async (id: string | undefined, o: { to?: string }) => {
+      const e = await open();
+      const restorePointId = id ? (await e.get(id)).id : undefined;
+      const results = await e.push({ restorePointId, destinationId: o.to, force: true });
+      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+      const lines = results.map((r) => `${r.status === 'completed' ? 'copied ' : 'FAILED '} ${r.restorePointId} to ${names.get(r.destinationId)}${r.error ? `: ${r.error}` : ''}`);
+      const failed = results.filter((r) => r.status !== 'completed').length;
+      print(lines.join('\n') || 'Nothing to copy: every destination is up to date.', results);
+      if (failed) throw new LifeboatError('busy', `${failed} cop${failed === 1 ? 'y' : 'ies'} failed`, 'The restore points are safe in the vault; fix the destination and run `lifeboat push` again');
+    });
+
+  program
+    .command('pull')
+    .description('bring a restore point from a destination into the vault (verified), e.g. on a new machine')
+    .argument('<id>')
+    .option('--from <destination>', 'only this destination')
+    .action(async (id: string, o: { from?: string }) => {
+      const e = await open();
+      const m = await e.pull(id, o.from);
+      print(`Fetched ${m.id} of ${m.source.id} into the vault`, m);
     });
 
   const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');

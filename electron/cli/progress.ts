@@ -15,6 +15,8 @@ const LABELS: Record<JobProgress['phase'], string> = {
   finishing: 'finishing',
   'safety-copy': 'taking a safety copy',
   restoring: 'restoring',
+  uploading: 'copying to destinations',
+  downloading: 'fetching from a destination',
 };
 
 /** A reporter writing to `out` (stderr), or a silent one. */

@@ -2,7 +2,7 @@
 // vault does not: `rebuild` recreates it from the manifests alone.
 import Database from 'better-sqlite3';
 import { renameSync } from 'node:fs';
-import { manifestSchema, type Manifest } from '../../shared/model.ts';
+import { manifestSchema, type Manifest, type Replica } from '../../shared/model.ts';
 
 export interface VerificationRecord {
   id: string;
@@ -20,6 +20,10 @@ export interface Catalog {
   /** Replaces the whole index with `manifests` in one transaction. */
   replaceAll(manifests: Manifest[]): void;
   recordVerification(record: VerificationRecord): void;
+  upsertReplica(replica: Replica & { nextAttemptAt?: string }): void;
+  /** Replicas, optionally of one restore point or one destination. */
+  replicas(filter?: { restorePointId?: string; destinationId?: string }): (Replica & { nextAttemptAt?: string })[];
+  removeReplica(restorePointId: string, destinationId: string): void;
   lastVerification(id: string): VerificationRecord | undefined;
   close(): void;
 }
@@ -32,6 +36,20 @@ CREATE TABLE IF NOT EXISTS restore_points (
   manifest TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS restore_points_by_source ON restore_points (source_id, created_at);
+CREATE TABLE IF NOT EXISTS replicas (
+  restore_point_id TEXT NOT NULL,
+  destination_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  remote_id TEXT,
+  bytes INTEGER,
+  sha256 TEXT,
+  started_at TEXT,
+  finished_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  next_attempt_at TEXT,
+  PRIMARY KEY (restore_point_id, destination_id)
+);
 CREATE TABLE IF NOT EXISTS verifications (
   id TEXT PRIMARY KEY,
   at TEXT NOT NULL,
@@ -100,6 +118,38 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     },
     recordVerification(r) {
       db.prepare('INSERT OR REPLACE INTO verifications (id, at, status, message) VALUES (?, ?, ?, ?)').run(r.id, r.at, r.status, r.message);
+    },
+    upsertReplica(r) {
+      db.prepare(
+        `INSERT OR REPLACE INTO replicas (restore_point_id, destination_id, status, remote_id, bytes, sha256, started_at, finished_at, attempts, error, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(r.restorePointId, r.destinationId, r.status, r.remoteId ?? null, r.bytes ?? null, r.sha256 ?? null, r.startedAt ?? null, r.finishedAt ?? null, r.attempts, r.error ?? null, r.nextAttemptAt ?? null);
+    },
+    replicas(filter = {}) {
+      const rows = db
+        .prepare(
+          `SELECT * FROM replicas WHERE (? IS NULL OR restore_point_id = ?) AND (? IS NULL OR destination_id = ?) ORDER BY restore_point_id DESC, destination_id`,
+        )
+        .all(filter.restorePointId ?? null, filter.restorePointId ?? null, filter.destinationId ?? null, filter.destinationId ?? null) as Record<string, string | number | null>[];
+      return rows.map((r) => {
+        const opt = (k: string) => (r[k] === null ? undefined : r[k]);
+        return {
+          restorePointId: String(r.restore_point_id),
+          destinationId: String(r.destination_id),
+          status: r.status as Replica['status'],
+          remoteId: opt('remote_id') as string | undefined,
+          bytes: opt('bytes') as number | undefined,
+          sha256: opt('sha256') as string | undefined,
+          startedAt: opt('started_at') as string | undefined,
+          finishedAt: opt('finished_at') as string | undefined,
+          attempts: Number(r.attempts),
+          error: opt('error') as string | undefined,
+          nextAttemptAt: opt('next_attempt_at') as string | undefined,
+        };
+      });
+    },
+    removeReplica(restorePointId, destinationId) {
+      db.prepare('DELETE FROM replicas WHERE restore_point_id = ? AND destination_id = ?').run(restorePointId, destinationId);
     },
     lastVerification(id) {
       return db.prepare('SELECT id, at, status, message FROM verifications WHERE id = ?').get(id) as VerificationRecord | undefined;

@@ -18,6 +18,11 @@ import { openSettings } from './settings.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
 import type { DecryptWith } from './artifact-codec.ts';
+import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type DriverFactory } from './replication.ts';
+import { initFolderDestination } from './folder-destination.ts';
+import { sourceIdFromPath } from './layout.ts';
+import { LifeboatError, isLifeboatError } from './errors.ts';
+import type { Destination } from '../../shared/model.ts';
 import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource } from './sources.ts';
 import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
 import { verifyRestorePoint } from './verify.ts';
@@ -30,6 +35,8 @@ export interface EngineOptions {
   checkpoint?: (name: string) => Promise<void>;
   /** Where secrets are kept; the app passes its safeStorage store, the CLI gets an owner-only file. */
   secrets?: SecretStore;
+  /** Builds destination drivers (tests and Google Drive plug in here). */
+  driverFactory?: DriverFactory;
 }
 
 export interface SourceStatus {
@@ -101,6 +108,32 @@ export async function createEngine(opts: EngineOptions) {
   else await syncCatalog();
   await recoverInterruptedRestores(ctx);
 
+  const getDestination = (id: string): Destination => {
+    const found = settings.read().destinations.find((d) => d.id === id);
+    if (!found) {
+      const known = settings.read().destinations.map((d) => d.id).join(', ') || 'none yet';
+      throw new LifeboatError('unknown-source', `There is no destination called "${id}" (known: ${known})`, 'Add one with `lifeboat destinations add <folder>`');
+    }
+    return found;
+  };
+  const destinationsFor = (id?: string) => {
+    if (id) getDestination(id);
+    return configuredDestinations(ctx, opts.driverFactory).filter((t) => !id || t.destination.id === id);
+  };
+  /** Finds a restore point at the destinations (in priority order) and brings it into the vault. */
+  const pullFromDestinations = async (id: string, from?: string): Promise<Manifest> => {
+    const problems: string[] = [];
+    for (const target of destinationsFor(from)) {
+      try {
+        return await pullRestorePoint(ctx, target, id);
+      } catch (e) {
+        if (isLifeboatError(e) && e.code === 'unknown-restore-point') continue;
+        problems.push(isLifeboatError(e) ? e.oneLine : String(e));
+      }
+    }
+    throw new LifeboatError('unknown-restore-point', `There is no restore point "${id}" in the vault${problems.length ? ` (and some destinations could not be read: ${problems.join('; ')})` : ' or at any destination'}`, 'See the ids with `lifeboat list --remote`');
+  };
+
   const setPinned = async (idOrPrefix: string, pinned: boolean): Promise<Manifest> => {
     const m = await loadRestorePoint(ctx, idOrPrefix);
     return withLock(sourceLockFile(ctx, m.source.id), `pinning ${m.id}`, async () => {
@@ -155,8 +188,71 @@ export async function createEngine(opts: EngineOptions) {
       const encryption = await resolveEncryption(ctx, source, req.encrypt);
       return backup(ctx, { ...req, source, compressLevel, encryption });
     },
-    restore: async (req: RestoreRequest) => restore(ctx, { ...req, keys: await resolveDecryption(ctx, req.keys) }),
+    /** Restores a restore point; one that is only at a destination (a new machine) is fetched first. */
+    restore: async (req: RestoreRequest & { from?: string }) => {
+      const keys = await resolveDecryption(ctx, req.keys);
+      try {
+        if (!req.from) return await restore(ctx, { ...req, keys });
+      } catch (e) {
+        if (!isLifeboatError(e) || e.code !== 'unknown-restore-point') throw e;
+      }
+      const pulled = await pullFromDestinations(req.id, req.from);
+      return restore(ctx, { ...req, id: pulled.id, keys });
+    },
     undo: async (o: Parameters<typeof undo>[1] & { keys?: DecryptWith } = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
+    destinations: {
+      list: () => ctx.settings.read().destinations,
+      status: () => ctx.settings.read().destinations.map((d) => destinationStatus(ctx, d)),
+      /** Adds a folder destination (creating it and its marker file). */
+      addFolder: async (folder: string, o: { id?: string; name?: string } = {}) => {
+        const absolute = path.resolve(folder);
+        await initFolderDestination(absolute);
+        let added: Destination | undefined;
+        settings.update((s) => {
+          const existing = s.destinations.find((d) => d.kind === 'folder' && d.path === absolute);
+          if (existing) {
+            added = existing;
+            return s;
+          }
+          let id = o.id ?? sourceIdFromPath(path.basename(absolute) || 'folder');
+          for (let n = 2; s.destinations.some((d) => d.id === id); n++) id = `${o.id ?? sourceIdFromPath(path.basename(absolute))}-${n}`;
+          added = { id, kind: 'folder', name: o.name ?? absolute, path: absolute, enabled: true, priority: 100, upload: { manual: true, scheduled: true } };
+          return { ...s, destinations: [...s.destinations, added] };
+        });
+        return added as Destination;
+      },
+      remove: (id: string) => {
+        const d = getDestination(id);
+        settings.update((s) => ({ ...s, destinations: s.destinations.filter((x) => x.id !== id) }));
+        return d;
+      },
+      setEnabled: (id: string, enabled: boolean) => {
+        getDestination(id);
+        settings.update((s) => ({ ...s, destinations: s.destinations.map((d) => (d.id === id ? { ...d, enabled } : d)) }));
+        return getDestination(id);
+      },
+      /** What one destination (or each) holds, read from the destination itself. */
+      listRemote: async (id?: string) => {
+        const out = [];
+        for (const target of destinationsFor(id)) {
+          try {
+            out.push({ destination: target.destination, points: await target.driver.list(), error: undefined });
+          } catch (e) {
+            out.push({ destination: target.destination, points: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+          }
+        }
+        return out;
+      },
+    },
+    /** Queues a new restore point's replicas and uploads them now (used by the CLI after a backup). */
+    uploadNew: async (manifest: Manifest) => {
+      const targets = configuredDestinations(ctx, opts.driverFactory);
+      if (queueReplicas(ctx, manifest, targets).length === 0) return [];
+      return pushPending(ctx, targets, { restorePointId: manifest.id });
+    },
+    push: (o: Parameters<typeof pushPending>[2] = {}) => pushPending(ctx, configuredDestinations(ctx, opts.driverFactory), o),
+    pull: (id: string, from?: string) => pullFromDestinations(id, from),
+    replicas: (restorePointId?: string) => ctx.catalog.replicas(restorePointId ? { restorePointId } : {}),
     passphrase: {
       remember: (p: string) => rememberPassphrase(ctx, p),
       forget: () => forgetPassphrase(ctx),

@@ -56,7 +56,7 @@ export async function restore(ctx: EngineContext, req: RestoreRequest): Promise<
 
 async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: RestoreRequest): Promise<RestoreResult> {
   const inPlace = req.to === undefined;
-  const target = path.resolve(req.to ?? manifest.source.path);
+  const target = restoreTarget(ctx, manifest, req.to);
   const report = (phase: JobProgress['phase'], done: number, total: number) => req.onProgress?.({ phase, done, total, unit: 'bytes' });
   const targetExists = await exists(target);
   if (!inPlace) {
@@ -157,6 +157,19 @@ async function finish(ctx: EngineContext, pending: string, result: RestoreResult
   await rm(pending, { force: true });
   ctx.events.emit('restore-finished', { restoredId: result.restored.id, target: result.target, safetyCopyId: result.safetyCopy?.id, requiresRestart: result.requiresRestart });
   return result;
+}
+
+/**
+ * Where a restore writes: `--to`, else the registered source's path (it may have moved, or this is a
+ * new machine), else the path the manifest recorded. A manifest that came from another machine
+ * without a full path (an encrypted restore point's exported manifest) needs --to or a source.
+ */
+function restoreTarget(ctx: EngineContext, manifest: Manifest, to: string | undefined): string {
+  if (to !== undefined) return path.resolve(to);
+  const registered = listSources(ctx).find((s) => s.id === manifest.source.id);
+  if (registered) return registered.path;
+  if (path.isAbsolute(manifest.source.path)) return manifest.source.path;
+  throw new LifeboatError('usage', `Restore point ${manifest.id} does not say where ${manifest.source.name} lived`, 'Restore it with --to PATH, or register the database first with `lifeboat sources add`');
 }
 
 /** The source a safety copy of `target` belongs to: the registered one, or one named after the manifest's. */

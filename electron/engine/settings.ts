@@ -2,7 +2,7 @@
 // (atomic writes, migrations; the same file format electron-store uses) and validated with zod.
 import Conf from 'conf';
 import { z } from 'zod';
-import { retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
+import { destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
 import { LifeboatError } from './errors.ts';
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
@@ -23,6 +23,7 @@ export const settingsSchema = z.object({
   busyTimeoutMs: z.number().int().nonnegative().default(10_000),
   retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),
   sources: z.array(sourceSchema).default([]),
+  destinations: z.array(destinationSchema).default([]),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

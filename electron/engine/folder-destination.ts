@@ -1,0 +1,102 @@
+// A folder destination: an external disk or a NAS mount. Copies are written like the vault's
+// (temp name, fsync, rename, fsync folder), verified by re-reading them, and laid out like the
+// vault (`<folder>/<source>/<artifact>` + manifest) so the folder alone is enough to restore from.
+// A marker file written when the destination is added tells a connected disk from an empty mount
+// point, so an unmounted disk is reported instead of silently filling the system disk.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Destination, Manifest } from '../../shared/model.ts';
+import type { DestinationDriver, RemoteRestorePoint } from './destination.ts';
+import { ensureDir, fsyncDir, fsyncFile, hashFile, hashingStream, writeFileDurable } from './durable-fs.ts';
+import { LifeboatError, explainWriteError } from './errors.ts';
+import { TEMP_PREFIX } from './layout.ts';
+import { manifestForExport, readManifest, restorePointFiles, serializeManifest } from './manifest.ts';
+import { scanVault } from './vault.ts';
+
+export const MARKER = '.lifeboat-destination';
+
+/** Prepares a folder to be a destination: creates it and leaves the marker. */
+export async function initFolderDestination(folder: string): Promise<void> {
+  await ensureDir(folder);
+  try {
+    await writeFile(path.join(folder, MARKER), 'This folder holds Lifeboat restore points. Keep this file: it tells Lifeboat the disk is connected.\n', { flag: 'w' });
+  } catch (e) {
+    throw explainWriteError(e, folder);
+  }
+}
+
+/** The driver for a folder destination. */
+export function folderDestination(dest: Extract<Destination, { kind: 'folder' }>): DestinationDriver {
+  const root = dest.path;
+  const check = async () => {
+    let info;
+    try {
+      info = await stat(root);
+    } catch {
+      throw new LifeboatError('not-found', `The destination folder ${root} (${dest.name}) is not there`, 'Connect the disk or mount the share, then run `lifeboat push`');
+    }
+    if (!info.isDirectory()) throw new LifeboatError('not-found', `The destination ${root} (${dest.name}) is not a folder`, 'Point the destination at a folder');
+    try {
+      await access(path.join(root, MARKER));
+    } catch {
+      throw new LifeboatError(
+        'not-found',
+        `The destination folder ${root} (${dest.name}) looks disconnected: its ${MARKER} file is missing`,
+        'Connect the disk or mount the share (or re-add the destination if this really is the folder)',
+      );
+    }
+  };
+  return {
+    check,
+    async put(manifest: Manifest, artifactFile, opts) {
+      await check();
+      const dir = path.join(root, manifest.source.id);
+      await ensureDir(dir);
+      const { artifactName } = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
+      const final = path.join(dir, artifactName);
+      const temp = path.join(dir, `${TEMP_PREFIX}${artifactName}`);
+      try {
+        await pipeline(createReadStream(artifactFile, { highWaterMark: 1 << 20 }), hashingStream(opts.onBytes), createWriteStream(temp, { highWaterMark: 1 << 20 }), { signal: opts.signal });
+        await fsyncFile(temp);
+        await rename(temp, final);
+        await fsyncDir(dir);
+      } catch (e) {
+        await rm(temp, { force: true });
+        throw explainWriteError(e, root);
+      }
+      // Verify by reading back what the destination holds.
+      const held = await hashFile(final, { signal: opts.signal });
+      if (held.sha256 !== manifest.artifact.sha256 || held.bytes !== manifest.artifact.bytes) {
+        await rm(final, { force: true });
+        throw new LifeboatError('tampered', `The copy on ${dest.name} does not match the restore point's checksum after writing`, 'The disk may be failing; try again or use another destination');
+      }
+      await writeFileDurable(path.join(dir, restorePointFiles(manifest.source.id, manifest.id).manifestName), serializeManifest(manifestForExport(manifest)));
+      return { remoteId: path.relative(root, final).split(path.sep).join('/'), ...held };
+    },
+    async list() {
+      await check();
+      const { manifests } = await scanVault(root);
+      return manifests.map((manifest) => ({ manifest, remoteId: manifest.artifact.path }));
+    },
+    async fetch(point: RemoteRestorePoint, toFile, opts) {
+      await check();
+      const from = path.join(root, ...point.manifest.artifact.path.split('/'));
+      const hasher = hashingStream(opts.onBytes);
+      await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), hasher, createWriteStream(toFile, { flags: 'wx', highWaterMark: 1 << 20 }), { signal: opts.signal });
+      await fsyncFile(toFile);
+      return hasher.result();
+    },
+    async remove(point: RemoteRestorePoint) {
+      await check();
+      const manifestFile = path.join(root, point.manifest.source.id, restorePointFiles(point.manifest.source.id, point.manifest.id).manifestName);
+      // Only what a valid Lifeboat manifest there describes is ever deleted.
+      const m = await readManifest(root, manifestFile);
+      await rm(manifestFile, { force: true });
+      await rm(path.join(root, ...m.artifact.path.split('/')), { force: true });
+      await fsyncDir(path.dirname(manifestFile));
+    },
+  };
+}
+

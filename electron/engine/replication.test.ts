@@ -1,0 +1,167 @@
+// Promise 6 and 8 for folder destinations: each restore point is copied to every destination on
+// its own, a broken destination never fails or removes the local restore point, and a new machine
+// with only the destination folder lists and restores everything that was copied.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Manifest, Replica } from '../../shared/model.ts';
+import type { DestinationDriver } from './destination.ts';
+import { createEngine } from './engine.ts';
+import { folderDestination } from './folder-destination.ts';
+import { RETRY_DELAYS_MS } from './replication.ts';
+import { startUploadQueue } from './upload-queue.ts';
+import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, tempDir } from './testing/fixtures.ts';
+
+let t: ReturnType<typeof tempDir>;
+let home: string;
+let db: string;
+let usb: string;
+let nas: string;
+beforeEach(() => {
+  t = tempDir();
+  home = path.join(t.dir, 'home');
+  db = path.join(t.dir, 'store.db');
+  usb = path.join(t.dir, 'usb', 'Lifeboat');
+  nas = path.join(t.dir, 'nas', 'Lifeboat');
+  makeBankDb(db, { blobRows: 100 });
+});
+afterEach(() => t.cleanup());
+
+type WithReplicas = Manifest & { replicas: Replica[] };
+
+describe('folder destinations', () => {
+  it('copies each new restore point, verified, with its manifest beside it, and lists where it lives', async () => {
+    expect((await runCli(['destinations', 'add', usb, '--name', 'USB disk'], { home })).code).toBe(0);
+    const r = await runCli(['--json', 'backup', db], { home });
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout) as WithReplicas;
+    expect(m.replicas).toMatchObject([{ destinationId: 'lifeboat', status: 'completed', attempts: 1, sha256: m.artifact.sha256, bytes: m.artifact.bytes }]);
+    const copy = path.join(usb, m.artifact.path);
+    expect(sha256(copy)).toBe(m.artifact.sha256);
+    const { replicas: _replicas, ...manifest } = m;
+    expect(JSON.parse(readFileSync(path.join(usb, 'store', `store_${m.id}.manifest.json`), 'utf8'))).toEqual(manifest);
+    const list = await runCli(['list'], { home });
+    expect(list.stdout).toMatch(/vault, USB disk/);
+    const status = JSON.parse((await runCli(['--json', 'destinations'], { home })).stdout) as { completed: number; lastStatus: string }[];
+    expect(status[0]).toMatchObject({ completed: 1, lastStatus: 'completed' });
+  });
+
+  it('a disconnected destination fails on its own: the backup succeeds, the other destination gets its copy, push catches up later', async () => {
+    expect((await runCli(['destinations', 'add', usb, '--id', 'usb'], { home })).code).toBe(0);
+    expect((await runCli(['destinations', 'add', nas, '--id', 'nas'], { home })).code).toBe(0);
+    renameSync(path.dirname(usb), `${path.dirname(usb)}-unplugged`); // the disk is unplugged
+    const r = await runCli(['--json', 'backup', db], { home });
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout) as WithReplicas;
+    const byId = Object.fromEntries(m.replicas.map((x) => [x.destinationId, x]));
+    expect(byId.nas).toMatchObject({ status: 'completed' });
+    expect(byId.usb).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(byId.usb!.error).toMatch(/is not there\. Connect the disk/);
+    expect(existsSync(path.join(home, 'vault', m.artifact.path))).toBe(true);
+    expect((await runCli(['verify'], { home })).code).toBe(0);
+
+    // An empty mount point (the folder exists, the disk is not mounted) is not mistaken for the disk.
+    mkdirEmpty(usb);
+    const empty = await runCli(['push'], { home });
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toMatch(/looks disconnected/);
+    expect(readdirSync(usb)).toEqual([]);
+    rmSync(path.dirname(usb), { recursive: true });
+
+    renameSync(`${path.dirname(usb)}-unplugged`, path.dirname(usb)); // plugged back in
+    const push = await runCli(['push'], { home });
+    expect(push.code, push.stdout + push.stderr).toBe(0);
+    expect(push.stdout).toMatch(new RegExp(`copied  ${m.id} to`));
+    expect(sha256(path.join(usb, m.artifact.path))).toBe(m.artifact.sha256);
+  });
+
+  it('a new machine with only the destination folder lists and restores what was copied', async () => {
+    await setSetting(home, 'scryptWorkFactor', 10);
+    expect((await runCli(['destinations', 'add', usb], { home })).code).toBe(0);
+    setMarker(db, 'plain');
+    const plain = JSON.parse((await runCli(['--json', 'backup', db], { home })).stdout) as Manifest;
+    setMarker(db, 'secret');
+    const secret = JSON.parse((await runCli(['--json', 'backup', db, '--compress', '--encrypt'], { home, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } })).stdout) as Manifest;
+
+    // The laptop died. A new one, an empty data folder, the same disk.
+    const newHome = path.join(t.dir, 'new-home');
+    expect((await runCli(['destinations', 'add', usb], { home: newHome })).code).toBe(0);
+    expect(JSON.parse((await runCli(['--json', 'list'], { home: newHome })).stdout)).toEqual([]);
+    const remote = JSON.parse((await runCli(['--json', 'list', '--remote'], { home: newHome })).stdout) as (Manifest & { locations: string[] })[];
+    expect(remote.map((m) => m.id).sort()).toEqual([plain.id, secret.id].sort());
+    expect(remote[0]!.locations).toEqual([usb]);
+    // The encrypted one's manifest did not carry the old machine's folder layout.
+    expect(remote.find((m) => m.id === secret.id)!.source.path).toBe('store.db');
+
+    const restoredDir = path.join(t.dir, 'restored');
+    mkdirEmpty(restoredDir);
+    const a = await runCli(['restore', plain.id, '--to', path.join(restoredDir, 'plain.db')], { home: newHome });
+    expect(a.code, a.stderr).toBe(0);
+    expect(readMarker(path.join(restoredDir, 'plain.db'))).toBe('plain');
+    const nowhere = await runCli(['--yes', 'restore', secret.id], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } });
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/does not say where store\.db lived\. Restore it with --to PATH/);
+    const b = await runCli(['restore', secret.id, '--to', path.join(restoredDir, 'secret.db')], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } });
+    expect(b.code, b.stderr).toBe(0);
+    expect(readMarker(path.join(restoredDir, 'secret.db'))).toBe('secret');
+    expect((await runCli(['verify'], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } })).code).toBe(0);
+  });
+
+  it('refuses a copy that was damaged at the destination', async () => {
+    expect((await runCli(['destinations', 'add', usb], { home })).code).toBe(0);
+    const m = JSON.parse((await runCli(['--json', 'backup', db], { home })).stdout) as Manifest;
+    const copy = path.join(usb, m.artifact.path);
+    const bytes = readFileSync(copy);
+    bytes[5000] = (bytes[5000] ?? 0) ^ 0xff;
+    writeFileSync(copy, bytes);
+    const newHome = path.join(t.dir, 'new-home');
+    expect((await runCli(['destinations', 'add', usb], { home: newHome })).code).toBe(0);
+    const r = await runCli(['pull', m.id], { home: newHome });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not match its checksum/);
+    expect(readdirSync(path.join(newHome, 'vault', 'store'))).toEqual([]);
+  });
+});
+
+function mkdirEmpty(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
+
+describe('the upload queue', () => {
+  it('uploads after each backup and retries a failing destination with backoff, never touching the vault', async () => {
+    let failuresLeft = 2;
+    let now = Date.parse('2026-11-22T12:00:00Z');
+    const timers: { at: number; fn: () => void }[] = [];
+    const clock = {
+      now: () => new Date(now),
+      setTimer: (fn: () => void, ms: number) => timers.push({ at: now + ms, fn }),
+      clearTimer: () => undefined,
+    };
+    const flaky = (inner: DestinationDriver): DestinationDriver => ({
+      ...inner,
+      put: async (...args) => {
+        if (failuresLeft-- > 0) throw new Error('connection reset');
+        return inner.put(...args);
+      },
+    });
+    const engine = await createEngine({ dataDir: home, appVersion: '0.0.0-test', now: clock.now, driverFactory: (d) => flaky(folderDestination(d as never)) });
+    try {
+      await engine.destinations.addFolder(usb, { id: 'usb' });
+      const queue = startUploadQueue(engine.ctx, clock, (d) => flaky(folderDestination(d as never)));
+      const m = await engine.backup({ path: db }, { trigger: 'manual' });
+      await queue.drain();
+      expect(engine.replicas(m.id)[0]).toMatchObject({ status: 'failed', attempts: 1, error: 'connection reset' });
+      for (const delay of RETRY_DELAYS_MS.slice(0, 2)) {
+        now += delay;
+        timers.splice(0).filter((x) => x.at <= now).forEach((x) => x.fn());
+        await queue.drain();
+      }
+      expect(engine.replicas(m.id)[0]).toMatchObject({ status: 'completed', attempts: 3 });
+      expect(sha256(path.join(usb, m.artifact.path))).toBe(m.artifact.sha256);
+      queue.stop();
+    } finally {
+      engine.close();
+    }
+  });
+});

@@ -1,0 +1,167 @@
+// Copies restore points to destinations: a replica per restore point and destination, moving
+// pending → uploading → completed / failed, with attempts, timings and the last error. Each
+// destination succeeds or fails on its own and retries with backoff; nothing here can fail or
+// remove a local restore point, and the vault works with no destination reachable at all.
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Destination, Manifest, Replica } from '../../shared/model.ts';
+import type { EngineContext } from './context.ts';
+import type { DestinationDriver, RemoteRestorePoint } from './destination.ts';
+import { ensureDir, fsyncDir, writeFileDurable } from './durable-fs.ts';
+import { LifeboatError, isLifeboatError } from './errors.ts';
+import { folderDestination } from './folder-destination.ts';
+import { TEMP_PREFIX } from './layout.ts';
+import { artifactPath, restorePointFiles, serializeManifest } from './manifest.ts';
+import { listSources } from './sources.ts';
+
+
+/** Delays before attempt 2, 3, …; after the last, a replica stays failed until pushed by hand. */
+export const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
+
+export interface ConfiguredDestination {
+  destination: Destination;
+  driver: DestinationDriver;
+}
+
+/** Builds a driver for a destination from settings. (Google Drive will add its kind here.) */
+export type DriverFactory = (destination: Destination) => DestinationDriver;
+export const defaultDriverFactory: DriverFactory = (d) => folderDestination(d);
+
+/** The destinations in settings, in priority order. */
+export function configuredDestinations(ctx: EngineContext, factory: DriverFactory = defaultDriverFactory): ConfiguredDestination[] {
+  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: factory(destination) }));
+}
+
+/** Whether a fresh restore point goes to this destination automatically. */
+export function uploadsAutomatically(ctx: EngineContext, manifest: Manifest, destination: Destination): boolean {
+  if (!destination.enabled || manifest.trigger === 'safety') return false;
+  const source = listSources(ctx).find((s) => s.id === manifest.source.id);
+  if (source?.autoUpload === false) return false;
+  return destination.upload[manifest.trigger];
+}
+
+/** Records the replicas a new restore point should get (status `pending`). */
+export function queueReplicas(ctx: EngineContext, manifest: Manifest, destinations: ConfiguredDestination[]): Replica[] {
+  const queued: Replica[] = [];
+  for (const { destination } of destinations) {
+    if (!uploadsAutomatically(ctx, manifest, destination)) continue;
+    const replica: Replica = { restorePointId: manifest.id, destinationId: destination.id, status: 'pending', attempts: 0 };
+    ctx.catalog.upsertReplica(replica);
+    queued.push(replica);
+  }
+  return queued;
+}
+
+/** Copies one restore point to one destination and records the outcome. Never throws. */
+export async function replicate(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Replica> {
+  const previous = ctx.catalog.replicas({ restorePointId: manifest.id, destinationId: target.destination.id })[0];
+  const attempts = (previous?.status === 'completed' ? 0 : (previous?.attempts ?? 0)) + 1;
+  const uploading: Replica = { restorePointId: manifest.id, destinationId: target.destination.id, status: 'uploading', attempts, startedAt: ctx.now().toISOString() };
+  ctx.catalog.upsertReplica(uploading);
+  try {
+    const stored = await target.driver.put(manifest, artifactPath(ctx.vaultDir, manifest), opts);
+    const done: Replica = { ...uploading, status: 'completed', remoteId: stored.remoteId, bytes: stored.bytes, sha256: stored.sha256, finishedAt: ctx.now().toISOString() };
+    ctx.catalog.upsertReplica(done);
+    return done;
+  } catch (e) {
+    const error = isLifeboatError(e) ? e.oneLine : `${(e as Error).message}`;
+    const delay = RETRY_DELAYS_MS[attempts - 1];
+    const failed = { ...uploading, status: 'failed' as const, error, finishedAt: ctx.now().toISOString(), ...(delay !== undefined ? { nextAttemptAt: new Date(ctx.now().getTime() + delay).toISOString() } : {}) };
+    ctx.catalog.upsertReplica(failed);
+    return failed;
+  }
+}
+
+/**
+ * Uploads what is waiting: pending replicas, and failed ones whose retry time has come (or all of
+ * them with `force`). With `restorePointId`, that restore point goes to every enabled destination
+ * that does not hold it yet, whatever the automatic rules say.
+ */
+export async function pushPending(
+  ctx: EngineContext,
+  destinations: ConfiguredDestination[],
+  opts: { restorePointId?: string; destinationId?: string; force?: boolean; onBytes?: (b: number) => void } = {},
+): Promise<Replica[]> {
+  const results: Replica[] = [];
+  const now = ctx.now().getTime();
+  const manifests = new Map(ctx.catalog.list().map((m) => [m.id, m]));
+  for (const target of destinations) {
+    if (opts.destinationId && target.destination.id !== opts.destinationId) continue;
+    if (!target.destination.enabled && !opts.destinationId) continue;
+    const replicas = new Map(ctx.catalog.replicas({ destinationId: target.destination.id }).map((r) => [r.restorePointId, r]));
+    const wanted: Manifest[] = [];
+    if (opts.restorePointId) {
+      const m = manifests.get(opts.restorePointId);
+      if (m && replicas.get(m.id)?.status !== 'completed') wanted.push(m);
+    } else {
+      for (const r of replicas.values()) {
+        const m = manifests.get(r.restorePointId);
+        if (!m) continue;
+        const due = r.status === 'pending' || (r.status === 'failed' && (opts.force || (r.nextAttemptAt !== undefined && Date.parse(r.nextAttemptAt) <= now)));
+        if (due) wanted.push(m);
+      }
+    }
+    // Oldest first, so a destination catches up in order.
+    for (const m of wanted.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) results.push(await replicate(ctx, m, target, { onBytes: opts.onBytes }));
+  }
+  return results;
+}
+
+/** When the next failed replica is due for a retry, if any. */
+export function nextRetryAt(ctx: EngineContext): Date | undefined {
+  const times = ctx.catalog
+    .replicas()
+    .filter((r) => r.status === 'failed' && r.nextAttemptAt)
+    .map((r) => Date.parse(r.nextAttemptAt as string));
+  return times.length ? new Date(Math.min(...times)) : undefined;
+}
+
+/** Per destination: its last upload time, status and error, derived from its replicas. */
+export function destinationStatus(ctx: EngineContext, destination: Destination) {
+  const replicas = ctx.catalog.replicas({ destinationId: destination.id });
+  const finished = replicas.filter((r) => r.finishedAt).sort((a, b) => (b.finishedAt as string).localeCompare(a.finishedAt as string));
+  const last = finished[0];
+  return {
+    destination,
+    completed: replicas.filter((r) => r.status === 'completed').length,
+    pending: replicas.filter((r) => r.status === 'pending' || r.status === 'uploading').length,
+    failed: replicas.filter((r) => r.status === 'failed').length,
+    lastUploadAt: finished.find((r) => r.status === 'completed')?.finishedAt,
+    lastStatus: last?.status,
+    lastError: last?.status === 'failed' ? last.error : undefined,
+  };
+}
+
+/** The restore points a destination holds, each with where it lives. */
+export async function listRemote(target: ConfiguredDestination): Promise<RemoteRestorePoint[]> {
+  return target.driver.list();
+}
+
+/**
+ * Brings a restore point from a destination into the local vault (artifact verified against its
+ * manifest, then the manifest), so that restore, verify and undo work on it as on any other.
+ */
+export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Manifest> {
+  const remote = (await target.driver.list()).find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
+  if (!remote) throw new LifeboatError('unknown-restore-point', `${target.destination.name} has no restore point "${id}"`, 'See what it holds with `lifeboat list --remote`');
+  const manifest = remote.manifest;
+  const dir = path.join(ctx.vaultDir, manifest.source.id);
+  await ensureDir(dir);
+  const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
+  const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);
+  try {
+    const got = await target.driver.fetch(remote, temp, opts);
+    if (got.sha256 !== manifest.artifact.sha256 || got.bytes !== manifest.artifact.bytes) {
+      throw new LifeboatError('tampered', `The copy of ${manifest.id} on ${target.destination.name} does not match its checksum`, 'Try another destination, or another restore point');
+    }
+    await rename(temp, path.join(dir, files.artifactName));
+    await fsyncDir(dir);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(manifest));
+  ctx.catalog.upsert(manifest);
+  ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
+  return manifest;
+}
