@@ -2,7 +2,8 @@
 // plain bytes are hashed, zstd-compressed (Node's zlib) and/or age-encrypted (age-encryption), and
 // the stored bytes hashed, as they flow. Memory stays flat whatever the database size. The result is
 // a standard `.zst` frame and/or `age` file: `zstd -d` and `age -d` open it without Lifeboat.
-import { Decrypter, Encrypter } from 'age-encryption';
+import { Encrypter } from 'age-encryption';
+import { AgeDamagedError, ageDecryptStream, ageEncryptStream } from './age-stream.ts';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, type Transform } from 'node:stream';
@@ -60,12 +61,12 @@ export function parseKeyFile(text: string): { identities: string[]; recipients: 
   };
 }
 
-function encrypter(to: EncryptTo): Encrypter {
+/** Checks the encryption target before any work, so a bad key is a clear usage error. */
+function checkTarget(to: EncryptTo): void {
   const e = new Encrypter();
   try {
     if ('passphrase' in to) {
-      e.setScryptWorkFactor(to.scryptWorkFactor ?? 18);
-      e.setPassphrase(to.passphrase);
+      if (!to.passphrase) throw new Error('empty passphrase');
     } else {
       if (to.recipients.length === 0) throw new Error('no recipients');
       for (const r of to.recipients) e.addRecipient(r);
@@ -73,7 +74,6 @@ function encrypter(to: EncryptTo): Encrypter {
   } catch (err) {
     throw new LifeboatError('usage', `Cannot encrypt to that key (${(err as Error).message})`, 'Give an age recipient (age1…, from `age-keygen`) or a passphrase');
   }
-  return e;
 }
 
 /**
@@ -87,17 +87,13 @@ export async function encodeArtifact(plainFile: string, outFile: string, opts: E
   if (opts.compressLevel !== undefined) {
     front.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.compressLevel }, chunkSize: CHUNK }));
   }
-  const e = opts.encrypt ? encrypter(opts.encrypt) : undefined;
+  if (opts.encrypt) {
+    checkTarget(opts.encrypt);
+    front.push(ageEncryptStream(opts.encrypt));
+  }
   const sink = createWriteStream(outFile, { flags: 'wx', highWaterMark: CHUNK });
   try {
-    if (!e) {
-      await pipeline([...front, storedHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
-    } else {
-      const last = front[front.length - 1] as Readable;
-      const feeding = pipeline(front as unknown as [Readable, ...Transform[]], { signal: opts.signal });
-      const encrypted = await e.encrypt(Readable.toWeb(last) as ReadableStream<Uint8Array>);
-      await Promise.all([feeding, pipeline(Readable.fromWeb(encrypted as import('node:stream/web').ReadableStream), storedHash, sink, { signal: opts.signal })]);
-    }
+    await pipeline([...front, storedHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
   } catch (err) {
     await discard(sink, outFile);
     throw err;
@@ -125,24 +121,9 @@ export async function decodeArtifact(
   const plainHash = hashingStream();
   const sink = createWriteStream(outFile, { flags: 'wx', highWaterMark: CHUNK });
   const back: Transform[] = format.includes('zstd') ? [createZstdDecompress({ chunkSize: CHUNK })] : [];
+  const decrypt: Transform[] = encrypted ? [ageDecryptStream(opts.keys ?? {})] : [];
   try {
-    if (!encrypted) {
-      await pipeline([createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, ...back, plainHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
-    } else {
-      const d = new Decrypter();
-      for (const p of opts.keys?.passphrases ?? []) d.addPassphrase(p);
-      for (const i of opts.keys?.identities ?? []) d.addIdentity(i);
-      const reading = pipeline(createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, { signal: opts.signal });
-      let decrypted;
-      try {
-        decrypted = await d.decrypt(Readable.toWeb(storedHash) as ReadableStream<Uint8Array>);
-      } catch (e) {
-        storedHash.destroy();
-        await reading.catch(() => undefined);
-        throw e;
-      }
-      await Promise.all([reading, pipeline([Readable.fromWeb(decrypted as import('node:stream/web').ReadableStream), ...back, plainHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal })]);
-    }
+    await pipeline([createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, ...decrypt, ...back, plainHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
   } catch (e) {
     await discard(sink, outFile);
     throw explainDecodeError(e, format);
@@ -155,6 +136,9 @@ export async function decodeArtifact(
 function explainDecodeError(e: unknown, format: ArtifactFormat): unknown {
   if (e instanceof LifeboatError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof AgeDamagedError || /invalid header HMAC/.test(message)) {
+    return new LifeboatError('tampered', `The ${format} artifact is truncated or damaged (${message})`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify`');
+  }
   if (/no identity matched|incorrect passphrase|scrypt/i.test(message)) {
     return new LifeboatError('wrong-key', 'The passphrase or key does not open this restore point', 'Use the passphrase (or key file) it was made with: its manifest names the key id or recipients');
   }

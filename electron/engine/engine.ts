@@ -122,8 +122,10 @@ export async function createEngine(opts: EngineOptions) {
   };
   /** Finds a restore point at the destinations (in priority order) and brings it into the vault. */
   const pullFromDestinations = async (id: string, from?: string): Promise<Manifest> => {
+    const targets = destinationsFor(from);
+    if (targets.length === 0) throw new LifeboatError('unknown-restore-point', `There is no restore point "${id}"`, 'See the ids with `lifeboat list`');
     const problems: string[] = [];
-    for (const target of destinationsFor(from)) {
+    for (const target of targets) {
       try {
         return await pullRestorePoint(ctx, target, id);
       } catch (e) {

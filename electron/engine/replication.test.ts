@@ -38,7 +38,8 @@ describe('folder destinations', () => {
     expect(m.replicas).toMatchObject([{ destinationId: 'lifeboat', status: 'completed', attempts: 1, sha256: m.artifact.sha256, bytes: m.artifact.bytes }]);
     const copy = path.join(usb, m.artifact.path);
     expect(sha256(copy)).toBe(m.artifact.sha256);
-    const { replicas: _replicas, ...manifest } = m;
+    const { replicas, ...manifest } = m;
+    expect(replicas).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(usb, 'store', `store_${m.id}.manifest.json`), 'utf8'))).toEqual(manifest);
     const list = await runCli(['list'], { home });
     expect(list.stdout).toMatch(/vault, USB disk/);
