@@ -94,6 +94,8 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     remove(id) {
       db.prepare('DELETE FROM restore_points WHERE id = ?').run(id);
       db.prepare('DELETE FROM verifications WHERE id = ?').run(id);
+      // A copy that reached a destination is still there; one that never got there is moot now.
+      db.prepare("DELETE FROM replicas WHERE restore_point_id = ? AND status <> 'completed'").run(id);
     },
     get(id) {
       return parse(db.prepare('SELECT manifest FROM restore_points WHERE id = ?').get(id) as { manifest: string } | undefined);
