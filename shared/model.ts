@@ -173,6 +173,19 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     /** Which triggers upload automatically after a backup. */
     upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
   }),
+  z.object({
+    id: destinationIdSchema,
+    kind: z.literal('drive'),
+    name: z.string().min(1).max(100),
+    /** The visible folder in My Drive that holds one sub-folder per source. */
+    folderName: z.string().min(1).max(200).default('Lifeboat Backups'),
+    enabled: z.boolean().default(true),
+    priority: z.number().int().default(50),
+    upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
+    /** Upload chunk size (a multiple of 256 KiB) and the first backoff delay; tuning knobs. */
+    chunkBytes: z.number().int().positive().multipleOf(256 * 1024).optional(),
+    retryBaseMs: z.number().int().nonnegative().optional(),
+  }),
 ]);
 export type Destination = z.infer<typeof destinationSchema>;
 

@@ -14,7 +14,10 @@ import { describeHolders } from '../engine/open-holders.ts';
 import { createProgress } from './progress.ts';
 import { describeSchedule, nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
 import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
-import { startUploadQueue } from '../engine/upload-queue.ts';
+import { allDrivers, driveDriver, googleClientFor, REFRESH_TOKEN_SECRET } from '../drive/drive-setup.ts';
+import { connectGoogle, oauthClient } from '../drive/google-auth.ts';
+import { googleEndpoints } from '../drive/google-endpoints.ts';
+import { spawn } from 'node:child_process';
 import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact-codec.ts';
 
 interface GlobalOptions {
@@ -153,7 +156,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   };
   const open = async (): Promise<Engine> => {
     const o = program.opts<GlobalOptions>();
-    engine ??= await createEngine({ dataDir: o.home ? path.resolve(o.home) : defaultDataDir(io.env), appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io) });
+    engine ??= await createEngine({ dataDir: o.home ? path.resolve(o.home) : defaultDataDir(io.env), appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), driverFactory: allDrivers(io.env) });
     return engine;
   };
   const progress = () => {
@@ -427,7 +430,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
     .action(async () => {
       const e = await open();
-      const uploads = startUploadQueue(e.ctx, systemClock);
+      const uploads = e.startUploads(systemClock);
       const scheduler = setupScheduler(e, {
         onRunFinished: (sourceId, error) =>
           io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
@@ -451,7 +454,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const e = await open();
       const list = e.destinations.status();
       const rows = [['ID', 'FOLDER', 'ENABLED', 'COPIES', 'WAITING', 'FAILED', 'LAST UPLOAD', 'LAST ERROR']];
-      for (const d of list) rows.push([d.destination.id, d.destination.kind === 'folder' ? d.destination.path : '', d.destination.enabled ? 'yes' : 'no', String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
+      for (const d of list) rows.push([d.destination.id, d.destination.kind === 'folder' ? d.destination.path : d.destination.name, d.destination.enabled ? 'yes' : 'no', String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
       print(list.length ? table(rows) : 'No destinations yet. Add a folder on another disk with `lifeboat destinations add <folder>`.', list);
     });
   destinations
@@ -509,6 +512,61 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const e = await open();
       const m = await e.pull(id, o.from);
       print(`Fetched ${m.id} of ${m.source.id} into the vault`, m);
+    });
+
+  const drive = program.command('drive').description('Google Drive: connect your account and keep copies there');
+  drive
+    .command('connect')
+    .description('sign in with Google in your browser and copy restore points to Google Drive')
+    .option('--client-id <id>', 'your "Desktop app" OAuth client id (saved in settings)')
+    .option('--client-secret <secret>', 'its client secret (saved in settings)')
+    .action(async (o: { clientId?: string; clientSecret?: string }) => {
+      const e = await open();
+      if (o.clientId) e.ctx.settings.update((s) => ({ ...s, google: { clientId: o.clientId as string, clientSecret: o.clientSecret } }));
+      const client = googleClientFor(e.ctx, io.env);
+      const { refreshToken } = await connectGoogle({
+        client,
+        endpoints: googleEndpoints(io.env),
+        onUrl: (url) => io.stderr.write(`Open this address to sign in with Google (waiting up to 5 minutes):\n${url}\n`),
+        openBrowser: async (url) => {
+          if (io.env.LIFEBOAT_NO_BROWSER) return;
+          const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+          spawn(opener, [url], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+        },
+      });
+      await e.ctx.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
+      const dest = e.addDestination({ id: 'drive', kind: 'drive', name: 'Google Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true } });
+      const quota = await (driveDriver(e.ctx, dest as Extract<typeof dest, { kind: 'drive' }>, io.env)).quota();
+      print(`Connected to Google Drive as ${quota.email}. New restore points are copied to "${(dest as { folderName: string }).folderName}"; \`lifeboat push\` copies the ones already in the vault.`, { email: quota.email, destination: dest.id });
+    });
+  drive
+    .command('status')
+    .description('the connected account, its storage and how much of it is Lifeboat\'s')
+    .action(async () => {
+      const e = await open();
+      const dest = e.destinations.list().find((d) => d.kind === 'drive');
+      if (!dest || dest.kind !== 'drive') throw new LifeboatError('not-found', 'Google Drive is not connected', 'Run `lifeboat drive connect`');
+      const q = await driveDriver(e.ctx, dest, io.env).quota();
+      const lines = [
+        `Account: ${q.email}`,
+        `Storage: ${formatBytes(q.usage)} used${q.limit ? ` of ${formatBytes(q.limit)} (${Math.round((q.usage / q.limit) * 100)}%)` : ' (no limit)'}; in Drive ${formatBytes(q.usageInDrive)}, in the trash ${formatBytes(q.usageInTrash)}`,
+        `Lifeboat's restore points: ${formatBytes(q.lifeboatBytes)}`,
+      ];
+      if (q.level !== 'ok') lines.push(`warning: Google Drive is ${q.level === 'critical' ? 'almost full (95% or more)' : 'filling up (80% or more)'}; free space or buy more storage before uploads fail`);
+      print(lines.join('\n'), q);
+    });
+  drive
+    .command('disconnect')
+    .description('revoke Lifeboat\'s access and forget the token (copies on Drive stay)')
+    .action(async () => {
+      const e = await open();
+      const token = await e.ctx.secrets.get(REFRESH_TOKEN_SECRET);
+      if (token) {
+        await oauthClient(googleClientFor(e.ctx, io.env), googleEndpoints(io.env)).revokeToken(token).catch(() => undefined);
+        await e.ctx.secrets.delete(REFRESH_TOKEN_SECRET);
+      }
+      if (e.destinations.list().some((d) => d.id === 'drive')) e.destinations.remove('drive');
+      print('Disconnected from Google Drive; the restore points there were not touched.', {});
     });
 
   const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');

@@ -20,6 +20,7 @@ import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryptio
 import type { DecryptWith } from './artifact-codec.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type DriverFactory } from './replication.ts';
 import { initFolderDestination } from './folder-destination.ts';
+import { startUploadQueue } from './upload-queue.ts';
 import { sourceIdFromPath } from './layout.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import type { Destination } from '../../shared/model.ts';
@@ -251,6 +252,13 @@ export async function createEngine(opts: EngineOptions) {
       const targets = configuredDestinations(ctx, opts.driverFactory);
       if (queueReplicas(ctx, manifest, targets).length === 0) return [];
       return pushPending(ctx, targets, { restorePointId: manifest.id });
+    },
+    /** Starts the upload queue (the app and the daemon): uploads after each backup, retries later. */
+    startUploads: (clock: Parameters<typeof startUploadQueue>[1]) => startUploadQueue(ctx, clock, opts.driverFactory),
+    /** Adds a destination from settings-shaped data (Google Drive after connecting). */
+    addDestination: (d: Destination) => {
+      settings.update((s) => (s.destinations.some((x) => x.id === d.id) ? s : { ...s, destinations: [...s.destinations, d] }));
+      return getDestination(d.id);
     },
     push: (o: Parameters<typeof pushPending>[2] = {}) => pushPending(ctx, configuredDestinations(ctx, opts.driverFactory), o),
     pull: (id: string, from?: string) => pullFromDestinations(id, from),

@@ -14,6 +14,7 @@ import { folderDestination } from './folder-destination.ts';
 import { TEMP_PREFIX } from './layout.ts';
 import { artifactPath, restorePointFiles, serializeManifest } from './manifest.ts';
 import { listSources } from './sources.ts';
+import { acquireLock } from './locks.ts';
 
 
 /** Delays before attempt 2, 3, …; after the last, a replica stays failed until pushed by hand. */
@@ -24,13 +25,16 @@ export interface ConfiguredDestination {
   driver: DestinationDriver;
 }
 
-/** Builds a driver for a destination from settings. (Google Drive will add its kind here.) */
-export type DriverFactory = (destination: Destination) => DestinationDriver;
-export const defaultDriverFactory: DriverFactory = (d) => folderDestination(d);
+/** Builds a driver for a destination from settings; the app and CLI add Google Drive's. */
+export type DriverFactory = (destination: Destination, ctx: EngineContext) => DestinationDriver;
+export const defaultDriverFactory: DriverFactory = (d) => {
+  if (d.kind === 'folder') return folderDestination(d);
+  throw new LifeboatError('usage', `This build cannot copy to ${d.kind} destinations`, 'Use the desktop app or the lifeboat command');
+};
 
 /** The destinations in settings, in priority order. */
 export function configuredDestinations(ctx: EngineContext, factory: DriverFactory = defaultDriverFactory): ConfiguredDestination[] {
-  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: factory(destination) }));
+  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: factory(destination, ctx) }));
 }
 
 /** Whether a fresh restore point goes to this destination automatically. */
@@ -53,8 +57,28 @@ export function queueReplicas(ctx: EngineContext, manifest: Manifest, destinatio
   return queued;
 }
 
-/** Copies one restore point to one destination and records the outcome. Never throws. */
+/**
+ * Copies one restore point to one destination and records the outcome. Never throws. Holds a lock
+ * per replica (freed by the OS if the process dies), so the app and the CLI never upload the same
+ * one at once; a replica another process is uploading is left to it.
+ */
 export async function replicate(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Replica> {
+  let lock;
+  try {
+    lock = await acquireLock(path.join(ctx.dataDir, 'locks', `upload-${target.destination.id}-${manifest.id}.lock`), `an upload of ${manifest.id}`);
+  } catch (e) {
+    const current = ctx.catalog.replicas({ restorePointId: manifest.id, destinationId: target.destination.id })[0];
+    if (isLifeboatError(e) && e.code === 'busy' && current) return current;
+    throw e;
+  }
+  try {
+    return await replicateLocked(ctx, manifest, target, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal }): Promise<Replica> {
   const previous = ctx.catalog.replicas({ restorePointId: manifest.id, destinationId: target.destination.id })[0];
   const attempts = (previous?.status === 'completed' ? 0 : (previous?.attempts ?? 0)) + 1;
   const uploading: Replica = { restorePointId: manifest.id, destinationId: target.destination.id, status: 'uploading', attempts, startedAt: ctx.now().toISOString() };
@@ -98,7 +122,8 @@ export async function pushPending(
       for (const r of replicas.values()) {
         const m = manifests.get(r.restorePointId);
         if (!m) continue;
-        const due = r.status === 'pending' || (r.status === 'failed' && (opts.force || (r.nextAttemptAt !== undefined && Date.parse(r.nextAttemptAt) <= now)));
+        // `uploading` here means a process died mid-upload (a live one holds the replica's lock).
+        const due = r.status === 'pending' || r.status === 'uploading' || (r.status === 'failed' && (opts.force || (r.nextAttemptAt !== undefined && Date.parse(r.nextAttemptAt) <= now)));
         if (due) wanted.push(m);
       }
     }

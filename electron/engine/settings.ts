@@ -24,6 +24,8 @@ export const settingsSchema = z.object({
   retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
+  /** The person's own Google OAuth client ("Desktop app"); LIFEBOAT_GOOGLE_CLIENT_ID/SECRET override. */
+  google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -1,0 +1,257 @@
+// Google Drive as a destination: a visible folder (default "Lifeboat Backups/<source>/"), the
+// artifact under the vault's name, its exported manifest beside it, and appProperties marking
+// Lifeboat's files so that a new machine finds them with only the Google account. Small files go
+// in one request, larger ones through the resumable protocol; Drive's own SHA-256 of what it holds
+// is compared with the artifact's. Deletes are permanent (trash still counts against the quota).
+import { drive as driveApi, type drive_v3 } from '@googleapis/drive';
+import type { OAuth2Client } from 'google-auth-library';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { manifestSchema, type Destination, type Manifest } from '../../shared/model.ts';
+import type { DestinationDriver, RemoteRestorePoint } from '../engine/destination.ts';
+import { ensureDir, fsyncFile, hashingStream, writeFileDurable } from '../engine/durable-fs.ts';
+import { LifeboatError, errorCode, isLifeboatError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/layout.ts';
+import { manifestForExport, restorePointFiles, serializeManifest } from '../engine/manifest.ts';
+import { explainGoogleAuthError } from './google-auth.ts';
+import type { GoogleEndpoints } from './google-endpoints.ts';
+import { resumableUpload, type SessionStore } from './resumable-upload.ts';
+
+const FOLDER_MIME = 'application/vnd.google-apps.folder';
+const SIMPLE_LIMIT = 5 * 1024 * 1024;
+
+export interface DriveQuota {
+  email: string;
+  limit?: number;
+  usage: number;
+  usageInDrive: number;
+  usageInTrash: number;
+  lifeboatBytes: number;
+  /** 'warning' from 80 % used, 'critical' from 95 %. */
+  level: 'ok' | 'warning' | 'critical';
+}
+
+/** A session store in `<dir>/<key>.json` (the data folder's uploads/). */
+export function fileSessionStore(dir: string, key: string): SessionStore {
+  const file = path.join(dir, `${key}.json`);
+  return {
+    async get() {
+      try {
+        return (JSON.parse(await readFile(file, 'utf8')) as { uri?: string }).uri;
+      } catch {
+        return undefined;
+      }
+    },
+    async set(uri) {
+      await ensureDir(dir);
+      await writeFileDurable(file, JSON.stringify({ uri }), 0o600);
+    },
+    async clear() {
+      await rm(file, { force: true });
+    },
+  };
+}
+
+const q = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+
+/** The Drive destination's driver. `auth` carries the refresh token. */
+export function driveDestination(
+  dest: Extract<Destination, { kind: 'drive' }>,
+  deps: { auth: OAuth2Client; endpoints: GoogleEndpoints; sessionsDir: string; sleep?: (ms: number) => Promise<void> },
+): DestinationDriver & { quota(): Promise<DriveQuota> } {
+  const rootUrl = `${deps.endpoints.apiRoot}/`;
+  const drive: drive_v3.Drive = driveApi({ version: 'v3', auth: deps.auth, rootUrl });
+  // The client applies its global rootUrl to metadata URLs but builds media-upload URLs from the
+  // per-call options: every call passes it, so nothing escapes LIFEBOAT_GOOGLE_API_ROOT.
+  const per = { rootUrl };
+  const folders = new Map<string, string>();
+  const token = async (fresh: boolean): Promise<string> => {
+    try {
+      if (fresh) deps.auth.credentials = { ...deps.auth.credentials, access_token: undefined, expiry_date: 0 };
+      const { token: t } = await deps.auth.getAccessToken();
+      if (!t) throw new Error('no access token');
+      return t;
+    } catch (e) {
+      throw explainGoogleAuthError(e);
+    }
+  };
+  const explain = (e: unknown): unknown => {
+    if (isLifeboatError(e)) return e;
+    const auth = explainGoogleAuthError(e);
+    if (auth !== e) return auth;
+    const status = (e as { status?: number; code?: number | string }).status ?? (e as { code?: number }).code;
+    const message = (e as Error).message ?? String(e);
+    if (/storageQuotaExceeded/.test(message)) return new LifeboatError('disk-full', 'Google Drive is full', 'Free space in Google Drive or buy more storage; the restore point is safe in the vault');
+    if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(errorCode(e) ?? '') || /fetch failed|ECONNREFUSED|ENOTFOUND/.test(message)) {
+      return new LifeboatError('busy', 'Google Drive cannot be reached', 'Check the network; uploads resume when it is back');
+    }
+    return new LifeboatError('busy', `Google Drive answered an error${status ? ` (${status})` : ''}: ${message}`, 'It will be retried later');
+  };
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw explain(e);
+    }
+  };
+
+  const findOne = async (query: string): Promise<drive_v3.Schema$File | undefined> =>
+    (await call(() => drive.files.list({ q: `${query} and trashed = false`, fields: 'files(id,name,size,sha256Checksum,md5Checksum,appProperties)', pageSize: 10 }, per))).data.files?.[0];
+  const listAll = async (query: string): Promise<drive_v3.Schema$File[]> => {
+    const out: drive_v3.Schema$File[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await call(() => drive.files.list({ q: `${query} and trashed = false`, fields: 'nextPageToken,files(id,name,size,sha256Checksum,md5Checksum,appProperties)', pageSize: 1000, pageToken }, per));
+      out.push(...(res.data.files ?? []));
+      pageToken = res.data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return out;
+  };
+  const folder = async (key: string, name: string, parent: string, props: Record<string, string>): Promise<string> => {
+    const cached = folders.get(key);
+    if (cached) return cached;
+    const propQuery = Object.entries(props).map(([k, v]) => `appProperties has { key='${q(k)}' and value='${q(v)}' }`).join(' and ');
+    const found = await findOne(`mimeType = '${FOLDER_MIME}' and ${propQuery}`);
+    const id =
+      found?.id ??
+      (await call(() => drive.files.create({ requestBody: { name, mimeType: FOLDER_MIME, parents: [parent], appProperties: props }, fields: 'id' }, per))).data.id;
+    if (!id) throw new LifeboatError('busy', 'Google Drive did not create the folder', 'It will be retried later');
+    folders.set(key, id);
+    return id;
+  };
+  const sourceFolder = async (sourceId: string) => {
+    const root = await folder('root', dest.folderName, 'root', { lifeboat: 'root' });
+    return folder(`source:${sourceId}`, sourceId, root, { lifeboat: 'source', sourceId });
+  };
+
+  const quota = async (): Promise<DriveQuota> => {
+    const about = (await call(() => drive.about.get({ fields: 'user(emailAddress),storageQuota' }, per))).data;
+    const ours = await listAll(`appProperties has { key='lifeboat' and value='artifact' }`);
+    const n = (v: string | null | undefined) => (v ? Number(v) : 0);
+    const limit = about.storageQuota?.limit ? Number(about.storageQuota.limit) : undefined;
+    const usage = n(about.storageQuota?.usage);
+    const used = limit ? usage / limit : 0;
+    return {
+      email: about.user?.emailAddress ?? '',
+      limit,
+      usage,
+      usageInDrive: n(about.storageQuota?.usageInDrive),
+      usageInTrash: n(about.storageQuota?.usageInDriveTrash),
+      lifeboatBytes: ours.reduce((s, f) => s + n(f.size), 0),
+      level: used >= 0.95 ? 'critical' : used >= 0.8 ? 'warning' : 'ok',
+    };
+  };
+
+  const simpleUpload = async (name: string, parent: string, props: Record<string, string>, body: Readable) =>
+    (await call(() => drive.files.create({ requestBody: { name, parents: [parent], appProperties: props }, media: { mimeType: 'application/octet-stream', body }, fields: 'id,size,sha256Checksum,md5Checksum' }, per))).data;
+
+  return {
+    quota,
+    async check() {
+      await call(() => drive.about.get({ fields: 'user(emailAddress)' }, per));
+    },
+    async put(manifest: Manifest, artifactFile, opts) {
+      const size = (await stat(artifactFile)).size;
+      const q0 = await quota();
+      if (q0.limit !== undefined && q0.usage + size > q0.limit) {
+        throw new LifeboatError('disk-full', `Google Drive is full: ${formatBytes(Math.max(0, q0.limit - q0.usage))} free, ${formatBytes(size)} needed`, 'Free space in Google Drive (emptying the trash counts) or buy more storage; the restore point is safe in the vault');
+      }
+      const parent = await sourceFolder(manifest.source.id);
+      const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
+      const props = { lifeboat: 'artifact', restorePointId: manifest.id, sourceId: manifest.source.id };
+      let uploaded = await findOne(`appProperties has { key='lifeboat' and value='artifact' } and appProperties has { key='restorePointId' and value='${manifest.id}' }`);
+      if (!uploaded || uploaded.sha256Checksum !== manifest.artifact.sha256) {
+        if (size <= SIMPLE_LIMIT) {
+          uploaded = await simpleUpload(files.artifactName, parent, props, createReadStream(artifactFile));
+          opts.onBytes?.(size);
+        } else {
+          const store = fileSessionStore(deps.sessionsDir, `${dest.id}-${manifest.id}`);
+          try {
+            uploaded = await resumableUpload(artifactFile, size, { name: files.artifactName, parents: [parent], appProperties: props }, store, { apiRoot: deps.endpoints.apiRoot, token, sleep: deps.sleep, retryBaseMs: dest.retryBaseMs }, { chunkSize: dest.chunkBytes, onBytes: opts.onBytes, signal: opts.signal });
+          } catch (e) {
+            throw explain(e);
+          }
+        }
+      }
+      const remoteSha = uploaded.sha256Checksum;
+      const remoteMd5 = uploaded.md5Checksum;
+      const localMd5 = !remoteSha && remoteMd5 ? createHash('md5').update(await readFile(artifactFile)).digest('hex') : undefined;
+      if ((remoteSha && remoteSha !== manifest.artifact.sha256) || (localMd5 && localMd5 !== remoteMd5) || Number(uploaded.size) !== manifest.artifact.bytes) {
+        if (uploaded.id) await call(() => drive.files.delete({ fileId: uploaded.id as string }, per));
+        throw new LifeboatError('tampered', 'The copy on Google Drive does not match the restore point\'s checksum', 'It will be uploaded again');
+      }
+      const existingManifest = await findOne(`appProperties has { key='lifeboat' and value='manifest' } and appProperties has { key='restorePointId' and value='${manifest.id}' }`);
+      if (!existingManifest) {
+        await simpleUpload(files.manifestName, parent, { lifeboat: 'manifest', restorePointId: manifest.id, sourceId: manifest.source.id }, Readable.from([Buffer.from(serializeManifest(manifestForExport(manifest)))]));
+      }
+      return { remoteId: uploaded.id as string, bytes: size, sha256: manifest.artifact.sha256 };
+    },
+    async list() {
+      const manifests = await listAll(`appProperties has { key='lifeboat' and value='manifest' }`);
+      const artifacts = new Map((await listAll(`appProperties has { key='lifeboat' and value='artifact' }`)).map((f) => [f.appProperties?.restorePointId, f]));
+      const out: RemoteRestorePoint[] = [];
+      for (const f of manifests) {
+        const res = await call(() => drive.files.get({ fileId: f.id as string, alt: 'media' }, { ...per, responseType: 'text' }));
+        let parsed;
+        try {
+          parsed = manifestSchema.safeParse(JSON.parse(String(res.data)));
+        } catch {
+          continue;
+        }
+        if (!parsed.success) continue;
+        const m = parsed.data;
+        const names = restorePointFiles(m.source.id, m.id, m.artifact.format);
+        const artifact = artifacts.get(m.id);
+        if (f.name !== names.manifestName || !artifact?.id || artifact.name !== names.artifactName) continue;
+        out.push({ manifest: m, remoteId: artifact.id });
+      }
+      return out;
+    },
+    async fetch(point, toFile, opts) {
+      // Download with resume: after a dropped connection, ask for the rest with a Range header.
+      const hasher = hashingStream(opts.onBytes);
+      const out = createWriteStream(toFile, { flags: 'wx' });
+      const done = pipeline(hasher, out);
+      let have = 0;
+      let failures = 0;
+      try {
+        while (have < point.manifest.artifact.bytes) {
+          try {
+            const res = await fetch(`${deps.endpoints.apiRoot}/drive/v3/files/${point.remoteId}?alt=media`, {
+              headers: { authorization: `Bearer ${await token(failures > 0)}`, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
+              signal: opts.signal,
+            });
+            if (!res.ok || !res.body) throw new LifeboatError('busy', `Google Drive answered ${res.status} to a download`, 'Try again later');
+            for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+              have += chunk.length;
+              if (!hasher.write(chunk)) await new Promise((r) => hasher.once('drain', r));
+            }
+            if (have < point.manifest.artifact.bytes) throw new Error('download ended early');
+          } catch (e) {
+            if (isLifeboatError(e) && e.code !== 'busy') throw e;
+            if (++failures > 6) throw explain(e);
+            await (deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(Math.min(1000 * 2 ** failures, 30_000));
+          }
+        }
+        hasher.end();
+        await done;
+      } catch (e) {
+        hasher.destroy();
+        out.destroy();
+        await done.catch(() => undefined);
+        throw e;
+      }
+      await fsyncFile(toFile);
+      return hasher.result();
+    },
+    async remove(point) {
+      const manifestFile = await findOne(`appProperties has { key='lifeboat' and value='manifest' } and appProperties has { key='restorePointId' and value='${point.manifest.id}' }`);
+      await call(() => drive.files.delete({ fileId: point.remoteId }, per));
+      if (manifestFile?.id) await call(() => drive.files.delete({ fileId: manifestFile.id as string }, per));
+    },
+  };
+}

@@ -1,0 +1,239 @@
+// Google Drive against the project's loopback emulator, through the real CLI in child processes
+// whose network is limited to this machine: connect with PKCE, uploads small and large, a cut
+// connection resumed, 503/429 retried, a token expiring mid-upload, a revoked token, a full Drive,
+// an upload resumed after the process was killed, and a new machine restoring from Drive alone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Manifest, Replica } from '../../shared/model.ts';
+import { CLI, REPO, makeBankDb, readMarker, runCli, setMarker, setSetting, tempDir } from '../engine/testing/fixtures.ts';
+import { startDriveEmulator, type DriveEmulator } from './testing/drive-emulator.ts';
+
+let t: ReturnType<typeof tempDir>;
+let em: DriveEmulator;
+let env: NodeJS.ProcessEnv;
+let home: string;
+let db: string;
+
+beforeEach(async () => {
+  t = tempDir();
+  em = await startDriveEmulator({ email: 'shop@example.com' });
+  env = {
+    LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root,
+    LIFEBOAT_GOOGLE_API_ROOT: em.root,
+    LIFEBOAT_GOOGLE_CLIENT_ID: 'lifeboat-test.apps.googleusercontent.com',
+    LIFEBOAT_GOOGLE_CLIENT_SECRET: 'not-a-secret',
+    LIFEBOAT_NO_BROWSER: '1',
+    NODE_OPTIONS: `--import=${path.join(import.meta.dirname, 'testing', 'deny-network.mjs')}`,
+  };
+  home = path.join(t.dir, 'home');
+  db = path.join(t.dir, 'store.db');
+});
+afterEach(async () => {
+  await em.close();
+  t.cleanup();
+});
+
+const cli = (args: string[], h = home) => runCli(args, { home: h, env });
+
+/** Runs `drive connect` and plays the browser: follows the printed URL through Google's redirect. */
+async function connect(h = home): Promise<string> {
+  const child = spawn(process.execPath, [CLI, '--home', h, 'drive', 'connect'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', r));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/o\/oauth2\/v2\/auth\S+)/.exec(stderr);
+      if (m) resolve(m[1] as string);
+    });
+    void exited.then(() => reject(new Error(`drive connect exited early: ${stderr}`)));
+  });
+  const page = await fetch(url); // the browser: Google's consent page redirects back to the loopback server
+  expect(await page.text()).toMatch(/You can close this tab/);
+  expect(await exited).toBe(0);
+  expect(stderr).not.toMatch(/ESCAPED-NETWORK/);
+  return stdout + url;
+}
+
+async function backup(...args: string[]): Promise<Manifest & { replicas: Replica[] }> {
+  const r = await cli(['--json', 'backup', db, ...args]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).not.toMatch(/ESCAPED-NETWORK/);
+  return JSON.parse(r.stdout) as Manifest & { replicas: Replica[] };
+}
+
+describe('connecting', () => {
+  it('signs in through the browser with PKCE and a state check, and shows the account and quota', async () => {
+    const out = await connect();
+    expect(out).toMatch(/Connected to Google Drive as shop@example\.com/);
+    const url = new URL(/http\S+/.exec(out.slice(out.indexOf('http')))![0]);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/drive.file');
+    expect(url.searchParams.get('state')).toMatch(/^[0-9a-f]{32}$/);
+    expect(url.searchParams.get('access_type')).toBe('offline');
+    // The emulator only issues tokens when the verifier matches the challenge: a token means PKCE held.
+    expect(em.log.some((l) => l.url === '/token' && l.status === undefined)).toBe(true);
+    const status = await cli(['drive', 'status']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/Account: shop@example\.com/);
+    expect(status.stdout).toMatch(/Storage: .* of 16 GB/);
+    const settings = await cli(['--json', 'status']);
+    expect(settings.stdout).not.toMatch(/\b(rt|at)-[A-Za-z0-9_-]{16}\b/); // no token anywhere in output
+  });
+
+  it('a denied consent is a clear error and connects nothing', async () => {
+    em.setConsent('deny');
+    const child = spawn(process.execPath, [CLI, '--home', home, 'drive', 'connect'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    const url = await new Promise<string>((resolve) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/o\/oauth2\/v2\/auth\S+)/.exec(stderr);
+      if (m) resolve(m[1] as string);
+    }));
+    await fetch(url);
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/Google sign-in was not completed \(access_denied\)/);
+    expect((await cli(['destinations'])).stdout).not.toMatch(/drive/);
+  });
+});
+
+describe('uploading', () => {
+  beforeEach(async () => {
+    await connect();
+    await setSetting(home, 'scryptWorkFactor', 10);
+  });
+
+  async function tune(chunkBytes: number, retryBaseMs = 5): Promise<void> {
+    const r = await cli(['--json', 'destinations']);
+    const dests = (JSON.parse(r.stdout) as { destination: Record<string, unknown> }[]).map((d) => d.destination);
+    await setSetting(home, 'destinations', dests.map((d) => (d.kind === 'drive' ? { ...d, chunkBytes, retryBaseMs } : d)));
+  }
+
+  it('a small restore point in one request, verified by Drive\'s SHA-256, listed with where it lives', async () => {
+    makeBankDb(db);
+    const m = await backup();
+    expect(m.replicas).toMatchObject([{ destinationId: 'drive', status: 'completed', sha256: m.artifact.sha256 }]);
+    const stored = [...em.files.values()];
+    expect(stored.map((f) => f.name).sort()).toEqual(['Lifeboat Backups', 'store', `store_${m.id}.manifest.json`, `store_${m.id}.sqlite`].sort());
+    expect(stored.find((f) => f.name.endsWith('.sqlite'))!.appProperties).toEqual({ lifeboat: 'artifact', restorePointId: m.id, sourceId: 'store' });
+    expect(em.log.some((l) => l.url.includes('uploadType=multipart'))).toBe(true);
+    expect((await cli(['list'])).stdout).toMatch(/vault, Google Drive/);
+  });
+
+  it('a large one with the resumable protocol; a connection cut mid-chunk re-sends at most that chunk', async () => {
+    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 }); // ~8 MB
+    await tune(1024 * 1024);
+    em.inject({ kind: 'cut', afterBytes: 700 * 1024 });
+    const m = await backup();
+    expect(m.replicas[0]).toMatchObject({ status: 'completed' });
+    expect(em.files.has(m.replicas[0]!.remoteId!)).toBe(true);
+    expect(em.uploadedBytes() - m.artifact.bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(em.uploadedBytes()).toBeGreaterThan(m.artifact.bytes);
+  });
+
+  it('503 and 429 are retried with backoff, then the upload completes', async () => {
+    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 });
+    await tune(1024 * 1024);
+    let chunks = 0;
+    em.inject({ kind: 'status', status: 503, times: 2, when: (req) => req.method === 'PUT' && ++chunks >= 2 });
+    em.inject({ kind: 'status', status: 429, reason: 'rateLimitExceeded', times: 1, when: (req) => req.method === 'PUT' });
+    const m = await backup();
+    expect(m.replicas[0]).toMatchObject({ status: 'completed' });
+    expect(em.log.filter((l) => l.status === 503)).toHaveLength(2);
+    expect(em.log.filter((l) => l.status === 429)).toHaveLength(1);
+  });
+
+  it('an access token that expires mid-upload is refreshed and the upload goes on', async () => {
+    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 });
+    await tune(1024 * 1024);
+    let puts = 0;
+    em.inject({
+      kind: 'status',
+      status: 500,
+      when: (req) => {
+        if (req.method === 'PUT' && ++puts === 3) em.expireAccessTokens();
+        return false;
+      },
+    });
+    const m = await backup();
+    expect(m.replicas[0]).toMatchObject({ status: 'completed' });
+    expect(em.log.filter((l) => l.status === 401).length).toBeGreaterThanOrEqual(1);
+    expect(em.log.filter((l) => l.url === '/token').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a revoked token fails the copy, not the backup, says to reconnect, and push works after reconnecting', async () => {
+    makeBankDb(db);
+    em.revokeAll();
+    const m = await backup();
+    expect(m.replicas[0]).toMatchObject({ status: 'failed' });
+    expect(m.replicas[0]!.error).toMatch(/Reconnect Google Drive/);
+    expect(m.replicas[0]!.error).toMatch(/Testing.*7 days/);
+    await connect();
+    const push = await cli(['push']);
+    expect(push.code, push.stdout + push.stderr).toBe(0);
+    expect(push.stdout).toMatch(/copied {2}.* to Google Drive/);
+  });
+
+  it('a full Drive fails the copy with the sizes, and the restore point stays safe', async () => {
+    makeBankDb(db, { blobRows: 300 });
+    em.setQuota(100_000);
+    const m = await backup();
+    expect(m.replicas[0]).toMatchObject({ status: 'failed' });
+    expect(m.replicas[0]!.error).toMatch(/Google Drive is full: .* free, .* needed/);
+    expect((await cli(['verify'])).code).toBe(0);
+  });
+
+  it('an upload interrupted by killing the process resumes from where Drive got to', async () => {
+    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 });
+    await tune(512 * 1024);
+    const running: { child?: ChildProcess } = {};
+    let puts = 0;
+    em.inject({
+      kind: 'status',
+      status: 500,
+      when: (req) => {
+        if (req.method === 'PUT' && ++puts === 6) running.child?.kill('SIGKILL');
+        return false;
+      },
+    });
+    const child = spawn(process.execPath, [CLI, '--home', home, '--quiet', 'backup', db], { cwd: REPO, env: { ...process.env, ...env }, stdio: 'ignore' });
+    running.child = child;
+    await new Promise((r) => child.on('close', r));
+    const before = em.uploadedBytes();
+    expect(before).toBeGreaterThan(0);
+    const push = await cli(['--json', 'push']);
+    expect(push.code, push.stderr).toBe(0);
+    const [replica] = JSON.parse(push.stdout) as Replica[];
+    expect(replica).toMatchObject({ status: 'completed' });
+    const size = replica!.bytes!;
+    // One session only (it was resumed, not restarted), and at most a chunk or two sent twice.
+    expect(em.log.filter((l) => l.method === 'POST' && l.url.includes('uploadType=resumable') && !l.url.includes('upload_id'))).toHaveLength(1);
+    expect(em.uploadedBytes() - size).toBeLessThanOrEqual(2 * 512 * 1024);
+  });
+});
+
+describe('a new machine with only the Google account', () => {
+  it('lists every restore point on Drive and restores one', async () => {
+    await connect();
+    makeBankDb(db);
+    setMarker(db, 'on drive');
+    const m = await backup();
+    expect(m.replicas[0]).toMatchObject({ status: 'completed' });
+
+    const fresh = path.join(t.dir, 'new-home');
+    await connect(fresh);
+    const list = await cli(['--json', 'list', '--remote'], fresh);
+    expect(list.code, list.stderr).toBe(0);
+    const points = JSON.parse(list.stdout) as (Manifest & { locations: string[] })[];
+    expect(points.map((p) => [p.id, p.locations])).toEqual([[m.id, ['Google Drive']]]);
+    const to = path.join(t.dir, 'restored.db');
+    const r = await cli(['restore', m.id, '--to', to], fresh);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readMarker(to)).toBe('on drive');
+    expect(r.stderr).not.toMatch(/ESCAPED-NETWORK/);
+  });
+});

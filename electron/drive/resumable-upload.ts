@@ -1,0 +1,169 @@
+// Drive's resumable upload protocol, by hand (the official client does not implement it): chunks
+// a multiple of 256 KiB; after a dropped connection, ask Drive how far it got and go on from
+// there; restart the session on 404/410; truncated exponential backoff with jitter on 5xx, 429
+// and rate-limit 403s; a fresh access token on 401; a full Drive is final. The session URI is kept
+// (SessionStore) so an upload interrupted by quitting resumes after a restart.
+import { open } from 'node:fs/promises';
+import { LifeboatError } from '../engine/errors.ts';
+
+export interface SessionStore {
+  get(): Promise<string | undefined>;
+  set(uri: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface UploadDeps {
+  apiRoot: string;
+  /** A current access token; `fresh` forces a refresh (after a 401). */
+  token: (fresh: boolean) => Promise<string>;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  retryBaseMs?: number;
+}
+
+export const CHUNK_GRANULARITY = 256 * 1024;
+export const DEFAULT_CHUNK = 32 * CHUNK_GRANULARITY; // 8 MiB
+const MAX_RETRIES = 8;
+
+type DriveFile = { id: string; sha256Checksum?: string; md5Checksum?: string; size?: string };
+
+async function errorReason(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: { errors?: { reason?: string }[]; message?: string } };
+    return body.error?.errors?.[0]?.reason ?? body.error?.message ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function retryable(status: number, reason: string): boolean {
+  return status >= 500 || status === 429 || (status === 403 && /rateLimitExceeded|userRateLimitExceeded/.test(reason));
+}
+
+function quotaError(): LifeboatError {
+  return new LifeboatError('disk-full', 'Google Drive is full', 'Free space in Google Drive (emptying the trash counts) or buy more storage; the restore point is safe in the vault');
+}
+
+/** Uploads `file` (`size` bytes) with `metadata`, resuming a stored session when there is one. */
+export async function resumableUpload(
+  file: string,
+  size: number,
+  metadata: Record<string, unknown>,
+  store: SessionStore,
+  deps: UploadDeps,
+  opts: { chunkSize?: number; onBytes?: (bytes: number) => void; signal?: AbortSignal } = {},
+): Promise<DriveFile> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = deps.random ?? Math.random;
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK;
+  if (chunkSize % CHUNK_GRANULARITY !== 0) throw new Error('chunk size must be a multiple of 256 KiB');
+  let failures = 0;
+  let freshToken = false;
+  const backoff = async (what: string) => {
+    if (++failures > MAX_RETRIES) throw new LifeboatError('busy', `Google Drive kept failing (${what})`, 'It will be retried later; the restore point is safe in the vault');
+    const base = deps.retryBaseMs ?? 1000;
+    await sleep(Math.min(base * 2 ** (failures - 1), 32 * base) + random() * base);
+  };
+  const send = async (url: string, init: RequestInit): Promise<Response> => {
+    const token = await deps.token(freshToken);
+    freshToken = false;
+    return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` }, signal: opts.signal });
+  };
+
+  const initiate = async (): Promise<string> => {
+    for (;;) {
+      const res = await send(`${deps.apiRoot}/upload/drive/v3/files?uploadType=resumable&fields=id,size,sha256Checksum,md5Checksum`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=UTF-8', 'x-upload-content-type': 'application/octet-stream', 'x-upload-content-length': String(size) },
+        body: JSON.stringify(metadata),
+      }).catch(() => undefined);
+      if (res?.ok && res.headers.get('location')) {
+        const uri = res.headers.get('location') as string;
+        await store.set(uri);
+        return uri;
+      }
+      const reason = res ? await errorReason(res) : 'connection failed';
+      if (res?.status === 401) freshToken = true;
+      else if (res?.status === 403 && reason === 'storageQuotaExceeded') throw quotaError();
+      else if (res && !retryable(res.status, reason)) throw new LifeboatError('busy', `Google Drive refused the upload (${res.status} ${reason})`, 'It will be retried later');
+      await backoff(reason);
+    }
+  };
+
+  /** Asks Drive how much of the session it has: the next offset, or the finished file. */
+  const status = async (uri: string): Promise<number | DriveFile | 'gone'> => {
+    for (;;) {
+      const res = await send(uri, { method: 'PUT', headers: { 'content-range': `bytes */${size}`, 'content-length': '0' } }).catch(() => undefined);
+      if (res?.status === 308) {
+        const range = /bytes=0-(\d+)/.exec(res.headers.get('range') ?? '');
+        return range ? Number(range[1]) + 1 : 0;
+      }
+      if (res && (res.status === 200 || res.status === 201)) return (await res.json()) as DriveFile;
+      if (res?.status === 404 || res?.status === 410) return 'gone';
+      if (res?.status === 401) freshToken = true;
+      await backoff(res ? `${res.status}` : 'connection failed');
+    }
+  };
+
+  let uri = await store.get();
+  let offset = 0;
+  if (uri) {
+    const s = await status(uri);
+    if (typeof s === 'object') return s;
+    if (s === 'gone') uri = undefined;
+    else offset = s;
+  }
+  uri ??= await initiate();
+  opts.onBytes?.(offset);
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(chunkSize, Math.max(size, 1)));
+    for (;;) {
+      const length = Math.min(chunkSize, size - offset);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      const body = buffer.subarray(0, bytesRead);
+      const last = offset + bytesRead - 1;
+      const res = await send(uri, {
+        method: 'PUT',
+        headers: { 'content-range': size === 0 ? `bytes */0` : `bytes ${offset}-${last}/${size}`, 'content-length': String(bytesRead) },
+        body,
+      }).catch(() => undefined);
+      if (res && (res.status === 200 || res.status === 201)) {
+        opts.onBytes?.(size);
+        await store.clear();
+        return (await res.json()) as DriveFile;
+      }
+      if (res?.status === 308) {
+        const range = /bytes=0-(\d+)/.exec(res.headers.get('range') ?? '');
+        offset = range ? Number(range[1]) + 1 : 0;
+        failures = 0;
+        opts.onBytes?.(offset);
+        continue;
+      }
+      const reason = res ? await errorReason(res) : 'connection lost';
+      if (res?.status === 404 || res?.status === 410) {
+        await store.clear();
+        uri = await initiate();
+        offset = 0;
+        continue;
+      }
+      if (res?.status === 403 && reason === 'storageQuotaExceeded') throw quotaError();
+      if (res?.status === 401) freshToken = true;
+      else if (res && !retryable(res.status, reason)) throw new LifeboatError('busy', `Google Drive refused the upload (${res.status} ${reason})`, 'It will be retried later');
+      else await backoff(reason);
+      // Whatever happened, ask Drive how far it got before sending again.
+      const s = await status(uri);
+      if (typeof s === 'object') {
+        await store.clear();
+        return s;
+      }
+      if (s === 'gone') {
+        await store.clear();
+        uri = await initiate();
+        offset = 0;
+      } else offset = s;
+    }
+  } finally {
+    await handle.close();
+  }
+}
