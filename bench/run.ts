@@ -6,6 +6,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes, parseBytes } from '../electron/engine/layout.ts';
+import type { Manifest } from '../shared/model.ts';
+import { driveDestination } from '../electron/drive/drive-destination.ts';
+import { connectGoogle, oauthClient } from '../electron/drive/google-auth.ts';
+import { startDriveEmulator } from '../electron/drive/testing/drive-emulator.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, dir: { type: 'string', default: path.join(REPO, '.bench') } } });
@@ -151,7 +155,10 @@ async function measure(bytes: number) {
     pipelineRuns[name] = { ...run, bytes: (JSON.parse(run.stdout) as { artifact: { bytes: number } }).artifact.bytes };
   }
   const { result: underLoad, latency } = await withWriter(db, tools);
-  return { dbBytes, runs: result, underLoad, latency, pipelineRuns };
+  // The plain restore point of the last quiet run, for the upload rows.
+  const lastManifest = JSON.parse(execFileSync(process.execPath, [cli, '--home', home, '--json', 'list'], { encoding: 'utf8' })) as Manifest[];
+  const plainPoint = lastManifest.find((m) => m.artifact.format === 'sqlite');
+  return { dbBytes, runs: result, underLoad, latency, pipelineRuns, plainPoint, vault: path.join(home, 'vault') };
 }
 
 const small = await measure(Math.round(size / 4));
@@ -189,3 +196,39 @@ for (const r of prow) console.log(`| ${r.map((c, i) => c.padEnd(pwidths[i]!)).jo
 const smallPipe = small.pipelineRuns['lifeboat backup --compress --recipient']!;
 const bigPipe = big.pipelineRuns['lifeboat backup --compress --recipient']!;
 console.log(`\nPeak memory of the compress+encrypt pipeline: ${formatBytes(smallPipe.peakKb * 1024)} at ${formatBytes(small.dbBytes)}, ${formatBytes(bigPipe.peakKb * 1024)} at ${formatBytes(big.dbBytes)}`);
+
+// Upload to the project's Drive emulator on loopback: throughput, and bytes sent again per fault.
+if (big.plainPoint) {
+  const m = big.plainPoint;
+  const file = path.join(big.vault, m.artifact.path);
+  const em = await startDriveEmulator({ quotaBytes: 1e12 });
+  const endpoints = { authUrl: `${em.root}/o/oauth2/v2/auth`, tokenUrl: `${em.root}/token`, revokeUrl: `${em.root}/revoke`, apiRoot: em.root };
+  const client = { clientId: 'bench' };
+  const { refreshToken } = await connectGoogle({ client, endpoints, openBrowser: async (url) => void (await fetch(url)) });
+  const auth = oauthClient(client, endpoints);
+  auth.setCredentials({ refresh_token: refreshToken });
+  const sessionsDir = path.join(work, 'upload-sessions');
+  const driver = driveDestination(
+    { id: 'drive', kind: 'drive', name: 'Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true }, retryBaseMs: 50 },
+    { auth, endpoints, sessionsDir },
+  );
+  const urows: string[][] = [['upload to the emulator (8 MiB chunks)', 'time (s)', 'MB/s', 'bytes sent again']];
+  const run = async (label: string, fault?: Parameters<typeof em.inject>[0]) => {
+    for (const f of [...em.files.values()].filter((x) => x.appProperties.lifeboat === 'artifact' || x.appProperties.lifeboat === 'manifest')) em.files.delete(f.id);
+    if (fault) em.inject(fault);
+    const sentBefore = em.uploadedBytes();
+    const t0 = performance.now();
+    await driver.put(m, file, {});
+    const seconds = (performance.now() - t0) / 1000;
+    const resent = em.uploadedBytes() - sentBefore - m.artifact.bytes;
+    urows.push([label, seconds.toFixed(2), (m.artifact.bytes / 1e6 / seconds).toFixed(0), formatBytes(Math.max(0, resent))]);
+  };
+  await run('no fault');
+  await run('connection cut 3 MiB into a chunk', { kind: 'cut', afterBytes: 3 * 1024 * 1024 });
+  await run('503 on one chunk', { kind: 'status', status: 503, when: (req) => req.method === 'PUT' });
+  await run('429 on one chunk', { kind: 'status', status: 429, reason: 'rateLimitExceeded', when: (req) => req.method === 'PUT' });
+  await em.close();
+  const uw = urows[0]!.map((_, i) => Math.max(...urows.map((r) => r[i]!.length)));
+  console.log(`\nGoogle Drive upload of a ${formatBytes(m.artifact.bytes)} artifact to the loopback emulator (resumable protocol, one 256 KiB-aligned status query per fault)\n`);
+  for (const r of urows) console.log(`| ${r.map((c, i) => c.padEnd(uw[i]!)).join(' | ')} |`);
+}

@@ -120,7 +120,7 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
     log.push(entry);
     const status = takeFault(req, 'status');
     if (status && status.kind === 'status') {
-      await readBody(req);
+      entry.bytes = (await readBody(req)).length; // sent by the client, refused: counts as sent
       entry.status = status.status;
       return apiError(res, status.status, status.reason ?? 'backendError');
     }
