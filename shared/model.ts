@@ -172,6 +172,8 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     priority: z.number().int().default(100),
     /** Which triggers upload automatically after a backup. */
     upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
+    /** Retention at this destination, over the global and per-source rules (e.g. Drive keeps more). */
+    retention: retentionPolicySchema.partial().optional(),
   }),
   z.object({
     id: destinationIdSchema,
@@ -185,6 +187,7 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     /** Upload chunk size (a multiple of 256 KiB) and the first backoff delay; tuning knobs. */
     chunkBytes: z.number().int().positive().multipleOf(256 * 1024).optional(),
     retryBaseMs: z.number().int().nonnegative().optional(),
+    retention: retentionPolicySchema.partial().optional(),
   }),
 ]);
 export type Destination = z.infer<typeof destinationSchema>;

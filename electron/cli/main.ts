@@ -176,6 +176,18 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
+  /** `push` and `drive push`: copy what is waiting (or one restore point) and report each copy. */
+  const push = async (id: string | undefined, to: string | undefined) => {
+    const e = await open();
+    const restorePointId = id ? (await e.get(id)).id : undefined;
+    const results = await e.push({ restorePointId, destinationId: to, force: true });
+    const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+    const lines = results.map((r) => `${r.status === 'completed' ? 'copied ' : 'FAILED '} ${r.restorePointId} to ${names.get(r.destinationId)}${r.error ? `: ${r.error}` : ''}`);
+    const failed = results.filter((r) => r.status !== 'completed').length;
+    print(lines.join('\n') || 'Nothing to copy: every destination is up to date.', results);
+    if (failed) throw new LifeboatError('busy', `${failed} cop${failed === 1 ? 'y' : 'ies'} failed`, 'The restore points are safe in the vault; fix the destination and run `lifeboat push` again');
+  };
+
   program
     .command('backup')
     .description('take a restore point of a database (registering it as a source if it is new)')
@@ -352,13 +364,21 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .action(async (o: { dryRun?: boolean; source?: string }) => {
       const e = await open();
       const results = await e.prune({ dryRun: o.dryRun, sourceId: o.source });
+      const remote = await e.pruneDestinations({ dryRun: o.dryRun, sourceId: o.source });
+      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const lines: string[] = [];
-      for (const r of results) {
-        lines.push(`${r.sourceId}: keep ${r.keep.length}, ${o.dryRun ? 'would delete' : 'deleted'} ${r.remove.length}`);
+      for (const r of [...results, ...remote]) {
+        const destinationId = 'destinationId' in r ? String(r.destinationId) : undefined;
+        const where = destinationId ? ` at ${names.get(destinationId) ?? destinationId}` : '';
+        if ('error' in r && r.error) {
+          lines.push(`${where.trim()}: not pruned: ${r.error}`);
+          continue;
+        }
+        lines.push(`${r.sourceId}${where}: keep ${r.keep.length}, ${o.dryRun ? 'would delete' : 'deleted'} ${r.remove.length}`);
         for (const d of r.keep) lines.push(`  keep    ${d.id}  ${d.reasons.join('; ')}`);
         for (const d of r.remove) lines.push(`  ${o.dryRun ? 'delete' : 'deleted'}  ${d.id}`);
       }
-      print(lines.join('\n') || 'Nothing to prune.', results);
+      print(lines.join('\n') || 'Nothing to prune.', program.opts<GlobalOptions>().json ? [...results, ...remote] : results);
     });
 
   program
@@ -476,6 +496,22 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const e = await open();
       print(`Removed destination ${e.destinations.remove(id).id}; the copies there were not touched.`, { id });
     });
+  destinations
+    .command('set')
+    .description("a destination's own retention (e.g. Drive keeps more than the vault)")
+    .argument('<id>')
+    .option('--keep-last <n>', 'keep the newest N restore points', countOption)
+    .option('--keep-daily <n>', 'keep one per day for N days', countOption)
+    .option('--keep-weekly <n>', 'keep one per week for N weeks', countOption)
+    .option('--keep-monthly <n>', 'keep one per month for N months', countOption)
+    .option('--keep-yearly <n>', 'keep one per year for N years', countOption)
+    .option('--keep-within-days <n>', 'keep everything younger than N days', countOption)
+    .option('--min-count <n>', 'never keep fewer than N', countOption)
+    .action(async (id: string, o: Record<string, number | undefined>) => {
+      const e = await open();
+      const retention = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+      print(`Destination ${id} updated`, e.setDestinationRetention(id, retention));
+    });
   for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
     destinations
       .command(name)
@@ -492,16 +528,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .description('copy restore points to the destinations now: what is waiting or failed, or one restore point everywhere it is missing')
     .argument('[id]', 'a restore point to copy to every destination that lacks it')
     .option('--to <destination>', 'only this destination')
-    .action(async (id: string | undefined, o: { to?: string }) => {
-      const e = await open();
-      const restorePointId = id ? (await e.get(id)).id : undefined;
-      const results = await e.push({ restorePointId, destinationId: o.to, force: true });
-      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
-      const lines = results.map((r) => `${r.status === 'completed' ? 'copied ' : 'FAILED '} ${r.restorePointId} to ${names.get(r.destinationId)}${r.error ? `: ${r.error}` : ''}`);
-      const failed = results.filter((r) => r.status !== 'completed').length;
-      print(lines.join('\n') || 'Nothing to copy: every destination is up to date.', results);
-      if (failed) throw new LifeboatError('busy', `${failed} cop${failed === 1 ? 'y' : 'ies'} failed`, 'The restore points are safe in the vault; fix the destination and run `lifeboat push` again');
-    });
+    .action(async (id: string | undefined, o: { to?: string }) => push(id, o.to));
 
   program
     .command('pull')
@@ -537,7 +564,38 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       await e.ctx.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
       const dest = e.addDestination({ id: 'drive', kind: 'drive', name: 'Google Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true } });
       const quota = await (driveDriver(e.ctx, dest as Extract<typeof dest, { kind: 'drive' }>, io.env)).quota();
-      print(`Connected to Google Drive as ${quota.email}. New restore points are copied to "${(dest as { folderName: string }).folderName}"; \`lifeboat push\` copies the ones already in the vault.`, { email: quota.email, destination: dest.id });
+      // Uploads that waited for a reconnection go now.
+      const resumed = await e.push({ destinationId: dest.id, force: true });
+      const copied = resumed.filter((r) => r.status === 'completed').length;
+      print(
+        `Connected to Google Drive as ${quota.email}. New restore points are copied to "${(dest as { folderName: string }).folderName}"${copied ? `; ${copied} waiting cop${copied === 1 ? 'y' : 'ies'} uploaded` : ''}; \`lifeboat push\` copies the ones already in the vault.`,
+        { email: quota.email, destination: dest.id, resumed },
+      );
+    });
+  drive
+    .command('push')
+    .description('copy restore points to Google Drive now (what is waiting, or one restore point)')
+    .argument('[id]')
+    .action(async (id: string | undefined) => push(id, 'drive'));
+  drive
+    .command('list')
+    .description('the restore points on Google Drive (read from Drive)')
+    .action(async () => {
+      const e = await open();
+      const [remote] = await e.destinations.listRemote('drive');
+      if (remote?.error) throw new LifeboatError('busy', remote.error, '');
+      const points = (remote?.points ?? []).map((p) => p.manifest).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const rows = [['ID', 'SOURCE', 'CREATED', 'SIZE', 'FORMAT'], ...points.map((m) => [m.id, m.source.id, localTime(m.createdAt), formatBytes(m.artifact.bytes), m.artifact.format])];
+      print(points.length ? table(rows) : 'No restore points on Google Drive yet.', points);
+    });
+  drive
+    .command('pull')
+    .description('bring a restore point from Google Drive into the vault (verified)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const e = await open();
+      const m = await e.pull(id, 'drive');
+      print(`Fetched ${m.id} of ${m.source.id} from Google Drive into the vault`, m);
     });
   drive
     .command('status')

@@ -172,10 +172,10 @@ describe('uploading', () => {
     expect(m.replicas[0]).toMatchObject({ status: 'failed' });
     expect(m.replicas[0]!.error).toMatch(/Reconnect Google Drive/);
     expect(m.replicas[0]!.error).toMatch(/Testing.*7 days/);
-    await connect();
+    expect(await connect()).toMatch(/1 waiting copy uploaded/);
     const push = await cli(['push']);
     expect(push.code, push.stdout + push.stderr).toBe(0);
-    expect(push.stdout).toMatch(/copied {2}.* to Google Drive/);
+    expect(push.stdout).toMatch(/Nothing to copy/);
   });
 
   it('a full Drive fails the copy with the sizes, and the restore point stays safe', async () => {
@@ -213,6 +213,42 @@ describe('uploading', () => {
     // One session only (it was resumed, not restarted), and at most a chunk or two sent twice.
     expect(em.log.filter((l) => l.method === 'POST' && l.url.includes('uploadType=resumable') && !l.url.includes('upload_id'))).toHaveLength(1);
     expect(em.uploadedBytes() - size).toBeLessThanOrEqual(2 * 512 * 1024);
+  });
+});
+
+describe('retention on Drive', () => {
+  it('keeps more on Drive than in the vault, deletes permanently, and never touches files Lifeboat did not create', async () => {
+    await connect();
+    makeBankDb(db);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await backup()).id);
+    const folderId = [...em.files.values()].find((f) => f.name === 'store')!.id;
+    em.files.set('foreign', { id: 'foreign', name: 'notes.txt', mimeType: 'text/plain', parents: [folderId], appProperties: {}, content: Buffer.from('mine'), createdTime: new Date().toISOString() });
+    const policy = ['--keep-daily', '0', '--keep-weekly', '0', '--keep-monthly', '0', '--min-count', '1'];
+    expect((await cli(['sources', 'set', 'store', '--keep-last', '1', ...policy])).code).toBe(0);
+    expect((await cli(['destinations', 'set', 'drive', '--keep-last', '3', ...policy])).code).toBe(0);
+    const dry = await cli(['prune', '--dry-run']);
+    expect(dry.stdout).toMatch(/store: keep 1, would delete 3/);
+    expect(dry.stdout).toMatch(/store at Google Drive: keep 3, would delete 1/);
+    const r = await cli(['prune']);
+    expect(r.code, r.stderr).toBe(0);
+    const onDrive = [...em.files.values()].filter((f) => f.appProperties.lifeboat === 'artifact').map((f) => f.appProperties.restorePointId).sort();
+    expect(onDrive).toEqual(ids.slice(1).sort());
+    expect(em.files.has('foreign')).toBe(true);
+    expect([...em.files.values()].filter((f) => f.appProperties.lifeboat === 'manifest')).toHaveLength(3);
+  });
+
+  it('after access is revoked, uploads wait for a reconnection and go as soon as it happens', async () => {
+    await connect();
+    makeBankDb(db);
+    em.revokeAll();
+    const m = await backup();
+    expect(m.replicas[0]).toMatchObject({ status: 'failed' });
+    const replicas = JSON.parse((await cli(['--json', 'destinations'])).stdout) as { failed: number }[];
+    expect(replicas[0]!.failed).toBe(1);
+    const out = await connect();
+    expect(out).toMatch(/1 waiting copy uploaded/);
+    expect([...em.files.values()].some((f) => f.appProperties.restorePointId === m.id && f.appProperties.lifeboat === 'artifact')).toBe(true);
   });
 });
 

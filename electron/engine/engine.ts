@@ -11,7 +11,7 @@ import { sourceLockFile, type EngineContext } from './context.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { prune } from './prune.ts';
+import { prune, pruneDestinations } from './prune.ts';
 import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { openSettings } from './settings.ts';
@@ -272,6 +272,14 @@ export async function createEngine(opts: EngineOptions) {
     lastSafetyCopy: (sourceId?: string) => lastSafetyCopy(ctx, sourceId),
     verify: async (id: string, o: Parameters<typeof verifyRestorePoint>[2] = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     prune: (o?: Parameters<typeof prune>[1]) => prune(ctx, o),
+    /** Retention at the destinations that have their own rules. */
+    pruneDestinations: (o?: Parameters<typeof pruneDestinations>[2]) => pruneDestinations(ctx, configuredDestinations(ctx, opts.driverFactory), o),
+    /** Sets a destination's own retention rules. */
+    setDestinationRetention: (id: string, retention: Partial<import('../../shared/model.ts').RetentionPolicy>) => {
+      getDestination(id);
+      settings.update((s) => ({ ...s, destinations: s.destinations.map((d) => (d.id === id ? { ...d, retention: { ...d.retention, ...retention } } : d)) }));
+      return getDestination(id);
+    },
     list: (filter?: { sourceId?: string }) => listRestorePoints(ctx, filter),
     get: (id: string) => loadRestorePoint(ctx, id),
     pin: (id: string) => setPinned(id, true),

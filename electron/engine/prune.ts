@@ -12,6 +12,8 @@ import { planRetention, type RetentionDecision } from './retention.ts';
 import { effectiveRetention } from './settings.ts';
 import { listSources } from './sources.ts';
 import { scanVault } from './vault.ts';
+import type { ConfiguredDestination } from './replication.ts';
+import { isLifeboatError } from './errors.ts';
 
 export interface PruneResult {
   sourceId: string;
@@ -46,6 +48,52 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
       ctx.events.emit('restore-points-removed', { ids: plan.remove.map((d) => d.id) });
     }
     results.push({ sourceId, ...plan, dryRun: opts.dryRun ?? false });
+  }
+  return results;
+}
+
+export interface DestinationPruneResult extends PruneResult {
+  destinationId: string;
+  error?: string;
+}
+
+/**
+ * Applies retention at each destination that has its own rules (`destinations set --keep-…`).
+ * It reads what the destination holds and deletes (permanently) only restore points described by a
+ * valid Lifeboat manifest there; the same never-delete rules hold (pins count from either side).
+ */
+export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredDestination[], opts: { sourceId?: string; dryRun?: boolean; timeZone?: string } = {}): Promise<DestinationPruneResult[]> {
+  const settings = ctx.settings.read();
+  const results: DestinationPruneResult[] = [];
+  for (const { destination, driver } of targets) {
+    if (!destination.retention) continue;
+    let points;
+    try {
+      points = await driver.list();
+    } catch (e) {
+      results.push({ destinationId: destination.id, sourceId: opts.sourceId ?? '*', keep: [], remove: [], dryRun: opts.dryRun ?? false, error: isLifeboatError(e) ? e.oneLine : String(e) });
+      continue;
+    }
+    const bySource = new Map<string, typeof points>();
+    for (const p of points) {
+      if (opts.sourceId && p.manifest.source.id !== opts.sourceId) continue;
+      bySource.set(p.manifest.source.id, [...(bySource.get(p.manifest.source.id) ?? []), p]);
+    }
+    for (const [sourceId, list] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
+      const source = listSources(ctx).find((s) => s.id === sourceId);
+      const policy = { ...effectiveRetention(settings, source), ...destination.retention };
+      const manifests = list.map((p) => ({ ...p.manifest, pinned: p.manifest.pinned || ctx.catalog.get(p.manifest.id)?.pinned === true }));
+      const plan = planRetention(manifests, policy, { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: opts.timeZone ?? settings.timeZone });
+      if (!opts.dryRun) {
+        for (const d of plan.remove) {
+          const point = list.find((p) => p.manifest.id === d.id);
+          if (!point) continue;
+          await driver.remove(point);
+          ctx.catalog.removeReplica(d.id, destination.id);
+        }
+      }
+      results.push({ destinationId: destination.id, sourceId, ...plan, dryRun: opts.dryRun ?? false });
+    }
   }
   return results;
 }

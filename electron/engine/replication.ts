@@ -90,7 +90,9 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
     return done;
   } catch (e) {
     const error = isLifeboatError(e) ? e.oneLine : `${(e as Error).message}`;
-    const delay = RETRY_DELAYS_MS[attempts - 1];
+    // Lost access (reconnect needed) is not retried on a timer: uploads to this destination pause
+    // until the person reconnects, which pushes what is waiting.
+    const delay = isLifeboatError(e) && e.code === 'wrong-key' ? undefined : RETRY_DELAYS_MS[attempts - 1];
     const failed = { ...uploading, status: 'failed' as const, error, finishedAt: ctx.now().toISOString(), ...(delay !== undefined ? { nextAttemptAt: new Date(ctx.now().getTime() + delay).toISOString() } : {}) };
     ctx.catalog.upsertReplica(failed);
     return failed;
