@@ -507,10 +507,17 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--keep-yearly <n>', 'keep one per year for N years', countOption)
     .option('--keep-within-days <n>', 'keep everything younger than N days', countOption)
     .option('--min-count <n>', 'never keep fewer than N', countOption)
-    .action(async (id: string, o: Record<string, number | undefined>) => {
+    .option('--upload-manual', 'copy manual backups automatically (the default)')
+    .option('--no-upload-manual', 'do not copy manual backups automatically')
+    .option('--upload-scheduled', 'copy scheduled backups automatically (the default)')
+    .option('--no-upload-scheduled', 'do not copy scheduled backups automatically')
+    .action(async (id: string, o: Record<string, number | boolean | undefined>) => {
       const e = await open();
-      const retention = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-      print(`Destination ${id} updated`, e.setDestinationRetention(id, retention));
+      const { uploadManual, uploadScheduled, ...rest } = o;
+      const retention = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Record<string, number>;
+      if (Object.keys(retention).length) e.setDestinationRetention(id, retention);
+      const d = e.setDestinationUpload(id, { manual: uploadManual as boolean | undefined, scheduled: uploadScheduled as boolean | undefined });
+      print(`Destination ${id} updated`, d);
     });
   for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
     destinations
@@ -704,6 +711,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--encrypt-to <age1…>', 'encrypt restore points to this age public key; repeatable', collect)
     .option('--no-encrypt', 'stop encrypting new restore points')
     .option('--schedule <when>', 'back up on a schedule: off, "hourly :15", "daily 02:30", "weekly mon 09:00", "cron 30 2 * * *"')
+    .option('--auto-upload', 'copy new restore points to the destinations (the default)')
+    .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = Object.fromEntries(
@@ -713,6 +722,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
         ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
+        ...(typeof o.autoUpload === 'boolean' ? { autoUpload: o.autoUpload } : {}),
         ...(o.compress !== undefined ? { compressLevel: o.compress === false ? undefined : o.compress === true ? DEFAULT_ZSTD_LEVEL : (o.compress as number) } : {}),
         ...(o.encryptTo ? { encryption: { kind: 'recipients' as const, recipients: o.encryptTo as string[] } } : o.encryptPassphrase ? { encryption: { kind: 'passphrase' as const } } : o.encrypt === false ? { encryption: undefined } : {}),
         ...(Object.keys(retention).length ? { retention } : {}),

@@ -255,7 +255,7 @@ describe('retention on Drive', () => {
 describe('a new machine with only the Google account', () => {
   it('lists every restore point on Drive and restores one', async () => {
     await connect();
-    makeBankDb(db);
+    makeBankDb(db, { blobRows: 100 });
     setMarker(db, 'on drive');
     const m = await backup();
     expect(m.replicas[0]).toMatchObject({ status: 'completed' });
@@ -267,9 +267,13 @@ describe('a new machine with only the Google account', () => {
     const points = JSON.parse(list.stdout) as (Manifest & { locations: string[] })[];
     expect(points.map((p) => [p.id, p.locations])).toEqual([[m.id, ['Google Drive']]]);
     const to = path.join(t.dir, 'restored.db');
+    // The download is cut part-way: it resumes with a Range request and the checksum still holds.
+    em.inject({ kind: 'cut-download', afterBytes: 50_000 });
     const r = await cli(['restore', m.id, '--to', to], fresh);
+    expect(em.log.some((l) => l.url.includes('alt=media') && l.method === 'GET')).toBe(true);
     expect(r.code, r.stderr).toBe(0);
     expect(readMarker(to)).toBe('on drive');
     expect(r.stderr).not.toMatch(/ESCAPED-NETWORK/);
+    expect(em.log.filter((l) => l.url.includes('alt=media') && l.url.includes(m.replicas[0]!.remoteId!)).length).toBe(2);
   });
 });

@@ -274,6 +274,15 @@ export async function createEngine(opts: EngineOptions) {
     prune: (o?: Parameters<typeof prune>[1]) => prune(ctx, o),
     /** Retention at the destinations that have their own rules. */
     pruneDestinations: (o?: Parameters<typeof pruneDestinations>[2]) => pruneDestinations(ctx, configuredDestinations(ctx, opts.driverFactory), o),
+    /** Switches automatic uploads of manual and/or scheduled backups to a destination. */
+    setDestinationUpload: (id: string, upload: { manual?: boolean; scheduled?: boolean }) => {
+      getDestination(id);
+      settings.update((s) => ({
+        ...s,
+        destinations: s.destinations.map((d) => (d.id === id ? { ...d, upload: { manual: upload.manual ?? d.upload.manual, scheduled: upload.scheduled ?? d.upload.scheduled } } : d)),
+      }));
+      return getDestination(id);
+    },
     /** Sets a destination's own retention rules. */
     setDestinationRetention: (id: string, retention: Partial<import('../../shared/model.ts').RetentionPolicy>) => {
       getDestination(id);

@@ -72,7 +72,7 @@ export function removeSource(ctx: EngineContext, id: string): Source {
 }
 
 /** Changes a source's own settings (size limit, compaction, retention). */
-export function updateSource(ctx: EngineContext, id: string, patch: Partial<Pick<Source, 'maxBytes' | 'compact' | 'retention' | 'compressLevel' | 'encryption' | 'schedule'>>): Source {
+export function updateSource(ctx: EngineContext, id: string, patch: Partial<Pick<Source, 'maxBytes' | 'compact' | 'retention' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload'>>): Source {
   getSource(ctx, id);
   let updated: Source | undefined;
   ctx.settings.update((s) => ({

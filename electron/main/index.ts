@@ -7,6 +7,8 @@ import { createIpcHandlers } from '../engine/ipc-handlers.ts';
 import { defaultDataDir } from '../engine/layout.ts';
 import { bindIpc } from './ipc-binder.ts';
 import { createMainWindow } from './window.ts';
+import { safeStorageSecrets } from './safe-storage-secrets.ts';
+import { allDrivers } from '../drive/drive-setup.ts';
 
 app.enableSandbox();
 
@@ -14,7 +16,8 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   void app.whenReady().then(async () => {
-    const engine = await createEngine({ dataDir: defaultDataDir(), appVersion: APP_VERSION });
+    const dataDir = defaultDataDir();
+    const engine = await createEngine({ dataDir, appVersion: APP_VERSION, secrets: safeStorageSecrets(dataDir), driverFactory: allDrivers() });
     let win: BrowserWindow | undefined;
     const open = () => {
       win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), process.env.ELECTRON_RENDERER_URL, path.join(import.meta.dirname, '../renderer/index.html'));

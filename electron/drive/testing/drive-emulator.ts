@@ -20,7 +20,9 @@ export interface EmulatedFile {
 export type Fault =
   | { kind: 'status'; status: number; reason?: string; times?: number; when?: (req: IncomingMessage) => boolean }
   /** Reads this many bytes of the next matching upload chunk, keeps them, then drops the connection. */
-  | { kind: 'cut'; afterBytes: number; times?: number };
+  | { kind: 'cut'; afterBytes: number; times?: number }
+  /** Sends this many bytes of the next download, then drops the connection. */
+  | { kind: 'cut-download'; afterBytes: number; times?: number };
 
 export interface EmulatorOptions {
   email?: string;
@@ -202,6 +204,11 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
         const start = range ? Number(range[1]) : 0;
         const end = range && range[2] ? Number(range[2]) + 1 : f.content.length;
         res.writeHead(range ? 206 : 200, { 'content-type': 'application/octet-stream', 'content-length': String(end - start) });
+        const cut = f.appProperties.lifeboat === 'artifact' ? takeFault(req, 'cut-download') : undefined;
+        if (cut && cut.kind === 'cut-download') {
+          res.write(f.content.subarray(start, Math.min(end, start + cut.afterBytes)), () => req.socket.destroy());
+          return;
+        }
         return res.end(f.content.subarray(start, end));
       }
       return json(res, 200, fileView(f));
