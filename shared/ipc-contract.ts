@@ -14,6 +14,7 @@ const channel = <O>() => <I extends z.ZodType>(input: I): Channel<I, O> => ({ in
 
 export interface SourceSummary {
   source: Source;
+  missing: boolean;
   restorePoints: number;
   bytes: number;
   newest?: Manifest;
@@ -30,12 +31,25 @@ export const ipcContract = {
   'restore-points:list': channel<Manifest[]>()(z.object({ sourceId: sourceIdSchema.optional() }).strict()),
   'backup:run': channel<Manifest>()(z.object({ sourceId: sourceIdSchema }).strict()),
   'restore-points:verify': channel<{ ok: boolean; message: string }>()(z.object({ id: restorePointIdSchema }).strict()),
+  /** Opens the system file dialog (in main) and registers the chosen database. */
+  'sources:choose': channel<Source | null>()(z.undefined()),
+  'restore:run': channel<RestoreSummary>()(z.object({ id: restorePointIdSchema }).strict()),
+  'restore:undo': channel<RestoreSummary>()(z.undefined()),
 } as const;
+
+/** What the renderer learns about a restore: never paths it did not already show, never secrets. */
+export interface RestoreSummary {
+  restoredId: string;
+  target: string;
+  safetyCopyId?: string;
+  requiresRestart: boolean;
+  holders: { pid: number; name: string }[];
+}
 
 export type IpcContract = typeof ipcContract;
 export type ChannelName = keyof IpcContract;
 export type ChannelInput<C extends ChannelName> = z.input<IpcContract[C]['input']>;
-export type ChannelOutput<C extends ChannelName> = NonNullable<IpcContract[C]['output']>;
+export type ChannelOutput<C extends ChannelName> = IpcContract[C] extends Channel<z.ZodType, infer O> ? O : never;
 
 /** A handler table that serves the whole contract. */
 export type IpcHandlers = { [C in ChannelName]: (input: z.output<IpcContract[C]['input']>) => Promise<ChannelOutput<C>> };

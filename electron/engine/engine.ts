@@ -1,6 +1,6 @@
 // The one place that builds the engine's service graph from a data folder. The desktop app, the
 // CLI and the e2e harness all call `createEngine`, so they run the same code on the same files.
-import { statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import { ensureDir } from './durable-fs.ts';
 import { OWN_FILE } from './layout.ts';
 import path from 'node:path';
@@ -42,6 +42,8 @@ export interface EngineOptions {
 
 export interface SourceStatus {
   source: Source;
+  /** The database file is not there (deleted, or on a disk that is not connected). */
+  missing: boolean;
   restorePoints: number;
   bytes: number;
   newest?: Manifest;
@@ -156,16 +158,17 @@ export async function createEngine(opts: EngineOptions) {
       dataDir,
       vaultDir,
       freeBytes: fs ? fs.bavail * fs.bsize : undefined,
-      sources: sources.map((source) => {
+      sources: await Promise.all(sources.map(async (source) => {
         const points = all.filter((m) => m.source.id === source.id);
         return {
           source,
+          missing: !(await stat(source.path).then((s) => s.isFile(), () => false)),
           restorePoints: points.length,
           bytes: points.reduce((n, m) => n + m.artifact.bytes, 0),
           newest: points[0],
           newestVerified: points.find((m) => m.integrity.status === 'ok'),
         };
-      }),
+      })),
       orphans: all.filter((m) => !sources.some((s) => s.id === m.source.id)).length,
     };
   };

@@ -1,5 +1,5 @@
 // The Electron shell: lifecycle, window, IPC binding. It wires services; it decides nothing.
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog } from 'electron';
 import path from 'node:path';
 import { APP_VERSION } from '../engine/app-version.ts';
 import { createEngine } from '../engine/engine.ts';
@@ -23,7 +23,11 @@ if (!app.requestSingleInstanceLock()) {
       win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), process.env.ELECTRON_RENDERER_URL, path.join(import.meta.dirname, '../renderer/index.html'));
       win.on('closed', () => (win = undefined));
     };
-    bindIpc(createIpcHandlers(engine), (sender) => win !== undefined && sender === win.webContents);
+    const chooseDatabase = async () => {
+      const r = await dialog.showOpenDialog({ title: 'Choose a database to protect', properties: ['openFile'], filters: [{ name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] }, { name: 'All files', extensions: ['*'] }] });
+      return r.canceled ? undefined : r.filePaths[0];
+    };
+    bindIpc(createIpcHandlers(engine, { chooseDatabase }), (sender) => win !== undefined && sender === win.webContents);
     open();
     app.on('second-instance', () => {
       if (!win) open();

@@ -1,0 +1,73 @@
+// The e2e harness: the real renderer (the production build) in Debian's Chromium, with
+// `window.lifeboat` built by the same client as the preload and bound to the same handler table
+// as ipcMain, over a Playwright binding. Each harness has its own temporary data folder.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { channelNames, ipcContract } from '../shared/ipc-contract.ts';
+import { createLifeboatApi } from '../shared/ipc-client.ts';
+import { createEngine, type Engine } from '../electron/engine/engine.ts';
+import { invokeChecked } from '../electron/engine/ipc-dispatch.ts';
+import { createIpcHandlers, type ShellEffects } from '../electron/engine/ipc-handlers.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const RENDERER = path.join(REPO, 'out', 'renderer');
+export const CHROMIUM = process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = path.join(REPO, 'test-results', 'screenshots');
+
+/** Why e2e cannot run here, or undefined when it can. */
+export function e2eUnavailable(): string | undefined {
+  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+export interface Harness {
+  page: Page;
+  engine: Engine;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the renderer against a fresh engine in `dataDir`. */
+export async function startHarness(dataDir: string, shell: ShellEffects): Promise<Harness> {
+  if (!existsSync(path.join(RENDERER, 'index.html'))) {
+    const build = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: REPO, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('building the renderer failed');
+  }
+  const engine = await createEngine({ dataDir, appVersion: '0.0.0-e2e' });
+  const handlers = createIpcHandlers(engine, shell);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const file = path.join(RENDERER, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
+    if (!file.startsWith(RENDERER) || !existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload));
+  await page.addInitScript({ content: `window.lifeboat = (${createLifeboatApi.toString()})(${JSON.stringify(channelNames)}, (c, p) => window.__lifeboatInvoke(c, p));` });
+  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    page,
+    engine,
+    async screenshot(name) {
+      const file = path.join(SCREENSHOTS, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    async close() {
+      await browser.close();
+      server.close();
+      engine.close();
+    },
+  };
+}

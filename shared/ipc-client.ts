@@ -1,0 +1,22 @@
+// The client side of the IPC contract: one async method per channel over an `invoke` transport.
+// The preload uses it over ipcRenderer; the e2e harness injects the same function over a
+// Playwright binding. It is self-contained (no imports, no closures) so it can be shipped as text.
+import type { IpcResult, LifeboatApi } from './ipc-contract.ts';
+
+/** Builds `window.lifeboat` from the channel names and a transport. */
+export function createLifeboatApi(names: readonly string[], invoke: (channel: string, input: unknown) => Promise<unknown>): LifeboatApi {
+  const api: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const name of names) {
+    api[name] = async (input: unknown) => {
+      const result = (await invoke(name, input)) as IpcResult<unknown>;
+      if (!result.ok) {
+        const error = new Error(result.error.message) as Error & { code?: string; hint?: string };
+        error.code = result.error.code;
+        error.hint = result.error.hint;
+        throw error;
+      }
+      return result.value;
+    };
+  }
+  return api as LifeboatApi;
+}
