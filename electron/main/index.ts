@@ -1,5 +1,5 @@
 // The Electron shell: lifecycle, window, IPC binding. It wires services; it decides nothing.
-import { app, BrowserWindow, dialog } from 'electron';
+import { app, BrowserWindow, dialog, powerMonitor, powerSaveBlocker } from 'electron';
 import path from 'node:path';
 import { APP_VERSION } from '../engine/app-version.ts';
 import { createEngine } from '../engine/engine.ts';
@@ -9,6 +9,7 @@ import { bindIpc } from './ipc-binder.ts';
 import { createMainWindow } from './window.ts';
 import { safeStorageSecrets } from './safe-storage-secrets.ts';
 import { allDrivers } from '../drive/drive-setup.ts';
+import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
 
 app.enableSandbox();
 
@@ -28,6 +29,24 @@ if (!app.requestSingleInstanceLock()) {
       return r.canceled ? undefined : r.filePaths[0];
     };
     bindIpc(createIpcHandlers(engine, { chooseDatabase }), (sender) => win !== undefined && sender === win.webContents);
+
+    // Scheduled backups and uploads run while the app is open (in the tray once that lands).
+    const scheduler = setupScheduler(engine);
+    const uploads = engine.startUploads(systemClock);
+    scheduler.start();
+    powerMonitor.on('resume', () => scheduler.wake());
+
+    // Keep the machine awake while a backup runs; release it after.
+    let blocker: number | undefined;
+    engine.events.on('backup-started', () => {
+      blocker ??= powerSaveBlocker.start('prevent-app-suspension');
+    });
+    const release = () => {
+      if (blocker !== undefined) powerSaveBlocker.stop(blocker);
+      blocker = undefined;
+    };
+    engine.events.on('backup-finished', release);
+    engine.events.on('backup-failed', release);
     open();
     app.on('second-instance', () => {
       if (!win) open();
@@ -37,7 +56,11 @@ if (!app.requestSingleInstanceLock()) {
       }
     });
     app.on('activate', () => win ?? open());
-    app.on('will-quit', () => engine.close());
+    app.on('will-quit', () => {
+      scheduler.stop();
+      uploads.stop();
+      engine.close();
+    });
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
