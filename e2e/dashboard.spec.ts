@@ -56,6 +56,29 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     expect(readMarker(db)).toBe('changed after the backup');
   });
 
+  it('changes the schedule and shows the next five runs; a bad cron expression is explained', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Add a database…' }).click();
+    await page.getByText('store.db is now protected').waitFor();
+    await page.getByRole('button', { name: 'Change schedule…' }).click();
+    await page.getByLabel('How often').selectOption('daily');
+    await page.getByLabel('Time').fill('02:30');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Now: Every day at 02:30').waitFor();
+    await page.getByText('Schedule: Every day at 02:30').waitFor();
+    const runs = page.getByLabel('Next runs').locator('li');
+    expect(await runs.count()).toBe(5);
+    for (const text of await runs.allTextContents()) expect(text).toMatch(/2:30/);
+    expect(h.engine.sources.get('store').schedule).toEqual({ kind: 'daily', time: '02:30' });
+    await h.screenshot('06-schedule');
+
+    await page.getByLabel('How often').selectOption('cron');
+    await page.getByLabel('Cron expression').fill('61 * * * *');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').getByText(/not a valid cron expression/).waitFor();
+    expect(h.engine.sources.get('store').schedule).toEqual({ kind: 'daily', time: '02:30' });
+  });
+
   it('says what is wrong, in words, when the database file has gone', async () => {
     const { page } = h;
     await page.getByRole('button', { name: 'Add a database…' }).click();

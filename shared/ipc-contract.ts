@@ -3,7 +3,7 @@
 // client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
 import type { Manifest, Source } from './model.ts';
-import { restorePointIdSchema, sourceIdSchema } from './model.ts';
+import { restorePointIdSchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 
 /** A channel: its input schema and (as a phantom type) its output. */
 export interface Channel<I extends z.ZodType, O> {
@@ -35,7 +35,17 @@ export const ipcContract = {
   'sources:choose': channel<Source | null>()(z.undefined()),
   'restore:run': channel<RestoreSummary>()(z.object({ id: restorePointIdSchema }).strict()),
   'restore:undo': channel<RestoreSummary>()(z.undefined()),
+  'schedule:get': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema }).strict()),
+  'schedule:set': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema, schedule: scheduleSchema }).strict()),
 } as const;
+
+/** A source's schedule with the time zone it runs in and its next five runs (ISO, UTC). */
+export interface ScheduleView {
+  sourceId: string;
+  schedule: Schedule;
+  timeZone: string;
+  next: string[];
+}
 
 /** What the renderer learns about a restore: never paths it did not already show, never secrets. */
 export interface RestoreSummary {

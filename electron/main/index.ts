@@ -28,10 +28,9 @@ if (!app.requestSingleInstanceLock()) {
       const r = await dialog.showOpenDialog({ title: 'Choose a database to protect', properties: ['openFile'], filters: [{ name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] }, { name: 'All files', extensions: ['*'] }] });
       return r.canceled ? undefined : r.filePaths[0];
     };
-    bindIpc(createIpcHandlers(engine, { chooseDatabase }), (sender) => win !== undefined && sender === win.webContents);
-
     // Scheduled backups and uploads run while the app is open (in the tray once that lands).
     const scheduler = setupScheduler(engine);
+    bindIpc(createIpcHandlers(engine, { chooseDatabase, scheduleChanged: () => scheduler.refresh() }), (sender) => win !== undefined && sender === win.webContents);
     const uploads = engine.startUploads(systemClock);
     scheduler.start();
     powerMonitor.on('resume', () => scheduler.wake());

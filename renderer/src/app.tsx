@@ -1,6 +1,7 @@
 // The dashboard: the databases Lifeboat protects with Back Up Now, the restore points with verify
 // and restore, and the restore flow (confirmation, result, Undo).
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { ScheduleEditor, describe } from './schedule-editor.tsx';
 import type { Manifest } from '../../shared/model.ts';
 import { useDashboard } from './store.ts';
 
@@ -39,7 +40,8 @@ function Health() {
 }
 
 function Sources() {
-  const { status, busy, addSource, backUp } = useDashboard();
+  const { status, busy, addSource, backUp, refresh } = useDashboard();
+  const [editing, setEditing] = useState<string | undefined>();
   if (!status) return <p>Loading…</p>;
   return (
     <section aria-label="Databases">
@@ -64,6 +66,22 @@ function Sources() {
                 <div className="muted">
                   {s.newest ? `Newest restore point ${when(s.newest.createdAt)}` : 'Never backed up'} · {s.restorePoints} restore point{s.restorePoints === 1 ? '' : 's'} · {bytes(s.bytes)}
                 </div>
+                <div className="muted">
+                  Schedule: {describe(s.source.schedule ?? { kind: 'off' })}{' '}
+                  <button type="button" className="link" onClick={() => setEditing(editing === s.source.id ? undefined : s.source.id)}>
+                    Change schedule…
+                  </button>
+                </div>
+                {editing === s.source.id && (
+                  <ScheduleEditor
+                    sourceId={s.source.id}
+                    onSaved={() => void refresh()}
+                    onDone={() => {
+                      setEditing(undefined);
+                      void refresh();
+                    }}
+                  />
+                )}
               </div>
               <button type="button" className="primary" disabled={busy !== undefined} onClick={() => void backUp(s.source.id)}>
                 {busy === `backup:${s.source.id}` ? 'Backing up…' : 'Back Up Now'}
