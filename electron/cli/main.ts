@@ -116,6 +116,27 @@ async function keysFrom(io: Io, o: { identity?: string[]; passphraseFile?: strin
   return { identities, passphrases: passphrase ? [passphrase] : [] };
 }
 
+const RETENTION_OPTIONS = [
+  ['keepLast', '--keep-last <n>', 'keep the newest N restore points'],
+  ['keepDaily', '--keep-daily <n>', 'keep one per day for N days'],
+  ['keepWeekly', '--keep-weekly <n>', 'keep one per week for N weeks'],
+  ['keepMonthly', '--keep-monthly <n>', 'keep one per month for N months'],
+  ['keepYearly', '--keep-yearly <n>', 'keep one per year for N years'],
+  ['keepWithinDays', '--keep-within-days <n>', 'keep everything younger than N days'],
+  ['minCount', '--min-count <n>', 'never keep fewer than N'],
+] as const;
+
+/** Adds the retention rule options (shared by `sources set` and `destinations set`). */
+function withRetentionOptions(cmd: Command): Command {
+  for (const [, flag, help] of RETENTION_OPTIONS) cmd.option(flag, help, countOption);
+  return cmd;
+}
+
+/** The retention rules given on the command line. */
+function retentionFrom(o: Record<string, unknown>): Partial<Record<(typeof RETENTION_OPTIONS)[number][0], number>> {
+  return Object.fromEntries(RETENTION_OPTIONS.filter(([key]) => typeof o[key] === 'number').map(([key]) => [key, o[key] as number]));
+}
+
 function localTime(iso: string): string {
   const d = new Date(iso);
   const pad = (n: number) => String(n).padStart(2, '0');
@@ -496,26 +517,21 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const e = await open();
       print(`Removed destination ${e.destinations.remove(id).id}; the copies there were not touched.`, { id });
     });
-  destinations
-    .command('set')
-    .description("a destination's own retention (e.g. Drive keeps more than the vault)")
-    .argument('<id>')
-    .option('--keep-last <n>', 'keep the newest N restore points', countOption)
-    .option('--keep-daily <n>', 'keep one per day for N days', countOption)
-    .option('--keep-weekly <n>', 'keep one per week for N weeks', countOption)
-    .option('--keep-monthly <n>', 'keep one per month for N months', countOption)
-    .option('--keep-yearly <n>', 'keep one per year for N years', countOption)
-    .option('--keep-within-days <n>', 'keep everything younger than N days', countOption)
-    .option('--min-count <n>', 'never keep fewer than N', countOption)
+  withRetentionOptions(
+    destinations
+      .command('set')
+      .description("a destination's own retention (e.g. Drive keeps more than the vault)")
+      .argument('<id>'),
+  )
     .option('--upload-manual', 'copy manual backups automatically (the default)')
     .option('--no-upload-manual', 'do not copy manual backups automatically')
     .option('--upload-scheduled', 'copy scheduled backups automatically (the default)')
     .option('--no-upload-scheduled', 'do not copy scheduled backups automatically')
     .action(async (id: string, o: Record<string, number | boolean | undefined>) => {
       const e = await open();
-      const { uploadManual, uploadScheduled, ...rest } = o;
-      const retention = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Record<string, number>;
+      const retention = retentionFrom(o);
       if (Object.keys(retention).length) e.setDestinationRetention(id, retention);
+      const { uploadManual, uploadScheduled } = o;
       const d = e.setDestinationUpload(id, { manual: uploadManual as boolean | undefined, scheduled: uploadScheduled as boolean | undefined });
       print(`Destination ${id} updated`, d);
     });
@@ -691,20 +707,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       const s = e.sources.remove(id);
       print(`Removed source ${s.id}; its restore points stay in ${path.join(e.ctx.vaultDir, s.id)}`, s);
     });
-  sources
-    .command('set')
+  withRetentionOptions(sources.command('set'))
     .description("change a source's settings")
     .argument('<id>')
     .option('--max-size <size>', 'largest database size to accept', sizeOption)
     .option('--compact', 'take compacted copies (VACUUM INTO)')
     .option('--no-compact', 'take page-for-page copies')
-    .option('--keep-last <n>', 'keep the newest N restore points', countOption)
-    .option('--keep-daily <n>', 'keep one per day for N days', countOption)
-    .option('--keep-weekly <n>', 'keep one per week for N weeks', countOption)
-    .option('--keep-monthly <n>', 'keep one per month for N months', countOption)
-    .option('--keep-yearly <n>', 'keep one per year for N years', countOption)
-    .option('--keep-within-days <n>', 'keep everything younger than N days', countOption)
-    .option('--min-count <n>', 'never keep fewer than N', countOption)
     .option('--compress [level]', 'zstd-compress restore points of this source', levelOption)
     .option('--no-compress', 'store plain SQLite files')
     .option('--encrypt-passphrase', 'encrypt restore points with the remembered passphrase (`lifeboat passphrase set`)')
@@ -715,9 +723,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
-      const retention = Object.fromEntries(
-        (['keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly', 'keepWithinDays', 'minCount'] as const).filter((k) => o[k] !== undefined).map((k) => [k, o[k] as number]),
-      );
+      const retention = retentionFrom(o);
       const s = e.sources.update(id, {
         ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
