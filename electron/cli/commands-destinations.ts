@@ -1,0 +1,188 @@
+// `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault.
+import { LifeboatError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/layout.ts';
+import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET } from '../drive/drive-setup.ts';
+import { connectGoogle, oauthClient } from '../drive/google-auth.ts';
+import { googleEndpoints } from '../drive/google-endpoints.ts';
+import { spawn } from 'node:child_process';
+import { localTime, retentionFrom, table, withRetentionOptions, type CliContext } from './shared.ts';
+
+/** Registers destination commands on the program. */
+export function registerDestinationCommands(cx: CliContext): void {
+  const { io, program, open, print } = cx;
+  /** `push` and `drive push`: copy what is waiting (or one restore point) and report each copy. */
+  const push = async (id: string | undefined, to: string | undefined) => {
+    const e = await open();
+    const restorePointId = id ? (await e.get(id)).id : undefined;
+    const results = await e.push({ restorePointId, destinationId: to, force: true });
+    const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+    const lines = results.map((r) => `${r.status === 'completed' ? 'copied ' : 'FAILED '} ${r.restorePointId} to ${names.get(r.destinationId)}${r.error ? `: ${r.error}` : ''}`);
+    const failed = results.filter((r) => r.status !== 'completed').length;
+    print(lines.join('\n') || 'Nothing to copy: every destination is up to date.', results);
+    if (failed) throw new LifeboatError('busy', `${failed} cop${failed === 1 ? 'y' : 'ies'} failed`, 'The restore points are safe in the vault; fix the destination and run `lifeboat push` again');
+  };
+
+  const destinations = program.command('destinations').description('where copies go besides the vault: folders on other disks or a NAS');
+  destinations
+    .command('list', { isDefault: true })
+    .description('destinations with their last upload and status')
+    .action(async () => {
+      const e = await open();
+      const list = e.destinations.status();
+      const rows = [['ID', 'FOLDER', 'ENABLED', 'COPIES', 'WAITING', 'FAILED', 'LAST UPLOAD', 'LAST ERROR']];
+      for (const d of list) rows.push([d.destination.id, d.destination.kind === 'folder' ? d.destination.path : d.destination.name, d.destination.enabled ? 'yes' : 'no', String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
+      print(list.length ? table(rows) : 'No destinations yet. Add a folder on another disk with `lifeboat destinations add <folder>`.', list);
+    });
+  destinations
+    .command('add')
+    .description('copy restore points to this folder (an external disk, a NAS mount) after each backup')
+    .argument('<folder>')
+    .option('--name <name>', 'a name to show')
+    .option('--id <id>', 'the id to use (default: from the folder name)')
+    .action(async (folder: string, o: { name?: string; id?: string }) => {
+      const e = await open();
+      const d = await e.destinations.addFolder(folder, o);
+      print(`Destination ${d.id}: ${d.kind === 'folder' ? d.path : ''}. New restore points are copied there; \`lifeboat push\` copies what is already in the vault.`, d);
+    });
+  destinations
+    .command('remove')
+    .description('stop copying to a destination (what is there stays)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const e = await open();
+      print(`Removed destination ${e.destinations.remove(id).id}; the copies there were not touched.`, { id });
+    });
+  withRetentionOptions(
+    destinations
+      .command('set')
+      .description("a destination's own retention (e.g. Drive keeps more than the vault)")
+      .argument('<id>'),
+  )
+    .option('--upload-manual', 'copy manual backups automatically (the default)')
+    .option('--no-upload-manual', 'do not copy manual backups automatically')
+    .option('--upload-scheduled', 'copy scheduled backups automatically (the default)')
+    .option('--no-upload-scheduled', 'do not copy scheduled backups automatically')
+    .action(async (id: string, o: Record<string, number | boolean | undefined>) => {
+      const e = await open();
+      const retention = retentionFrom(o);
+      if (Object.keys(retention).length) e.setDestinationRetention(id, retention);
+      const { uploadManual, uploadScheduled } = o;
+      const d = e.setDestinationUpload(id, { manual: uploadManual as boolean | undefined, scheduled: uploadScheduled as boolean | undefined });
+      print(`Destination ${id} updated`, d);
+    });
+  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+    destinations
+      .command(name)
+      .description(enabled ? 'copy to this destination again' : 'stop copying to this destination for now')
+      .argument('<id>')
+      .action(async (id: string) => {
+        const e = await open();
+        print(`${id} ${enabled ? 'enabled' : 'disabled'}`, e.destinations.setEnabled(id, enabled));
+      });
+  }
+
+  program
+    .command('push')
+    .description('copy restore points to the destinations now: what is waiting or failed, or one restore point everywhere it is missing')
+    .argument('[id]', 'a restore point to copy to every destination that lacks it')
+    .option('--to <destination>', 'only this destination')
+    .action(async (id: string | undefined, o: { to?: string }) => push(id, o.to));
+
+  program
+    .command('pull')
+    .description('bring a restore point from a destination into the vault (verified), e.g. on a new machine')
+    .argument('<id>')
+    .option('--from <destination>', 'only this destination')
+    .action(async (id: string, o: { from?: string }) => {
+      const e = await open();
+      const m = await e.pull(id, o.from);
+      print(`Fetched ${m.id} of ${m.source.id} into the vault`, m);
+    });
+
+  const drive = program.command('drive').description('Google Drive: connect your account and keep copies there');
+  drive
+    .command('connect')
+    .description('sign in with Google in your browser and copy restore points to Google Drive')
+    .option('--client-id <id>', 'your "Desktop app" OAuth client id (saved in settings)')
+    .option('--client-secret <secret>', 'its client secret (saved in settings)')
+    .action(async (o: { clientId?: string; clientSecret?: string }) => {
+      const e = await open();
+      if (o.clientId) e.ctx.settings.update((s) => ({ ...s, google: { clientId: o.clientId as string, clientSecret: o.clientSecret } }));
+      const client = googleClientFor(e.ctx, io.env);
+      const { refreshToken } = await connectGoogle({
+        client,
+        endpoints: googleEndpoints(io.env),
+        onUrl: (url) => io.stderr.write(`Open this address to sign in with Google (waiting up to 5 minutes):\n${url}\n`),
+        openBrowser: async (url) => {
+          if (io.env.LIFEBOAT_NO_BROWSER) return;
+          const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+          spawn(opener, [url], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+        },
+      });
+      await e.ctx.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
+      const dest = e.addDestination({ id: 'drive', kind: 'drive', name: 'Google Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true } });
+      const quota = await (driveDriver(e.ctx, dest as Extract<typeof dest, { kind: 'drive' }>, io.env)).quota();
+      // Uploads that waited for a reconnection go now.
+      const resumed = await e.push({ destinationId: dest.id, force: true });
+      const copied = resumed.filter((r) => r.status === 'completed').length;
+      print(
+        `Connected to Google Drive as ${quota.email}. New restore points are copied to "${(dest as { folderName: string }).folderName}"${copied ? `; ${copied} waiting cop${copied === 1 ? 'y' : 'ies'} uploaded` : ''}; \`lifeboat push\` copies the ones already in the vault.`,
+        { email: quota.email, destination: dest.id, resumed },
+      );
+    });
+  drive
+    .command('push')
+    .description('copy restore points to Google Drive now (what is waiting, or one restore point)')
+    .argument('[id]')
+    .action(async (id: string | undefined) => push(id, 'drive'));
+  drive
+    .command('list')
+    .description('the restore points on Google Drive (read from Drive)')
+    .action(async () => {
+      const e = await open();
+      const [remote] = await e.destinations.listRemote('drive');
+      if (remote?.error) throw new LifeboatError('busy', remote.error, '');
+      const points = (remote?.points ?? []).map((p) => p.manifest).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      const rows = [['ID', 'SOURCE', 'CREATED', 'SIZE', 'FORMAT'], ...points.map((m) => [m.id, m.source.id, localTime(m.createdAt), formatBytes(m.artifact.bytes), m.artifact.format])];
+      print(points.length ? table(rows) : 'No restore points on Google Drive yet.', points);
+    });
+  drive
+    .command('pull')
+    .description('bring a restore point from Google Drive into the vault (verified)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const e = await open();
+      const m = await e.pull(id, 'drive');
+      print(`Fetched ${m.id} of ${m.source.id} from Google Drive into the vault`, m);
+    });
+  drive
+    .command('status')
+    .description('the connected account, its storage and how much of it is Lifeboat\'s')
+    .action(async () => {
+      const e = await open();
+      const dest = e.destinations.list().find((d) => d.kind === 'drive');
+      if (!dest || dest.kind !== 'drive') throw new LifeboatError('not-found', 'Google Drive is not connected', 'Run `lifeboat drive connect`');
+      const q = await driveDriver(e.ctx, dest, io.env).quota();
+      const lines = [
+        `Account: ${q.email}`,
+        `Storage: ${formatBytes(q.usage)} used${q.limit ? ` of ${formatBytes(q.limit)} (${Math.round((q.usage / q.limit) * 100)}%)` : ' (no limit)'}; in Drive ${formatBytes(q.usageInDrive)}, in the trash ${formatBytes(q.usageInTrash)}`,
+        `Lifeboat's restore points: ${formatBytes(q.lifeboatBytes)}`,
+      ];
+      if (q.level !== 'ok') lines.push(`warning: Google Drive is ${q.level === 'critical' ? 'almost full (95% or more)' : 'filling up (80% or more)'}; free space or buy more storage before uploads fail`);
+      print(lines.join('\n'), q);
+    });
+  drive
+    .command('disconnect')
+    .description('revoke Lifeboat\'s access and forget the token (copies on Drive stay)')
+    .action(async () => {
+      const e = await open();
+      const token = await e.ctx.secrets.get(REFRESH_TOKEN_SECRET);
+      if (token) {
+        await oauthClient(googleClientFor(e.ctx, io.env), googleEndpoints(io.env)).revokeToken(token).catch(() => undefined);
+        await e.ctx.secrets.delete(REFRESH_TOKEN_SECRET);
+      }
+      if (e.destinations.list().some((d) => d.id === 'drive')) e.destinations.remove('drive');
+      print('Disconnected from Google Drive; the restore points there were not touched.', {});
+    });
+
+}

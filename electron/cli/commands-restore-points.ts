@@ -1,0 +1,246 @@
+// `lifeboat backup`, `list`, `verify`, `restore`, `undo`, `prune`, `status`, `reindex`, `pin`.
+import { Option } from 'commander';
+import path from 'node:path';
+import type { Manifest } from '../../shared/model.ts';
+import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/layout.ts';
+import { describeHolders } from '../engine/open-holders.ts';
+import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
+import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions } from './shared.ts';
+
+/** Registers restorepoint commands on the program. */
+export function registerRestorePointCommands(cx: CliContext): void {
+  const { io, program, open, print, progress } = cx;
+  program
+    .command('backup')
+    .description('take a restore point of a database (registering it as a source if it is new)')
+    .argument('<database>', 'path to the SQLite file, or the id of a registered source')
+    .option('--compact', 'take a compacted copy (VACUUM INTO) instead of a page-for-page copy')
+    .option('--max-size <size>', 'allow a database up to this size for this run (e.g. 8GB)', sizeOption)
+    .addOption(new Option('--trigger <trigger>', 'why it is taken').choices(['manual', 'scheduled']).default('manual'))
+    .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
+    .option('--compress [level]', `zstd-compress the artifact (level ${DEFAULT_ZSTD_LEVEL} unless given); \`zstd -d\` opens it`, levelOption)
+    .option('--no-compress', "store a plain SQLite file even if the source's settings compress")
+    .option('--encrypt', 'encrypt the artifact with a passphrase (prompt, LIFEBOAT_PASSPHRASE or --passphrase-file); `age -d` opens it')
+    .option('--no-encrypt', "do not encrypt even if the source's settings do")
+    .option('--recipient <age1…>', 'encrypt to this age public key (from age-keygen); repeatable', collect)
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .option('--remember-passphrase', 'remember the passphrase for scheduled backups (see `lifeboat passphrase`)')
+    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number; compress?: number | boolean; encrypt?: boolean; recipient?: string[]; passphraseFile?: string; rememberPassphrase?: boolean }) => {
+      const e = await open();
+      const known = e.sources.list().find((s) => s.id === database);
+      let encrypt: false | { passphrase: string } | { recipients: string[] } | undefined = o.encrypt === false ? false : undefined;
+      if (o.recipient?.length) encrypt = { recipients: o.recipient };
+      else if (o.encrypt) {
+        const passphrase = await passphraseFrom(io, o.passphraseFile, { prompt: 'Passphrase for this backup: ', confirm: true });
+        if (!passphrase) throw new LifeboatError('usage', '--encrypt needs a passphrase, and there is no terminal to ask on', 'Set LIFEBOAT_PASSPHRASE or use --passphrase-file, or encrypt to a key with --recipient');
+        if (o.rememberPassphrase) await e.passphrase.remember(passphrase);
+        encrypt = { passphrase };
+      }
+      const compressLevel = o.compress === false ? false : o.compress === true ? DEFAULT_ZSTD_LEVEL : o.compress;
+      const bar = progress();
+      let manifest: Manifest;
+      try {
+        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, {
+          trigger: o.trigger,
+          compact: o.compact,
+          compressLevel,
+          encrypt,
+          maxBytes: o.maxSize,
+          waitMs: (o.wait ?? 0) * 1000,
+          onProgress: (p) => bar.update(p),
+        });
+      } finally {
+        bar.done();
+      }
+      // Copies to the destinations; a failed upload is reported, retried later, and never fails the backup.
+      const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
+      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+      const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
+      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.ctx.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas } : manifest);
+      if (manifest.integrity.status !== 'ok') {
+        throw new LifeboatError(
+          'integrity-failed',
+          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed`,
+          'Restore an earlier restore point (`lifeboat list`) or repair the database',
+        );
+      }
+    });
+
+  program
+    .command('list')
+    .description('list restore points, newest first')
+    .option('--source <id>', 'only this source')
+    .option('--remote', 'also read the destinations, to show restore points that are only there (a new machine)')
+    .action(async (o: { source?: string; remote?: boolean }) => {
+      const e = await open();
+      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+      const where = new Map<string, string[]>();
+      for (const r of e.replicas()) if (r.status === 'completed') where.set(r.restorePointId, [...(where.get(r.restorePointId) ?? []), names.get(r.destinationId) ?? r.destinationId]);
+      const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
+      const warnings: string[] = [];
+      if (o.remote) {
+        for (const { destination, points: remote, error } of await e.destinations.listRemote()) {
+          if (error) warnings.push(`${destination.name}: ${error}`);
+          for (const { manifest } of remote) {
+            if (o.source && manifest.source.id !== o.source) continue;
+            const known = points.find((p) => p.id === manifest.id);
+            if (known) {
+              if (!known.locations.includes(destination.name)) known.locations.push(destination.name);
+            } else points.push({ ...manifest, locations: [destination.name] });
+          }
+        }
+        points.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      }
+      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'INTEGRITY', 'PINNED', 'WHERE']];
+      for (const m of points) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), m.integrity.status, m.pinned ? 'pinned' : '', m.locations.join(', ')]);
+      const human = points.length ? table(rows) : 'No restore points yet. Take one with `lifeboat backup <database>`.';
+      print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), points);
+    });
+
+  program
+    .command('verify')
+    .description('re-hash and integrity-check restore points (all, or the ones given); exits 1 on any failure')
+    .argument('[ids...]', 'restore point ids')
+    .option('--identity <file>', 'an age-keygen key file for restore points encrypted to its recipient; repeatable', collect)
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .action(async (ids: string[], o: { identity?: string[]; passphraseFile?: string }) => {
+      const e = await open();
+      const keys = await keysFrom(io, o);
+      const scan = ids.length ? { problems: [] } : await e.reindex();
+      const targets = ids.length ? ids : e.list().map((m) => m.id);
+      const bar = progress();
+      const results = [];
+      for (const id of targets) {
+        results.push(await e.verify(id, { keys, onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
+      }
+      bar.done();
+      const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
+      const lines = [...results.map((r) => `${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.sourceId}${r.ok ? '' : `  ${r.message}`}`), ...problems.map((p) => `FAILED  ${p.message}`)];
+      const failed = results.filter((r) => !r.ok).length + problems.length;
+      lines.push(`${results.length + problems.length} checked, ${failed} failed`);
+      print(lines.join('\n'), { results, problems, failed });
+      if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
+    });
+
+  program
+    .command('restore')
+    .description('restore a restore point over its database (a safety copy is taken first) or to a new file')
+    .argument('<id>', 'restore point id (or a unique part of it)')
+    .option('--to <path>', 'restore to this new file instead of over the database')
+    .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
+    .option('--identity <file>', 'an age-keygen key file, for a restore point encrypted to its recipient; repeatable', collect)
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .option('--from <destination>', 'fetch it from this destination (otherwise: the vault, then each destination)')
+    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string }) => {
+      const e = await open();
+      const local = o.from
+        ? undefined
+        : await e.get(id).catch((err: unknown) => {
+            if (isLifeboatError(err) && err.code === 'unknown-restore-point') return undefined;
+            throw err;
+          });
+      const m = local ?? (await e.pull(id, o.from));
+      if (!local) io.stderr.write(`Fetched ${m.id} from a destination into the vault.\n`);
+      const keys = await keysFrom(io, o);
+      if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
+        keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
+      }
+      if (!o.to) await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${m.source.path}? A safety copy of the current database is taken first.`);
+      const bar = progress();
+      try {
+        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p) });
+        bar.done();
+        const lines = [`Restored ${r.restored.id} to ${r.target}${r.method === 'sqlite-backup' ? ' (through SQLite, so programs using it see the restored data)' : ''}`];
+        if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
+        if (r.quarantinedTo) lines.push(`The previous, unreadable files were kept in ${r.quarantinedTo}`);
+        if (r.requiresRestart) lines.push(r.holders.length ? `Restart the programs that had it open: ${describeHolders(r.holders)}` : 'Restart any program that had it open');
+        print(lines.join('\n'), r);
+      } finally {
+        bar.done();
+      }
+    });
+
+  program
+    .command('undo')
+    .description('put back the database as it was before the last restore (from its safety copy)')
+    .option('--source <id>', 'the last restore of this source')
+    .action(async (o: { source?: string }) => {
+      const e = await open();
+      const safety = e.lastSafetyCopy(o.source);
+      if (safety) await confirm(io, program.opts(), `Put back ${safety.source.path} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
+      const bar = progress();
+      try {
+        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p) });
+        bar.done();
+        print(`Undone: ${r.target} is back as it was at ${localTime(r.restored.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
+      } finally {
+        bar.done();
+      }
+    });
+
+  program
+    .command('prune')
+    .description('delete restore points that the retention policy no longer keeps')
+    .option('--dry-run', 'only show what would be deleted and why each survivor is kept')
+    .option('--source <id>', 'only this source')
+    .action(async (o: { dryRun?: boolean; source?: string }) => {
+      const e = await open();
+      const results = await e.prune({ dryRun: o.dryRun, sourceId: o.source });
+      const remote = await e.pruneDestinations({ dryRun: o.dryRun, sourceId: o.source });
+      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+      const lines: string[] = [];
+      for (const r of [...results, ...remote]) {
+        const destinationId = 'destinationId' in r ? String(r.destinationId) : undefined;
+        const where = destinationId ? ` at ${names.get(destinationId) ?? destinationId}` : '';
+        if ('error' in r && r.error) {
+          lines.push(`${where.trim()}: not pruned: ${r.error}`);
+          continue;
+        }
+        lines.push(`${r.sourceId}${where}: keep ${r.keep.length}, ${o.dryRun ? 'would delete' : 'deleted'} ${r.remove.length}`);
+        for (const d of r.keep) lines.push(`  keep    ${d.id}  ${d.reasons.join('; ')}`);
+        for (const d of r.remove) lines.push(`  ${o.dryRun ? 'delete' : 'deleted'}  ${d.id}`);
+      }
+      print(lines.join('\n') || 'Nothing to prune.', program.opts<GlobalOptions>().json ? [...results, ...remote] : results);
+    });
+
+  program
+    .command('status')
+    .description('sources, their newest restore points and the vault')
+    .action(async () => {
+      const e = await open();
+      const s = await e.status();
+      const lines = [`Data folder: ${s.dataDir}`, `Vault: ${s.vaultDir}${s.freeBytes !== undefined ? ` (${formatBytes(s.freeBytes)} free)` : ''}`];
+      if (s.sources.length === 0) lines.push('No sources yet. Back one up with `lifeboat backup <database>`.');
+      for (const x of s.sources) {
+        const newest = x.newest ? `${localTime(x.newest.createdAt)} (${x.newest.integrity.status === 'ok' ? 'ok' : 'INTEGRITY FAILED'})` : 'never';
+        lines.push(`${x.source.id}: ${x.source.path}`, `  restore points: ${x.restorePoints} (${formatBytes(x.bytes)}), last backup: ${newest}`);
+      }
+      if (s.orphans) lines.push(`${s.orphans} restore point(s) belong to sources no longer registered`);
+      print(lines.join('\n'), s);
+    });
+
+  program
+    .command('reindex')
+    .description('rebuild the restore point list from the manifests in the vault')
+    .action(async () => {
+      const e = await open();
+      const scan = await e.reindex();
+      const lines = [`Indexed ${scan.manifests.length} restore point${scan.manifests.length === 1 ? '' : 's'}.`];
+      for (const p of scan.problems) lines.push(`Not indexed: ${p.error.oneLine}`);
+      print(lines.join('\n'), { indexed: scan.manifests.length, problems: scan.problems.map((p) => ({ file: p.file, ...p.error.toJSON() })) });
+    });
+
+  for (const [name, pinned] of [['pin', true], ['unpin', false]] as const) {
+    program
+      .command(name)
+      .description(pinned ? 'keep a restore point whatever the retention policy says' : 'let retention decide about a restore point again')
+      .argument('<id>', 'restore point id')
+      .action(async (id: string) => {
+        const e = await open();
+        const m = pinned ? await e.pin(id) : await e.unpin(id);
+        print(`${m.id} ${pinned ? 'pinned' : 'unpinned'}`, m);
+      });
+  }
+
+}

@@ -1,0 +1,144 @@
+// `lifeboat sources`, `schedule`, `daemon` and `passphrase`: what to protect, when, and with which key.
+import path from 'node:path';
+import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { describeSchedule, nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
+import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
+import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
+import { collect, levelOption, localTime, passphraseFrom, retentionFrom, sizeOption, table, withRetentionOptions, type CliContext } from './shared.ts';
+
+/** Registers settings commands on the program. */
+export function registerSettingsCommands(cx: CliContext): void {
+  const { io, program, open, print } = cx;
+  program
+    .command('schedule')
+    .description('each source\'s schedule, its next five runs, its last run and success rate')
+    .action(async () => {
+      const e = await open();
+      const timeZone = e.ctx.settings.read().timeZone;
+      const zone = timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const scheduler = setupScheduler(e);
+      const status = new Map(scheduler.status().map((s) => [s.sourceId, s]));
+      const now = new Date();
+      const views = e.sources.list().map((s) => {
+        const schedule = s.schedule ?? { kind: 'off' as const };
+        validateSchedule(schedule, timeZone);
+        const st = status.get(s.id);
+        return { sourceId: s.id, schedule, describe: describeSchedule(schedule), next: nextRuns(schedule, now, 5, timeZone).map((d) => d.toISOString()), lastRunAt: st?.lastRunAt, lastOk: st?.lastOk, successRate: st?.successRate };
+      });
+      const lines = [`Time zone: ${zone}${scheduler.isPaused() ? ' (schedule paused)' : ''}`];
+      for (const v of views) {
+        lines.push(`${v.sourceId}: ${v.describe}${v.lastRunAt ? `; last run ${localTime(v.lastRunAt)} ${v.lastOk ? 'ok' : 'FAILED'}` : ''}${v.successRate !== undefined ? `; ${Math.round(v.successRate * 100)}% successful` : ''}`);
+        for (const n of v.next) lines.push(`  ${localTime(n)}`);
+      }
+      if (views.length === 0) lines.push('No sources yet.');
+      print(lines.join('\n'), { timeZone: zone, paused: scheduler.isPaused(), sources: views });
+    });
+
+  program
+    .command('daemon')
+    .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
+    .action(async () => {
+      const e = await open();
+      const uploads = e.startUploads(systemClock);
+      const scheduler = setupScheduler(e, {
+        onRunFinished: (sourceId, error) =>
+          io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
+      });
+      scheduler.start();
+      for (const s of scheduler.status()) io.stderr.write(`${s.sourceId}: ${describeSchedule(s.schedule)}${s.nextRunAt ? `, next ${localTime(s.nextRunAt)}` : ''}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      scheduler.stop();
+      uploads.stop();
+      await uploads.drain();
+    });
+
+  const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');
+  passphrase
+    .command('set')
+    .description('remember a (new) passphrase; new restore points use it, old ones keep theirs')
+    .option('--passphrase-file <file>', 'read the passphrase from this file')
+    .action(async (o: { passphraseFile?: string }) => {
+      const e = await open();
+      const p = await passphraseFrom(io, o.passphraseFile, { prompt: 'New passphrase: ', confirm: true });
+      if (!p) throw new LifeboatError('usage', 'No passphrase given and no terminal to ask on', 'Use --passphrase-file or LIFEBOAT_PASSPHRASE');
+      const r = await e.passphrase.remember(p);
+      print(`Remembered as ${r.keyId} in ${r.where}. Keep a copy somewhere safe: without it, encrypted restore points cannot be opened.`, { keyId: r.keyId });
+    });
+  passphrase
+    .command('status', { isDefault: true })
+    .description('say whether a passphrase is remembered (never the passphrase)')
+    .action(async () => {
+      const e = await open();
+      const r = await e.passphrase.current();
+      print(r ? `A passphrase is remembered: ${r.keyId} (set ${localTime(r.setAt)})` : 'No passphrase is remembered.', r ?? null);
+    });
+  passphrase
+    .command('forget')
+    .description('forget the remembered passphrase')
+    .action(async () => {
+      const e = await open();
+      await e.passphrase.forget();
+      print('Forgotten. Scheduled backups of sources set to encrypt with it will fail until one is set again.', {});
+    });
+
+  const sources = program.command('sources').description('the databases Lifeboat protects');
+  sources
+    .command('list', { isDefault: true })
+    .description('list sources')
+    .action(async () => {
+      const e = await open();
+      const list = e.sources.list();
+      print(list.length ? table([['ID', 'PATH'], ...list.map((s) => [s.id, s.path])]) : 'No sources yet. Add one with `lifeboat sources add <database>`.', list);
+    });
+  sources
+    .command('add')
+    .description('register a database')
+    .argument('<database>', 'path to the SQLite file')
+    .option('--name <id>', 'the id to use (default: from the file name)')
+    .action(async (database: string, o: { name?: string }) => {
+      const e = await open();
+      const s = await e.sources.add(database, { id: o.name });
+      print(`Source ${s.id}: ${s.path}`, s);
+    });
+  sources
+    .command('remove')
+    .description('forget a source (its restore points stay in the vault)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      const e = await open();
+      const s = e.sources.remove(id);
+      print(`Removed source ${s.id}; its restore points stay in ${path.join(e.ctx.vaultDir, s.id)}`, s);
+    });
+  withRetentionOptions(sources.command('set'))
+    .description("change a source's settings")
+    .argument('<id>')
+    .option('--max-size <size>', 'largest database size to accept', sizeOption)
+    .option('--compact', 'take compacted copies (VACUUM INTO)')
+    .option('--no-compact', 'take page-for-page copies')
+    .option('--compress [level]', 'zstd-compress restore points of this source', levelOption)
+    .option('--no-compress', 'store plain SQLite files')
+    .option('--encrypt-passphrase', 'encrypt restore points with the remembered passphrase (`lifeboat passphrase set`)')
+    .option('--encrypt-to <age1…>', 'encrypt restore points to this age public key; repeatable', collect)
+    .option('--no-encrypt', 'stop encrypting new restore points')
+    .option('--schedule <when>', 'back up on a schedule: off, "hourly :15", "daily 02:30", "weekly mon 09:00", "cron 30 2 * * *"')
+    .option('--auto-upload', 'copy new restore points to the destinations (the default)')
+    .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
+    .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
+      const e = await open();
+      const retention = retentionFrom(o);
+      const s = e.sources.update(id, {
+        ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
+        ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
+        ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
+        ...(typeof o.autoUpload === 'boolean' ? { autoUpload: o.autoUpload } : {}),
+        ...(o.compress !== undefined ? { compressLevel: o.compress === false ? undefined : o.compress === true ? DEFAULT_ZSTD_LEVEL : (o.compress as number) } : {}),
+        ...(o.encryptTo ? { encryption: { kind: 'recipients' as const, recipients: o.encryptTo as string[] } } : o.encryptPassphrase ? { encryption: { kind: 'passphrase' as const } } : o.encrypt === false ? { encryption: undefined } : {}),
+        ...(Object.keys(retention).length ? { retention } : {}),
+      });
+      print(`Source ${s.id} updated`, s);
+    });
+
+}
