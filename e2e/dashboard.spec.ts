@@ -1,7 +1,9 @@
-// The first-run journey in the real renderer with the real engine: no databases → add one →
-// Back Up Now → the restore point in the list → verify → restore (safety copy) → Undo; and the
-// health panel when the database file disappears. Screenshots go to test-results/screenshots.
-import { rmSync } from 'node:fs';
+// The dashboard in the real renderer with the real desktop services: first run → add a database →
+// Back Up Now with live progress → the restore point in the list → verify → restore (safety copy)
+// → Undo; cancelling a backup; the schedule; the health panel when the file disappears; the restore
+// point list's filters, details, pin, delete and restore into another file; retention's preview.
+// Screenshots of each screen go to test-results/screenshots.
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeBankDb, readMarker, setMarker, tempDir } from '../electron/engine/testing/fixtures.ts';
@@ -10,84 +12,223 @@ import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
 const unavailable = e2eUnavailable();
 if (unavailable) console.warn(`e2e skipped: ${unavailable}`);
 
+/** Holds a job at one checkpoint until released, so a test can look at it mid-way. */
+function gate() {
+  let armed: string | undefined;
+  let reached = () => undefined as void;
+  let release = () => undefined as void;
+  return {
+    arm(name: string) {
+      armed = name;
+      const hit = new Promise<void>((r) => (reached = r));
+      const open = new Promise<void>((r) => (release = r));
+      return { hit, release: () => release(), open };
+    },
+    checkpoint: async (name: string) => {
+      if (name !== armed) return;
+      armed = undefined;
+      const wait = new Promise<void>((r) => {
+        const prev = release;
+        release = () => {
+          prev();
+          r();
+        };
+      });
+      reached();
+      await wait;
+    },
+  };
+}
+
 describe.skipIf(unavailable !== undefined)('dashboard', () => {
   let t: ReturnType<typeof tempDir>;
   let h: Harness;
   let db: string;
+  const hold = gate();
   beforeEach(async () => {
     t = tempDir();
     db = path.join(t.dir, 'store.db');
-    makeBankDb(db, { blobRows: 50 });
-    h = await startHarness(path.join(t.dir, 'home'), { chooseDatabase: async () => db });
+    makeBankDb(db, { blobRows: 200 });
+    h = await startHarness(path.join(t.dir, 'home'), { chooseDatabase: async () => db, chooseRestoreTarget: async (name) => path.join(t.dir, name) }, { checkpoint: hold.checkpoint });
   });
   afterEach(async () => {
     await h.close();
     t.cleanup();
   });
+  const rows = () => h.page.getByRole('table', { name: 'Restore points' }).locator('[role="row"][data-id]');
+  const addDatabase = async () => {
+    await h.page.getByRole('button', { name: 'Add a database…' }).first().click();
+    await h.page.getByText('store.db is now protected').waitFor();
+  };
 
-  it('first run → add → Back Up Now → verify → restore with a safety copy → Undo', async () => {
+  it('first run → add → Back Up Now with progress → verify → restore with a safety copy → Undo', async () => {
     const { page } = h;
-    await page.getByText('No database is protected yet').waitFor();
+    await page.getByText('No database is protected yet.').waitFor();
     await h.screenshot('01-first-run');
+    await addDatabase();
 
-    await page.getByRole('button', { name: 'Add a database…' }).click();
-    await page.getByText('store.db is now protected').waitFor();
+    const held = hold.arm('backup:copied');
     await page.getByRole('button', { name: 'Back Up Now' }).click();
+    await held.hit;
+    const progress = page.getByRole('status', { name: 'Backing up store.db progress' });
+    await progress.getByText(/Copying a consistent snapshot: .* · 100%/).waitFor();
+    expect(await page.getByRole('button', { name: 'Backing up…' }).isDisabled()).toBe(true);
+    await h.screenshot('02-backup-progress');
+    held.release();
     await page.getByText('Restore point taken').waitFor();
-    await page.getByText('Everything is protected').waitFor();
-    expect(await page.locator('tbody tr').count()).toBe(1);
-    await h.screenshot('02-backed-up');
+    await page.getByLabel('Health').getByText('Everything is protected').waitFor();
+    await progress.waitFor({ state: 'detached' });
+    await h.screenshot('03-overview');
 
+    await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
+    expect(await rows().count()).toBe(1);
+    await rows().first().click();
+    await page.getByRole('complementary', { name: 'Details' }).getByText('This computer (vault): kept').waitFor();
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByText('verified ✓').waitFor();
+    await page.getByText('Verified: the checksums match').waitFor();
+    await rows().first().getByText('verified ✓').waitFor();
+    await h.screenshot('04-restore-points');
 
     setMarker(db, 'changed after the backup');
     await page.getByRole('button', { name: 'Restore…' }).click();
     await page.getByRole('dialog').getByText('safety copy').waitFor();
-    await h.screenshot('03-restore-confirm');
+    await h.screenshot('05-restore-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
     await page.getByText('Restored. The previous database was kept as a safety copy.').waitFor();
     expect(readMarker(db)).toBeUndefined();
-    expect(await page.getByText('safety copy', { exact: true }).count()).toBe(1); // listed among restore points
-    await h.screenshot('04-restored');
+    await rows().filter({ hasText: 'safety copy' }).first().waitFor();
+    expect(await rows().count()).toBe(2);
+    await h.screenshot('06-restored');
 
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByText('The restore was undone').waitFor();
     expect(readMarker(db)).toBe('changed after the backup');
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Activity' }).click();
+    const activity = page.getByRole('table', { name: 'Activity' });
+    await activity.getByText(/Undoing the restore of store\.db/).waitFor();
+    for (const what of ['Restoring store.db', 'Verifying a restore point of store.db', 'Backing up store.db']) await activity.getByText(what, { exact: true }).first().waitFor();
+    await h.screenshot('07-activity');
+  });
+
+  it('cancels a running backup: nothing is listed and the activity says so', async () => {
+    const { page } = h;
+    await addDatabase();
+    const held = hold.arm('backup:copied');
+    await page.getByRole('button', { name: 'Back Up Now' }).click();
+    await held.hit;
+    await page.getByRole('status', { name: 'Backing up store.db progress' }).getByRole('button', { name: 'Cancel' }).click();
+    held.release();
+    await page.getByText('Backing up store.db was cancelled. Nothing was changed').waitFor();
+    expect(h.engine.list()).toEqual([]);
+    await page.getByRole('navigation').getByRole('button', { name: 'Activity' }).click();
+    await page.getByRole('table', { name: 'Activity' }).getByText('cancelled: Cancelled; nothing was changed').waitFor();
   });
 
   it('changes the schedule and shows the next five runs; a bad cron expression is explained', async () => {
     const { page } = h;
-    await page.getByRole('button', { name: 'Add a database…' }).click();
-    await page.getByText('store.db is now protected').waitFor();
+    await addDatabase();
+    await page.getByRole('navigation').getByRole('button', { name: 'Databases' }).click();
     await page.getByRole('button', { name: 'Change schedule…' }).click();
     await page.getByLabel('How often').selectOption('daily');
     await page.getByLabel('Time').fill('02:30');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Now: Every day at 02:30').waitFor();
-    await page.getByText('Schedule: Every day at 02:30').waitFor();
+    await page.getByText(/Schedule: Every day at 02:30 · next/).waitFor();
     const runs = page.getByLabel('Next runs').locator('li');
     expect(await runs.count()).toBe(5);
     for (const text of await runs.allTextContents()) expect(text).toMatch(/2:30/);
     expect(h.engine.sources.get('store').schedule).toEqual({ kind: 'daily', time: '02:30' });
-    await h.screenshot('06-schedule');
+    await h.screenshot('08-schedule');
 
     await page.getByLabel('How often').selectOption('cron');
     await page.getByLabel('Cron expression').fill('61 * * * *');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('alert').getByText(/not a valid cron expression/).waitFor();
     expect(h.engine.sources.get('store').schedule).toEqual({ kind: 'daily', time: '02:30' });
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.getByRole('button', { name: 'Pause schedule' }).click();
+    await page.getByLabel('Health').getByText('Scheduled backups are paused.').waitFor();
+    expect(h.services.scheduler.isPaused()).toBe(true);
+    await page.getByRole('button', { name: 'Resume schedule' }).click();
+    await page.getByRole('button', { name: 'Pause schedule' }).waitFor();
+    expect(h.services.scheduler.isPaused()).toBe(false);
   });
 
   it('says what is wrong, in words, when the database file has gone', async () => {
     const { page } = h;
-    await page.getByRole('button', { name: 'Add a database…' }).click();
-    await page.getByText('store.db is now protected').waitFor();
+    await addDatabase();
     rmSync(db);
     await page.getByRole('button', { name: 'Back Up Now' }).click();
     await page.getByRole('alert').getByText(/store\.db does not exist\. Check the path/).waitFor();
     await page.getByLabel('Health').getByText('Problem').waitFor();
     await page.getByText(/store\.db is missing from .*Connect the disk it is on, or restore it/).waitFor();
-    await h.screenshot('05-database-missing');
+    expect(await page.getByRole('button', { name: 'Back Up Now' }).isDisabled()).toBe(true);
+    await h.screenshot('09-database-missing');
+  });
+
+  it('filters the list, shows details, pins, deletes, restores into another file and previews retention', async () => {
+    const { page } = h;
+    await addDatabase();
+    for (let i = 0; i < 4; i++) await h.services.backUp('store', i % 2 ? 'scheduled' : 'manual');
+    await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
+    await page.getByText('4 restore points').waitFor();
+    await page.getByLabel('Why', { exact: true }).selectOption('scheduled');
+    await page.getByText('2 of 4').waitFor();
+    expect(await rows().count()).toBe(2);
+    await page.getByLabel('Why', { exact: true }).selectOption('');
+    await page.getByLabel('From', { exact: true }).fill('2001-01-01');
+    await page.getByLabel('To', { exact: true }).fill('2001-12-31');
+    await page.getByText('0 of 4').waitFor();
+    await page.getByLabel('From', { exact: true }).fill('');
+    await page.getByLabel('To', { exact: true }).fill('');
+    await page.getByText('4 restore points').waitFor();
+
+    // The oldest: pin it, then see that it cannot be deleted; unpin and delete it.
+    const oldest = h.engine.list().at(-1)!;
+    await page.locator(`[data-id="${oldest.id}"]`).click();
+    const details = page.getByRole('complementary', { name: 'Details' });
+    await details.getByText(oldest.database.sha256).waitFor();
+    await details.getByRole('button', { name: 'Pin' }).click();
+    await details.getByRole('button', { name: 'Unpin' }).waitFor();
+    expect((await h.engine.get(oldest.id)).pinned).toBe(true);
+    expect(await details.getByRole('button', { name: 'Delete…' }).isDisabled()).toBe(true);
+    await h.screenshot('10-details-pinned');
+    await details.getByRole('button', { name: 'Unpin' }).click();
+    await details.getByRole('button', { name: 'Pin' }).waitFor();
+    await details.getByRole('button', { name: 'Delete…' }).click();
+    await details.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByText('3 restore points').waitFor();
+    expect(h.engine.list().map((m) => m.id)).not.toContain(oldest.id);
+
+    // The newest good one is never deleted.
+    const newest = h.engine.list()[0]!;
+    await page.locator(`[data-id="${newest.id}"]`).click();
+    await details.getByRole('button', { name: 'Delete…' }).click();
+    await details.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('alert').getByText(/is the newest good copy of store\.db/).waitFor();
+    expect(h.engine.list()).toHaveLength(3);
+
+    // Restore into another file: the protected database is untouched.
+    setMarker(db, 'live');
+    await details.getByRole('button', { name: 'Restore to another file…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Choose a file…' }).click();
+    await page.getByText(/^Restored into .*store-.*\.db\. The database Lifeboat protects was not touched\.$/).waitFor();
+    expect(readMarker(db)).toBe('live');
+    expect(existsSync(path.join(t.dir, `store-${newest.createdAt.slice(0, 16).replace(/[:T]/g, '-')}.db`))).toBe(true);
+
+    // Retention: keeping only the last one would delete two now; nothing is deleted by the preview.
+    await page.getByRole('navigation').getByRole('button', { name: 'Databases' }).click();
+    await page.getByRole('button', { name: 'Retention…' }).click();
+    for (const [label, value] of [['Keep the last', '1'], ['Keep one a day for days', '0'], ['Keep one a week for weeks', '0'], ['Keep one a month for months', '0'], ['Keep never fewer than', '1']] as const) {
+      await page.getByLabel(label).fill(value);
+    }
+    await page.getByLabel('Retention preview').getByText(/2 restore points would be deleted after the next backup \(1 kept\)/).waitFor();
+    expect(h.engine.list()).toHaveLength(3);
+    await h.screenshot('11-retention');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByText(/· 3 restore points/).waitFor();
+    expect(h.engine.sources.get('store').retention).toMatchObject({ keepLast: 1, minCount: 1 });
   });
 });

@@ -7,11 +7,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { channelNames, ipcContract } from '../shared/ipc-contract.ts';
+import { channelNames, ipcContract, ipcEventNames } from '../shared/ipc-contract.ts';
 import { createLifeboatApi } from '../shared/ipc-client.ts';
-import { createEngine, type Engine } from '../electron/engine/engine.ts';
+import type { Engine } from '../electron/engine/engine.ts';
+import { createDesktopServices, type DesktopEffects, type DesktopOptions, type DesktopServices } from '../electron/engine/desktop-services.ts';
 import { invokeChecked } from '../electron/engine/ipc-dispatch.ts';
-import { createIpcHandlers, type ShellEffects } from '../electron/engine/ipc-handlers.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const RENDERER = path.join(REPO, 'out', 'renderer');
@@ -28,18 +28,29 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 export interface Harness {
   page: Page;
   engine: Engine;
+  services: DesktopServices;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
-/** Starts the renderer against a fresh engine in `dataDir`. */
-export async function startHarness(dataDir: string, shell: ShellEffects): Promise<Harness> {
+const refuse = async (): Promise<undefined> => undefined;
+
+/**
+ * Starts the renderer against fresh desktop services in `dataDir` (scheduler, uploads and health
+ * running as in the app). Dialogs answer with what `effects` says, cancelled when not given.
+ */
+export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'driverFactory' | 'secrets' | 'checkpoint'>> = {}): Promise<Harness> {
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
     const build = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: REPO, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the renderer failed');
   }
-  const engine = await createEngine({ dataDir, appVersion: '0.0.0-e2e' });
-  const handlers = createIpcHandlers(engine, shell);
+  const services = await createDesktopServices({
+    dataDir,
+    appVersion: '0.0.0-e2e',
+    ...options,
+    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, openExternal: async () => undefined, ...effects },
+  });
+  const { engine, handlers } = services;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const file = path.join(RENDERER, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
@@ -53,12 +64,27 @@ export async function startHarness(dataDir: string, shell: ShellEffects): Promis
   });
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
   await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload));
-  await page.addInitScript({ content: `window.lifeboat = (${createLifeboatApi.toString()})(${JSON.stringify(channelNames)}, (c, p) => window.__lifeboatInvoke(c, p));` });
+  // The same client as the preload; events arrive through page.evaluate instead of ipcRenderer.
+  await page.addInitScript({
+    content: `const listeners = {};
+window.__lifeboatEmit = (e, p) => (listeners[e] || new Set()).forEach((l) => l(p));
+window.lifeboat = (${createLifeboatApi.toString()})(${JSON.stringify(channelNames)}, (c, p) => window.__lifeboatInvoke(c, p), ${JSON.stringify(ipcEventNames)}, (e, l) => {
+  (listeners[e] = listeners[e] || new Set()).add(l);
+  return () => listeners[e].delete(l);
+});`,
+  });
+  for (const name of ipcEventNames) {
+    services.events.on(name, (payload) => {
+      page.evaluate(([e, p]) => (globalThis as unknown as { __lifeboatEmit(e: unknown, p: unknown): void }).__lifeboatEmit(e, p), [name, payload] as const).catch(() => undefined);
+    });
+  }
+  services.start();
   await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     page,
     engine,
+    services,
     async screenshot(name) {
       const file = path.join(SCREENSHOTS, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true });
@@ -67,7 +93,8 @@ export async function startHarness(dataDir: string, shell: ShellEffects): Promis
     async close() {
       await browser.close();
       server.close();
-      engine.close();
+      await services.drainUploads();
+      services.stop();
     },
   };
 }

@@ -1,9 +1,9 @@
 // The one IPC contract between the renderer and main: for each channel, the input schema (checked
-// in main before any service runs) and the output type. The main-side binder and the preload
-// client are both derived from this table; nothing here is written twice.
+// in main before any service runs) and the output type; and the events main pushes. The main-side
+// binder and the preload client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
-import type { Manifest, Source } from './model.ts';
-import { restorePointIdSchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
+import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
+import { appSettingsSchema, destinationIdSchema, restorePointIdSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 
 /** A channel: its input schema and (as a phantom type) its output. */
 export interface Channel<I extends z.ZodType, O> {
@@ -11,6 +11,11 @@ export interface Channel<I extends z.ZodType, O> {
   output?: O;
 }
 const channel = <O>() => <I extends z.ZodType>(input: I): Channel<I, O> => ({ input });
+const none = z.undefined();
+const byId = z.object({ id: restorePointIdSchema }).strict();
+const bySource = z.object({ sourceId: sourceIdSchema }).strict();
+const byDestination = z.object({ id: destinationIdSchema }).strict();
+const agePublicKey = z.string().regex(/^age1[0-9a-z]{58}$/, 'an age public key starts with age1 and has 62 characters');
 
 export interface SourceSummary {
   source: Source;
@@ -18,26 +23,50 @@ export interface SourceSummary {
   restorePoints: number;
   bytes: number;
   newest?: Manifest;
+  /** From the scheduler: next and last scheduled run, and how often runs succeeded. */
+  nextRunAt?: string;
+  lastRunAt?: string;
+  lastOk?: boolean;
+  successRate?: number;
+  /** Database size and backup duration of recent restore points (oldest first), for the chart. */
+  history: { createdAt: string; databaseBytes: number; durationMs: number }[];
 }
 
 export interface StatusView {
   vaultDir: string;
   freeBytes?: number;
+  /** Bytes the vault's restore points take. */
+  vaultBytes: number;
   sources: SourceSummary[];
+  health: Health;
+  schedulePaused: boolean;
+  /** Jobs running now (a backup started from the tray or the schedule shows here too). */
+  running: JobView[];
 }
 
-export const ipcContract = {
-  'status:get': channel<StatusView>()(z.undefined()),
-  'restore-points:list': channel<Manifest[]>()(z.object({ sourceId: sourceIdSchema.optional() }).strict()),
-  'backup:run': channel<Manifest>()(z.object({ sourceId: sourceIdSchema }).strict()),
-  'restore-points:verify': channel<{ ok: boolean; message: string }>()(z.object({ id: restorePointIdSchema }).strict()),
-  /** Opens the system file dialog (in main) and registers the chosen database. */
-  'sources:choose': channel<Source | null>()(z.undefined()),
-  'restore:run': channel<RestoreSummary>()(z.object({ id: restorePointIdSchema }).strict()),
-  'restore:undo': channel<RestoreSummary>()(z.undefined()),
-  'schedule:get': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema }).strict()),
-  'schedule:set': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema, schedule: scheduleSchema }).strict()),
-} as const;
+/** One line of the restore point list: enough to filter and show 10,000 rows without the manifests. */
+export interface RestorePointRow {
+  id: string;
+  sourceId: string;
+  sourceName: string;
+  createdAt: string;
+  trigger: Manifest['trigger'];
+  bytes: number;
+  databaseBytes: number;
+  format: Manifest['artifact']['format'];
+  integrity: 'ok' | 'failed';
+  /** The latest verify, if one ran. */
+  verified?: { ok: boolean; at: string; message: string };
+  pinned: boolean;
+  /** Where copies are, per destination id. */
+  replicas: Record<string, Replica['status']>;
+}
+
+export interface RestorePointDetails {
+  manifest: Manifest;
+  replicas: (Replica & { destinationName: string })[];
+  verified?: RestorePointRow['verified'];
+}
 
 /** A source's schedule with the time zone it runs in and its next five runs (ISO, UTC). */
 export interface ScheduleView {
@@ -51,10 +80,103 @@ export interface ScheduleView {
 export interface RestoreSummary {
   restoredId: string;
   target: string;
+  inPlace: boolean;
   safetyCopyId?: string;
   requiresRestart: boolean;
   holders: { pid: number; name: string }[];
 }
+
+export interface RetentionPreview {
+  policy: z.infer<typeof retentionPolicySchema>;
+  keep: { id: string; createdAt: string; reasons: string[] }[];
+  remove: { id: string; createdAt: string }[];
+}
+
+export interface DestinationsView {
+  vault: { dir: string; freeBytes?: number; usedBytes: number };
+  destinations: { destination: Destination; completed: number; pending: number; failed: number; lastUploadAt?: string; lastError?: string }[];
+  /** The person's own Google OAuth client is set (never its secret). */
+  google: { clientId?: string; hasSecret: boolean; connecting: boolean };
+}
+
+export interface DriveView {
+  connected: boolean;
+  email?: string;
+  limit?: number;
+  usage?: number;
+  lifeboatBytes?: number;
+  level?: 'ok' | 'warning' | 'critical';
+  /** Why the account could not be read (offline, access revoked…). */
+  error?: string;
+}
+
+export interface EncryptionView {
+  /** A passphrase is remembered on this machine (its key id, never the passphrase). */
+  passphraseKeyId?: string;
+}
+
+const sourcePatch = z
+  .object({
+    autoUpload: z.boolean().optional(),
+    /** A zstd level, or null for plain SQLite artifacts. */
+    compressLevel: z.number().int().min(1).max(19).nullable().optional(),
+    encryption: z.union([z.object({ kind: z.literal('passphrase') }).strict(), z.object({ kind: z.literal('recipients'), recipients: z.array(agePublicKey).min(1).max(16) }).strict(), z.null()]).optional(),
+    /** The source's own retention rules, or null to follow the global ones. */
+    retention: retentionPolicySchema.partial().strict().nullable().optional(),
+  })
+  .strict();
+
+export const ipcContract = {
+  'status:get': channel<StatusView>()(none),
+  'restore-points:list': channel<RestorePointRow[]>()(z.object({ sourceId: sourceIdSchema.optional() }).strict()),
+  'restore-points:details': channel<RestorePointDetails>()(byId),
+  'restore-points:verify': channel<{ ok: boolean; message: string }>()(byId),
+  'restore-points:pin': channel<Manifest>()(z.object({ id: restorePointIdSchema, pinned: z.boolean() }).strict()),
+  'restore-points:delete': channel<{ id: string }>()(byId),
+  'backup:run': channel<Manifest>()(bySource),
+  'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^[0-9a-z]{1,16}-[0-9a-f]{6}$/) }).strict()),
+  /** Opens the system file dialog (in main) and registers the chosen database. */
+  'sources:choose': channel<Source | null>()(none),
+  'sources:remove': channel<Source>()(bySource),
+  'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
+  /** Restores over the source, or (toAnotherFile) into a file chosen in a save dialog; null when cancelled. */
+  'restore:run': channel<RestoreSummary | null>()(z.object({ id: restorePointIdSchema, toAnotherFile: z.boolean().optional() }).strict()),
+  'restore:undo': channel<RestoreSummary>()(none),
+  'schedule:get': channel<ScheduleView>()(bySource),
+  'schedule:set': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema, schedule: scheduleSchema }).strict()),
+  'schedule:pause': channel<boolean>()(z.object({ paused: z.boolean() }).strict()),
+  /** What retention would delete now under `policy` (nothing is deleted). */
+  'retention:preview': channel<RetentionPreview>()(z.object({ sourceId: sourceIdSchema, policy: retentionPolicySchema.partial().strict() }).strict()),
+  'destinations:list': channel<DestinationsView>()(none),
+  /** Opens the system folder dialog (in main) and adds the chosen folder; null when cancelled. */
+  'destinations:add-folder': channel<Destination | null>()(none),
+  'destinations:remove': channel<Destination>()(byDestination),
+  'destinations:set-enabled': channel<Destination>()(z.object({ id: destinationIdSchema, enabled: z.boolean() }).strict()),
+  'drive:set-client': channel<void>()(z.object({ clientId: z.string().trim().min(10).max(300), clientSecret: z.string().trim().max(300).optional() }).strict()),
+  /** Opens Google's sign-in in the system browser and waits for it (up to 5 minutes). */
+  'drive:connect': channel<DriveView>()(none),
+  'drive:cancel-connect': channel<void>()(none),
+  'drive:status': channel<DriveView>()(none),
+  'drive:disconnect': channel<void>()(none),
+  /** Remembers the passphrase for encrypted backups; it goes to main and never comes back. */
+  'encryption:set-passphrase': channel<EncryptionView>()(z.object({ passphrase: z.string().min(8).max(1024) }).strict()),
+  'encryption:forget-passphrase': channel<EncryptionView>()(none),
+  'encryption:get': channel<EncryptionView>()(none),
+  'activity:list': channel<JobView[]>()(none),
+  'app-settings:get': channel<AppSettings>()(none),
+  'app-settings:set': channel<AppSettings>()(appSettingsSchema.partial().strict()),
+} as const;
+
+/** The events main pushes to the renderer, with their payloads. */
+export interface IpcEvents {
+  'job:progress': JobView;
+  'job:finished': JobView;
+  'health:changed': Health;
+  /** Sources, schedules, destinations or app settings changed (from the tray, the CLI, another screen). */
+  'settings:changed': Record<string, never>;
+}
+export type IpcEventName = keyof IpcEvents;
+export const ipcEventNames: IpcEventName[] = ['job:progress', 'job:finished', 'health:changed', 'settings:changed'];
 
 export type IpcContract = typeof ipcContract;
 export type ChannelName = keyof IpcContract;
@@ -64,8 +186,11 @@ export type ChannelOutput<C extends ChannelName> = IpcContract[C] extends Channe
 /** A handler table that serves the whole contract. */
 export type IpcHandlers = { [C in ChannelName]: (input: z.output<IpcContract[C]['input']>) => Promise<ChannelOutput<C>> };
 
-/** The object the preload exposes as `window.lifeboat`: one method per channel. */
-export type LifeboatApi = { [C in ChannelName]: (input: ChannelInput<C>) => Promise<ChannelOutput<C>> };
+/** The object the preload exposes as `window.lifeboat`: one method per channel, and `on` for events. */
+export type LifeboatApi = { [C in ChannelName]: (input: ChannelInput<C>) => Promise<ChannelOutput<C>> } & {
+  /** Listens to an event from main; returns the function that stops listening. */
+  on<E extends IpcEventName>(event: E, listener: (payload: IpcEvents[E]) => void): () => void;
+};
 
 /** What an IPC call returns across the boundary: a value, or an error a person can read. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; hint: string } };

@@ -216,3 +216,50 @@ export interface JobProgress {
   total: number;
   unit: 'pages' | 'bytes';
 }
+
+/** The kinds of work the app runs as jobs (DESIGN.md "job"). */
+export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune';
+
+/** One job as the dashboard, the tray and the activity list see it. */
+export interface JobView {
+  id: string;
+  kind: JobKind;
+  /** What it is, in words: "Backing up store". */
+  title: string;
+  sourceId?: string;
+  restorePointId?: string;
+  trigger?: Trigger;
+  startedAt: string;
+  finishedAt?: string;
+  outcome?: 'ok' | 'failed' | 'cancelled';
+  /** The result or the error, for a person. */
+  message?: string;
+  hint?: string;
+  progress?: JobProgress & { percent?: number; etaSeconds?: number };
+}
+
+/** One thing that is not right, and what the person can do about it. */
+export interface HealthReason {
+  level: 'warning' | 'error';
+  sourceId?: string;
+  destinationId?: string;
+  text: string;
+  action: string;
+}
+
+/** The overall state the dashboard, the tray icon and notifications show. */
+export interface Health {
+  level: 'healthy' | 'warning' | 'error';
+  summary: string;
+  reasons: HealthReason[];
+}
+
+/** The desktop app's own preferences (kept in the same settings file as everything else). */
+export const appSettingsSchema = z.object({
+  /** Closing the window keeps Lifeboat running in the tray so schedules keep running. */
+  closeToTray: z.boolean().default(true),
+  openAtLogin: z.boolean().default(false),
+  /** A notification after each successful backup, not only after failures. */
+  notifyOnSuccess: z.boolean().default(false),
+});
+export type AppSettings = z.infer<typeof appSettingsSchema>;

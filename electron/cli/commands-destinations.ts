@@ -1,9 +1,7 @@
 // `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault.
 import { LifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
-import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET } from '../drive/drive-setup.ts';
-import { connectGoogle, oauthClient } from '../drive/google-auth.ts';
-import { googleEndpoints } from '../drive/google-endpoints.ts';
+import { connectDrive, disconnectDrive, driveQuota, setGoogleClient } from '../drive/drive-account.ts';
 import { spawn } from 'node:child_process';
 import { localTime, retentionFrom, table, withRetentionOptions, type CliContext } from './shared.ts';
 
@@ -107,11 +105,9 @@ export function registerDestinationCommands(cx: CliContext): void {
     .option('--client-secret <secret>', 'its client secret (saved in settings)')
     .action(async (o: { clientId?: string; clientSecret?: string }) => {
       const e = await open();
-      if (o.clientId) e.ctx.settings.update((s) => ({ ...s, google: { clientId: o.clientId as string, clientSecret: o.clientSecret } }));
-      const client = googleClientFor(e.ctx, io.env);
-      const { refreshToken } = await connectGoogle({
-        client,
-        endpoints: googleEndpoints(io.env),
+      if (o.clientId) setGoogleClient(e, { clientId: o.clientId, clientSecret: o.clientSecret });
+      const { quota, destination, resumed } = await connectDrive(e, {
+        env: io.env,
         onUrl: (url) => io.stderr.write(`Open this address to sign in with Google (waiting up to 5 minutes):\n${url}\n`),
         openBrowser: async (url) => {
           if (io.env.LIFEBOAT_NO_BROWSER) return;
@@ -119,15 +115,10 @@ export function registerDestinationCommands(cx: CliContext): void {
           spawn(opener, [url], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
         },
       });
-      await e.ctx.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
-      const dest = e.addDestination({ id: 'drive', kind: 'drive', name: 'Google Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true } });
-      const quota = await (driveDriver(e.ctx, dest as Extract<typeof dest, { kind: 'drive' }>, io.env)).quota();
-      // Uploads that waited for a reconnection go now.
-      const resumed = await e.push({ destinationId: dest.id, force: true });
       const copied = resumed.filter((r) => r.status === 'completed').length;
       print(
-        `Connected to Google Drive as ${quota.email}. New restore points are copied to "${(dest as { folderName: string }).folderName}"${copied ? `; ${copied} waiting cop${copied === 1 ? 'y' : 'ies'} uploaded` : ''}; \`lifeboat push\` copies the ones already in the vault.`,
-        { email: quota.email, destination: dest.id, resumed },
+        `Connected to Google Drive as ${quota.email}. New restore points are copied to "${destination.folderName}"${copied ? `; ${copied} waiting cop${copied === 1 ? 'y' : 'ies'} uploaded` : ''}; \`lifeboat push\` copies the ones already in the vault.`,
+        { email: quota.email, destination: destination.id, resumed },
       );
     });
   drive
@@ -160,9 +151,7 @@ export function registerDestinationCommands(cx: CliContext): void {
     .description('the connected account, its storage and how much of it is Lifeboat\'s')
     .action(async () => {
       const e = await open();
-      const dest = e.destinations.list().find((d) => d.kind === 'drive');
-      if (!dest || dest.kind !== 'drive') throw new LifeboatError('not-found', 'Google Drive is not connected', 'Run `lifeboat drive connect`');
-      const q = await driveDriver(e.ctx, dest, io.env).quota();
+      const q = await driveQuota(e, io.env);
       const lines = [
         `Account: ${q.email}`,
         `Storage: ${formatBytes(q.usage)} used${q.limit ? ` of ${formatBytes(q.limit)} (${Math.round((q.usage / q.limit) * 100)}%)` : ' (no limit)'}; in Drive ${formatBytes(q.usageInDrive)}, in the trash ${formatBytes(q.usageInTrash)}`,
@@ -175,13 +164,7 @@ export function registerDestinationCommands(cx: CliContext): void {
     .command('disconnect')
     .description('revoke Lifeboat\'s access and forget the token (copies on Drive stay)')
     .action(async () => {
-      const e = await open();
-      const token = await e.ctx.secrets.get(REFRESH_TOKEN_SECRET);
-      if (token) {
-        await oauthClient(googleClientFor(e.ctx, io.env), googleEndpoints(io.env)).revokeToken(token).catch(() => undefined);
-        await e.ctx.secrets.delete(REFRESH_TOKEN_SECRET);
-      }
-      if (e.destinations.list().some((d) => d.id === 'drive')) e.destinations.remove('drive');
+      await disconnectDrive(await open(), io.env);
       print('Disconnected from Google Drive; the restore points there were not touched.', {});
     });
 

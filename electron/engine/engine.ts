@@ -11,7 +11,7 @@ import { sourceLockFile, type EngineContext } from './context.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { prune, pruneDestinations } from './prune.ts';
+import { deleteRestorePoint, prune, pruneDestinations } from './prune.ts';
 import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { openSettings } from './settings.ts';
@@ -294,6 +294,8 @@ export async function createEngine(opts: EngineOptions) {
     },
     list: (filter?: { sourceId?: string }) => listRestorePoints(ctx, filter),
     get: (id: string) => loadRestorePoint(ctx, id),
+    /** Deletes one restore point from the vault (never a pinned one or the newest good one). */
+    remove: (id: string) => deleteRestorePoint(ctx, id),
     pin: (id: string) => setPinned(id, true),
     unpin: (id: string) => setPinned(id, false),
     reindex,

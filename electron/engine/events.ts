@@ -12,13 +12,13 @@ export interface EngineEvents {
   'restore-points-removed': { ids: string[] };
 }
 
-export interface EventBus {
-  on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
-  emit<K extends keyof EngineEvents>(event: K, payload: EngineEvents[K]): void;
+export interface EventBus<E = EngineEvents> {
+  on<K extends keyof E & string>(event: K, listener: (payload: E[K]) => void): () => void;
+  emit<K extends keyof E & string>(event: K, payload: E[K]): void;
 }
 
-/** A new bus; `on` returns the function that unsubscribes. */
-export function createEventBus(): EventBus {
+/** A new bus (of engine events unless told otherwise); `on` returns the function that unsubscribes. */
+export function createEventBus<E = EngineEvents>(): EventBus<E> {
   const emitter = new EventEmitter();
   return {
     on(event, listener) {

@@ -1,57 +1,272 @@
-// The handler table behind the IPC contract, over the engine. Plain Node: the app binds it to
-// ipcMain, the e2e harness to a Playwright binding. Effects that need Electron (the file dialog)
-// come in as functions.
-import type { IpcHandlers, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
-import type { Schedule } from '../../shared/model.ts';
+// The handler table behind the IPC contract, over the desktop services. Plain Node: the app binds
+// it to ipcMain, the e2e harness to a Playwright binding. Payloads arrive already validated by the
+// contract; effects that need Electron (dialogs, the browser) come in as functions.
+import path from 'node:path';
+import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
+import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../drive/drive-account.ts';
+import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
+import type { DesktopEffects } from './desktop-services.ts';
 import type { Engine } from './engine.ts';
+import { LifeboatError, isLifeboatError } from './errors.ts';
+import type { Health } from '../../shared/model.ts';
+import type { Jobs } from './jobs.ts';
+import { planRetention } from './retention.ts';
 import type { RestoreResult } from './restore.ts';
+import { effectiveRetention } from './settings.ts';
 
-export interface ShellEffects {
-  /** Shows the system "open file" dialog for a database; undefined when cancelled. */
-  chooseDatabase: () => Promise<string | undefined>;
-  /** Tells the running scheduler that a schedule changed. */
-  scheduleChanged?: () => void;
+export interface HandlerDeps {
+  engine: Engine;
+  jobs: Jobs;
+  scheduler: Scheduler;
+  effects: DesktopEffects;
+  env: NodeJS.ProcessEnv;
+  backUp: (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>) => Promise<Manifest>;
+  checkHealth: () => Promise<Health>;
+  /** Something the other screens, the tray or the scheduler show has changed. */
+  settingsChanged: () => void;
+  setPaused: (paused: boolean) => boolean;
 }
+
+const HISTORY = 30;
 
 function summary(r: RestoreResult): RestoreSummary {
-  return { restoredId: r.restored.id, target: r.target, safetyCopyId: r.safetyCopy?.id, requiresRestart: r.requiresRestart, holders: r.holders };
+  return { restoredId: r.restored.id, target: r.target, inPlace: r.inPlace, safetyCopyId: r.safetyCopy?.id, requiresRestart: r.requiresRestart, holders: r.holders };
 }
 
-/** Every channel of the contract, served by `engine`. */
-export function createIpcHandlers(engine: Engine, shell: ShellEffects): IpcHandlers {
+/** Every channel of the contract, served by the desktop services. */
+export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
+  const { engine, jobs, scheduler, effects } = deps;
+  const settings = () => engine.ctx.settings.read();
+  let connecting: AbortController | undefined;
+
   const scheduleView = (sourceId: string): ScheduleView => {
     const schedule: Schedule = engine.sources.get(sourceId).schedule ?? { kind: 'off' };
-    const timeZone = engine.ctx.settings.read().timeZone;
-    return { sourceId, schedule, timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, next: nextRuns(schedule, new Date(), 5, timeZone).map((d) => d.toISOString()) };
+    const timeZone = settings().timeZone;
+    return { sourceId, schedule, timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, next: nextRuns(schedule, engine.ctx.now(), 5, timeZone).map((d) => d.toISOString()) };
   };
+  const restoreJob = (kind: 'restore' | 'undo', title: string, sourceId: string, work: (signal: AbortSignal, progress: (p: JobProgress) => void) => Promise<RestoreResult>) =>
+    jobs.run({ kind, title, sourceId }, ({ signal, progress }) => work(signal, progress), (r) => ({
+      message: r.inPlace ? `Restored ${r.restored.source.name} to ${new Date(r.restored.createdAt).toLocaleString()}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
+      restorePointId: r.restored.id,
+    }));
+  const driveView = async (): Promise<DriveView> => {
+    if (!driveDestinationOf(engine)) return { connected: false };
+    try {
+      const q = await driveQuota(engine, deps.env);
+      return { connected: true, email: q.email, limit: q.limit, usage: q.usage, lifeboatBytes: q.lifeboatBytes, level: q.level };
+    } catch (e) {
+      return { connected: true, error: isLifeboatError(e) ? e.oneLine : 'Google Drive could not be reached' };
+    }
+  };
+
   return {
-    'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
-    'schedule:set': async ({ sourceId, schedule }) => {
-      validateSchedule(schedule, engine.ctx.settings.read().timeZone);
-      engine.sources.update(sourceId, { schedule });
-      shell.scheduleChanged?.();
-      return scheduleView(sourceId);
-    },
     'status:get': async () => {
-      const s = await engine.status();
-      return { vaultDir: s.vaultDir, freeBytes: s.freeBytes, sources: s.sources };
+      const [status, health] = await Promise.all([engine.status(), deps.checkHealth()]);
+      const runs = new Map(scheduler.status().map((r) => [r.sourceId, r]));
+      const all = engine.list();
+      return {
+        vaultDir: status.vaultDir,
+        freeBytes: status.freeBytes,
+        vaultBytes: all.reduce((n, m) => n + m.artifact.bytes, 0),
+        health,
+        schedulePaused: scheduler.isPaused(),
+        running: jobs.running(),
+        sources: status.sources.map((s) => {
+          const run = runs.get(s.source.id);
+          return {
+            source: s.source,
+            missing: s.missing,
+            restorePoints: s.restorePoints,
+            bytes: s.bytes,
+            newest: s.newest,
+            nextRunAt: run?.nextRunAt,
+            lastRunAt: run?.lastRunAt,
+            lastOk: run?.lastOk,
+            successRate: run?.successRate,
+            history: all
+              .filter((m) => m.source.id === s.source.id && m.trigger !== 'safety')
+              .slice(0, HISTORY)
+              .reverse()
+              .map((m) => ({ createdAt: m.createdAt, databaseBytes: m.database.bytes, durationMs: m.durationMs })),
+          };
+        }),
+      };
     },
-    'restore-points:list': async ({ sourceId }) => engine.list({ sourceId }),
-    'backup:run': async ({ sourceId }) => {
-      const manifest = await engine.backup({ sourceId }, { trigger: 'manual' });
-      await engine.uploadNew(manifest);
-      return manifest;
+    'restore-points:list': async ({ sourceId }) => {
+      const replicas = new Map<string, Record<string, RestorePointRow['replicas'][string]>>();
+      for (const r of engine.replicas()) replicas.set(r.restorePointId, { ...replicas.get(r.restorePointId), [r.destinationId]: r.status });
+      return engine.list({ sourceId }).map((m): RestorePointRow => {
+        const v = engine.ctx.catalog.lastVerification(m.id);
+        return {
+          id: m.id,
+          sourceId: m.source.id,
+          sourceName: m.source.name,
+          createdAt: m.createdAt,
+          trigger: m.trigger,
+          bytes: m.artifact.bytes,
+          databaseBytes: m.database.bytes,
+          format: m.artifact.format,
+          integrity: m.integrity.status,
+          verified: v ? { ok: v.status === 'ok', at: v.at, message: v.message } : undefined,
+          pinned: m.pinned,
+          replicas: replicas.get(m.id) ?? {},
+        };
+      });
+    },
+    'restore-points:details': async ({ id }) => {
+      const manifest = await engine.get(id);
+      const names = new Map(engine.destinations.list().map((d) => [d.id, d.name]));
+      const v = engine.ctx.catalog.lastVerification(manifest.id);
+      return {
+        manifest,
+        replicas: engine.replicas(manifest.id).map((r) => ({ ...r, destinationName: names.get(r.destinationId) ?? `${r.destinationId} (removed)` })),
+        verified: v ? { ok: v.status === 'ok', at: v.at, message: v.message } : undefined,
+      };
     },
     'restore-points:verify': async ({ id }) => {
-      const r = await engine.verify(id);
-      return { ok: r.ok, message: r.message };
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'verify', title: `Verifying a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        async () => {
+          const r = await engine.verify(m.id);
+          return { ok: r.ok, message: r.message };
+        },
+        (r) => ({ message: r.ok ? 'Checksums and integrity check passed' : `Verification failed: ${r.message}`, restorePointId: m.id }),
+      );
     },
+    'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),
+    'restore-points:delete': async ({ id }) => {
+      const m = await engine.remove(id);
+      void deps.checkHealth();
+      return { id: m.id };
+    },
+    'backup:run': async ({ sourceId }) => deps.backUp(sourceId, 'manual'),
+    'job:cancel': async ({ jobId }) => jobs.cancel(jobId),
     'sources:choose': async () => {
-      const file = await shell.chooseDatabase();
-      return file ? engine.sources.add(file) : null;
+      const file = await effects.chooseDatabase();
+      if (!file) return null;
+      const source = await engine.sources.add(file);
+      deps.settingsChanged();
+      return source;
     },
-    'restore:run': async ({ id }) => summary(await engine.restore({ id })),
-    'restore:undo': async () => summary(await engine.undo()),
+    'sources:remove': async ({ sourceId }) => {
+      const source = engine.sources.remove(sourceId);
+      deps.settingsChanged();
+      return source;
+    },
+    'sources:update': async ({ sourceId, patch }) => {
+      const change: Parameters<Engine['sources']['update']>[1] = {};
+      if (patch.autoUpload !== undefined) change.autoUpload = patch.autoUpload;
+      if (patch.compressLevel !== undefined) change.compressLevel = patch.compressLevel ?? undefined;
+      if (patch.encryption !== undefined) {
+        if (patch.encryption?.kind === 'passphrase' && !(await engine.passphrase.current())) {
+          throw new LifeboatError('usage', 'No passphrase is set for encrypted backups', 'Set one under "Encryption" first; scheduled backups need it');
+        }
+        change.encryption = (patch.encryption ?? undefined) as Source['encryption'];
+      }
+      if (patch.retention !== undefined) change.retention = patch.retention;
+      const source = engine.sources.update(sourceId, change);
+      deps.settingsChanged();
+      return source;
+    },
+    'restore:run': async ({ id, toAnotherFile }) => {
+      const m = await engine.get(id);
+      if (toAnotherFile) {
+        const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
+        const to = await effects.chooseRestoreTarget(`${path.parse(m.source.name).name}-${stamp}${path.extname(m.source.name) || '.db'}`);
+        if (!to) return null;
+        return summary(await restoreJob('restore', `Restoring ${m.source.name} into another file`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, to, signal, onProgress })));
+      }
+      return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress })));
+    },
+    'restore:undo': async () => {
+      const safety = engine.lastSafetyCopy();
+      if (!safety) throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
+      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (_signal, onProgress) => engine.undo({ sourceId: safety.source.id, onProgress })));
+    },
+    'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
+    'schedule:set': async ({ sourceId, schedule }) => {
+      validateSchedule(schedule, settings().timeZone);
+      engine.sources.update(sourceId, { schedule });
+      deps.settingsChanged();
+      return scheduleView(sourceId);
+    },
+    'schedule:pause': async ({ paused }) => deps.setPaused(paused),
+    'retention:preview': async ({ sourceId, policy }) => {
+      const s = settings();
+      const effective = { ...effectiveRetention(s, engine.sources.get(sourceId)), ...policy };
+      const plan = planRetention(engine.list({ sourceId }), effective, { now: engine.ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone });
+      return { policy: effective, keep: plan.keep, remove: plan.remove.map((d) => ({ id: d.id, createdAt: d.createdAt })) };
+    },
+    'destinations:list': async () => {
+      const status = await engine.status();
+      const s = settings();
+      return {
+        vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: engine.list().reduce((n, m) => n + m.artifact.bytes, 0) },
+        destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
+        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: Boolean(deps.env.LIFEBOAT_GOOGLE_CLIENT_SECRET ?? s.google?.clientSecret), connecting: connecting !== undefined },
+      };
+    },
+    'destinations:add-folder': async () => {
+      const folder = await effects.chooseFolder();
+      if (!folder) return null;
+      const d = await engine.destinations.addFolder(folder);
+      deps.settingsChanged();
+      return d;
+    },
+    'destinations:remove': async ({ id }) => {
+      const drive = driveDestinationOf(engine);
+      // Removing Google Drive also revokes Lifeboat's access and forgets the token.
+      if (drive?.id === id) await disconnectDrive(engine, deps.env);
+      const removed = drive?.id === id ? drive : engine.destinations.remove(id);
+      deps.settingsChanged();
+      return removed;
+    },
+    'destinations:set-enabled': async ({ id, enabled }) => {
+      const d = engine.destinations.setEnabled(id, enabled);
+      deps.settingsChanged();
+      return d;
+    },
+    'drive:set-client': async ({ clientId, clientSecret }) => {
+      setGoogleClient(engine, { clientId, clientSecret });
+      deps.settingsChanged();
+    },
+    'drive:connect': async () => {
+      if (connecting) throw new LifeboatError('busy', 'A Google sign-in is already waiting in your browser', 'Finish it there, or cancel it');
+      connecting = new AbortController();
+      try {
+        await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env });
+      } finally {
+        connecting = undefined;
+        deps.settingsChanged();
+      }
+      return driveView();
+    },
+    'drive:cancel-connect': async () => {
+      connecting?.abort();
+    },
+    'drive:status': async () => driveView(),
+    'drive:disconnect': async () => {
+      await disconnectDrive(engine, deps.env);
+      deps.settingsChanged();
+    },
+    'encryption:get': async () => ({ passphraseKeyId: (await engine.passphrase.current())?.keyId }),
+    'encryption:set-passphrase': async ({ passphrase }) => ({ passphraseKeyId: (await engine.passphrase.remember(passphrase)).keyId }),
+    'encryption:forget-passphrase': async () => {
+      const uses = engine.sources.list().filter((s) => s.encryption?.kind === 'passphrase');
+      if (uses.length) throw new LifeboatError('usage', `${uses.map((s) => s.name).join(', ')} ${uses.length === 1 ? 'is' : 'are'} encrypted with this passphrase on a schedule`, 'Switch their encryption off or to keys first');
+      await engine.passphrase.forget();
+      return {};
+    },
+    'activity:list': async () => [...jobs.running(), ...jobs.recent(100)],
+    'app-settings:get': async () => settings().app,
+    'app-settings:set': async (change) => {
+      const next = engine.ctx.settings.update((s) => ({ ...s, app: { ...s.app, ...change } })).app;
+      if (change.openAtLogin !== undefined) effects.setOpenAtLogin?.(change.openAtLogin);
+      deps.settingsChanged();
+      return next;
+    },
   };
 }

@@ -13,7 +13,9 @@ import { effectiveRetention } from './settings.ts';
 import { listSources } from './sources.ts';
 import { scanVault } from './vault.ts';
 import type { ConfiguredDestination } from './replication.ts';
-import { isLifeboatError } from './errors.ts';
+import { isLifeboatError, LifeboatError } from './errors.ts';
+import { loadRestorePoint } from './restore-points.ts';
+import { readManifest } from './manifest.ts';
 
 export interface PruneResult {
   sourceId: string;
@@ -50,6 +52,29 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
     results.push({ sourceId, ...plan, dryRun: opts.dryRun ?? false });
   }
   return results;
+}
+
+/**
+ * Deletes one restore point from the vault at the person's request (copies at destinations stay).
+ * Refuses a pinned one and the newest restore point of a source that passed its integrity check:
+ * deleting that would leave the database with nothing good to go back to.
+ */
+export async function deleteRestorePoint(ctx: EngineContext, idOrPrefix: string): Promise<Manifest> {
+  const found = await loadRestorePoint(ctx, idOrPrefix);
+  return withLock(sourceLockFile(ctx, found.source.id), `deleting ${found.id}`, async () => {
+    const m = await readManifest(ctx.vaultDir, manifestPath(ctx.vaultDir, found));
+    if (m.pinned) throw new LifeboatError('usage', `Restore point ${m.id} is pinned`, 'Unpin it first if you really want to delete it');
+    const newestGood = ctx.catalog.list({ sourceId: m.source.id }).find((p) => p.integrity.status === 'ok');
+    if (newestGood?.id === m.id) {
+      throw new LifeboatError('usage', `Restore point ${m.id} is the newest good copy of ${m.source.name}`, 'Take a new restore point first; Lifeboat never deletes the last good one');
+    }
+    await rm(manifestPath(ctx.vaultDir, m), { force: true });
+    await rm(artifactPath(ctx.vaultDir, m), { force: true });
+    ctx.catalog.remove(m.id);
+    await fsyncDir(path.join(ctx.vaultDir, m.source.id));
+    ctx.events.emit('restore-points-removed', { ids: [m.id] });
+    return m;
+  });
 }
 
 export interface DestinationPruneResult extends PruneResult {

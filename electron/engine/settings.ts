@@ -2,7 +2,7 @@
 // (atomic writes, migrations; the same file format electron-store uses) and validated with zod.
 import Conf from 'conf';
 import { z } from 'zod';
-import { destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
+import { appSettingsSchema, destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
 import { LifeboatError } from './errors.ts';
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
@@ -26,6 +26,8 @@ export const settingsSchema = z.object({
   destinations: z.array(destinationSchema).default([]),
   /** The person's own Google OAuth client ("Desktop app"); LIFEBOAT_GOOGLE_CLIENT_ID/SECRET override. */
   google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
+  /** The desktop app's preferences (tray, login, notifications). */
+  app: appSettingsSchema.default(appSettingsSchema.parse({})),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -71,15 +71,19 @@ export function removeSource(ctx: EngineContext, id: string): Source {
   return source;
 }
 
-/** Changes a source's own settings (size limit, compaction, retention). */
-export function updateSource(ctx: EngineContext, id: string, patch: Partial<Pick<Source, 'maxBytes' | 'compact' | 'retention' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload'>>): Source {
+/** Changes a source's own settings; `retention: null` drops its own rules (it follows the global ones). */
+export function updateSource(
+  ctx: EngineContext,
+  id: string,
+  patch: Partial<Pick<Source, 'maxBytes' | 'compact' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload'>> & { retention?: Source['retention'] | null },
+): Source {
   getSource(ctx, id);
   let updated: Source | undefined;
   ctx.settings.update((s) => ({
     ...s,
     sources: s.sources.map((x) => {
       if (x.id !== id) return x;
-      updated = { ...x, ...patch, retention: patch.retention ? { ...x.retention, ...patch.retention } : x.retention };
+      updated = { ...x, ...patch, retention: patch.retention === null ? undefined : patch.retention ? { ...x.retention, ...patch.retention } : x.retention };
       return updated;
     }),
   }));

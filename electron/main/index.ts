@@ -1,15 +1,18 @@
-// The Electron shell: lifecycle, window, IPC binding. It wires services; it decides nothing.
-import { app, BrowserWindow, dialog, powerMonitor, powerSaveBlocker } from 'electron';
+// The Electron shell: lifecycle, window, tray, notifications, power events and the IPC binding.
+// It wires the desktop services to Electron; it decides nothing (see tray-model.ts and the engine).
+import { app, BrowserWindow, dialog, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
 import path from 'node:path';
+import type { IpcEventName } from '../../shared/ipc-contract.ts';
+import { ipcEventNames } from '../../shared/ipc-contract.ts';
 import { APP_VERSION } from '../engine/app-version.ts';
-import { createEngine } from '../engine/engine.ts';
-import { createIpcHandlers } from '../engine/ipc-handlers.ts';
+import { createDesktopServices } from '../engine/desktop-services.ts';
 import { defaultDataDir } from '../engine/layout.ts';
-import { bindIpc } from './ipc-binder.ts';
-import { createMainWindow } from './window.ts';
+import { bindIpc, sendEvent } from './ipc-binder.ts';
 import { safeStorageSecrets } from './safe-storage-secrets.ts';
-import { allDrivers } from '../drive/drive-setup.ts';
-import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
+import { setupTray } from './tray.ts';
+import { healthNotification, jobNotification, type NotificationSpec } from './tray-model.ts';
+import { createMainWindow } from './window.ts';
+import { isSafeExternalUrl } from './window-policy.ts';
 
 app.enableSandbox();
 
@@ -18,50 +21,119 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   void app.whenReady().then(async () => {
     const dataDir = defaultDataDir();
-    const engine = await createEngine({ dataDir, appVersion: APP_VERSION, secrets: safeStorageSecrets(dataDir), driverFactory: allDrivers() });
-    let win: BrowserWindow | undefined;
-    const open = () => {
-      win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), process.env.ELECTRON_RENDERER_URL, path.join(import.meta.dirname, '../renderer/index.html'));
-      win.on('closed', () => (win = undefined));
-    };
-    const chooseDatabase = async () => {
-      const r = await dialog.showOpenDialog({ title: 'Choose a database to protect', properties: ['openFile'], filters: [{ name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] }, { name: 'All files', extensions: ['*'] }] });
+    const iconsDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(app.getAppPath(), 'resources');
+    const pick = async (o: Electron.OpenDialogOptions) => {
+      const r = await dialog.showOpenDialog(o);
       return r.canceled ? undefined : r.filePaths[0];
     };
-    // Scheduled backups and uploads run while the app is open (in the tray once that lands).
-    const scheduler = setupScheduler(engine);
-    bindIpc(createIpcHandlers(engine, { chooseDatabase, scheduleChanged: () => scheduler.refresh() }), (sender) => win !== undefined && sender === win.webContents);
-    const uploads = engine.startUploads(systemClock);
-    scheduler.start();
-    powerMonitor.on('resume', () => scheduler.wake());
+    const services = await createDesktopServices({
+      dataDir,
+      appVersion: APP_VERSION,
+      secrets: safeStorageSecrets(dataDir),
+      effects: {
+        chooseDatabase: () => pick({ title: 'Choose a database to protect', properties: ['openFile'], filters: [{ name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] }, { name: 'All files', extensions: ['*'] }] }),
+        chooseFolder: () => pick({ title: 'Choose a folder for copies (an external disk or a NAS)', properties: ['openDirectory', 'createDirectory'] }),
+        chooseRestoreTarget: async (suggested) => {
+          const r = await dialog.showSaveDialog({ title: 'Restore into a new file', defaultPath: path.join(app.getPath('documents'), suggested) });
+          return r.canceled ? undefined : r.filePath;
+        },
+        // Only parsed-and-checked https: URLs reach the system browser (Google's sign-in page).
+        openExternal: async (url) => {
+          if (!isSafeExternalUrl(url)) throw new Error('refused to open a URL that is not https');
+          await shell.openExternal(url);
+        },
+        setOpenAtLogin: (on) => app.setLoginItemSettings({ openAtLogin: on }),
+      },
+    });
+    const { engine } = services;
 
-    // Keep the machine awake while a backup runs; release it after.
-    let blocker: number | undefined;
-    engine.events.on('backup-started', () => {
-      blocker ??= powerSaveBlocker.start('prevent-app-suspension');
-    });
-    const release = () => {
-      if (blocker !== undefined) powerSaveBlocker.stop(blocker);
-      blocker = undefined;
-    };
-    engine.events.on('backup-finished', release);
-    engine.events.on('backup-failed', release);
-    open();
-    app.on('second-instance', () => {
-      if (!win) open();
-      else {
+    let win: BrowserWindow | undefined;
+    let quitting = false;
+    const open = () => {
+      if (win) {
         if (win.isMinimized()) win.restore();
+        win.show();
         win.focus();
+        return;
       }
+      win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), process.env.ELECTRON_RENDERER_URL, path.join(import.meta.dirname, '../renderer/index.html'));
+      // Closing the window keeps Lifeboat in the tray so schedules keep running; Quit is in the tray.
+      win.on('close', (event) => {
+        if (!quitting && engine.ctx.settings.read().app.closeToTray) {
+          event.preventDefault();
+          win?.hide();
+        }
+      });
+      win.on('closed', () => (win = undefined));
+    };
+    bindIpc(services.handlers, (sender) => win !== undefined && sender === win.webContents);
+    for (const name of ipcEventNames) services.events.on(name, (payload) => sendEvent(win?.webContents, name as IpcEventName, payload as never));
+
+    const notify = (n: NotificationSpec | undefined) => {
+      if (n && Notification.isSupported()) new Notification({ title: n.title, body: n.body, icon: path.join(iconsDir, 'icon.png') }).show();
+    };
+    const tray = setupTray(iconsDir, (action) => {
+      if (action === 'backup') void services.backUpAll();
+      else if (action === 'open') open();
+      else if (action === 'pause' || action === 'resume') services.setPaused(action === 'pause');
+      else app.quit();
     });
-    app.on('activate', () => win ?? open());
+    const redrawTray = () => {
+      const runs = services.scheduler.status().map((r) => r.nextRunAt).filter((t): t is string => t !== undefined).sort();
+      tray.update({
+        now: new Date(),
+        health: services.health(),
+        running: services.jobs.running(),
+        lastBackup: services.jobs.recent(20).find((j) => j.kind === 'backup'),
+        nextRunAt: runs[0],
+        paused: services.isPaused(),
+        hasSources: engine.sources.list().length > 0,
+      });
+    };
+
+    // Keep the machine awake while a backup or restore runs; release it when none does.
+    let blocker: number | undefined;
+    const holdAwake = () => {
+      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo');
+      if (busy) blocker ??= powerSaveBlocker.start('prevent-app-suspension');
+      else if (blocker !== undefined) {
+        powerSaveBlocker.stop(blocker);
+        blocker = undefined;
+      }
+    };
+    let previousHealth = services.health();
+    services.events.on('job:progress', () => {
+      holdAwake();
+      redrawTray();
+    });
+    services.events.on('job:finished', (job) => {
+      holdAwake();
+      redrawTray();
+      notify(jobNotification(job, engine.ctx.settings.read().app));
+    });
+    services.events.on('health:changed', (health) => {
+      notify(healthNotification(previousHealth, health));
+      previousHealth = health;
+      redrawTray();
+    });
+    services.events.on('settings:changed', redrawTray);
+
+    services.start();
+    redrawTray();
+    powerMonitor.on('resume', () => services.wake());
+    powerMonitor.on('unlock-screen', () => services.wake());
+    // Opened at login: start in the tray only.
+    if (!app.getLoginItemSettings().wasOpenedAtLogin) open();
+    app.on('second-instance', open);
+    app.on('activate', open);
+    app.on('before-quit', () => (quitting = true));
+    // The tray keeps the app alive when the window closes, unless the person turned that off.
+    app.on('window-all-closed', () => {
+      if (!engine.ctx.settings.read().app.closeToTray) app.quit();
+    });
     app.on('will-quit', () => {
-      scheduler.stop();
-      uploads.stop();
-      engine.close();
+      tray.destroy();
+      services.stop();
     });
-  });
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
   });
 }

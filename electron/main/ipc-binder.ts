@@ -1,7 +1,8 @@
 // Binds the handler table to ipcMain. Accepts calls only from the app's own window and validates
-// every payload (as `unknown`) against the contract before any service sees it.
+// every payload (as `unknown`) against the contract before any service sees it. Events go out
+// through `send`, typed by the contract.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { channelNames, ipcContract, type IpcHandlers, type IpcResult } from '../../shared/ipc-contract.ts';
+import { channelNames, ipcContract, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcResult } from '../../shared/ipc-contract.ts';
 import { invokeChecked } from '../engine/ipc-dispatch.ts';
 
 /** Registers every channel; returns a function that removes them again. */
@@ -13,4 +14,9 @@ export function bindIpc(handlers: IpcHandlers, isOwnWindow: (sender: WebContents
     });
   }
   return () => channelNames.forEach((name) => ipcMain.removeHandler(name));
+}
+
+/** Sends a contract event to the window, if it is open. */
+export function sendEvent<E extends IpcEventName>(target: WebContents | undefined, event: E, payload: IpcEvents[E]): void {
+  if (target && !target.isDestroyed()) target.send(event, payload);
 }

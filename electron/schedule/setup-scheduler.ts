@@ -12,16 +12,21 @@ export const systemClock: Clock = {
 };
 
 /** A scheduler that backs up each source on its schedule with `engine`; call `start()` on it. */
-export function setupScheduler(engine: Engine, opts: { clock?: Clock; onRunFinished?: (sourceId: string, error?: unknown) => void } = {}) {
+export function setupScheduler(
+  engine: Engine,
+  opts: { clock?: Clock; onRunFinished?: (sourceId: string, error?: unknown) => void; onChange?: () => void; backup?: (sourceId: string) => Promise<unknown> } = {},
+) {
   return createScheduler({
     clock: opts.clock ?? systemClock,
     schedules: () => engine.sources.list().map((s) => ({ sourceId: s.id, schedule: s.schedule ?? { kind: 'off' } })),
     timeZone: () => engine.ctx.settings.read().timeZone,
     state: fileStateStore(path.join(engine.ctx.dataDir, 'schedule-state.json')),
+    onChange: opts.onChange,
     run: async (sourceId) => {
       try {
         // A manual backup or restore of the same source may be running: wait for it rather than fail.
-        await engine.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 });
+        if (opts.backup) await opts.backup(sourceId);
+        else await engine.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 });
         opts.onRunFinished?.(sourceId);
       } catch (e) {
         opts.onRunFinished?.(sourceId, e);

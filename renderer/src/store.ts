@@ -1,86 +1,138 @@
-// The dashboard's state (zustand): what main told us, what is running, and what just happened.
+// The dashboard's state (zustand): what main told us, what runs (from job events), the screen
+// shown, and what just happened. Every call to main goes through `run`, which turns a failure into
+// a problem shown where the person acted.
 import { create } from 'zustand';
-import type { RestoreSummary, StatusView } from '../../shared/ipc-contract.ts';
-import type { Manifest } from '../../shared/model.ts';
+import type { RestorePointRow, RestoreSummary, StatusView } from '../../shared/ipc-contract.ts';
+import type { JobView } from '../../shared/model.ts';
 
-interface Problem {
+export type Screen = 'overview' | 'restore-points' | 'databases' | 'destinations' | 'activity' | 'settings';
+
+export interface Problem {
   message: string;
   hint?: string;
 }
 
+export interface Filters {
+  sourceId: string;
+  destinationId: string;
+  trigger: string;
+  from: string;
+  to: string;
+}
+
 interface DashboardState {
+  screen: Screen;
   status?: StatusView;
-  points: Manifest[];
+  rows: RestorePointRow[];
+  /** Jobs running now, by id, kept current by job events. */
+  jobs: Record<string, JobView>;
   busy?: string;
   problem?: Problem;
   notice?: string;
   lastRestore?: RestoreSummary;
-  confirming?: Manifest;
-  verified: Record<string, { ok: boolean; message: string }>;
+  confirming?: { row: RestorePointRow; toAnotherFile: boolean };
+  selectedId?: string;
+  filters: Filters;
+  /** Bumped whenever settings change, so screens reload what they show. */
+  revision: number;
+  show(screen: Screen): void;
   refresh(): Promise<void>;
+  listen(): () => void;
+  run(busy: string, work: () => Promise<void>): Promise<void>;
   addSource(): Promise<void>;
   backUp(sourceId: string): Promise<void>;
+  cancel(jobId: string): Promise<void>;
   verify(id: string): Promise<void>;
-  askRestore(point: Manifest | undefined): void;
-  restore(id: string): Promise<void>;
+  askRestore(row: RestorePointRow | undefined, toAnotherFile?: boolean): void;
+  restore(id: string, toAnotherFile: boolean): Promise<void>;
   undo(): Promise<void>;
+  select(id: string | undefined): void;
+  setFilters(f: Partial<Filters>): void;
 }
 
 const asProblem = (e: unknown): Problem => ({ message: (e as Error).message, hint: (e as { hint?: string }).hint });
 
-export const useDashboard = create<DashboardState>((set, get) => {
-  const run = async (busy: string, work: () => Promise<void>) => {
+export const useDashboard = create<DashboardState>((set, get) => ({
+  screen: 'overview',
+  rows: [],
+  jobs: {},
+  revision: 0,
+  filters: { sourceId: '', destinationId: '', trigger: '', from: '', to: '' },
+  show: (screen) => set({ screen, problem: undefined }),
+  async refresh() {
+    try {
+      const [status, rows] = await Promise.all([window.lifeboat['status:get'](undefined), window.lifeboat['restore-points:list']({})]);
+      const jobs = Object.fromEntries(status.running.map((j) => [j.id, j]));
+      set({ status, rows, jobs });
+    } catch (e) {
+      set({ problem: asProblem(e) });
+    }
+  },
+  listen() {
+    const offs = [
+      window.lifeboat.on('job:progress', (job) => set({ jobs: { ...get().jobs, [job.id]: job } })),
+      window.lifeboat.on('job:finished', (job) => {
+        const { [job.id]: _done, ...rest } = get().jobs;
+        set({ jobs: rest });
+        void get().refresh();
+      }),
+      window.lifeboat.on('health:changed', (health) => {
+        const status = get().status;
+        if (status) set({ status: { ...status, health } });
+        void get().refresh(); // a missing file changes the databases' cards too
+      }),
+      window.lifeboat.on('settings:changed', () => {
+        set({ revision: get().revision + 1 });
+        void get().refresh();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  },
+  async run(busy, work) {
     set({ busy, problem: undefined, notice: undefined });
     try {
       await work();
     } catch (e) {
-      set({ problem: asProblem(e) });
-      await get().refresh(); // a failure often changes what health should say (a missing file)
+      const p = asProblem(e);
+      if ((e as { code?: string }).code === 'cancelled') set({ notice: `${p.message}. ${p.hint ?? ''}`.trim() });
+      else set({ problem: p });
     } finally {
+      // What was done (or a failure: a missing file) changes what the screens show.
+      await get().refresh();
       set({ busy: undefined });
     }
-  };
-  return {
-    points: [],
-    verified: {},
-    async refresh() {
-      try {
-        const [status, points] = await Promise.all([window.lifeboat['status:get'](undefined), window.lifeboat['restore-points:list']({})]);
-        set({ status, points });
-      } catch (e) {
-        set({ problem: asProblem(e) });
-      }
-    },
-    addSource: () =>
-      run('adding', async () => {
-        const source = await window.lifeboat['sources:choose'](undefined);
-        if (source) set({ notice: `${source.name} is now protected. Take its first restore point with Back Up Now.` });
-        await get().refresh();
-      }),
-    backUp: (sourceId) =>
-      run(`backup:${sourceId}`, async () => {
-        const m = await window.lifeboat['backup:run']({ sourceId });
-        set({ notice: m.integrity.status === 'ok' ? `Restore point taken: ${new Date(m.createdAt).toLocaleString()}, checked and checksummed.` : 'The copy was taken but fails its integrity check: the database itself may be damaged.' });
-        await get().refresh();
-      }),
-    verify: (id) =>
-      run(`verify:${id}`, async () => {
-        const r = await window.lifeboat['restore-points:verify']({ id });
-        set({ verified: { ...get().verified, [id]: r } });
-      }),
-    askRestore: (point) => set({ confirming: point, problem: undefined }),
-    restore: (id) =>
-      run(`restore:${id}`, async () => {
-        set({ confirming: undefined });
-        const r = await window.lifeboat['restore:run']({ id });
-        set({ lastRestore: r, notice: undefined });
-        await get().refresh();
-      }),
-    undo: () =>
-      run('undo', async () => {
-        await window.lifeboat['restore:undo'](undefined);
-        set({ lastRestore: undefined, notice: 'The restore was undone: the database is back as it was before.' });
-        await get().refresh();
-      }),
-  };
-});
+  },
+  addSource: () =>
+    get().run('adding', async () => {
+      const source = await window.lifeboat['sources:choose'](undefined);
+      if (source) set({ notice: `${source.name} is now protected. Take its first restore point with Back Up Now.` });
+    }),
+  backUp: (sourceId) =>
+    get().run(`backup:${sourceId}`, async () => {
+      const m = await window.lifeboat['backup:run']({ sourceId });
+      set({ notice: m.integrity.status === 'ok' ? `Restore point taken: ${new Date(m.createdAt).toLocaleString()}, checked and checksummed.` : 'The copy was taken but fails its integrity check: the database itself may be damaged.' });
+    }),
+  async cancel(jobId) {
+    await window.lifeboat['job:cancel']({ jobId });
+  },
+  verify: (id) =>
+    get().run(`verify:${id}`, async () => {
+      const r = await window.lifeboat['restore-points:verify']({ id });
+      set({ notice: r.ok ? 'Verified: the checksums match and the copy passes its integrity check.' : undefined, problem: r.ok ? undefined : { message: `Verification failed: ${r.message}`, hint: 'Do not restore from this restore point; pick another one' } });
+    }),
+  askRestore: (row, toAnotherFile = false) => set({ confirming: row ? { row, toAnotherFile } : undefined, problem: undefined }),
+  restore: (id, toAnotherFile) =>
+    get().run(`restore:${id}`, async () => {
+      set({ confirming: undefined });
+      const r = await window.lifeboat['restore:run']({ id, toAnotherFile });
+      if (r?.inPlace) set({ lastRestore: r });
+      else if (r) set({ notice: `Restored into ${r.target}. The database Lifeboat protects was not touched.` });
+    }),
+  undo: () =>
+    get().run('undo', async () => {
+      await window.lifeboat['restore:undo'](undefined);
+      set({ lastRestore: undefined, notice: 'The restore was undone: the database is back as it was before.' });
+    }),
+  select: (id) => set({ selectedId: id }),
+  setFilters: (f) => set({ filters: { ...get().filters, ...f } }),
+}));

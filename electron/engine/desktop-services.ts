@@ -1,0 +1,166 @@
+// The desktop app's service graph: the engine, the job runner, the scheduler, the upload queue and
+// health, wired together over one typed event bus whose events are exactly the IPC contract's. The
+// Electron shell and the e2e harness both call `createDesktopServices`, so the browser tests run
+// the same code as the app; only the effects (dialogs, the browser, login items) differ.
+import path from 'node:path';
+import type { IpcEvents } from '../../shared/ipc-contract.ts';
+import type { Health, Trigger } from '../../shared/model.ts';
+import { allDrivers } from '../drive/drive-setup.ts';
+import type { Clock } from '../schedule/scheduler.ts';
+import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
+import { createEngine } from './engine.ts';
+import { createEventBus } from './events.ts';
+import { judgeHealth } from './health.ts';
+import { createIpcHandlers } from './ipc-handlers.ts';
+import { createJobs, fileActivityLog } from './jobs.ts';
+import { formatBytes } from './layout.ts';
+import type { DriverFactory } from './replication.ts';
+import type { SecretStore } from './secrets.ts';
+
+/** What only the shell can do; the harness passes stand-ins. */
+export interface DesktopEffects {
+  /** The system "open file" dialog for a database; undefined when cancelled. */
+  chooseDatabase(): Promise<string | undefined>;
+  /** The system folder dialog for a destination; undefined when cancelled. */
+  chooseFolder(): Promise<string | undefined>;
+  /** The system "save as" dialog for restoring into another file; undefined when cancelled. */
+  chooseRestoreTarget(suggestedName: string): Promise<string | undefined>;
+  /** Opens Google's sign-in page in the system browser (the shell accepts only checked https URLs). */
+  openExternal(url: string): Promise<void>;
+  /** Applies "start at login" to the operating system. */
+  setOpenAtLogin?(on: boolean): void;
+}
+
+export interface DesktopOptions {
+  dataDir: string;
+  appVersion: string;
+  effects: DesktopEffects;
+  secrets?: SecretStore;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  driverFactory?: DriverFactory;
+  /** How often health is re-judged without any event (a database file can vanish any time). */
+  healthEveryMs?: number;
+  /** Crash and pause points inside jobs (tests hold a backup mid-way to see its progress). */
+  checkpoint?: (name: string) => Promise<void>;
+}
+
+/** Builds every desktop service over the data folder; nothing runs on a timer until `start()`. */
+export async function createDesktopServices(opts: DesktopOptions) {
+  const clock = opts.clock ?? systemClock;
+  const env = opts.env ?? process.env;
+  const events = createEventBus<IpcEvents>();
+  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, driverFactory: opts.driverFactory ?? allDrivers(env), now: () => clock.now(), checkpoint: opts.checkpoint });
+
+  let lastHealth: Health | undefined;
+  let paused = false;
+  const judge = async (): Promise<Health> => {
+    const status = await engine.status();
+    const runs = scheduler.status();
+    return judgeHealth({
+      now: clock.now(),
+      sources: status.sources,
+      freeBytes: status.freeBytes,
+      schedule: runs.map((r) => ({ sourceId: r.sourceId, scheduled: r.schedule.kind !== 'off', lastOk: r.lastOk, lastError: r.lastError })),
+      schedulePaused: scheduler.isPaused(),
+      destinations: engine.destinations.status(),
+    });
+  };
+  /** Re-judges health and tells listeners when it changed. */
+  const checkHealth = async (): Promise<Health> => {
+    const health = await judge();
+    if (JSON.stringify(health) !== JSON.stringify(lastHealth)) {
+      lastHealth = health;
+      events.emit('health:changed', health);
+    }
+    return health;
+  };
+
+  const jobs = createJobs({
+    now: () => clock.now(),
+    log: fileActivityLog(path.join(engine.ctx.dataDir, 'activity.json')),
+    onChange: (job, change) => {
+      events.emit(change === 'finished' ? 'job:finished' : 'job:progress', job);
+      if (change === 'finished') void checkHealth().catch(() => undefined);
+    },
+  });
+
+  /** Takes a restore point of one source as a job (progress, cancel, activity). */
+  const backUp = (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>) => {
+    const source = engine.sources.get(sourceId);
+    return jobs.run(
+      { kind: 'backup', title: `Backing up ${source.name}`, sourceId, trigger },
+      ({ signal, progress }) => engine.backup({ sourceId }, { trigger, signal, onProgress: progress, waitMs: trigger === 'scheduled' ? 10 * 60_000 : undefined }),
+      (m) => ({
+        message: m.integrity.status === 'ok' ? `Restore point taken, checked and checksummed (${formatBytes(m.artifact.bytes)})` : 'The copy was taken but fails its integrity check: the database itself may be damaged',
+        restorePointId: m.id,
+      }),
+    );
+  };
+
+  const scheduler = setupScheduler(engine, { clock, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
+  const settingsChanged = () => {
+    scheduler.refresh();
+    events.emit('settings:changed', {});
+    void checkHealth().catch(() => undefined);
+  };
+  const setPaused = (on: boolean) => {
+    scheduler.setPaused(on);
+    paused = on;
+    settingsChanged();
+    return on;
+  };
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused });
+
+  let uploads: ReturnType<typeof engine.startUploads> | undefined;
+  let healthTimer: unknown;
+  let stopped = false;
+  const healthLoop = () => {
+    if (stopped) return;
+    healthTimer = clock.setTimer(() => {
+      void checkHealth().catch(() => undefined).finally(healthLoop);
+    }, opts.healthEveryMs ?? 30_000);
+  };
+
+  return {
+    engine,
+    jobs,
+    scheduler,
+    events,
+    handlers,
+    backUp,
+    checkHealth,
+    /** The latest health judgement (undefined until the first one). */
+    health: () => lastHealth,
+    /** Backs up every source now (the tray's Back Up Now); failures are reported as jobs. */
+    backUpAll: () => Promise.allSettled(engine.sources.list().map((s) => backUp(s.id, 'manual'))),
+    isPaused: () => paused || scheduler.isPaused(),
+    setPaused,
+    /** Starts the scheduler, the upload queue and the health check. */
+    start() {
+      paused = scheduler.isPaused();
+      uploads = engine.startUploads(clock);
+      scheduler.start();
+      void checkHealth().catch(() => undefined);
+      healthLoop();
+    },
+    /** The machine woke up or the network came back: catch up and look again. */
+    wake() {
+      scheduler.wake();
+      void uploads?.kick();
+      void checkHealth().catch(() => undefined);
+    },
+    /** Waits for uploads in flight (tests). */
+    drainUploads: () => uploads?.drain() ?? Promise.resolve(),
+    stop() {
+      stopped = true;
+      scheduler.stop();
+      uploads?.stop();
+      if (healthTimer !== undefined) clock.clearTimer(healthTimer);
+      healthTimer = undefined;
+      engine.close();
+    },
+  };
+}
+
+export type DesktopServices = Awaited<ReturnType<typeof createDesktopServices>>;

@@ -1,0 +1,138 @@
+// Jobs: every unit of work the app runs (backup, restore, verify, upload, prune) goes through here,
+// so the dashboard, the tray and the activity list all see the same thing: what runs, how far it is,
+// how it ended, and a way to cancel it. Finished jobs are kept in a small log in the data folder.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { JobKind, JobProgress, JobView, Trigger } from '../../shared/model.ts';
+import { writeFileDurable } from './durable-fs.ts';
+import { LifeboatError, isLifeboatError } from './errors.ts';
+
+/** Where finished jobs are remembered (newest first). */
+export interface ActivityLog {
+  read(): JobView[];
+  append(job: JobView): Promise<void>;
+}
+
+/** An activity log in one JSON file, keeping the newest `keep` jobs; a damaged file starts afresh. */
+export function fileActivityLog(file: string, keep = 200): ActivityLog {
+  const read = (): JobView[] => {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      return Array.isArray(parsed) ? (parsed as JobView[]) : [];
+    } catch {
+      return [];
+    }
+  };
+  let writing = Promise.resolve();
+  return {
+    read,
+    append(job) {
+      // Appends are serialised so two jobs finishing together both land.
+      writing = writing.then(() => writeFileDurable(file, JSON.stringify([job, ...read()].slice(0, keep))), () => undefined);
+      return writing;
+    },
+  };
+}
+
+/** A log that forgets (tests, and the CLI which has no activity screen). */
+export function memoryActivityLog(): ActivityLog {
+  const jobs: JobView[] = [];
+  return { read: () => [...jobs], append: async (job) => void jobs.unshift(job) };
+}
+
+export interface JobSpec {
+  kind: JobKind;
+  title: string;
+  sourceId?: string;
+  restorePointId?: string;
+  trigger?: Trigger;
+}
+
+export interface JobControl {
+  /** Aborted when the person cancels the job. */
+  signal: AbortSignal;
+  progress(p: JobProgress): void;
+}
+
+export interface JobsDeps {
+  now: () => Date;
+  log: ActivityLog;
+  /** Called when a job starts, makes progress (at most every `progressEveryMs`) and ends. */
+  onChange: (job: JobView, change: 'started' | 'progress' | 'finished') => void;
+  progressEveryMs?: number;
+}
+
+/** Percent and remaining time of the current phase, from how fast it has gone so far. */
+export function estimate(p: JobProgress, phaseStartedMs: number, nowMs: number): { percent?: number; etaSeconds?: number } {
+  if (p.total <= 0) return {};
+  const fraction = Math.min(1, p.done / p.total);
+  const elapsed = (nowMs - phaseStartedMs) / 1000;
+  return { percent: Math.round(fraction * 100), etaSeconds: fraction > 0.02 && elapsed > 0.5 ? Math.round((elapsed / fraction) * (1 - fraction)) : undefined };
+}
+
+/** The job runner; one per app. */
+export function createJobs(deps: JobsDeps) {
+  const every = deps.progressEveryMs ?? 150;
+  const running = new Map<string, { view: JobView; abort: AbortController }>();
+
+  return {
+    /**
+     * Runs `work` as a job: reports it started, passes on its progress, records how it ended, and
+     * returns (or throws) what `work` did. A cancelled job throws a `cancelled` LifeboatError.
+     */
+    async run<T>(spec: JobSpec, work: (ctl: JobControl) => Promise<T>, describe: (result: T) => { message: string; restorePointId?: string }): Promise<T> {
+      const id = `${deps.now().getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
+      const abort = new AbortController();
+      const view: JobView = { ...spec, id, startedAt: deps.now().toISOString() };
+      running.set(id, { view, abort });
+      deps.onChange({ ...view }, 'started');
+      let phase: string | undefined;
+      let phaseStarted = 0;
+      let lastSent = 0;
+      const progress = (p: JobProgress) => {
+        const nowMs = deps.now().getTime();
+        if (p.phase !== phase) {
+          phase = p.phase;
+          phaseStarted = nowMs;
+        }
+        view.progress = { ...p, ...estimate(p, phaseStarted, nowMs) };
+        if (nowMs - lastSent >= every || p.done >= p.total) {
+          lastSent = nowMs;
+          deps.onChange({ ...view }, 'progress');
+        }
+      };
+      const finish = async (outcome: NonNullable<JobView['outcome']>, message: string, extra: Partial<JobView> = {}) => {
+        running.delete(id);
+        const done: JobView = { ...view, ...extra, outcome, message, finishedAt: deps.now().toISOString(), progress: undefined };
+        await deps.log.append(done).catch(() => undefined); // the activity log never fails a job
+        deps.onChange(done, 'finished');
+      };
+      try {
+        const result = await work({ signal: abort.signal, progress });
+        const d = describe(result);
+        await finish('ok', d.message, d.restorePointId ? { restorePointId: d.restorePointId } : {});
+        return result;
+      } catch (e) {
+        if (abort.signal.aborted) {
+          await finish('cancelled', 'Cancelled; nothing was changed');
+          throw new LifeboatError('cancelled', `${spec.title} was cancelled`, 'Nothing was changed', { cause: e });
+        }
+        const err = isLifeboatError(e) ? e : new LifeboatError('internal', 'Something went wrong inside Lifeboat', 'See the log for details', { cause: e });
+        await finish('failed', err.message, { hint: err.hint });
+        throw err;
+      }
+    },
+    /** Asks a running job to stop; false when there is no such job (it may have just finished). */
+    cancel(id: string): boolean {
+      const job = running.get(id);
+      job?.abort.abort();
+      return job !== undefined;
+    },
+    /** Jobs running now, oldest first. */
+    running: (): JobView[] => [...running.values()].map((j) => ({ ...j.view })),
+    /** Finished jobs, newest first. */
+    recent: (limit = 50): JobView[] => deps.log.read().slice(0, limit),
+  };
+}
+
+export type Jobs = ReturnType<typeof createJobs>;

@@ -1,0 +1,55 @@
+// The tray's icon, tooltip, menu and notifications follow the app's state.
+import { describe, expect, it } from 'vitest';
+import type { Health, JobView } from '../../shared/model.ts';
+import { appSettingsSchema } from '../../shared/model.ts';
+import { healthNotification, jobNotification, trayIconFile, trayMenu, trayState, trayTooltip, type TrayInput } from './tray-model.ts';
+
+const now = new Date(2026, 10, 22, 14, 0);
+const healthy: Health = { level: 'healthy', summary: 'Everything is protected', reasons: [] };
+const backup = (o: Partial<JobView>): JobView => ({ id: 'a-000000', kind: 'backup', title: 'Backing up store', startedAt: now.toISOString(), ...o });
+const base: TrayInput = { now, health: healthy, running: [], paused: false, hasSources: true };
+
+describe('tray', () => {
+  it('picks the icon from running jobs first, then health', () => {
+    expect(trayState(base)).toBe('idle');
+    expect(trayState({ ...base, health: { ...healthy, level: 'warning' } })).toBe('warning');
+    expect(trayState({ ...base, health: { ...healthy, level: 'error' } })).toBe('error');
+    expect(trayState({ ...base, health: { ...healthy, level: 'error' }, running: [backup({})] })).toBe('running');
+    expect(trayIconFile('error')).toBe('tray-error.png');
+  });
+
+  it('says what runs, the last and the next backup in the tooltip', () => {
+    const lastBackup = backup({ outcome: 'ok', finishedAt: new Date(2026, 10, 22, 9, 5).toISOString() });
+    const nextRunAt = new Date(2026, 10, 23, 2, 30).toISOString();
+    const tip = trayTooltip({ ...base, lastBackup, nextRunAt });
+    expect(tip).toMatch(/^Lifeboat: Everything is protected\nLast backup: today 0?9:05( AM)?\n/);
+    expect(tip).toMatch(/Next backup: tomorrow 0?2:30( AM)?$/);
+    expect(trayTooltip({ ...base, running: [backup({ progress: { phase: 'copying', done: 1, total: 4, unit: 'pages', percent: 25 } })] })).toMatch(/^Lifeboat: Backing up store \(25%\)/);
+    expect(trayTooltip({ ...base, paused: true, nextRunAt })).toMatch(/Schedule paused$/);
+    expect(trayTooltip({ ...base, lastBackup: { ...lastBackup, outcome: 'failed' } })).toMatch(/Last backup FAILED today/);
+  });
+
+  it('offers Back Up Now only when there is something to back up and nothing runs; Pause becomes Resume', () => {
+    const labels = (input: TrayInput) => trayMenu(input).map((i) => (i.type === 'item' ? `${i.label}${i.enabled ? '' : ' (off)'}` : '---'));
+    expect(labels(base)).toEqual(['Back Up Now', 'Open Lifeboat', '---', 'Pause Schedule', 'No backup yet (off)', '---', 'Quit Lifeboat']);
+    expect(labels({ ...base, hasSources: false })[0]).toBe('Back Up Now (off)');
+    expect(labels({ ...base, running: [backup({})] })[0]).toBe('Backing up… (off)');
+    expect(labels({ ...base, paused: true })[3]).toBe('Resume Schedule');
+  });
+
+  it('notifies a failed backup always, a good one only when asked, a cancelled one never', () => {
+    const app = appSettingsSchema.parse({});
+    expect(jobNotification(backup({ outcome: 'failed', message: 'store.db does not exist', hint: 'Check the path' }), app)).toEqual({ title: 'Backup failed', body: 'store.db does not exist. Check the path' });
+    expect(jobNotification(backup({ outcome: 'ok', message: 'done' }), app)).toBeUndefined();
+    expect(jobNotification(backup({ outcome: 'ok', message: 'done' }), { ...app, notifyOnSuccess: true })?.title).toBe('Backup finished');
+    expect(jobNotification(backup({ outcome: 'cancelled' }), app)).toBeUndefined();
+    expect(jobNotification({ ...backup({ outcome: 'failed' }), kind: 'verify' }, app)).toBeUndefined();
+  });
+
+  it('tells once when Google Drive needs reconnecting', () => {
+    const broken: Health = { level: 'error', summary: 'Problem', reasons: [{ level: 'error', destinationId: 'drive', text: 'Google Drive needs reconnecting: copies are waiting.', action: '' }] };
+    expect(healthNotification(healthy, broken)?.title).toBe('Reconnect Google Drive');
+    expect(healthNotification(broken, broken)).toBeUndefined();
+    expect(healthNotification(broken, healthy)).toBeUndefined();
+  });
+});

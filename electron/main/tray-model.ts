@@ -1,0 +1,93 @@
+// What the tray shows, as plain data: which icon, the tooltip, the menu, and which notifications
+// to raise. Pure functions of the app's state, so they are tested without Electron; tray.ts and
+// notifications in index.ts only hand the result to Electron.
+import type { AppSettings, Health, JobView } from '../../shared/model.ts';
+
+export type TrayState = 'idle' | 'running' | 'warning' | 'error';
+
+export interface TrayInput {
+  now: Date;
+  health?: Health;
+  running: JobView[];
+  /** The last finished backup, from the activity log. */
+  lastBackup?: JobView;
+  /** The soonest next scheduled run over all sources. */
+  nextRunAt?: string;
+  paused: boolean;
+  hasSources: boolean;
+}
+
+export type TrayAction = 'backup' | 'open' | 'pause' | 'resume' | 'quit';
+export type TrayMenuItem = { type: 'separator' } | { type: 'item'; label: string; action?: TrayAction; enabled: boolean };
+
+/** A time as a person reads it: "14:02" today, "tomorrow 02:30", else the date. */
+export function humanTime(iso: string, now: Date, locale?: string): string {
+  const at = new Date(iso);
+  const time = at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  const day = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const diff = Math.round((day(at) - day(now)) / 86_400_000);
+  if (diff === 0) return `today ${time}`;
+  if (diff === 1) return `tomorrow ${time}`;
+  if (diff === -1) return `yesterday ${time}`;
+  return `${at.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${time}`;
+}
+
+/** The icon state: a running job wins, then health. */
+export function trayState(input: TrayInput): TrayState {
+  if (input.running.length > 0) return 'running';
+  if (!input.health || input.health.level === 'healthy') return 'idle';
+  return input.health.level;
+}
+
+/** The icon file in resources/ for a state. */
+export const trayIconFile = (state: TrayState): string => `tray-${state}.png`;
+
+function lastBackupLine(input: TrayInput): string {
+  const b = input.lastBackup;
+  if (!b?.finishedAt) return 'No backup yet';
+  const when = humanTime(b.finishedAt, input.now);
+  return b.outcome === 'ok' ? `Last backup: ${when}` : b.outcome === 'cancelled' ? `Last backup cancelled ${when}` : `Last backup FAILED ${when}`;
+}
+
+/** The tooltip: what runs or the health, then the last and the next backup. */
+export function trayTooltip(input: TrayInput): string {
+  const job = input.running[0];
+  const head = job ? `${job.title}${job.progress?.percent !== undefined ? ` (${job.progress.percent}%)` : '…'}` : (input.health?.summary ?? 'Starting…');
+  const next = input.paused ? 'Schedule paused' : input.nextRunAt ? `Next backup: ${humanTime(input.nextRunAt, input.now)}` : 'No backup scheduled';
+  return [`Lifeboat: ${head}`, lastBackupLine(input), next].join('\n');
+}
+
+/** The tray menu: Back Up Now, Open Lifeboat, Pause/Resume schedule, the last result, Quit. */
+export function trayMenu(input: TrayInput): TrayMenuItem[] {
+  const busy = input.running.some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo');
+  return [
+    { type: 'item', label: busy ? 'Backing up…' : 'Back Up Now', action: 'backup', enabled: input.hasSources && !busy },
+    { type: 'item', label: 'Open Lifeboat', action: 'open', enabled: true },
+    { type: 'separator' },
+    input.paused ? { type: 'item', label: 'Resume Schedule', action: 'resume', enabled: true } : { type: 'item', label: 'Pause Schedule', action: 'pause', enabled: input.hasSources },
+    { type: 'item', label: lastBackupLine(input), enabled: false },
+    { type: 'separator' },
+    { type: 'item', label: 'Quit Lifeboat', action: 'quit', enabled: true },
+  ];
+}
+
+export interface NotificationSpec {
+  title: string;
+  body: string;
+}
+
+/** The notification for a finished job: always for a failed backup, for a good one only when asked. */
+export function jobNotification(job: JobView, app: AppSettings): NotificationSpec | undefined {
+  if (job.kind !== 'backup' || job.outcome === 'cancelled') return undefined;
+  if (job.outcome === 'failed') return { title: 'Backup failed', body: [job.message, job.hint].filter(Boolean).join('. ') };
+  if (job.outcome === 'ok' && app.notifyOnSuccess) return { title: 'Backup finished', body: job.message ?? 'Restore point taken' };
+  return undefined;
+}
+
+/** A notification when health newly says Google Drive needs reconnecting (once, not on every check). */
+export function healthNotification(previous: Health | undefined, next: Health): NotificationSpec | undefined {
+  const reconnect = (h: Health | undefined) => h?.reasons.filter((r) => r.text.includes('needs reconnecting')).map((r) => r.text) ?? [];
+  const fresh = reconnect(next).filter((t) => !reconnect(previous).includes(t));
+  if (fresh.length === 0) return undefined;
+  return { title: 'Reconnect Google Drive', body: `${fresh[0]} Open Lifeboat, Destinations, and click Reconnect.` };
+}

@@ -1,0 +1,50 @@
+// Activity: recent jobs (backups, restores, verifications) with how they ended and why.
+import { useEffect, useState } from 'react';
+import type { JobView } from '../../shared/model.ts';
+import { duration, when } from './format.ts';
+import { useDashboard } from './store.ts';
+
+const OUTCOME: Record<string, string> = { ok: 'done', failed: 'FAILED', cancelled: 'cancelled' };
+
+export function Activity() {
+  const rows = useDashboard((s) => s.rows);
+  const jobs = useDashboard((s) => s.jobs);
+  const [activity, setActivity] = useState<JobView[] | undefined>();
+  useEffect(() => {
+    void window.lifeboat['activity:list'](undefined).then(setActivity, () => undefined);
+  }, [rows, jobs]);
+  if (!activity) return <p>Loading…</p>;
+  if (activity.length === 0) return <div className="empty">Nothing has run yet. Backups, restores and verifications will be listed here.</div>;
+  return (
+    <>
+      <h2>Activity</h2>
+      <table aria-label="Activity">
+        <thead>
+          <tr>
+            <th>Started</th>
+            <th>What</th>
+            <th>Result</th>
+            <th>Took</th>
+          </tr>
+        </thead>
+        <tbody>
+          {activity.map((j) => (
+            <tr key={j.id} className={j.outcome === 'failed' ? 'err' : undefined}>
+              <td>{when(j.startedAt)}</td>
+              <td>
+                {j.title}
+                {j.trigger === 'scheduled' ? ' (scheduled)' : ''}
+              </td>
+              <td>
+                {j.outcome ? OUTCOME[j.outcome] : 'running'}
+                {j.message ? `: ${j.message}` : ''}
+                {j.hint ? <div className="muted">{j.hint}</div> : null}
+              </td>
+              <td>{j.finishedAt ? duration((Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000) : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+// The app's own preferences: stay in the tray when the window closes, start at login, notify on
+// every successful backup.
+import { useEffect, useState } from 'react';
+import type { AppSettings } from '../../shared/model.ts';
+import { useDashboard } from './store.ts';
+
+export function AppSettingsPanel() {
+  const { run, revision } = useDashboard();
+  const [settings, setSettings] = useState<AppSettings | undefined>();
+  useEffect(() => {
+    void window.lifeboat['app-settings:get'](undefined).then(setSettings, () => undefined);
+  }, [revision]);
+  if (!settings) return <p>Loading…</p>;
+  const set = (change: Partial<AppSettings>) => run('app-settings', async () => setSettings(await window.lifeboat['app-settings:set'](change)));
+  return (
+    <>
+      <h2>Settings</h2>
+      <section className="card column" aria-label="App settings">
+        <label>
+          <input type="checkbox" checked={settings.closeToTray} onChange={(e) => void set({ closeToTray: e.target.checked })} /> Keep Lifeboat in the tray when its window is closed, so scheduled backups keep running
+        </label>
+        <label>
+          <input type="checkbox" checked={settings.openAtLogin} onChange={(e) => void set({ openAtLogin: e.target.checked })} /> Start Lifeboat when I log in (in the tray)
+        </label>
+        <label>
+          <input type="checkbox" checked={settings.notifyOnSuccess} onChange={(e) => void set({ notifyOnSuccess: e.target.checked })} /> Notify me after every successful backup (failures are always notified)
+        </label>
+      </section>
+    </>
+  );
+}

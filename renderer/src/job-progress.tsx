@@ -1,0 +1,51 @@
+// A running job: what it does, the phase, bytes or pages done, percent, time left, and Cancel.
+import type { JobView } from '../../shared/model.ts';
+import { bytes, duration } from './format.ts';
+import { useDashboard } from './store.ts';
+
+const PHASES: Record<string, string> = {
+  preparing: 'Preparing',
+  copying: 'Copying a consistent snapshot',
+  checking: 'Checking integrity',
+  hashing: 'Checksumming and compressing',
+  finishing: 'Finishing',
+  'safety-copy': 'Taking the safety copy',
+  restoring: 'Restoring',
+  uploading: 'Uploading',
+  downloading: 'Downloading',
+};
+
+export function JobProgress({ job }: { job: JobView }) {
+  const cancel = useDashboard((s) => s.cancel);
+  const p = job.progress;
+  const amount = p ? (p.unit === 'bytes' ? `${bytes(p.done)} of ${bytes(p.total)}` : `${p.done.toLocaleString()} of ${p.total.toLocaleString()} pages`) : '';
+  return (
+    <div className="job" role="status" aria-label={`${job.title} progress`}>
+      <div className="job-head">
+        <strong>{job.title}</strong>
+        {job.kind !== 'undo' && (
+          <button type="button" onClick={() => void cancel(job.id)}>
+            Cancel
+          </button>
+        )}
+      </div>
+      <progress max={100} value={p?.percent ?? undefined} aria-label="Percent done" />
+      <div className="muted">
+        {p ? `${PHASES[p.phase] ?? p.phase}: ${amount}${p.percent !== undefined ? ` · ${p.percent}%` : ''}${p.etaSeconds !== undefined ? ` · about ${duration(p.etaSeconds)} left` : ''}` : 'Starting…'}
+      </div>
+    </div>
+  );
+}
+
+/** Every running job, shown on every screen. */
+export function RunningJobs() {
+  const jobs = Object.values(useDashboard((s) => s.jobs));
+  if (jobs.length === 0) return null;
+  return (
+    <section className="running" aria-label="Running">
+      {jobs.map((j) => (
+        <JobProgress key={j.id} job={j} />
+      ))}
+    </section>
+  );
+}
