@@ -174,9 +174,11 @@ export interface IpcEvents {
   'health:changed': Health;
   /** Sources, schedules, destinations or app settings changed (from the tray, the CLI, another screen). */
   'settings:changed': Record<string, never>;
+  /** A copy to a destination started, completed or failed. */
+  'replicas:changed': Pick<Replica, 'restorePointId' | 'destinationId' | 'status' | 'error'>;
 }
 export type IpcEventName = keyof IpcEvents;
-export const ipcEventNames: IpcEventName[] = ['job:progress', 'job:finished', 'health:changed', 'settings:changed'];
+export const ipcEventNames: IpcEventName[] = ['job:progress', 'job:finished', 'health:changed', 'settings:changed', 'replicas:changed'];
 
 export type IpcContract = typeof ipcContract;
 export type ChannelName = keyof IpcContract;

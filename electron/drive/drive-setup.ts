@@ -41,7 +41,7 @@ function lazy(load: () => Promise<DestinationDriver & { quota(): Promise<DriveQu
 export function driveDriver(ctx: EngineContext, dest: Extract<Destination, { kind: 'drive' }>, env: NodeJS.ProcessEnv = process.env) {
   return lazy(async () => {
     const refreshToken = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
-    if (!refreshToken) throw new LifeboatError('wrong-key', 'Reconnect Google Drive: Lifeboat has no access to it on this machine', 'Run `lifeboat drive connect`');
+    if (!refreshToken) throw new LifeboatError('wrong-key', 'Reconnect Google Drive: Lifeboat has no access to it on this machine', 'Connect again: Destinations → Reconnect in the app, or `lifeboat drive connect`');
     const endpoints = googleEndpoints(env);
     const auth = oauthClient(googleClientFor(ctx, env), endpoints);
     auth.setCredentials({ refresh_token: refreshToken });

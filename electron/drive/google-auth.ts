@@ -88,7 +88,7 @@ export function explainGoogleAuthError(e: unknown): unknown {
     return new LifeboatError(
       'wrong-key',
       'Reconnect Google Drive: the access Lifeboat had was revoked or has expired',
-      'Run `lifeboat drive connect` again (a Google Cloud project left in "Testing" status gets refresh tokens that expire after 7 days)',
+      'Connect again: Destinations → Reconnect in the app, or `lifeboat drive connect` (a Google Cloud project left in "Testing" status gets refresh tokens that expire after 7 days)',
     );
   }
   return e;

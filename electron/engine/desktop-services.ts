@@ -98,6 +98,11 @@ export async function createDesktopServices(opts: DesktopOptions) {
     );
   };
 
+  engine.events.on('replica-changed', ({ replica: r }) => {
+    events.emit('replicas:changed', { restorePointId: r.restorePointId, destinationId: r.destinationId, status: r.status, error: r.error });
+    if (r.status !== 'uploading') void checkHealth().catch(() => undefined);
+  });
+
   const scheduler = setupScheduler(engine, { clock, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
   const settingsChanged = () => {
     scheduler.refresh();

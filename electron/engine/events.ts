@@ -1,7 +1,7 @@
 // A typed event bus between services: a restore point landing tells the tray, the renderer and
 // the upload queue, without any of them knowing each other.
 import { EventEmitter } from 'node:events';
-import type { JobProgress, Manifest } from '../../shared/model.ts';
+import type { JobProgress, Manifest, Replica } from '../../shared/model.ts';
 
 export interface EngineEvents {
   'backup-started': { sourceId: string; trigger: Manifest['trigger'] };
@@ -10,6 +10,8 @@ export interface EngineEvents {
   'backup-failed': { sourceId: string; error: { code: string; message: string; hint: string } };
   'restore-finished': { restoredId: string; target: string; safetyCopyId: string | undefined; requiresRestart: boolean };
   'restore-points-removed': { ids: string[] };
+  /** A copy at a destination started, completed or failed. */
+  'replica-changed': { replica: Replica };
 }
 
 export interface EventBus<E = EngineEvents> {

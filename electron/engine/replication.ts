@@ -83,10 +83,12 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
   const attempts = (previous?.status === 'completed' ? 0 : (previous?.attempts ?? 0)) + 1;
   const uploading: Replica = { restorePointId: manifest.id, destinationId: target.destination.id, status: 'uploading', attempts, startedAt: ctx.now().toISOString() };
   ctx.catalog.upsertReplica(uploading);
+  ctx.events.emit('replica-changed', { replica: uploading });
   try {
     const stored = await target.driver.put(manifest, artifactPath(ctx.vaultDir, manifest), opts);
     const done: Replica = { ...uploading, status: 'completed', remoteId: stored.remoteId, bytes: stored.bytes, sha256: stored.sha256, finishedAt: ctx.now().toISOString() };
     ctx.catalog.upsertReplica(done);
+    ctx.events.emit('replica-changed', { replica: done });
     return done;
   } catch (e) {
     const error = isLifeboatError(e) ? e.oneLine : `${(e as Error).message}`;
@@ -95,6 +97,7 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
     const delay = isLifeboatError(e) && e.code === 'wrong-key' ? undefined : RETRY_DELAYS_MS[attempts - 1];
     const failed = { ...uploading, status: 'failed' as const, error, finishedAt: ctx.now().toISOString(), ...(delay !== undefined ? { nextAttemptAt: new Date(ctx.now().getTime() + delay).toISOString() } : {}) };
     ctx.catalog.upsertReplica(failed);
+    ctx.events.emit('replica-changed', { replica: failed });
     return failed;
   }
 }

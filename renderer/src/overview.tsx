@@ -144,7 +144,7 @@ export function Overview() {
       <Tiles />
       <div className="section-head">
         <h2>Databases</h2>
-        {status && status.sources.length > 0 && (
+        {status && (status.schedulePaused || status.sources.some((s) => (s.source.schedule?.kind ?? 'off') !== 'off')) && (
           <button type="button" onClick={() => void run('pause', async () => void (await window.lifeboat['schedule:pause']({ paused: !status.schedulePaused })))}>
             {status.schedulePaused ? 'Resume schedule' : 'Pause schedule'}
           </button>

@@ -81,6 +81,10 @@ export const useDashboard = create<DashboardState>((set, get) => ({
         if (status) set({ status: { ...status, health } });
         void get().refresh(); // a missing file changes the databases' cards too
       }),
+      window.lifeboat.on('replicas:changed', () => {
+        set({ revision: get().revision + 1 });
+        void get().refresh();
+      }),
       window.lifeboat.on('settings:changed', () => {
         set({ revision: get().revision + 1 });
         void get().refresh();

@@ -1,0 +1,92 @@
+// Google Drive in the dashboard, against the project's loopback Drive/OAuth emulator: enter the
+// OAuth client, Connect (the "browser" follows Google's consent redirect back to Lifeboat), see the
+// account and quota, Back Up Now, and watch the copy reach Drive; then a revoked token turns health
+// to "needs reconnecting" and Reconnect sends what waited.
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeBankDb, tempDir } from '../electron/engine/testing/fixtures.ts';
+import { startDriveEmulator, type DriveEmulator } from '../electron/drive/testing/drive-emulator.ts';
+import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
+
+const unavailable = e2eUnavailable();
+
+describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () => {
+  let t: ReturnType<typeof tempDir>;
+  let h: Harness;
+  let em: DriveEmulator;
+  const opened: string[] = [];
+  beforeEach(async () => {
+    t = tempDir();
+    const db = path.join(t.dir, 'store.db');
+    makeBankDb(db, { blobRows: 100 });
+    em = await startDriveEmulator({ email: 'shop@example.com', quotaBytes: 2 * 1024 ** 3 });
+    h = await startHarness(
+      path.join(t.dir, 'home'),
+      {
+        chooseDatabase: async () => db,
+        // The system browser: Google's consent page redirects to Lifeboat's loopback server.
+        openExternal: async (url) => {
+          opened.push(url);
+          void fetch(url).catch(() => undefined);
+        },
+      },
+      { env: { LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root, LIFEBOAT_GOOGLE_API_ROOT: em.root } },
+    );
+  });
+  afterEach(async () => {
+    await h.close();
+    await em.close();
+    t.cleanup();
+  });
+
+  it('connects, shows the account and quota, uploads a new restore point, and asks to reconnect when access is revoked', async () => {
+    const { page } = h;
+    await page.getByRole('button', { name: 'Add a database…' }).first().click();
+    await page.getByText('store.db is now protected').waitFor();
+    await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
+    const drive = page.getByRole('region', { name: 'Google Drive' });
+    expect(await drive.getByRole('button', { name: 'Connect Google Drive' }).isDisabled()).toBe(true);
+    await drive.getByLabel('Client ID').fill('lifeboat-test.apps.googleusercontent.com');
+    await drive.getByLabel('Client secret').fill('not-a-secret');
+    await drive.getByRole('button', { name: 'Save client' }).click();
+    await drive.getByRole('button', { name: 'Connect Google Drive' }).click();
+    await drive.getByText('Connected as').waitFor();
+    await drive.getByText('shop@example.com').waitFor();
+    await drive.getByRole('meter', { name: 'Google Drive storage' }).waitFor();
+    await drive.getByText(/of 2\.1 GB \(0%\)/).waitFor();
+    const auth = new URL(opened.at(-1)!);
+    expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(auth.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/drive.file');
+    // The client secret never comes back to the renderer.
+    expect(JSON.stringify(await page.evaluate(() => (window as unknown as { lifeboat: { 'destinations:list'(x: undefined): Promise<unknown> } }).lifeboat['destinations:list'](undefined)))).not.toContain('not-a-secret');
+    await h.screenshot('12-destinations-drive');
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.getByRole('region', { name: 'Storage' }).getByText('Google Drive (shop@example.com)').waitFor();
+    await page.getByRole('button', { name: 'Back Up Now' }).click();
+    await page.getByText('Restore point taken').waitFor();
+    await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
+    await page.locator('[role="row"][data-id]').getByText('1/1 copied').waitFor();
+    const [point] = h.engine.list();
+    expect([...em.files.values()].some((f) => f.appProperties.restorePointId === point!.id && f.content.length === point!.artifact.bytes)).toBe(true);
+    await page.locator('[role="row"][data-id]').first().click();
+    await page.getByRole('list', { name: 'Copies' }).getByText(/Google Drive: completed/).waitFor();
+    await page.getByLabel('Copied to').selectOption('drive');
+    await page.getByText('1 restore point').waitFor();
+    await h.screenshot('13-copied-to-drive');
+
+    // Access revoked in the Google account: the next copy waits, health says to reconnect.
+    em.revokeAll();
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.getByRole('button', { name: 'Back Up Now' }).click();
+    await page.getByText('Restore point taken').waitFor();
+    await page.getByLabel('Health').getByText('Google Drive needs reconnecting: copies are waiting.').waitFor();
+    await h.screenshot('14-drive-reconnect');
+    await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
+    await drive.getByRole('button', { name: 'Reconnect' }).click();
+    await drive.getByText('Connected as').waitFor();
+    await expect.poll(() => h.engine.replicas().filter((r) => r.status === 'completed').length, { timeout: 20_000 }).toBe(2);
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.getByLabel('Health').getByText('Everything is protected').waitFor();
+  });
+});

@@ -1,0 +1,180 @@
+// The desktop services as the app runs them, over real files and real SQLite: backups as jobs with
+// progress, cancel and a persistent activity log; health that changes when a database disappears;
+// and the IPC handler table under random and malformed payloads, which must never call a service,
+// open a dialog or touch a file.
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { channelNames, ipcContract, type IpcEvents } from '../../shared/ipc-contract.ts';
+import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
+import { invokeChecked } from './ipc-dispatch.ts';
+import { estimate } from './jobs.ts';
+import { makeBankDb, tempDir } from './testing/fixtures.ts';
+
+let t: ReturnType<typeof tempDir>;
+let db: string;
+let home: string;
+const effectsCalled: string[] = [];
+const open: DesktopServices[] = [];
+
+async function services(checkpoint?: (name: string) => Promise<void>) {
+  const s = await createDesktopServices({
+    dataDir: home,
+    appVersion: '0.0.0-test',
+    checkpoint,
+    effects: {
+      chooseDatabase: async () => (effectsCalled.push('chooseDatabase'), db),
+      chooseFolder: async () => (effectsCalled.push('chooseFolder'), undefined),
+      chooseRestoreTarget: async () => (effectsCalled.push('chooseRestoreTarget'), undefined),
+      openExternal: async () => void effectsCalled.push('openExternal'),
+    },
+  });
+  open.push(s);
+  return s;
+}
+
+beforeEach(() => {
+  t = tempDir();
+  db = path.join(t.dir, 'store.db');
+  home = path.join(t.dir, 'home');
+  makeBankDb(db, { blobRows: 50 });
+  effectsCalled.length = 0;
+});
+afterEach(() => {
+  for (const s of open.splice(0)) s.stop();
+  t.cleanup();
+});
+
+describe('jobs', () => {
+  it('reports a backup as started, progressing and finished, and remembers it across restarts', async () => {
+    const s = await services();
+    await s.engine.sources.add(db);
+    const seen: [string, IpcEvents['job:progress']][] = [];
+    s.events.on('job:progress', (j) => seen.push(['progress', j]));
+    s.events.on('job:finished', (j) => seen.push(['finished', j]));
+    const m = await s.backUp('store', 'manual');
+    expect(seen[0]![1]).toMatchObject({ kind: 'backup', title: 'Backing up store.db', sourceId: 'store', trigger: 'manual' });
+    expect(seen.some(([, j]) => j.progress?.phase === 'copying' && j.progress.percent === 100)).toBe(true);
+    const [kind, done] = seen.at(-1)!;
+    expect(kind).toBe('finished');
+    expect(done).toMatchObject({ outcome: 'ok', restorePointId: m.id });
+    expect(done.message).toMatch(/^Restore point taken, checked and checksummed/);
+    s.stop();
+    open.splice(0);
+
+    const again = await services();
+    expect(again.jobs.recent()).toEqual([done]);
+  });
+
+  it('cancels a backup mid-way: a cancelled error, nothing listed, the vault clean, the activity says so', async () => {
+    let release = () => undefined as void;
+    let reached = () => undefined as void;
+    const atCopied = new Promise<void>((r) => (reached = r));
+    const s = await services(async (name) => {
+      if (name !== 'backup:copied') return;
+      reached();
+      await new Promise<void>((r) => (release = r));
+    });
+    await s.engine.sources.add(db);
+    const running = s.backUp('store', 'manual');
+    await atCopied;
+    const [job] = s.jobs.running();
+    expect(s.jobs.cancel(job!.id)).toBe(true);
+    release();
+    await expect(running).rejects.toMatchObject({ code: 'cancelled', message: 'Backing up store.db was cancelled' });
+    expect(s.engine.list()).toEqual([]);
+    expect(readdirSync(path.join(s.engine.ctx.vaultDir, 'store')).filter((f) => !f.startsWith('.'))).toEqual([]);
+    expect(s.jobs.recent()[0]).toMatchObject({ outcome: 'cancelled' });
+    expect(s.jobs.running()).toEqual([]);
+  });
+
+  it('estimates percent and time left from the pace of the current phase', () => {
+    expect(estimate({ phase: 'copying', done: 25, total: 100, unit: 'pages' }, 0, 10_000)).toEqual({ percent: 25, etaSeconds: 30 });
+    expect(estimate({ phase: 'copying', done: 1, total: 1000, unit: 'pages' }, 0, 10_000)).toEqual({ percent: 0, etaSeconds: undefined });
+    expect(estimate({ phase: 'copying', done: 0, total: 0, unit: 'pages' }, 0, 10_000)).toEqual({});
+  });
+});
+
+describe('health', () => {
+  it('turns to an error when the database disappears, and says so once', async () => {
+    const s = await services();
+    await s.engine.sources.add(db);
+    await s.backUp('store', 'manual');
+    const changes: string[] = [];
+    s.events.on('health:changed', (h) => changes.push(h.level));
+    expect((await s.checkHealth()).level).toBe('healthy');
+    rmSync(db);
+    const h = await s.checkHealth();
+    await s.checkHealth();
+    expect(h.level).toBe('error');
+    expect(h.reasons[0]!.text).toBe(`store.db is missing from ${db}.`);
+    expect(changes.filter((c) => c === 'error')).toHaveLength(1);
+  });
+});
+
+describe('the IPC handler table', () => {
+  /** Every file under `dir` with its size and modification time. */
+  const snapshot = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const file = path.join(e.parentPath, e.name);
+        const st = statSync(file);
+        return `${file} ${st.size} ${st.mtimeMs}`;
+      })
+      .sort();
+
+  it('fuzz: malformed payloads on every channel are refused before any service, dialog or file is touched', async () => {
+    const s = await services();
+    await s.engine.sources.add(db);
+    await s.backUp('store', 'manual');
+    const before = [...snapshot(home), ...snapshot(t.dir).filter((f) => !f.startsWith(home))];
+    const atoms: unknown[] = [undefined, null, true, 0, -1, 1.5, NaN, 1e308, '', 'store', '../../etc/passwd', 'x'.repeat(5000), [], [1], {}, new Date(0)];
+    const keys = ['id', 'sourceId', 'jobId', 'pinned', 'paused', 'patch', 'policy', 'schedule', 'enabled', 'clientId', 'clientSecret', 'passphrase', 'toAnotherFile', 'closeToTray', 'extra'];
+    let seed = 7;
+    const rand = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000) * n);
+    const payload = (depth = 0): unknown => {
+      if (depth > 1 || rand(3) === 0) return atoms[rand(atoms.length)];
+      const o: Record<string, unknown> = {};
+      for (let i = rand(4); i >= 0; i--) o[keys[rand(keys.length)]!] = payload(depth + 1);
+      return o;
+    };
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      const name = channelNames[rand(channelNames.length)]!;
+      const p = payload();
+      if (ipcContract[name].input.safeParse(p).success) continue; // only malformed ones here
+      const r = await invokeChecked(ipcContract, s.handlers, name, p);
+      expect(r.ok, `${name} ${JSON.stringify(p)}`).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('usage');
+      refused++;
+    }
+    expect(refused).toBeGreaterThan(1000);
+    expect(effectsCalled).toEqual([]);
+    expect([...snapshot(home), ...snapshot(t.dir).filter((f) => !f.startsWith(home))]).toEqual(before);
+  });
+
+  it('serves valid requests on the real services (a spot check of each screen’s first call)', async () => {
+    const s = await services();
+    const call = async (name: string, payload: unknown) => {
+      const r = await invokeChecked(ipcContract, s.handlers, name, payload);
+      if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
+      return r.value as never;
+    };
+    expect(await call('sources:choose', undefined)).toMatchObject({ id: 'store' });
+    expect(effectsCalled).toEqual(['chooseDatabase']);
+    const status: { health: { level: string }; sources: unknown[] } = await call('status:get', undefined);
+    expect(status.health.level).toBe('warning');
+    expect(status.sources).toHaveLength(1);
+    expect(await call('destinations:add-folder', undefined)).toBeNull(); // the dialog was cancelled
+    expect(await call('drive:status', undefined)).toEqual({ connected: false });
+    expect(await call('app-settings:get', undefined)).toEqual({ closeToTray: true, openAtLogin: false, notifyOnSuccess: false });
+    expect(await call('app-settings:set', { notifyOnSuccess: true })).toMatchObject({ notifyOnSuccess: true });
+    await expect(call('sources:update', { sourceId: 'store', patch: { encryption: { kind: 'passphrase' } } })).rejects.toThrow(/No passphrase is set/);
+    expect(await call('encryption:set-passphrase', { passphrase: 'correct horse battery' })).toMatchObject({ passphraseKeyId: expect.any(String) });
+    expect(await call('sources:update', { sourceId: 'store', patch: { encryption: { kind: 'passphrase' }, compressLevel: 3 } })).toMatchObject({ encryption: { kind: 'passphrase' }, compressLevel: 3 });
+    const m: { artifact: { format: string } } = await call('backup:run', { sourceId: 'store' });
+    expect(m.artifact.format).toBe('sqlite+zstd+age');
+    await expect(call('encryption:forget-passphrase', undefined)).rejects.toThrow(/store\.db is encrypted with this passphrase/);
+  });
+});
