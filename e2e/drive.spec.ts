@@ -58,7 +58,7 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
     expect(auth.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/drive.file');
     // The client secret never comes back to the renderer.
-    expect(JSON.stringify(await page.evaluate(() => (window as unknown as { lifeboat: { 'destinations:list'(x: undefined): Promise<unknown> } }).lifeboat['destinations:list'](undefined)))).not.toContain('not-a-secret');
+    expect(JSON.stringify(await page.evaluate(() => (globalThis as unknown as { lifeboat: { 'destinations:list'(x: undefined): Promise<unknown> } }).lifeboat['destinations:list'](undefined)))).not.toContain('not-a-secret');
     await h.screenshot('12-destinations-drive');
 
     await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();

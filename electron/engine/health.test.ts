@@ -4,7 +4,7 @@ import type { Destination, Manifest, Source } from '../../shared/model.ts';
 import { judgeHealth, LOW_SPACE_BYTES, type HealthInput } from './health.ts';
 
 const now = new Date('2026-11-22T12:00:00Z');
-const source: Source = { id: 'store', name: 'store.db', path: '/data/store.db' };
+const source: Source = { id: 'store', name: 'store.db', path: '/data/store.db', addedAt: '2026-11-01T00:00:00Z' };
 const point = (createdAt: string, ok = true) => ({ createdAt, integrity: { check: 'quick_check', status: ok ? 'ok' : 'failed', message: '' } }) as unknown as Manifest;
 const drive: Destination = { id: 'drive', kind: 'drive', name: 'Google Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true } };
 const base: HealthInput = { now, sources: [{ source, missing: false, newest: point('2026-11-22T02:30:00Z') }], freeBytes: 50e9, schedule: [{ sourceId: 'store', scheduled: true, lastOk: true }], schedulePaused: false, destinations: [] };
