@@ -185,6 +185,13 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await page.getByLabel('To', { exact: true }).fill('');
     await page.getByText('4 restore points').waitFor();
 
+    // Keyboard: the rows are focusable and the arrow keys move the selection.
+    await rows().first().focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    expect(await rows().nth(1).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-id'))).toBe(h.engine.list()[1]!.id);
+
     // The oldest: pin it, then see that it cannot be deleted; unpin and delete it.
     const oldest = h.engine.list().at(-1)!;
     await page.locator(`[data-id="${oldest.id}"]`).click();
@@ -230,5 +237,28 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await page.getByRole('button', { name: 'Save rules' }).click();
     await page.getByText(/· 3 restore points/).waitFor();
     expect(h.engine.sources.get('store').retention).toMatchObject({ keepLast: 1, minCount: 1 });
+  });
+
+  it('keeps the app settings (tray, login, notifications) and follows a dark OS theme', async () => {
+    const dark = await startHarness(path.join(t.dir, 'home-dark'), { chooseDatabase: async () => db }, { colorScheme: 'dark' });
+    try {
+      const { page } = dark;
+      await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+      const tray = page.getByLabel(/Keep Lifeboat in the tray/);
+      expect(await tray.isChecked()).toBe(true);
+      await page.getByLabel(/Start Lifeboat when I log in/).check();
+      await page.getByLabel(/Notify me after every successful backup/).check();
+      await expect.poll(() => dark.engine.ctx.settings.read().app).toEqual({ closeToTray: true, openAtLogin: true, notifyOnSuccess: true });
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).toBe('rgb(24, 24, 26)');
+      await dark.screenshot('15-settings-dark');
+      await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+      await page.getByRole('button', { name: 'Add a database…' }).first().click();
+      await page.getByRole('button', { name: 'Back Up Now' }).click();
+      await page.getByText('Restore point taken').waitFor();
+      await dark.screenshot('16-overview-dark');
+    } finally {
+      await dark.close();
+    }
   });
 });

@@ -39,15 +39,16 @@ const refuse = async (): Promise<undefined> => undefined;
  * Starts the renderer against fresh desktop services in `dataDir` (scheduler, uploads and health
  * running as in the app). Dialogs answer with what `effects` says, cancelled when not given.
  */
-export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'driverFactory' | 'secrets' | 'checkpoint'>> = {}): Promise<Harness> {
+export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'driverFactory' | 'secrets' | 'checkpoint'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
     const build = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: REPO, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the renderer failed');
   }
+  const { colorScheme: _scheme, ...serviceOptions } = options;
   const services = await createDesktopServices({
     dataDir,
     appVersion: '0.0.0-e2e',
-    ...options,
+    ...serviceOptions,
     effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, openExternal: async () => undefined, ...effects },
   });
   const { engine, handlers } = services;
@@ -62,7 +63,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 760 }, colorScheme: options.colorScheme ?? 'light' });
   await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload));
   // The same client as the preload; events arrive through page.evaluate instead of ipcRenderer.
   await page.addInitScript({

@@ -3,7 +3,7 @@
 // binder and the preload client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
 import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
-import { appSettingsSchema, destinationIdSchema, restorePointIdSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
+import { destinationIdSchema, restorePointIdSchema, retentionOverrideSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 
 /** A channel: its input schema and (as a phantom type) its output. */
 export interface Channel<I extends z.ZodType, O> {
@@ -122,7 +122,7 @@ const sourcePatch = z
     compressLevel: z.number().int().min(1).max(19).nullable().optional(),
     encryption: z.union([z.object({ kind: z.literal('passphrase') }).strict(), z.object({ kind: z.literal('recipients'), recipients: z.array(agePublicKey).min(1).max(16) }).strict(), z.null()]).optional(),
     /** The source's own retention rules, or null to follow the global ones. */
-    retention: retentionPolicySchema.partial().strict().nullable().optional(),
+    retention: retentionOverrideSchema.strict().nullable().optional(),
   })
   .strict();
 
@@ -146,7 +146,7 @@ export const ipcContract = {
   'schedule:set': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema, schedule: scheduleSchema }).strict()),
   'schedule:pause': channel<boolean>()(z.object({ paused: z.boolean() }).strict()),
   /** What retention would delete now under `policy` (nothing is deleted). */
-  'retention:preview': channel<RetentionPreview>()(z.object({ sourceId: sourceIdSchema, policy: retentionPolicySchema.partial().strict() }).strict()),
+  'retention:preview': channel<RetentionPreview>()(z.object({ sourceId: sourceIdSchema, policy: retentionOverrideSchema.strict() }).strict()),
   'destinations:list': channel<DestinationsView>()(none),
   /** Opens the system folder dialog (in main) and adds the chosen folder; null when cancelled. */
   'destinations:add-folder': channel<Destination | null>()(none),
@@ -164,7 +164,9 @@ export const ipcContract = {
   'encryption:get': channel<EncryptionView>()(none),
   'activity:list': channel<JobView[]>()(none),
   'app-settings:get': channel<AppSettings>()(none),
-  'app-settings:set': channel<AppSettings>()(appSettingsSchema.partial().strict()),
+  // Spelled out rather than appSettingsSchema.partial(): zod applies defaults inside partial(), which
+  // would reset every preference the request did not mention.
+  'app-settings:set': channel<AppSettings>()(z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict()),
 } as const;
 
 /** The events main pushes to the renderer, with their payloads. */

@@ -125,6 +125,21 @@ export const retentionPolicySchema = z.object({
 });
 export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 
+/**
+ * Some of the rules, overriding the ones around them (a source's own rules over the global ones).
+ * Not `retentionPolicySchema.partial()`: zod fills defaults inside partial(), which would turn
+ * "keep the last 3" into a whole policy and silently override every global rule.
+ */
+export const retentionOverrideSchema = z.object({
+  keepLast: count.optional(),
+  keepDaily: count.optional(),
+  keepWeekly: count.optional(),
+  keepMonthly: count.optional(),
+  keepYearly: count.optional(),
+  keepWithinDays: count.optional(),
+  minCount: count.optional(),
+});
+
 const timeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time looks like 09:30');
 
 /** When a source is backed up: off, hourly at a minute, daily or weekly at a local time, or cron. */
@@ -151,7 +166,7 @@ export const sourceSchema = z.object({
   compressLevel: z.number().int().min(-7).max(22).optional(),
   /** Encrypt this source's artifacts: with the remembered passphrase, or to these age recipients. */
   encryption: z.union([z.object({ kind: z.literal('passphrase') }), z.object({ kind: z.literal('recipients'), recipients: z.array(z.string()).min(1) })]).optional(),
-  retention: retentionPolicySchema.partial().optional(),
+  retention: retentionOverrideSchema.optional(),
   schedule: scheduleSchema.optional(),
   /** Upload this source's restore points to the destinations automatically (default yes). */
   autoUpload: z.boolean().optional(),
@@ -173,7 +188,7 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     /** Which triggers upload automatically after a backup. */
     upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
     /** Retention at this destination, over the global and per-source rules (e.g. Drive keeps more). */
-    retention: retentionPolicySchema.partial().optional(),
+    retention: retentionOverrideSchema.optional(),
   }),
   z.object({
     id: destinationIdSchema,
@@ -187,7 +202,7 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     /** Upload chunk size (a multiple of 256 KiB) and the first backoff delay; tuning knobs. */
     chunkBytes: z.number().int().positive().multipleOf(256 * 1024).optional(),
     retryBaseMs: z.number().int().nonnegative().optional(),
-    retention: retentionPolicySchema.partial().optional(),
+    retention: retentionOverrideSchema.optional(),
   }),
 ]);
 export type Destination = z.infer<typeof destinationSchema>;

@@ -11,7 +11,18 @@ export function AppSettingsPanel() {
     void window.lifeboat['app-settings:get'](undefined).then(setSettings, () => undefined);
   }, [revision]);
   if (!settings) return <p>Loading…</p>;
-  const set = (change: Partial<AppSettings>) => run('app-settings', async () => setSettings(await window.lifeboat['app-settings:set'](change)));
+  // Shown at once, then confirmed by what main saved (a failure puts the saved value back).
+  const set = (change: Partial<AppSettings>) => {
+    setSettings({ ...settings, ...change });
+    return run('app-settings', async () => {
+      try {
+        setSettings(await window.lifeboat['app-settings:set'](change));
+      } catch (e) {
+        setSettings(await window.lifeboat['app-settings:get'](undefined));
+        throw e;
+      }
+    });
+  };
   return (
     <>
       <h2>Settings</h2>
