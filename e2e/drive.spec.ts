@@ -1,14 +1,20 @@
 // Google Drive in the dashboard, against the project's loopback Drive/OAuth emulator: enter the
 // OAuth client, Connect (the "browser" follows Google's consent redirect back to Lifeboat), see the
-// account and quota, Back Up Now, and watch the copy reach Drive; then a revoked token turns health
-// to "needs reconnecting" and Reconnect sends what waited.
+// account and quota, Back Up Now, and watch the copy reach Drive; encrypt what goes to Drive (the
+// vault stays plain, `age -d` opens Drive's copy); then a revoked token turns health to "needs
+// reconnecting" and Reconnect sends what waited.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { zstdDecompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeBankDb, tempDir } from '../electron/engine/testing/fixtures.ts';
 import { startDriveEmulator, type DriveEmulator } from '../electron/drive/testing/drive-emulator.ts';
 import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
 
 const unavailable = e2eUnavailable();
+const PASSPHRASE = 'correct horse battery staple';
 
 describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () => {
   let t: ReturnType<typeof tempDir>;
@@ -75,6 +81,35 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await page.getByText('1 restore point').waitFor();
     await h.screenshot('13-copied-to-drive');
 
+    // "Encrypt what goes to Drive": refused until a passphrase is set, then Drive gets .zst.age.
+    h.engine.ctx.settings.update((x) => ({ ...x, scryptWorkFactor: 10 })); // a fast scrypt for tests
+    await page.getByLabel('Copied to').selectOption('');
+    await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
+    await drive.getByLabel('Copies sent to Google Drive').selectOption('zstd+age');
+    await page.getByRole('alert').getByText(/is set to encrypt with the remembered passphrase, but none is remembered/).waitFor();
+    expect(h.engine.destinations.list()[0]).not.toHaveProperty('encrypt');
+    await page.getByRole('navigation').getByRole('button', { name: 'Databases' }).click();
+    await page.getByLabel('New passphrase').fill(PASSPHRASE);
+    await page.getByLabel('Repeat the passphrase').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Set passphrase' }).click();
+    await page.getByText(/A passphrase is remembered on this computer/).waitFor();
+    await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
+    await drive.getByLabel('Copies sent to Google Drive').selectOption('zstd+age');
+    await expect.poll(() => h.engine.destinations.list()[0]).toMatchObject({ encrypt: { kind: 'passphrase' }, compressLevel: 3 });
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.getByRole('button', { name: 'Back Up Now' }).click();
+    await page.getByText('Restore point taken').waitFor();
+    const second = h.engine.list()[0]!;
+    await expect.poll(() => h.engine.replicas(second.id)[0]?.status).toBe('completed');
+    const onDrive = [...em.files.values()].find((f) => f.appProperties.restorePointId === second.id && f.appProperties.lifeboat === 'artifact')!;
+    expect(onDrive.name).toMatch(/\.sqlite\.zst\.age$/);
+    expect(second.artifact.format).toBe('sqlite'); // the vault keeps it plain
+    const encrypted = path.join(t.dir, 'from-drive.age');
+    const zst = path.join(t.dir, 'from-drive.zst');
+    writeFileSync(encrypted, onDrive.content);
+    execFileSync('script', ['-q', '-c', `age -d -o '${zst}' '${encrypted}'`, '/dev/null'], { input: `${PASSPHRASE}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+    expect(createHash('sha256').update(zstdDecompressSync(readFileSync(zst))).digest('hex')).toBe(second.database.sha256);
+
     // Access revoked in the Google account: the next copy waits, health says to reconnect.
     em.revokeAll();
     await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
@@ -85,7 +120,7 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
     await drive.getByRole('button', { name: 'Reconnect' }).click();
     await drive.getByText('Connected as').waitFor();
-    await expect.poll(() => h.engine.replicas().filter((r) => r.status === 'completed').length, { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => h.engine.replicas().filter((r) => r.status === 'completed').length, { timeout: 20_000 }).toBe(3);
     await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
     await page.getByLabel('Health').getByText('Everything is protected').waitFor();
   });

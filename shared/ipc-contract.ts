@@ -152,6 +152,16 @@ export const ipcContract = {
   'destinations:add-folder': channel<Destination | null>()(none),
   'destinations:remove': channel<Destination>()(byDestination),
   'destinations:set-enabled': channel<Destination>()(z.object({ id: destinationIdSchema, enabled: z.boolean() }).strict()),
+  /** What a destination does to plain restore points it receives: compress and/or encrypt (null: off). */
+  'destinations:set-encoding': channel<Destination>()(
+    z
+      .object({
+        id: destinationIdSchema,
+        compressLevel: z.number().int().min(1).max(19).nullable().optional(),
+        encrypt: z.union([z.object({ kind: z.literal('passphrase') }).strict(), z.object({ kind: z.literal('recipients'), recipients: z.array(agePublicKey).min(1).max(16) }).strict(), z.null()]).optional(),
+      })
+      .strict(),
+  ),
   'drive:set-client': channel<void>()(z.object({ clientId: z.string().trim().min(10).max(300), clientSecret: z.string().trim().max(300).optional() }).strict()),
   /** Opens Google's sign-in in the system browser and waits for it (up to 5 minutes). */
   'drive:connect': channel<DriveView>()(none),

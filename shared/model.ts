@@ -153,6 +153,9 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
 ]);
 export type Schedule = z.infer<typeof scheduleSchema>;
 
+/** How to encrypt: with the remembered passphrase, or to these age recipients (`age1…`). */
+export const encryptionSettingSchema = z.union([z.object({ kind: z.literal('passphrase') }), z.object({ kind: z.literal('recipients'), recipients: z.array(z.string()).min(1) })]);
+
 export const sourceSchema = z.object({
   id: sourceIdSchema,
   /** Absolute, symlinks resolved: a restore writes to the real file, never over a link. */
@@ -165,7 +168,7 @@ export const sourceSchema = z.object({
   /** zstd level for this source's artifacts; absent means plain SQLite files. */
   compressLevel: z.number().int().min(-7).max(22).optional(),
   /** Encrypt this source's artifacts: with the remembered passphrase, or to these age recipients. */
-  encryption: z.union([z.object({ kind: z.literal('passphrase') }), z.object({ kind: z.literal('recipients'), recipients: z.array(z.string()).min(1) })]).optional(),
+  encryption: encryptionSettingSchema.optional(),
   retention: retentionOverrideSchema.optional(),
   schedule: scheduleSchema.optional(),
   /** Upload this source's restore points to the destinations automatically (default yes). */
@@ -174,6 +177,16 @@ export const sourceSchema = z.object({
 export type Source = z.infer<typeof sourceSchema>;
 
 export const destinationIdSchema = sourceIdSchema;
+
+/**
+ * What a destination does to a restore point that arrives plain: encrypt it (e.g. "encrypt what
+ * goes to Drive", the vault keeping a plain copy for a fast restore) and/or compress it first.
+ * A restore point that is already encrypted is copied as it is.
+ */
+const destinationTransform = {
+  encrypt: encryptionSettingSchema.optional(),
+  compressLevel: z.number().int().min(1).max(19).optional(),
+};
 
 /** Where copies go beyond the vault. Folders now (external disk, NAS); Google Drive next. */
 export const destinationSchema = z.discriminatedUnion('kind', [
@@ -189,6 +202,7 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
     /** Retention at this destination, over the global and per-source rules (e.g. Drive keeps more). */
     retention: retentionOverrideSchema.optional(),
+    ...destinationTransform,
   }),
   z.object({
     id: destinationIdSchema,
@@ -203,6 +217,7 @@ export const destinationSchema = z.discriminatedUnion('kind', [
     chunkBytes: z.number().int().positive().multipleOf(256 * 1024).optional(),
     retryBaseMs: z.number().int().nonnegative().optional(),
     retention: retentionOverrideSchema.optional(),
+    ...destinationTransform,
   }),
 ]);
 export type Destination = z.infer<typeof destinationSchema>;

@@ -3,7 +3,7 @@ import { LifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
 import { connectDrive, disconnectDrive, driveQuota, setGoogleClient } from '../drive/drive-account.ts';
 import { spawn } from 'node:child_process';
-import { localTime, retentionFrom, table, withRetentionOptions, type CliContext } from './shared.ts';
+import { encodingFrom, localTime, retentionFrom, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 
 /** Registers destination commands on the program. */
 export function registerDestinationCommands(cx: CliContext): void {
@@ -50,20 +50,25 @@ export function registerDestinationCommands(cx: CliContext): void {
       const e = await open();
       print(`Removed destination ${e.destinations.remove(id).id}; the copies there were not touched.`, { id });
     });
-  withRetentionOptions(
-    destinations
-      .command('set')
-      .description("a destination's own retention (e.g. Drive keeps more than the vault)")
-      .argument('<id>'),
+  withEncodingOptions(
+    withRetentionOptions(
+      destinations
+        .command('set')
+        .description("a destination's own retention, uploads and encryption (e.g. encrypt what goes to Drive, keep more there)")
+        .argument('<id>'),
+    ),
+    'copies of plain restore points sent here (the vault keeps them as they are)',
   )
     .option('--upload-manual', 'copy manual backups automatically (the default)')
     .option('--no-upload-manual', 'do not copy manual backups automatically')
     .option('--upload-scheduled', 'copy scheduled backups automatically (the default)')
     .option('--no-upload-scheduled', 'do not copy scheduled backups automatically')
-    .action(async (id: string, o: Record<string, number | boolean | undefined>) => {
+    .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = retentionFrom(o);
       if (Object.keys(retention).length) e.setDestinationRetention(id, retention);
+      const encoding = encodingFrom(o);
+      if (Object.keys(encoding).length) await e.setDestinationEncoding(id, { ...('compressLevel' in encoding ? { compressLevel: encoding.compressLevel ?? null } : {}), ...('encryption' in encoding ? { encrypt: encoding.encryption ?? null } : {}) });
       const { uploadManual, uploadScheduled } = o;
       const d = e.setDestinationUpload(id, { manual: uploadManual as boolean | undefined, scheduled: uploadScheduled as boolean | undefined });
       print(`Destination ${id} updated`, d);

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { describeSchedule, nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
 import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
-import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
-import { collect, levelOption, localTime, passphraseFrom, retentionFrom, sizeOption, table, withRetentionOptions, type CliContext } from './shared.ts';
+import { encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 
 /** Registers settings commands on the program. */
 export function registerSettingsCommands(cx: CliContext): void {
@@ -112,17 +111,12 @@ export function registerSettingsCommands(cx: CliContext): void {
       const s = e.sources.remove(id);
       print(`Removed source ${s.id}; its restore points stay in ${path.join(e.ctx.vaultDir, s.id)}`, s);
     });
-  withRetentionOptions(sources.command('set'))
+  withEncodingOptions(withRetentionOptions(sources.command('set')), 'new restore points of this source')
     .description("change a source's settings")
     .argument('<id>')
     .option('--max-size <size>', 'largest database size to accept', sizeOption)
     .option('--compact', 'take compacted copies (VACUUM INTO)')
     .option('--no-compact', 'take page-for-page copies')
-    .option('--compress [level]', 'zstd-compress restore points of this source', levelOption)
-    .option('--no-compress', 'store plain SQLite files')
-    .option('--encrypt-passphrase', 'encrypt restore points with the remembered passphrase (`lifeboat passphrase set`)')
-    .option('--encrypt-to <age1…>', 'encrypt restore points to this age public key; repeatable', collect)
-    .option('--no-encrypt', 'stop encrypting new restore points')
     .option('--schedule <when>', 'back up on a schedule: off, "hourly :15", "daily 02:30", "weekly mon 09:00", "cron 30 2 * * *"')
     .option('--auto-upload', 'copy new restore points to the destinations (the default)')
     .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
@@ -134,8 +128,7 @@ export function registerSettingsCommands(cx: CliContext): void {
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
         ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
         ...(typeof o.autoUpload === 'boolean' ? { autoUpload: o.autoUpload } : {}),
-        ...(o.compress !== undefined ? { compressLevel: o.compress === false ? undefined : o.compress === true ? DEFAULT_ZSTD_LEVEL : (o.compress as number) } : {}),
-        ...(o.encryptTo ? { encryption: { kind: 'recipients' as const, recipients: o.encryptTo as string[] } } : o.encryptPassphrase ? { encryption: { kind: 'passphrase' as const } } : o.encrypt === false ? { encryption: undefined } : {}),
+        ...encodingFrom(o),
         ...(Object.keys(retention).length ? { retention } : {}),
       });
       print(`Source ${s.id} updated`, s);

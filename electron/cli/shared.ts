@@ -4,12 +4,12 @@ import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import type { Manifest } from '../../shared/model.ts';
+import type { Manifest, Source } from '../../shared/model.ts';
 import { type Engine } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/errors.ts';
 import { formatBytes, parseBytes } from '../engine/layout.ts';
 import { type ProgressReporter } from './progress.ts';
-import { parseKeyFile, type DecryptWith } from '../engine/artifact-codec.ts';
+import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact-codec.ts';
 
 /** What every command module is given by `runCli`. */
 export interface CliContext {
@@ -137,6 +137,24 @@ export function withRetentionOptions(cmd: Command): Command {
 /** The retention rules given on the command line. */
 export function retentionFrom(o: Record<string, unknown>): Partial<Record<(typeof RETENTION_OPTIONS)[number][0], number>> {
   return Object.fromEntries(RETENTION_OPTIONS.filter(([key]) => typeof o[key] === 'number').map(([key]) => [key, o[key] as number]));
+}
+
+/** Adds --compress/--encrypt-… options (shared by `sources set` and `destinations set`); `what` names what they apply to. */
+export function withEncodingOptions(cmd: Command, what: string): Command {
+  return cmd
+    .option('--compress [level]', `zstd-compress ${what}`, levelOption)
+    .option('--no-compress', `do not compress ${what}`)
+    .option('--encrypt-passphrase', `encrypt ${what} with the remembered passphrase (\`lifeboat passphrase set\`)`)
+    .option('--encrypt-to <age1…>', `encrypt ${what} to this age public key; repeatable`, collect)
+    .option('--no-encrypt', `stop encrypting ${what}`);
+}
+
+/** The compression and encryption given on the command line, as settings (absent = unchanged). */
+export function encodingFrom(o: Record<string, unknown>): { compressLevel?: number | undefined; encryption?: Source['encryption'] } {
+  return {
+    ...(o.compress !== undefined ? { compressLevel: o.compress === false ? undefined : o.compress === true ? DEFAULT_ZSTD_LEVEL : (o.compress as number) } : {}),
+    ...(o.encryptTo ? { encryption: { kind: 'recipients' as const, recipients: o.encryptTo as string[] } } : o.encryptPassphrase ? { encryption: { kind: 'passphrase' as const } } : o.encrypt === false ? { encryption: undefined } : {}),
+  };
 }
 
 export function localTime(iso: string): string {

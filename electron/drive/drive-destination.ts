@@ -169,7 +169,8 @@ export function driveDestination(
           uploaded = await simpleUpload(files.artifactName, parent, props, createReadStream(artifactFile));
           opts.onBytes?.(size);
         } else {
-          const store = fileSessionStore(deps.sessionsDir, `${dest.id}-${manifest.id}`);
+          // Keyed by the bytes too: a re-encoded artifact never resumes a session of other bytes.
+          const store = fileSessionStore(deps.sessionsDir, `${dest.id}-${manifest.id}-${manifest.artifact.sha256.slice(0, 16)}`);
           try {
             uploaded = await resumableUpload(artifactFile, size, { name: files.artifactName, parents: [parent], appProperties: props }, store, { apiRoot: deps.endpoints.apiRoot, token, sleep: deps.sleep, retryBaseMs: dest.retryBaseMs }, { chunkSize: dest.chunkBytes, onBytes: opts.onBytes, signal: opts.signal });
           } catch (e) {

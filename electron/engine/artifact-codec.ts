@@ -6,7 +6,7 @@ import { Encrypter } from 'age-encryption';
 import { AgeDamagedError, ageDecryptStream, ageEncryptStream } from './age-stream.ts';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, type Transform } from 'node:stream';
+import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import type { ArtifactFormat } from '../../shared/model.ts';
@@ -62,7 +62,7 @@ export function parseKeyFile(text: string): { identities: string[]; recipients: 
 }
 
 /** Checks the encryption target before any work, so a bad key is a clear usage error. */
-function checkTarget(to: EncryptTo): void {
+export function checkTarget(to: EncryptTo): void {
   const e = new Encrypter();
   try {
     if ('passphrase' in to) {
@@ -100,6 +100,49 @@ export async function encodeArtifact(plainFile: string, outFile: string, opts: E
   }
   await fsyncFile(outFile);
   return { plain: plainHash.result(), stored: storedHash.result() };
+}
+
+/**
+ * Re-encodes a plain or zstd-only artifact for a destination: compresses it (when plain and
+ * `compressLevel` is given) and/or encrypts it, into the new file `outFile`. The input is hashed on
+ * the way and must match `expectSha256` (a damaged local artifact is never sent on). Returns the
+ * stored bytes' hash and how many bytes left the compressor.
+ */
+export async function transcodeArtifact(
+  input: string,
+  inputFormat: ArtifactFormat,
+  outFile: string,
+  opts: { compressLevel?: number; encrypt?: EncryptTo; expectSha256: string; signal?: AbortSignal },
+): Promise<{ stored: HashResult; compressedBytes?: number }> {
+  if (inputFormat.includes('age')) throw new LifeboatError('usage', 'An encrypted artifact is copied as it is', '');
+  const inputHash = hashingStream();
+  const storedHash = hashingStream();
+  const stages: (Readable | Transform)[] = [createReadStream(input, { highWaterMark: CHUNK }), inputHash];
+  let compressedBytes: number | undefined;
+  if (opts.compressLevel !== undefined && !inputFormat.includes('zstd')) {
+    compressedBytes = 0;
+    const count = new PassThrough({ highWaterMark: CHUNK });
+    count.on('data', (chunk: Buffer) => (compressedBytes = (compressedBytes ?? 0) + chunk.length));
+    stages.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.compressLevel }, chunkSize: CHUNK }), count);
+  }
+  if (opts.encrypt) {
+    checkTarget(opts.encrypt);
+    stages.push(ageEncryptStream(opts.encrypt));
+  }
+  // Overwrites a leftover of an earlier attempt: the caller keeps one file per replica.
+  const sink = createWriteStream(outFile, { highWaterMark: CHUNK });
+  try {
+    await pipeline([...stages, storedHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
+  } catch (err) {
+    await discard(sink, outFile);
+    throw err;
+  }
+  if (inputHash.result().sha256 !== opts.expectSha256) {
+    await rm(outFile, { force: true });
+    throw new LifeboatError('tampered', 'The artifact in the vault does not match its checksum, so it was not copied', 'Run `lifeboat verify` on it, and take a new restore point');
+  }
+  await fsyncFile(outFile);
+  return { stored: storedHash.result(), compressedBytes };
 }
 
 /**

@@ -175,6 +175,6 @@ describe('the IPC handler table', () => {
     expect(await call('sources:update', { sourceId: 'store', patch: { encryption: { kind: 'passphrase' }, compressLevel: 3 } })).toMatchObject({ encryption: { kind: 'passphrase' }, compressLevel: 3 });
     const m: { artifact: { format: string } } = await call('backup:run', { sourceId: 'store' });
     expect(m.artifact.format).toBe('sqlite+zstd+age');
-    await expect(call('encryption:forget-passphrase', undefined)).rejects.toThrow(/store\.db is encrypted with this passphrase/);
+    await expect(call('encryption:forget-passphrase', undefined)).rejects.toThrow(/store\.db is set to encrypt with this passphrase/);
   });
 });

@@ -17,7 +17,7 @@ import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { openSettings } from './settings.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
-import type { DecryptWith } from './artifact-codec.ts';
+import { checkTarget, type DecryptWith } from './artifact-codec.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type DriverFactory } from './replication.ts';
 import { initFolderDestination } from './folder-destination.ts';
 import { startUploadQueue } from './upload-queue.ts';
@@ -283,6 +283,21 @@ export async function createEngine(opts: EngineOptions) {
       settings.update((s) => ({
         ...s,
         destinations: s.destinations.map((d) => (d.id === id ? { ...d, upload: { manual: upload.manual ?? d.upload.manual, scheduled: upload.scheduled ?? d.upload.scheduled } } : d)),
+      }));
+      return getDestination(id);
+    },
+    /**
+     * What a destination does to plain restore points: encrypt them (checked now: the passphrase must
+     * be remembered, the keys valid) and/or compress them. null switches one off.
+     */
+    setDestinationEncoding: async (id: string, o: { encrypt?: Source['encryption'] | null; compressLevel?: number | null }) => {
+      getDestination(id);
+      if (o.encrypt) checkTarget((await resolveEncryption(ctx, { id, encryption: o.encrypt }, undefined))!.to);
+      settings.update((s) => ({
+        ...s,
+        destinations: s.destinations.map((d) =>
+          d.id !== id ? d : { ...d, ...(o.encrypt !== undefined ? { encrypt: o.encrypt ?? undefined } : {}), ...(o.compressLevel !== undefined ? { compressLevel: o.compressLevel ?? undefined } : {}) },
+        ),
       }));
       return getDestination(id);
     },

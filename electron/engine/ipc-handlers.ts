@@ -229,6 +229,11 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       deps.settingsChanged();
       return d;
     },
+    'destinations:set-encoding': async ({ id, compressLevel, encrypt }) => {
+      const d = await engine.setDestinationEncoding(id, { compressLevel, encrypt });
+      deps.settingsChanged();
+      return d;
+    },
     'drive:set-client': async ({ clientId, clientSecret }) => {
       setGoogleClient(engine, { clientId, clientSecret });
       deps.settingsChanged();
@@ -255,8 +260,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'encryption:get': async () => ({ passphraseKeyId: (await engine.passphrase.current())?.keyId }),
     'encryption:set-passphrase': async ({ passphrase }) => ({ passphraseKeyId: (await engine.passphrase.remember(passphrase)).keyId }),
     'encryption:forget-passphrase': async () => {
-      const uses = engine.sources.list().filter((s) => s.encryption?.kind === 'passphrase');
-      if (uses.length) throw new LifeboatError('usage', `${uses.map((s) => s.name).join(', ')} ${uses.length === 1 ? 'is' : 'are'} encrypted with this passphrase on a schedule`, 'Switch their encryption off or to keys first');
+      const uses = [...engine.sources.list().filter((s) => s.encryption?.kind === 'passphrase'), ...engine.destinations.list().filter((d) => d.encrypt?.kind === 'passphrase')];
+      if (uses.length) throw new LifeboatError('usage', `${uses.map((s) => s.name).join(', ')} ${uses.length === 1 ? 'is' : 'are'} set to encrypt with this passphrase`, 'Switch their encryption off or to keys first');
       await engine.passphrase.forget();
       return {};
     },

@@ -45,7 +45,7 @@ export async function rememberedKeyId(ctx: EngineContext): Promise<{ keyId: stri
 }
 
 /** How this backup of `source` is encrypted, or undefined for none. */
-export async function resolveEncryption(ctx: EngineContext, source: Source, request: EncryptRequest | undefined): Promise<{ to: EncryptTo; info: EncryptionInfo } | undefined> {
+export async function resolveEncryption(ctx: EngineContext, source: Pick<Source, 'id' | 'encryption'>, request: EncryptRequest | undefined): Promise<{ to: EncryptTo; info: EncryptionInfo } | undefined> {
   if (request === false) return undefined;
   const scryptWorkFactor = ctx.settings.read().scryptWorkFactor;
   const wanted = request ?? (source.encryption?.kind === 'recipients' ? { recipients: source.encryption.recipients } : source.encryption?.kind === 'passphrase' ? 'remembered' : undefined);
@@ -56,7 +56,11 @@ export async function resolveEncryption(ctx: EngineContext, source: Source, requ
   const known = await remembered(ctx);
   if (wanted === 'remembered') {
     if (!known) {
-      throw new LifeboatError('wrong-key', `Source ${source.id} is set to encrypt with the remembered passphrase, but none is remembered`, 'Set one with `lifeboat passphrase set`, or back up with --encrypt and a passphrase');
+      throw new LifeboatError(
+        'wrong-key',
+        `"${source.id}" is set to encrypt with the remembered passphrase, but none is remembered`,
+        'Set one (Databases → Encryption passphrase in the app, `lifeboat passphrase set` in a terminal), or back up with --encrypt and a passphrase',
+      );
     }
     return { to: { passphrase: known.passphrase, scryptWorkFactor }, info: { kind: 'passphrase', keyId: known.keyId } };
   }

@@ -12,9 +12,10 @@ import { ensureDir, fsyncDir, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { folderDestination } from './folder-destination.ts';
 import { TEMP_PREFIX } from './layout.ts';
-import { artifactPath, restorePointFiles, serializeManifest } from './manifest.ts';
+import { restorePointFiles, serializeManifest } from './manifest.ts';
 import { listSources } from './sources.ts';
 import { acquireLock } from './locks.ts';
+import { prepareCopy } from './destination-encoding.ts';
 
 
 /** Delays before attempt 2, 3, …; after the last, a replica stays failed until pushed by hand. */
@@ -85,7 +86,9 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
   ctx.catalog.upsertReplica(uploading);
   ctx.events.emit('replica-changed', { replica: uploading });
   try {
-    const stored = await target.driver.put(manifest, artifactPath(ctx.vaultDir, manifest), opts);
+    const copy = await prepareCopy(ctx, manifest, target.destination, opts.signal);
+    const stored = await target.driver.put(copy.manifest, copy.file, opts);
+    await copy.done();
     const done: Replica = { ...uploading, status: 'completed', remoteId: stored.remoteId, bytes: stored.bytes, sha256: stored.sha256, finishedAt: ctx.now().toISOString() };
     ctx.catalog.upsertReplica(done);
     ctx.events.emit('replica-changed', { replica: done });

@@ -7,6 +7,42 @@ import { UsageBar } from './charts.tsx';
 import { bytes, explain, when } from './format.ts';
 import { useDashboard } from './store.ts';
 
+type Entry = DestinationsView['destinations'][number];
+const ENCODINGS: Record<string, { label: string; compressLevel: number | null; encrypt: { kind: 'passphrase' } | null }> = {
+  plain: { label: 'as they are', compressLevel: null, encrypt: null },
+  zstd: { label: 'compressed', compressLevel: 3, encrypt: null },
+  age: { label: 'encrypted with the passphrase', compressLevel: null, encrypt: { kind: 'passphrase' } },
+  'zstd+age': { label: 'compressed and encrypted with the passphrase', compressLevel: 3, encrypt: { kind: 'passphrase' } },
+};
+
+/** "Copies sent here: …": what this destination does to restore points that are plain in the vault. */
+function Encoding({ entry }: { entry: Entry }) {
+  const { run } = useDashboard();
+  const d = entry.destination;
+  if (d.encrypt?.kind === 'recipients') return <p className="muted">Copies sent here are encrypted to age keys (set with the command line).</p>;
+  const current = `${d.compressLevel !== undefined ? 'zstd' : ''}${d.compressLevel !== undefined && d.encrypt ? '+' : ''}${d.encrypt ? 'age' : ''}` || 'plain';
+  return (
+    <label>
+      Copies sent here:{' '}
+      <select
+        aria-label={`Copies sent to ${d.name}`}
+        value={current}
+        onChange={(e) => {
+          const { compressLevel, encrypt } = ENCODINGS[e.target.value]!;
+          void run('encoding', async () => void (await window.lifeboat['destinations:set-encoding']({ id: d.id, compressLevel, encrypt })));
+        }}
+      >
+        {Object.entries(ENCODINGS).map(([value, { label }]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>{' '}
+      <span className="muted">(restore points already encrypted are copied as they are; the vault keeps its own copy unchanged)</span>
+    </label>
+  );
+}
+
 function GoogleDrive({ view }: { view: DestinationsView }) {
   const { run, busy, revision } = useDashboard();
   const [drive, setDrive] = useState<DriveView | undefined>();
@@ -53,6 +89,7 @@ function GoogleDrive({ view }: { view: DestinationsView }) {
               {entry.lastUploadAt ? ` · last upload ${when(entry.lastUploadAt)}` : ''}
             </p>
           )}
+          {entry && <Encoding entry={entry} />}
           <div className="actions start">
             {drive.error?.startsWith('Reconnect') && (
               <button type="button" className="primary" disabled={waiting} onClick={() => void connect()}>
@@ -154,6 +191,7 @@ export function Destinations() {
                 <button type="button" className="link" onClick={() => void run('dest', async () => void (await window.lifeboat['destinations:remove']({ id: d.destination.id })))}>
                   Remove
                 </button>
+                <Encoding entry={d} />
               </li>
             ))}
           </ul>
