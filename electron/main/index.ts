@@ -13,6 +13,7 @@ import { setupTray } from './tray.ts';
 import { healthNotification, jobNotification, type NotificationSpec } from './tray-model.ts';
 import { createMainWindow } from './window.ts';
 import { isSafeExternalUrl } from './window-policy.ts';
+import { autostartFile, HIDDEN_ARG, setLinuxAutostart } from './login-item.ts';
 
 app.enableSandbox();
 
@@ -42,7 +43,11 @@ if (!app.requestSingleInstanceLock()) {
           if (!isSafeExternalUrl(url)) throw new Error('refused to open a URL that is not https');
           await shell.openExternal(url);
         },
-        setOpenAtLogin: (on) => app.setLoginItemSettings({ openAtLogin: on }),
+        // Linux has no login-item API in Electron: an XDG autostart entry does the job there.
+        setOpenAtLogin: (on) => {
+          if (process.platform === 'linux') void setLinuxAutostart(on, process.env.APPIMAGE ?? process.execPath, autostartFile(process.env, app.getPath('home')));
+          else app.setLoginItemSettings({ openAtLogin: on, args: [HIDDEN_ARG] });
+        },
       },
     });
     const { engine } = services;
@@ -122,8 +127,8 @@ if (!app.requestSingleInstanceLock()) {
     redrawTray();
     powerMonitor.on('resume', () => services.wake());
     powerMonitor.on('unlock-screen', () => services.wake());
-    // Opened at login: start in the tray only.
-    if (!app.getLoginItemSettings().wasOpenedAtLogin) open();
+    // Started at login: stay in the tray only.
+    if (!process.argv.includes(HIDDEN_ARG) && !app.getLoginItemSettings().wasOpenedAtLogin) open();
     app.on('second-instance', open);
     app.on('activate', open);
     app.on('before-quit', () => (quitting = true));
