@@ -67,6 +67,14 @@ function openDb(file: string): Database.Database {
   return db;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
  * Opens (or creates) the catalog at `file`. A damaged catalog is moved aside and started afresh;
  * the caller then rebuilds it from the vault, which loses nothing.
@@ -86,12 +94,26 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     fresh = true;
   }
   const insert = db.prepare('INSERT OR REPLACE INTO restore_points (id, source_id, created_at, manifest) VALUES (?, ?, ?, ?)');
-  const parse = (row: { manifest: string } | undefined): Manifest | undefined => (row ? manifestSchema.parse(JSON.parse(row.manifest)) : undefined);
+  // Parsing and validating 10,000 manifests takes a while; a manifest whose stored text has not
+  // changed since it was last read is the same manifest, so it is reused.
+  const parsed = new Map<string, { text: string; manifest: Manifest }>();
+  const parse = (row: { manifest: string } | undefined): Manifest | undefined => {
+    if (!row) return undefined;
+    // Frozen: a cached manifest is shared by every caller, so none may change it.
+    const manifest = deepFreeze(manifestSchema.parse(JSON.parse(row.manifest)));
+    parsed.set(manifest.id, { text: row.manifest, manifest });
+    return manifest;
+  };
+  const parseRow = (row: { id: string; manifest: string }): Manifest => {
+    const hit = parsed.get(row.id);
+    return hit && hit.text === row.manifest ? hit.manifest : (parse(row) as Manifest);
+  };
   const catalog: Catalog = {
     upsert(m) {
       insert.run(m.id, m.source.id, m.createdAt, JSON.stringify(m));
     },
     remove(id) {
+      parsed.delete(id);
       db.prepare('DELETE FROM restore_points WHERE id = ?').run(id);
       db.prepare('DELETE FROM verifications WHERE id = ?').run(id);
       // A copy that reached a destination is still there; one that never got there is moot now.
@@ -103,10 +125,10 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     list(filter = {}) {
       const rows = (
         filter.sourceId
-          ? db.prepare('SELECT manifest FROM restore_points WHERE source_id = ? ORDER BY created_at DESC, id DESC').all(filter.sourceId)
-          : db.prepare('SELECT manifest FROM restore_points ORDER BY created_at DESC, id DESC').all()
-      ) as { manifest: string }[];
-      return rows.map((r) => parse(r) as Manifest);
+          ? db.prepare('SELECT id, manifest FROM restore_points WHERE source_id = ? ORDER BY created_at DESC, id DESC').all(filter.sourceId)
+          : db.prepare('SELECT id, manifest FROM restore_points ORDER BY created_at DESC, id DESC').all()
+      ) as { id: string; manifest: string }[];
+      return rows.map(parseRow);
     },
     ids() {
       return new Set((db.prepare('SELECT id FROM restore_points').all() as { id: string }[]).map((r) => r.id));

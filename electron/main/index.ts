@@ -1,6 +1,6 @@
 // The Electron shell: lifecycle, window, tray, notifications, power events and the IPC binding.
 // It wires the desktop services to Electron; it decides nothing (see tray-model.ts and the engine).
-import { app, BrowserWindow, dialog, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
+import { app, BrowserWindow, dialog, net, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
 import path from 'node:path';
 import type { IpcEventName } from '../../shared/ipc-contract.ts';
 import { ipcEventNames } from '../../shared/ipc-contract.ts';
@@ -126,6 +126,13 @@ if (!app.requestSingleInstanceLock()) {
     services.start();
     redrawTray();
     powerMonitor.on('resume', () => services.wake());
+    // The network coming back (a laptop rejoining Wi-Fi) sends the uploads that waited for it.
+    let online = net.isOnline();
+    const onlineCheck = setInterval(() => {
+      const now = net.isOnline();
+      if (now && !online) services.wake();
+      online = now;
+    }, 30_000);
     powerMonitor.on('unlock-screen', () => services.wake());
     // Started at login: stay in the tray only.
     if (!process.argv.includes(HIDDEN_ARG) && !app.getLoginItemSettings().wasOpenedAtLogin) open();
@@ -137,6 +144,7 @@ if (!app.requestSingleInstanceLock()) {
       if (!engine.ctx.settings.read().app.closeToTray) app.quit();
     });
     app.on('will-quit', () => {
+      clearInterval(onlineCheck);
       tray.destroy();
       services.stop();
     });
