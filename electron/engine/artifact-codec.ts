@@ -8,8 +8,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createZstdDecompress } from 'node:zlib';
-import { parallelZstdCompress } from './parallel-zstd.ts';
+import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import type { ArtifactFormat } from '../../shared/model.ts';
 import { fsyncFile, hashingStream, type HashResult } from './durable-fs.ts';
 import { LifeboatError } from './errors.ts';
@@ -86,7 +85,7 @@ export async function encodeArtifact(plainFile: string, outFile: string, opts: E
   const storedHash = hashingStream();
   const front: (Readable | Transform)[] = [createReadStream(plainFile, { highWaterMark: CHUNK }), plainHash];
   if (opts.compressLevel !== undefined) {
-    front.push(parallelZstdCompress(opts.compressLevel));
+    front.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.compressLevel }, chunkSize: CHUNK }));
   }
   if (opts.encrypt) {
     checkTarget(opts.encrypt);
@@ -124,7 +123,7 @@ export async function transcodeArtifact(
     compressedBytes = 0;
     const count = new PassThrough({ highWaterMark: CHUNK });
     count.on('data', (chunk: Buffer) => (compressedBytes = (compressedBytes ?? 0) + chunk.length));
-    stages.push(parallelZstdCompress(opts.compressLevel), count);
+    stages.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.compressLevel }, chunkSize: CHUNK }), count);
   }
   if (opts.encrypt) {
     checkTarget(opts.encrypt);

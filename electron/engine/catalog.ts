@@ -25,6 +25,8 @@ export interface Catalog {
   replicas(filter?: { restorePointId?: string; destinationId?: string }): (Replica & { nextAttemptAt?: string })[];
   removeReplica(restorePointId: string, destinationId: string): void;
   lastVerification(id: string): VerificationRecord | undefined;
+  /** The last verification of every restore point that has one, by id (one query for a whole list). */
+  verifications(): Map<string, VerificationRecord>;
   close(): void;
 }
 
@@ -174,6 +176,10 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     },
     removeReplica(restorePointId, destinationId) {
       db.prepare('DELETE FROM replicas WHERE restore_point_id = ? AND destination_id = ?').run(restorePointId, destinationId);
+    },
+    verifications() {
+      const rows = db.prepare('SELECT id, at, status, message FROM verifications').all() as VerificationRecord[];
+      return new Map(rows.map((r) => [r.id, r]));
     },
     lastVerification(id) {
       return db.prepare('SELECT id, at, status, message FROM verifications WHERE id = ?').get(id) as VerificationRecord | undefined;

@@ -97,8 +97,9 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'restore-points:list': async ({ sourceId }) => {
       const replicas = new Map<string, Record<string, RestorePointRow['replicas'][string]>>();
       for (const r of engine.replicas()) replicas.set(r.restorePointId, { ...replicas.get(r.restorePointId), [r.destinationId]: r.status });
+      const verifications = engine.ctx.catalog.verifications();
       return engine.list({ sourceId }).map((m): RestorePointRow => {
-        const v = engine.ctx.catalog.lastVerification(m.id);
+        const v = verifications.get(m.id);
         return {
           id: m.id,
           sourceId: m.source.id,
