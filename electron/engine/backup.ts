@@ -102,22 +102,32 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     });
     await ctx.checkpoint('backup:copied');
     const description = finishCopy(temp);
-    report('checking', 0, 1);
-    const integrity = checkIntegrity(temp, settings.integrityCheck);
+    // The integrity check (in a worker) reads the copy while this thread hashes and encodes it.
+    const stopCheck = new AbortController();
+    const checking = checkIntegrity(temp, settings.integrityCheck, stopCheck.signal);
     report('hashing', 0, 1);
     const plainBytes = description.pageCount * description.pageSize;
     const onBytes = (b: number) => report('hashing', b, plainBytes);
     let plain, stored, artifactFile;
-    if (format === 'sqlite') {
-      plain = stored = await hashFile(temp, { signal: req.signal, onBytes });
-      await fsyncFile(temp);
-      artifactFile = temp;
-    } else {
-      // One pass: the plain copy is read once, hashed, compressed and/or encrypted, and written.
-      ({ plain, stored } = await encodeArtifact(temp, encodedTemp, { compressLevel: req.compressLevel, encrypt: req.encryption?.to, signal: req.signal, onBytes }));
-      await rm(temp);
-      artifactFile = encodedTemp;
+    try {
+      if (format === 'sqlite') {
+        plain = stored = await hashFile(temp, { signal: req.signal, onBytes });
+        await fsyncFile(temp);
+        artifactFile = temp;
+      } else {
+        // One pass: the plain copy is read once, hashed, compressed and/or encrypted, and written.
+        ({ plain, stored } = await encodeArtifact(temp, encodedTemp, { compressLevel: req.compressLevel, encrypt: req.encryption?.to, signal: req.signal, onBytes }));
+        artifactFile = encodedTemp;
+      }
+    } catch (e) {
+      // Stop the check before the cleanup below removes the file it reads.
+      stopCheck.abort();
+      await checking.catch(() => undefined);
+      throw e;
     }
+    report('checking', 0, 1);
+    const integrity = await checking;
+    if (artifactFile !== temp) await rm(temp);
     report('finishing', 0, 1);
     await ctx.checkpoint('backup:hashed');
     const manifest: Manifest = {

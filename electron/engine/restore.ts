@@ -97,7 +97,7 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
       );
     }
     report('checking', 0, 1);
-    const integrity = checkIntegrity(temp, ctx.settings.read().integrityCheck);
+    const integrity = await checkIntegrity(temp, ctx.settings.read().integrityCheck);
     if (integrity.status !== 'ok') {
       throw new LifeboatError('integrity-failed', `Restore point ${manifest.id} fails SQLite's integrity check (${integrity.message.split('\n')[0]}); nothing was restored`, 'Choose another restore point');
     }

@@ -1,6 +1,10 @@
 // Reading SQLite files safely: checks before opening, read-only connections, errors explained,
 // integrity checks on copies, and a description of a copy for its manifest.
 import Database from 'better-sqlite3';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { open, stat } from 'node:fs/promises';
 import { LifeboatError, errorCode } from './errors.ts';
 
@@ -150,18 +154,48 @@ export interface IntegrityResult {
   message: string;
 }
 
-/** Runs SQLite's integrity check on a copy (never on a live database) and reports what it said. */
-export function checkIntegrity(copy: string, kind: IntegrityKind = 'quick_check'): IntegrityResult {
-  let db: SqliteDb | undefined;
+// The check runs in a worker thread: an integrity_check of a large database takes minutes, and in
+// the desktop app this code runs on Electron's main thread, which must keep answering the window and
+// the tray meanwhile. The worker is given as text (with better-sqlite3's resolved path) so that it
+// needs no separate file in the bundled app.
+const INTEGRITY_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+let db;
+try {
+  db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  parentPort.postMessage({ lines: db.pragma(workerData.kind + '(100)').map((r) => String(Object.values(r)[0])) });
+} catch (e) {
+  parentPort.postMessage({ error: String((e && e.message) || e) });
+} finally {
+  if (db) db.close();
+}`;
+
+/**
+ * Where better-sqlite3 is, for the worker. In the packaged app it is unpacked from the asar archive
+ * (native code cannot load from inside it); requiring it from there works in any worker.
+ */
+function betterSqlitePath(): string {
+  const resolved = createRequire(import.meta.url).resolve('better-sqlite3');
+  const unpacked = resolved.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+  return unpacked !== resolved && existsSync(unpacked) ? unpacked : resolved;
+}
+
+/**
+ * Runs SQLite's integrity check on a copy (never on a live database), off the calling thread, and
+ * reports what it said. A copy SQLite cannot even open is reported as failed, not thrown; `signal`
+ * stops the check (the promise then rejects).
+ */
+export async function checkIntegrity(copy: string, kind: IntegrityKind = 'quick_check', signal?: AbortSignal): Promise<IntegrityResult> {
+  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind } });
   try {
-    db = new Database(copy, { readonly: true, fileMustExist: true });
-    const rows = db.pragma(`${kind}(100)`) as Record<string, string>[];
-    const lines = rows.map((r) => String(Object.values(r)[0]));
+    // Rejects when the signal aborts (the worker is then terminated below).
+    const [reply] = (await once(worker, 'message', { signal })) as [{ lines?: string[]; error?: string }];
+    if (reply.error !== undefined) return { check: kind, status: 'failed', message: `SQLite could not check the copy: ${reply.error}` };
+    const lines = reply.lines ?? [];
     const ok = lines.length === 1 && lines[0] === 'ok';
     return { check: kind, status: ok ? 'ok' : 'failed', message: lines.join('\n').slice(0, 20_000) };
-  } catch (e) {
-    return { check: kind, status: 'failed', message: `SQLite could not check the copy: ${(e as Error).message}` };
   } finally {
-    db?.close();
+    await worker.terminate();
   }
 }

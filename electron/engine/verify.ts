@@ -42,8 +42,8 @@ async function verifyManifest(ctx: EngineContext, manifest: Manifest, opts: Veri
   const missing = { ...base, ok: false, checksum: 'missing', integrity: 'skipped', message: `the artifact ${manifest.artifact.path} is missing` } as const;
   const mismatch = { ...base, ok: false, checksum: 'mismatch', integrity: 'skipped', message: 'the artifact does not match its SHA-256 (it was changed or damaged)' } as const;
   const integrityCheck = ctx.settings.read().integrityCheck;
-  const checked = (dbFile: string): VerifyResult => {
-    const integrity = checkIntegrity(dbFile, integrityCheck);
+  const checked = async (dbFile: string): Promise<VerifyResult> => {
+    const integrity = await checkIntegrity(dbFile, integrityCheck);
     if (integrity.status !== 'ok') return { ...base, ok: false, checksum: 'ok', integrity: 'failed', message: `SQLite's ${integrity.check} failed: ${integrity.message.split('\n')[0]}` };
     return { ...base, ok: true, checksum: 'ok', integrity: 'ok', message: 'ok' };
   };
@@ -59,7 +59,7 @@ async function verifyManifest(ctx: EngineContext, manifest: Manifest, opts: Veri
       throw e;
     }
     if (hash.sha256 !== manifest.artifact.sha256 || hash.bytes !== manifest.artifact.bytes) return mismatch;
-    if (manifest.artifact.format === 'sqlite') return checked(file);
+    if (manifest.artifact.format === 'sqlite') return await checked(file);
     return { ...base, ok: true, checksum: 'ok', integrity: 'skipped', message: 'stored bytes ok; give the passphrase or key to check the database inside' };
   }
 
@@ -79,7 +79,7 @@ async function verifyManifest(ctx: EngineContext, manifest: Manifest, opts: Veri
     if (decoded.plain.sha256 !== manifest.database.sha256 || decoded.plain.bytes !== manifest.database.bytes) {
       return { ...mismatch, message: 'the database inside the artifact does not match its SHA-256' };
     }
-    return checked(temp);
+    return await checked(temp);
   } finally {
     await rm(temp, { force: true });
   }
