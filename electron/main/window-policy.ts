@@ -1,6 +1,6 @@
 // The main window's security settings and the URL check, as plain data and functions (no Electron
 // import), so that tests check them without launching Electron.
-import type { BrowserWindowConstructorOptions } from 'electron';
+import type { BrowserWindowConstructorOptions, WebContents } from 'electron';
 
 /** The window's options: context isolation, sandbox, no Node, no webviews, web security on. */
 export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
@@ -39,3 +39,22 @@ export function isSafeExternalUrl(raw: string): boolean {
 
 /** The Content-Security-Policy the renderer's page declares. */
 export const RENDERER_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The parts of WebContents the lockdown uses (so a test can hand in a stand-in). */
+export type HardenableContents = Pick<WebContents, 'setWindowOpenHandler' | 'on'> & { session: Pick<WebContents['session'], 'setPermissionRequestHandler' | 'setPermissionCheckHandler'> };
+
+/**
+ * Locks a window's contents down: no navigation or redirects, no new windows (a checked https: link
+ * goes to the system browser instead), no webviews, every permission denied.
+ */
+export function hardenContents(contents: HardenableContents, openExternal: (url: string) => Promise<void>): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isSafeExternalUrl(url)) void openExternal(url);
+    return { action: 'deny' };
+  });
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  contents.session.setPermissionCheckHandler(() => false);
+}
