@@ -20,7 +20,7 @@ function electronBinary(): string | undefined {
 const binary = electronBinary();
 if (!binary) console.warn('electron spec skipped: no Electron binary here (it downloads on first `npm start`; this machine has no network for it)');
 
-it.skipIf(!binary)('starts the app: one window, sandboxed, showing the dashboard', async () => {
+it.skipIf(!binary)('starts the app: one window, sandboxed, showing the dashboard; closing it keeps the app in the tray', async () => {
   const t = tempDir();
   const app = await electron.launch({ executablePath: binary, args: [REPO], env: { ...process.env, LIFEBOAT_HOME: path.join(t.dir, 'home') } });
   try {
@@ -28,6 +28,9 @@ it.skipIf(!binary)('starts the app: one window, sandboxed, showing the dashboard
     await page.getByText('Lifeboat').first().waitFor();
     expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
     expect(await page.evaluate(() => Object.keys((globalThis as unknown as { lifeboat: object }).lifeboat).length)).toBeGreaterThan(3);
+    // Closing the window keeps Lifeboat running in the tray (the default), window hidden, not gone.
+    await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]?.close());
+    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().map((w) => w.isVisible()))).toEqual([false]);
   } finally {
     await app.close();
     t.cleanup();
