@@ -95,6 +95,30 @@ describe('jobs', () => {
   });
 });
 
+describe('uploads', () => {
+  it('runs each copy as a job: progress, a line in the activity list, and a failure that fails only the copy', async () => {
+    const s = await services();
+    await s.engine.sources.add(db);
+    const usb = path.join(t.dir, 'usb');
+    const nas = path.join(t.dir, 'nas');
+    await s.engine.destinations.addFolder(usb, { id: 'usb', name: 'USB disk' });
+    await s.engine.destinations.addFolder(nas, { id: 'nas', name: 'NAS' });
+    rmSync(path.join(nas, '.lifeboat-destination')); // the NAS is not mounted: an empty mount point
+    const progress: string[] = [];
+    s.events.on('job:progress', (j) => j.kind === 'upload' && j.progress && progress.push(`${j.title} ${j.progress.phase}`));
+    s.start();
+    const m = await s.backUp('store', 'manual');
+    await expect.poll(() => s.jobs.recent().filter((j) => j.kind === 'upload').length).toBe(2);
+    await s.drainUploads();
+    const uploads = s.jobs.recent().filter((j) => j.kind === 'upload');
+    expect(uploads.find((j) => j.title === 'Copying store.db to USB disk')).toMatchObject({ outcome: 'ok', restorePointId: m.id });
+    expect(uploads.find((j) => j.title === 'Copying store.db to NAS')).toMatchObject({ outcome: 'failed', hint: 'Lifeboat tries again later on its own' });
+    expect(progress).toContain('Copying store.db to USB disk uploading');
+    expect(Object.fromEntries(s.engine.replicas(m.id).map((r) => [r.destinationId, r.status]))).toEqual({ usb: 'completed', nas: 'failed' });
+    expect(s.engine.list().map((x) => x.id)).toEqual([m.id]); // the local restore point is untouched
+  });
+});
+
 describe('health', () => {
   it('turns to an error when the database disappears, and says so once', async () => {
     const s = await services();

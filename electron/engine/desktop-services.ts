@@ -4,7 +4,7 @@
 // the same code as the app; only the effects (dialogs, the browser, login items) differ.
 import path from 'node:path';
 import type { IpcEvents } from '../../shared/ipc-contract.ts';
-import type { Health, Trigger } from '../../shared/model.ts';
+import type { Health, Replica, Trigger } from '../../shared/model.ts';
 import { allDrivers } from '../drive/drive-setup.ts';
 import type { Clock } from '../schedule/scheduler.ts';
 import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
@@ -14,7 +14,8 @@ import { judgeHealth } from './health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
 import { createJobs, fileActivityLog } from './jobs.ts';
 import { formatBytes } from './layout.ts';
-import type { DriverFactory } from './replication.ts';
+import type { CopyRunner, DriverFactory } from './replication.ts';
+import { LifeboatError } from './errors.ts';
 import type { SecretStore } from './secrets.ts';
 
 /** What only the shell can do; the harness passes stand-ins. */
@@ -103,6 +104,26 @@ export async function createDesktopServices(opts: DesktopOptions) {
     if (r.status !== 'uploading') void checkHealth().catch(() => undefined);
   });
 
+  /** Each upload is a job too: progress in the window and the tray, Cancel, a line in Activity. */
+  const runCopy: CopyRunner = async (manifest, destination, copy) => {
+    let replica: Replica | undefined;
+    try {
+      await jobs.run(
+        { kind: 'upload', title: `Copying ${manifest.source.name} to ${destination.name}`, sourceId: manifest.source.id, restorePointId: manifest.id },
+        async ({ signal, progress }) => {
+          replica = await copy({ signal, onBytes: (done) => progress({ phase: 'uploading', done, total: manifest.artifact.bytes, unit: 'bytes' }) });
+          if (replica.status === 'failed' && !signal.aborted) throw new LifeboatError('busy', replica.error ?? 'The copy failed', 'Lifeboat tries again later on its own');
+        },
+        () => ({ message: `Copied (${formatBytes(replica?.bytes ?? manifest.artifact.bytes)})`, restorePointId: manifest.id }),
+      );
+    } catch (e) {
+      // A replica says how the copy ended (the failed or cancelled job is in the activity list);
+      // without one the copy could not even start, and that error is the caller's.
+      if (!replica) throw e;
+    }
+    return replica as Replica;
+  };
+
   const scheduler = setupScheduler(engine, { clock, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
   const settingsChanged = () => {
     scheduler.refresh();
@@ -144,7 +165,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     /** Starts the scheduler, the upload queue and the health check. */
     start() {
       paused = scheduler.isPaused();
-      uploads = engine.startUploads(clock);
+      uploads = engine.startUploads(clock, runCopy);
       scheduler.start();
       void checkHealth().catch(() => undefined);
       healthLoop();

@@ -257,7 +257,7 @@ export async function createEngine(opts: EngineOptions) {
       return pushPending(ctx, targets, { restorePointId: manifest.id });
     },
     /** Starts the upload queue (the app and the daemon): uploads after each backup, retries later. */
-    startUploads: (clock: Parameters<typeof startUploadQueue>[1]) => startUploadQueue(ctx, clock, opts.driverFactory),
+    startUploads: (clock: Parameters<typeof startUploadQueue>[1], runCopy?: Parameters<typeof startUploadQueue>[3]) => startUploadQueue(ctx, clock, opts.driverFactory, runCopy),
     /** Adds a destination from settings-shaped data (Google Drive after connecting). */
     addDestination: (d: Destination) => {
       settings.update((s) => (s.destinations.some((x) => x.id === d.id) ? s : { ...s, destinations: [...s.destinations, d] }));

@@ -106,6 +106,12 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
 }
 
 /**
+ * Runs one copy (the app wraps it in a job, for progress, cancel and the activity list). `copy`
+ * never throws: a failed copy comes back as a failed replica.
+ */
+export type CopyRunner = (manifest: Manifest, destination: Destination, copy: (o: { onBytes?: (b: number) => void; signal?: AbortSignal }) => Promise<Replica>) => Promise<Replica>;
+
+/**
  * Uploads what is waiting: pending replicas, and failed ones whose retry time has come (or all of
  * them with `force`). With `restorePointId`, that restore point goes to every enabled destination
  * that does not hold it yet, whatever the automatic rules say.
@@ -113,7 +119,7 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
 export async function pushPending(
   ctx: EngineContext,
   destinations: ConfiguredDestination[],
-  opts: { restorePointId?: string; destinationId?: string; force?: boolean; onBytes?: (b: number) => void } = {},
+  opts: { restorePointId?: string; destinationId?: string; force?: boolean; onBytes?: (b: number) => void; runCopy?: CopyRunner } = {},
 ): Promise<Replica[]> {
   const results: Replica[] = [];
   const now = ctx.now().getTime();
@@ -136,7 +142,10 @@ export async function pushPending(
       }
     }
     // Oldest first, so a destination catches up in order.
-    for (const m of wanted.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) results.push(await replicate(ctx, m, target, { onBytes: opts.onBytes }));
+    for (const m of wanted.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+      const copy = (o: { onBytes?: (b: number) => void; signal?: AbortSignal }) => replicate(ctx, m, target, { onBytes: o.onBytes ?? opts.onBytes, signal: o.signal });
+      results.push(await (opts.runCopy ? opts.runCopy(m, target.destination, copy) : copy({})));
+    }
   }
   return results;
 }

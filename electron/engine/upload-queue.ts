@@ -3,10 +3,10 @@
 // their backoff expires. Uploads never block or fail a backup.
 import type { Clock } from '../schedule/scheduler.ts';
 import type { EngineContext } from './context.ts';
-import { configuredDestinations, nextRetryAt, pushPending, queueReplicas, type DriverFactory } from './replication.ts';
+import { configuredDestinations, nextRetryAt, pushPending, queueReplicas, type CopyRunner, type DriverFactory } from './replication.ts';
 
 /** Starts listening for finished backups; `stop()` to end, `drain()` to wait for work in flight. */
-export function startUploadQueue(ctx: EngineContext, clock: Clock, factory?: DriverFactory) {
+export function startUploadQueue(ctx: EngineContext, clock: Clock, factory?: DriverFactory, runCopy?: CopyRunner) {
   let chain: Promise<unknown> = Promise.resolve();
   let timer: unknown;
   let stopped = false;
@@ -20,7 +20,7 @@ export function startUploadQueue(ctx: EngineContext, clock: Clock, factory?: Dri
   };
   const kick = () => {
     chain = chain
-      .then(() => pushPending(ctx, configuredDestinations(ctx, factory)))
+      .then(() => pushPending(ctx, configuredDestinations(ctx, factory), { runCopy }))
       .catch(() => undefined)
       .then(scheduleRetry);
     return chain;

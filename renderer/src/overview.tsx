@@ -77,7 +77,8 @@ function BackUpList() {
   return (
     <ul className="cards">
       {status.sources.map((s) => {
-        const running = Object.values(jobs).find((j) => j.sourceId === s.source.id);
+        // An upload of an earlier restore point does not stop a new backup.
+        const running = Object.values(jobs).find((j) => j.sourceId === s.source.id && j.kind !== 'upload' && j.kind !== 'verify');
         return (
           <li key={s.source.id} className="card">
             <div>
