@@ -38,7 +38,7 @@ function Encoding({ entry }: { entry: Entry }) {
           </option>
         ))}
       </select>{' '}
-      <span className="muted">(restore points already encrypted are copied as they are; the vault keeps its own copy unchanged)</span>
+      <span className="muted">(already encrypted restore points go as they are; the vault keeps its own copy unchanged)</span>
     </label>
   );
 }
@@ -173,24 +173,28 @@ export function Destinations() {
         ) : (
           <ul className="plain">
             {folders.map((d) => (
-              <li key={d.destination.id}>
-                <strong>{d.destination.name}</strong>{' '}
-                <span className="muted">
-                  {d.completed} copied{d.pending ? ` · ${d.pending} waiting` : ''}
-                  {d.failed ? ` · ${d.failed} failed${d.lastError ? `: ${d.lastError}` : ''}` : ''}
-                  {d.lastUploadAt ? ` · last copy ${when(d.lastUploadAt)}` : ''}
-                </span>{' '}
-                <label>
-                  <input
-                    type="checkbox"
-                    checked={d.destination.enabled}
-                    onChange={(e) => void run('dest', async () => void (await window.lifeboat['destinations:set-enabled']({ id: d.destination.id, enabled: e.target.checked })))}
-                  />{' '}
-                  on
-                </label>{' '}
-                <button type="button" className="link" onClick={() => void run('dest', async () => void (await window.lifeboat['destinations:remove']({ id: d.destination.id })))}>
-                  Remove
-                </button>
+              <li key={d.destination.id} className="folder">
+                <div>
+                  <strong>{d.destination.name}</strong>{' '}
+                  <span className="muted">
+                    {d.completed} copied{d.pending ? ` · ${d.pending} waiting` : ''}
+                    {d.failed ? ` · ${d.failed} failed${d.lastError ? `: ${d.lastError}` : ''}` : ''}
+                    {d.lastUploadAt ? ` · last copy ${when(d.lastUploadAt)}` : ''}
+                  </span>
+                </div>
+                <div className="actions start">
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={d.destination.enabled}
+                      onChange={(e) => void run('dest', async () => void (await window.lifeboat['destinations:set-enabled']({ id: d.destination.id, enabled: e.target.checked })))}
+                    />{' '}
+                    Copy here
+                  </label>
+                  <button type="button" className="link" onClick={() => void run('dest', async () => void (await window.lifeboat['destinations:remove']({ id: d.destination.id })))}>
+                    Remove
+                  </button>
+                </div>
                 <Encoding entry={d} />
               </li>
             ))}
