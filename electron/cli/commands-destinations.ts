@@ -27,8 +27,10 @@ export function registerDestinationCommands(cx: CliContext): void {
     .action(async () => {
       const e = await open();
       const list = e.destinations.status();
-      const rows = [['ID', 'FOLDER', 'ENABLED', 'COPIES', 'WAITING', 'FAILED', 'LAST UPLOAD', 'LAST ERROR']];
-      for (const d of list) rows.push([d.destination.id, d.destination.kind === 'folder' ? d.destination.path : d.destination.name, d.destination.enabled ? 'yes' : 'no', String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
+      const rows = [['ID', 'FOLDER', 'ENABLED', 'SENDS', 'COPIES', 'WAITING', 'FAILED', 'LAST UPLOAD', 'LAST ERROR']];
+      const sends = (d: (typeof list)[number]['destination']) =>
+        [d.compressLevel !== undefined ? 'zstd' : '', d.encrypt ? (d.encrypt.kind === 'passphrase' ? 'age (passphrase)' : 'age (keys)') : ''].filter(Boolean).join('+') || 'as is';
+      for (const d of list) rows.push([d.destination.id, d.destination.kind === 'folder' ? d.destination.path : d.destination.name, d.destination.enabled ? 'yes' : 'no', sends(d.destination), String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
       print(list.length ? table(rows) : 'No destinations yet. Add a folder on another disk with `lifeboat destinations add <folder>`.', list);
     });
   destinations

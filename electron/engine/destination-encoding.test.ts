@@ -43,6 +43,7 @@ describe('a destination that encrypts and compresses what it receives', () => {
     await ok(['passphrase', 'set']);
     await ok(['destinations', 'add', nas, '--name', 'NAS']);
     await ok(['destinations', 'set', 'lifeboat', '--encrypt-passphrase', '--compress', '6']);
+    expect(await ok(['destinations', 'list'])).toMatch(/lifeboat .* yes +zstd\+age \(passphrase\)/);
     const m = JSON.parse(await ok(['--json', 'backup', db])) as Manifest & { replicas: Replica[] };
 
     // The vault: plain, as the source is set.
