@@ -91,6 +91,11 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
 
     setMarker(db, 'changed after the backup');
     await page.getByRole('button', { name: 'Restore…' }).click();
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape'); // a confirmation closes with Escape, and nothing happens
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(readMarker(db)).toBe('changed after the backup');
+    await page.getByRole('button', { name: 'Restore…' }).click();
     await page.getByRole('dialog').getByText('safety copy').waitFor();
     await h.screenshot('05-restore-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();

@@ -22,6 +22,13 @@ const SCREENS: { id: Screen; label: string }[] = [
 
 function RestoreDialog() {
   const { confirming, restore, askRestore, busy, status } = useDashboard();
+  // Escape closes the confirmation, as it does any dialog.
+  useEffect(() => {
+    if (!confirming) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && askRestore(undefined);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [confirming, askRestore]);
   if (!confirming) return null;
   const { row, toAnotherFile } = confirming;
   const path = status?.sources.find((s) => s.source.id === row.sourceId)?.source.path;
