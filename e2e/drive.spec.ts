@@ -59,6 +59,7 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await drive.getByText('Connected as').waitFor();
     await drive.getByText('shop@example.com').waitFor();
     await drive.getByRole('meter', { name: 'Google Drive storage' }).waitFor();
+    expect(await drive.getByLabel('Copies sent to Google Drive').inputValue()).toBe('zstd'); // compressed by default
     await drive.getByText(/of 2\.1 GB \(0%\)/).waitFor();
     const auth = new URL(opened.at(-1)!);
     expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
@@ -74,7 +75,10 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
     await page.locator('[role="row"][data-id]').getByText('1/1 copied').waitFor();
     const [point] = h.engine.list();
-    expect([...em.files.values()].some((f) => f.appProperties.restorePointId === point!.id && f.content.length === point!.artifact.bytes)).toBe(true);
+    // Compressed on the way by default (a new Drive destination); the vault keeps the plain file.
+    const first = [...em.files.values()].find((f) => f.appProperties.restorePointId === point!.id && f.appProperties.lifeboat === 'artifact')!;
+    expect(first.name).toMatch(/\.sqlite\.zst$/);
+    expect(createHash('sha256').update(zstdDecompressSync(first.content)).digest('hex')).toBe(point!.database.sha256);
     await page.locator('[role="row"][data-id]').first().click();
     await page.getByRole('list', { name: 'Copies' }).getByText(/Google Drive: completed/).waitFor();
     await page.getByLabel('Copied to').selectOption('drive');

@@ -2,7 +2,9 @@
 // whose network is limited to this machine: connect with PKCE, uploads small and large, a cut
 // connection resumed, 503/429 retried, a token expiring mid-upload, a revoked token, a full Drive,
 // an upload resumed after the process was killed, and a new machine restoring from Drive alone.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest, Replica } from '../../shared/model.ts';
@@ -36,8 +38,12 @@ afterEach(async () => {
 
 const cli = (args: string[], h = home) => runCli(args, { home: h, env });
 
-/** Runs `drive connect` and plays the browser: follows the printed URL through Google's redirect. */
-async function connect(h = home): Promise<string> {
+/**
+ * Runs `drive connect` and plays the browser: follows the printed URL through Google's redirect.
+ * These tests check the vault's own bytes at Drive, so they switch off the compression a new Drive
+ * destination has by default (tested on its own below) unless `keepDefaults`.
+ */
+async function connect(h = home, o: { keepDefaults?: boolean } = {}): Promise<string> {
   const child = spawn(process.execPath, [CLI, '--home', h, 'drive', 'connect'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -55,6 +61,7 @@ async function connect(h = home): Promise<string> {
   expect(await page.text()).toMatch(/You can close this tab/);
   expect(await exited).toBe(0);
   expect(stderr).not.toMatch(/ESCAPED-NETWORK/);
+  if (!o.keepDefaults) expect((await cli(['destinations', 'set', 'drive', '--no-compress'], h)).code).toBe(0);
   return stdout + url;
 }
 
@@ -275,5 +282,29 @@ describe('a new machine with only the Google account', () => {
     expect(readMarker(to)).toBe('on drive');
     expect(r.stderr).not.toMatch(/ESCAPED-NETWORK/);
     expect(em.log.filter((l) => l.url.includes('alt=media') && l.url.includes(m.replicas[0]!.remoteId!)).length).toBe(2);
+  });
+});
+
+describe('compression on the way to Drive', () => {
+  it('is on by default: Drive gets a .sqlite.zst that zstd opens, and a new machine restores from it', async () => {
+    await connect(home, { keepDefaults: true });
+    makeBankDb(db, { blobRows: 0 }); // accounts and text only: compresses well
+    setMarker(db, 'compressed on drive');
+    const m = await backup();
+    expect(m.artifact.format).toBe('sqlite'); // the vault keeps the plain file
+    const onDrive = [...em.files.values()].find((f) => f.appProperties.restorePointId === m.id && f.appProperties.lifeboat === 'artifact')!;
+    expect(onDrive.name).toMatch(/\.sqlite\.zst$/);
+    expect(onDrive.content.length).toBeLessThan(m.artifact.bytes / 2);
+    expect(m.replicas[0]).toMatchObject({ status: 'completed', bytes: onDrive.content.length });
+    const zst = path.join(t.dir, 'from-drive.sqlite.zst');
+    writeFileSync(zst, onDrive.content);
+    expect(createHash('sha256').update(execFileSync('zstd', ['-d', '-q', '-c', zst])).digest('hex')).toBe(m.database.sha256);
+
+    const fresh = path.join(t.dir, 'new-home');
+    await connect(fresh, { keepDefaults: true });
+    const to = path.join(t.dir, 'restored.db');
+    const r = await cli(['restore', m.id, '--to', to], fresh);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readMarker(to)).toBe('compressed on drive');
   });
 });
