@@ -244,6 +244,39 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     expect(h.engine.sources.get('store').retention).toMatchObject({ keepLast: 1, minCount: 1 });
   });
 
+  it('switches compression and encryption on for a database: the next restore point is .sqlite.zst.age and restores', async () => {
+    const { page } = h;
+    h.engine.ctx.settings.update((x) => ({ ...x, scryptWorkFactor: 10 })); // a fast scrypt for tests
+    await addDatabase();
+    await page.getByRole('navigation').getByRole('button', { name: 'Databases' }).click();
+    await page.getByRole('button', { name: 'Options…' }).click();
+    await page.getByLabel('Encryption', { exact: true }).selectOption('passphrase');
+    await page.getByRole('alert').getByText(/No passphrase is set for encrypted backups/).waitFor();
+    await page.getByLabel('New passphrase').fill('correct horse battery staple');
+    await page.getByLabel('Repeat the passphrase').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Set passphrase' }).click();
+    await page.getByText(/A passphrase is remembered on this computer \(key /).waitFor();
+    await page.getByLabel('Compression').selectOption('3');
+    await page.getByLabel('Encryption', { exact: true }).selectOption('passphrase');
+    await page.getByText(/· compressed · encrypted/).waitFor();
+    expect(h.engine.sources.get('store')).toMatchObject({ compressLevel: 3, encryption: { kind: 'passphrase' } });
+    await h.screenshot('17-database-options');
+
+    await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    await page.getByRole('button', { name: 'Back Up Now' }).click();
+    await page.getByText('Restore point taken').waitFor();
+    const [m] = h.engine.list();
+    expect(m!.artifact.format).toBe('sqlite+zstd+age');
+    await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
+    await rows().first().click();
+    await page.getByRole('complementary', { name: 'Details' }).getByText(/sqlite\+zstd\+age · zstd level 3, .* · encrypted \(passphrase\)/).waitFor();
+    setMarker(db, 'after');
+    await page.getByRole('button', { name: 'Restore…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
+    await page.getByText('Restored. The previous database was kept as a safety copy.').waitFor();
+    expect(readMarker(db)).toBeUndefined();
+  });
+
   it('keeps the app settings (tray, login, notifications) and follows a dark OS theme', async () => {
     const dark = await startHarness(path.join(t.dir, 'home-dark'), { chooseDatabase: async () => db }, { colorScheme: 'dark' });
     try {
