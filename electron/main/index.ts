@@ -107,6 +107,7 @@ if (!app.requestSingleInstanceLock()) {
       }
     };
     let previousHealth = services.health();
+    const failingSources = new Set<string>(); // databases whose last backup failed (notified once)
     services.events.on('job:progress', () => {
       holdAwake();
       redrawTray();
@@ -114,7 +115,7 @@ if (!app.requestSingleInstanceLock()) {
     services.events.on('job:finished', (job) => {
       holdAwake();
       redrawTray();
-      notify(jobNotification(job, engine.ctx.settings.read().app));
+      notify(jobNotification(job, engine.ctx.settings.read().app, failingSources));
     });
     services.events.on('health:changed', (health) => {
       notify(healthNotification(previousHealth, health));

@@ -37,13 +37,18 @@ describe('tray', () => {
     expect(labels({ ...base, paused: true })[3]).toBe('Resume Schedule');
   });
 
-  it('notifies a failed backup always, a good one only when asked, a cancelled one never', () => {
+  it('notifies a failing database once, says when it works again, a good backup only when asked, a cancelled one never', () => {
     const app = appSettingsSchema.parse({});
-    expect(jobNotification(backup({ outcome: 'failed', message: 'store.db does not exist', hint: 'Check the path' }), app)).toEqual({ title: 'Backup failed', body: 'store.db does not exist. Check the path' });
-    expect(jobNotification(backup({ outcome: 'ok', message: 'done' }), app)).toBeUndefined();
-    expect(jobNotification(backup({ outcome: 'ok', message: 'done' }), { ...app, notifyOnSuccess: true })?.title).toBe('Backup finished');
-    expect(jobNotification(backup({ outcome: 'cancelled' }), app)).toBeUndefined();
-    expect(jobNotification({ ...backup({ outcome: 'failed' }), kind: 'verify' }, app)).toBeUndefined();
+    const failing = new Set<string>();
+    const failed = backup({ sourceId: 'store', outcome: 'failed', message: 'store.db does not exist', hint: 'Check the path' });
+    expect(jobNotification(failed, app, failing)).toEqual({ title: 'Backup failed', body: 'store.db does not exist. Check the path' });
+    expect(jobNotification(failed, app, failing)).toBeUndefined(); // the retry fails the same way: quiet
+    expect(jobNotification(backup({ sourceId: 'other', outcome: 'failed', message: 'x' }), app, failing)?.title).toBe('Backup failed'); // another database
+    expect(jobNotification(backup({ sourceId: 'store', outcome: 'ok', message: 'done' }), app, failing)).toEqual({ title: 'Backups work again', body: 'done' });
+    expect(jobNotification(backup({ sourceId: 'store', outcome: 'ok', message: 'done' }), app, failing)).toBeUndefined();
+    expect(jobNotification(backup({ sourceId: 'store', outcome: 'ok', message: 'done' }), { ...app, notifyOnSuccess: true }, failing)?.title).toBe('Backup finished');
+    expect(jobNotification(backup({ sourceId: 'store', outcome: 'cancelled' }), app, failing)).toBeUndefined();
+    expect(jobNotification({ ...backup({ sourceId: 'store', outcome: 'failed' }), kind: 'verify' }, app, failing)).toBeUndefined();
   });
 
   it('tells once when Google Drive needs reconnecting', () => {

@@ -76,11 +76,22 @@ export interface NotificationSpec {
   body: string;
 }
 
-/** The notification for a finished job: always for a failed backup, for a good one only when asked. */
-export function jobNotification(job: JobView, app: AppSettings): NotificationSpec | undefined {
-  if (job.kind !== 'backup' || job.outcome === 'cancelled') return undefined;
-  if (job.outcome === 'failed') return { title: 'Backup failed', body: [job.message, job.hint].filter(Boolean).join('. ') };
-  if (job.outcome === 'ok' && app.notifyOnSuccess) return { title: 'Backup finished', body: job.message ?? 'Restore point taken' };
+/**
+ * The notification for a finished job. A failed backup is told once, when its database starts
+ * failing (retries and later scheduled runs that fail the same way stay quiet), and the first
+ * success after that says it works again; other good backups only when asked; never a cancelled one.
+ * `failing` is the set of databases whose last backup failed; this updates it.
+ */
+export function jobNotification(job: JobView, app: AppSettings, failing: Set<string>): NotificationSpec | undefined {
+  if (job.kind !== 'backup' || job.outcome === 'cancelled' || !job.sourceId) return undefined;
+  const wasFailing = failing.has(job.sourceId);
+  if (job.outcome === 'failed') {
+    failing.add(job.sourceId);
+    return wasFailing ? undefined : { title: 'Backup failed', body: [job.message, job.hint].filter(Boolean).join('. ') };
+  }
+  failing.delete(job.sourceId);
+  if (wasFailing) return { title: 'Backups work again', body: job.message ?? 'Restore point taken' };
+  if (app.notifyOnSuccess) return { title: 'Backup finished', body: job.message ?? 'Restore point taken' };
   return undefined;
 }
 
