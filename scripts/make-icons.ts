@@ -1,5 +1,6 @@
 // Draws Lifeboat's icons into resources/: the app icon and one tray icon per state (idle, running,
-// warning, error). A lifebuoy in the state's colour; the running one carries a small clock hand.
+// warning, error), plus black template images for macOS. A lifebuoy in the state's colour; the
+// running one carries a small clock hand.
 // Run with `node scripts/make-icons.ts` after changing a colour; the PNGs are committed.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +74,12 @@ const out = path.join(import.meta.dirname, '..', 'resources');
 for (const [state, color] of Object.entries(STATES)) {
   writeFileSync(path.join(out, `tray-${state}.png`), png(32, lifebuoy(32, color, state === 'running')));
   writeFileSync(path.join(out, `tray-${state}@2x.png`), png(64, lifebuoy(64, color, state === 'running')));
+}
+// macOS menu bar: black-and-alpha "template" images (the name must end in Template) for the calm
+// states, so the system tints them for light and dark menu bars; warning and error keep colour.
+for (const state of ['idle', 'running']) {
+  writeFileSync(path.join(out, `tray-${state}Template.png`), png(16, lifebuoy(16, [0, 0, 0], state === 'running')));
+  writeFileSync(path.join(out, `tray-${state}Template@2x.png`), png(32, lifebuoy(32, [0, 0, 0], state === 'running')));
 }
 writeFileSync(path.join(out, 'icon.png'), png(512, lifebuoy(512, STATES.idle as Rgb, false)));
 console.log(`icons written to ${out}`);

@@ -1,4 +1,6 @@
 // The tray's icon, tooltip, menu and notifications follow the app's state.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Health, JobView } from '../../shared/model.ts';
 import { appSettingsSchema } from '../../shared/model.ts';
@@ -16,6 +18,11 @@ describe('tray', () => {
     expect(trayState({ ...base, health: { ...healthy, level: 'error' } })).toBe('error');
     expect(trayState({ ...base, health: { ...healthy, level: 'error' }, running: [backup({})] })).toBe('running');
     expect(trayIconFile('error')).toBe('tray-error.png');
+    expect(trayIconFile('idle', 'darwin')).toBe('tray-idleTemplate.png'); // tinted by macOS for its menu bar
+    expect(trayIconFile('error', 'darwin')).toBe('tray-error.png');
+    for (const state of ['idle', 'running', 'warning', 'error'] as const) {
+      for (const platform of ['linux', 'win32', 'darwin'] as const) expect(existsSync(path.join(import.meta.dirname, '../../resources', trayIconFile(state, platform)))).toBe(true);
+    }
   });
 
   it('says what runs, the last and the next backup in the tooltip', () => {

@@ -39,8 +39,9 @@ export function trayState(input: TrayInput): TrayState {
   return input.health.level;
 }
 
-/** The icon file in resources/ for a state. */
-export const trayIconFile = (state: TrayState): string => `tray-${state}.png`;
+/** The icon file in resources/ for a state: on macOS a template image for the calm states. */
+export const trayIconFile = (state: TrayState, platform: NodeJS.Platform = 'linux'): string =>
+  platform === 'darwin' && (state === 'idle' || state === 'running') ? `tray-${state}Template.png` : `tray-${state}.png`;
 
 function lastBackupLine(input: TrayInput): string {
   const b = input.lastBackup;

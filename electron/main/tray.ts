@@ -6,7 +6,7 @@ import { trayIconFile, trayMenu, trayState, trayTooltip, type TrayAction, type T
 
 /** Creates the tray; `update` redraws it from fresh state, `destroy` removes it. */
 export function setupTray(iconsDir: string, onAction: (action: TrayAction) => void) {
-  const icon = (input: TrayInput) => nativeImage.createFromPath(path.join(iconsDir, trayIconFile(trayState(input))));
+  const icon = (input: TrayInput) => nativeImage.createFromPath(path.join(iconsDir, trayIconFile(trayState(input), process.platform)));
   let tray: Tray | undefined;
   return {
     update(input: TrayInput) {
