@@ -10,7 +10,7 @@ type Rgb = [number, number, number];
 const STATES: Record<string, Rgb> = { idle: [31, 122, 140], running: [43, 108, 176], warning: [214, 142, 20], error: [197, 48, 48] };
 
 /** RGBA pixels of a lifebuoy `size` pixels wide, 4×4 supersampled for smooth edges. */
-function lifebuoy(size: number, color: Rgb, running: boolean): Uint8Array {
+function lifebuoy(size: number, color: Rgb, running: boolean, template = false): Uint8Array {
   const px = new Uint8Array(size * size * 4);
   const c = size / 2;
   const outer = size * 0.47;
@@ -29,7 +29,8 @@ function lifebuoy(size: number, color: Rgb, running: boolean): Uint8Array {
             const onEdge = d > outer - edge || d < inner + edge;
             const angle = (Math.atan2(dy, dx) + Math.PI * 2) % (Math.PI * 2);
             const stripe = Math.floor((angle + Math.PI / 8) / (Math.PI / 4)) % 2 === 1;
-            p = onEdge ? [Math.round(color[0] * 0.6), Math.round(color[1] * 0.6), Math.round(color[2] * 0.6)] : stripe ? [250, 250, 250] : color;
+            // A template image is alpha only (the system tints it), so its white stripes are holes.
+            p = onEdge ? [Math.round(color[0] * 0.6), Math.round(color[1] * 0.6), Math.round(color[2] * 0.6)] : stripe ? (template ? undefined : [250, 250, 250]) : color;
           } else if (running && d < inner - edge && Math.abs(dx) < size * 0.04 && dy < 0 && dy > -inner * 0.8) {
             p = color; // the clock hand
           } else if (running && d < size * 0.07) {
@@ -78,8 +79,8 @@ for (const [state, color] of Object.entries(STATES)) {
 // macOS menu bar: black-and-alpha "template" images (the name must end in Template) for the calm
 // states, so the system tints them for light and dark menu bars; warning and error keep colour.
 for (const state of ['idle', 'running']) {
-  writeFileSync(path.join(out, `tray-${state}Template.png`), png(16, lifebuoy(16, [0, 0, 0], state === 'running')));
-  writeFileSync(path.join(out, `tray-${state}Template@2x.png`), png(32, lifebuoy(32, [0, 0, 0], state === 'running')));
+  writeFileSync(path.join(out, `tray-${state}Template.png`), png(16, lifebuoy(16, [0, 0, 0], state === 'running', true)));
+  writeFileSync(path.join(out, `tray-${state}Template@2x.png`), png(32, lifebuoy(32, [0, 0, 0], state === 'running', true)));
 }
 writeFileSync(path.join(out, 'icon.png'), png(512, lifebuoy(512, STATES.idle as Rgb, false)));
 console.log(`icons written to ${out}`);
