@@ -11,7 +11,8 @@ import type { Manifest } from '../shared/model.ts';
 import { driveDestination } from '../electron/drive/drive-destination.ts';
 import { connectGoogle, oauthClient } from '../electron/drive/google-auth.ts';
 import { startDriveEmulator } from '../electron/drive/testing/drive-emulator.ts';
-import { benchRenderer, printTable } from './renderer.ts';
+import { benchRenderer } from './renderer.ts';
+import { printTable } from './table.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, dir: { type: 'string', default: path.join(REPO, '.bench') }, only: { type: 'string' } } });
@@ -216,9 +217,7 @@ for (const [name, run] of Object.entries(big.runs)) {
   const l = big.latency[latencyKey[name] ?? ''];
   rows.push([name, fmt(run.seconds), (big.dbBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), `${(run.seconds / base).toFixed(2)}×`, Number.isFinite(big.underLoad[name]?.seconds ?? 0) ? fmt(big.underLoad[name]?.seconds ?? 0) : `gave up at ${GIVE_UP_S}`, l ? `${fmt(l.p50)}/${fmt(l.p99)}/${fmt(l.max)}` : '']);
 }
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-console.log(`\nDatabase: ${formatBytes(big.dbBytes)} (WAL, 4 indexed tables + attachments), times on a quiet database; then again with a writer committing every 5 ms\n`);
-for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+printTable(`Database: ${formatBytes(big.dbBytes)} (WAL, 4 indexed tables + attachments), times on a quiet database; then again with a writer committing every 5 ms`, rows);
 const lbSmall = small.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
 const lbBig = big.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
 console.log(`\nPeak memory of lifeboat backup: ${formatBytes(lbSmall.peakKb * 1024)} at ${formatBytes(small.dbBytes)}, ${formatBytes(lbBig.peakKb * 1024)} at ${formatBytes(big.dbBytes)}`);
@@ -227,9 +226,7 @@ const prow: string[][] = [['', 'best time (s)', 'MB/s', 'peak RSS', 'size / rati
 for (const [name, run] of Object.entries(big.pipelineRuns)) {
   prow.push([name, fmt(run.seconds), (big.dbBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), run.bytes ? `${formatBytes(run.bytes)} / ${(big.dbBytes / run.bytes).toFixed(2)}×` : '']);
 }
-const pwidths = prow[0]!.map((_, i) => Math.max(...prow.map((r) => r[i]!.length)));
-console.log(`\nCompressed and encrypted restore points (quiet database; lifeboat includes the snapshot, quick_check and both SHA-256s)\n`);
-for (const r of prow) console.log(`| ${r.map((c, i) => c.padEnd(pwidths[i]!)).join(' | ')} |`);
+printTable('Compressed and encrypted restore points (quiet database; lifeboat includes the snapshot, quick_check and both SHA-256s)', prow);
 const smallPipe = small.pipelineRuns['lifeboat backup --compress --recipient']!;
 const bigPipe = big.pipelineRuns['lifeboat backup --compress --recipient']!;
 const bigDir = path.join(work, formatBytes(size).replace(' ', ''));
@@ -268,9 +265,7 @@ if (big.plainPoint) {
   await run('503 on one chunk', { kind: 'status', status: 503, when: (req) => req.method === 'PUT' });
   await run('429 on one chunk', { kind: 'status', status: 429, reason: 'rateLimitExceeded', when: (req) => req.method === 'PUT' });
   await em.close();
-  const uw = urows[0]!.map((_, i) => Math.max(...urows.map((r) => r[i]!.length)));
-  console.log(`\nGoogle Drive upload of a ${formatBytes(m.artifact.bytes)} artifact to the loopback emulator (resumable protocol, one 256 KiB-aligned status query per fault)\n`);
-  for (const r of urows) console.log(`| ${r.map((c, i) => c.padEnd(uw[i]!)).join(' | ')} |`);
+  printTable(`Google Drive upload of a ${formatBytes(m.artifact.bytes)} artifact to the loopback emulator (resumable protocol, one 256 KiB-aligned status query per fault)`, urows);
 }
 
 printTable('Renderer: production bundle and the restore point list with 10,000 entries (Chromium, real services)', await benchRenderer(work));

@@ -52,6 +52,34 @@ async function discard(sink: WriteStream, file: string): Promise<void> {
   await rm(file, { force: true });
 }
 
+/**
+ * Streams `stages` into `outFile` (the caller fsyncs it). On any failure what was written is
+ * removed and the error rethrown. `overwrite` replaces a leftover; otherwise `outFile` must be new.
+ */
+async function streamInto(stages: (Readable | Transform)[], outFile: string, opts: { overwrite?: boolean; signal?: AbortSignal }): Promise<void> {
+  const sink = createWriteStream(outFile, { flags: opts.overwrite ? 'w' : 'wx', highWaterMark: CHUNK });
+  try {
+    await pipeline([...stages, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
+  } catch (err) {
+    await discard(sink, outFile);
+    throw err;
+  }
+}
+
+/** The zstd and age stages, in the order the suffix says (.zst then .age); `afterCompress` sits between them. */
+function encodeStages(compressLevel: number | undefined, encrypt: EncryptTo | undefined, afterCompress?: Transform): Transform[] {
+  const stages: Transform[] = [];
+  if (compressLevel !== undefined) {
+    stages.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: compressLevel }, chunkSize: CHUNK }));
+    if (afterCompress) stages.push(afterCompress);
+  }
+  if (encrypt) {
+    checkTarget(encrypt);
+    stages.push(ageEncryptStream(encrypt));
+  }
+  return stages;
+}
+
 /** Parses the recipients and identities in an age-keygen file (comments and blank lines ignored). */
 export function parseKeyFile(text: string): { identities: string[]; recipients: string[] } {
   const lines = text.split(/\r?\n/).map((l) => l.trim());
@@ -83,21 +111,8 @@ export function checkTarget(to: EncryptTo): void {
 export async function encodeArtifact(plainFile: string, outFile: string, opts: EncodeOptions): Promise<{ plain: HashResult; stored: HashResult }> {
   const plainHash = hashingStream(opts.onBytes);
   const storedHash = hashingStream();
-  const front: (Readable | Transform)[] = [createReadStream(plainFile, { highWaterMark: CHUNK }), plainHash];
-  if (opts.compressLevel !== undefined) {
-    front.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.compressLevel }, chunkSize: CHUNK }));
-  }
-  if (opts.encrypt) {
-    checkTarget(opts.encrypt);
-    front.push(ageEncryptStream(opts.encrypt));
-  }
-  const sink = createWriteStream(outFile, { flags: 'wx', highWaterMark: CHUNK });
-  try {
-    await pipeline([...front, storedHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
-  } catch (err) {
-    await discard(sink, outFile);
-    throw err;
-  }
+  const stages = [createReadStream(plainFile, { highWaterMark: CHUNK }), plainHash, ...encodeStages(opts.compressLevel, opts.encrypt), storedHash];
+  await streamInto(stages, outFile, { signal: opts.signal });
   await fsyncFile(outFile);
   return { plain: plainHash.result(), stored: storedHash.result() };
 }
@@ -117,32 +132,19 @@ export async function transcodeArtifact(
   if (inputFormat.includes('age')) throw new LifeboatError('usage', 'An encrypted artifact is copied as it is', '');
   const inputHash = hashingStream();
   const storedHash = hashingStream();
-  const stages: (Readable | Transform)[] = [createReadStream(input, { highWaterMark: CHUNK }), inputHash];
-  let compressedBytes: number | undefined;
-  if (opts.compressLevel !== undefined && !inputFormat.includes('zstd')) {
-    compressedBytes = 0;
-    const count = new PassThrough({ highWaterMark: CHUNK });
-    count.on('data', (chunk: Buffer) => (compressedBytes = (compressedBytes ?? 0) + chunk.length));
-    stages.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.compressLevel }, chunkSize: CHUNK }), count);
-  }
-  if (opts.encrypt) {
-    checkTarget(opts.encrypt);
-    stages.push(ageEncryptStream(opts.encrypt));
-  }
+  const compress = opts.compressLevel !== undefined && !inputFormat.includes('zstd') ? opts.compressLevel : undefined;
+  let compressedBytes = 0;
+  const count = new PassThrough({ highWaterMark: CHUNK });
+  count.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
+  const stages = [createReadStream(input, { highWaterMark: CHUNK }), inputHash, ...encodeStages(compress, opts.encrypt, count), storedHash];
   // Overwrites a leftover of an earlier attempt: the caller keeps one file per replica.
-  const sink = createWriteStream(outFile, { highWaterMark: CHUNK });
-  try {
-    await pipeline([...stages, storedHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
-  } catch (err) {
-    await discard(sink, outFile);
-    throw err;
-  }
+  await streamInto(stages, outFile, { overwrite: true, signal: opts.signal });
   if (inputHash.result().sha256 !== opts.expectSha256) {
     await rm(outFile, { force: true });
     throw new LifeboatError('tampered', 'The artifact in the vault does not match its checksum, so it was not copied', 'Run `lifeboat verify` on it, and take a new restore point');
   }
   await fsyncFile(outFile);
-  return { stored: storedHash.result(), compressedBytes };
+  return { stored: storedHash.result(), compressedBytes: compress !== undefined ? compressedBytes : undefined };
 }
 
 /**
@@ -162,13 +164,11 @@ export async function decodeArtifact(
   }
   const storedHash = hashingStream(opts.onBytes);
   const plainHash = hashingStream();
-  const sink = createWriteStream(outFile, { flags: 'wx', highWaterMark: CHUNK });
   const back: Transform[] = format.includes('zstd') ? [createZstdDecompress({ chunkSize: CHUNK })] : [];
   const decrypt: Transform[] = encrypted ? [ageDecryptStream(opts.keys ?? {})] : [];
   try {
-    await pipeline([createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, ...decrypt, ...back, plainHash, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
+    await streamInto([createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, ...decrypt, ...back, plainHash], outFile, { signal: opts.signal });
   } catch (e) {
-    await discard(sink, outFile);
     throw explainDecodeError(e, format);
   }
   await fsyncFile(outFile);

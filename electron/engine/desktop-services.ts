@@ -8,7 +8,7 @@ import type { Health, Replica, Trigger } from '../../shared/model.ts';
 import { allDrivers } from '../drive/drive-setup.ts';
 import type { Clock } from '../schedule/scheduler.ts';
 import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
-import { createEngine } from './engine.ts';
+import { createEngine, type VaultStatus } from './engine.ts';
 import { createEventBus } from './events.ts';
 import { judgeHealth } from './health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
@@ -54,9 +54,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, driverFactory: opts.driverFactory ?? allDrivers(env), now: () => clock.now(), checkpoint: opts.checkpoint });
 
   let lastHealth: Health | undefined;
-  let paused = false;
-  const judge = async (): Promise<Health> => {
-    const status = await engine.status();
+  const judge = async (status: VaultStatus): Promise<Health> => {
     const runs = scheduler.status();
     return judgeHealth({
       now: clock.now(),
@@ -67,9 +65,9 @@ export async function createDesktopServices(opts: DesktopOptions) {
       destinations: engine.destinations.status(),
     });
   };
-  /** Re-judges health and tells listeners when it changed. */
-  const checkHealth = async (): Promise<Health> => {
-    const health = await judge();
+  /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
+  const checkHealth = async (status?: VaultStatus): Promise<Health> => {
+    const health = await judge(status ?? (await engine.status()));
     if (JSON.stringify(health) !== JSON.stringify(lastHealth)) {
       lastHealth = health;
       events.emit('health:changed', health);
@@ -99,9 +97,9 @@ export async function createDesktopServices(opts: DesktopOptions) {
     );
   };
 
+  // Health is re-judged when the copy's job finishes (or, after connecting Drive, by settingsChanged).
   engine.events.on('replica-changed', ({ replica: r }) => {
     events.emit('replicas:changed', { restorePointId: r.restorePointId, destinationId: r.destinationId, status: r.status, error: r.error });
-    if (r.status !== 'uploading') void checkHealth().catch(() => undefined);
   });
 
   /** Each upload is a job too: progress in the window and the tray, Cancel, a line in Activity. */
@@ -132,7 +130,6 @@ export async function createDesktopServices(opts: DesktopOptions) {
   };
   const setPaused = (on: boolean) => {
     scheduler.setPaused(on);
-    paused = on;
     settingsChanged();
     return on;
   };
@@ -160,11 +157,10 @@ export async function createDesktopServices(opts: DesktopOptions) {
     health: () => lastHealth,
     /** Backs up every source now (the tray's Back Up Now); failures are reported as jobs. */
     backUpAll: () => Promise.allSettled(engine.sources.list().map((s) => backUp(s.id, 'manual'))),
-    isPaused: () => paused || scheduler.isPaused(),
+    isPaused: () => scheduler.isPaused(),
     setPaused,
     /** Starts the scheduler, the upload queue and the health check. */
     start() {
-      paused = scheduler.isPaused();
       uploads = engine.startUploads(clock, runCopy);
       scheduler.start();
       void checkHealth().catch(() => undefined);

@@ -21,7 +21,7 @@ export interface PreparedCopy {
 }
 
 /** Whether `destination` re-encodes `manifest`'s artifact (an encrypted one is never touched). */
-export function reencodes(manifest: Manifest, destination: Destination): boolean {
+function reencodes(manifest: Manifest, destination: Destination): boolean {
   if (manifest.artifact.encryption) return false;
   return destination.encrypt !== undefined || (destination.compressLevel !== undefined && !manifest.artifact.compression);
 }

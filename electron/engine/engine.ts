@@ -57,6 +57,8 @@ export interface VaultStatus {
   sources: SourceStatus[];
   /** Restore points in the vault whose source is no longer registered. */
   orphans: number;
+  /** Bytes all restore points in the vault take. */
+  vaultBytes: number;
 }
 
 /** Opens (creating if needed) the data folder and returns every engine service bound to it. */
@@ -170,6 +172,7 @@ export async function createEngine(opts: EngineOptions) {
         };
       })),
       orphans: all.filter((m) => !sources.some((s) => s.id === m.source.id)).length,
+      vaultBytes: all.reduce((n, m) => n + m.artifact.bytes, 0),
     };
   };
 

@@ -8,7 +8,7 @@ import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogl
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
 import type { DesktopEffects } from './desktop-services.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, VaultStatus } from './engine.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import type { Health } from '../../shared/model.ts';
 import type { Jobs } from './jobs.ts';
@@ -23,7 +23,8 @@ export interface HandlerDeps {
   effects: DesktopEffects;
   env: NodeJS.ProcessEnv;
   backUp: (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>) => Promise<Manifest>;
-  checkHealth: () => Promise<Health>;
+  /** Judges health, from `status` when the caller already read it. */
+  checkHealth: (status?: VaultStatus) => Promise<Health>;
   /** Something the other screens, the tray or the scheduler show has changed. */
   settingsChanged: () => void;
   setPaused: (paused: boolean) => boolean;
@@ -63,13 +64,14 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
 
   return {
     'status:get': async () => {
-      const [status, health] = await Promise.all([engine.status(), deps.checkHealth()]);
+      const status = await engine.status();
+      const health = await deps.checkHealth(status);
       const runs = new Map(scheduler.status().map((r) => [r.sourceId, r]));
       const all = engine.list();
       return {
         vaultDir: status.vaultDir,
         freeBytes: status.freeBytes,
-        vaultBytes: all.reduce((n, m) => n + m.artifact.bytes, 0),
+        vaultBytes: status.vaultBytes,
         health,
         schedulePaused: scheduler.isPaused(),
         running: jobs.running(),
@@ -139,8 +141,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),
     'restore-points:delete': async ({ id }) => {
+      // The renderer refreshes after this, and status:get re-judges health.
       const m = await engine.remove(id);
-      void deps.checkHealth();
       return { id: m.id };
     },
     'backup:run': async ({ sourceId }) => deps.backUp(sourceId, 'manual'),
@@ -205,7 +207,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const status = await engine.status();
       const s = settings();
       return {
-        vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: engine.list().reduce((n, m) => n + m.artifact.bytes, 0) },
+        vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: status.vaultBytes },
         destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
         google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: Boolean(deps.env.LIFEBOAT_GOOGLE_CLIENT_SECRET ?? s.google?.clientSecret), connecting: connecting !== undefined },
       };

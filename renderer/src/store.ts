@@ -69,6 +69,11 @@ export const useDashboard = create<DashboardState>((set, get) => ({
     }
   },
   listen() {
+    // Something the screens show changed elsewhere: they reload (revision) and so does the state.
+    const reload = () => {
+      set({ revision: get().revision + 1 });
+      void get().refresh();
+    };
     const offs = [
       window.lifeboat.on('job:progress', (job) => set({ jobs: { ...get().jobs, [job.id]: job } })),
       window.lifeboat.on('job:finished', (job) => {
@@ -81,14 +86,8 @@ export const useDashboard = create<DashboardState>((set, get) => ({
         if (status) set({ status: { ...status, health } });
         void get().refresh(); // a missing file changes the databases' cards too
       }),
-      window.lifeboat.on('replicas:changed', () => {
-        set({ revision: get().revision + 1 });
-        void get().refresh();
-      }),
-      window.lifeboat.on('settings:changed', () => {
-        set({ revision: get().revision + 1 });
-        void get().refresh();
-      }),
+      window.lifeboat.on('replicas:changed', reload),
+      window.lifeboat.on('settings:changed', reload),
     ];
     return () => offs.forEach((off) => off());
   },
