@@ -110,7 +110,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
         { kind: 'upload', title: `Copying ${manifest.source.name} to ${destination.name}`, sourceId: manifest.source.id, restorePointId: manifest.id },
         async ({ signal, progress }) => {
           replica = await copy({ signal, onBytes: (done) => progress({ phase: 'uploading', done, total: manifest.artifact.bytes, unit: 'bytes' }) });
-          if (replica.status === 'failed' && !signal.aborted) throw new LifeboatError('busy', replica.error ?? 'The copy failed', 'Lifeboat tries again later on its own');
+          // Thrown so the job ends failed, or cancelled when the person cancelled it.
+          if (replica.status === 'failed') throw new LifeboatError('busy', replica.error ?? 'The copy failed', 'Lifeboat tries again later on its own');
         },
         () => ({ message: `Copied (${formatBytes(replica?.bytes ?? manifest.artifact.bytes)})`, restorePointId: manifest.id }),
       );
