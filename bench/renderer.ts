@@ -36,7 +36,7 @@ async function seed(home: string, db: string, count: number): Promise<void> {
     const id = `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${i.toString(16).padStart(6, '0')}`;
     const files = restorePointFiles(real.source.id, id, real.artifact.format);
     const m: Manifest = { ...real, id, createdAt: at.toISOString(), trigger: i % 2 ? 'scheduled' : 'manual', artifact: { ...real.artifact, path: files.artifactRel } };
-    await writeManifest(engine.ctx.vaultDir, m);
+    await writeManifest(engine.vaultDir, m);
   }
   engine.close();
 }

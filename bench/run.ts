@@ -8,9 +8,9 @@ import { parseArgs } from 'node:util';
 import { constants as zlibConstants, zstdCompressSync } from 'node:zlib';
 import { formatBytes, parseBytes } from '../electron/engine/layout.ts';
 import type { Manifest } from '../shared/model.ts';
-import { driveDestination } from '../electron/drive/drive-destination.ts';
-import { connectGoogle, oauthClient } from '../electron/drive/google-auth.ts';
-import { startDriveEmulator } from '../electron/drive/testing/drive-emulator.ts';
+import { driveDestination } from '../electron/destinations/drive/drive-destination.ts';
+import { connectGoogle, oauthClient } from '../electron/destinations/drive/google-auth.ts';
+import { startDriveEmulator } from '../electron/destinations/drive/testing/drive-emulator.ts';
 import { benchRenderer } from './renderer.ts';
 import { printTable } from './table.ts';
 

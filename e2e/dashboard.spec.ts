@@ -165,12 +165,16 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     const { page } = h;
     await addDatabase();
     rmSync(db);
-    await page.getByRole('button', { name: 'Back Up Now' }).click();
-    await page.getByRole('alert').getByText(/store\.db does not exist\. Check the path/).waitFor();
+    await h.services.checkHealth(); // what the periodic health check finds
     await page.getByLabel('Health').getByText('Problem').waitFor();
     await page.getByText(/store\.db is missing from .*Connect the disk it is on, or restore it/).waitFor();
     expect(await page.getByRole('button', { name: 'Back Up Now' }).isDisabled()).toBe(true);
     await h.screenshot('09-database-missing');
+    // A backup that runs anyway (the tray, the schedule) fails and says why in Activity.
+    await expect(h.services.backUp('store', 'manual')).rejects.toMatchObject({ code: 'not-found' });
+    await page.getByRole('navigation').getByRole('button', { name: 'Activity' }).click();
+    await page.getByRole('table', { name: 'Activity' }).getByText(/FAILED: .*store\.db does not exist/).waitFor();
+    await page.getByRole('table', { name: 'Activity' }).getByText(/Check the path/).waitFor();
   });
 
   it('filters the list, shows details, pins, deletes, restores into another file and previews retention', async () => {
@@ -246,7 +250,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
 
   it('switches compression and encryption on for a database: the next restore point is .sqlite.zst.age and restores', async () => {
     const { page } = h;
-    h.engine.ctx.settings.update((x) => ({ ...x, scryptWorkFactor: 10 })); // a fast scrypt for tests
+    h.engine.updateSettings({ scryptWorkFactor: 10 }); // a fast scrypt for tests
     await addDatabase();
     await page.getByRole('navigation').getByRole('button', { name: 'Databases' }).click();
     await page.getByRole('button', { name: 'Options…' }).click();
@@ -286,7 +290,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
       expect(await tray.isChecked()).toBe(true);
       await page.getByLabel(/Start Lifeboat when I log in/).check();
       await page.getByLabel(/Notify me after every successful backup/).check();
-      await expect.poll(() => dark.engine.ctx.settings.read().app).toEqual({ closeToTray: true, openAtLogin: true, notifyOnSuccess: true });
+      await expect.poll(() => dark.engine.settings().app).toEqual({ closeToTray: true, openAtLogin: true, notifyOnSuccess: true });
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).toBe('rgb(24, 24, 26)');
       await dark.screenshot('15-settings-dark');

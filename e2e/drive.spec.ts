@@ -10,7 +10,7 @@ import path from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeBankDb, tempDir } from '../electron/engine/testing/fixtures.ts';
-import { startDriveEmulator, type DriveEmulator } from '../electron/drive/testing/drive-emulator.ts';
+import { startDriveEmulator, type DriveEmulator } from '../electron/destinations/drive/testing/drive-emulator.ts';
 import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
 
 const unavailable = e2eUnavailable();
@@ -86,7 +86,7 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await h.screenshot('13-copied-to-drive');
 
     // "Encrypt what goes to Drive": refused until a passphrase is set, then Drive gets .zst.age.
-    h.engine.ctx.settings.update((x) => ({ ...x, scryptWorkFactor: 10 })); // a fast scrypt for tests
+    h.engine.updateSettings({ scryptWorkFactor: 10 }); // a fast scrypt for tests
     await page.getByLabel('Copied to').selectOption('');
     await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
     await drive.getByLabel('Copies sent to Google Drive').selectOption('zstd+age');

@@ -10,8 +10,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { channelNames, ipcContract, ipcEventNames } from '../shared/ipc-contract.ts';
 import { createLifeboatApi } from '../shared/ipc-client.ts';
 import type { Engine } from '../electron/engine/engine.ts';
-import { createDesktopServices, type DesktopEffects, type DesktopOptions, type DesktopServices } from '../electron/engine/desktop-services.ts';
-import { invokeChecked } from '../electron/engine/ipc-dispatch.ts';
+import { createDesktopServices, type DesktopOptions, type DesktopServices } from '../electron/app/desktop-services.ts';
+import type { DesktopEffects } from '../electron/app/effects.ts';
+import { invokeChecked } from '../electron/app/ipc-dispatch.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const RENDERER = path.join(REPO, 'out', 'renderer');
@@ -39,7 +40,7 @@ const refuse = async (): Promise<undefined> => undefined;
  * Starts the renderer against fresh desktop services in `dataDir` (scheduler, uploads and health
  * running as in the app). Dialogs answer with what `effects` says, cancelled when not given.
  */
-export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'driverFactory' | 'secrets' | 'checkpoint'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
+export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'drivers' | 'secrets' | 'checkpoint'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
     const build = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: REPO, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the renderer failed');

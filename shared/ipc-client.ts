@@ -2,6 +2,7 @@
 // and `on` over a `subscribe` transport for the events main pushes. The preload uses it over
 // ipcRenderer; the e2e harness injects the same function over a Playwright binding. It is
 // self-contained (no imports, no closures over module state) so it can be shipped as text.
+import type { ErrorJson } from './errors.ts';
 import type { IpcResult, LifeboatApi } from './ipc-contract.ts';
 
 /** Builds `window.lifeboat` from the channel and event names and a transport. */
@@ -16,7 +17,7 @@ export function createLifeboatApi(
     api[name] = async (input: unknown) => {
       const result = (await invoke(name, input)) as IpcResult<unknown>;
       if (!result.ok) {
-        const error = new Error(result.error.message) as Error & { code?: string; hint?: string };
+        const error = new Error(result.error.message) as Error & Partial<ErrorJson>;
         error.code = result.error.code;
         error.hint = result.error.hint;
         throw error;

@@ -2,6 +2,7 @@
 // in main before any service runs) and the output type; and the events main pushes. The main-side
 // binder and the preload client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
+import type { ErrorJson } from './errors.ts';
 import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
 import { destinationIdSchema, restorePointIdSchema, retentionOverrideSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 
@@ -207,6 +208,6 @@ export type LifeboatApi = { [C in ChannelName]: (input: ChannelInput<C>) => Prom
 };
 
 /** What an IPC call returns across the boundary: a value, or an error a person can read. */
-export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; hint: string } };
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorJson };
 
 export const channelNames = Object.keys(ipcContract) as ChannelName[];

@@ -1,7 +1,7 @@
 // `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault.
 import { LifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
-import { connectDrive, disconnectDrive, driveQuota, setGoogleClient } from '../drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import { spawn } from 'node:child_process';
 import { encodingFrom, localTime, retentionFrom, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 
@@ -50,7 +50,7 @@ export function registerDestinationCommands(cx: CliContext): void {
     .argument('<id>')
     .action(async (id: string) => {
       const e = await open();
-      print(`Removed destination ${e.destinations.remove(id).id}; the copies there were not touched.`, { id });
+      print(`Removed destination ${(await e.destinations.remove(id)).id}; the copies there were not touched.`, { id });
     });
   withEncodingOptions(
     withRetentionOptions(
@@ -68,11 +68,11 @@ export function registerDestinationCommands(cx: CliContext): void {
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = retentionFrom(o);
-      if (Object.keys(retention).length) e.setDestinationRetention(id, retention);
+      if (Object.keys(retention).length) e.destinations.setRetention(id, retention);
       const encoding = encodingFrom(o);
-      if (Object.keys(encoding).length) await e.setDestinationEncoding(id, { ...('compressLevel' in encoding ? { compressLevel: encoding.compressLevel ?? null } : {}), ...('encryption' in encoding ? { encrypt: encoding.encryption ?? null } : {}) });
+      if (Object.keys(encoding).length) await e.destinations.setEncoding(id, { ...('compressLevel' in encoding ? { compressLevel: encoding.compressLevel ?? null } : {}), ...('encryption' in encoding ? { encrypt: encoding.encryption ?? null } : {}) });
       const { uploadManual, uploadScheduled } = o;
-      const d = e.setDestinationUpload(id, { manual: uploadManual as boolean | undefined, scheduled: uploadScheduled as boolean | undefined });
+      const d = e.destinations.setUpload(id, { manual: uploadManual as boolean | undefined, scheduled: uploadScheduled as boolean | undefined });
       print(`Destination ${id} updated`, d);
     });
   for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {

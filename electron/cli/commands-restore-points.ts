@@ -57,7 +57,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
-      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.ctx.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas } : manifest);
+      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas } : manifest);
       if (manifest.integrity.status !== 'ok') {
         throw new LifeboatError(
           'integrity-failed',

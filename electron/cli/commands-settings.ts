@@ -1,8 +1,9 @@
 // `lifeboat sources`, `schedule`, `daemon` and `passphrase`: what to protect, when, and with which key.
 import path from 'node:path';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
-import { describeSchedule, nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
-import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
+import { describeSchedule } from '../../shared/schedule-words.ts';
+import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
+import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 
 /** Registers settings commands on the program. */
@@ -13,7 +14,7 @@ export function registerSettingsCommands(cx: CliContext): void {
     .description('each source\'s schedule, its next five runs, its last run and success rate')
     .action(async () => {
       const e = await open();
-      const timeZone = e.ctx.settings.read().timeZone;
+      const timeZone = e.settings().timeZone;
       const zone = timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
       const scheduler = setupScheduler(e);
       const status = new Map(scheduler.status().map((s) => [s.sourceId, s]));
@@ -38,7 +39,7 @@ export function registerSettingsCommands(cx: CliContext): void {
     .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
     .action(async () => {
       const e = await open();
-      const uploads = e.startUploads(systemClock);
+      const uploads = e.startUploads();
       const scheduler = setupScheduler(e, {
         onRunFinished: (sourceId, error) =>
           io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
@@ -109,7 +110,7 @@ export function registerSettingsCommands(cx: CliContext): void {
     .action(async (id: string) => {
       const e = await open();
       const s = e.sources.remove(id);
-      print(`Removed source ${s.id}; its restore points stay in ${path.join(e.ctx.vaultDir, s.id)}`, s);
+      print(`Removed source ${s.id}; its restore points stay in ${path.join(e.vaultDir, s.id)}`, s);
     });
   withEncodingOptions(withRetentionOptions(sources.command('set')), 'new restore points of this source')
     .description("change a source's settings")
@@ -123,7 +124,7 @@ export function registerSettingsCommands(cx: CliContext): void {
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = retentionFrom(o);
-      const s = e.sources.update(id, {
+      const s = await e.sources.update(id, {
         ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
         ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),

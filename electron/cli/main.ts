@@ -7,7 +7,7 @@ import { createEngine, type Engine } from '../engine/engine.ts';
 import { isLifeboatError } from '../engine/errors.ts';
 import { defaultDataDir } from '../engine/layout.ts';
 import { createProgress } from './progress.ts';
-import { allDrivers } from '../drive/drive-setup.ts';
+import { allDrivers } from '../destinations/all-drivers.ts';
 import { checkpointFromEnv, type CliContext, type GlobalOptions, type Io } from './shared.ts';
 import { registerRestorePointCommands } from './commands-restore-points.ts';
 import { registerDestinationCommands } from './commands-destinations.ts';
@@ -23,7 +23,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   };
   const open = async (): Promise<Engine> => {
     const o = program.opts<GlobalOptions>();
-    engine ??= await createEngine({ dataDir: o.home ? path.resolve(o.home) : defaultDataDir(io.env), appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), driverFactory: allDrivers(io.env) });
+    engine ??= await createEngine({ dataDir: o.home ? path.resolve(o.home) : defaultDataDir(io.env), appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), drivers: allDrivers(io.env) });
     return engine;
   };
   const progress = () => {

@@ -4,36 +4,31 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
 import { decodeArtifact, parseKeyFile } from './artifact-codec.ts';
 import { manifestForExport } from './manifest.ts';
-import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, tempDir } from './testing/fixtures.ts';
+import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
-let t: ReturnType<typeof tempDir>;
-let home: string;
-let db: string;
+const tmp = useTestFolder();
 beforeEach(async () => {
-  t = tempDir();
-  home = path.join(t.dir, 'home');
-  db = path.join(t.dir, 'store.db');
-  makeBankDb(db, { mode: 'wal', blobRows: 400, blobBytes: 2000 });
+  makeBankDb(tmp.db, { mode: 'wal', blobRows: 400, blobBytes: 2000 });
   // A fast scrypt for tests; the default (18) is age's own and takes about a second.
-  await setSetting(home, 'scryptWorkFactor', 10);
+  await setSetting(tmp.home, 'scryptWorkFactor', 10);
 });
-afterEach(() => t.cleanup());
 
 async function backup(...args: string[]): Promise<Manifest> {
-  const r = await runCli(['--json', 'backup', db, ...args], { home, env: { LIFEBOAT_PASSPHRASE: PASSPHRASE } });
+  const r = await runCli(['--json', 'backup', tmp.db, ...args], { home: tmp.home, env: { LIFEBOAT_PASSPHRASE: PASSPHRASE } });
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Manifest;
 }
 
-const artifactOf = (m: Manifest) => path.join(home, 'vault', m.artifact.path);
+const artifactOf = (m: Manifest) => path.join(tmp.home, 'vault', m.artifact.path);
 
 function newKey(name: string): { file: string; recipient: string } {
-  const file = path.join(t.dir, name);
+  const file = path.join(tmp.dir, name);
   execFileSync('age-keygen', ['-o', file], { stdio: 'ignore' });
   return { file, recipient: parseKeyFile(readFileSync(file, 'utf8')).recipients[0] ?? /public key: (age1\w+)/.exec(readFileSync(file, 'utf8'))![1]! };
 }
@@ -51,7 +46,7 @@ describe('artifacts the standard tools open', () => {
     expect(m.artifact.bytes).toBeLessThan(m.database.bytes);
     expect(m.artifact.compression!.ratio).toBeCloseTo(m.database.bytes / m.artifact.bytes, 2);
     expect(sha256(artifactOf(m))).toBe(m.artifact.sha256);
-    const out = path.join(t.dir, 'out.db');
+    const out = path.join(tmp.dir, 'out.db');
     execFileSync('zstd', ['-q', '-d', artifactOf(m), '-o', out]);
     expect(sha256(out)).toBe(m.database.sha256);
     expect(execFileSync('sqlite3', [out, 'PRAGMA integrity_check'], { encoding: 'utf8' }).trim()).toBe('ok');
@@ -61,7 +56,7 @@ describe('artifacts the standard tools open', () => {
     const m = await backup('--encrypt');
     expect(m.artifact).toMatchObject({ format: 'sqlite+age', encryption: { kind: 'passphrase' } });
     expect(readFileSync(artifactOf(m)).subarray(0, 21).toString()).toBe('age-encryption.org/v1');
-    const out = path.join(t.dir, 'out.db');
+    const out = path.join(tmp.dir, 'out.db');
     ageDecryptWithPassphrase(artifactOf(m), out, PASSPHRASE);
     expect(sha256(out)).toBe(m.database.sha256);
     expect(bankState(out)).toEqual({ total: 10_000, accounts: 100, check: 'ok' });
@@ -71,53 +66,53 @@ describe('artifacts the standard tools open', () => {
     const key = newKey('key.txt');
     const m = await backup('--compress', '--recipient', key.recipient);
     expect(m.artifact).toMatchObject({ format: 'sqlite+zstd+age', encryption: { kind: 'recipients', recipients: [key.recipient] } });
-    const out = path.join(t.dir, 'out.db');
+    const out = path.join(tmp.dir, 'out.db');
     execFileSync('sh', ['-c', `age -d -i '${key.file}' '${artifactOf(m)}' | zstd -q -d -o '${out}'`]);
     expect(sha256(out)).toBe(m.database.sha256);
   });
 
   it('and the other way round: Lifeboat decodes files made by zstd and age', async () => {
     const key = newKey('key.txt');
-    const made = path.join(t.dir, 'made.sqlite.zst.age');
-    execFileSync('sh', ['-c', `zstd -q -c '${db}' | age -r ${key.recipient} -o '${made}'`]);
-    const out = path.join(t.dir, 'decoded.db');
+    const made = path.join(tmp.dir, 'made.sqlite.zst.age');
+    execFileSync('sh', ['-c', `zstd -q -c '${tmp.db}' | age -r ${key.recipient} -o '${made}'`]);
+    const out = path.join(tmp.dir, 'decoded.db');
     const r = await decodeArtifact(made, 'sqlite+zstd+age', out, { keys: { identities: parseKeyFile(readFileSync(key.file, 'utf8')).identities } });
-    expect(r.plain.sha256).toBe(sha256(db));
+    expect(r.plain.sha256).toBe(sha256(tmp.db));
     expect(r.stored.sha256).toBe(sha256(made));
   });
 
   it('keeps the source path out of what leaves the machine for an encrypted restore point', async () => {
     const m = await backup('--encrypt');
-    expect(m.source.path).toBe(db);
+    expect(m.source.path).toBe(tmp.db);
     expect(manifestForExport(m).source).toEqual({ id: 'store', name: 'store.db', path: 'store.db' });
     const plain = await backup('--no-encrypt');
-    expect(manifestForExport(plain).source.path).toBe(db);
+    expect(manifestForExport(plain).source.path).toBe(tmp.db);
   });
 });
 
 describe('restoring and verifying encrypted restore points', () => {
   it('restores in place with the passphrase, taking a safety copy first', async () => {
-    setMarker(db, 'monday');
+    setMarker(tmp.db, 'monday');
     const m = await backup('--compress', '--encrypt');
-    setMarker(db, 'tuesday');
-    const r = await runCli(['--json', '--yes', 'restore', m.id], { home, env: { LIFEBOAT_PASSPHRASE: PASSPHRASE } });
+    setMarker(tmp.db, 'tuesday');
+    const r = await runCli(['--json', '--yes', 'restore', m.id], { home: tmp.home, env: { LIFEBOAT_PASSPHRASE: PASSPHRASE } });
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { safetyCopy: Manifest }).safetyCopy.trigger).toBe('safety');
-    expect(readMarker(db)).toBe('monday');
+    expect(readMarker(tmp.db)).toBe('monday');
   });
 
   it('a wrong passphrase, a missing key, a tampered or truncated artifact: clear error, database untouched', async () => {
-    setMarker(db, 'monday');
+    setMarker(tmp.db, 'monday');
     const m = await backup('--encrypt');
-    setMarker(db, 'tuesday');
-    const before = sha256(db);
+    setMarker(tmp.db, 'tuesday');
+    const before = sha256(tmp.db);
     const attempt = async (env: Record<string, string | undefined>, pattern: RegExp) => {
-      const r = await runCli(['--yes', 'restore', m.id], { home, env });
+      const r = await runCli(['--yes', 'restore', m.id], { home: tmp.home, env });
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr.trim().split('\n').at(-1)).toMatch(pattern);
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      expect(sha256(db)).toBe(before);
-      expect(readdirSync(t.dir).filter((f) => f.includes('lifeboat-restore'))).toEqual([]);
+      expect(sha256(tmp.db)).toBe(before);
+      expect(readdirSync(tmp.dir).filter((f) => f.includes('lifeboat-restore'))).toEqual([]);
     };
     await attempt({ LIFEBOAT_PASSPHRASE: 'not the passphrase' }, /passphrase or key does not open this restore point/);
     await attempt({ LIFEBOAT_PASSPHRASE: undefined }, /encrypted and no passphrase or key was given/);
@@ -131,39 +126,39 @@ describe('restoring and verifying encrypted restore points', () => {
     writeFileSync(file, original.subarray(0, original.length - 1000));
     await attempt({ LIFEBOAT_PASSPHRASE: PASSPHRASE }, /truncated or damaged|does not match its checksum/);
     writeFileSync(file, original);
-    expect((await runCli(['--yes', 'restore', m.id], { home, env: { LIFEBOAT_PASSPHRASE: PASSPHRASE } })).code).toBe(0);
-    expect(readMarker(db)).toBe('monday');
+    expect((await runCli(['--yes', 'restore', m.id], { home: tmp.home, env: { LIFEBOAT_PASSPHRASE: PASSPHRASE } })).code).toBe(0);
+    expect(readMarker(tmp.db)).toBe('monday');
   });
 
   it('verify checks both checksums with the key, and the stored bytes without it', async () => {
     const key = newKey('key.txt');
     const m = await backup('--compress', '--recipient', key.recipient);
-    const withKey = await runCli(['--json', 'verify', m.id, '--identity', key.file], { home });
+    const withKey = await runCli(['--json', 'verify', m.id, '--identity', key.file], { home: tmp.home });
     expect(withKey.code, withKey.stderr).toBe(0);
     expect((JSON.parse(withKey.stdout) as { results: { integrity: string }[] }).results[0]!.integrity).toBe('ok');
-    const withoutKey = await runCli(['--json', 'verify', m.id], { home });
+    const withoutKey = await runCli(['--json', 'verify', m.id], { home: tmp.home });
     expect(withoutKey.code).toBe(0);
     expect((JSON.parse(withoutKey.stdout) as { results: { integrity: string; message: string }[] }).results[0]).toMatchObject({ integrity: 'skipped' });
     const other = newKey('other.txt');
-    const wrong = await runCli(['verify', m.id, '--identity', other.file], { home });
+    const wrong = await runCli(['verify', m.id, '--identity', other.file], { home: tmp.home });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/does not open this restore point/);
   });
 
   it('a changed passphrase applies to new restore points; old ones keep the key id they were made with', async () => {
-    const first = path.join(t.dir, 'first.txt');
-    const second = path.join(t.dir, 'second.txt');
+    const first = path.join(tmp.dir, 'first.txt');
+    const second = path.join(tmp.dir, 'second.txt');
     writeFileSync(first, 'first passphrase words\n');
     writeFileSync(second, 'second passphrase words\n');
-    expect((await runCli(['passphrase', 'set', '--passphrase-file', first], { home })).code).toBe(0);
-    expect(statSync(path.join(home, 'secrets.json')).mode & 0o777).toBe(0o600);
-    expect((await runCli(['sources', 'add', db], { home })).code).toBe(0);
-    expect((await runCli(['sources', 'set', 'store', '--encrypt-passphrase', '--compress'], { home })).code).toBe(0);
-    setMarker(db, 'old key');
-    const old = JSON.parse((await runCli(['--json', 'backup', 'store'], { home })).stdout) as Manifest; // no flags: the source's settings
-    expect((await runCli(['passphrase', 'set', '--passphrase-file', second], { home })).code).toBe(0);
-    setMarker(db, 'new key');
-    const fresh = JSON.parse((await runCli(['--json', 'backup', 'store'], { home })).stdout) as Manifest;
+    expect((await runCli(['passphrase', 'set', '--passphrase-file', first], { home: tmp.home })).code).toBe(0);
+    expect(statSync(path.join(tmp.home, 'secrets.json')).mode & 0o777).toBe(0o600);
+    expect((await runCli(['sources', 'add', tmp.db], { home: tmp.home })).code).toBe(0);
+    expect((await runCli(['sources', 'set', 'store', '--encrypt-passphrase', '--compress'], { home: tmp.home })).code).toBe(0);
+    setMarker(tmp.db, 'old key');
+    const old = JSON.parse((await runCli(['--json', 'backup', 'store'], { home: tmp.home })).stdout) as Manifest; // no flags: the source's settings
+    expect((await runCli(['passphrase', 'set', '--passphrase-file', second], { home: tmp.home })).code).toBe(0);
+    setMarker(tmp.db, 'new key');
+    const fresh = JSON.parse((await runCli(['--json', 'backup', 'store'], { home: tmp.home })).stdout) as Manifest;
     expect(old.artifact.format).toBe('sqlite+zstd+age');
     expect(old.artifact.encryption).toMatchObject({ kind: 'passphrase' });
     const oldId = (old.artifact.encryption as { keyId?: string }).keyId;
@@ -171,14 +166,14 @@ describe('restoring and verifying encrypted restore points', () => {
     expect(oldId).toBeTruthy();
     expect(newId).toBeTruthy();
     expect(newId).not.toBe(oldId);
-    expect(readFileSync(path.join(home, 'settings.json'), 'utf8')).not.toMatch(/passphrase words/);
+    expect(readFileSync(path.join(tmp.home, 'settings.json'), 'utf8')).not.toMatch(/passphrase words/);
     // The remembered (new) passphrase opens the new one; the old one needs its own passphrase.
-    expect((await runCli(['--yes', 'restore', fresh.id, '--to', path.join(t.dir, 'a.db')], { home })).code).toBe(0);
-    const denied = await runCli(['--yes', 'restore', old.id, '--to', path.join(t.dir, 'b.db')], { home });
+    expect((await runCli(['--yes', 'restore', fresh.id, '--to', path.join(tmp.dir, 'a.db')], { home: tmp.home })).code).toBe(0);
+    const denied = await runCli(['--yes', 'restore', old.id, '--to', path.join(tmp.dir, 'b.db')], { home: tmp.home });
     expect(denied.code).toBe(1);
-    expect(existsSync(path.join(t.dir, 'b.db'))).toBe(false);
-    const r = await runCli(['--yes', 'restore', old.id, '--to', path.join(t.dir, 'b.db'), '--passphrase-file', first], { home });
+    expect(existsSync(path.join(tmp.dir, 'b.db'))).toBe(false);
+    const r = await runCli(['--yes', 'restore', old.id, '--to', path.join(tmp.dir, 'b.db'), '--passphrase-file', first], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
-    expect(readMarker(path.join(t.dir, 'b.db'))).toBe('old key');
+    expect(readMarker(path.join(tmp.dir, 'b.db'))).toBe('old key');
   });
 });

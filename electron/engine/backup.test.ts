@@ -2,17 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { manifestSchema, type Manifest } from '../../shared/model.ts';
-import { bankState, makeBankDb, runCli, sha256, tempDir } from './testing/fixtures.ts';
+import { bankState, makeBankDb, runCli, sha256 } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-let home: string;
-beforeEach(() => {
-  t = tempDir();
-  home = path.join(t.dir, 'home');
-});
-afterEach(() => t.cleanup());
+const tmp = useTestFolder();
 
 function filesIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
@@ -20,9 +15,9 @@ function filesIn(dir: string): string[] {
 
 describe('lifeboat backup', () => {
   it('writes a checksummed, integrity-checked artifact and a valid manifest beside it', async () => {
-    const db = path.join(t.dir, 'store.db');
+    const db = path.join(tmp.dir, 'store.db');
     makeBankDb(db, { mode: 'wal', blobRows: 200 });
-    const r = await runCli(['--json', 'backup', db], { home });
+    const r = await runCli(['--json', 'backup', db], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const manifest = manifestSchema.parse(JSON.parse(r.stdout)) as Manifest;
 
@@ -33,7 +28,7 @@ describe('lifeboat backup', () => {
     expect(manifest.snapshot).toMatchObject({ method: 'backup-api', heldLock: false });
     expect(new Date(manifest.createdAt).toISOString()).toBe(manifest.createdAt);
 
-    const dir = path.join(home, 'vault', 'store');
+    const dir = path.join(tmp.home, 'vault', 'store');
     const stem = `store_${manifest.id}`;
     expect(filesIn(dir)).toEqual([`${stem}.manifest.json`, `${stem}.sqlite`]);
     const artifact = path.join(dir, `${stem}.sqlite`);
@@ -46,17 +41,17 @@ describe('lifeboat backup', () => {
   });
 
   it('produces an artifact that the sqlite3 tool opens on its own, read-only, with no WAL', async () => {
-    const db = path.join(t.dir, 'store.db');
+    const db = path.join(tmp.dir, 'store.db');
     makeBankDb(db, { mode: 'wal' });
-    const r = await runCli(['--json', 'backup', db], { home });
+    const r = await runCli(['--json', 'backup', db], { home: tmp.home });
     const manifest = JSON.parse(r.stdout) as Manifest;
-    const artifact = path.join(home, 'vault', manifest.artifact.path);
+    const artifact = path.join(tmp.home, 'vault', manifest.artifact.path);
     const out = execFileSync('sqlite3', ['-readonly', artifact, 'PRAGMA journal_mode; PRAGMA integrity_check; SELECT sum(balance) FROM accounts;'], { encoding: 'utf8' });
     expect(out.trim().split('\n')).toEqual(['delete', 'ok', '10000']);
   });
 
   it('never changes the source: same bytes in the database and its WAL, no new files beside it', async () => {
-    const appDir = path.join(t.dir, 'app');
+    const appDir = path.join(tmp.dir, 'app');
     mkdirSync(appDir);
     const db = path.join(appDir, 'store.db');
     makeBankDb(db, { mode: 'wal', blobRows: 50 });
@@ -66,28 +61,28 @@ describe('lifeboat backup', () => {
     app.pragma('wal_autocheckpoint = 0');
     app.exec("INSERT INTO marker VALUES ('in the wal')");
     const before = { db: sha256(db), wal: sha256(`${db}-wal`), files: filesIn(appDir), mtime: statSync(db).mtimeMs };
-    const r = await runCli(['backup', db], { home });
+    const r = await runCli(['backup', db], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     expect({ db: sha256(db), wal: sha256(`${db}-wal`), files: filesIn(appDir), mtime: statSync(db).mtimeMs }).toEqual(before);
     app.close();
     // The copy has the row that was only in the WAL.
-    const list = JSON.parse((await runCli(['--json', 'list'], { home })).stdout) as Manifest[];
-    const copy = new Database(path.join(home, 'vault', list[0]!.artifact.path), { readonly: true });
+    const list = JSON.parse((await runCli(['--json', 'list'], { home: tmp.home })).stdout) as Manifest[];
+    const copy = new Database(path.join(tmp.home, 'vault', list[0]!.artifact.path), { readonly: true });
     expect(copy.prepare('SELECT label FROM marker').pluck().get()).toBe('in the wal');
     copy.close();
   });
 
   it('keeps several sources apart, each in its own folder, with sortable readable names', async () => {
-    const a = path.join(t.dir, 'shop.db');
-    const b = path.join(t.dir, 'Notes App.sqlite');
+    const a = path.join(tmp.dir, 'shop.db');
+    const b = path.join(tmp.dir, 'Notes App.sqlite');
     makeBankDb(a);
     makeBankDb(b, { mode: 'delete' });
-    for (const db of [a, b, a]) expect((await runCli(['backup', db], { home })).code).toBe(0);
-    expect(filesIn(path.join(home, 'vault'))).toEqual(['notes-app', 'shop']);
-    const shop = filesIn(path.join(home, 'vault', 'shop')).filter((f) => f.endsWith('.sqlite'));
+    for (const db of [a, b, a]) expect((await runCli(['backup', db], { home: tmp.home })).code).toBe(0);
+    expect(filesIn(path.join(tmp.home, 'vault'))).toEqual(['notes-app', 'shop']);
+    const shop = filesIn(path.join(tmp.home, 'vault', 'shop')).filter((f) => f.endsWith('.sqlite'));
     expect(shop).toHaveLength(2);
     for (const f of shop) expect(f).toMatch(/^shop_\d{8}T\d{6}Z-[0-9a-f]{6}\.sqlite$/);
-    const list = JSON.parse((await runCli(['--json', 'list'], { home })).stdout) as Manifest[];
+    const list = JSON.parse((await runCli(['--json', 'list'], { home: tmp.home })).stdout) as Manifest[];
     expect(list.map((m) => m.source.id).sort()).toEqual(['notes-app', 'shop', 'shop']);
     expect(list.map((m) => m.createdAt)).toEqual([...list.map((m) => m.createdAt)].sort().reverse());
     const notes = list.find((m) => m.source.id === 'notes-app')!;
@@ -95,7 +90,7 @@ describe('lifeboat backup', () => {
   });
 
   it('takes a compacted copy with VACUUM INTO on request, leaving the source as it was', async () => {
-    const db = path.join(t.dir, 'store.db');
+    const db = path.join(tmp.dir, 'store.db');
     makeBankDb(db, { mode: 'wal', blobRows: 300 });
     const Database = (await import('better-sqlite3')).default;
     const app = new Database(db);
@@ -104,7 +99,7 @@ describe('lifeboat backup', () => {
     const freeBefore = Number(app.pragma('freelist_count', { simple: true }));
     app.close();
     const before = sha256(db);
-    const r = await runCli(['--json', 'backup', '--compact', db], { home });
+    const r = await runCli(['--json', 'backup', '--compact', db], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout) as Manifest;
     expect(freeBefore).toBeGreaterThan(50);
@@ -112,24 +107,24 @@ describe('lifeboat backup', () => {
     expect(m.database.freelistCount).toBe(0);
     expect(m.artifact.bytes).toBeLessThan(statSync(db).size);
     expect(sha256(db)).toBe(before);
-    expect(bankState(path.join(home, 'vault', m.artifact.path)).check).toBe('ok');
+    expect(bankState(path.join(tmp.home, 'vault', m.artifact.path)).check).toBe('ok');
   });
 
   it('refuses a database above the size limit, naming the limit and how to raise it', async () => {
-    const db = path.join(t.dir, 'big.db');
+    const db = path.join(tmp.dir, 'big.db');
     makeBankDb(db, { blobRows: 300 });
-    const r = await runCli(['backup', '--max-size', '100KB', db], { home });
+    const r = await runCli(['backup', '--max-size', '100KB', db], { home: tmp.home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/above the 100 KB size limit/);
     expect(r.stderr).toMatch(/lifeboat sources set big --max-size/);
-    expect(filesIn(path.join(home, 'vault', 'big'))).toEqual([]);
-    const set = await runCli(['sources', 'set', 'big', '--max-size', '10MB'], { home });
+    expect(filesIn(path.join(tmp.home, 'vault', 'big'))).toEqual([]);
+    const set = await runCli(['sources', 'set', 'big', '--max-size', '10MB'], { home: tmp.home });
     expect(set.code, set.stderr).toBe(0);
-    expect((await runCli(['backup', db], { home })).code).toBe(0);
+    expect((await runCli(['backup', db], { home: tmp.home })).code).toBe(0);
   });
 
   it('marks a copy that fails its integrity check, keeps it, and exits 1', async () => {
-    const db = path.join(t.dir, 'damaged.db');
+    const db = path.join(tmp.dir, 'damaged.db');
     makeBankDb(db, { mode: 'delete', blobRows: 400 });
     // Damage an index page in the middle of the file, past the schema page.
     const Database = (await import('better-sqlite3')).default;
@@ -141,10 +136,10 @@ describe('lifeboat backup', () => {
     const bytes = readFileSync(db);
     bytes.fill(0x55, (root - 1) * pageSize + 8, root * pageSize - 100);
     writeFileSync(db, bytes);
-    const r = await runCli(['--json', 'backup', db], { home });
+    const r = await runCli(['--json', 'backup', db], { home: tmp.home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/fails SQLite's integrity check/);
-    const list = JSON.parse((await runCli(['--json', 'list'], { home })).stdout) as Manifest[];
+    const list = JSON.parse((await runCli(['--json', 'list'], { home: tmp.home })).stdout) as Manifest[];
     expect(list).toHaveLength(1);
     expect(list[0]!.integrity.status).toBe('failed');
   });

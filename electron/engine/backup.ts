@@ -2,6 +2,7 @@
 // then described by a manifest and listed.
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ErrorJson } from '../../shared/errors.ts';
 import { MANIFEST_VERSION, type EncryptionInfo, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
 import { encodeArtifact, formatFor, formatSuffix, type EncryptTo } from './artifact-codec.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
@@ -51,7 +52,7 @@ export async function backupLocked(ctx: EngineContext, req: BackupRequest): Prom
     ctx.events.emit('backup-finished', { manifest });
     return manifest;
   } catch (e) {
-    const err = isLifeboatError(e) ? e.toJSON() : { code: 'internal', message: (e as Error).message, hint: '' };
+    const err: ErrorJson = isLifeboatError(e) ? e.toJSON() : { code: 'internal', message: (e as Error).message, hint: '' };
     ctx.events.emit('backup-failed', { sourceId: source.id, error: err });
     throw e;
   }

@@ -4,24 +4,19 @@ import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { makeBankDb, readMarker, runCli, startHelper, tempDir, type CliResult } from './testing/fixtures.ts';
+import { makeBankDb, readMarker, runCli, startHelper, type CliResult } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-let home: string;
-beforeEach(() => {
-  t = tempDir();
-  home = path.join(t.dir, 'home');
-});
+const tmp = useTestFolder();
 afterEach(() => {
-  if (existsSync(path.join(home, 'vault'))) chmodSync(path.join(home, 'vault'), 0o755);
-  t.cleanup();
+  if (existsSync(path.join(tmp.home, 'vault'))) chmodSync(path.join(tmp.home, 'vault'), 0o755);
 });
 
 /** The vault holds only complete restore points (a manifest for every artifact and back). */
 function expectVaultClean(): void {
-  const vault = path.join(home, 'vault');
+  const vault = path.join(tmp.home, 'vault');
   if (!existsSync(vault)) return;
   for (const source of readdirSync(vault)) {
     const files = readdirSync(path.join(vault, source));
@@ -43,38 +38,38 @@ function expectClearFailure(r: CliResult, pattern: RegExp, code = 1): void {
 
 describe('backup refuses bad input clearly', () => {
   it('a missing path', async () => {
-    expectClearFailure(await runCli(['backup', path.join(t.dir, 'nope.db')], { home }), /nope\.db does not exist\. Check the path/);
+    expectClearFailure(await runCli(['backup', path.join(tmp.dir, 'nope.db')], { home: tmp.home }), /nope\.db does not exist\. Check the path/);
   });
   it('a directory', async () => {
-    mkdirSync(path.join(t.dir, 'folder'));
-    expectClearFailure(await runCli(['backup', path.join(t.dir, 'folder')], { home }), /is a folder, not a database file/);
+    mkdirSync(path.join(tmp.dir, 'folder'));
+    expectClearFailure(await runCli(['backup', path.join(tmp.dir, 'folder')], { home: tmp.home }), /is a folder, not a database file/);
   });
   it('an empty file', async () => {
-    writeFileSync(path.join(t.dir, 'empty.db'), '');
-    expectClearFailure(await runCli(['backup', path.join(t.dir, 'empty.db')], { home }), /is empty \(0 bytes\)/);
+    writeFileSync(path.join(tmp.dir, 'empty.db'), '');
+    expectClearFailure(await runCli(['backup', path.join(tmp.dir, 'empty.db')], { home: tmp.home }), /is empty \(0 bytes\)/);
   });
   it('a file that is not SQLite', async () => {
-    writeFileSync(path.join(t.dir, 'notes.db'), 'just some text, not a database at all '.repeat(10));
-    expectClearFailure(await runCli(['backup', path.join(t.dir, 'notes.db')], { home }), /is not a SQLite database/);
+    writeFileSync(path.join(tmp.dir, 'notes.db'), 'just some text, not a database at all '.repeat(10));
+    expectClearFailure(await runCli(['backup', path.join(tmp.dir, 'notes.db')], { home: tmp.home }), /is not a SQLite database/);
   });
   it('an encrypted database (random bytes where the header should be)', async () => {
     const bytes = Buffer.alloc(8192);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 251;
-    writeFileSync(path.join(t.dir, 'secret.db'), bytes);
-    expectClearFailure(await runCli(['backup', path.join(t.dir, 'secret.db')], { home }), /encrypted/);
+    writeFileSync(path.join(tmp.dir, 'secret.db'), bytes);
+    expectClearFailure(await runCli(['backup', path.join(tmp.dir, 'secret.db')], { home: tmp.home }), /encrypted/);
   });
   it('a truncated database: the copy is kept, marked failed, and the exit is 1', async () => {
-    const db = path.join(t.dir, 'cut.db');
+    const db = path.join(tmp.dir, 'cut.db');
     makeBankDb(db, { mode: 'delete', blobRows: 300 });
     truncateSync(db, 40_000);
-    const r = await runCli(['backup', db], { home });
+    const r = await runCli(['backup', db], { home: tmp.home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/fails SQLite's integrity check|is damaged/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expectVaultClean();
   });
   it('a database locked exclusively by another process', async () => {
-    const db = path.join(t.dir, 'locked.db');
+    const db = path.join(tmp.dir, 'locked.db');
     makeBankDb(db, { mode: 'delete' });
     const holder = startHelper('db-holder.ts', [db]);
     await holder.waitFor('open');
@@ -82,11 +77,11 @@ describe('backup refuses bad input clearly', () => {
     conn.pragma('locking_mode = EXCLUSIVE');
     conn.exec('BEGIN EXCLUSIVE');
     try {
-      writeFileSync(path.join(t.dir, 'settings.json'), '');
-      await runCli(['status'], { home });
-      const settings = JSON.parse(readFileSync(path.join(home, 'settings.json'), 'utf8')) as Record<string, unknown>;
-      writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ ...settings, busyTimeoutMs: 300 }));
-      expectClearFailure(await runCli(['backup', db], { home }), /is locked by another program\. Close the program/);
+      writeFileSync(path.join(tmp.dir, 'settings.json'), '');
+      await runCli(['status'], { home: tmp.home });
+      const settings = JSON.parse(readFileSync(path.join(tmp.home, 'settings.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(path.join(tmp.home, 'settings.json'), JSON.stringify({ ...settings, busyTimeoutMs: 300 }));
+      expectClearFailure(await runCli(['backup', db], { home: tmp.home }), /is locked by another program\. Close the program/);
     } finally {
       conn.exec('COMMIT');
       conn.close();
@@ -95,16 +90,16 @@ describe('backup refuses bad input clearly', () => {
   });
   const isRoot = process.getuid?.() === 0;
   it.skipIf(isRoot)('an unreadable file (skipped as root: root reads every file whatever its mode)', async () => {
-    const db = path.join(t.dir, 'private.db');
+    const db = path.join(tmp.dir, 'private.db');
     makeBankDb(db);
     chmodSync(db, 0o000);
-    expectClearFailure(await runCli(['backup', db], { home }), /cannot be read: permission denied/);
+    expectClearFailure(await runCli(['backup', db], { home: tmp.home }), /cannot be read: permission denied/);
   });
   it('a read-only vault', async () => {
-    const db = path.join(t.dir, 'store.db');
+    const db = path.join(tmp.dir, 'store.db');
     makeBankDb(db);
-    expect((await runCli(['backup', db], { home })).code).toBe(0);
-    const vault = path.join(home, 'vault');
+    expect((await runCli(['backup', db], { home: tmp.home })).code).toBe(0);
+    const vault = path.join(tmp.home, 'vault');
     let mounted = false;
     if (isRoot) {
       // root ignores permission bits; a read-only file system is what stops it
@@ -121,49 +116,49 @@ describe('backup refuses bad input clearly', () => {
       chmodSync(path.join(vault, 'store'), 0o555);
     }
     try {
-      expectClearFailure(await runCli(['backup', db], { home }), /Lifeboat cannot write to/);
+      expectClearFailure(await runCli(['backup', db], { home: tmp.home }), /Lifeboat cannot write to/);
       expect(readdirSync(path.join(vault, 'store'))).toHaveLength(2);
     } finally {
       if (mounted) execFileSync('umount', [vault]);
     }
   });
   it('a path with spaces and non-ASCII characters, and a symlink to it', async () => {
-    const dir = path.join(t.dir, 'Mes données (2026)');
+    const dir = path.join(tmp.dir, 'Mes données (2026)');
     mkdirSync(dir);
     const db = path.join(dir, 'boutique ünï.db');
     makeBankDb(db);
-    const link = path.join(t.dir, 'link.db');
+    const link = path.join(tmp.dir, 'link.db');
     symlinkSync(db, link);
-    const r = await runCli(['--json', 'backup', link], { home });
+    const r = await runCli(['--json', 'backup', link], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout) as Manifest;
     expect(m.source.path).toBe(db); // the real file, so a restore never replaces the link
     expect(m.source.id).toBe('boutique-uni');
-    const dangling = path.join(t.dir, 'dangling.db');
-    symlinkSync(path.join(t.dir, 'gone.db'), dangling);
-    expectClearFailure(await runCli(['backup', dangling], { home }), /dangling\.db does not exist/);
+    const dangling = path.join(tmp.dir, 'dangling.db');
+    symlinkSync(path.join(tmp.dir, 'gone.db'), dangling);
+    expectClearFailure(await runCli(['backup', dangling], { home: tmp.home }), /dangling\.db does not exist/);
   });
 });
 
 describe('restore and verify refuse bad manifests and ids clearly', () => {
   async function oneRestorePoint(): Promise<{ m: Manifest; manifestFile: string; db: string }> {
-    const db = path.join(t.dir, 'store.db');
+    const db = path.join(tmp.dir, 'store.db');
     makeBankDb(db);
-    const r = await runCli(['--json', 'backup', db], { home });
+    const r = await runCli(['--json', 'backup', db], { home: tmp.home });
     const m = JSON.parse(r.stdout) as Manifest;
-    return { m, db, manifestFile: path.join(home, 'vault', 'store', `store_${m.id}.manifest.json`) };
+    return { m, db, manifestFile: path.join(tmp.home, 'vault', 'store', `store_${m.id}.manifest.json`) };
   }
 
   it('an unknown restore point id', async () => {
     await oneRestorePoint();
-    expectClearFailure(await runCli(['--yes', 'restore', '20991231T000000Z-abcdef'], { home }), /There is no restore point "20991231T000000Z-abcdef"\. See the ids with `lifeboat list`/);
+    expectClearFailure(await runCli(['--yes', 'restore', '20991231T000000Z-abcdef'], { home: tmp.home }), /There is no restore point "20991231T000000Z-abcdef"\. See the ids with `lifeboat list`/);
   });
 
   it('a manifest whose artifact path climbs out of the vault', async () => {
     const { m, manifestFile, db } = await oneRestorePoint();
-    writeFileSync(path.join(t.dir, 'evil.sqlite'), readFileSync(path.join(home, 'vault', m.artifact.path)));
+    writeFileSync(path.join(tmp.dir, 'evil.sqlite'), readFileSync(path.join(tmp.home, 'vault', m.artifact.path)));
     writeFileSync(manifestFile, JSON.stringify({ ...m, artifact: { ...m.artifact, path: 'store/../../evil.sqlite' } }));
-    const r = await runCli(['--yes', 'restore', m.id], { home });
+    const r = await runCli(['--yes', 'restore', m.id], { home: tmp.home });
     expectClearFailure(r, /is not a valid Lifeboat manifest \(artifact\.path/);
     expect(readMarker(db)).toBeUndefined();
   });
@@ -171,14 +166,14 @@ describe('restore and verify refuse bad manifests and ids clearly', () => {
   it('a manifest pointing at another source folder', async () => {
     const { m, manifestFile } = await oneRestorePoint();
     writeFileSync(manifestFile, JSON.stringify({ ...m, source: { ...m.source, id: 'other' }, artifact: { ...m.artifact, path: `other/other_${m.id}.sqlite` } }));
-    expectClearFailure(await runCli(['--yes', 'restore', m.id], { home }), /does not match its place in the vault/);
+    expectClearFailure(await runCli(['--yes', 'restore', m.id], { home: tmp.home }), /does not match its place in the vault/);
   });
 
   it('a malformed manifest', async () => {
     const { m, manifestFile } = await oneRestorePoint();
     writeFileSync(manifestFile, '{"version": 1, "id": ');
-    expectClearFailure(await runCli(['--yes', 'restore', m.id], { home }), /is not valid JSON/);
-    const v = await runCli(['verify'], { home });
+    expectClearFailure(await runCli(['--yes', 'restore', m.id], { home: tmp.home }), /is not valid JSON/);
+    const v = await runCli(['verify'], { home: tmp.home });
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/FAILED .*is not valid JSON/);
   });
@@ -187,13 +182,13 @@ describe('restore and verify refuse bad manifests and ids clearly', () => {
     const { m, manifestFile, db } = await oneRestorePoint();
     writeFileSync(manifestFile, JSON.stringify({ ...m, artifact: { ...m.artifact, sha256: '0'.repeat(64) } }));
     const before = readFileSync(db);
-    expectClearFailure(await runCli(['--yes', 'restore', m.id], { home }), /does not match its checksum/);
+    expectClearFailure(await runCli(['--yes', 'restore', m.id], { home: tmp.home }), /does not match its checksum/);
     expect(readFileSync(db).equals(before)).toBe(true);
   });
 
   it('a usage error exits 2', async () => {
-    const r = await runCli(['backup'], { home });
+    const r = await runCli(['backup'], { home: tmp.home });
     expect(r.code).toBe(2);
-    expect((await runCli(['frobnicate'], { home })).code).toBe(2);
+    expect((await runCli(['frobnicate'], { home: tmp.home })).code).toBe(2);
   });
 });

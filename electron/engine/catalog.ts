@@ -1,5 +1,7 @@
-// The catalog: a SQLite index of the vault's manifests so that lists are fast. It holds nothing the
-// vault does not: `rebuild` recreates it from the manifests alone.
+// The catalog (catalog.db in the data folder): a SQLite index of the vault's manifests so that lists
+// are fast, and the only record of what is not in a manifest: each copy at a destination (replicas:
+// status, attempts, next retry) and each verification. `reindex` rebuilds the index of restore points
+// from the manifests alone; replicas and verifications are lost with the file.
 import Database from 'better-sqlite3';
 import { renameSync } from 'node:fs';
 import { manifestSchema, type Manifest, type Replica } from '../../shared/model.ts';

@@ -55,7 +55,7 @@ describe.each(['wal', 'delete'] as const)('restore points of a database being wr
           },
         });
         expect(m.integrity.status).toBe('ok');
-        const artifact = artifactPath(engine.ctx.vaultDir, m);
+        const artifact = artifactPath(engine.vaultDir, m);
         expect(bankState(artifact)).toEqual({ total: 500 * 100, accounts: 500, check: 'ok' });
         sizes.add(m.database.pageCount);
         if (mode === 'wal') {

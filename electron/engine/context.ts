@@ -1,7 +1,10 @@
-// What every engine service is given: folders, settings, the catalog, the clock, the event bus.
-// Built once by `createEngine`; passed explicitly, never held in module state.
+// What every engine module is given: folders, settings, the catalog, the clock, the event bus, the
+// destination drivers. Built once by `createEngine` and passed explicitly, never held in module
+// state; nothing outside the engine sees it (callers use the Engine interface in engine.ts).
 import path from 'node:path';
 import type { Catalog } from './catalog.ts';
+import type { Clock } from './clock.ts';
+import type { DriverFactory } from './destination.ts';
 import type { EventBus } from './events.ts';
 import type { SecretStore } from './secrets.ts';
 import type { SettingsStore } from './settings.ts';
@@ -10,11 +13,14 @@ export interface EngineContext {
   dataDir: string;
   vaultDir: string;
   settings: SettingsStore;
-  /** Passphrases (and later tokens): safeStorage in the app, an owner-only file under plain Node. */
+  /** Passphrases and tokens: safeStorage in the app, an owner-only file under plain Node. */
   secrets: SecretStore;
   catalog: Catalog;
   events: EventBus;
+  clock: Clock;
   now: () => Date;
+  /** Builds the driver of each destination kind (the engine itself knows none). */
+  drivers: DriverFactory;
   appVersion: string;
   /**
    * Called at named points of long operations ("backup:copied", "restore:swapping", …). A no-op in

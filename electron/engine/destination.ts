@@ -1,8 +1,12 @@
-// What every destination kind (a folder now, Google Drive and S3-compatible storage later) does
-// for the replica machinery. A destination holds artifacts under the same names as the vault, with
-// the exported manifest beside each.
-import type { Manifest } from '../../shared/model.ts';
+// What every destination kind (a folder, Google Drive; later S3-compatible storage) does for the
+// replica machinery, and how the engine is given the drivers: it knows this interface only, never a
+// driver (they live in electron/destinations/, listed once in all-drivers.ts). A destination holds
+// artifacts under the same names as the vault, with the exported manifest beside each.
+import type { Destination, Manifest } from '../../shared/model.ts';
 import type { HashResult } from './durable-fs.ts';
+import { LifeboatError } from './errors.ts';
+import type { SecretStore } from './secrets.ts';
+import type { Settings } from './settings.ts';
 
 export interface RemoteRestorePoint {
   manifest: Manifest;
@@ -11,6 +15,8 @@ export interface RemoteRestorePoint {
 }
 
 export interface DestinationDriver {
+  /** Makes a newly added destination ready (a folder's marker file); throws a LifeboatError if it cannot be. */
+  init?(): Promise<void>;
   /** Throws a LifeboatError saying what is wrong (unmounted disk, revoked token, full quota). */
   check(): Promise<void>;
   /**
@@ -24,4 +30,21 @@ export interface DestinationDriver {
   fetch(point: RemoteRestorePoint, toFile: string, opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal }): Promise<HashResult>;
   /** Deletes one restore point Lifeboat stored there (artifact and manifest), permanently. */
   remove(point: RemoteRestorePoint): Promise<void>;
+  /** The destination is being removed: give up any access it holds (revoke a token); copies stay. */
+  forget?(): Promise<void>;
 }
+
+/** What a driver may use of the engine: the data folder, the secret store, the settings. */
+export interface DriverContext {
+  dataDir: string;
+  secrets: SecretStore;
+  settings(): Settings;
+}
+
+/** Builds the driver for a destination from its settings. */
+export type DriverFactory = (destination: Destination, ctx: DriverContext) => DestinationDriver;
+
+/** An engine given no drivers: every destination is refused with a clear message. */
+export const noDrivers: DriverFactory = (d) => {
+  throw new LifeboatError('usage', `This build cannot copy to ${d.kind} destinations`, 'Use the desktop app or the lifeboat command');
+};

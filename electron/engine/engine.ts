@@ -1,43 +1,60 @@
-// The one place that builds the engine's service graph from a data folder. The desktop app, the
-// CLI and the e2e harness all call `createEngine`, so they run the same code on the same files.
+// The engine's one entrance: `createEngine` builds every engine module over a data folder, and the
+// `Engine` interface below is all that its callers (the desktop app, the CLI, the e2e harness, the
+// benchmarks) may use. Every rule about what is allowed lives behind it, so the app and the CLI
+// always agree. It knows nothing of the app, the CLI, Google or the scheduler: destination drivers
+// and the clock are handed in.
 import { stat, statfs } from 'node:fs/promises';
-import { ensureDir } from './durable-fs.ts';
-import { OWN_FILE } from './layout.ts';
 import path from 'node:path';
-import type { Manifest, Source } from '../../shared/model.ts';
+import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '../../shared/model.ts';
+import type { DecryptWith } from './artifact-codec.ts';
 import { backup, type BackupRequest } from './backup.ts';
-import { openCatalog } from './catalog.ts';
+import { openCatalog, type VerificationRecord } from './catalog.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
+import { noDrivers, type DriverFactory, type RemoteRestorePoint } from './destination.ts';
+import {
+  addDestination,
+  findFolderDestination,
+  getDestination,
+  listDestinations,
+  newFolderDestination,
+  removeDestination,
+  setDestinationEnabled,
+  setDestinationEncoding,
+  setDestinationRetention,
+  setDestinationUpload,
+} from './destination-settings.ts';
+import { ensureDir } from './durable-fs.ts';
+import { LifeboatError, isLifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
+import { OWN_FILE } from './layout.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { deleteRestorePoint, prune, pruneDestinations } from './prune.ts';
-import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest } from './restore.ts';
+import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
+import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
+import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
-import { openSettings } from './settings.ts';
+import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
-import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
-import { checkTarget, type DecryptWith } from './artifact-codec.ts';
-import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type DriverFactory } from './replication.ts';
-import { initFolderDestination } from './folder-destination.ts';
+import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
+import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource, type SourcePatch } from './sources.ts';
 import { startUploadQueue } from './upload-queue.ts';
-import { sourceIdFromPath } from './layout.ts';
-import { LifeboatError, isLifeboatError } from './errors.ts';
-import type { Destination } from '../../shared/model.ts';
-import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource } from './sources.ts';
 import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
-import { verifyRestorePoint } from './verify.ts';
+import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 export interface EngineOptions {
   dataDir: string;
   appVersion: string;
-  now?: () => Date;
+  /** Wall time and timers (the upload queue's retries); the system clock unless a test drives one. */
+  clock?: Clock;
   events?: EventBus;
+  /** Named points inside long operations; crash tests stop a process at one. */
   checkpoint?: (name: string) => Promise<void>;
   /** Where secrets are kept; the app passes its safeStorage store, the CLI gets an owner-only file. */
   secrets?: SecretStore;
-  /** Builds destination drivers (tests and Google Drive plug in here). */
-  driverFactory?: DriverFactory;
+  /** Builds destination drivers (electron/destinations/all-drivers.ts); without it no destination can be used. */
+  drivers?: DriverFactory;
 }
 
 export interface SourceStatus {
@@ -61,14 +78,131 @@ export interface VaultStatus {
   vaultBytes: number;
 }
 
-/** Opens (creating if needed) the data folder and returns every engine service bound to it. */
-export async function createEngine(opts: EngineOptions) {
+export type DestinationStatus = ReturnType<typeof destinationStatus>;
+export type BackupTarget = { sourceId: string } | { path: string };
+export type BackupOptions = Omit<BackupRequest, 'source' | 'encryption' | 'compressLevel'> & { compressLevel?: number | false; encrypt?: EncryptRequest };
+export type PushOptions = Parameters<typeof pushPending>[2];
+export type UndoOptions = Parameters<typeof undo>[1] & { keys?: DecryptWith };
+export type PruneOptions = NonNullable<Parameters<typeof prune>[1]>;
+
+/** What one destination holds, read from the destination itself (with the error if it could not be read). */
+export interface RemoteListing {
+  destination: Destination;
+  points: RemoteRestorePoint[];
+  error?: string;
+}
+
+/** Everything the engine offers its callers. */
+export interface Engine {
+  readonly dataDir: string;
+  readonly vaultDir: string;
+  /** The engine's events (a restore point landing, a copy changing state). */
+  readonly events: EventBus;
+  /** Where secrets are kept (passphrases, a destination's tokens); never logged, never shown. */
+  readonly secrets: SecretStore;
+  /** The engine's clock. */
+  now(): Date;
+  /** The current settings, read fresh (another process may have changed them). */
+  settings(): Settings;
+  /** Changes settings that carry no rule of their own (time zone, app preferences…); sources and destinations have their own methods. */
+  updateSettings(patch: SettingsPatch): Settings;
+
+  sources: {
+    list(): Source[];
+    get(id: string): Source;
+    /** Registers a readable SQLite file (or returns its registration). */
+    add(file: string, o?: { id?: string }): Promise<Source>;
+    remove(id: string): Source;
+    /** Changes a source's settings; refuses encryption it could not carry out. */
+    update(id: string, patch: SourcePatch): Promise<Source>;
+    findByPath(file: string): Promise<Source | undefined>;
+  };
+
+  destinations: {
+    list(): Destination[];
+    get(id: string): Destination;
+    /** Each destination with its copies' counts, last upload and last error. */
+    status(): DestinationStatus[];
+    /** Adds a folder destination (the folder is made ready by its driver: the marker file). */
+    addFolder(folder: string, o?: { id?: string; name?: string }): Promise<Destination>;
+    /** Adds a destination from settings-shaped data (Google Drive after connecting). */
+    add(d: Destination): Destination;
+    /** Removes a destination; its driver gives up any access it held. What it holds stays there. */
+    remove(id: string): Promise<Destination>;
+    setEnabled(id: string, enabled: boolean): Destination;
+    setUpload(id: string, upload: { manual?: boolean; scheduled?: boolean }): Destination;
+    /** What the destination does to plain restore points it receives (checked now: keys must work). */
+    setEncoding(id: string, o: { encrypt?: Source['encryption'] | null; compressLevel?: number | null }): Promise<Destination>;
+    setRetention(id: string, retention: Partial<RetentionPolicy>): Destination;
+    /** What one destination (or each) holds, read from the destination itself. */
+    listRemote(id?: string): Promise<RemoteListing[]>;
+  };
+
+  passphrase: {
+    /** Remembers the passphrase for encrypted backups under a new key id. */
+    remember(passphrase: string): Promise<{ keyId: string; where: string }>;
+    /** Forgets it; refused while a source or destination encrypts with it. */
+    forget(): Promise<void>;
+    current(): Promise<{ keyId: string; setAt: string } | undefined>;
+  };
+
+  /** Backs up a registered source, or a database path (registering it first). */
+  backup(target: BackupTarget, req: BackupOptions): Promise<Manifest>;
+  /** Restores a restore point; one that is only at a destination (a new machine) is fetched first. */
+  restore(req: RestoreRequest & { from?: string }): Promise<RestoreResult>;
+  /** Puts back the database as it was before the last restore. */
+  undo(o?: UndoOptions): Promise<RestoreResult>;
+  /** The safety copy `undo` would bring back, if any. */
+  lastSafetyCopy(sourceId?: string): Manifest | undefined;
+  /** Re-hashes an artifact and re-runs the integrity check on it. */
+  verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
+  /** The latest verification of every restore point that had one. */
+  verifications(): Map<string, VerificationRecord>;
+
+  /** Restore points in the vault, newest first. */
+  list(filter?: { sourceId?: string }): Manifest[];
+  /** One restore point by id, unique prefix or last six hex digits. */
+  get(id: string): Promise<Manifest>;
+  /** Deletes one restore point from the vault (never a pinned one or the newest good one). */
+  remove(id: string): Promise<Manifest>;
+  pin(id: string): Promise<Manifest>;
+  unpin(id: string): Promise<Manifest>;
+
+  /** Applies retention in the vault (or says what it would do). */
+  prune(o?: PruneOptions): Promise<PruneResult[]>;
+  /** Applies retention at the destinations that have their own rules. */
+  pruneDestinations(o?: PruneOptions): Promise<DestinationPruneResult[]>;
+  /** What retention would keep and delete of one source under `override` (nothing is deleted). */
+  previewRetention(sourceId: string, override?: Partial<RetentionPolicy>): { policy: RetentionPolicy } & RetentionPlan;
+
+  /** Every copy at a destination (of one restore point, or all). */
+  replicas(restorePointId?: string): Replica[];
+  /** Queues a new restore point's copies and makes them now (the CLI, after a backup). */
+  uploadNew(manifest: Manifest): Promise<Replica[]>;
+  /** Copies what is waiting (or one restore point) to the destinations now. */
+  push(o?: PushOptions): Promise<Replica[]>;
+  /** Brings a restore point from a destination into the vault, verified. */
+  pull(id: string, from?: string): Promise<Manifest>;
+  /** Starts the upload queue (the app and the daemon): copies after each backup, retries with backoff. */
+  startUploads(runCopy?: CopyRunner): UploadQueue;
+
+  /** Rebuilds the list from the manifests in the vault; returns what could not be trusted. */
+  reindex(): Promise<ScanResult>;
+  status(): Promise<VaultStatus>;
+  close(): void;
+}
+
+export type UploadQueue = ReturnType<typeof startUploadQueue>;
+
+/** Opens (creating if needed) the data folder and returns the engine bound to it. */
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(opts.dataDir);
   await ensureDir(dataDir);
   const settings = openSettings(dataDir, opts.appVersion);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
   await ensureDir(vaultDir);
   const { catalog, fresh } = openCatalog(path.join(dataDir, 'catalog.db'));
+  const clock = opts.clock ?? systemClock;
   const ctx: EngineContext = {
     dataDir,
     vaultDir,
@@ -76,12 +210,13 @@ export async function createEngine(opts: EngineOptions) {
     secrets: opts.secrets ?? createFileSecretStore(dataDir),
     catalog,
     events: opts.events ?? createEventBus(),
-    now: opts.now ?? (() => new Date()),
+    clock,
+    now: () => clock.now(),
+    drivers: opts.drivers ?? noDrivers,
     appVersion: opts.appVersion,
     checkpoint: opts.checkpoint ?? (async () => undefined),
   };
 
-  /** Rebuilds the catalog from the manifests in the vault; returns what could not be trusted. */
   const reindex = async (): Promise<ScanResult> => {
     const scan = await scanVault(vaultDir);
     catalog.replaceAll(scan.manifests);
@@ -113,18 +248,11 @@ export async function createEngine(opts: EngineOptions) {
   else await syncCatalog();
   await recoverInterruptedRestores(ctx);
 
-  const getDestination = (id: string): Destination => {
-    const found = settings.read().destinations.find((d) => d.id === id);
-    if (!found) {
-      const known = settings.read().destinations.map((d) => d.id).join(', ') || 'none yet';
-      throw new LifeboatError('unknown-source', `There is no destination called "${id}" (known: ${known})`, 'Add one with `lifeboat destinations add <folder>`');
-    }
-    return found;
-  };
   const destinationsFor = (id?: string) => {
-    if (id) getDestination(id);
-    return configuredDestinations(ctx, opts.driverFactory).filter((t) => !id || t.destination.id === id);
+    if (id) getDestination(ctx, id);
+    return configuredDestinations(ctx).filter((t) => !id || t.destination.id === id);
   };
+
   /** Finds a restore point at the destinations (in priority order) and brings it into the vault. */
   const pullFromDestinations = async (id: string, from?: string): Promise<Manifest> => {
     const targets = destinationsFor(from);
@@ -160,45 +288,90 @@ export async function createEngine(opts: EngineOptions) {
       dataDir,
       vaultDir,
       freeBytes: fs ? fs.bavail * fs.bsize : undefined,
-      sources: await Promise.all(sources.map(async (source) => {
-        const points = all.filter((m) => m.source.id === source.id);
-        return {
-          source,
-          missing: !(await stat(source.path).then((s) => s.isFile(), () => false)),
-          restorePoints: points.length,
-          bytes: points.reduce((n, m) => n + m.artifact.bytes, 0),
-          newest: points[0],
-          newestVerified: points.find((m) => m.integrity.status === 'ok'),
-        };
-      })),
+      sources: await Promise.all(
+        sources.map(async (source) => {
+          const points = all.filter((m) => m.source.id === source.id);
+          return {
+            source,
+            missing: !(await stat(source.path).then((s) => s.isFile(), () => false)),
+            restorePoints: points.length,
+            bytes: points.reduce((n, m) => n + m.artifact.bytes, 0),
+            newest: points[0],
+            newestVerified: points.find((m) => m.integrity.status === 'ok'),
+          };
+        }),
+      ),
       orphans: all.filter((m) => !sources.some((s) => s.id === m.source.id)).length,
       vaultBytes: all.reduce((n, m) => n + m.artifact.bytes, 0),
     };
   };
 
+  const driverOf = (d: Destination) => configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir, secrets: ctx.secrets, settings: () => settings.read() });
+
   return {
-    ctx,
+    dataDir,
+    vaultDir,
     events: ctx.events,
+    secrets: ctx.secrets,
+    now: ctx.now,
+    settings: () => settings.read(),
+    updateSettings: (patch) => {
+      const change = settingsPatchSchema.parse(patch);
+      return settings.update((s) => ({ ...s, ...change, app: { ...s.app, ...change.app } } as Settings));
+    },
     sources: {
       list: () => listSources(ctx),
-      get: (id: string) => getSource(ctx, id),
-      add: (file: string, o?: { id?: string }) => addSource(ctx, file, o),
-      remove: (id: string) => removeSource(ctx, id),
-      update: (id: string, patch: Parameters<typeof updateSource>[2]) => updateSource(ctx, id, patch),
-      findByPath: (file: string) => findSourceByPath(ctx, file),
+      get: (id) => getSource(ctx, id),
+      add: (file, o) => addSource(ctx, file, o),
+      remove: (id) => removeSource(ctx, id),
+      update: (id, patch) => updateSource(ctx, id, patch),
+      findByPath: (file) => findSourceByPath(ctx, file),
     },
-    /** Backs up a registered source, or a database path (registering it first). */
-    backup: async (
-      target: { sourceId: string } | { path: string },
-      req: Omit<BackupRequest, 'source' | 'encryption' | 'compressLevel'> & { compressLevel?: number | false; encrypt?: EncryptRequest },
-    ) => {
+    destinations: {
+      list: () => listDestinations(ctx),
+      get: (id) => getDestination(ctx, id),
+      status: () => listDestinations(ctx).map((d) => destinationStatus(ctx, d)),
+      addFolder: async (folder, o = {}) => {
+        const existing = findFolderDestination(ctx, folder);
+        if (existing) return existing;
+        const d = newFolderDestination(ctx, folder, o);
+        await driverOf(d).init?.();
+        return addDestination(ctx, d);
+      },
+      add: (d) => addDestination(ctx, d),
+      remove: async (id) => {
+        const d = getDestination(ctx, id);
+        await driverOf(d).forget?.();
+        return removeDestination(ctx, id);
+      },
+      setEnabled: (id, enabled) => setDestinationEnabled(ctx, id, enabled),
+      setUpload: (id, upload) => setDestinationUpload(ctx, id, upload),
+      setEncoding: (id, o) => setDestinationEncoding(ctx, id, o),
+      setRetention: (id, retention) => setDestinationRetention(ctx, id, retention),
+      listRemote: async (id) => {
+        const out: RemoteListing[] = [];
+        for (const target of destinationsFor(id)) {
+          try {
+            out.push({ destination: target.destination, points: await target.driver.list() });
+          } catch (e) {
+            out.push({ destination: target.destination, points: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+          }
+        }
+        return out;
+      },
+    },
+    passphrase: {
+      remember: (p) => rememberPassphrase(ctx, p),
+      forget: () => forgetPassphrase(ctx),
+      current: () => rememberedKeyId(ctx),
+    },
+    backup: async (target, req) => {
       const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : await addSource(ctx, target.path);
       const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
       const encryption = await resolveEncryption(ctx, source, req.encrypt);
       return backup(ctx, { ...req, source, compressLevel, encryption });
     },
-    /** Restores a restore point; one that is only at a destination (a new machine) is fetched first. */
-    restore: async (req: RestoreRequest & { from?: string }) => {
+    restore: async (req) => {
       const keys = await resolveDecryption(ctx, req.keys);
       try {
         if (!req.from) return await restore(ctx, { ...req, keys });
@@ -208,118 +381,33 @@ export async function createEngine(opts: EngineOptions) {
       const pulled = await pullFromDestinations(req.id, req.from);
       return restore(ctx, { ...req, id: pulled.id, keys });
     },
-    undo: async (o: Parameters<typeof undo>[1] & { keys?: DecryptWith } = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
-    destinations: {
-      list: () => ctx.settings.read().destinations,
-      status: () => ctx.settings.read().destinations.map((d) => destinationStatus(ctx, d)),
-      /** Adds a folder destination (creating it and its marker file). */
-      addFolder: async (folder: string, o: { id?: string; name?: string } = {}) => {
-        const absolute = path.resolve(folder);
-        await initFolderDestination(absolute);
-        let added: Destination | undefined;
-        settings.update((s) => {
-          const existing = s.destinations.find((d) => d.kind === 'folder' && d.path === absolute);
-          if (existing) {
-            added = existing;
-            return s;
-          }
-          let id = o.id ?? sourceIdFromPath(path.basename(absolute) || 'folder');
-          for (let n = 2; s.destinations.some((d) => d.id === id); n++) id = `${o.id ?? sourceIdFromPath(path.basename(absolute))}-${n}`;
-          added = { id, kind: 'folder', name: o.name ?? absolute, path: absolute, enabled: true, priority: 100, upload: { manual: true, scheduled: true } };
-          return { ...s, destinations: [...s.destinations, added] };
-        });
-        return added as Destination;
-      },
-      remove: (id: string) => {
-        const d = getDestination(id);
-        settings.update((s) => ({ ...s, destinations: s.destinations.filter((x) => x.id !== id) }));
-        return d;
-      },
-      setEnabled: (id: string, enabled: boolean) => {
-        getDestination(id);
-        settings.update((s) => ({ ...s, destinations: s.destinations.map((d) => (d.id === id ? { ...d, enabled } : d)) }));
-        return getDestination(id);
-      },
-      /** What one destination (or each) holds, read from the destination itself. */
-      listRemote: async (id?: string) => {
-        const out = [];
-        for (const target of destinationsFor(id)) {
-          try {
-            out.push({ destination: target.destination, points: await target.driver.list(), error: undefined });
-          } catch (e) {
-            out.push({ destination: target.destination, points: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
-          }
-        }
-        return out;
-      },
+    undo: async (o = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
+    lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
+    verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
+    verifications: () => catalog.verifications(),
+    list: (filter) => listRestorePoints(ctx, filter),
+    get: (id) => loadRestorePoint(ctx, id),
+    remove: (id) => deleteRestorePoint(ctx, id),
+    pin: (id) => setPinned(id, true),
+    unpin: (id) => setPinned(id, false),
+    prune: (o) => prune(ctx, o),
+    pruneDestinations: (o) => pruneDestinations(ctx, configuredDestinations(ctx), o),
+    previewRetention: (sourceId, override = {}) => {
+      const s = settings.read();
+      const policy = { ...effectiveRetention(s, getSource(ctx, sourceId)), ...override };
+      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { now: ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone }) };
     },
-    /** Queues a new restore point's replicas and uploads them now (used by the CLI after a backup). */
-    uploadNew: async (manifest: Manifest) => {
-      const targets = configuredDestinations(ctx, opts.driverFactory);
+    replicas: (restorePointId) => catalog.replicas(restorePointId ? { restorePointId } : {}),
+    uploadNew: async (manifest) => {
+      const targets = configuredDestinations(ctx);
       if (queueReplicas(ctx, manifest, targets).length === 0) return [];
       return pushPending(ctx, targets, { restorePointId: manifest.id });
     },
-    /** Starts the upload queue (the app and the daemon): uploads after each backup, retries later. */
-    startUploads: (clock: Parameters<typeof startUploadQueue>[1], runCopy?: Parameters<typeof startUploadQueue>[3]) => startUploadQueue(ctx, clock, opts.driverFactory, runCopy),
-    /** Adds a destination from settings-shaped data (Google Drive after connecting). */
-    addDestination: (d: Destination) => {
-      settings.update((s) => (s.destinations.some((x) => x.id === d.id) ? s : { ...s, destinations: [...s.destinations, d] }));
-      return getDestination(d.id);
-    },
-    push: (o: Parameters<typeof pushPending>[2] = {}) => pushPending(ctx, configuredDestinations(ctx, opts.driverFactory), o),
-    pull: (id: string, from?: string) => pullFromDestinations(id, from),
-    replicas: (restorePointId?: string) => ctx.catalog.replicas(restorePointId ? { restorePointId } : {}),
-    passphrase: {
-      remember: (p: string) => rememberPassphrase(ctx, p),
-      forget: () => forgetPassphrase(ctx),
-      current: () => rememberedKeyId(ctx),
-    },
-    /** The safety copy `undo` would bring back, if any. */
-    lastSafetyCopy: (sourceId?: string) => lastSafetyCopy(ctx, sourceId),
-    verify: async (id: string, o: Parameters<typeof verifyRestorePoint>[2] = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
-    prune: (o?: Parameters<typeof prune>[1]) => prune(ctx, o),
-    /** Retention at the destinations that have their own rules. */
-    pruneDestinations: (o?: Parameters<typeof pruneDestinations>[2]) => pruneDestinations(ctx, configuredDestinations(ctx, opts.driverFactory), o),
-    /** Switches automatic uploads of manual and/or scheduled backups to a destination. */
-    setDestinationUpload: (id: string, upload: { manual?: boolean; scheduled?: boolean }) => {
-      getDestination(id);
-      settings.update((s) => ({
-        ...s,
-        destinations: s.destinations.map((d) => (d.id === id ? { ...d, upload: { manual: upload.manual ?? d.upload.manual, scheduled: upload.scheduled ?? d.upload.scheduled } } : d)),
-      }));
-      return getDestination(id);
-    },
-    /**
-     * What a destination does to plain restore points: encrypt them (checked now: the passphrase must
-     * be remembered, the keys valid) and/or compress them. null switches one off.
-     */
-    setDestinationEncoding: async (id: string, o: { encrypt?: Source['encryption'] | null; compressLevel?: number | null }) => {
-      getDestination(id);
-      if (o.encrypt) checkTarget((await resolveEncryption(ctx, { id, encryption: o.encrypt }, undefined))!.to);
-      settings.update((s) => ({
-        ...s,
-        destinations: s.destinations.map((d) =>
-          d.id !== id ? d : { ...d, ...(o.encrypt !== undefined ? { encrypt: o.encrypt ?? undefined } : {}), ...(o.compressLevel !== undefined ? { compressLevel: o.compressLevel ?? undefined } : {}) },
-        ),
-      }));
-      return getDestination(id);
-    },
-    /** Sets a destination's own retention rules. */
-    setDestinationRetention: (id: string, retention: Partial<import('../../shared/model.ts').RetentionPolicy>) => {
-      getDestination(id);
-      settings.update((s) => ({ ...s, destinations: s.destinations.map((d) => (d.id === id ? { ...d, retention: { ...d.retention, ...retention } } : d)) }));
-      return getDestination(id);
-    },
-    list: (filter?: { sourceId?: string }) => listRestorePoints(ctx, filter),
-    get: (id: string) => loadRestorePoint(ctx, id),
-    /** Deletes one restore point from the vault (never a pinned one or the newest good one). */
-    remove: (id: string) => deleteRestorePoint(ctx, id),
-    pin: (id: string) => setPinned(id, true),
-    unpin: (id: string) => setPinned(id, false),
+    push: (o = {}) => pushPending(ctx, configuredDestinations(ctx), o),
+    pull: (id, from) => pullFromDestinations(id, from),
+    startUploads: (runCopy) => startUploadQueue(ctx, clock, runCopy),
     reindex,
     status,
     close: () => catalog.close(),
   };
 }
-
-export type Engine = Awaited<ReturnType<typeof createEngine>>;

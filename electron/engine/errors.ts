@@ -1,29 +1,6 @@
 // One error type for everything a person can cause or fix: what happened, and what to do about it.
-
-export type ErrorCode =
-  | 'usage'
-  | 'not-found'
-  | 'is-directory'
-  | 'empty-file'
-  | 'not-sqlite'
-  | 'corrupt'
-  | 'locked'
-  | 'hot-journal'
-  | 'unreadable'
-  | 'too-large'
-  | 'disk-full'
-  | 'read-only'
-  | 'busy'
-  | 'in-use'
-  | 'tampered'
-  | 'bad-manifest'
-  | 'unknown-restore-point'
-  | 'unknown-source'
-  | 'exists'
-  | 'cancelled'
-  | 'integrity-failed'
-  | 'wrong-key'
-  | 'internal';
+// The codes and the JSON shape are shared/errors.ts's, so the CLI and the renderer read them alike.
+import type { ErrorCode, ErrorJson } from '../../shared/errors.ts';
 
 /** A failure explained for a person: `message` says what happened, `hint` what to do. */
 export class LifeboatError extends Error {
@@ -42,7 +19,7 @@ export class LifeboatError extends Error {
     return this.hint ? `${this.message}. ${this.hint}` : this.message;
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint: string } {
+  toJSON(): ErrorJson {
     return { code: this.code, message: this.message, hint: this.hint };
   }
 }

@@ -1,13 +1,14 @@
 // A typed event bus between services: a restore point landing tells the tray, the renderer and
 // the upload queue, without any of them knowing each other.
 import { EventEmitter } from 'node:events';
+import type { ErrorJson } from '../../shared/errors.ts';
 import type { JobProgress, Manifest, Replica } from '../../shared/model.ts';
 
 export interface EngineEvents {
   'backup-started': { sourceId: string; trigger: Manifest['trigger'] };
   'backup-progress': { sourceId: string; progress: JobProgress };
   'backup-finished': { manifest: Manifest };
-  'backup-failed': { sourceId: string; error: { code: string; message: string; hint: string } };
+  'backup-failed': { sourceId: string; error: ErrorJson };
   'restore-finished': { restoredId: string; target: string; safetyCopyId: string | undefined; requiresRestart: boolean };
   'restore-points-removed': { ids: string[] };
   /** A copy at a destination started, completed or failed. */

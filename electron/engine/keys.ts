@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { EncryptionInfo, Source } from '../../shared/model.ts';
-import type { DecryptWith, EncryptTo } from './artifact-codec.ts';
+import { checkTarget, type DecryptWith, type EncryptTo } from './artifact-codec.ts';
 import type { EngineContext } from './context.ts';
 import { LifeboatError } from './errors.ts';
 
@@ -33,9 +33,32 @@ export async function rememberPassphrase(ctx: EngineContext, passphrase: string)
   return { keyId, where: ctx.secrets.description };
 }
 
-/** Forgets the remembered passphrase. */
+/** Forgets the remembered passphrase; refused while a source or destination encrypts with it. */
 export async function forgetPassphrase(ctx: EngineContext): Promise<void> {
+  const s = ctx.settings.read();
+  const uses = [...s.sources.filter((x) => x.encryption?.kind === 'passphrase'), ...s.destinations.filter((d) => d.encrypt?.kind === 'passphrase')].map((x) => x.name);
+  if (uses.length) {
+    throw new LifeboatError(
+      'usage',
+      `${uses.join(', ')} ${uses.length === 1 ? 'is' : 'are'} set to encrypt with this passphrase`,
+      'Switch their encryption off or to keys first (Databases or Destinations in the app; `lifeboat sources set <id> --no-encrypt` or `lifeboat destinations set <id> --no-encrypt`)',
+    );
+  }
   await ctx.secrets.delete(SECRET_NAME);
+}
+
+/**
+ * Checks an encryption setting before it is saved, so a scheduled backup never finds out later:
+ * passphrase encryption needs a remembered passphrase, keys must be age public keys.
+ */
+export async function checkEncryptionSetting(ctx: EngineContext, encryption: NonNullable<Source['encryption']>): Promise<void> {
+  if (encryption.kind === 'passphrase') {
+    if (!(await remembered(ctx))) {
+      throw new LifeboatError('usage', 'No passphrase is set for encrypted backups', 'Set one first (Databases → Encryption in the app, `lifeboat passphrase set` in a terminal); scheduled backups need it');
+    }
+    return;
+  }
+  checkTarget({ recipients: encryption.recipients });
 }
 
 /** The remembered passphrase's id and date, never the passphrase. */

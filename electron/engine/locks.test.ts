@@ -1,17 +1,15 @@
 // Two backups of one source never run at once, across processes; a killed holder frees the lock.
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { makeBankDb, runCli, startCliHeldAt, tempDir } from './testing/fixtures.ts';
+import { makeBankDb, runCli, startCliHeldAt } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-beforeEach(() => (t = tempDir()));
-afterEach(() => t.cleanup());
+const tmp = useTestFolder();
 
 it('a second backup of the same source is refused while the first runs, and works once it is gone', async () => {
-  const home = path.join(t.dir, 'home');
-  const db = path.join(t.dir, 'store.db');
-  const other = path.join(t.dir, 'other.db');
+  const { home, db } = tmp;
+  const other = path.join(tmp.dir, 'other.db');
   makeBankDb(db);
   makeBankDb(other);
   const first = await startCliHeldAt(['backup', db], home, 'backup:copied');

@@ -10,7 +10,6 @@ import type { EngineContext } from './context.ts';
 import type { DestinationDriver, RemoteRestorePoint } from './destination.ts';
 import { ensureDir, fsyncDir, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
-import { folderDestination } from './folder-destination.ts';
 import { TEMP_PREFIX } from './layout.ts';
 import { restorePointFiles, serializeManifest } from './manifest.ts';
 import { listSources } from './sources.ts';
@@ -26,16 +25,10 @@ export interface ConfiguredDestination {
   driver: DestinationDriver;
 }
 
-/** Builds a driver for a destination from settings; the app and CLI add Google Drive's. */
-export type DriverFactory = (destination: Destination, ctx: EngineContext) => DestinationDriver;
-export const defaultDriverFactory: DriverFactory = (d) => {
-  if (d.kind === 'folder') return folderDestination(d);
-  throw new LifeboatError('usage', `This build cannot copy to ${d.kind} destinations`, 'Use the desktop app or the lifeboat command');
-};
-
-/** The destinations in settings, in priority order. */
-export function configuredDestinations(ctx: EngineContext, factory: DriverFactory = defaultDriverFactory): ConfiguredDestination[] {
-  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: factory(destination, ctx) }));
+/** The enabled and disabled destinations in settings, in priority order, each with its driver. */
+export function configuredDestinations(ctx: EngineContext): ConfiguredDestination[] {
+  const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read() };
+  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: ctx.drivers(destination, driverContext) }));
 }
 
 /** Whether a fresh restore point goes to this destination automatically. */

@@ -2,107 +2,100 @@
 // artifacts, and restore while another process has the database open.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { bankState, makeBankDb, readMarker, runCli, setMarker, sha256, startHelper, tempDir } from './testing/fixtures.ts';
+import { bankState, makeBankDb, readMarker, runCli, setMarker, sha256, startHelper } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-let home: string;
-let db: string;
-beforeEach(() => {
-  t = tempDir();
-  home = path.join(t.dir, 'home');
-  db = path.join(t.dir, 'store.db');
-});
-afterEach(() => t.cleanup());
+const tmp = useTestFolder();
 
 async function backupWithMarker(label: string): Promise<Manifest> {
-  setMarker(db, label);
-  const r = await runCli(['--json', 'backup', db], { home });
+  setMarker(tmp.db, label);
+  const r = await runCli(['--json', 'backup', tmp.db], { home: tmp.home });
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Manifest;
 }
 
 describe.each(['wal', 'delete'] as const)('restore in place (%s mode)', (mode) => {
   it('takes a safety copy first, restores, and undo brings the previous database back', async () => {
-    makeBankDb(db, { mode, blobRows: 100 });
+    makeBankDb(tmp.db, { mode, blobRows: 100 });
     const monday = await backupWithMarker('monday');
-    setMarker(db, 'tuesday');
+    setMarker(tmp.db, 'tuesday');
 
-    const r = await runCli(['--json', '--yes', 'restore', monday.id], { home });
+    const r = await runCli(['--json', '--yes', 'restore', monday.id], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { method: string; safetyCopy: Manifest; requiresRestart: boolean; inPlace: boolean };
     expect(result).toMatchObject({ method: 'sqlite-backup', inPlace: true, requiresRestart: false });
     expect(result.safetyCopy.trigger).toBe('safety');
     expect(result.safetyCopy.safety).toEqual({ before: 'restore', restoring: monday.id });
-    expect(readMarker(db)).toBe('monday');
-    expect(bankState(db)).toEqual({ total: 10_000, accounts: 100, check: 'ok' });
+    expect(readMarker(tmp.db)).toBe('monday');
+    expect(bankState(tmp.db)).toEqual({ total: 10_000, accounts: 100, check: 'ok' });
     // The journal mode the application chose is kept.
     const Database = (await import('better-sqlite3')).default;
-    const conn = new Database(db, { readonly: true });
+    const conn = new Database(tmp.db, { readonly: true });
     expect(conn.pragma('journal_mode', { simple: true })).toBe(mode);
     conn.close();
 
-    const u = await runCli(['--json', '--yes', 'undo'], { home });
+    const u = await runCli(['--json', '--yes', 'undo'], { home: tmp.home });
     expect(u.code, u.stderr).toBe(0);
-    expect(readMarker(db)).toBe('tuesday');
+    expect(readMarker(tmp.db)).toBe('tuesday');
     // Undo took its own safety copy, so the undo can be undone too.
-    const again = await runCli(['--yes', 'undo'], { home });
+    const again = await runCli(['--yes', 'undo'], { home: tmp.home });
     expect(again.code, again.stderr).toBe(0);
-    expect(readMarker(db)).toBe('monday');
-    expect(readdirSync(t.dir).filter((f) => f.includes('lifeboat-restore'))).toEqual([]);
+    expect(readMarker(tmp.db)).toBe('monday');
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('lifeboat-restore'))).toEqual([]);
   });
 });
 
 describe('restore', () => {
   it('to another path writes a new file and leaves the database alone', async () => {
-    makeBankDb(db, { mode: 'wal' });
+    makeBankDb(tmp.db, { mode: 'wal' });
     const m = await backupWithMarker('monday');
-    setMarker(db, 'tuesday');
-    const before = sha256(db);
-    const to = path.join(t.dir, 'sub dir', 'ünïcode copy.db');
-    const missingDir = await runCli(['restore', m.id, '--to', to], { home });
+    setMarker(tmp.db, 'tuesday');
+    const before = sha256(tmp.db);
+    const to = path.join(tmp.dir, 'sub dir', 'ünïcode copy.db');
+    const missingDir = await runCli(['restore', m.id, '--to', to], { home: tmp.home });
     expect(missingDir.code).toBe(1);
     expect(missingDir.stderr).toMatch(/folder .* does not exist/);
     await import('node:fs').then((fs) => fs.mkdirSync(path.dirname(to)));
-    const r = await runCli(['restore', m.id, '--to', to], { home });
+    const r = await runCli(['restore', m.id, '--to', to], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     expect(readMarker(to)).toBe('monday');
-    expect(sha256(db)).toBe(before);
+    expect(sha256(tmp.db)).toBe(before);
     // Never over an existing file.
-    const twice = await runCli(['restore', m.id, '--to', to], { home });
+    const twice = await runCli(['restore', m.id, '--to', to], { home: tmp.home });
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/already exists/);
   });
 
   it('refuses a tampered artifact before touching the database', async () => {
-    makeBankDb(db, { blobRows: 50 });
+    makeBankDb(tmp.db, { blobRows: 50 });
     const m = await backupWithMarker('monday');
-    setMarker(db, 'tuesday');
-    const artifact = path.join(home, 'vault', m.artifact.path);
+    setMarker(tmp.db, 'tuesday');
+    const artifact = path.join(tmp.home, 'vault', m.artifact.path);
     const bytes = readFileSync(artifact);
     bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff;
     writeFileSync(artifact, bytes);
-    const before = sha256(db);
-    const r = await runCli(['--yes', 'restore', m.id], { home });
+    const before = sha256(tmp.db);
+    const r = await runCli(['--yes', 'restore', m.id], { home: tmp.home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/does not match its checksum/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(sha256(db)).toBe(before);
-    expect(readdirSync(t.dir).filter((f) => f.includes('lifeboat-restore'))).toEqual([]);
-    const v = await runCli(['verify', m.id], { home });
+    expect(sha256(tmp.db)).toBe(before);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('lifeboat-restore'))).toEqual([]);
+    const v = await runCli(['verify', m.id], { home: tmp.home });
     expect(v.code).toBe(1);
     expect(v.stdout).toMatch(/FAILED/);
   });
 
   it('goes through SQLite when another process holds the database open: that process sees the restored data', async () => {
-    makeBankDb(db, { mode: 'wal' });
+    makeBankDb(tmp.db, { mode: 'wal' });
     const m = await backupWithMarker('monday');
-    setMarker(db, 'tuesday');
-    const holder = startHelper('db-holder.ts', [db]);
+    setMarker(tmp.db, 'tuesday');
+    const holder = startHelper('db-holder.ts', [tmp.db]);
     try {
       await holder.waitFor('open tuesday');
-      const r = await runCli(['--json', '--yes', 'restore', m.id], { home });
+      const r = await runCli(['--json', '--yes', 'restore', m.id], { home: tmp.home });
       expect(r.code, r.stderr).toBe(0);
       const result = JSON.parse(r.stdout) as { method: string; requiresRestart: boolean; holders: { pid: number }[] };
       expect(result.method).toBe('sqlite-backup');
@@ -119,45 +112,45 @@ describe('restore', () => {
   });
 
   it('restores a database that was deleted, without replaying its stale WAL', async () => {
-    makeBankDb(db, { mode: 'wal' });
+    makeBankDb(tmp.db, { mode: 'wal' });
     const m = await backupWithMarker('monday');
     // The application wrote more, then the main file vanished and left its -wal behind.
     const Database = (await import('better-sqlite3')).default;
-    const app = new Database(db);
+    const app = new Database(tmp.db);
     app.pragma('wal_autocheckpoint = 0');
     app.exec("UPDATE marker SET label = 'in the stale wal'");
-    const walCopy = readFileSync(`${db}-wal`);
+    const walCopy = readFileSync(`${tmp.db}-wal`);
     app.close();
-    rmSync(db);
-    writeFileSync(`${db}-wal`, walCopy);
-    const r = await runCli(['--json', '--yes', 'restore', m.id], { home });
+    rmSync(tmp.db);
+    writeFileSync(`${tmp.db}-wal`, walCopy);
+    const r = await runCli(['--json', '--yes', 'restore', m.id], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { method: string; quarantinedTo: string };
     expect(result.method).toBe('rename');
-    expect(readMarker(db)).toBe('monday');
-    expect(bankState(db).check).toBe('ok');
+    expect(readMarker(tmp.db)).toBe('monday');
+    expect(bankState(tmp.db).check).toBe('ok');
     expect(readdirSync(result.quarantinedTo)).toContain('store.db-wal');
   });
 
   it('replaces an unreadable database after keeping its bytes in quarantine', async () => {
-    makeBankDb(db, { mode: 'delete' });
+    makeBankDb(tmp.db, { mode: 'delete' });
     const m = await backupWithMarker('monday');
-    writeFileSync(db, 'this is no longer a database');
-    const r = await runCli(['--json', '--yes', 'restore', m.id], { home });
+    writeFileSync(tmp.db, 'this is no longer a database');
+    const r = await runCli(['--json', '--yes', 'restore', m.id], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { quarantinedTo: string };
-    expect(readMarker(db)).toBe('monday');
+    expect(readMarker(tmp.db)).toBe('monday');
     expect(readFileSync(path.join(result.quarantinedTo, 'store.db'), 'utf8')).toBe('this is no longer a database');
   });
 
   it('asks for confirmation: without a terminal and without --yes it refuses with exit 2', async () => {
-    makeBankDb(db);
+    makeBankDb(tmp.db);
     const m = await backupWithMarker('monday');
-    setMarker(db, 'tuesday');
-    const r = await runCli(['restore', m.id], { home });
+    setMarker(tmp.db, 'tuesday');
+    const r = await runCli(['restore', m.id], { home: tmp.home });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--yes/);
-    expect(readMarker(db)).toBe('tuesday');
-    expect(existsSync(path.join(home, 'vault', 'store'))).toBe(true);
+    expect(readMarker(tmp.db)).toBe('tuesday');
+    expect(existsSync(path.join(tmp.home, 'vault', 'store'))).toBe(true);
   });
 });

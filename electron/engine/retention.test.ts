@@ -2,10 +2,11 @@
 // verified restore point, a protected safety copy, a pinned one, or a file Lifeboat did not create.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { retentionPolicySchema, type Manifest, type RetentionPolicy } from '../../shared/model.ts';
 import { isoWeek, planRetention } from './retention.ts';
-import { makeBankDb, runCli, tempDir } from './testing/fixtures.ts';
+import { makeBankDb, runCli } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
 const NONE: RetentionPolicy = { keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, keepWithinDays: 0, minCount: 0 };
 
@@ -110,13 +111,10 @@ describe('planRetention', () => {
 });
 
 describe('lifeboat prune', () => {
-  let t: ReturnType<typeof tempDir>;
-  beforeEach(() => (t = tempDir()));
-  afterEach(() => t.cleanup());
+  const tmp = useTestFolder();
 
   it('dry-run lists, then prune deletes only what the plan says, and nothing it did not create', async () => {
-    const home = path.join(t.dir, 'home');
-    const db = path.join(t.dir, 'store.db');
+    const { home, db } = tmp;
     makeBankDb(db);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((JSON.parse((await runCli(['--json', 'backup', db], { home })).stdout) as Manifest).id);

@@ -3,23 +3,22 @@
 // and a file Lifeboat cannot read is reported, never rewritten.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { effectiveRetention, openSettings } from './settings.ts';
-import { tempDir } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-beforeEach(() => (t = tempDir()));
-afterEach(() => t.cleanup());
+const tmp = useTestFolder();
+
 
 it('opens a settings file from 0.1.0: new keys get defaults, what was there is kept, the version is recorded', () => {
-  const file = path.join(t.dir, 'settings.json');
+  const file = path.join(tmp.dir, 'settings.json');
   const old = {
     sources: [{ id: 'store', name: 'store.db', path: '/data/store.db', addedAt: '2026-11-01T00:00:00.000Z', schedule: { kind: 'daily', time: '02:30' } }],
     retention: { keepLast: 9, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 0, keepWithinDays: 0, minCount: 3 },
     __internal__: { migrations: { version: '0.1.0' } },
   };
   writeFileSync(file, JSON.stringify(old));
-  const settings = openSettings(t.dir, '0.2.0');
+  const settings = openSettings(tmp.dir, '0.2.0');
   const s = settings.read();
   expect(s.sources[0]!.schedule).toEqual({ kind: 'daily', time: '02:30' });
   expect(s.retention.keepLast).toBe(9);
@@ -29,7 +28,7 @@ it('opens a settings file from 0.1.0: new keys get defaults, what was there is k
 });
 
 it("keeps a source's own retention rules partial, so the global rules still apply to the rest", () => {
-  const settings = openSettings(t.dir, '0.2.0');
+  const settings = openSettings(tmp.dir, '0.2.0');
   settings.update((s) => ({
     ...s,
     retention: { ...s.retention, keepDaily: 2 },
@@ -41,9 +40,9 @@ it("keeps a source's own retention rules partial, so the global rules still appl
 });
 
 it('reports a settings file it cannot read and keeps what it says', () => {
-  const file = path.join(t.dir, 'settings.json');
+  const file = path.join(tmp.dir, 'settings.json');
   writeFileSync(file, JSON.stringify({ sources: [{ id: '../x' }] }));
-  const settings = openSettings(t.dir, '0.2.0');
+  const settings = openSettings(tmp.dir, '0.2.0');
   expect(() => settings.read()).toThrow(/The settings file .*settings\.json is not valid \(sources\.0\.\w+/);
   expect(() => settings.update((x) => x)).toThrow(/not valid/);
   // conf records its migration version on open; the person's entries stay exactly as they were.

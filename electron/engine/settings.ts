@@ -31,6 +31,37 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+const validTimeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a time zone this machine knows (use an IANA name such as Europe/Paris)');
+
+/**
+ * The settings that carry no rule beyond their own shape. Sources and destinations are changed
+ * through their own modules (sources.ts, destination-settings.ts), which check what they allow.
+ * Spelled out, not `.partial()`: zod fills defaults inside partial(), which would reset every
+ * setting the change does not mention.
+ */
+export const settingsPatchSchema = z
+  .object({
+    maxBytes: z.number().int().positive().optional(),
+    integrityCheck: z.enum(['quick_check', 'integrity_check']).optional(),
+    safetyWindowDays: z.number().int().nonnegative().optional(),
+    /** A time zone, or null for the machine's own. */
+    timeZone: validTimeZone.nullable().optional(),
+    scryptWorkFactor: z.number().int().min(10).max(22).optional(),
+    busyTimeoutMs: z.number().int().nonnegative().optional(),
+    google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
+    app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
+  })
+  .strict()
+  .transform(({ timeZone, ...rest }) => ({ ...rest, ...(timeZone === null ? { timeZone: undefined } : timeZone !== undefined ? { timeZone } : {}) }));
+export type SettingsPatch = z.input<typeof settingsPatchSchema>;
+
 export interface SettingsStore {
   /** The current settings, read fresh from disk (another process may have changed them). */
   read(): Settings;

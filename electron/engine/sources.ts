@@ -7,6 +7,7 @@ import type { EngineContext } from './context.ts';
 import { LifeboatError } from './errors.ts';
 import { sourceIdFromPath } from './layout.ts';
 import { preflight } from './sqlite-files.ts';
+import { checkEncryptionSetting } from './keys.ts';
 
 /** The registered sources, as saved in settings. */
 export function listSources(ctx: EngineContext): Source[] {
@@ -71,13 +72,15 @@ export function removeSource(ctx: EngineContext, id: string): Source {
   return source;
 }
 
-/** Changes a source's own settings; `retention: null` drops its own rules (it follows the global ones). */
-export function updateSource(
-  ctx: EngineContext,
-  id: string,
-  patch: Partial<Pick<Source, 'maxBytes' | 'compact' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload'>> & { retention?: Source['retention'] | null },
-): Source {
+/** A change to a source's settings; `retention: null` drops its own rules (it follows the global ones). */
+export type SourcePatch = Partial<Pick<Source, 'maxBytes' | 'compact' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload'>> & { retention?: Source['retention'] | null };
+
+/**
+ * Changes a source's own settings. Encryption is checked now, not at the next scheduled backup.
+ */
+export async function updateSource(ctx: EngineContext, id: string, patch: SourcePatch): Promise<Source> {
   getSource(ctx, id);
+  if (patch.encryption) await checkEncryptionSetting(ctx, patch.encryption);
   let updated: Source | undefined;
   ctx.settings.update((s) => ({
     ...s,

@@ -2,16 +2,16 @@
 // what SQLite said: ok for a good copy, failed with SQLite's words for a damaged or foreign file.
 import { openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { checkIntegrity } from './sqlite-files.ts';
-import { makeBankDb, tempDir } from './testing/fixtures.ts';
+import { makeBankDb } from './testing/fixtures.ts';
+import { useTestFolder } from './testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-beforeEach(() => (t = tempDir()));
-afterEach(() => t.cleanup());
+const tmp = useTestFolder();
+
 
 it('reports ok for a good database, and the event loop keeps turning while it checks', async () => {
-  const db = path.join(t.dir, 'store.db');
+  const db = path.join(tmp.dir, 'store.db');
   makeBankDb(db, { mode: 'delete', blobRows: 300 });
   let turns = 0;
   let running = true;
@@ -27,7 +27,7 @@ it('reports ok for a good database, and the event loop keeps turning while it ch
 });
 
 it("reports a damaged database as failed, in SQLite's words", async () => {
-  const db = path.join(t.dir, 'store.db');
+  const db = path.join(tmp.dir, 'store.db');
   makeBankDb(db, { mode: 'delete', blobRows: 300 });
   const pageSize = readFileSync(db).readUInt16BE(16);
   const fd = openSync(db, 'r+');
@@ -39,13 +39,13 @@ it("reports a damaged database as failed, in SQLite's words", async () => {
 });
 
 it('reports a file that is not a database as failed instead of throwing', async () => {
-  const file = path.join(t.dir, 'notes.txt');
+  const file = path.join(tmp.dir, 'notes.txt');
   writeFileSync(file, 'x'.repeat(8192));
   expect(await checkIntegrity(file)).toMatchObject({ status: 'failed', message: expect.stringMatching(/^SQLite could not check the copy: .*not a database/) });
 });
 
 it('stops when asked', async () => {
-  const db = path.join(t.dir, 'store.db');
+  const db = path.join(tmp.dir, 'store.db');
   makeBankDb(db, { blobRows: 50 });
   const stop = new AbortController();
   const checking = checkIntegrity(db, 'quick_check', stop.signal);

@@ -1,12 +1,12 @@
 // The upload queue the app and the daemon run: when a restore point lands, its replicas are queued
 // and uploaded (one destination after another, each on its own); failed ones are retried when
 // their backoff expires. Uploads never block or fail a backup.
-import type { Clock } from '../schedule/scheduler.ts';
+import type { Clock } from './clock.ts';
 import type { EngineContext } from './context.ts';
-import { configuredDestinations, nextRetryAt, pushPending, queueReplicas, type CopyRunner, type DriverFactory } from './replication.ts';
+import { configuredDestinations, nextRetryAt, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
 
 /** Starts listening for finished backups; `stop()` to end, `drain()` to wait for work in flight. */
-export function startUploadQueue(ctx: EngineContext, clock: Clock, factory?: DriverFactory, runCopy?: CopyRunner) {
+export function startUploadQueue(ctx: EngineContext, clock: Clock, runCopy?: CopyRunner) {
   let chain: Promise<unknown> = Promise.resolve();
   let timer: unknown;
   let stopped = false;
@@ -20,13 +20,13 @@ export function startUploadQueue(ctx: EngineContext, clock: Clock, factory?: Dri
   };
   const kick = () => {
     chain = chain
-      .then(() => pushPending(ctx, configuredDestinations(ctx, factory), { runCopy }))
+      .then(() => pushPending(ctx, configuredDestinations(ctx), { runCopy }))
       .catch(() => undefined)
       .then(scheduleRetry);
     return chain;
   };
   const unsubscribe = ctx.events.on('backup-finished', ({ manifest }) => {
-    queueReplicas(ctx, manifest, configuredDestinations(ctx, factory));
+    queueReplicas(ctx, manifest, configuredDestinations(ctx));
     void kick();
   });
   void kick(); // what was pending when the app last stopped

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { IpcEventName } from '../../shared/ipc-contract.ts';
 import { ipcEventNames } from '../../shared/ipc-contract.ts';
 import { APP_VERSION } from '../engine/app-version.ts';
-import { createDesktopServices } from '../engine/desktop-services.ts';
+import { createDesktopServices } from '../app/desktop-services.ts';
 import { defaultDataDir } from '../engine/layout.ts';
 import { bindIpc, sendEvent } from './ipc-binder.ts';
 import { safeStorageSecrets } from './safe-storage-secrets.ts';
@@ -64,7 +64,7 @@ if (!app.requestSingleInstanceLock()) {
       win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), process.env.ELECTRON_RENDERER_URL, path.join(import.meta.dirname, '../renderer/index.html'));
       // Closing the window keeps Lifeboat in the tray so schedules keep running; Quit is in the tray.
       win.on('close', (event) => {
-        if (!quitting && engine.ctx.settings.read().app.closeToTray) {
+        if (!quitting && engine.settings().app.closeToTray) {
           event.preventDefault();
           win?.hide();
         }
@@ -115,7 +115,7 @@ if (!app.requestSingleInstanceLock()) {
     services.events.on('job:finished', (job) => {
       holdAwake();
       redrawTray();
-      notify(jobNotification(job, engine.ctx.settings.read().app, failingSources));
+      notify(jobNotification(job, engine.settings().app, failingSources));
     });
     services.events.on('health:changed', (health) => {
       notify(healthNotification(previousHealth, health));
@@ -142,7 +142,7 @@ if (!app.requestSingleInstanceLock()) {
     app.on('before-quit', () => (quitting = true));
     // The tray keeps the app alive when the window closes, unless the person turned that off.
     app.on('window-all-closed', () => {
-      if (!engine.ctx.settings.read().app.closeToTray) app.quit();
+      if (!engine.settings().app.closeToTray) app.quit();
     });
     app.on('will-quit', () => {
       clearInterval(onlineCheck);

@@ -3,7 +3,7 @@
 // through `send`, typed by the contract.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { channelNames, ipcContract, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcResult } from '../../shared/ipc-contract.ts';
-import { invokeChecked } from '../engine/ipc-dispatch.ts';
+import { invokeChecked } from '../app/ipc-dispatch.ts';
 
 /** Registers every channel; returns a function that removes them again. */
 export function bindIpc(handlers: IpcHandlers, isOwnWindow: (sender: WebContents) => boolean): () => void {

@@ -1,13 +1,12 @@
 // The Linux autostart entry starts Lifeboat hidden, with its path quoted as the spec asks.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { tempDir } from '../engine/testing/fixtures.ts';
+import { expect, it } from 'vitest';
+import { useTestFolder } from '../engine/testing/test-folder.ts';
 import { autostartEntry, autostartFile, HIDDEN_ARG, setLinuxAutostart } from './login-item.ts';
 
-let t: ReturnType<typeof tempDir>;
-beforeEach(() => (t = tempDir()));
-afterEach(() => t.cleanup());
+const tmp = useTestFolder();
+
 
 it('quotes the executable and starts it hidden', () => {
   expect(autostartEntry('/opt/Lifeboat/lifeboat')).toContain(`Exec="/opt/Lifeboat/lifeboat" ${HIDDEN_ARG}\n`);
@@ -17,7 +16,7 @@ it('quotes the executable and starts it hidden', () => {
 
 it('writes the entry under XDG_CONFIG_HOME (or ~/.config) and removes it again', async () => {
   expect(autostartFile({}, '/home/ann')).toBe('/home/ann/.config/autostart/lifeboat.desktop');
-  const file = autostartFile({ XDG_CONFIG_HOME: path.join(t.dir, 'cfg') }, '/home/ann');
+  const file = autostartFile({ XDG_CONFIG_HOME: path.join(tmp.dir, 'cfg') }, '/home/ann');
   await setLinuxAutostart(true, '/opt/Lifeboat/lifeboat', file);
   expect(readFileSync(file, 'utf8')).toMatch(/^\[Desktop Entry\]\nType=Application\n/);
   await setLinuxAutostart(false, '/opt/Lifeboat/lifeboat', file);

@@ -3,17 +3,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { CLI, REPO, makeBankDb, runCli, tempDir } from '../engine/testing/fixtures.ts';
+import { CLI, REPO, makeBankDb, runCli } from '../engine/testing/fixtures.ts';
+import { useTestFolder } from '../engine/testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-beforeEach(() => (t = tempDir()));
-afterEach(() => t.cleanup());
+const tmp = useTestFolder();
 
 it('sets a schedule, previews the next five runs, and the daemon catches up once', async () => {
-  const home = path.join(t.dir, 'home');
-  const db = path.join(t.dir, 'store.db');
+  const { home, db } = tmp;
   makeBankDb(db);
   expect((await runCli(['sources', 'add', db], { home })).code).toBe(0);
   const bad = await runCli(['sources', 'set', 'store', '--schedule', 'daily 25:00'], { home });
@@ -22,7 +20,7 @@ it('sets a schedule, previews the next five runs, and the daemon catches up once
   expect((await runCli(['sources', 'set', 'store', '--schedule', 'daily 02:30'], { home })).code).toBe(0);
 
   const preview = JSON.parse((await runCli(['--json', 'schedule'], { home })).stdout) as { sources: { next: string[]; describe: string }[] };
-  expect(preview.sources[0]!.describe).toBe('daily at 02:30');
+  expect(preview.sources[0]!.describe).toBe('Every day at 02:30');
   expect(preview.sources[0]!.next).toHaveLength(5);
 
   // The machine was off for two days: the state says the last slot handled was long ago.
@@ -36,7 +34,7 @@ it('sets a schedule, previews the next five runs, and the daemon catches up once
   await new Promise((r) => setTimeout(r, 1500)); // would a second catch-up follow? it must not
   daemon.kill('SIGTERM');
   await closed;
-  expect(log).toMatch(/store: daily at 02:30/);
+  expect(log).toMatch(/store: Every day at 02:30/);
   const list = JSON.parse((await runCli(['--json', 'list'], { home })).stdout) as Manifest[];
   expect(list.map((m) => m.trigger)).toEqual(['scheduled']);
   const state = JSON.parse(readFileSync(path.join(home, 'schedule-state.json'), 'utf8')) as { sources: { store: { successes: number; lastOk: boolean } } };

@@ -1,6 +1,7 @@
 // Next-run arithmetic in fixed time zones, across daylight-saving changes.
 import { describe, expect, it } from 'vitest';
-import { describeSchedule, nextRuns, validateSchedule } from './schedule.ts';
+import { describeSchedule } from '../../shared/schedule-words.ts';
+import { nextRuns, validateSchedule } from './schedule.ts';
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
@@ -52,7 +53,7 @@ describe('nextRuns', () => {
   });
 
   it('describes schedules in words', () => {
-    expect(describeSchedule({ kind: 'weekly', weekday: 1, time: '09:00' })).toBe('weekly on Monday at 09:00');
+    expect(describeSchedule({ kind: 'weekly', weekday: 1, time: '09:00' })).toBe('Every Monday at 09:00');
   });
 });
 

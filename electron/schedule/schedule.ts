@@ -63,24 +63,6 @@ export function nextRun(schedule: Schedule, after: Date, timeZone?: string): Dat
   return nextRuns(schedule, after, 1, timeZone)[0];
 }
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-/** A schedule in words: "daily at 02:30". */
-export function describeSchedule(schedule: Schedule): string {
-  switch (schedule.kind) {
-    case 'off':
-      return 'off';
-    case 'hourly':
-      return `hourly at :${String(schedule.minute).padStart(2, '0')}`;
-    case 'daily':
-      return `daily at ${schedule.time}`;
-    case 'weekly':
-      return `weekly on ${WEEKDAYS[schedule.weekday]} at ${schedule.time}`;
-    case 'cron':
-      return `cron "${schedule.expression}"`;
-  }
-}
-
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 /**

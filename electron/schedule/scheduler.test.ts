@@ -2,7 +2,8 @@
 // slots, retries with backoff without stopping the schedule, no overlap, state across restarts.
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../../shared/model.ts';
-import { createScheduler, memoryStateStore, type Clock, type SchedulerStateStore } from './scheduler.ts';
+import type { Clock } from '../engine/clock.ts';
+import { createScheduler, memoryStateStore, type SchedulerStateStore } from './scheduler.ts';
 
 function fakeClock(start: string) {
   let now = Date.parse(start);

@@ -11,6 +11,7 @@
 //   the machine is suspended, so a long timer would fire late after a wake; a short poll does not.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Schedule } from '../../shared/model.ts';
+import type { Clock } from '../engine/clock.ts';
 import { nextRun } from './schedule.ts';
 
 export interface SourceScheduleState {
@@ -34,12 +35,6 @@ export interface SchedulerState {
 export interface SchedulerStateStore {
   read(): SchedulerState;
   write(state: SchedulerState): void;
-}
-
-export interface Clock {
-  now(): Date;
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
 }
 
 export interface SchedulerDeps {

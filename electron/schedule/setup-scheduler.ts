@@ -1,15 +1,9 @@
 // Builds the scheduler over an engine: schedules from the sources' settings, scheduled backups
 // through the engine, state in the data folder. The app and `lifeboat daemon` both call this.
 import path from 'node:path';
+import { systemClock, type Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
-import { createScheduler, fileStateStore, type Clock } from './scheduler.ts';
-
-/** The real clock: wall time and Node's timers. */
-export const systemClock: Clock = {
-  now: () => new Date(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+import { createScheduler, fileStateStore } from './scheduler.ts';
 
 /** A scheduler that backs up each source on its schedule with `engine`; call `start()` on it. */
 export function setupScheduler(
@@ -19,8 +13,8 @@ export function setupScheduler(
   return createScheduler({
     clock: opts.clock ?? systemClock,
     schedules: () => engine.sources.list().map((s) => ({ sourceId: s.id, schedule: s.schedule ?? { kind: 'off' } })),
-    timeZone: () => engine.ctx.settings.read().timeZone,
-    state: fileStateStore(path.join(engine.ctx.dataDir, 'schedule-state.json')),
+    timeZone: () => engine.settings().timeZone,
+    state: fileStateStore(path.join(engine.dataDir, 'schedule-state.json')),
     onChange: opts.onChange,
     run: async (sourceId) => {
       try {

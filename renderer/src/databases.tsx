@@ -3,7 +3,8 @@
 import { useEffect, useState } from 'react';
 import type { EncryptionView, SourceSummary } from '../../shared/ipc-contract.ts';
 import { RetentionEditor } from './retention-editor.tsx';
-import { ScheduleEditor, describe } from './schedule-editor.tsx';
+import { describeSchedule } from '../../shared/schedule-words.ts';
+import { ScheduleEditor } from './schedule-editor.tsx';
 import { bytes, when } from './format.ts';
 import { useDashboard } from './store.ts';
 
@@ -128,7 +129,7 @@ export function Databases() {
                     {s.missing && <span className="err"> · missing</span>}
                     <div className="muted">{s.source.path}</div>
                     <div className="muted">
-                      Schedule: {describe(s.source.schedule ?? { kind: 'off' })}
+                      Schedule: {describeSchedule(s.source.schedule ?? { kind: 'off' })}
                       {s.nextRunAt ? ` · next ${when(s.nextRunAt)}` : ''} · {s.restorePoints} restore points, {bytes(s.bytes)}
                       {s.source.compressLevel !== undefined ? ' · compressed' : ''}
                       {s.source.encryption ? ' · encrypted' : ''}

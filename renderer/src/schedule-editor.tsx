@@ -3,23 +3,8 @@
 import { useEffect, useState } from 'react';
 import type { ScheduleView } from '../../shared/ipc-contract.ts';
 import type { Schedule } from '../../shared/model.ts';
+import { WEEKDAY_NAMES, describeSchedule } from '../../shared/schedule-words.ts';
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-export function describe(s: Schedule): string {
-  switch (s.kind) {
-    case 'off':
-      return 'Off';
-    case 'hourly':
-      return `Every hour at :${String(s.minute).padStart(2, '0')}`;
-    case 'daily':
-      return `Every day at ${s.time}`;
-    case 'weekly':
-      return `Every ${DAYS[s.weekday]} at ${s.time}`;
-    case 'cron':
-      return `Cron: ${s.expression}`;
-  }
-}
 
 export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string; onDone: () => void; onSaved: () => void }) {
   const [view, setView] = useState<ScheduleView | undefined>();
@@ -74,7 +59,7 @@ export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string
         <label>
           on{' '}
           <select aria-label="Day" value={draft.weekday} onChange={(e) => change({ ...draft, weekday: Number(e.target.value) })}>
-            {DAYS.map((d, i) => (
+            {WEEKDAY_NAMES.map((d, i) => (
               <option key={d} value={i}>
                 {d}
               </option>
@@ -106,7 +91,7 @@ export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string
       {view && (
         <div className="muted">
           <p>
-            Now: {describe(view.schedule)} · time zone {view.timeZone}
+            Now: {describeSchedule(view.schedule)} · time zone {view.timeZone}
           </p>
           {view.next.length > 0 && (
             <>

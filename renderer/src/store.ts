@@ -3,6 +3,7 @@
 // a problem shown where the person acted.
 import { create } from 'zustand';
 import type { RestorePointRow, RestoreSummary, StatusView } from '../../shared/ipc-contract.ts';
+import { errorCodeOf } from '../../shared/errors.ts';
 import type { JobView } from '../../shared/model.ts';
 
 export type Screen = 'overview' | 'restore-points' | 'databases' | 'destinations' | 'activity' | 'settings';
@@ -97,7 +98,7 @@ export const useDashboard = create<DashboardState>((set, get) => ({
       await work();
     } catch (e) {
       const p = asProblem(e);
-      if ((e as { code?: string }).code === 'cancelled') set({ notice: `${p.message}. ${p.hint ?? ''}`.trim() });
+      if (errorCodeOf(e) === 'cancelled') set({ notice: `${p.message}. ${p.hint ?? ''}`.trim() });
       else set({ problem: p });
     } finally {
       // What was done (or a failure: a missing file) changes what the screens show.

@@ -7,18 +7,16 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Manifest, Replica } from '../../shared/model.ts';
-import { CLI, REPO, makeBankDb, readMarker, runCli, setMarker, setSetting, tempDir } from '../engine/testing/fixtures.ts';
+import type { Manifest, Replica } from '../../../shared/model.ts';
+import { CLI, REPO, makeBankDb, readMarker, runCli, setMarker, setSetting } from '../../engine/testing/fixtures.ts';
+import { useTestFolder } from '../../engine/testing/test-folder.ts';
 import { startDriveEmulator, type DriveEmulator } from './testing/drive-emulator.ts';
 
-let t: ReturnType<typeof tempDir>;
+const tmp = useTestFolder();
 let em: DriveEmulator;
 let env: NodeJS.ProcessEnv;
-let home: string;
-let db: string;
 
 beforeEach(async () => {
-  t = tempDir();
   em = await startDriveEmulator({ email: 'shop@example.com' });
   env = {
     LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root,
@@ -28,22 +26,20 @@ beforeEach(async () => {
     LIFEBOAT_NO_BROWSER: '1',
     NODE_OPTIONS: `--import=${path.join(import.meta.dirname, 'testing', 'deny-network.mjs')}`,
   };
-  home = path.join(t.dir, 'home');
-  db = path.join(t.dir, 'store.db');
 });
 afterEach(async () => {
   await em.close();
-  t.cleanup();
+  
 });
 
-const cli = (args: string[], h = home) => runCli(args, { home: h, env });
+const cli = (args: string[], h = tmp.home) => runCli(args, { home: h, env });
 
 /**
  * Runs `drive connect` and plays the browser: follows the printed URL through Google's redirect.
  * These tests check the vault's own bytes at Drive, so they switch off the compression a new Drive
  * destination has by default (tested on its own below) unless `keepDefaults`.
  */
-async function connect(h = home, o: { keepDefaults?: boolean } = {}): Promise<string> {
+async function connect(h = tmp.home, o: { keepDefaults?: boolean } = {}): Promise<string> {
   const child = spawn(process.execPath, [CLI, '--home', h, 'drive', 'connect'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -66,7 +62,7 @@ async function connect(h = home, o: { keepDefaults?: boolean } = {}): Promise<st
 }
 
 async function backup(...args: string[]): Promise<Manifest & { replicas: Replica[] }> {
-  const r = await cli(['--json', 'backup', db, ...args]);
+  const r = await cli(['--json', 'backup', tmp.db, ...args]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).not.toMatch(/ESCAPED-NETWORK/);
   return JSON.parse(r.stdout) as Manifest & { replicas: Replica[] };
@@ -93,7 +89,7 @@ describe('connecting', () => {
 
   it('a denied consent is a clear error and connects nothing', async () => {
     em.setConsent('deny');
-    const child = spawn(process.execPath, [CLI, '--home', home, 'drive', 'connect'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '--home', tmp.home, 'drive', 'connect'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     const exited = new Promise<number | null>((r) => child.on('close', r));
     const url = await new Promise<string>((resolve) => child.stderr.on('data', (d: Buffer) => {
@@ -111,17 +107,17 @@ describe('connecting', () => {
 describe('uploading', () => {
   beforeEach(async () => {
     await connect();
-    await setSetting(home, 'scryptWorkFactor', 10);
+    await setSetting(tmp.home, 'scryptWorkFactor', 10);
   });
 
   async function tune(chunkBytes: number, retryBaseMs = 5): Promise<void> {
     const r = await cli(['--json', 'destinations']);
     const dests = (JSON.parse(r.stdout) as { destination: Record<string, unknown> }[]).map((d) => d.destination);
-    await setSetting(home, 'destinations', dests.map((d) => (d.kind === 'drive' ? { ...d, chunkBytes, retryBaseMs } : d)));
+    await setSetting(tmp.home, 'destinations', dests.map((d) => (d.kind === 'drive' ? { ...d, chunkBytes, retryBaseMs } : d)));
   }
 
   it('a small restore point in one request, verified by Drive\'s SHA-256, listed with where it lives', async () => {
-    makeBankDb(db);
+    makeBankDb(tmp.db);
     const m = await backup();
     expect(m.replicas).toMatchObject([{ destinationId: 'drive', status: 'completed', sha256: m.artifact.sha256 }]);
     const stored = [...em.files.values()];
@@ -132,7 +128,7 @@ describe('uploading', () => {
   });
 
   it('a large one with the resumable protocol; a connection cut mid-chunk re-sends at most that chunk', async () => {
-    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 }); // ~8 MB
+    makeBankDb(tmp.db, { blobRows: 2000, blobBytes: 4000 }); // ~8 MB
     await tune(1024 * 1024);
     em.inject({ kind: 'cut', afterBytes: 700 * 1024 });
     const m = await backup();
@@ -143,7 +139,7 @@ describe('uploading', () => {
   });
 
   it('503 and 429 are retried with backoff, then the upload completes', async () => {
-    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 });
+    makeBankDb(tmp.db, { blobRows: 2000, blobBytes: 4000 });
     await tune(1024 * 1024);
     let chunks = 0;
     em.inject({ kind: 'status', status: 503, times: 2, when: (req) => req.method === 'PUT' && ++chunks >= 2 });
@@ -155,7 +151,7 @@ describe('uploading', () => {
   });
 
   it('an access token that expires mid-upload is refreshed and the upload goes on', async () => {
-    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 });
+    makeBankDb(tmp.db, { blobRows: 2000, blobBytes: 4000 });
     await tune(1024 * 1024);
     let puts = 0;
     em.inject({
@@ -173,7 +169,7 @@ describe('uploading', () => {
   });
 
   it('a revoked token fails the copy, not the backup, says to reconnect, and push works after reconnecting', async () => {
-    makeBankDb(db);
+    makeBankDb(tmp.db);
     em.revokeAll();
     const m = await backup();
     expect(m.replicas[0]).toMatchObject({ status: 'failed' });
@@ -186,7 +182,7 @@ describe('uploading', () => {
   });
 
   it('a full Drive fails the copy with the sizes, and the restore point stays safe', async () => {
-    makeBankDb(db, { blobRows: 300 });
+    makeBankDb(tmp.db, { blobRows: 300 });
     em.setQuota(100_000);
     const m = await backup();
     expect(m.replicas[0]).toMatchObject({ status: 'failed' });
@@ -195,7 +191,7 @@ describe('uploading', () => {
   });
 
   it('an upload interrupted by killing the process resumes from where Drive got to', async () => {
-    makeBankDb(db, { blobRows: 2000, blobBytes: 4000 });
+    makeBankDb(tmp.db, { blobRows: 2000, blobBytes: 4000 });
     await tune(512 * 1024);
     const running: { child?: ChildProcess } = {};
     let puts = 0;
@@ -207,7 +203,7 @@ describe('uploading', () => {
         return false;
       },
     });
-    const child = spawn(process.execPath, [CLI, '--home', home, '--quiet', 'backup', db], { cwd: REPO, env: { ...process.env, ...env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, '--home', tmp.home, '--quiet', 'backup', tmp.db], { cwd: REPO, env: { ...process.env, ...env }, stdio: 'ignore' });
     running.child = child;
     await new Promise((r) => child.on('close', r));
     const before = em.uploadedBytes();
@@ -226,7 +222,7 @@ describe('uploading', () => {
 describe('retention on Drive', () => {
   it('keeps more on Drive than in the vault, deletes permanently, and never touches files Lifeboat did not create', async () => {
     await connect();
-    makeBankDb(db);
+    makeBankDb(tmp.db);
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await backup()).id);
     const folderId = [...em.files.values()].find((f) => f.name === 'store')!.id;
@@ -247,7 +243,7 @@ describe('retention on Drive', () => {
 
   it('after access is revoked, uploads wait for a reconnection and go as soon as it happens', async () => {
     await connect();
-    makeBankDb(db);
+    makeBankDb(tmp.db);
     em.revokeAll();
     const m = await backup();
     expect(m.replicas[0]).toMatchObject({ status: 'failed' });
@@ -262,18 +258,18 @@ describe('retention on Drive', () => {
 describe('a new machine with only the Google account', () => {
   it('lists every restore point on Drive and restores one', async () => {
     await connect();
-    makeBankDb(db, { blobRows: 100 });
-    setMarker(db, 'on drive');
+    makeBankDb(tmp.db, { blobRows: 100 });
+    setMarker(tmp.db, 'on drive');
     const m = await backup();
     expect(m.replicas[0]).toMatchObject({ status: 'completed' });
 
-    const fresh = path.join(t.dir, 'new-home');
+    const fresh = path.join(tmp.dir, 'new-home');
     await connect(fresh);
     const list = await cli(['--json', 'list', '--remote'], fresh);
     expect(list.code, list.stderr).toBe(0);
     const points = JSON.parse(list.stdout) as (Manifest & { locations: string[] })[];
     expect(points.map((p) => [p.id, p.locations])).toEqual([[m.id, ['Google Drive']]]);
-    const to = path.join(t.dir, 'restored.db');
+    const to = path.join(tmp.dir, 'restored.db');
     // The download is cut part-way: it resumes with a Range request and the checksum still holds.
     em.inject({ kind: 'cut-download', afterBytes: 50_000 });
     const r = await cli(['restore', m.id, '--to', to], fresh);
@@ -287,22 +283,22 @@ describe('a new machine with only the Google account', () => {
 
 describe('compression on the way to Drive', () => {
   it('is on by default: Drive gets a .sqlite.zst that zstd opens, and a new machine restores from it', async () => {
-    await connect(home, { keepDefaults: true });
-    makeBankDb(db, { blobRows: 0 }); // accounts and text only: compresses well
-    setMarker(db, 'compressed on drive');
+    await connect(tmp.home, { keepDefaults: true });
+    makeBankDb(tmp.db, { blobRows: 0 }); // accounts and text only: compresses well
+    setMarker(tmp.db, 'compressed on drive');
     const m = await backup();
     expect(m.artifact.format).toBe('sqlite'); // the vault keeps the plain file
     const onDrive = [...em.files.values()].find((f) => f.appProperties.restorePointId === m.id && f.appProperties.lifeboat === 'artifact')!;
     expect(onDrive.name).toMatch(/\.sqlite\.zst$/);
     expect(onDrive.content.length).toBeLessThan(m.artifact.bytes / 2);
     expect(m.replicas[0]).toMatchObject({ status: 'completed', bytes: onDrive.content.length });
-    const zst = path.join(t.dir, 'from-drive.sqlite.zst');
+    const zst = path.join(tmp.dir, 'from-drive.sqlite.zst');
     writeFileSync(zst, onDrive.content);
     expect(createHash('sha256').update(execFileSync('zstd', ['-d', '-q', '-c', zst])).digest('hex')).toBe(m.database.sha256);
 
-    const fresh = path.join(t.dir, 'new-home');
+    const fresh = path.join(tmp.dir, 'new-home');
     await connect(fresh, { keepDefaults: true });
-    const to = path.join(t.dir, 'restored.db');
+    const to = path.join(tmp.dir, 'restored.db');
     const r = await cli(['restore', m.id, '--to', to], fresh);
     expect(r.code, r.stderr).toBe(0);
     expect(readMarker(to)).toBe('compressed on drive');

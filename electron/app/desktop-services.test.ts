@@ -9,21 +9,20 @@ import { channelNames, ipcContract, type IpcEvents } from '../../shared/ipc-cont
 import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
 import { invokeChecked } from './ipc-dispatch.ts';
 import { estimate } from './jobs.ts';
-import { makeBankDb, tempDir } from './testing/fixtures.ts';
+import { makeBankDb } from '../engine/testing/fixtures.ts';
+import { useTestFolder } from '../engine/testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-let db: string;
-let home: string;
+const tmp = useTestFolder();
 const effectsCalled: string[] = [];
 const open: DesktopServices[] = [];
 
 async function services(checkpoint?: (name: string) => Promise<void>) {
   const s = await createDesktopServices({
-    dataDir: home,
+    dataDir: tmp.home,
     appVersion: '0.0.0-test',
     checkpoint,
     effects: {
-      chooseDatabase: async () => (effectsCalled.push('chooseDatabase'), db),
+      chooseDatabase: async () => (effectsCalled.push('chooseDatabase'), tmp.db),
       chooseFolder: async () => (effectsCalled.push('chooseFolder'), undefined),
       chooseRestoreTarget: async () => (effectsCalled.push('chooseRestoreTarget'), undefined),
       openExternal: async () => void effectsCalled.push('openExternal'),
@@ -34,21 +33,18 @@ async function services(checkpoint?: (name: string) => Promise<void>) {
 }
 
 beforeEach(() => {
-  t = tempDir();
-  db = path.join(t.dir, 'store.db');
-  home = path.join(t.dir, 'home');
-  makeBankDb(db, { blobRows: 50 });
+  makeBankDb(tmp.db, { blobRows: 50 });
   effectsCalled.length = 0;
 });
 afterEach(() => {
   for (const s of open.splice(0)) s.stop();
-  t.cleanup();
+  
 });
 
 describe('jobs', () => {
   it('reports a backup as started, progressing and finished, and remembers it across restarts', async () => {
     const s = await services();
-    await s.engine.sources.add(db);
+    await s.engine.sources.add(tmp.db);
     const seen: [string, IpcEvents['job:progress']][] = [];
     s.events.on('job:progress', (j) => seen.push(['progress', j]));
     s.events.on('job:finished', (j) => seen.push(['finished', j]));
@@ -75,7 +71,7 @@ describe('jobs', () => {
       reached();
       await new Promise<void>((r) => (release = r));
     });
-    await s.engine.sources.add(db);
+    await s.engine.sources.add(tmp.db);
     const running = s.backUp('store', 'manual');
     await atCopied;
     const [job] = s.jobs.running();
@@ -83,7 +79,7 @@ describe('jobs', () => {
     release();
     await expect(running).rejects.toMatchObject({ code: 'cancelled', message: 'Backing up store.db was cancelled' });
     expect(s.engine.list()).toEqual([]);
-    expect(readdirSync(path.join(s.engine.ctx.vaultDir, 'store')).filter((f) => !f.startsWith('.'))).toEqual([]);
+    expect(readdirSync(path.join(s.engine.vaultDir, 'store')).filter((f) => !f.startsWith('.'))).toEqual([]);
     expect(s.jobs.recent()[0]).toMatchObject({ outcome: 'cancelled' });
     expect(s.jobs.running()).toEqual([]);
   });
@@ -98,9 +94,9 @@ describe('jobs', () => {
 describe('uploads', () => {
   it('runs each copy as a job: progress, a line in the activity list, and a failure that fails only the copy', async () => {
     const s = await services();
-    await s.engine.sources.add(db);
-    const usb = path.join(t.dir, 'usb');
-    const nas = path.join(t.dir, 'nas');
+    await s.engine.sources.add(tmp.db);
+    const usb = path.join(tmp.dir, 'usb');
+    const nas = path.join(tmp.dir, 'nas');
     await s.engine.destinations.addFolder(usb, { id: 'usb', name: 'USB disk' });
     await s.engine.destinations.addFolder(nas, { id: 'nas', name: 'NAS' });
     rmSync(path.join(nas, '.lifeboat-destination')); // the NAS is not mounted: an empty mount point
@@ -122,16 +118,16 @@ describe('uploads', () => {
 describe('health', () => {
   it('turns to an error when the database disappears, and says so once', async () => {
     const s = await services();
-    await s.engine.sources.add(db);
+    await s.engine.sources.add(tmp.db);
     await s.backUp('store', 'manual');
     const changes: string[] = [];
     s.events.on('health:changed', (h) => changes.push(h.level));
     expect((await s.checkHealth()).level).toBe('healthy');
-    rmSync(db);
+    rmSync(tmp.db);
     const h = await s.checkHealth();
     await s.checkHealth();
     expect(h.level).toBe('error');
-    expect(h.reasons[0]!.text).toBe(`store.db is missing from ${db}.`);
+    expect(h.reasons[0]!.text).toBe(`store.db is missing from ${tmp.db}.`);
     expect(changes.filter((c) => c === 'error')).toHaveLength(1);
   });
 });
@@ -150,9 +146,9 @@ describe('the IPC handler table', () => {
 
   it('fuzz: malformed payloads on every channel are refused before any service, dialog or file is touched', async () => {
     const s = await services();
-    await s.engine.sources.add(db);
+    await s.engine.sources.add(tmp.db);
     await s.backUp('store', 'manual');
-    const before = [...snapshot(home), ...snapshot(t.dir).filter((f) => !f.startsWith(home))];
+    const before = [...snapshot(tmp.home), ...snapshot(tmp.dir).filter((f) => !f.startsWith(tmp.home))];
     const atoms: unknown[] = [undefined, null, true, 0, -1, 1.5, NaN, 1e308, '', 'store', '../../etc/passwd', 'x'.repeat(5000), [], [1], {}, new Date(0)];
     const keys = ['id', 'sourceId', 'jobId', 'pinned', 'paused', 'patch', 'policy', 'schedule', 'enabled', 'clientId', 'clientSecret', 'passphrase', 'toAnotherFile', 'closeToTray', 'extra'];
     let seed = 7;
@@ -175,7 +171,7 @@ describe('the IPC handler table', () => {
     }
     expect(refused).toBeGreaterThan(1000);
     expect(effectsCalled).toEqual([]);
-    expect([...snapshot(home), ...snapshot(t.dir).filter((f) => !f.startsWith(home))]).toEqual(before);
+    expect([...snapshot(tmp.home), ...snapshot(tmp.dir).filter((f) => !f.startsWith(tmp.home))]).toEqual(before);
   });
 
   it('serves valid requests on the real services (a spot check of each screen’s first call)', async () => {

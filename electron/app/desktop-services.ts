@@ -5,32 +5,20 @@
 import path from 'node:path';
 import type { IpcEvents } from '../../shared/ipc-contract.ts';
 import type { Health, Replica, Trigger } from '../../shared/model.ts';
-import { allDrivers } from '../drive/drive-setup.ts';
-import type { Clock } from '../schedule/scheduler.ts';
-import { setupScheduler, systemClock } from '../schedule/setup-scheduler.ts';
-import { createEngine, type VaultStatus } from './engine.ts';
-import { createEventBus } from './events.ts';
+import { allDrivers } from '../destinations/all-drivers.ts';
+import { systemClock, type Clock } from '../engine/clock.ts';
+import type { DriverFactory } from '../engine/destination.ts';
+import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
+import { LifeboatError } from '../engine/errors.ts';
+import { createEventBus } from '../engine/events.ts';
+import { formatBytes } from '../engine/layout.ts';
+import type { CopyRunner } from '../engine/replication.ts';
+import type { SecretStore } from '../engine/secrets.ts';
+import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import type { DesktopEffects } from './effects.ts';
 import { judgeHealth } from './health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
 import { createJobs, fileActivityLog } from './jobs.ts';
-import { formatBytes } from './layout.ts';
-import type { CopyRunner, DriverFactory } from './replication.ts';
-import { LifeboatError } from './errors.ts';
-import type { SecretStore } from './secrets.ts';
-
-/** What only the shell can do; the harness passes stand-ins. */
-export interface DesktopEffects {
-  /** The system "open file" dialog for a database; undefined when cancelled. */
-  chooseDatabase(): Promise<string | undefined>;
-  /** The system folder dialog for a destination; undefined when cancelled. */
-  chooseFolder(): Promise<string | undefined>;
-  /** The system "save as" dialog for restoring into another file; undefined when cancelled. */
-  chooseRestoreTarget(suggestedName: string): Promise<string | undefined>;
-  /** Opens Google's sign-in page in the system browser (the shell accepts only checked https URLs). */
-  openExternal(url: string): Promise<void>;
-  /** Applies "start at login" to the operating system. */
-  setOpenAtLogin?(on: boolean): void;
-}
 
 export interface DesktopOptions {
   dataDir: string;
@@ -39,7 +27,7 @@ export interface DesktopOptions {
   secrets?: SecretStore;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
-  driverFactory?: DriverFactory;
+  drivers?: DriverFactory;
   /** How often health is re-judged without any event (a database file can vanish any time). */
   healthEveryMs?: number;
   /** Crash and pause points inside jobs (tests hold a backup mid-way to see its progress). */
@@ -51,7 +39,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const events = createEventBus<IpcEvents>();
-  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, driverFactory: opts.driverFactory ?? allDrivers(env), now: () => clock.now(), checkpoint: opts.checkpoint });
+  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env), clock, checkpoint: opts.checkpoint });
 
   let lastHealth: Health | undefined;
   const judge = async (status: VaultStatus): Promise<Health> => {
@@ -77,7 +65,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
 
   const jobs = createJobs({
     now: () => clock.now(),
-    log: fileActivityLog(path.join(engine.ctx.dataDir, 'activity.json')),
+    log: fileActivityLog(path.join(engine.dataDir, 'activity.json')),
     onChange: (job, change) => {
       events.emit(change === 'finished' ? 'job:finished' : 'job:progress', job);
       if (change === 'finished') void checkHealth().catch(() => undefined);
@@ -136,7 +124,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   };
   const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused });
 
-  let uploads: ReturnType<typeof engine.startUploads> | undefined;
+  let uploads: UploadQueue | undefined;
   let healthTimer: unknown;
   let stopped = false;
   const healthLoop = () => {
@@ -162,7 +150,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     setPaused,
     /** Starts the scheduler, the upload queue and the health check. */
     start() {
-      uploads = engine.startUploads(clock, runCopy);
+      uploads = engine.startUploads(runCopy);
       scheduler.start();
       void checkHealth().catch(() => undefined);
       healthLoop();

@@ -1,7 +1,7 @@
 // Every IPC payload is validated before a handler runs: malformed input is an error, never a call.
 import { expect, it } from 'vitest';
 import { channelNames, ipcContract, type IpcHandlers } from '../../shared/ipc-contract.ts';
-import { LifeboatError } from './errors.ts';
+import { LifeboatError } from '../engine/errors.ts';
 import { invokeChecked } from './ipc-dispatch.ts';
 
 function recordingHandlers(calls: string[]): IpcHandlers {

@@ -1,12 +1,12 @@
 // The Google Drive account as a whole: connect (browser sign-in, token into the SecretStore, the
 // Drive destination added, waiting uploads sent), status (account and quota) and disconnect. The
 // CLI and the desktop app both call these, so they behave the same.
-import type { Destination, Replica } from '../../shared/model.ts';
-import type { Engine } from '../engine/engine.ts';
-import { LifeboatError } from '../engine/errors.ts';
+import type { Destination, Replica } from '../../../shared/model.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { LifeboatError } from '../../engine/errors.ts';
 import type { DriveQuota } from './drive-destination.ts';
-import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET } from './drive-setup.ts';
-import { connectGoogle, oauthClient } from './google-auth.ts';
+import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET, revokeDriveAccess } from './drive-setup.ts';
+import { connectGoogle } from './google-auth.ts';
 import { googleEndpoints } from './google-endpoints.ts';
 
 type DriveDestination = Extract<Destination, { kind: 'drive' }>;
@@ -24,7 +24,7 @@ export function driveDestinationOf(engine: Engine): DriveDestination | undefined
 
 /** Saves the person's own OAuth client ("Desktop app" id and secret) in settings. */
 export function setGoogleClient(engine: Engine, client: { clientId: string; clientSecret?: string }): void {
-  engine.ctx.settings.update((s) => ({ ...s, google: { clientId: client.clientId.trim(), clientSecret: client.clientSecret?.trim() || undefined } }));
+  engine.updateSettings({ google: { clientId: client.clientId.trim(), clientSecret: client.clientSecret?.trim() || undefined } });
 }
 
 /**
@@ -36,10 +36,10 @@ export async function connectDrive(
   opts: { openBrowser: (url: string) => Promise<void>; onUrl?: (url: string) => void; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
 ): Promise<{ quota: DriveQuota; destination: DriveDestination; resumed: Replica[] }> {
   const env = opts.env ?? process.env;
-  const { refreshToken } = await connectGoogle({ client: googleClientFor(engine.ctx, env), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
-  await engine.ctx.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
-  const destination = engine.addDestination(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;
-  const quota = await driveDriver(engine.ctx, destination, env).quota();
+  const { refreshToken } = await connectGoogle({ client: googleClientFor(engine, env), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
+  await engine.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
+  const destination = engine.destinations.add(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;
+  const quota = await driveDriver(engine, destination, env).quota();
   // Uploads that waited for a reconnection go now.
   const resumed = await engine.push({ destinationId: destination.id, force: true });
   return { quota, destination, resumed };
@@ -49,16 +49,14 @@ export async function connectDrive(
 export async function driveQuota(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<DriveQuota> {
   const destination = driveDestinationOf(engine);
   if (!destination) throw new LifeboatError('not-found', 'Google Drive is not connected', 'Connect it first (`lifeboat drive connect`, or Destinations in the app)');
-  return driveDriver(engine.ctx, destination, env).quota();
+  return driveDriver(engine, destination, env).quota();
 }
 
 /** Revokes Lifeboat's access, forgets the token and removes the destination; copies on Drive stay. */
-export async function disconnectDrive(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const token = await engine.ctx.secrets.get(REFRESH_TOKEN_SECRET);
-  if (token) {
-    await oauthClient(googleClientFor(engine.ctx, env), googleEndpoints(env)).revokeToken(token).catch(() => undefined);
-    await engine.ctx.secrets.delete(REFRESH_TOKEN_SECRET);
-  }
+export async function disconnectDrive(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<Destination | undefined> {
   const destination = driveDestinationOf(engine);
-  if (destination) engine.destinations.remove(destination.id);
+  // Removing the destination revokes through its driver; a token without a destination is revoked here.
+  if (destination) return engine.destinations.remove(destination.id);
+  await revokeDriveAccess(engine, env);
+  return undefined;
 }

@@ -3,36 +3,30 @@
 // with only the destination folder lists and restores everything that was copied.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest, Replica } from '../../shared/model.ts';
-import type { DestinationDriver } from './destination.ts';
-import { createEngine } from './engine.ts';
+import type { DestinationDriver } from '../engine/destination.ts';
+import { createEngine } from '../engine/engine.ts';
 import { folderDestination } from './folder-destination.ts';
-import { RETRY_DELAYS_MS } from './replication.ts';
-import { startUploadQueue } from './upload-queue.ts';
-import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, tempDir } from './testing/fixtures.ts';
+import { RETRY_DELAYS_MS } from '../engine/replication.ts';
+import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from '../engine/testing/fixtures.ts';
+import { useTestFolder } from '../engine/testing/test-folder.ts';
 
-let t: ReturnType<typeof tempDir>;
-let home: string;
-let db: string;
+const tmp = useTestFolder();
 let usb: string;
 let nas: string;
 beforeEach(() => {
-  t = tempDir();
-  home = path.join(t.dir, 'home');
-  db = path.join(t.dir, 'store.db');
-  usb = path.join(t.dir, 'usb', 'Lifeboat');
-  nas = path.join(t.dir, 'nas', 'Lifeboat');
-  makeBankDb(db, { blobRows: 100 });
+  usb = path.join(tmp.dir, 'usb', 'Lifeboat');
+  nas = path.join(tmp.dir, 'nas', 'Lifeboat');
+  makeBankDb(tmp.db, { blobRows: 100 });
 });
-afterEach(() => t.cleanup());
 
 type WithReplicas = Manifest & { replicas: Replica[] };
 
 describe('folder destinations', () => {
   it('copies each new restore point, verified, with its manifest beside it, and lists where it lives', async () => {
-    expect((await runCli(['destinations', 'add', usb, '--name', 'USB disk'], { home })).code).toBe(0);
-    const r = await runCli(['--json', 'backup', db], { home });
+    expect((await runCli(['destinations', 'add', usb, '--name', 'USB disk'], { home: tmp.home })).code).toBe(0);
+    const r = await runCli(['--json', 'backup', tmp.db], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout) as WithReplicas;
     expect(m.replicas).toMatchObject([{ destinationId: 'lifeboat', status: 'completed', attempts: 1, sha256: m.artifact.sha256, bytes: m.artifact.bytes }]);
@@ -41,51 +35,51 @@ describe('folder destinations', () => {
     const { replicas, ...manifest } = m;
     expect(replicas).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(usb, 'store', `store_${m.id}.manifest.json`), 'utf8'))).toEqual(manifest);
-    const list = await runCli(['list'], { home });
+    const list = await runCli(['list'], { home: tmp.home });
     expect(list.stdout).toMatch(/vault, USB disk/);
-    const status = JSON.parse((await runCli(['--json', 'destinations'], { home })).stdout) as { completed: number; lastStatus: string }[];
+    const status = JSON.parse((await runCli(['--json', 'destinations'], { home: tmp.home })).stdout) as { completed: number; lastStatus: string }[];
     expect(status[0]).toMatchObject({ completed: 1, lastStatus: 'completed' });
   });
 
   it('a disconnected destination fails on its own: the backup succeeds, the other destination gets its copy, push catches up later', async () => {
-    expect((await runCli(['destinations', 'add', usb, '--id', 'usb'], { home })).code).toBe(0);
-    expect((await runCli(['destinations', 'add', nas, '--id', 'nas'], { home })).code).toBe(0);
+    expect((await runCli(['destinations', 'add', usb, '--id', 'usb'], { home: tmp.home })).code).toBe(0);
+    expect((await runCli(['destinations', 'add', nas, '--id', 'nas'], { home: tmp.home })).code).toBe(0);
     renameSync(path.dirname(usb), `${path.dirname(usb)}-unplugged`); // the disk is unplugged
-    const r = await runCli(['--json', 'backup', db], { home });
+    const r = await runCli(['--json', 'backup', tmp.db], { home: tmp.home });
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout) as WithReplicas;
     const byId = Object.fromEntries(m.replicas.map((x) => [x.destinationId, x]));
     expect(byId.nas).toMatchObject({ status: 'completed' });
     expect(byId.usb).toMatchObject({ status: 'failed', attempts: 1 });
     expect(byId.usb!.error).toMatch(/is not there\. Connect the disk/);
-    expect(existsSync(path.join(home, 'vault', m.artifact.path))).toBe(true);
-    expect((await runCli(['verify'], { home })).code).toBe(0);
+    expect(existsSync(path.join(tmp.home, 'vault', m.artifact.path))).toBe(true);
+    expect((await runCli(['verify'], { home: tmp.home })).code).toBe(0);
 
     // An empty mount point (the folder exists, the disk is not mounted) is not mistaken for the disk.
     mkdirEmpty(usb);
-    const empty = await runCli(['push'], { home });
+    const empty = await runCli(['push'], { home: tmp.home });
     expect(empty.code).toBe(1);
     expect(empty.stdout).toMatch(/looks disconnected/);
     expect(readdirSync(usb)).toEqual([]);
     rmSync(path.dirname(usb), { recursive: true });
 
     renameSync(`${path.dirname(usb)}-unplugged`, path.dirname(usb)); // plugged back in
-    const push = await runCli(['push'], { home });
+    const push = await runCli(['push'], { home: tmp.home });
     expect(push.code, push.stdout + push.stderr).toBe(0);
     expect(push.stdout).toMatch(new RegExp(`copied  ${m.id} to`));
     expect(sha256(path.join(usb, m.artifact.path))).toBe(m.artifact.sha256);
   });
 
   it('a new machine with only the destination folder lists and restores what was copied', async () => {
-    await setSetting(home, 'scryptWorkFactor', 10);
-    expect((await runCli(['destinations', 'add', usb], { home })).code).toBe(0);
-    setMarker(db, 'plain');
-    const plain = JSON.parse((await runCli(['--json', 'backup', db], { home })).stdout) as Manifest;
-    setMarker(db, 'secret');
-    const secret = JSON.parse((await runCli(['--json', 'backup', db, '--compress', '--encrypt'], { home, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } })).stdout) as Manifest;
+    await setSetting(tmp.home, 'scryptWorkFactor', 10);
+    expect((await runCli(['destinations', 'add', usb], { home: tmp.home })).code).toBe(0);
+    setMarker(tmp.db, 'plain');
+    const plain = JSON.parse((await runCli(['--json', 'backup', tmp.db], { home: tmp.home })).stdout) as Manifest;
+    setMarker(tmp.db, 'secret');
+    const secret = JSON.parse((await runCli(['--json', 'backup', tmp.db, '--compress', '--encrypt'], { home: tmp.home, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } })).stdout) as Manifest;
 
     // The laptop died. A new one, an empty data folder, the same disk.
-    const newHome = path.join(t.dir, 'new-home');
+    const newHome = path.join(tmp.dir, 'new-home');
     expect((await runCli(['destinations', 'add', usb], { home: newHome })).code).toBe(0);
     expect(JSON.parse((await runCli(['--json', 'list'], { home: newHome })).stdout)).toEqual([]);
     const remote = JSON.parse((await runCli(['--json', 'list', '--remote'], { home: newHome })).stdout) as (Manifest & { locations: string[] })[];
@@ -94,7 +88,7 @@ describe('folder destinations', () => {
     // The encrypted one's manifest did not carry the old machine's folder layout.
     expect(remote.find((m) => m.id === secret.id)!.source.path).toBe('store.db');
 
-    const restoredDir = path.join(t.dir, 'restored');
+    const restoredDir = path.join(tmp.dir, 'restored');
     mkdirEmpty(restoredDir);
     const a = await runCli(['restore', plain.id, '--to', path.join(restoredDir, 'plain.db')], { home: newHome });
     expect(a.code, a.stderr).toBe(0);
@@ -109,13 +103,13 @@ describe('folder destinations', () => {
   });
 
   it('refuses a copy that was damaged at the destination', async () => {
-    expect((await runCli(['destinations', 'add', usb], { home })).code).toBe(0);
-    const m = JSON.parse((await runCli(['--json', 'backup', db], { home })).stdout) as Manifest;
+    expect((await runCli(['destinations', 'add', usb], { home: tmp.home })).code).toBe(0);
+    const m = JSON.parse((await runCli(['--json', 'backup', tmp.db], { home: tmp.home })).stdout) as Manifest;
     const copy = path.join(usb, m.artifact.path);
     const bytes = readFileSync(copy);
     bytes[5000] = (bytes[5000] ?? 0) ^ 0xff;
     writeFileSync(copy, bytes);
-    const newHome = path.join(t.dir, 'new-home');
+    const newHome = path.join(tmp.dir, 'new-home');
     expect((await runCli(['destinations', 'add', usb], { home: newHome })).code).toBe(0);
     const r = await runCli(['pull', m.id], { home: newHome });
     expect(r.code).toBe(1);
@@ -146,11 +140,11 @@ describe('the upload queue', () => {
         return inner.put(...args);
       },
     });
-    const engine = await createEngine({ dataDir: home, appVersion: '0.0.0-test', now: clock.now, driverFactory: (d) => flaky(folderDestination(d as never)) });
+    const engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test', clock, drivers: (d) => flaky(folderDestination(d as never)) });
     try {
       await engine.destinations.addFolder(usb, { id: 'usb' });
-      const queue = startUploadQueue(engine.ctx, clock, (d) => flaky(folderDestination(d as never)));
-      const m = await engine.backup({ path: db }, { trigger: 'manual' });
+      const queue = engine.startUploads();
+      const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
       await queue.drain();
       expect(engine.replicas(m.id)[0]).toMatchObject({ status: 'failed', attempts: 1, error: 'connection reset' });
       for (const delay of RETRY_DELAYS_MS.slice(0, 2)) {

@@ -8,17 +8,17 @@ import { access, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Destination, Manifest } from '../../shared/model.ts';
-import type { DestinationDriver, RemoteRestorePoint } from './destination.ts';
-import { ensureDir, fsyncDir, fsyncFile, hashFile, hashingStream, writeFileDurable } from './durable-fs.ts';
-import { LifeboatError, explainWriteError } from './errors.ts';
-import { TEMP_PREFIX } from './layout.ts';
-import { manifestForExport, readManifest, restorePointFiles, serializeManifest } from './manifest.ts';
-import { scanVault } from './vault.ts';
+import type { DestinationDriver, RemoteRestorePoint } from '../engine/destination.ts';
+import { ensureDir, fsyncDir, fsyncFile, hashFile, hashingStream, writeFileDurable } from '../engine/durable-fs.ts';
+import { LifeboatError, explainWriteError } from '../engine/errors.ts';
+import { TEMP_PREFIX } from '../engine/layout.ts';
+import { manifestForExport, readManifest, restorePointFiles, serializeManifest } from '../engine/manifest.ts';
+import { scanVault } from '../engine/vault.ts';
 
 export const MARKER = '.lifeboat-destination';
 
 /** Prepares a folder to be a destination: creates it and leaves the marker. */
-export async function initFolderDestination(folder: string): Promise<void> {
+async function initFolderDestination(folder: string): Promise<void> {
   await ensureDir(folder);
   try {
     await writeFile(path.join(folder, MARKER), 'This folder holds Lifeboat restore points. Keep this file: it tells Lifeboat the disk is connected.\n', { flag: 'w' });
@@ -49,6 +49,7 @@ export function folderDestination(dest: Extract<Destination, { kind: 'folder' }>
     }
   };
   return {
+    init: () => initFolderDestination(root),
     check,
     async put(manifest: Manifest, artifactFile, opts) {
       await check();

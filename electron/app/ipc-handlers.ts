@@ -4,17 +4,15 @@
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import type { Engine, VaultStatus } from '../engine/engine.ts';
+import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import type { RestoreResult } from '../engine/restore.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
-import type { DesktopEffects } from './desktop-services.ts';
-import type { Engine, VaultStatus } from './engine.ts';
-import { LifeboatError, isLifeboatError } from './errors.ts';
 import type { Health } from '../../shared/model.ts';
+import type { DesktopEffects } from './effects.ts';
 import type { Jobs } from './jobs.ts';
-import { planRetention } from './retention.ts';
-import type { RestoreResult } from './restore.ts';
-import { effectiveRetention } from './settings.ts';
 
 export interface HandlerDeps {
   engine: Engine;
@@ -39,13 +37,13 @@ function summary(r: RestoreResult): RestoreSummary {
 /** Every channel of the contract, served by the desktop services. */
 export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
   const { engine, jobs, scheduler, effects } = deps;
-  const settings = () => engine.ctx.settings.read();
+  const settings = () => engine.settings();
   let connecting: AbortController | undefined;
 
   const scheduleView = (sourceId: string): ScheduleView => {
     const schedule: Schedule = engine.sources.get(sourceId).schedule ?? { kind: 'off' };
     const timeZone = settings().timeZone;
-    return { sourceId, schedule, timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, next: nextRuns(schedule, engine.ctx.now(), 5, timeZone).map((d) => d.toISOString()) };
+    return { sourceId, schedule, timeZone: timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, next: nextRuns(schedule, engine.now(), 5, timeZone).map((d) => d.toISOString()) };
   };
   const restoreJob = (kind: 'restore' | 'undo', title: string, sourceId: string, work: (signal: AbortSignal, progress: (p: JobProgress) => void) => Promise<RestoreResult>) =>
     jobs.run({ kind, title, sourceId }, ({ signal, progress }) => work(signal, progress), (r) => ({
@@ -99,7 +97,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'restore-points:list': async ({ sourceId }) => {
       const replicas = new Map<string, Record<string, RestorePointRow['replicas'][string]>>();
       for (const r of engine.replicas()) replicas.set(r.restorePointId, { ...replicas.get(r.restorePointId), [r.destinationId]: r.status });
-      const verifications = engine.ctx.catalog.verifications();
+      const verifications = engine.verifications();
       return engine.list({ sourceId }).map((m): RestorePointRow => {
         const v = verifications.get(m.id);
         return {
@@ -121,7 +119,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'restore-points:details': async ({ id }) => {
       const manifest = await engine.get(id);
       const names = new Map(engine.destinations.list().map((d) => [d.id, d.name]));
-      const v = engine.ctx.catalog.lastVerification(manifest.id);
+      const v = engine.verifications().get(manifest.id);
       return {
         manifest,
         replicas: engine.replicas(manifest.id).map((r) => ({ ...r, destinationName: names.get(r.destinationId) ?? `${r.destinationId} (removed)` })),
@@ -163,14 +161,9 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const change: Parameters<Engine['sources']['update']>[1] = {};
       if (patch.autoUpload !== undefined) change.autoUpload = patch.autoUpload;
       if (patch.compressLevel !== undefined) change.compressLevel = patch.compressLevel ?? undefined;
-      if (patch.encryption !== undefined) {
-        if (patch.encryption?.kind === 'passphrase' && !(await engine.passphrase.current())) {
-          throw new LifeboatError('usage', 'No passphrase is set for encrypted backups', 'Set one under "Encryption" first; scheduled backups need it');
-        }
-        change.encryption = (patch.encryption ?? undefined) as Source['encryption'];
-      }
+      if (patch.encryption !== undefined) change.encryption = (patch.encryption ?? undefined) as Source['encryption'];
       if (patch.retention !== undefined) change.retention = patch.retention;
-      const source = engine.sources.update(sourceId, change);
+      const source = await engine.sources.update(sourceId, change);
       deps.settingsChanged();
       return source;
     },
@@ -192,16 +185,14 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
     'schedule:set': async ({ sourceId, schedule }) => {
       validateSchedule(schedule, settings().timeZone);
-      engine.sources.update(sourceId, { schedule });
+      await engine.sources.update(sourceId, { schedule });
       deps.settingsChanged();
       return scheduleView(sourceId);
     },
     'schedule:pause': async ({ paused }) => deps.setPaused(paused),
     'retention:preview': async ({ sourceId, policy }) => {
-      const s = settings();
-      const effective = { ...effectiveRetention(s, engine.sources.get(sourceId)), ...policy };
-      const plan = planRetention(engine.list({ sourceId }), effective, { now: engine.ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone });
-      return { policy: effective, keep: plan.keep, remove: plan.remove.map((d) => ({ id: d.id, createdAt: d.createdAt })) };
+      const plan = engine.previewRetention(sourceId, policy);
+      return { policy: plan.policy, keep: plan.keep, remove: plan.remove.map((d) => ({ id: d.id, createdAt: d.createdAt })) };
     },
     'destinations:list': async () => {
       const status = await engine.status();
@@ -220,10 +211,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return d;
     },
     'destinations:remove': async ({ id }) => {
-      const drive = driveDestinationOf(engine);
-      // Removing Google Drive also revokes Lifeboat's access and forgets the token.
-      if (drive?.id === id) await disconnectDrive(engine, deps.env);
-      const removed = drive?.id === id ? drive : engine.destinations.remove(id);
+      // Removing Google Drive also revokes Lifeboat's access and forgets the token (its driver does).
+      const removed = await engine.destinations.remove(id);
       deps.settingsChanged();
       return removed;
     },
@@ -233,7 +222,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return d;
     },
     'destinations:set-encoding': async ({ id, compressLevel, encrypt }) => {
-      const d = await engine.setDestinationEncoding(id, { compressLevel, encrypt });
+      const d = await engine.destinations.setEncoding(id, { compressLevel, encrypt });
       deps.settingsChanged();
       return d;
     },
@@ -263,15 +252,13 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'encryption:get': async () => ({ passphraseKeyId: (await engine.passphrase.current())?.keyId }),
     'encryption:set-passphrase': async ({ passphrase }) => ({ passphraseKeyId: (await engine.passphrase.remember(passphrase)).keyId }),
     'encryption:forget-passphrase': async () => {
-      const uses = [...engine.sources.list().filter((s) => s.encryption?.kind === 'passphrase'), ...engine.destinations.list().filter((d) => d.encrypt?.kind === 'passphrase')];
-      if (uses.length) throw new LifeboatError('usage', `${uses.map((s) => s.name).join(', ')} ${uses.length === 1 ? 'is' : 'are'} set to encrypt with this passphrase`, 'Switch their encryption off or to keys first');
       await engine.passphrase.forget();
       return {};
     },
     'activity:list': async () => [...jobs.running(), ...jobs.recent(100)],
     'app-settings:get': async () => settings().app,
     'app-settings:set': async (change) => {
-      const next = engine.ctx.settings.update((s) => ({ ...s, app: { ...s.app, ...change } })).app;
+      const next = engine.updateSettings({ app: change }).app;
       if (change.openAtLogin !== undefined) effects.setOpenAtLogin?.(change.openAtLogin);
       deps.settingsChanged();
       return next;

@@ -2,7 +2,7 @@
 // turn any failure into an error a person can read. Bound to ipcMain in the app and to a
 // Playwright binding in e2e, so both run the same checks.
 import type { ChannelName, IpcContract, IpcHandlers, IpcResult } from '../../shared/ipc-contract.ts';
-import { isLifeboatError } from './errors.ts';
+import { isLifeboatError } from '../engine/errors.ts';
 
 /** Validates `payload` for `name` and runs its handler; never throws. */
 export async function invokeChecked(contract: IpcContract, handlers: IpcHandlers, name: string, payload: unknown): Promise<IpcResult<unknown>> {

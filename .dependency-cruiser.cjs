@@ -1,0 +1,56 @@
+// The layers of DESIGN.md, checked on every `npm test` (`npm run check:layers`): imports point down
+// only — shared ← engine ← destinations, schedule ← app ← cli, main — and no file or folder cycle.
+// e2e/, bench/ and scripts/ sit on top and may use any layer.
+const layer = (name, mayImport) => ({
+  name: `${name}-imports-down-only`,
+  comment: `electron/${name}/ may import only ${mayImport.join(', ') || 'nothing else of the project'} (and shared/)`,
+  severity: 'error',
+  from: { path: `^electron/${name}/` },
+  to: { path: '^(electron|renderer|e2e|bench|scripts)/', pathNot: [`^electron/${name}/`, ...mayImport.map((l) => `^electron/${l}/`)] },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'no cycle between files (and so none between folders)', from: {}, to: { circular: true } },
+    layer('engine', []),
+    layer('destinations', ['engine']),
+    layer('schedule', ['engine']),
+    layer('app', ['engine', 'destinations', 'schedule']),
+    layer('cli', ['engine', 'destinations', 'schedule', 'app']),
+    layer('main', ['engine', 'destinations', 'schedule', 'app']),
+    {
+      name: 'preload-imports-shared-only',
+      severity: 'error',
+      from: { path: '^electron/preload\\.ts$' },
+      to: { path: '^(electron|renderer)/' },
+    },
+    {
+      name: 'shared-is-plain',
+      comment: 'shared/ is imported by main, preload and renderer: no Node, no DOM, nothing of the layers above',
+      severity: 'error',
+      from: { path: '^shared/' },
+      to: { pathNot: '^(shared/|node_modules/zod/)' },
+    },
+    {
+      name: 'renderer-talks-through-shared',
+      comment: 'the renderer reaches main only through window.lifeboat; it imports shared/ and browser packages',
+      severity: 'error',
+      from: { path: '^renderer/' },
+      to: { path: '^(electron|e2e|bench|scripts)/' },
+    },
+    {
+      name: 'nothing-imports-the-top',
+      comment: 'e2e/, bench/ and scripts/ use the layers; no layer uses them',
+      severity: 'error',
+      from: { path: '^(electron|shared|renderer)/' },
+      to: { path: '^(e2e|bench|scripts)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(out|dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.node.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.mjs', '.js', '.json'] },
+  },
+};

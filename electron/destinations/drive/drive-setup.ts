@@ -1,0 +1,61 @@
+// Google Drive as a destination driver: the person's OAuth client, the refresh token from the
+// SecretStore, and a driver that loads them on first use. Removing the destination revokes access.
+import path from 'node:path';
+import type { Destination } from '../../../shared/model.ts';
+import type { DestinationDriver, DriverContext } from '../../engine/destination.ts';
+import { LifeboatError } from '../../engine/errors.ts';
+import { driveDestination, type DriveQuota } from './drive-destination.ts';
+import { oauthClient, type GoogleClient } from './google-auth.ts';
+import { googleEndpoints } from './google-endpoints.ts';
+
+export const REFRESH_TOKEN_SECRET = 'google-refresh-token';
+
+type DriveDriver = DestinationDriver & { quota(): Promise<DriveQuota> };
+
+/** The person's OAuth client: LIFEBOAT_GOOGLE_CLIENT_ID/SECRET, else settings. */
+export function googleClientFor(ctx: Pick<DriverContext, 'settings'>, env: NodeJS.ProcessEnv = process.env): GoogleClient {
+  if (env.LIFEBOAT_GOOGLE_CLIENT_ID) return { clientId: env.LIFEBOAT_GOOGLE_CLIENT_ID, clientSecret: env.LIFEBOAT_GOOGLE_CLIENT_SECRET };
+  const google = ctx.settings().google;
+  if (!google) {
+    throw new LifeboatError('usage', 'No Google OAuth client is set up', 'Create a "Desktop app" OAuth client in your Google Cloud project (see the README, "Google Drive"), then `lifeboat drive connect --client-id … --client-secret …`');
+  }
+  return google;
+}
+
+/** Revokes Lifeboat's access to Google Drive (if it had any) and forgets the token. */
+export async function revokeDriveAccess(ctx: DriverContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const token = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
+  if (!token) return;
+  await oauthClient(googleClientFor(ctx, env), googleEndpoints(env)).revokeToken(token).catch(() => undefined);
+  await ctx.secrets.delete(REFRESH_TOKEN_SECRET);
+}
+
+/** A driver that loads what it needs (the refresh token) on first use. */
+function lazy(load: () => Promise<DriveDriver>, forget: () => Promise<void>): DriveDriver {
+  let ready: Promise<DriveDriver> | undefined;
+  const get = () => (ready ??= load());
+  return {
+    check: async () => (await get()).check(),
+    put: async (...a) => (await get()).put(...a),
+    list: async () => (await get()).list(),
+    fetch: async (...a) => (await get()).fetch(...a),
+    remove: async (...a) => (await get()).remove(...a),
+    quota: async () => (await get()).quota(),
+    forget,
+  };
+}
+
+/** The Drive driver for `dest`, using the remembered refresh token. */
+export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kind: 'drive' }>, env: NodeJS.ProcessEnv = process.env): DriveDriver {
+  return lazy(
+    async () => {
+      const refreshToken = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
+      if (!refreshToken) throw new LifeboatError('wrong-key', 'Reconnect Google Drive: Lifeboat has no access to it on this machine', 'Connect again: Destinations → Reconnect in the app, or `lifeboat drive connect`');
+      const endpoints = googleEndpoints(env);
+      const auth = oauthClient(googleClientFor(ctx, env), endpoints);
+      auth.setCredentials({ refresh_token: refreshToken });
+      return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads') });
+    },
+    () => revokeDriveAccess(ctx, env),
+  );
+}

@@ -1,0 +1,134 @@
+// A stand-in for the `electron` module, for checking the built shell (out/main/index.js) under plain
+// Node: it records what main asks Electron for (the window's preload and page, tray icons, IPC
+// channels, in order), then plays a short session through the recorded IPC handlers (a call from a
+// foreign window, adding a database through the "open" dialog, a backup) and writes the record as
+// JSON to $STUB_REPORT. Loaded by electron-hooks.mjs; used by shell-paths.test.ts.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const events = [];
+const handlers = new Map();
+const appListeners = new Map();
+const windows = [];
+const log = (what, detail = {}) => events.push({ what, ...detail });
+
+if (process.env.STUB_PACKAGED === '1') process.resourcesPath = process.env.STUB_RESOURCES;
+
+class WebContents {
+  constructor(id) {
+    this.id = id;
+    this.session = { setPermissionRequestHandler() {}, setPermissionCheckHandler() {} };
+  }
+  setWindowOpenHandler() {}
+  on() {}
+  send() {}
+  isDestroyed() {
+    return false;
+  }
+}
+
+export const app = {
+  isPackaged: process.env.STUB_PACKAGED === '1',
+  enableSandbox: () => log('enableSandbox'),
+  requestSingleInstanceLock: () => true,
+  whenReady: () => Promise.resolve(),
+  getAppPath: () => process.env.STUB_APP_PATH,
+  getPath: (name) => path.join(os.tmpdir(), `lifeboat-stub-${name}`),
+  getLoginItemSettings: () => ({ wasOpenedAtLogin: false }),
+  setLoginItemSettings() {},
+  on: (event, fn) => appListeners.set(event, fn),
+  quit: () => log('quit'),
+};
+
+export class BrowserWindow {
+  constructor(options) {
+    this.options = options;
+    this.webContents = new WebContents(1);
+    windows.push(this);
+    log('window', { preload: options.webPreferences?.preload, sandbox: options.webPreferences?.sandbox, contextIsolation: options.webPreferences?.contextIsolation });
+  }
+  loadFile(file) {
+    log('loadFile', { file });
+    return Promise.resolve();
+  }
+  loadURL(url) {
+    log('loadURL', { url });
+    return Promise.resolve();
+  }
+  once() {}
+  on() {}
+  show() {}
+  hide() {}
+  focus() {}
+  restore() {}
+  isMinimized() {
+    return false;
+  }
+}
+
+export const ipcMain = {
+  handle(channel, fn) {
+    handlers.set(channel, fn);
+    log('ipc', { channel });
+  },
+  removeHandler: (channel) => handlers.delete(channel),
+};
+export const dialog = {
+  showOpenDialog: async () => ({ canceled: false, filePaths: [process.env.STUB_DATABASE] }),
+  showSaveDialog: async () => ({ canceled: true }),
+};
+export const net = { isOnline: () => true };
+export class Notification {
+  static isSupported() {
+    return false;
+  }
+  show() {}
+}
+export const powerMonitor = { on() {} };
+export const powerSaveBlocker = { start: () => 1, stop() {} };
+export const shell = { openExternal: async () => undefined };
+export class Tray {
+  constructor(image) {
+    log('trayIcon', { file: image.path });
+  }
+  setImage(image) {
+    log('trayIcon', { file: image.path });
+  }
+  setToolTip() {}
+  setContextMenu() {}
+  destroy() {}
+}
+export const Menu = { buildFromTemplate: (template) => template };
+export const nativeImage = { createFromPath: (file) => ({ path: file }) };
+export const safeStorage = {
+  isEncryptionAvailable: () => true,
+  getSelectedStorageBackend: () => 'gnome_libsecret',
+  encryptString: (s) => Buffer.from(s),
+  decryptString: (b) => b.toString(),
+};
+export default { app, BrowserWindow, ipcMain, dialog, net, Notification, powerMonitor, powerSaveBlocker, shell, Tray, Menu, nativeImage, safeStorage };
+
+/** Once main has opened its window, plays the session and writes the report. */
+async function session() {
+  const deadline = Date.now() + 60_000;
+  while (!(windows.length > 0 && handlers.size > 0 && events.some((e) => e.what === 'loadFile' || e.what === 'loadURL'))) {
+    if (Date.now() > deadline) throw new Error('main never opened its window');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const own = { sender: windows[0].webContents };
+  const foreign = { sender: new WebContents(2) };
+  const call = (event, channel, payload) => handlers.get(channel)(event, payload);
+  const calls = {
+    foreign: await call(foreign, 'status:get', undefined),
+    add: await call(own, 'sources:choose', undefined),
+  };
+  calls.backup = calls.add.ok ? await call(own, 'backup:run', { sourceId: calls.add.value.id }) : undefined;
+  writeFileSync(process.env.STUB_REPORT, JSON.stringify({ events, calls }, null, 2));
+  appListeners.get('will-quit')?.();
+  process.exit(0);
+}
+void session().catch((e) => {
+  writeFileSync(process.env.STUB_REPORT, JSON.stringify({ events, error: String(e?.stack ?? e) }, null, 2));
+  process.exit(1);
+});
