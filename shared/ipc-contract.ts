@@ -24,6 +24,8 @@ export interface SourceSummary {
   restorePoints: number;
   bytes: number;
   newest?: Manifest;
+  /** Advice for a database its program keeps open in rollback-journal mode (what WAL mode would change). */
+  advice?: { message: string; hint: string };
   /** From the scheduler: next and last scheduled run, and how often runs succeeded. */
   nextRunAt?: string;
   lastRunAt?: string;

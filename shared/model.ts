@@ -85,11 +85,14 @@ export const manifestSchema = z
       message: z.string().max(20_000),
     }),
     snapshot: z.object({
-      method: z.enum(['backup-api', 'vacuum-into']),
-      /** How often SQLite restarted a stepped copy because another connection wrote (rollback mode only). */
+      /** quiet-copy: a lock-free copy proven unchanged; backup-api: SQLite's backup API; vacuum-into: compacted. */
+      method: z.enum(['quiet-copy', 'backup-api', 'vacuum-into']),
+      /** Copies thrown away because the database was written meanwhile (taken again). */
       restarts: count,
-      /** Whether the source's writers were held off for the whole copy (rollback mode fallback). */
+      /** Whether the source's writers were held off (only for a source that allows it: lockIfBusy). */
       heldLock: z.boolean(),
+      /** How long the backup waited for the database to be quiet, in ms. */
+      waitedMs: count.optional(),
     }),
     safety: z
       .object({
@@ -173,6 +176,12 @@ export const sourceSchema = z.object({
   schedule: scheduleSchema.optional(),
   /** Upload this source's restore points to the destinations automatically (default yes). */
   autoUpload: z.boolean().optional(),
+  /**
+   * A rollback-journal database whose program never pauses long enough for a lock-free copy may be
+   * copied holding its writers off for a moment. Only for programs that wait for locks (a busy
+   * handler); off by default, because a program that does not would lose writes.
+   */
+  lockIfBusy: z.boolean().optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 

@@ -78,6 +78,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
           return {
             source: s.source,
             missing: s.missing,
+            ...(s.advice ? { advice: s.advice } : {}),
             restorePoints: s.restorePoints,
             bytes: s.bytes,
             newest: s.newest,

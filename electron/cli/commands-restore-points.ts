@@ -215,6 +215,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
       for (const x of s.sources) {
         const newest = x.newest ? `${localTime(x.newest.createdAt)} (${x.newest.integrity.status === 'ok' ? 'ok' : 'INTEGRITY FAILED'})` : 'never';
         lines.push(`${x.source.id}: ${x.source.path}`, `  restore points: ${x.restorePoints} (${formatBytes(x.bytes)}), last backup: ${newest}`);
+        if (x.advice) lines.push(`  note: ${x.advice.message}.`, `  ${x.advice.hint}.`);
       }
       if (s.orphans) lines.push(`${s.orphans} restore point(s) belong to sources no longer registered`);
       print(lines.join('\n'), s);

@@ -121,6 +121,8 @@ export function registerSettingsCommands(cx: CliContext): void {
     .option('--schedule <when>', 'back up on a schedule: off, "hourly :15", "daily 02:30", "weekly mon 09:00", "cron 30 2 * * *"')
     .option('--auto-upload', 'copy new restore points to the destinations (the default)')
     .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
+    .option('--lock-if-busy', 'if its program never pauses, copy a rollback-journal database holding its writers off for a moment (only for programs that wait for locks)')
+    .option('--no-lock-if-busy', 'never hold up the program writing the database (the default)')
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = retentionFrom(o);
@@ -129,6 +131,7 @@ export function registerSettingsCommands(cx: CliContext): void {
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
         ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
         ...(typeof o.autoUpload === 'boolean' ? { autoUpload: o.autoUpload } : {}),
+        ...(typeof o.lockIfBusy === 'boolean' ? { lockIfBusy: o.lockIfBusy } : {}),
         ...encodingFrom(o),
         ...(Object.keys(retention).length ? { retention } : {}),
       });

@@ -98,8 +98,11 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     const snap = await takeSnapshot(source.path, temp, {
       compact: req.compact ?? source.compact ?? false,
       busyTimeoutMs: settings.busyTimeoutMs,
+      quietWaitMs: settings.quietWaitMs,
+      lockIfBusy: source.lockIfBusy,
+      sourceId: source.id,
       signal: req.signal,
-      onProgress: (done, total) => report('copying', done, total, 'pages'),
+      onProgress: (done, total, unit) => report('copying', done, total, unit),
     });
     await ctx.checkpoint('backup:copied');
     const description = finishCopy(temp);
@@ -148,7 +151,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
       },
       database: { bytes: plain.bytes, sha256: plain.sha256, journalMode: snap.journalMode, ...description },
       integrity,
-      snapshot: { method: snap.method, restarts: snap.restarts, heldLock: snap.heldLock },
+      snapshot: { method: snap.method, restarts: snap.restarts, heldLock: snap.heldLock, waitedMs: snap.waitedMs },
       ...(req.safety ? { safety: req.safety } : {}),
       pinned: false,
       durationMs: Math.max(0, ctx.now().getTime() - started.getTime()),

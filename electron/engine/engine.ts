@@ -38,7 +38,7 @@ import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
 import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
-import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource, type SourcePatch } from './sources.ts';
+import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './sources.ts';
 import { startUploadQueue } from './upload-queue.ts';
 import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
@@ -65,6 +65,8 @@ export interface SourceStatus {
   bytes: number;
   newest?: Manifest;
   newestVerified?: Manifest;
+  /** What a person can do to back this database up without holding up its program (see `databaseAdvice`). */
+  advice?: Advice;
 }
 
 export interface VaultStatus {
@@ -291,9 +293,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       sources: await Promise.all(
         sources.map(async (source) => {
           const points = all.filter((m) => m.source.id === source.id);
+          const missing = !(await stat(source.path).then((s) => s.isFile(), () => false));
+          const advice = missing ? undefined : await databaseAdvice(source);
           return {
             source,
-            missing: !(await stat(source.path).then((s) => s.isFile(), () => false)),
+            missing,
+            ...(advice ? { advice } : {}),
             restorePoints: points.length,
             bytes: points.reduce((n, m) => n + m.artifact.bytes, 0),
             newest: points[0],

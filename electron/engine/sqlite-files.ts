@@ -2,11 +2,13 @@
 // integrity checks on copies, and a description of a copy for its manifest.
 import Database from 'better-sqlite3';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { LifeboatError, errorCode } from './errors.ts';
+import { holderNames, type Holder } from './open-holders.ts';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -84,8 +86,14 @@ export function explainSqliteError(e: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_CORRUPT')) {
     return new LifeboatError('corrupt', `${file} is damaged: SQLite reports "${(e as Error).message}"`, 'Restore it from an earlier restore point (`lifeboat list`, then `lifeboat restore <id>`)', { cause: e });
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new LifeboatError('locked', `${file} is locked by another program`, 'Close the program holding it exclusively (or wait for it to finish) and try again', { cause: e });
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return lockedError(file, undefined, e);
+  if (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_READONLY_CANTINIT') {
+    return new LifeboatError(
+      'read-only',
+      `${file} is in WAL mode and open in another program, and Lifeboat cannot write to its folder ${path.dirname(file)} (SQLite keeps a shared-memory file, ${path.basename(file)}-shm, there for everyone reading the database)`,
+      'Give your user write access to that folder, or back the database up while the program using it is closed',
+      { cause: e },
+    );
   }
   if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') {
     return new LifeboatError(
@@ -102,6 +110,20 @@ export function explainSqliteError(e: unknown, file: string): unknown {
     return new LifeboatError('unreadable', `Reading ${file} failed with an I/O error (${code})`, 'Check the disk holding it', { cause: e });
   }
   return e;
+}
+
+/**
+ * The one wording for a database another program keeps locked, naming the program when it is known:
+ * "chromium keeps /…/History locked while it runs".
+ */
+export function lockedError(file: string, holders: Holder[] | undefined, cause?: unknown): LifeboatError {
+  const who = holders?.length ? holderNames(holders) : '';
+  return new LifeboatError(
+    'locked',
+    who ? `${who} keeps ${file} locked while it runs` : `Another program keeps ${file} locked`,
+    `Close ${who || 'the program using it'} (or wait for it to finish) and try again; Lifeboat's scheduled backups retry on their own`,
+    { cause },
+  );
 }
 
 /** Opens an existing database read-only: no journal-mode change, no checkpoint, no write. */
@@ -128,7 +150,8 @@ function pragmaNumber(db: SqliteDb, name: string): number {
 
 /**
  * Makes a freshly written copy a self-contained rollback-journal file (so `sqlite3` can open it
- * anywhere, even read-only) and describes it. Touches only the copy.
+ * anywhere, even read-only) and describes it. Touches only the copy. A copy SQLite finds damaged
+ * (the source was) is described from its header instead, and its integrity check says the rest.
  */
 export function finishCopy(copy: string): CopyDescription {
   const db = new Database(copy, { fileMustExist: true });
@@ -142,8 +165,37 @@ export function finishCopy(copy: string): CopyDescription {
       applicationId: pragmaNumber(db, 'application_id'),
       sqliteVersion: String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),
     };
+  } catch (e) {
+    if (!/^SQLITE_(CORRUPT|NOTADB)/.test(errorCode(e) ?? '')) throw e;
+    const memory = new Database(':memory:');
+    try {
+      return describeFromHeader(copy, String(memory.prepare('select sqlite_version()').pluck().get()));
+    } finally {
+      memory.close();
+    }
   } finally {
     db.close();
+  }
+}
+
+/** A damaged copy's description, read from its 100-byte header (page count: what the file holds). */
+function describeFromHeader(copy: string, sqliteVersion: string): CopyDescription {
+  const fd = openSync(copy, 'r');
+  try {
+    const header = Buffer.alloc(100);
+    readSync(fd, header, 0, 100, 0);
+    const raw = header.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65536 : raw;
+    return {
+      pageSize,
+      pageCount: Math.floor(fstatSync(fd).size / pageSize),
+      freelistCount: header.readUInt32BE(36),
+      userVersion: header.readInt32BE(60),
+      applicationId: header.readInt32BE(68),
+      sqliteVersion,
+    };
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -135,6 +135,12 @@ export function Databases() {
                       {s.source.encryption ? ' · encrypted' : ''}
                       {s.source.autoUpload === false ? ' · not copied automatically' : ''}
                     </div>
+                    {s.advice && (
+                      <div className="advice" role="note">
+                        <p>{s.advice.message}.</p>
+                        <p className="muted">{s.advice.hint}.</p>
+                      </div>
+                    )}
                   </div>
                   <div className="actions wrap">
                     <button type="button" aria-expanded={panel === 'schedule'} onClick={() => toggle(s.source.id, 'schedule')}>
