@@ -121,6 +121,10 @@ export interface EncryptionView {
 const sourcePatch = z
   .object({
     autoUpload: z.boolean().optional(),
+    /** Back up as soon as the program keeping the database open closes it. */
+    backUpWhenClosed: z.boolean().optional(),
+    /** Hold the writers of a never-quiet rollback-journal database off for a moment (programs that wait for locks only). */
+    lockIfBusy: z.boolean().optional(),
     /** A zstd level, or null for plain SQLite artifacts. */
     compressLevel: z.number().int().min(1).max(19).nullable().optional(),
     encryption: z.union([z.object({ kind: z.literal('passphrase') }).strict(), z.object({ kind: z.literal('recipients'), recipients: z.array(agePublicKey).min(1).max(16) }).strict(), z.null()]).optional(),

@@ -182,6 +182,8 @@ export const sourceSchema = z.object({
    * handler); off by default, because a program that does not would lose writes.
    */
   lockIfBusy: z.boolean().optional(),
+  /** Take a restore point as soon as the program keeping the database open closes it (if it changed). */
+  backUpWhenClosed: z.boolean().optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 

@@ -14,7 +14,7 @@ import { createEventBus } from '../engine/events.ts';
 import { formatBytes } from '../engine/layout.ts';
 import type { CopyRunner } from '../engine/replication.ts';
 import type { SecretStore } from '../engine/secrets.ts';
-import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import type { DesktopEffects } from './effects.ts';
 import { judgeHealth } from './health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
@@ -112,6 +112,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   };
 
   const scheduler = setupScheduler(engine, { clock, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
+  const closeWatcher = setupCloseWatcher(engine, { clock, backup: (id) => backUp(id, 'scheduled'), paused: () => scheduler.isPaused() });
   const settingsChanged = () => {
     scheduler.refresh();
     events.emit('settings:changed', {});
@@ -152,6 +153,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     start() {
       uploads = engine.startUploads(runCopy);
       scheduler.start();
+      closeWatcher.start();
       void checkHealth().catch(() => undefined);
       healthLoop();
     },
@@ -166,6 +168,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     stop() {
       stopped = true;
       scheduler.stop();
+      closeWatcher.stop();
       uploads?.stop();
       if (healthTimer !== undefined) clock.clearTimer(healthTimer);
       healthTimer = undefined;

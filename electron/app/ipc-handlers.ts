@@ -161,6 +161,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'sources:update': async ({ sourceId, patch }) => {
       const change: Parameters<Engine['sources']['update']>[1] = {};
       if (patch.autoUpload !== undefined) change.autoUpload = patch.autoUpload;
+      if (patch.backUpWhenClosed !== undefined) change.backUpWhenClosed = patch.backUpWhenClosed;
+      if (patch.lockIfBusy !== undefined) change.lockIfBusy = patch.lockIfBusy;
       if (patch.compressLevel !== undefined) change.compressLevel = patch.compressLevel ?? undefined;
       if (patch.encryption !== undefined) change.encryption = (patch.encryption ?? undefined) as Source['encryption'];
       if (patch.retention !== undefined) change.retention = patch.retention;

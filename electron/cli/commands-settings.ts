@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
-import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 
 /** Registers settings commands on the program. */
@@ -44,13 +44,25 @@ export function registerSettingsCommands(cx: CliContext): void {
         onRunFinished: (sourceId, error) =>
           io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
       });
+      const log = (sourceId: string, error?: unknown) =>
+        io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`);
+      // "Back up when it closes": the program keeping the database open let go of it.
+      const closeWatcher = setupCloseWatcher(e, {
+        paused: () => scheduler.isPaused(),
+        backup: async (sourceId) => {
+          io.stderr.write(`${new Date().toISOString()} ${sourceId}: its program closed it; backing up\n`);
+          await e.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 }).then(() => log(sourceId), (err: unknown) => log(sourceId, err));
+        },
+      });
       scheduler.start();
+      closeWatcher.start();
       for (const s of scheduler.status()) io.stderr.write(`${s.sourceId}: ${describeSchedule(s.schedule)}${s.nextRunAt ? `, next ${localTime(s.nextRunAt)}` : ''}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       scheduler.stop();
+      closeWatcher.stop();
       uploads.stop();
       await uploads.drain();
     });
@@ -123,6 +135,8 @@ export function registerSettingsCommands(cx: CliContext): void {
     .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
     .option('--lock-if-busy', 'if its program never pauses, copy a rollback-journal database holding its writers off for a moment (only for programs that wait for locks)')
     .option('--no-lock-if-busy', 'never hold up the program writing the database (the default)')
+    .option('--when-closed', 'back up as soon as the program keeping the database open closes it (app and daemon)')
+    .option('--no-when-closed', 'do not watch for the program closing the database')
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = retentionFrom(o);
@@ -132,6 +146,7 @@ export function registerSettingsCommands(cx: CliContext): void {
         ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
         ...(typeof o.autoUpload === 'boolean' ? { autoUpload: o.autoUpload } : {}),
         ...(typeof o.lockIfBusy === 'boolean' ? { lockIfBusy: o.lockIfBusy } : {}),
+        ...(typeof o.whenClosed === 'boolean' ? { backUpWhenClosed: o.whenClosed } : {}),
         ...encodingFrom(o),
         ...(Object.keys(retention).length ? { retention } : {}),
       });

@@ -100,6 +100,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
       busyTimeoutMs: settings.busyTimeoutMs,
       quietWaitMs: settings.quietWaitMs,
       lockIfBusy: source.lockIfBusy,
+      whenClosed: source.backUpWhenClosed,
       sourceId: source.id,
       signal: req.signal,
       onProgress: (done, total, unit) => report('copying', done, total, unit),

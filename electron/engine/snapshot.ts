@@ -28,6 +28,8 @@ export interface SnapshotOptions {
   lockIfBusy?: boolean;
   /** Named in messages: the source's id, for the commands that change its settings. */
   sourceId?: string;
+  /** The source is backed up when its program closes it (messages say so). */
+  whenClosed?: boolean;
   /** Pages per backup step: how often progress is reported and cancellation is checked. */
   stepPages?: number;
   /** Restarts tolerated in a locked rollback-journal copy before holding writers off for one pass. */
@@ -98,7 +100,7 @@ async function copyQuietly(source: string, dest: string, wal: boolean, opts: Sna
   } catch (e) {
     if (!(e instanceof NeverQuiet)) throw e;
     if (e.walOpened) return undefined;
-    if (!opts.lockIfBusy) throw await neverQuiet(source, e, opts.sourceId);
+    if (!opts.lockIfBusy) throw await neverQuiet(source, e, opts);
     const locked = await copyWithSqlite(source, dest, opts);
     return { ...locked, waitedMs: e.waitedMs + locked.waitedMs };
   } finally {
@@ -115,13 +117,13 @@ function hotJournal(file: string): LifeboatError {
 }
 
 /** The program(s) writing `source` never paused long enough for a copy: say who, and what can be done. */
-async function neverQuiet(source: string, e: NeverQuiet, sourceId: string | undefined): Promise<LifeboatError> {
+async function neverQuiet(source: string, e: NeverQuiet, opts: SnapshotOptions): Promise<LifeboatError> {
   const holders = (await findHolders(companions(source))) ?? [];
   const who = holders.length ? holderNames(holders) : 'Another program';
   return new LifeboatError(
     'busy',
     `${who} kept writing ${source} for ${Math.round(e.waitedMs / 1000)} s without a pause long enough to copy it, so no restore point was taken (Lifeboat never holds up a program writing its database in rollback-journal mode: its writes could fail)`,
-    `Lifeboat tries again later on its own. To back it up while it is being written, switch the database to WAL mode (see "Databases in use" in the README)${sourceId ? `, or let Lifeboat hold it for a moment if the program waits for locks: \`lifeboat sources set ${sourceId} --lock-if-busy\`` : ''}`,
+    `${opts.whenClosed ? `Lifeboat backs it up as soon as ${who === 'Another program' ? 'the program' : who} closes it.` : 'Lifeboat tries again later on its own.'} To back it up while it is being written, switch the database to WAL mode (see "Databases in use" in the README)${opts.sourceId ? `, or let Lifeboat hold it for a moment if the program waits for locks: \`lifeboat sources set ${opts.sourceId} --lock-if-busy\`` : ''}${opts.sourceId && !opts.whenClosed ? `; or back it up when the program closes it: \`lifeboat sources set ${opts.sourceId} --when-closed\`` : ''}`,
   );
 }
 
@@ -132,9 +134,9 @@ async function copyWithSqlite(source: string, dest: string, opts: SnapshotOption
   // No busy handler of our own: it would block this thread inside SQLite. Waits happen here, with a deadline.
   const db = openReadOnly(source, 0);
   try {
-    const journalMode = String(await whileBusy(() => db.pragma('journal_mode', { simple: true }), source, deadline, opts.signal)).toLowerCase();
+    const journalMode = String(await whileBusy(() => db.pragma('journal_mode', { simple: true }), source, deadline, opts)).toLowerCase();
     if (opts.compact) {
-      await whileBusy(() => db.prepare('VACUUM INTO ?').run(dest), source, deadline, opts.signal);
+      await whileBusy(() => db.prepare('VACUUM INTO ?').run(dest), source, deadline, opts);
       return { method: 'vacuum-into', journalMode, restarts: 0, heldLock: journalMode !== 'wal', waitedMs: 0 };
     }
     if (journalMode === 'wal') {
@@ -156,14 +158,14 @@ async function copyWithSqlite(source: string, dest: string, opts: SnapshotOption
 }
 
 /** Runs `step`, retrying while another program's lock is in the way, until `deadline`. */
-async function whileBusy<T>(step: () => T | Promise<T>, source: string, deadline: number, signal: AbortSignal | undefined): Promise<T> {
+async function whileBusy<T>(step: () => T | Promise<T>, source: string, deadline: number, opts: SnapshotOptions): Promise<T> {
   for (;;) {
-    if (signal?.aborted) throw cancelled();
+    if (opts.signal?.aborted) throw cancelled();
     try {
       return await step();
     } catch (e) {
       if (!isBusy(e)) throw e;
-      if (Date.now() > deadline) throw lockedError(source, await findHolders(companions(source)));
+      if (Date.now() > deadline) throw lockedError(source, await findHolders(companions(source)), { sourceId: opts.sourceId, whenClosed: opts.whenClosed });
     }
     await sleep(100);
   }
@@ -181,7 +183,7 @@ function beginRead(db: SqliteDb): void {
 }
 
 async function copyInReadTransaction(db: SqliteDb, source: string, dest: string, deadline: number, opts: SnapshotOptions): Promise<void> {
-  await whileBusy(() => beginRead(db), source, deadline, opts.signal);
+  await whileBusy(() => beginRead(db), source, deadline, opts);
   try {
     await runBackup(db, source, dest, deadline, opts, () => undefined);
   } finally {
@@ -229,7 +231,7 @@ async function runBackup(db: SqliteDb, source: string, dest: string, deadline: n
     },
     source,
     deadline,
-    opts.signal,
+    opts,
   );
 }
 

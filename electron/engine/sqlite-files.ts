@@ -86,7 +86,7 @@ export function explainSqliteError(e: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_CORRUPT')) {
     return new LifeboatError('corrupt', `${file} is damaged: SQLite reports "${(e as Error).message}"`, 'Restore it from an earlier restore point (`lifeboat list`, then `lifeboat restore <id>`)', { cause: e });
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return lockedError(file, undefined, e);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return lockedError(file, undefined, { cause: e });
   if (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_READONLY_CANTINIT') {
     return new LifeboatError(
       'read-only',
@@ -116,13 +116,16 @@ export function explainSqliteError(e: unknown, file: string): unknown {
  * The one wording for a database another program keeps locked, naming the program when it is known:
  * "chromium keeps /…/History locked while it runs".
  */
-export function lockedError(file: string, holders: Holder[] | undefined, cause?: unknown): LifeboatError {
+export function lockedError(file: string, holders: Holder[] | undefined, o: { sourceId?: string; whenClosed?: boolean; cause?: unknown } = {}): LifeboatError {
   const who = holders?.length ? holderNames(holders) : '';
+  const program = who || 'the program using it';
   return new LifeboatError(
     'locked',
     who ? `${who} keeps ${file} locked while it runs` : `Another program keeps ${file} locked`,
-    `Close ${who || 'the program using it'} (or wait for it to finish) and try again; Lifeboat's scheduled backups retry on their own`,
-    { cause },
+    o.whenClosed
+      ? `Close ${program}, or leave it: Lifeboat backs the database up as soon as ${program} closes it`
+      : `Close ${program} (or wait for it to finish) and try again${o.sourceId ? `, or let Lifeboat back it up when ${program} closes it: \`lifeboat sources set ${o.sourceId} --when-closed\`` : ''}`,
+    { cause: o.cause },
   );
 }
 

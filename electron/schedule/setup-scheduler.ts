@@ -1,8 +1,12 @@
 // Builds the scheduler over an engine: schedules from the sources' settings, scheduled backups
-// through the engine, state in the data folder. The app and `lifeboat daemon` both call this.
+// through the engine, state in the data folder; and the close watcher ("back up when it closes").
+// The app and `lifeboat daemon` both call these.
 import path from 'node:path';
 import { systemClock, type Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
+import { stat } from 'node:fs/promises';
+import { findHolders } from '../engine/open-holders.ts';
+import { createCloseWatcher } from './close-watcher.ts';
 import { createScheduler, fileStateStore } from './scheduler.ts';
 
 /** A scheduler that backs up each source on its schedule with `engine`; call `start()` on it. */
@@ -27,5 +31,23 @@ export function setupScheduler(
         throw e;
       }
     },
+  });
+}
+
+/** The close watcher over `engine`: the sources set to back up when their program closes them. */
+export function setupCloseWatcher(engine: Engine, opts: { clock?: Clock; backup: (sourceId: string) => Promise<unknown>; paused?: () => boolean }) {
+  return createCloseWatcher({
+    clock: opts.clock ?? systemClock,
+    sources: () => engine.sources.list().filter((s) => s.backUpWhenClosed),
+    holders: findHolders,
+    changedSinceLastBackup: async (sourceId) => {
+      const newest = engine.list({ sourceId }).find((m) => m.trigger !== 'safety');
+      if (!newest) return true;
+      const file = engine.sources.get(sourceId).path;
+      const times = await Promise.all([file, `${file}-wal`].map((f) => stat(f).then((s) => s.mtimeMs, () => 0)));
+      return Math.max(...times) > Date.parse(newest.createdAt);
+    },
+    backup: opts.backup,
+    paused: opts.paused,
   });
 }
