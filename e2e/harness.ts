@@ -50,7 +50,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     dataDir,
     appVersion: '0.0.0-e2e',
     ...serviceOptions,
-    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, openExternal: async () => undefined, ...effects },
+    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, openExternal: async () => undefined, openPath: async () => undefined, ...effects },
   });
   const { engine, handlers } = services;
   const server = createServer((req, res) => {
@@ -65,7 +65,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 }, colorScheme: options.colorScheme ?? 'light' });
-  await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload));
+  await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload, services.log));
   // The same client as the preload; events arrive through page.evaluate instead of ipcRenderer.
   await page.addInitScript({
     content: `const listeners = {};

@@ -180,6 +180,8 @@ export const ipcContract = {
   'encryption:forget-passphrase': channel<EncryptionView>()(none),
   'encryption:get': channel<EncryptionView>()(none),
   'activity:list': channel<JobView[]>()(none),
+  /** Opens the log file in the system's viewer (the renderer never reads it). */
+  'log:open': channel<{ file: string }>()(none),
   'app-settings:get': channel<AppSettings>()(none),
   // Spelled out rather than appSettingsSchema.partial(): zod applies defaults inside partial(), which
   // would reset every preference the request did not mention.

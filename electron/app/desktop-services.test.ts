@@ -26,6 +26,7 @@ async function services(checkpoint?: (name: string) => Promise<void>) {
       chooseFolder: async () => (effectsCalled.push('chooseFolder'), undefined),
       chooseRestoreTarget: async () => (effectsCalled.push('chooseRestoreTarget'), undefined),
       openExternal: async () => void effectsCalled.push('openExternal'),
+      openPath: async () => void effectsCalled.push('openPath'),
     },
   });
   open.push(s);

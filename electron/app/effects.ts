@@ -11,6 +11,8 @@ export interface DesktopEffects {
   chooseRestoreTarget(suggestedName: string): Promise<string | undefined>;
   /** Opens Google's sign-in page in the system browser (the shell accepts only checked https URLs). */
   openExternal(url: string): Promise<void>;
+  /** Opens a file Lifeboat wrote (the log) with the system's default program for it. */
+  openPath(file: string): Promise<void>;
   /** Applies "start at login" to the operating system. */
   setOpenAtLogin?(on: boolean): void;
 }

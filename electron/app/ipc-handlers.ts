@@ -26,6 +26,8 @@ export interface HandlerDeps {
   /** Something the other screens, the tray or the scheduler show has changed. */
   settingsChanged: () => void;
   setPaused: (paused: boolean) => boolean;
+  /** The log file written now, if there is one. */
+  logFile: () => Promise<string | undefined>;
 }
 
 const HISTORY = 30;
@@ -259,6 +261,13 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {};
     },
     'activity:list': async () => [...jobs.running(), ...jobs.recent(100)],
+    'log:open': async () => {
+      const file = await deps.logFile();
+      if (!file) throw new LifeboatError('not-found', 'Nothing has been logged yet', 'The log starts with the first backup or copy');
+      // The shell opens it with the system's viewer for text files; the renderer never sees its content.
+      await effects.openPath(file);
+      return { file };
+    },
     'app-settings:get': async () => settings().app,
     'app-settings:set': async (change) => {
       const next = engine.updateSettings({ app: change }).app;

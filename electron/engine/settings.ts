@@ -23,6 +23,9 @@ export const settingsSchema = z.object({
   busyTimeoutMs: z.number().int().nonnegative().default(10_000),
   /** How long a backup waits for a moment when the database is not being written (see snapshot.ts). */
   quietWaitMs: z.number().int().nonnegative().default(60_000),
+  /** The log (logs/ in the data folder) rotates after this many bytes and keeps this many older files. */
+  logMaxBytes: z.number().int().positive().default(2 * 1024 ** 2),
+  logFiles: z.number().int().min(1).max(50).default(4),
   retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),

@@ -43,6 +43,11 @@ if (!app.requestSingleInstanceLock()) {
           if (!isSafeExternalUrl(url)) throw new Error('refused to open a URL that is not https');
           await shell.openExternal(url);
         },
+        // Only the log file the services name, opened by the system's viewer.
+        openPath: async (file) => {
+          const problem = await shell.openPath(file);
+          if (problem) throw new Error(problem);
+        },
         // Linux has no login-item API in Electron: an XDG autostart entry does the job there.
         setOpenAtLogin: (on) => {
           if (process.platform === 'linux') void setLinuxAutostart(on, process.env.APPIMAGE ?? process.execPath, autostartFile(process.env, app.getPath('home')));
@@ -71,7 +76,7 @@ if (!app.requestSingleInstanceLock()) {
       });
       win.on('closed', () => (win = undefined));
     };
-    bindIpc(services.handlers, (sender) => win !== undefined && sender === win.webContents);
+    bindIpc(services.handlers, (sender) => win !== undefined && sender === win.webContents, services.log);
     for (const name of ipcEventNames) services.events.on(name, (payload) => sendEvent(win?.webContents, name as IpcEventName, payload as never));
 
     const notify = (n: NotificationSpec | undefined) => {

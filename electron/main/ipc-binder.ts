@@ -4,13 +4,14 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { channelNames, ipcContract, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcResult } from '../../shared/ipc-contract.ts';
 import { invokeChecked } from '../app/ipc-dispatch.ts';
+import type { Log } from '../engine/log.ts';
 
 /** Registers every channel; returns a function that removes them again. */
-export function bindIpc(handlers: IpcHandlers, isOwnWindow: (sender: WebContents) => boolean): () => void {
+export function bindIpc(handlers: IpcHandlers, isOwnWindow: (sender: WebContents) => boolean, log?: Log): () => void {
   for (const name of channelNames) {
     ipcMain.handle(name, async (event: IpcMainInvokeEvent, payload: unknown): Promise<IpcResult<unknown>> => {
       if (!isOwnWindow(event.sender)) return { ok: false, error: { code: 'forbidden', message: 'Refused a call from an unknown window', hint: '' } };
-      return invokeChecked(ipcContract, handlers, name, payload);
+      return invokeChecked(ipcContract, handlers, name, payload, log);
     });
   }
   return () => channelNames.forEach((name) => ipcMain.removeHandler(name));
