@@ -250,7 +250,7 @@ export interface Replica {
 }
 
 /** What a job reports while it runs. */
-export type JobPhase = 'preparing' | 'copying' | 'checking' | 'hashing' | 'finishing' | 'safety-copy' | 'restoring' | 'uploading' | 'downloading';
+export type JobPhase = 'preparing' | 'copying' | 'checking' | 'hashing' | 'compressing' | 'encrypting' | 'finishing' | 'safety-copy' | 'restoring' | 'uploading' | 'downloading';
 export interface JobProgress {
   phase: JobPhase;
   done: number;

@@ -57,11 +57,12 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
-      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas } : manifest);
+      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, locations: ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)], replicas } : manifest);
       if (manifest.integrity.status !== 'ok') {
+        const registered = e.sources.list().some((s) => s.id === manifest.source.id);
         throw new LifeboatError(
           'integrity-failed',
-          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed`,
+          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed${registered ? '' : ', and the database was not added to the ones Lifeboat protects'}`,
           'Restore an earlier restore point (`lifeboat list`) or repair the database',
         );
       }

@@ -32,8 +32,9 @@ describe('folder destinations', () => {
     expect(m.replicas).toMatchObject([{ destinationId: 'lifeboat', status: 'completed', attempts: 1, sha256: m.artifact.sha256, bytes: m.artifact.bytes }]);
     const copy = path.join(usb, m.artifact.path);
     expect(sha256(copy)).toBe(m.artifact.sha256);
-    const { replicas, ...manifest } = m;
+    const { replicas, locations, ...manifest } = m as WithReplicas & { locations: string[] };
     expect(replicas).toHaveLength(1);
+    expect(locations).toEqual(['vault', 'USB disk']); // the same word and shape as `list --json`
     expect(JSON.parse(readFileSync(path.join(usb, 'store', `store_${m.id}.manifest.json`), 'utf8'))).toEqual(manifest);
     const list = await runCli(['list'], { home: tmp.home });
     expect(list.stdout).toMatch(/vault, USB disk/);

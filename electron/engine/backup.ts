@@ -110,9 +110,11 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     // The integrity check (in a worker) reads the copy while this thread hashes and encodes it.
     const stopCheck = new AbortController();
     const checking = checkIntegrity(temp, settings.integrityCheck, stopCheck.signal);
-    report('hashing', 0, 1);
+    // Named for what takes the time: a zstd -19 pass compresses for minutes, it does not "hash".
+    const phase = req.compressLevel !== undefined ? 'compressing' : req.encryption ? 'encrypting' : 'hashing';
+    report(phase, 0, 1);
     const plainBytes = description.pageCount * description.pageSize;
-    const onBytes = (b: number) => report('hashing', b, plainBytes);
+    const onBytes = (b: number) => report(phase, b, plainBytes);
     let plain, stored, artifactFile;
     try {
       if (format === 'sqlite') {

@@ -371,10 +371,21 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       current: () => rememberedKeyId(ctx),
     },
     backup: async (target, req) => {
-      const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : await addSource(ctx, target.path);
-      const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
-      const encryption = await resolveEncryption(ctx, source, req.encrypt);
-      return backup(ctx, { ...req, source, compressLevel, encryption });
+      const known = 'path' in target ? await findSourceByPath(ctx, target.path).catch(() => undefined) : undefined;
+      const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : (known ?? (await addSource(ctx, target.path)));
+      try {
+        const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
+        const encryption = await resolveEncryption(ctx, source, req.encrypt);
+        const manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
+        // A damaged database registered by this very backup is not kept as a source (its failed copy stays, for whoever repairs it).
+        if ('path' in target && !known && manifest.integrity.status !== 'ok') removeSource(ctx, source.id);
+        return manifest;
+      } catch (e) {
+        // Nor one whose first backup found it damaged. (A database too large, or busy, stays: its settings fix that.)
+        const damaged = isLifeboatError(e) && ['corrupt', 'not-sqlite', 'empty-file', 'hot-journal'].includes(e.code);
+        if ('path' in target && !known && damaged && listRestorePoints(ctx, { sourceId: source.id }).length === 0) removeSource(ctx, source.id);
+        throw e;
+      }
     },
     restore: async (req) => {
       const keys = await resolveDecryption(ctx, req.keys);
