@@ -31,7 +31,7 @@ import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryptio
 import { OWN_FILE } from './layout.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
+import { deleteRestorePoint, prune, pruneDestinations, retentionOptions, type DestinationPruneResult, type PruneResult } from './prune.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
 import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
@@ -395,7 +395,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     previewRetention: (sourceId, override = {}) => {
       const s = settings.read();
       const policy = { ...effectiveRetention(s, getSource(ctx, sourceId)), ...override };
-      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { now: ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone }) };
+      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, retentionOptions(ctx)) };
     },
     replicas: (restorePointId) => catalog.replicas(restorePointId ? { restorePointId } : {}),
     uploadNew: async (manifest) => {
