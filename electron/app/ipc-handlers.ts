@@ -169,7 +169,10 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore:run': async ({ id, toAnotherFile }) => {
       const m = await engine.get(id);
-      if (toAnotherFile) {
+      // In place only over a database registered here (its own path, never one a manifest names);
+      // any other restore point goes into a file the person chooses.
+      const registered = engine.sources.list().some((s) => s.id === m.source.id);
+      if (toAnotherFile || !registered) {
         const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
         const to = await effects.chooseRestoreTarget(`${path.parse(m.source.name).name}-${stamp}${path.extname(m.source.name) || '.db'}`);
         if (!to) return null;

@@ -33,7 +33,7 @@ import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { deleteRestorePoint, prune, pruneDestinations, retentionOptions, type DestinationPruneResult, type PruneResult } from './prune.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
-import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
+import { lastSafetyCopy, recoverInterruptedRestores, restore, restoreTarget, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
@@ -150,9 +150,14 @@ export interface Engine {
   backup(target: BackupTarget, req: BackupOptions): Promise<Manifest>;
   /** Restores a restore point; one that is only at a destination (a new machine) is fetched first. */
   restore(req: RestoreRequest & { from?: string }): Promise<RestoreResult>;
+  /**
+   * The file a restore of `restorePoint` would write: `to`, else the registered source's own path.
+   * Refuses (usage) an in-place restore of a database not registered here. Confirmations show this.
+   */
+  restoreTarget(restorePoint: Pick<Manifest, 'id' | 'source'>, to?: string): string;
   /** Puts back the database as it was before the last restore. */
   undo(o?: UndoOptions): Promise<RestoreResult>;
-  /** The safety copy `undo` would bring back, if any. */
+  /** The safety copy `undo` would bring back (from Lifeboat's record of the last restore), if any. */
   lastSafetyCopy(sourceId?: string): Manifest | undefined;
   /** Re-hashes an artifact and re-runs the integrity check on it. */
   verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
@@ -381,6 +386,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const pulled = await pullFromDestinations(req.id, req.from);
       return restore(ctx, { ...req, id: pulled.id, keys });
     },
+    restoreTarget: (restorePoint, to) => restoreTarget(ctx, restorePoint, to),
     undo: async (o = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),

@@ -76,6 +76,18 @@ export function manifestPath(vaultDir: string, manifest: Manifest): string {
  * that the artifact's own size does not) so a new machine can still list and verify it.
  */
 export function manifestForExport(manifest: Manifest): Manifest {
-  if (!manifest.artifact.encryption) return manifest;
-  return { ...manifest, source: { ...manifest.source, path: manifest.source.name } };
+  const { received: _local, ...rest } = manifest;
+  if (!rest.artifact.encryption) return rest;
+  return { ...rest, source: { ...rest.source, path: rest.source.name } };
+}
+
+/**
+ * When a restore point counts as taken, for ordering (lists, "the newest", retention): its
+ * `createdAt`, except that one received from a destination cannot be newer than the moment it
+ * arrived here. A manifest anyone could write at a destination never outranks what this machine
+ * made since by dating itself in the future.
+ */
+export function restorePointTime(manifest: Pick<Manifest, 'createdAt' | 'received'>): string {
+  const at = manifest.received?.at;
+  return at !== undefined && Date.parse(manifest.createdAt) > Date.parse(at) ? at : manifest.createdAt;
 }

@@ -195,8 +195,10 @@ export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDes
   } finally {
     await rm(temp, { force: true });
   }
-  await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(manifest));
-  ctx.catalog.upsert(manifest);
+  // The vault's copy says where and when it came from (this machine's clock): its own dates are not trusted beyond that.
+  const local: Manifest = { ...manifest, received: { from: target.destination.id, at: ctx.now().toISOString() } };
+  await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(local));
+  ctx.catalog.upsert(local);
   ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
-  return manifest;
+  return local;
 }
