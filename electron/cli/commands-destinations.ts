@@ -142,7 +142,8 @@ export function registerDestinationCommands(cx: CliContext): void {
       if (remote?.error) throw new LifeboatError('busy', remote.error, '');
       const points = (remote?.points ?? []).map((p) => p.manifest).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       const rows = [['ID', 'SOURCE', 'CREATED', 'SIZE', 'FORMAT'], ...points.map((m) => [m.id, m.source.id, localTime(m.createdAt), formatBytes(m.artifact.bytes), m.artifact.format])];
-      print(points.length ? table(rows) : 'No restore points on Google Drive yet.', points);
+      const warnings = (remote?.problems ?? []).map((p) => `warning: ${p}`);
+      print([points.length ? table(rows) : 'No restore points on Google Drive yet.', ...warnings].join('\n'), points);
     });
   drive
     .command('pull')

@@ -80,8 +80,10 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
       const warnings: string[] = [];
       if (o.remote) {
-        for (const { destination, points: remote, error } of await e.destinations.listRemote()) {
+        for (const { destination, points: remote, problems, error } of await e.destinations.listRemote()) {
           if (error) warnings.push(`${destination.name}: ${error}`);
+          // What could not be read there is said, one line each, never skipped in silence.
+          for (const problem of problems) warnings.push(`${destination.name}: ${problem}`);
           for (const { manifest } of remote) {
             if (o.source && manifest.source.id !== o.source) continue;
             const known = points.find((p) => p.id === manifest.id);

@@ -29,6 +29,7 @@ import { LifeboatError, isLifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
 import { OWN_FILE } from './layout.ts';
+import { cleanLeftovers } from './leftovers.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { deleteRestorePoint, prune, pruneDestinations, retentionOptions, type DestinationPruneResult, type PruneResult } from './prune.ts';
@@ -89,6 +90,8 @@ export type PruneOptions = NonNullable<Parameters<typeof prune>[1]>;
 export interface RemoteListing {
   destination: Destination;
   points: RemoteRestorePoint[];
+  /** Entries there that could not be read or trusted, one line each. */
+  problems: string[];
   error?: string;
 }
 
@@ -252,6 +255,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   if (fresh) await reindex();
   else await syncCatalog();
   await recoverInterruptedRestores(ctx);
+  await cleanLeftovers(ctx);
 
   const destinationsFor = (id?: string) => {
     if (id) getDestination(ctx, id);
@@ -357,9 +361,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         const out: RemoteListing[] = [];
         for (const target of destinationsFor(id)) {
           try {
-            out.push({ destination: target.destination, points: await target.driver.list() });
+            out.push({ destination: target.destination, ...(await target.driver.list()) });
           } catch (e) {
-            out.push({ destination: target.destination, points: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+            out.push({ destination: target.destination, points: [], problems: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
           }
         }
         return out;

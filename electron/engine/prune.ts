@@ -103,7 +103,7 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
     if (!destination.retention) continue;
     let points;
     try {
-      points = await driver.list();
+      ({ points } = await driver.list());
     } catch (e) {
       results.push({ destinationId: destination.id, sourceId: opts.sourceId ?? '*', keep: [], remove: [], dryRun: opts.dryRun ?? false, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;

@@ -13,6 +13,7 @@ import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './
 import { withLock } from './locks.ts';
 import { artifactPath, manifestPath } from './manifest.ts';
 import { describeHolders, findHolders, type Holder } from './open-holders.ts';
+import { isProcessAlive } from './process-alive.ts';
 import { loadRestorePoint } from './restore-points.ts';
 import { getSource, listSources } from './sources.ts';
 import { checkIntegrity } from './sqlite-files.ts';
@@ -81,6 +82,8 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
     let hash;
     try {
       hash = await decodeArtifact(artifactPath(ctx.vaultDir, manifest), manifest.artifact.format, temp, {
+        // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
+        expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
         keys: req.keys,
         signal: req.signal,
         onBytes: (b) => report('restoring', b, manifest.artifact.bytes),
@@ -295,7 +298,7 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const file = path.join(dir, name);
     const pid = Number(/-(\d+)\.json$/.exec(name)?.[1]);
-    if (pid && pid !== process.pid && isAlive(pid)) continue; // still running elsewhere
+    if (pid && pid !== process.pid && isProcessAlive(pid)) continue; // still running elsewhere
     try {
       const record = JSON.parse(await readFile(file, 'utf8')) as { temp?: unknown };
       if (typeof record.temp === 'string' && path.basename(record.temp).includes('.lifeboat-restore-')) {
@@ -309,15 +312,6 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
     await rm(file, { force: true });
   }
   return cleaned;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errorCode(e) === 'EPERM';
-  }
 }
 
 /**
