@@ -281,6 +281,31 @@ describe('a new machine with only the Google account', () => {
   });
 });
 
+describe('a Drive folder holding what Lifeboat did not write', () => {
+  it('stops a download at the size the manifest declares, and reports a manifest too large to be one without reading it', async () => {
+    await connect();
+    makeBankDb(tmp.db, { blobRows: 100 });
+    const m = await backup();
+    const artifact = [...em.files.values()].find((f) => f.appProperties.restorePointId === m.id && f.appProperties.lifeboat === 'artifact')!;
+    // The artifact grew far past what its manifest says (16 MiB more than the 8 MiB every file here may take).
+    artifact.content = Buffer.concat([artifact.content, Buffer.alloc(16 * 1024 * 1024)]);
+    const manifestFile = [...em.files.values()].find((f) => f.appProperties.lifeboat === 'manifest')!;
+    em.files.set('huge', { ...manifestFile, id: 'huge', name: 'store_20260101T000000Z-abcdef.manifest.json', appProperties: { ...manifestFile.appProperties, restorePointId: '20260101T000000Z-abcdef' }, content: Buffer.alloc(2 * 1024 * 1024, 32) });
+
+    const fresh = path.join(tmp.dir, 'new-home');
+    await connect(fresh);
+    const list = await cli(['list', '--remote'], fresh);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(m.id);
+    expect(list.stdout).toMatch(/warning: Google Drive: The manifest store_20260101T000000Z-abcdef\.manifest\.json on Google Drive is 2\.1 MB, more than a manifest can be; it was not read/);
+    expect(em.log.some((l) => l.url.includes('/huge') && l.url.includes('alt=media'))).toBe(false);
+
+    const r = await runCli(['pull', m.id], { home: fresh, env, maxFileKb: 8 * 1024 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Google Drive sent more than the .* the manifest of .* declares/);
+  });
+});
+
 describe('compression on the way to Drive', () => {
   it('is on by default: Drive gets a .sqlite.zst that zstd opens, and a new machine restores from it', async () => {
     await connect(tmp.home, { keepDefaults: true });
