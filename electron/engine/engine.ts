@@ -24,7 +24,7 @@ import {
   setDestinationRetention,
   setDestinationUpload,
 } from './destination-settings.ts';
-import { ensureDir } from './durable-fs.ts';
+import { createPrivateFile, ensureDir, makePrivate } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
@@ -205,11 +205,19 @@ export type UploadQueue = ReturnType<typeof startUploadQueue>;
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(opts.dataDir);
+  // Lifeboat's files are as private as the databases they hold: the data folder and the vault are
+  // owner-only (made so if an older version left them open), and so are settings and the catalog.
   await ensureDir(dataDir);
+  await makePrivate(dataDir, 0o700);
   const settings = openSettings(dataDir, opts.appVersion);
+  await makePrivate(settings.file, 0o600);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
   await ensureDir(vaultDir);
-  const { catalog, fresh } = openCatalog(path.join(dataDir, 'catalog.db'));
+  await makePrivate(vaultDir, 0o700);
+  const catalogFile = path.join(dataDir, 'catalog.db');
+  await createPrivateFile(catalogFile);
+  for (const f of [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`]) await makePrivate(f, 0o600);
+  const { catalog, fresh } = openCatalog(catalogFile);
   const clock = opts.clock ?? systemClock;
   const ctx: EngineContext = {
     dataDir,

@@ -2,7 +2,8 @@
 // next to the target before anything is touched; in place, a safety copy is taken first; the target
 // is never left torn; and a database another process holds open is never renamed over.
 import Database from 'better-sqlite3';
-import { copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, chown, copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobProgress, Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
@@ -245,17 +246,35 @@ async function copyIntoLiveDatabase(restored: string, target: string, busyTimeou
   }
 }
 
-/** Puts a checked copy in place with one atomic rename, restoring the journal mode it had. */
+/**
+ * Puts a checked copy in place with one atomic rename, restoring the journal mode it had. The file
+ * it replaces keeps its mode (and its owner, where this process may set it): a restore never makes
+ * a database more readable than it was. A new file (or one whose database was gone) stays owner-only.
+ */
 async function renameIntoPlace(temp: string, target: string, journalMode: string, ctx: EngineContext): Promise<void> {
+  const replaced = await stat(target).catch(() => undefined);
   if (journalMode === 'wal') {
     const db = new Database(temp);
     db.pragma('journal_mode = WAL');
     db.close();
   }
+  if (replaced) await takeModeAndOwner(temp, replaced);
   await fsyncFile(temp);
   await ctx.checkpoint('restore:swapping');
   await rename(temp, target);
   await fsyncDir(path.dirname(target));
+}
+
+/** Gives `file` the owner (where permitted) and then the mode of `like`. */
+async function takeModeAndOwner(file: string, like: Stats): Promise<void> {
+  if (process.platform !== 'win32' && (like.uid !== process.getuid?.() || like.gid !== process.getgid?.())) {
+    try {
+      await chown(file, like.uid, like.gid);
+    } catch (e) {
+      if (errorCode(e) !== 'EPERM') throw e; // only root may give a file away: it stays ours
+    }
+  }
+  await chmod(file, like.mode & 0o7777);
 }
 
 /**

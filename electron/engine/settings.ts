@@ -77,6 +77,8 @@ export function openSettings(dataDir: string, appVersion: string): SettingsStore
     configName: 'settings',
     projectVersion: appVersion,
     clearInvalidConfig: false,
+    // Owner-only: settings name the person's databases and folders.
+    configFileMode: 0o600,
     migrations: {
       // Settings format 1 shipped with 0.1.0. Add a migration here when a key changes meaning.
     },
