@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { Engine, VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import type { RestoreResult } from '../engine/restore.ts';
@@ -203,7 +203,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {
         vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: status.vaultBytes },
         destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
-        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: Boolean(deps.env.LIFEBOAT_GOOGLE_CLIENT_SECRET ?? s.google?.clientSecret), connecting: connecting !== undefined },
+        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined },
       };
     },
     'destinations:add-folder': async () => {
@@ -230,7 +230,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return d;
     },
     'drive:set-client': async ({ clientId, clientSecret }) => {
-      setGoogleClient(engine, { clientId, clientSecret });
+      await setGoogleClient(engine, { clientId, clientSecret });
       deps.settingsChanged();
     },
     'drive:connect': async () => {

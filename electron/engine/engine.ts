@@ -38,7 +38,7 @@ import { lastSafetyCopy, recoverInterruptedRestores, restore, restoreTarget, und
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
-import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
+import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
 import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource, type SourcePatch } from './sources.ts';
 import { startUploadQueue } from './upload-queue.ts';
 import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
@@ -219,11 +219,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   for (const f of [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`]) await makePrivate(f, 0o600);
   const { catalog, fresh } = openCatalog(catalogFile);
   const clock = opts.clock ?? systemClock;
+  const secrets = opts.secrets ?? createFileSecretStore(dataDir);
+  await moveSecretsOutOfSettings(settings, secrets);
   const ctx: EngineContext = {
     dataDir,
     vaultDir,
     settings,
-    secrets: opts.secrets ?? createFileSecretStore(dataDir),
+    secrets,
     catalog,
     events: opts.events ?? createEventBus(),
     clock,
