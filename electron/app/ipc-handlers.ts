@@ -139,8 +139,17 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),
     'restore-points:delete': async ({ id }) => {
+      // Main asks, naming the file: the renderer alone cannot delete a restore point.
+      const found = await engine.get(id);
+      const file = path.join(engine.vaultDir, ...found.artifact.path.split('/'));
+      const confirmed = await effects.confirm({
+        message: `Delete the restore point of ${found.source.name} from ${new Date(found.createdAt).toLocaleString()}?`,
+        detail: `${file} and its manifest are deleted from this computer. Copies at other destinations stay.`,
+        confirmLabel: 'Delete',
+      });
+      if (!confirmed) return null;
       // The renderer refreshes after this, and status:get re-judges health.
-      const m = await engine.remove(id);
+      const m = await engine.remove(found.id);
       return { id: m.id };
     },
     'backup:run': async ({ sourceId }) => deps.backUp(sourceId, 'manual'),
@@ -178,12 +187,32 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
         if (!to) return null;
         return summary(await restoreJob('restore', `Restoring ${m.source.name} into another file`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, to, signal, onProgress })));
       }
+      // Main asks, naming the real file (the registered database's own path): the renderer alone
+      // cannot replace a database.
+      const target = engine.restoreTarget(m);
+      const confirmed = await effects.confirm({
+        message: `Replace ${target} with the restore point of ${new Date(m.createdAt).toLocaleString()}?`,
+        detail: 'A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.',
+        confirmLabel: 'Restore',
+      });
+      if (!confirmed) return null;
       return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress })));
     },
     'restore:undo': async () => {
       const safety = engine.lastSafetyCopy();
-      if (!safety) throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
-      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (_signal, onProgress) => engine.undo({ sourceId: safety.source.id, onProgress })));
+      if (!safety) {
+        // Says precisely why there is nothing to undo (no restore yet, no safety copy, pruned).
+        await engine.undo();
+        throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
+      }
+      const target = engine.restoreTarget(safety);
+      const confirmed = await effects.confirm({
+        message: `Put ${target} back as it was at ${new Date(safety.createdAt).toLocaleString()}, before the last restore?`,
+        detail: 'A safety copy of the database as it is now is taken first, so the undo can be undone too.',
+        confirmLabel: 'Undo',
+      });
+      if (!confirmed) return null;
+      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress })));
     },
     'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
     'schedule:set': async ({ sourceId, schedule }) => {
