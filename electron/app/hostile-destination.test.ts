@@ -3,18 +3,24 @@
 // future or claim to be safety copies, zstd bombs, artifacts that are links to /dev/zero or FIFOs,
 // huge, special and malformed manifests, links out of the folder and a planted marker link. Each
 // case is run through the real CLI (every file it writes capped by `ulimit -f`, so a case that got
-// through would fail with EFBIG rather than fill the disk). Every case must be refused or contained
-// with a clear message, and nothing outside the data folder and the chosen target may change.
+// through would fail with EFBIG rather than fill the disk), and, once pulled into the vault, through
+// the desktop app's IPC handler table (with main's dialogs as recorded stand-ins). Every case must be
+// refused or contained with a clear message, and nothing outside the data folder and the chosen
+// target may change.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as zlib, createZstdCompress } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ipcContract, type ChannelName } from '../../shared/ipc-contract.ts';
 import type { Manifest } from '../../shared/model.ts';
 import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, startCliHeldAt, type CliResult } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
+import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
+import type { ConfirmRequest } from './effects.ts';
+import { invokeChecked } from './ipc-dispatch.ts';
 
 const tmp = useTestFolder();
 /** Every file the CLI writes in these tests is capped at 64 MiB. */
@@ -262,5 +268,137 @@ describe('a hostile destination, through the CLI', () => {
     await verify.exited;
     expect((await cli(['list'], { home })).code).toBe(0);
     expect(readdirSync(scratch)).toEqual([]);
+  });
+});
+
+/** Every file under `dir` (but not under `except`) with its size and modification time. */
+function filesOutside(dir: string, except: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
+    const file = path.join(dir, rel);
+    if (except.some((e) => file === e || file.startsWith(e + path.sep))) continue;
+    const info = statSync(file, { throwIfNoEntry: false });
+    if (info?.isFile()) out.set(file, `${info.size}:${info.mtimeMs}`);
+  }
+  return out;
+}
+
+describe('a hostile destination, through the IPC handler table', () => {
+  let services: DesktopServices;
+  const asked: { what: 'confirm' | 'save'; request: ConfirmRequest | string }[] = [];
+  const answers = { confirm: true, saveTo: undefined as string | undefined };
+  const call = async (channel: ChannelName, payload: unknown) => invokeChecked(ipcContract, services.handlers, channel, payload);
+
+  /** The desktop services over this machine's data folder, store.db backed up and copied to the destination. */
+  async function app(): Promise<Manifest> {
+    makeBankDb(tmp.db, { mode: 'wal', blobRows: 50 });
+    setMarker(tmp.db, 'monday');
+    asked.length = 0;
+    Object.assign(answers, { confirm: true, saveTo: undefined });
+    services = await createDesktopServices({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      env: {},
+      effects: {
+        chooseDatabase: async () => undefined,
+        chooseFolder: async () => undefined,
+        chooseRestoreTarget: async (name) => (asked.push({ what: 'save', request: name }), answers.saveTo),
+        confirm: async (request) => (asked.push({ what: 'confirm', request }), answers.confirm),
+        openExternal: async () => undefined,
+      },
+    });
+    await services.engine.destinations.addFolder(usb(), { id: 'usb' });
+    const m = await services.engine.backup({ path: tmp.db }, { trigger: 'manual' });
+    expect((await services.engine.uploadNew(m)).map((r) => r.status)).toEqual(['completed']);
+    return m;
+  }
+
+  it('a manifest naming another file: an unregistered one goes only where the save dialog says, a registered one only over its own file, named in main\'s dialog', async () => {
+    const monday = await app();
+    try {
+      const victim = path.join(tmp.dir, 'notes.txt');
+      writeFileSync(victim, 'my notes\n');
+      const foreign = plant(monday, { sourceId: 'bashrc', change: (m) => ({ ...m, source: { ...m.source, name: '.bashrc', path: victim } }) });
+      const named = plant(monday, { change: (m) => ({ ...m, source: { ...m.source, path: victim } }) });
+      await services.engine.pull(foreign.id);
+      await services.engine.pull(named.id);
+      const chosen = path.join(tmp.dir, 'chosen.db');
+      const ours = [tmp.home, tmp.db, chosen].flatMap((f) => [f, `${f}-wal`, `${f}-shm`]);
+      const untouched = filesOutside(tmp.dir, ours);
+
+      // Not registered here: never in place; the save dialog decides, and a cancelled one does nothing.
+      expect(await call('restore:run', { id: foreign.id })).toEqual({ ok: true, value: null });
+      answers.saveTo = chosen;
+      expect(await call('restore:run', { id: foreign.id })).toMatchObject({ ok: true, value: { inPlace: false, target: chosen } });
+      expect(asked.map((a) => a.what)).toEqual(['save', 'save']);
+      expect(readMarker(chosen)).toBe('monday');
+
+      // Registered: main's dialog names the registered file, never the manifest's; "Cancel" does nothing.
+      setMarker(tmp.db, 'tuesday');
+      answers.confirm = false;
+      expect(await call('restore:run', { id: named.id })).toEqual({ ok: true, value: null });
+      const question = asked.at(-1)?.request as ConfirmRequest;
+      expect(question.message).toContain(`Replace ${tmp.db} with`);
+      expect(JSON.stringify(question)).not.toContain(victim);
+      expect(readMarker(tmp.db)).toBe('tuesday');
+      answers.confirm = true;
+      expect(await call('restore:run', { id: named.id })).toMatchObject({ ok: true, value: { inPlace: true, target: tmp.db } });
+      expect(readMarker(tmp.db)).toBe('monday');
+      expect(readFileSync(victim, 'utf8')).toBe('my notes\n');
+      expect(filesOutside(tmp.dir, ours)).toEqual(untouched);
+    } finally {
+      services.stop();
+    }
+  });
+
+  it('a pulled restore point dated in the future posing as a safety copy steers neither undo nor the retention preview', async () => {
+    const monday = await app();
+    try {
+      const future = plant(monday, { change: (m) => ({ ...m, createdAt: '2099-01-01T00:00:00.000Z', trigger: 'safety', safety: { before: 'restore', restoring: monday.id } }) });
+      await services.engine.pull(future.id);
+      const undo = await call('restore:undo', undefined);
+      expect(undo).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/no restore to undo/) } });
+      expect(asked).toEqual([]);
+      const preview = await call('retention:preview', { sourceId: 'store', policy: { keepLast: 1, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0, minCount: 1 } });
+      const keep = (preview as { ok: true; value: { keep: { id: string; reasons: string[] }[] } }).value.keep;
+      expect(keep.find((d) => d.id === monday.id)?.reasons).toContain('newest verified restore point taken on this machine');
+      expect(keep.flatMap((d) => d.reasons).join('; ')).not.toMatch(/2099/);
+    } finally {
+      services.stop();
+    }
+  });
+
+  it('a pulled zstd bomb stops at its declared size; the database, the vault list and the disk stay as they were', async () => {
+    const monday = await app();
+    try {
+      const bombed = plant(monday, {
+        artifact: bomb,
+        change: (m) => ({ ...m, artifact: { ...m.artifact, format: 'sqlite+zstd', compression: { algorithm: 'zstd', level: 3, ratio: 1 } } }),
+      });
+      await services.engine.pull(bombed.id);
+      setMarker(tmp.db, 'tuesday');
+      const listed = services.engine.list().map((m) => m.id);
+      const r = await call('restore:run', { id: bombed.id });
+      expect(r).toMatchObject({ ok: false, error: { code: 'tampered', message: expect.stringMatching(/expands beyond the .* its manifest declares/) } });
+      expect(readMarker(tmp.db)).toBe('tuesday');
+      expect(services.engine.list().map((m) => m.id)).toEqual(listed);
+      expect(leftovers(tmp.dir)).toEqual([]);
+    } finally {
+      services.stop();
+    }
+  });
+
+  it('deleting a pulled restore point waits for main\'s dialog naming the file in the vault', async () => {
+    const monday = await app();
+    try {
+      const other = plant(monday);
+      await services.engine.pull(other.id);
+      answers.confirm = false;
+      expect(await call('restore-points:delete', { id: other.id })).toEqual({ ok: true, value: null });
+      expect((asked[0]?.request as ConfirmRequest).detail).toContain(path.join(tmp.home, 'vault', 'store', `store_${other.id}.sqlite`));
+      expect(services.engine.list().map((m) => m.id)).toContain(other.id);
+    } finally {
+      services.stop();
+    }
   });
 });
