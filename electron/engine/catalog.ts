@@ -25,6 +25,8 @@ export interface RestoreRecord {
   reason: 'restore' | 'undo';
   at: string;
   quarantinedTo?: string;
+  /** The process died after the safety copy; whether the restore committed is unknown. */
+  interrupted?: boolean;
 }
 
 export interface Catalog {
@@ -80,7 +82,8 @@ CREATE TABLE IF NOT EXISTS restores (
   target TEXT NOT NULL,
   reason TEXT NOT NULL,
   at TEXT NOT NULL,
-  quarantined_to TEXT
+  quarantined_to TEXT,
+  interrupted INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS verifications (
   id TEXT PRIMARY KEY,
@@ -213,7 +216,7 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
       return new Map(rows.map((r) => [r.id, r]));
     },
     recordRestore(r) {
-      db.prepare('INSERT INTO restores (source_id, restored_id, safety_copy_id, target, reason, at, quarantined_to) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      db.prepare('INSERT INTO restores (source_id, restored_id, safety_copy_id, target, reason, at, quarantined_to, interrupted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         r.sourceId,
         r.restoredId,
         r.safetyCopyId ?? null,
@@ -221,19 +224,21 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
         r.reason,
         r.at,
         r.quarantinedTo ?? null,
+        r.interrupted ? 1 : 0,
       );
     },
     lastRestore(sourceId) {
-      const row = db.prepare('SELECT * FROM restores WHERE (? IS NULL OR source_id = ?) ORDER BY seq DESC LIMIT 1').get(sourceId ?? null, sourceId ?? null) as Record<string, string | null> | undefined;
+      const row = db.prepare('SELECT * FROM restores WHERE (? IS NULL OR source_id = ?) ORDER BY seq DESC LIMIT 1').get(sourceId ?? null, sourceId ?? null) as Record<string, string | number | null> | undefined;
       if (!row) return undefined;
       return {
         sourceId: String(row.source_id),
         restoredId: String(row.restored_id),
-        safetyCopyId: row.safety_copy_id ?? undefined,
+        safetyCopyId: row.safety_copy_id === null ? undefined : String(row.safety_copy_id),
         target: String(row.target),
         reason: row.reason === 'undo' ? 'undo' : 'restore',
         at: String(row.at),
-        quarantinedTo: row.quarantined_to ?? undefined,
+        quarantinedTo: row.quarantined_to === null ? undefined : String(row.quarantined_to),
+        ...(Number(row.interrupted) ? { interrupted: true } : {}),
       };
     },
     lastVerification(id) {

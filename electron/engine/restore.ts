@@ -121,6 +121,12 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
         if (isLifeboatError(e) && ['not-sqlite', 'corrupt', 'empty-file'].includes(e.code)) unreadable = e;
         else throw e;
       }
+      if (safetyCopy) {
+        // Noted before the database is touched: if this process dies from here on, the next start
+        // cannot tell whether the restore committed, so it records it as interrupted and `undo`
+        // brings back this safety copy (the database as it was just before).
+        await writeFileDurable(pending, JSON.stringify({ temp, target, id: manifest.id, startedAt: ctx.now().toISOString(), sourceId: source.id, safetyCopyId: safetyCopy.id, reason }));
+      }
       await ctx.checkpoint('restore:safety-copied');
       const holders = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
       if (!unreadable) {
@@ -309,6 +315,8 @@ async function exists(file: string): Promise<boolean> {
 /**
  * Finishes what an interrupted restore left: its temp copy next to the target is removed (the
  * target itself is intact: SQLite rolls back a half-written transaction, and a rename is atomic).
+ * One that died after taking its safety copy is recorded as an interrupted restore, so `undo`
+ * puts the database back as it was just before it (whether or not the restore got through).
  */
 export async function recoverInterruptedRestores(ctx: EngineContext): Promise<string[]> {
   const dir = pendingRestoresDir(ctx);
@@ -319,11 +327,16 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
     const pid = Number(/-(\d+)\.json$/.exec(name)?.[1]);
     if (pid && pid !== process.pid && isProcessAlive(pid)) continue; // still running elsewhere
     try {
-      const record = JSON.parse(await readFile(file, 'utf8')) as { temp?: unknown };
+      const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
       if (typeof record.temp === 'string' && path.basename(record.temp).includes('.lifeboat-restore-')) {
         await rm(record.temp, { force: true });
         await rm(`${record.temp}-journal`, { force: true });
         cleaned.push(record.temp);
+      }
+      // It died after its safety copy: whether or not it committed, undo goes back to just before it.
+      const { sourceId, safetyCopyId, id, target, reason, startedAt } = record;
+      if (typeof safetyCopyId === 'string' && typeof sourceId === 'string' && typeof id === 'string' && typeof target === 'string' && ctx.catalog.get(safetyCopyId)) {
+        ctx.catalog.recordRestore({ sourceId, restoredId: id, safetyCopyId, target, reason: reason === 'undo' ? 'undo' : 'restore', at: typeof startedAt === 'string' ? startedAt : ctx.now().toISOString(), interrupted: true });
       }
     } catch {
       // unreadable record: nothing we can safely remove
