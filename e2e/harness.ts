@@ -38,7 +38,8 @@ const refuse = async (): Promise<undefined> => undefined;
 
 /**
  * Starts the renderer against fresh desktop services in `dataDir` (scheduler, uploads and health
- * running as in the app). Dialogs answer with what `effects` says, cancelled when not given.
+ * running as in the app). Dialogs (main's native confirmations too) answer with what `effects`
+ * says, cancelled when not given.
  */
 export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'drivers' | 'secrets' | 'checkpoint'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
@@ -50,7 +51,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     dataDir,
     appVersion: '0.0.0-e2e',
     ...serviceOptions,
-    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, openExternal: async () => undefined, openPath: async () => undefined, ...effects },
+    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, confirm: async () => false, openExternal: async () => undefined, openPath: async () => undefined, ...effects },
   });
   const { engine, handlers } = services;
   const server = createServer((req, res) => {

@@ -139,16 +139,22 @@ export const ipcContract = {
   'restore-points:details': channel<RestorePointDetails>()(byId),
   'restore-points:verify': channel<{ ok: boolean; message: string }>()(byId),
   'restore-points:pin': channel<Manifest>()(z.object({ id: restorePointIdSchema, pinned: z.boolean() }).strict()),
-  'restore-points:delete': channel<{ id: string }>()(byId),
+  /** Deletes after main's native confirmation naming the file; null when the person said no. */
+  'restore-points:delete': channel<{ id: string } | null>()(byId),
   'backup:run': channel<Manifest>()(bySource),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^[0-9a-z]{1,16}-[0-9a-f]{6}$/) }).strict()),
   /** Opens the system file dialog (in main) and registers the chosen database. */
   'sources:choose': channel<Source | null>()(none),
   'sources:remove': channel<Source>()(bySource),
   'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
-  /** Restores over the source, or (toAnotherFile) into a file chosen in a save dialog; null when cancelled. */
+  /**
+   * Restores over the registered database after main's native confirmation naming it, or
+   * (toAnotherFile, or a restore point of a database not registered here) into a file chosen in a
+   * save dialog; null when cancelled.
+   */
   'restore:run': channel<RestoreSummary | null>()(z.object({ id: restorePointIdSchema, toAnotherFile: z.boolean().optional() }).strict()),
-  'restore:undo': channel<RestoreSummary>()(none),
+  /** Undoes the last restore after main's native confirmation; null when the person said no. */
+  'restore:undo': channel<RestoreSummary | null>()(none),
   'schedule:get': channel<ScheduleView>()(bySource),
   'schedule:set': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema, schedule: scheduleSchema }).strict()),
   'schedule:pause': channel<boolean>()(z.object({ paused: z.boolean() }).strict()),

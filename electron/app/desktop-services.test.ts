@@ -25,6 +25,7 @@ async function services(checkpoint?: (name: string) => Promise<void>) {
       chooseDatabase: async () => (effectsCalled.push('chooseDatabase'), tmp.db),
       chooseFolder: async () => (effectsCalled.push('chooseFolder'), undefined),
       chooseRestoreTarget: async () => (effectsCalled.push('chooseRestoreTarget'), undefined),
+      confirm: async () => (effectsCalled.push('confirm'), false),
       openExternal: async () => void effectsCalled.push('openExternal'),
       openPath: async () => void effectsCalled.push('openPath'),
     },

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { Engine, VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import type { RestoreResult } from '../engine/restore.ts';
@@ -142,8 +142,17 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),
     'restore-points:delete': async ({ id }) => {
+      // Main asks, naming the file: the renderer alone cannot delete a restore point.
+      const found = await engine.get(id);
+      const file = path.join(engine.vaultDir, ...found.artifact.path.split('/'));
+      const confirmed = await effects.confirm({
+        message: `Delete the restore point of ${found.source.name} from ${new Date(found.createdAt).toLocaleString()}?`,
+        detail: `${file} and its manifest are deleted from this computer. Copies at other destinations stay.`,
+        confirmLabel: 'Delete',
+      });
+      if (!confirmed) return null;
       // The renderer refreshes after this, and status:get re-judges health.
-      const m = await engine.remove(id);
+      const m = await engine.remove(found.id);
       return { id: m.id };
     },
     'backup:run': async ({ sourceId }) => deps.backUp(sourceId, 'manual'),
@@ -174,18 +183,41 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore:run': async ({ id, toAnotherFile }) => {
       const m = await engine.get(id);
-      if (toAnotherFile) {
+      // In place only over a database registered here (its own path, never one a manifest names);
+      // any other restore point goes into a file the person chooses.
+      const registered = engine.sources.list().some((s) => s.id === m.source.id);
+      if (toAnotherFile || !registered) {
         const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
         const to = await effects.chooseRestoreTarget(`${path.parse(m.source.name).name}-${stamp}${path.extname(m.source.name) || '.db'}`);
         if (!to) return null;
         return summary(await restoreJob('restore', `Restoring ${m.source.name} into another file`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, to, signal, onProgress })));
       }
+      // Main asks, naming the real file (the registered database's own path): the renderer alone
+      // cannot replace a database.
+      const target = engine.restoreTarget(m);
+      const confirmed = await effects.confirm({
+        message: `Replace ${target} with the restore point of ${new Date(m.createdAt).toLocaleString()}?`,
+        detail: 'A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.',
+        confirmLabel: 'Restore',
+      });
+      if (!confirmed) return null;
       return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress })));
     },
     'restore:undo': async () => {
       const safety = engine.lastSafetyCopy();
-      if (!safety) throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
-      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (_signal, onProgress) => engine.undo({ sourceId: safety.source.id, onProgress })));
+      if (!safety) {
+        // Says precisely why there is nothing to undo (no restore yet, no safety copy, pruned).
+        await engine.undo();
+        throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
+      }
+      const target = engine.restoreTarget(safety);
+      const confirmed = await effects.confirm({
+        message: `Put ${target} back as it was at ${new Date(safety.createdAt).toLocaleString()}, before the last restore?`,
+        detail: 'A safety copy of the database as it is now is taken first, so the undo can be undone too.',
+        confirmLabel: 'Undo',
+      });
+      if (!confirmed) return null;
+      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress })));
     },
     'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
     'schedule:set': async ({ sourceId, schedule }) => {
@@ -205,7 +237,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {
         vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: status.vaultBytes },
         destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
-        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: Boolean(deps.env.LIFEBOAT_GOOGLE_CLIENT_SECRET ?? s.google?.clientSecret), connecting: connecting !== undefined },
+        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined },
       };
     },
     'destinations:add-folder': async () => {
@@ -232,7 +264,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return d;
     },
     'drive:set-client': async ({ clientId, clientSecret }) => {
-      setGoogleClient(engine, { clientId, clientSecret });
+      await setGoogleClient(engine, { clientId, clientSecret });
       deps.settingsChanged();
     },
     'drive:connect': async () => {

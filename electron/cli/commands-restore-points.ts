@@ -81,8 +81,10 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
       const warnings: string[] = [];
       if (o.remote) {
-        for (const { destination, points: remote, error } of await e.destinations.listRemote()) {
+        for (const { destination, points: remote, problems, error } of await e.destinations.listRemote()) {
           if (error) warnings.push(`${destination.name}: ${error}`);
+          // What could not be read there is said, one line each, never skipped in silence.
+          for (const problem of problems) warnings.push(`${destination.name}: ${problem}`);
           for (const { manifest } of remote) {
             if (o.source && manifest.source.id !== o.source) continue;
             const known = points.find((p) => p.id === manifest.id);
@@ -147,7 +149,9 @@ export function registerRestorePointCommands(cx: CliContext): void {
       if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
         keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
       }
-      if (!o.to) await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${m.source.path}? A safety copy of the current database is taken first.`);
+      // The real file: the registered database's own path (never the path a manifest claims).
+      const target = e.restoreTarget(m, o.to);
+      if (!o.to) await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${target}? A safety copy of the current database is taken first.`);
       const bar = progress();
       try {
         const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p) });
@@ -169,7 +173,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .action(async (o: { source?: string }) => {
       const e = await open();
       const safety = e.lastSafetyCopy(o.source);
-      if (safety) await confirm(io, program.opts(), `Put back ${safety.source.path} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
+      if (safety) await confirm(io, program.opts(), `Put back ${e.restoreTarget(safety)} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
       const bar = progress();
       try {
         const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p) });

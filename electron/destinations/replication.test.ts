@@ -96,7 +96,7 @@ describe('folder destinations', () => {
     expect(readMarker(path.join(restoredDir, 'plain.db'))).toBe('plain');
     const nowhere = await runCli(['--yes', 'restore', secret.id], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } });
     expect(nowhere.code).toBe(2);
-    expect(nowhere.stderr).toMatch(/does not say where store\.db lived\. Restore it with --to PATH/);
+    expect(nowhere.stderr).toMatch(/"store", which is not a database registered on this machine.*Restore it into a new file with --to PATH/);
     const b = await runCli(['restore', secret.id, '--to', path.join(restoredDir, 'secret.db')], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } });
     expect(b.code, b.stderr).toBe(0);
     expect(readMarker(path.join(restoredDir, 'secret.db'))).toBe('secret');

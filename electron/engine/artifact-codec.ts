@@ -12,6 +12,8 @@ import { constants as zlibConstants, createZstdCompress, createZstdDecompress } 
 import type { ArtifactFormat } from '../../shared/model.ts';
 import { fsyncFile, hashingStream, type HashResult } from './durable-fs.ts';
 import { LifeboatError } from './errors.ts';
+import { formatBytes } from './layout.ts';
+import { boundedReadStream, limitStream, openRegularFile } from './safe-files.ts';
 
 /** How to encrypt: to a passphrase (scrypt) or to X25519 recipients (`age1…`, from age-keygen). */
 export type EncryptTo = { passphrase: string; scryptWorkFactor?: number } | { recipients: string[] };
@@ -57,7 +59,9 @@ async function discard(sink: WriteStream, file: string): Promise<void> {
  * removed and the error rethrown. `overwrite` replaces a leftover; otherwise `outFile` must be new.
  */
 async function streamInto(stages: (Readable | Transform)[], outFile: string, opts: { overwrite?: boolean; signal?: AbortSignal }): Promise<void> {
-  const sink = createWriteStream(outFile, { flags: opts.overwrite ? 'w' : 'wx', highWaterMark: CHUNK });
+  // Owner-only: what is written here is as private as the database it holds.
+  if (opts.overwrite) await rm(outFile, { force: true });
+  const sink = createWriteStream(outFile, { flags: 'wx', mode: 0o600, highWaterMark: CHUNK });
   try {
     await pipeline([...stages, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
   } catch (err) {
@@ -148,15 +152,17 @@ export async function transcodeArtifact(
 }
 
 /**
- * Streams an artifact of `format` back into the plain SQLite file `outFile` (new), hashing the
- * stored and the plain bytes. A wrong key, a truncated or a tampered artifact is a LifeboatError;
- * nothing but `outFile` is written (and the caller removes it).
+ * Streams an artifact of `format` back into the plain SQLite file `outFile` (new, owner-only),
+ * hashing the stored and the plain bytes. With `expect` (the sizes its manifest declares) only a
+ * regular file no larger than `storedBytes` is read, and decoding stops with a LifeboatError the
+ * moment the output passes `plainBytes`: a zstd bomb never fills the disk. A wrong key, a truncated
+ * or a tampered artifact is a LifeboatError; nothing but `outFile` is written (the caller removes it).
  */
 export async function decodeArtifact(
   artifact: string,
   format: ArtifactFormat,
   outFile: string,
-  opts: { keys?: DecryptWith; onBytes?: (storedBytes: number) => void; signal?: AbortSignal } = {},
+  opts: { keys?: DecryptWith; onBytes?: (storedBytes: number) => void; signal?: AbortSignal; expect?: { storedBytes: number; plainBytes: number } } = {},
 ): Promise<{ plain: HashResult; stored: HashResult }> {
   const encrypted = format.includes('age');
   if (encrypted && !opts.keys?.passphrases?.length && !opts.keys?.identities?.length) {
@@ -166,9 +172,22 @@ export async function decodeArtifact(
   const plainHash = hashingStream();
   const back: Transform[] = format.includes('zstd') ? [createZstdDecompress({ chunkSize: CHUNK })] : [];
   const decrypt: Transform[] = encrypted ? [ageDecryptStream(opts.keys ?? {})] : [];
+  const expect = opts.expect;
+  let input: Readable;
+  let limit: Transform[] = [];
+  if (expect) {
+    const opened = await openRegularFile(artifact, { maxBytes: expect.storedBytes, what: `The artifact ${artifact}` });
+    input = boundedReadStream(opened, expect.storedBytes, CHUNK);
+    limit = [
+      limitStream(expect.plainBytes, () => new LifeboatError('tampered', `The ${format} artifact expands beyond the ${formatBytes(expect.plainBytes)} its manifest declares, so decoding was stopped`, 'Choose another restore point (`lifeboat list`); this one was damaged or made to fill the disk')),
+    ];
+  } else {
+    input = createReadStream(artifact, { highWaterMark: CHUNK });
+  }
   try {
-    await streamInto([createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, ...decrypt, ...back, plainHash], outFile, { signal: opts.signal });
+    await streamInto([input, storedHash, ...decrypt, ...back, ...limit, plainHash], outFile, { signal: opts.signal });
   } catch (e) {
+    input.destroy();
     throw explainDecodeError(e, format);
   }
   await fsyncFile(outFile);

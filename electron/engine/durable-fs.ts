@@ -2,7 +2,7 @@
 // fsync the folder after, hash while streaming.
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, statfs } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -32,9 +32,10 @@ export async function fsyncFile(file: string): Promise<void> {
 
 /**
  * Writes `data` to `file` so that after a crash the file is either absent/old or complete:
- * temp name in the same folder, fsync, rename, fsync the folder.
+ * temp name in the same folder, fsync, rename, fsync the folder. Owner-only unless `mode` says
+ * otherwise: what Lifeboat writes is as private as the database it describes.
  */
-export async function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `${TEMP_PREFIX}${process.pid}-${Date.now()}-${path.basename(file)}`);
   const handle = await open(temp, 'wx', mode);
@@ -93,19 +94,35 @@ export async function hashFile(file: string, opts: { onBytes?: (bytes: number) =
 }
 
 /**
- * Creates a folder (and its parents), or explains why it cannot. Node reports a recursive mkdir on
- * a read-only file system as ENOENT; asking again without recursion surfaces the real reason.
+ * Creates a folder (and its parents), owner-only (0700) unless `mode` says otherwise, or explains
+ * why it cannot. An existing folder is left as it is. Node reports a recursive mkdir on a
+ * read-only file system as ENOENT; asking again without recursion surfaces the real reason.
  */
-export async function ensureDir(dir: string): Promise<void> {
+export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode });
   } catch (first) {
     try {
       if (errorCode(first) !== 'ENOENT') throw first;
-      await mkdir(dir);
+      await mkdir(dir, { mode });
     } catch (e) {
       throw explainWriteError(e, dir);
     }
+  }
+}
+
+/**
+ * Makes an existing file or folder of Lifeboat's owner-only (`mode`), where it can: one it does
+ * not own (a shared data folder) or a file system without modes (Windows, some network shares)
+ * is left as it is.
+ */
+export async function makePrivate(file: string, mode: number): Promise<void> {
+  if (process.platform === 'win32') return;
+  try {
+    const info = await stat(file);
+    if ((info.mode & 0o777) !== mode) await chmod(file, mode);
+  } catch (e) {
+    if (!['ENOENT', 'EPERM', 'EACCES', 'EROFS', 'ENOTSUP', 'EOPNOTSUPP'].includes(errorCode(e) ?? '')) throw e;
   }
 }
 
@@ -116,5 +133,17 @@ export async function ensureFreeSpace(dir: string, needed: number, what: string,
   const free = fs.bavail * fs.bsize;
   if (free < needed + 16 * 1024 * 1024) {
     throw new LifeboatError('disk-full', `The disk holding ${dir} has ${formatBytes(free)} free, not enough for ${what} of ${formatBytes(needed)}`, hint);
+  }
+}
+
+/**
+ * Creates `file` empty and owner-only if it does not exist yet (a database SQLite will open: SQLite
+ * gives its -wal and -journal files the mode of the database file).
+ */
+export async function createPrivateFile(file: string): Promise<void> {
+  try {
+    await (await open(file, 'wx', 0o600)).close();
+  } catch (e) {
+    if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, path.dirname(file));
   }
 }

@@ -24,20 +24,21 @@ import {
   setDestinationRetention,
   setDestinationUpload,
 } from './destination-settings.ts';
-import { ensureDir } from './durable-fs.ts';
+import { createPrivateFile, ensureDir, makePrivate } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
 import { OWN_FILE } from './layout.ts';
+import { cleanLeftovers } from './leftovers.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
+import { deleteRestorePoint, prune, pruneDestinations, retentionOptions, type DestinationPruneResult, type PruneResult } from './prune.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
-import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
+import { lastSafetyCopy, recoverInterruptedRestores, restore, restoreTarget, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
-import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
+import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
 import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './sources.ts';
 import { startUploadQueue } from './upload-queue.ts';
 import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
@@ -91,6 +92,8 @@ export type PruneOptions = NonNullable<Parameters<typeof prune>[1]>;
 export interface RemoteListing {
   destination: Destination;
   points: RemoteRestorePoint[];
+  /** Entries there that could not be read or trusted, one line each. */
+  problems: string[];
   error?: string;
 }
 
@@ -152,9 +155,14 @@ export interface Engine {
   backup(target: BackupTarget, req: BackupOptions): Promise<Manifest>;
   /** Restores a restore point; one that is only at a destination (a new machine) is fetched first. */
   restore(req: RestoreRequest & { from?: string }): Promise<RestoreResult>;
+  /**
+   * The file a restore of `restorePoint` would write: `to`, else the registered source's own path.
+   * Refuses (usage) an in-place restore of a database not registered here. Confirmations show this.
+   */
+  restoreTarget(restorePoint: Pick<Manifest, 'id' | 'source'>, to?: string): string;
   /** Puts back the database as it was before the last restore. */
   undo(o?: UndoOptions): Promise<RestoreResult>;
-  /** The safety copy `undo` would bring back, if any. */
+  /** The safety copy `undo` would bring back (from Lifeboat's record of the last restore), if any. */
   lastSafetyCopy(sourceId?: string): Manifest | undefined;
   /** Re-hashes an artifact and re-runs the integrity check on it. */
   verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
@@ -199,17 +207,27 @@ export type UploadQueue = ReturnType<typeof startUploadQueue>;
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(opts.dataDir);
+  // Lifeboat's files are as private as the databases they hold: the data folder and the vault are
+  // owner-only (made so if an older version left them open), and so are settings and the catalog.
   await ensureDir(dataDir);
+  await makePrivate(dataDir, 0o700);
   const settings = openSettings(dataDir, opts.appVersion);
+  await makePrivate(settings.file, 0o600);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
   await ensureDir(vaultDir);
-  const { catalog, fresh } = openCatalog(path.join(dataDir, 'catalog.db'));
+  await makePrivate(vaultDir, 0o700);
+  const catalogFile = path.join(dataDir, 'catalog.db');
+  await createPrivateFile(catalogFile);
+  for (const f of [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`]) await makePrivate(f, 0o600);
+  const { catalog, fresh } = openCatalog(catalogFile);
   const clock = opts.clock ?? systemClock;
+  const secrets = opts.secrets ?? createFileSecretStore(dataDir);
+  await moveSecretsOutOfSettings(settings, secrets);
   const ctx: EngineContext = {
     dataDir,
     vaultDir,
     settings,
-    secrets: opts.secrets ?? createFileSecretStore(dataDir),
+    secrets,
     catalog,
     events: opts.events ?? createEventBus(),
     clock,
@@ -249,6 +267,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   if (fresh) await reindex();
   else await syncCatalog();
   await recoverInterruptedRestores(ctx);
+  await cleanLeftovers(ctx);
 
   const destinationsFor = (id?: string) => {
     if (id) getDestination(ctx, id);
@@ -357,9 +376,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         const out: RemoteListing[] = [];
         for (const target of destinationsFor(id)) {
           try {
-            out.push({ destination: target.destination, points: await target.driver.list() });
+            out.push({ destination: target.destination, ...(await target.driver.list()) });
           } catch (e) {
-            out.push({ destination: target.destination, points: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+            out.push({ destination: target.destination, points: [], problems: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
           }
         }
         return out;
@@ -397,6 +416,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const pulled = await pullFromDestinations(req.id, req.from);
       return restore(ctx, { ...req, id: pulled.id, keys });
     },
+    restoreTarget: (restorePoint, to) => restoreTarget(ctx, restorePoint, to),
     undo: async (o = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
@@ -411,7 +431,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     previewRetention: (sourceId, override = {}) => {
       const s = settings.read();
       const policy = { ...effectiveRetention(s, getSource(ctx, sourceId)), ...override };
-      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { now: ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone }) };
+      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, retentionOptions(ctx)) };
     },
     replicas: (restorePointId) => catalog.replicas(restorePointId ? { restorePointId } : {}),
     uploadNew: async (manifest) => {

@@ -31,7 +31,6 @@ interface DashboardState {
   problem?: Problem;
   notice?: string;
   lastRestore?: RestoreSummary;
-  confirming?: { row: RestorePointRow; toAnotherFile: boolean };
   selectedId?: string;
   filters: Filters;
   /** Bumped whenever settings change, so screens reload what they show. */
@@ -44,7 +43,7 @@ interface DashboardState {
   backUp(sourceId: string): Promise<void>;
   cancel(jobId: string): Promise<void>;
   verify(id: string): Promise<void>;
-  askRestore(row: RestorePointRow | undefined, toAnotherFile?: boolean): void;
+  /** Main asks for confirmation itself (a native dialog naming the file) or for a file to restore into. */
   restore(id: string, toAnotherFile: boolean): Promise<void>;
   undo(): Promise<void>;
   select(id: string | undefined): void;
@@ -124,17 +123,15 @@ export const useDashboard = create<DashboardState>((set, get) => ({
       const r = await window.lifeboat['restore-points:verify']({ id });
       set({ notice: r.ok ? 'Verified: the checksums match and the copy passes its integrity check.' : undefined, problem: r.ok ? undefined : { message: `Verification failed: ${r.message}`, hint: 'Do not restore from this restore point; pick another one' } });
     }),
-  askRestore: (row, toAnotherFile = false) => set({ confirming: row ? { row, toAnotherFile } : undefined, problem: undefined }),
   restore: (id, toAnotherFile) =>
     get().run(`restore:${id}`, async () => {
-      set({ confirming: undefined });
       const r = await window.lifeboat['restore:run']({ id, toAnotherFile });
       if (r?.inPlace) set({ lastRestore: r });
       else if (r) set({ notice: `Restored into ${r.target}. The database Lifeboat protects was not touched.` });
     }),
   undo: () =>
     get().run('undo', async () => {
-      await window.lifeboat['restore:undo'](undefined);
+      if (!(await window.lifeboat['restore:undo'](undefined))) return;
       set({ lastRestore: undefined, notice: 'The restore was undone: the database is back as it was before.' });
     }),
   select: (id) => set({ selectedId: id }),
