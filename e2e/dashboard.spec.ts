@@ -180,7 +180,8 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await h.services.checkHealth(); // what the periodic health check finds
     await page.getByLabel('Health').getByText('Problem').waitFor();
     await page.getByText(/store\.db is missing from .*Connect the disk it is on, or restore it/).waitFor();
-    expect(await page.getByRole('button', { name: 'Back Up Now' }).isDisabled()).toBe(true);
+    // The card follows the status refresh the health change triggers (a moment after the banner).
+    await expect.poll(() => page.getByRole('button', { name: 'Back Up Now' }).isDisabled()).toBe(true);
     await h.screenshot('09-database-missing');
     // A backup that runs anyway (the tray, the schedule) fails and says why in Activity.
     await expect(h.services.backUp('store', 'manual')).rejects.toMatchObject({ code: 'not-found' });

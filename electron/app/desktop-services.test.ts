@@ -40,7 +40,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   for (const s of open.splice(0)) s.stop();
-  
 });
 
 describe('jobs', () => {
@@ -198,5 +197,54 @@ describe('the IPC handler table', () => {
     const m: { artifact: { format: string } } = await call('backup:run', { sourceId: 'store' });
     expect(m.artifact.format).toBe('sqlite+zstd+age');
     await expect(call('encryption:forget-passphrase', undefined)).rejects.toThrow(/store\.db is set to encrypt with this passphrase/);
+  });
+});
+
+describe('restoring a database another program has open', () => {
+  it('asks main a second time, naming the program; no means nothing changes, yes restores and says to restart it', async () => {
+    const { createDesktopServices: create } = await import('./desktop-services.ts');
+    const { invokeChecked } = await import('./ipc-dispatch.ts');
+    const { ipcContract } = await import('../../shared/ipc-contract.ts');
+    const { readMarker, setMarker, startHelper } = await import('../engine/testing/fixtures.ts');
+    const asked: string[] = [];
+    let answers: boolean[] = [];
+    const s = await create({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      effects: {
+        chooseDatabase: async () => undefined,
+        chooseFolder: async () => undefined,
+        chooseRestoreTarget: async () => undefined,
+        confirm: async (r) => (asked.push(`${r.confirmLabel}: ${r.message}`), answers.shift() ?? false),
+        openExternal: async () => undefined,
+        openPath: async () => undefined,
+      },
+    });
+    open.push(s);
+    const call = async (name: string, payload: unknown) => {
+      const r = await invokeChecked(ipcContract, s.handlers, name, payload);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+    setMarker(tmp.db, 'monday');
+    await s.engine.sources.add(tmp.db);
+    const m = await s.backUp('store', 'manual');
+    setMarker(tmp.db, 'tuesday');
+    const program = startHelper('db-holder.ts', [tmp.db]);
+    try {
+      await program.waitFor('open tuesday');
+      answers = [true, false];
+      expect(await call('restore:run', { id: m.id })).toBeNull();
+      expect(asked).toEqual([expect.stringMatching(/^Restore: Replace .*store\.db/), expect.stringMatching(/^Restore while open: node has .*store\.db open\. Restore while it stays open\?/)]);
+      expect(readMarker(tmp.db)).toBe('tuesday');
+      answers = [true, true];
+      const done = (await call('restore:run', { id: m.id })) as { requiresRestart: boolean; holders: { name: string }[] };
+      expect(done.requiresRestart).toBe(true);
+      expect(done.holders.map((h) => h.name)).toContain('node');
+      program.child.stdin?.write('read\n');
+      await program.waitFor('marker monday');
+    } finally {
+      await program.stop();
+    }
   });
 });

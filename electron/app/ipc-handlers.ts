@@ -7,6 +7,7 @@ import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../sha
 import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { Engine, VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { holderNames } from '../engine/open-holders.ts';
 import type { RestoreResult } from '../engine/restore.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
@@ -52,6 +53,21 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       message: r.inPlace ? `Restored ${r.restored.source.name} to ${new Date(r.restored.createdAt).toLocaleString()}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
       restorePointId: r.restored.id,
     }));
+  /**
+   * When programs have the database open, a second question from main naming them: go ahead while
+   * they stay open (true), or not at all (null). False when nobody has it open.
+   */
+  const confirmWhileOpen = async (target: string, what: 'restore' | 'undo'): Promise<boolean | null> => {
+    const users = await engine.programsUsing(target);
+    if (!users?.length) return false;
+    const who = holderNames(users);
+    const go = await effects.confirm({
+      message: `${who} has ${target} open. ${what === 'undo' ? 'Undo' : 'Restore'} while it stays open?`,
+      detail: `Best: close ${who} first, then ${what === 'undo' ? 'undo' : 'restore'}. A program that keeps data in memory can write it back over the restored database. If you go ahead, restart ${who} right after.`,
+      confirmLabel: what === 'undo' ? 'Undo while open' : 'Restore while open',
+    });
+    return go ? true : null;
+  };
   const driveView = async (): Promise<DriveView> => {
     if (!driveDestinationOf(engine)) return { connected: false };
     try {
@@ -201,7 +217,9 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
         confirmLabel: 'Restore',
       });
       if (!confirmed) return null;
-      return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress })));
+      const whileOpen = await confirmWhileOpen(target, 'restore');
+      if (whileOpen === null) return null;
+      return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress, whileOpen })));
     },
     'restore:undo': async () => {
       const safety = engine.lastSafetyCopy();
@@ -217,7 +235,9 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
         confirmLabel: 'Undo',
       });
       if (!confirmed) return null;
-      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress })));
+      const whileOpen = await confirmWhileOpen(target, 'undo');
+      if (whileOpen === null) return null;
+      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress, whileOpen })));
     },
     'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
     'schedule:set': async ({ sourceId, schedule }) => {

@@ -31,6 +31,7 @@ import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryptio
 import { OWN_FILE } from './layout.ts';
 import { cleanLeftovers } from './leftovers.ts';
 import { withLock } from './locks.ts';
+import { findHolders, type Holder } from './open-holders.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { deleteRestorePoint, prune, pruneDestinations, retentionOptions, type DestinationPruneResult, type PruneResult } from './prune.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
@@ -160,6 +161,8 @@ export interface Engine {
    * Refuses (usage) an in-place restore of a database not registered here. Confirmations show this.
    */
   restoreTarget(restorePoint: Pick<Manifest, 'id' | 'source'>, to?: string): string;
+  /** The programs that have `file` (or its -wal, -shm, -journal) open; undefined where the platform cannot tell. */
+  programsUsing(file: string): Promise<Holder[] | undefined>;
   /** Puts back the database as it was before the last restore. */
   undo(o?: UndoOptions): Promise<RestoreResult>;
   /** The safety copy `undo` would bring back (from Lifeboat's record of the last restore), if any. */
@@ -417,6 +420,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return restore(ctx, { ...req, id: pulled.id, keys });
     },
     restoreTarget: (restorePoint, to) => restoreTarget(ctx, restorePoint, to),
+    programsUsing: (file) => findHolders([file, `${file}-wal`, `${file}-shm`, `${file}-journal`]),
     undo: async (o = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),

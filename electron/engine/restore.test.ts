@@ -95,7 +95,13 @@ describe('restore', () => {
     const holder = startHelper('db-holder.ts', [tmp.db]);
     try {
       await holder.waitFor('open tuesday');
-      const r = await runCli(['--json', '--yes', 'restore', m.id], { home: tmp.home });
+      // Refused while the program has it open (nothing changes, no safety copy), unless asked for.
+      const refused = await runCli(['--yes', 'restore', m.id], { home: tmp.home });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/lifeboat: node has .*store\.db open, so the restore did not start \(nothing was changed\)\. Close node and try again.*--while-open/);
+      expect(readMarker(tmp.db)).toBe('tuesday');
+      expect((JSON.parse((await runCli(['--json', 'list'], { home: tmp.home })).stdout) as Manifest[]).map((x) => x.trigger)).toEqual(['manual']);
+      const r = await runCli(['--json', '--yes', 'restore', m.id, '--while-open'], { home: tmp.home });
       expect(r.code, r.stderr).toBe(0);
       const result = JSON.parse(r.stdout) as { method: string; requiresRestart: boolean; holders: { pid: number }[] };
       expect(result.method).toBe('sqlite-backup');
@@ -159,7 +165,8 @@ describe('restore', () => {
     let failed;
     try {
       await locker.waitFor('locked');
-      failed = await runCli(['--yes', 'restore', tuesday.id], { home: tmp.home });
+      // Asked to go ahead while it is open, the restore meets the lock (refused outright otherwise).
+      failed = await runCli(['--yes', 'restore', tuesday.id, '--while-open'], { home: tmp.home });
     } finally {
       await locker.stop();
     }

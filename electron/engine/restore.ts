@@ -13,7 +13,7 @@ import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } fro
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
 import { withLock } from './locks.ts';
 import { artifactPath, manifestPath } from './manifest.ts';
-import { describeHolders, findHolders, type Holder } from './open-holders.ts';
+import { describeHolders, findHolders, holderNames, type Holder } from './open-holders.ts';
 import { isProcessAlive } from './process-alive.ts';
 import { loadRestorePoint } from './restore-points.ts';
 import { getSource, listSources } from './sources.ts';
@@ -28,6 +28,12 @@ export interface RestoreRequest {
   keys?: DecryptWith;
   /** Recorded on the safety copy: a plain restore, or the undo of one. */
   reason?: 'restore' | 'undo';
+  /**
+   * Go ahead in place although another program has the database open. Without it such a restore is
+   * refused, naming the program: one that keeps data in memory would write it back over the
+   * restored database (a browser mixes restored and newer data; a till keeps posting from memory).
+   */
+  whileOpen?: boolean;
   waitMs?: number;
   onProgress?: (progress: JobProgress) => void;
   signal?: AbortSignal;
@@ -69,6 +75,10 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
   }
   const dir = path.dirname(target);
   if (!(await exists(dir))) throw new LifeboatError('not-found', `The folder ${dir} does not exist`, 'Create it first, or restore somewhere else with --to');
+  if (inPlace && targetExists && !req.whileOpen) {
+    const open = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
+    if (open?.length) throw openElsewhere(target, open, reason);
+  }
   await ensureFreeSpace(dir, manifest.database.bytes, 'a restore', 'Free some space and try again; nothing was changed');
 
   // 1. Materialise the artifact next to the target, hashing it as it is copied, and check it.
@@ -358,7 +368,17 @@ export function lastSafetyCopy(ctx: EngineContext, sourceId?: string): Manifest 
 }
 
 /** Puts back the database as it was before the last restore (itself undoable: it takes a safety copy). */
-export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; keys?: DecryptWith; onProgress?: (p: JobProgress) => void; signal?: AbortSignal } = {}): Promise<RestoreResult> {
+/** The refusal of an in-place restore (or undo) while programs have the database open, naming them. */
+function openElsewhere(target: string, holders: Holder[], reason: 'restore' | 'undo'): LifeboatError {
+  const who = holderNames(holders);
+  return new LifeboatError(
+    'in-use',
+    `${who} has ${target} open, so the ${reason === 'undo' ? 'undo' : 'restore'} did not start (nothing was changed)`,
+    `Close ${who} and try again: a program that keeps data in memory would write it back over the restored database. To go ahead while it stays open, add --while-open (in the app, confirm a second time), then restart ${who}`,
+  );
+}
+
+export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; keys?: DecryptWith; onProgress?: (p: JobProgress) => void; signal?: AbortSignal; whileOpen?: boolean } = {}): Promise<RestoreResult> {
   const record = ctx.catalog.lastRestore(opts.sourceId);
   if (!record) throw new LifeboatError('not-found', `There is no restore to undo${opts.sourceId ? ` for ${opts.sourceId}` : ''}`, 'Undo puts back the database as it was before the last restore Lifeboat made in place');
   if (!record.safetyCopyId) {
@@ -371,6 +391,6 @@ export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs
   if (!ctx.catalog.get(record.safetyCopyId)) {
     throw new LifeboatError('not-found', `The safety copy ${record.safetyCopyId} taken before the last restore of ${record.sourceId} is no longer in the vault`, 'It was deleted or pruned; restore another restore point instead (`lifeboat list`)');
   }
-  return restore(ctx, { id: record.safetyCopyId, reason: 'undo', waitMs: opts.waitMs, keys: opts.keys, onProgress: opts.onProgress, signal: opts.signal });
+  return restore(ctx, { id: record.safetyCopyId, reason: 'undo', waitMs: opts.waitMs, keys: opts.keys, onProgress: opts.onProgress, signal: opts.signal, whileOpen: opts.whileOpen });
 }
 
