@@ -7,7 +7,6 @@ import { LifeboatError } from '../../engine/errors.ts';
 import { GOOGLE_CLIENT_SECRET } from '../../engine/settings.ts';
 import type { DriveQuota } from './drive-destination.ts';
 import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET, revokeDriveAccess } from './drive-setup.ts';
-import { connectGoogle } from './google-auth.ts';
 import { googleEndpoints } from './google-endpoints.ts';
 
 type DriveDestination = Extract<Destination, { kind: 'drive' }>;
@@ -52,6 +51,7 @@ export async function connectDrive(
   opts: { openBrowser: (url: string) => Promise<void>; onUrl?: (url: string) => void; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
 ): Promise<{ quota: DriveQuota; destination: DriveDestination; resumed: Replica[] }> {
   const env = opts.env ?? process.env;
+  const { connectGoogle } = await import('./google-auth.ts');
   const { refreshToken } = await connectGoogle({ client: await googleClientFor(engine, env), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
   await engine.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
   const destination = engine.destinations.add(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;

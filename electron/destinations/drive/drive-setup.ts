@@ -5,8 +5,8 @@ import type { Destination } from '../../../shared/model.ts';
 import type { DestinationDriver, DriverContext } from '../../engine/destination.ts';
 import { LifeboatError } from '../../engine/errors.ts';
 import { GOOGLE_CLIENT_SECRET } from '../../engine/settings.ts';
-import { driveDestination, type DriveQuota } from './drive-destination.ts';
-import { oauthClient, type GoogleClient } from './google-auth.ts';
+import type { DriveQuota } from './drive-destination.ts';
+import type { GoogleClient } from './google-auth.ts';
 import { googleEndpoints } from './google-endpoints.ts';
 
 export const REFRESH_TOKEN_SECRET = 'google-refresh-token';
@@ -28,6 +28,7 @@ export async function googleClientFor(ctx: Pick<DriverContext, 'settings' | 'sec
 export async function revokeDriveAccess(ctx: DriverContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const token = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
   if (!token) return;
+  const { oauthClient } = await import('./google-auth.ts');
   await oauthClient(await googleClientFor(ctx, env), googleEndpoints(env)).revokeToken(token).catch(() => undefined);
   await ctx.secrets.delete(REFRESH_TOKEN_SECRET);
 }
@@ -54,6 +55,8 @@ export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kin
       const refreshToken = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
       if (!refreshToken) throw new LifeboatError('wrong-key', 'Reconnect Google Drive: Lifeboat has no access to it on this machine', 'Connect again: Destinations → Reconnect in the app, or `lifeboat drive connect`');
       const endpoints = googleEndpoints(env);
+      // Google's client libraries load only when Drive is used: every other command starts without them.
+      const [{ oauthClient }, { driveDestination }] = await Promise.all([import('./google-auth.ts'), import('./drive-destination.ts')]);
       const auth = oauthClient(await googleClientFor(ctx, env), endpoints);
       auth.setCredentials({ refresh_token: refreshToken });
       return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads') });
