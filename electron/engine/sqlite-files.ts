@@ -208,6 +208,8 @@ const Database = require(workerData.module);
 let db;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  // The check reads each page about once: a small page cache is as fast and keeps memory low.
+  db.pragma('cache_size = -2000');
   parentPort.postMessage({ lines: db.pragma(workerData.kind + '(100)').map((r) => String(Object.values(r)[0])) });
 } catch (e) {
   parentPort.postMessage({ error: String((e && e.message) || e) });
@@ -231,7 +233,8 @@ function betterSqlitePath(): string {
  * stops the check (the promise then rejects).
  */
 export async function checkIntegrity(copy: string, kind: IntegrityKind = 'quick_check', signal?: AbortSignal): Promise<IntegrityResult> {
-  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind } });
+  // A small heap: the worker only runs one pragma (its isolate costs ~20 MB whatever the limit).
+  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind }, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } });
   try {
     // Rejects when the signal aborts (the worker is then terminated below).
     const [reply] = (await once(worker, 'message', { signal })) as [{ lines?: string[]; error?: string }];
