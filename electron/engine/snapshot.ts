@@ -133,9 +133,9 @@ async function copyWithSqlite(source: string, dest: string, opts: SnapshotOption
   const started = Date.now();
   // No busy handler of our own: it would block this thread inside SQLite. Waits happen here, with a deadline.
   const db = openReadOnly(source, 0);
-  // The copy reads each page once: a small page cache is enough and keeps memory flat.
-  db.pragma('cache_size = -2000');
   try {
+    // The copy reads each page once: a small page cache is enough and keeps memory flat.
+    await whileBusy(() => db.pragma('cache_size = -2000'), source, deadline, opts);
     const journalMode = String(await whileBusy(() => db.pragma('journal_mode', { simple: true }), source, deadline, opts)).toLowerCase();
     if (opts.compact) {
       await whileBusy(() => db.prepare('VACUUM INTO ?').run(dest), source, deadline, opts);
