@@ -1,7 +1,7 @@
 // `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault.
 import { LifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
-import { connectDrive, disconnectDrive, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import { spawn } from 'node:child_process';
 import { Option } from 'commander';
 import { readFile } from 'node:fs/promises';
@@ -186,6 +186,8 @@ export function registerDestinationCommands(cx: CliContext): void {
     .description('the connected account, its storage and how much of it is Lifeboat\'s')
     .action(async () => {
       const e = await open();
+      // Not connected is an answer, not a failure.
+      if (!driveDestinationOf(e)) return print('Google Drive is not connected. Connect it with `lifeboat drive connect` (or Destinations in the app).', { connected: false });
       const q = await driveQuota(e, io.env);
       const lines = [
         `Account: ${q.email}`,
