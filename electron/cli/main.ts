@@ -12,6 +12,7 @@ import { checkpointFromEnv, type CliContext, type GlobalOptions, type Io } from 
 import { registerRestorePointCommands } from './commands-restore-points.ts';
 import { registerDestinationCommands } from './commands-destinations.ts';
 import { registerSettingsCommands } from './commands-settings.ts';
+import { registerInspectCommands } from './commands-inspect.ts';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -47,6 +48,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   registerRestorePointCommands(cx);
   registerDestinationCommands(cx);
   registerSettingsCommands(cx);
+  registerInspectCommands(cx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -45,7 +45,7 @@ export async function compareRestorePoint(ctx: EngineContext, copies: PrivateCop
       tookMs: Date.now() - started,
     };
   } finally {
-    copyA.release();
-    copyB?.release();
+    await copyA.release();
+    await copyB?.release();
   }
 }

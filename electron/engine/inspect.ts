@@ -63,7 +63,7 @@ export async function lookInside(ctx: EngineContext, copies: PrivateCopies, id: 
     const r = await runInside({ op: 'contents', file: copy.file }, { signal: o.signal, file: `restore point ${manifest.id}` });
     return { id: manifest.id, sourceId: manifest.source.id, createdAt: manifest.createdAt, databaseBytes: manifest.database.bytes, ...r };
   } finally {
-    copy.release();
+    await copy.release();
   }
 }
 
@@ -78,7 +78,7 @@ export async function tableRows(ctx: EngineContext, copies: PrivateCopies, id: s
   try {
     return await runInside({ op: 'rows', file: copy.file, table, offset, limit, ...(o.rows ? { keys: o.rows } : {}) }, { signal: o.signal, file: `restore point ${manifest.id}` });
   } finally {
-    copy.release();
+    await copy.release();
   }
 }
 
@@ -113,7 +113,7 @@ export async function exportTable(ctx: EngineContext, copies: PrivateCopies, req
   } catch (e) {
     throw explainWriteError(e, dir);
   } finally {
-    copy.release();
+    await copy.release();
     await rm(temp, { force: true });
     await rm(`${temp}-journal`, { force: true });
   }

@@ -23,10 +23,10 @@ export interface CopyOptions {
   onProgress?: (p: JobProgress) => void;
 }
 
-/** A private copy in use: its file, and `release` when done with it (idempotent). */
+/** A private copy in use: its file, and `release` when done with it (idempotent; a snapshot is removed before it resolves). */
 export interface PrivateCopy {
   file: string;
-  release(): void;
+  release(): Promise<void>;
 }
 
 export interface PrivateCopies {
@@ -175,14 +175,9 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
     const idle = [...entries.values()].filter((x) => x.users === 0).sort((a, b) => a.idleSince - b.idleSince);
     for (const x of idle.slice(0, Math.max(0, idle.length - keep))) drop(x);
   };
-  const once = (fn: () => void) => {
-    let done = false;
-    return () => {
-      if (!done) {
-        done = true;
-        fn();
-      }
-    };
+  const once = (fn: () => void | Promise<void>) => {
+    let done: Promise<void> | undefined;
+    return () => (done ??= Promise.resolve(fn()));
   };
 
   return {
@@ -224,9 +219,9 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
       const dir = await newFolder(ctx, 'live', source.id);
       liveDirs.add(dir);
       const file = path.join(dir, 'live.sqlite');
-      const forget = () => {
+      const forget = async () => {
         liveDirs.delete(dir);
-        void rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       };
       try {
         await ensureFreeSpace(dir, facts.bytes + facts.walBytes, 'a private snapshot of the database', 'Free some space and try again; nothing was changed');
@@ -244,7 +239,7 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
         finishCopy(file);
         await chmod(file, 0o600);
       } catch (e) {
-        forget();
+        await forget();
         if (isLifeboatError(e) && e.code === 'cancelled') throw stopped();
         throw e;
       }

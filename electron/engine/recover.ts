@@ -91,7 +91,7 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
       { waitMs: req.waitMs },
     );
   } finally {
-    copy.release();
+    await copy.release();
   }
 }
 
