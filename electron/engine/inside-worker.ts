@@ -549,26 +549,38 @@ function constraintFailure(e: { code?: string; message?: string }, table: string
  */
 function recoverRows(Database: typeof BetterSqlite3, req: Extract<InsideRequest, { op: 'recover' }>, stop: Int32Array): { tables: RecoveredTable[]; changed: number } {
   checkStop(stop);
-  const db = new Database(req.live, { fileMustExist: true, timeout: req.busyTimeoutMs });
+  // The lock is asked for again every few milliseconds rather than through SQLite's busy handler,
+  // whose growing sleeps lose every race against a program that commits without pause.
+  const napper = new Int32Array(new SharedArrayBuffer(4));
+  const nap = () => Atomics.wait(napper, 0, 0, 2 + Math.floor(Math.random() * 3));
+  const busy = (e: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? '');
+  const db = new Database(req.live, { fileMustExist: true, timeout: 0 });
   try {
     db.defaultSafeIntegers(true);
     db.pragma(`foreign_keys = ${req.foreignKeys ? 'ON' : 'OFF'}`);
     // SQLite's own default (better-sqlite3 turns it on): a trigger does not fire itself again.
     db.pragma('recursive_triggers = OFF');
-    db.prepare('ATTACH DATABASE ? AS lifeboat_rp').run(req.from);
-    try {
-      db.exec('BEGIN IMMEDIATE');
-    } catch (e) {
-      if (/^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? '')) {
-        throw fail('in-use', `${req.live} is busy in another program that kept it locked for ${Math.round(req.busyTimeoutMs / 1000)} s`, 'Close that program (or let it finish its work) and try again; nothing was changed');
+    let attached = false;
+    for (const deadline = Date.now() + req.busyTimeoutMs; ; nap()) {
+      checkStop(stop);
+      try {
+        // ATTACH reads the database's schema first, so it too may meet the program's lock.
+        if (!attached) db.prepare('ATTACH DATABASE ? AS lifeboat_rp').run(req.from);
+        attached = true;
+        db.exec('BEGIN IMMEDIATE');
+        break;
+      } catch (e) {
+        if (!busy(e)) throw e;
+        if (Date.now() > deadline) throw fail('in-use', `${req.live} is busy in another program that kept it locked for ${Math.round(req.busyTimeoutMs / 1000)} s`, 'Close that program (or let it finish its work) and try again; nothing was changed');
       }
-      throw e;
     }
+    // From here on nothing stops it: the transaction is short, and it commits or rolls back whole.
+    db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
+    const results: RecoveredTable[] = [];
     try {
       db.pragma('defer_foreign_keys = ON');
       const rp = describeTables(db, 'lifeboat_rp');
       const live = describeTables(db, 'main');
-      const results: RecoveredTable[] = [];
       let changed = 0;
       for (const sel of req.selections) {
         const a = findTable(rp, sel.table, 'the restore point');
@@ -621,15 +633,21 @@ function recoverRows(Database: typeof BetterSqlite3, req: Extract<InsideRequest,
               r.replaced = db.prepare(`UPDATE ${T} AS lifeboat_y SET ${set} FROM (SELECT ${[...kAs, ...vAs].join(', ')} FROM ${src}) AS z WHERE ${on} AND (${diff})`).run().changes;
             } else r.skipped = differing;
           } else {
+            // Whole rows, duplicates counted: a chosen row comes back while the database holds fewer
+            // copies of it than the restore point did.
             const c = common.map((_, i) => `c${i}`);
-            db.exec(`DROP TABLE IF EXISTS temp.lifeboat_have; CREATE TEMP TABLE lifeboat_have AS SELECT ${common.map(([, y], i) => `${colRef('y', y, l)} COLLATE BINARY AS c${i}`).join(', ')}, count(*) AS n FROM ${T} AS y GROUP BY ${c.map((_, i) => i + 1).join(', ')}; CREATE INDEX temp.lifeboat_have_i ON lifeboat_have (${c.join(', ')});`);
+            const groups = (into: string, alias: string, t: TableDesc, side: 0 | 1, table: string) =>
+              db.exec(`DROP TABLE IF EXISTS temp.${into}; CREATE TEMP TABLE ${into} AS SELECT ${common.map((p, i) => `${colRef(alias, p[side], t)} COLLATE BINARY AS c${i}`).join(', ')}, count(*) AS n FROM ${table} AS ${alias} GROUP BY ${c.map((_, i) => i + 1).join(', ')}; CREATE INDEX temp.${into}_i ON ${into} (${c.join(', ')});`);
+            groups('lifeboat_have', 'y', l, 1, T);
+            groups('lifeboat_then', 'x', a, 0, S);
             const vals = common.map(([x], i) => `${colRef('x', x, a)} AS c${i}`).join(', ');
             const partition = common.map(([x]) => `${colRef('x', x, a)} COLLATE BINARY`).join(', ');
             const chosen = `SELECT ${vals}, row_number() OVER (PARTITION BY ${partition} ORDER BY x.${a.rowid}) AS occ FROM ${src}`;
+            const same = (g: string) => `coalesce((SELECT g.n FROM temp.${g} AS g WHERE ${c.map((x) => `g.${x} IS z.${x}`).join(' AND ')}), 0)`;
             const total = num(db.prepare(`SELECT count(*) FROM ${src}`).pluck().get());
-            r.inserted = db.prepare(`INSERT INTO ${T} (${insertCols}) SELECT ${c.join(', ')} FROM (${chosen}) AS z WHERE z.occ > coalesce((SELECT h.n FROM temp.lifeboat_have AS h WHERE ${c.map((x) => `h.${x} IS z.${x}`).join(' AND ')}), 0)`).run().changes;
+            r.inserted = db.prepare(`INSERT INTO ${T} (${insertCols}) SELECT ${c.join(', ')} FROM (${chosen}) AS z WHERE z.occ <= ${same('lifeboat_then')} - ${same('lifeboat_have')}`).run().changes;
             r.unchanged = total - r.inserted;
-            db.exec('DROP TABLE temp.lifeboat_have');
+            db.exec('DROP TABLE temp.lifeboat_have; DROP TABLE temp.lifeboat_then;');
           }
         } catch (e) {
           throw constraintFailure(e as { code?: string }, l.name) ?? e;
@@ -643,31 +661,39 @@ function recoverRows(Database: typeof BetterSqlite3, req: Extract<InsideRequest,
         db.exec('ROLLBACK');
         return { tables: results, changed };
       }
-      try {
-        db.exec('COMMIT');
-      } catch (e) {
-        const code = (e as { code?: string }).code ?? '';
-        if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-          const problems: string[] = [];
-          const parents = new Set<string>();
-          for (const r of results) {
-            const bad = db.prepare('SELECT rowid AS r, parent AS p FROM pragma_foreign_key_check(?)').all(r.table) as { r: bigint | null; p: string }[];
-            const to = [...new Set(bad.map((b) => b.p))];
-            to.forEach((p) => parents.add(p));
-            if (bad.length) problems.push(`${bad.length} row${bad.length === 1 ? '' : 's'} of ${r.table} would point at ${to.join(', ')} rows that are not there${bad[0]!.r !== null ? ` (for example rowid ${String(bad[0]!.r)})` : ''}`);
-          }
-          throw fail(
-            'conflict',
-            `Bringing these rows back would break the database's foreign keys: ${problems.join('; ') || 'a row would point at a row that is not there'}; nothing was changed`,
-            `Bring back the rows they point at in the same run (${[...parents].map((p) => `--table ${p}`).join(' ') || 'add the parent table'}), or export the rows instead (\`--to rows.csv\`)`,
-          );
+      db.pragma('busy_timeout = 0');
+      for (const deadline = Date.now() + req.busyTimeoutMs; ; nap()) {
+        try {
+          db.exec('COMMIT');
+          break;
+        } catch (e) {
+          // Still in the transaction: SQLite waits for the last readers to finish before it writes.
+          if (busy(e) && db.inTransaction && Date.now() < deadline) continue;
+          throw e;
         }
-        if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
-          throw fail('in-use', `${req.live} is busy in another program that kept it from being written for ${Math.round(req.busyTimeoutMs / 1000)} s`, 'Close that program (or let it finish its work) and try again; nothing was changed');
-        }
-        throw e;
       }
       return { tables: results, changed };
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        const problems: string[] = [];
+        const parents = new Set<string>();
+        for (const r of results) {
+          const bad = db.prepare('SELECT rowid AS r, parent AS p FROM pragma_foreign_key_check(?)').all(r.table) as { r: bigint | null; p: string }[];
+          const to = [...new Set(bad.map((b) => b.p))];
+          to.forEach((p) => parents.add(p));
+          if (bad.length) problems.push(`${bad.length} row${bad.length === 1 ? '' : 's'} of ${r.table} would point at ${to.join(', ')} rows that are not there${bad[0]!.r !== null ? ` (for example rowid ${String(bad[0]!.r)})` : ''}`);
+        }
+        throw fail(
+          'conflict',
+          `Bringing these rows back would break the database's foreign keys: ${problems.join('; ') || 'a row would point at a row that is not there'}; nothing was changed`,
+          `Bring back the rows they point at in the same run (${[...parents].map((p) => `--table ${p}`).join(' ') || 'add the parent table'}), or export the rows instead (\`--to rows.csv\`)`,
+        );
+      }
+      if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
+        throw fail('in-use', `${req.live} is busy in another program that kept it from being written for ${Math.round(req.busyTimeoutMs / 1000)} s`, 'Close that program (or let it finish its work) and try again; nothing was changed');
+      }
+      throw e;
     } finally {
       if (db.inTransaction) db.exec('ROLLBACK');
     }

@@ -70,7 +70,7 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
         try {
           result = await runInside(
             { op: 'recover', live: source.path, from: copy.file, selections: req.selections, onConflict, foreignKeys: req.foreignKeys ?? true, busyTimeoutMs: ctx.settings.read().busyTimeoutMs },
-            { file: source.path },
+            { file: source.path, signal: req.signal },
           );
         } catch (e) {
           // Nothing was written (SQLite rolled the transaction back): the safety copy would only make

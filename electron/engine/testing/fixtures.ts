@@ -49,7 +49,7 @@ export function makeBankDb(file: string, opts: { mode?: JournalMode; accounts?: 
 /**
  * A small shop: customers, orders (referencing customers), items (WITHOUT ROWID, a two-column key,
  * referencing orders), events (no primary key, with duplicate rows), photos (blobs), an FTS5 index of
- * order notes kept in step by a trigger, and an audit table an UPDATE trigger writes. Foreign keys
+ * order notes kept in step by triggers, and an audit table an UPDATE trigger writes. Foreign keys
  * are declared; ids are predictable: customer c has orders 3c-2…3c, order o has items (o, 1) and (o, 2).
  */
 export function makeShopDb(file: string, opts: { mode?: JournalMode; customers?: number } = {}): void {
@@ -63,6 +63,7 @@ export function makeShopDb(file: string, opts: { mode?: JournalMode; customers?:
     CREATE TABLE photos (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders (id), data BLOB NOT NULL);
     CREATE VIRTUAL TABLE order_search USING fts5 (note);
     CREATE TRIGGER orders_indexed AFTER INSERT ON orders WHEN new.note IS NOT NULL BEGIN INSERT INTO order_search (rowid, note) VALUES (new.id, new.note); END;
+    CREATE TRIGGER orders_unindexed AFTER DELETE ON orders WHEN old.note IS NOT NULL BEGIN DELETE FROM order_search WHERE rowid = old.id; END;
     CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT NOT NULL);
     CREATE TRIGGER orders_audited AFTER UPDATE ON orders BEGIN INSERT INTO audit (what) VALUES ('order ' || new.id || ' changed'); END;
     CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 500;
