@@ -86,7 +86,7 @@ function cellText(c: Cell): string {
   if (typeof c === 'number') return String(c);
   if (typeof c === 'string') return c.length > 40 ? `${c.slice(0, 39)}…` : c.replace(/\s+/g, ' ');
   if ('int' in c) return c.int;
-  if ('blob' in c) return `<blob ${formatBytes(c.blob)}>`;
+  if ('blob' in c) return `<blob ${formatBytes(c.blob)} ${c.hex.slice(0, 16)}${c.blob > 8 ? '…' : ''}>`;
   if ('hex' in c) return `x'${c.hex.slice(0, 16)}${c.hex.length > 16 ? '…' : ''}'`;
   return `${c.text.slice(0, 39).replace(/\s+/g, ' ')}… (${c.chars} chars)`;
 }

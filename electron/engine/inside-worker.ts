@@ -227,7 +227,7 @@ function describeTables(db: Db, schema: string): Map<string, TableDesc> {
 function findTable(tables: Map<string, TableDesc>, name: string, where: string): TableDesc {
   const t = tables.get(name.toLowerCase());
   if (!t) {
-    const known = [...tables.values()].filter((x) => x.kind !== 'shadow').map((x) => x.name);
+    const known = [...tables.values()].filter((x) => x.kind !== 'shadow').map((x) => x.name).sort();
     throw fail('not-found', `There is no table "${name}" in ${where}`, `Its tables are: ${known.join(', ') || 'none'}`);
   }
   return t;

@@ -164,7 +164,7 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
     if (e.timer !== undefined) ctx.clock.clearTimer(e.timer);
     e.timer = undefined;
     e.stop.abort();
-    void rm(e.dir, { recursive: true, force: true }).catch(() => undefined);
+    rmSync(e.dir, { recursive: true, force: true });
   };
   const release = (e: Entry) => {
     e.users--;
@@ -187,7 +187,9 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
       if (!e) {
         const dir = await newFolder(ctx, 'look', manifest.id);
         const created: Entry = { id: manifest.id, dir, file: path.join(dir, 'restore-point.sqlite'), ready: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
-        created.ready = decodeInto(ctx, manifest, created.file, { ...opts, signal: created.stop.signal }).then(
+        created.ready = decodeInto(ctx, manifest, created.file, { ...opts, signal: created.stop.signal })
+          .then(() => ctx.checkpoint('look:decoded'))
+          .then(
           () => void (created.settled = true),
           (err: unknown) => {
             drop(created);
