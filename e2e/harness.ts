@@ -50,7 +50,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     dataDir,
     appVersion: '0.0.0-e2e',
     ...serviceOptions,
-    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, openExternal: async () => undefined, ...effects },
+    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, chooseExportTarget: refuse, openExternal: async () => undefined, ...effects },
   });
   const { engine, handlers } = services;
   const server = createServer((req, res) => {

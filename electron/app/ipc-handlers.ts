@@ -3,6 +3,7 @@
 // contract; effects that need Electron (dialogs, the browser) come in as functions.
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
+import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
 import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { Engine, VaultStatus } from '../engine/engine.ts';
@@ -29,6 +30,13 @@ export interface HandlerDeps {
 }
 
 const HISTORY = 30;
+
+/** What a recover did, in words, for the activity list. */
+export function recoveredInWords(r: RecoverSummary): string {
+  if (r.nothingToDo) return 'Nothing to bring back: every chosen row is already there';
+  const parts = r.tables.map((t) => `${t.inserted + t.replaced} row${t.inserted + t.replaced === 1 ? '' : 's'} into ${t.table}${t.replaced ? ` (${t.replaced} overwritten)` : ''}`);
+  return `Brought back ${parts.join(', ')}; the database before was kept as a safety copy`;
+}
 
 function summary(r: RestoreResult): RestoreSummary {
   return { restoredId: r.restored.id, target: r.target, inPlace: r.inPlace, safetyCopyId: r.safetyCopy?.id, requiresRestart: r.requiresRestart, holders: r.holders };
@@ -184,6 +192,43 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const safety = engine.lastSafetyCopy();
       if (!safety) throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
       return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (_signal, onProgress) => engine.undo({ sourceId: safety.source.id, onProgress })));
+    },
+    'inside:contents': async ({ id }) => {
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'look', title: `Opening a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.lookInside(m.id, { signal, onProgress: progress }),
+        () => ({ message: 'Opened', restorePointId: m.id }),
+      );
+    },
+    'inside:rows': async ({ id, table, offset, limit, rows }) => engine.tableRows(id, table, { offset, limit, rows }),
+    'inside:compare': async ({ id, with: other }) => {
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'compare', title: `Comparing a restore point of ${m.source.name} with ${other ? 'another one' : 'the database now'}`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.compare(m.id, other, { signal, onProgress: progress }),
+        (c) => ({ message: c.same ? 'No difference' : `${c.totals.back} rows would come back, ${c.totals.lost} would be lost, ${c.totals.changed} differ`, restorePointId: m.id }),
+      );
+    },
+    'inside:close': async () => engine.doneLooking(),
+    'recover:run': async ({ id, selections, onConflict }) => {
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'recover', title: `Bringing rows back into ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        ({ signal, progress }) => engine.recover({ id: m.id, selections, onConflict, signal, onProgress: progress }),
+        (r) => ({ message: recoveredInWords(r), restorePointId: m.id }),
+      );
+    },
+    'recover:export': async ({ id, table, format, rows }) => {
+      const m = await engine.get(id);
+      const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
+      const to = await effects.chooseExportTarget(`${table.replace(/[^\w.-]+/g, '_')}-${stamp}.${format === 'csv' ? 'csv' : 'db'}`);
+      if (!to) return null;
+      return jobs.run(
+        { kind: 'export', title: `Saving ${table} from a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        ({ signal, progress }) => engine.exportTable({ id: m.id, table, to, format, rows, signal, onProgress: progress }),
+        (r) => ({ message: `Saved ${r.rows} row${r.rows === 1 ? '' : 's'} of ${r.table} to ${r.file}`, restorePointId: m.id }),
+      );
     },
     'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
     'schedule:set': async ({ sourceId, schedule }) => {
