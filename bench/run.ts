@@ -1,5 +1,7 @@
 // npm run bench [-- --size 1GiB]: Lifeboat's snapshot against the tools a person would otherwise
-// use, on the same generated database, with a writer running; prints a table.
+// use, on the same generated database, with a writer running; prints a table. `--only compare`
+// measures `lifeboat diff` (a restore point against the live database) against one integrity check
+// of the same file, quiet and with a writer.
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -197,6 +199,63 @@ async function measure(bytes: number) {
   const lastManifest = JSON.parse(execFileSync(process.execPath, [cli, '--home', home, '--json', 'list'], { encoding: 'utf8' })) as Manifest[];
   const plainPoint = lastManifest.find((m) => m.artifact.format === 'sqlite');
   return { dbBytes, runs: result, underLoad, latency, pipelineRuns, plainPoint, vault: path.join(home, 'vault') };
+}
+
+/**
+ * `lifeboat diff` on the generated database after a day's worth of changes (orders deleted by
+ * mistake, new orders, customers edited), against one integrity check of the same file (the
+ * target: the summary within that time); quiet, then with the writer committing every 5 ms.
+ */
+async function benchCompare(bytes: number): Promise<void> {
+  const dir = path.join(work, formatBytes(bytes).replace(' ', ''));
+  mkdirSync(dir, { recursive: true });
+  const db = path.join(dir, 'shop.db');
+  if (!existsSync(db) || Math.abs(statSync(db).size - bytes) > bytes * 0.2) {
+    console.error(`bench: generating a ${formatBytes(bytes)} database in ${dir}…`);
+    generate(db, bytes);
+  }
+  const home = path.join(dir, 'home-compare');
+  rmSync(home, { recursive: true, force: true });
+  const cli = path.join(REPO, 'bin', 'lifeboat.mjs');
+  const m = JSON.parse(timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--max-size', '100GB', db]).stdout) as Manifest;
+  const conn = new Database(db);
+  const maxOrder = Number(conn.prepare('SELECT max(id) FROM orders').pluck().get());
+  conn.transaction(() => {
+    const doomed = [maxOrder - 100, maxOrder - 101, maxOrder - 102];
+    for (const o of doomed) conn.prepare('DELETE FROM items WHERE "order" = ?').run(o);
+    conn.prepare(`DELETE FROM orders WHERE id IN (${doomed.join(', ')})`).run();
+    for (let i = 0; i < 46; i++) conn.prepare('INSERT INTO orders (customer, placed, total, note) VALUES (1, ?, 100, NULL)').run(new Date(Date.UTC(2030, 0, 1) + i * 60_000).toISOString());
+    conn.prepare("UPDATE customers SET name = name || ' (edited)' WHERE id % 5000 = 7 AND id <= 60000").run();
+  })();
+  conn.pragma('wal_checkpoint(TRUNCATE)');
+  conn.close();
+  const fileBytes = statSync(db).size;
+  const runs: Record<string, Run> = {};
+  runs['sqlite3 PRAGMA quick_check (target)'] = timed('sqlite3', [db, 'PRAGMA quick_check']);
+  runs['sqlite3 PRAGMA integrity_check'] = timed('sqlite3', [db, 'PRAGMA integrity_check']);
+  const diffRun = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'diff', m.id]);
+  runs['lifeboat diff (restore point vs live)'] = diffRun;
+  const summary = JSON.parse(diffRun.stdout) as { totals: { back: number; lost: number; changed: number }; tables: { table: string; back: number; lost: number; changed: number }[] };
+  const { result: loaded, latency } = await withWriter(db, (label) => {
+    label('lifeboat diff');
+    return timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'diff', m.id]);
+  });
+  const target = runs['sqlite3 PRAGMA quick_check (target)']!.seconds;
+  const rows: string[][] = [['', 'time (s)', 'MB/s', 'peak RSS', 'vs quick_check', 'time with writer (s)', 'writer p50/p99/max (ms)']];
+  const fmt = (x: number) => x.toFixed(2);
+  const idle = latency.idle;
+  if (idle) rows.push(['writer alone (idle)', '', '', '', '', '', `${fmt(idle.p50)}/${fmt(idle.p99)}/${fmt(idle.max)}`]);
+  for (const [name, run] of Object.entries(runs)) {
+    const l = name.startsWith('lifeboat diff') ? latency['lifeboat diff'] : undefined;
+    rows.push([name, fmt(run.seconds), (fileBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), `${(run.seconds / target).toFixed(2)}×`, l ? fmt(loaded.seconds) : '', l ? `${fmt(l.p50)}/${fmt(l.p99)}/${fmt(l.max)}` : '']);
+  }
+  printTable(`Compare: lifeboat diff of a restore point with the live ${formatBytes(fileBytes)} database (WAL; 3 orders and their items deleted, 46 orders added, customers edited since), against one integrity check of the same file`, rows);
+  console.log(`\nThe diff found: ${summary.tables.filter((t) => t.back || t.lost || t.changed).map((t) => `${t.table} +${t.back}/-${t.lost}/~${t.changed}`).join(', ')} (back/lost/changed)`);
+}
+
+if (values.only === 'compare') {
+  await benchCompare(size);
+  process.exit(0);
 }
 
 const small = await measure(Math.round(size / 4));

@@ -7,7 +7,7 @@ import type { Comparison } from '../../shared/inside.ts';
 import type { EngineContext } from './context.ts';
 import { runInside } from './inside-worker.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
-import type { PrivateCopies, PrivateCopy } from './private-copies.ts';
+import { whileVerifying, type PrivateCopies, type PrivateCopy } from './private-copies.ts';
 import { loadRestorePoint } from './restore-points.ts';
 
 /** Keys of rows listed per table and kind of difference (so a person can pick rows to bring back). */
@@ -23,10 +23,13 @@ export async function compareRestorePoint(ctx: EngineContext, copies: PrivateCop
   let copyB: PrivateCopy | undefined;
   try {
     copyB = b ? await copies.restorePoint(b, o) : await copies.live(source!, o);
+    const read = copyB;
     const at = ctx.now().toISOString();
-    const r = await runInside(
-      { op: 'compare', a: copyA.file, b: copyB.file, sample: SAMPLE_KEYS },
-      { signal: o.signal, file: `restore point ${a.id}`, onProgress: (done, total) => o.onProgress?.({ phase: 'comparing', done, total, unit: 'rows' }) },
+    const r = await whileVerifying([copyA, read], o.signal, (signal) =>
+      runInside(
+        { op: 'compare', a: copyA.file, b: read.file, sample: SAMPLE_KEYS, ...(read.inPlace ? { bInPlace: true, busyTimeoutMs: ctx.settings.read().busyTimeoutMs } : {}) },
+        { signal, file: read.inPlace ? source!.path : `restore point ${a.id}`, onProgress: (done, total) => o.onProgress?.({ phase: 'comparing', done, total, unit: 'rows' }) },
+      ),
     );
     const counted = r.tables.filter((t) => t.match !== 'count');
     const totals = {

@@ -24,7 +24,8 @@ type Raw = null | number | bigint | string | Uint8Array;
 export type InsideRequest =
   | { op: 'contents'; file: string }
   | { op: 'rows'; file: string; table: string; offset: number; limit: number; keys?: RowKey[] }
-  | { op: 'compare'; a: string; b: string; sample: number }
+  /** `bInPlace`: B is a live WAL database read in place, inside one read transaction. */
+  | { op: 'compare'; a: string; b: string; sample: number; bInPlace?: boolean; busyTimeoutMs?: number }
   | { op: 'recover'; live: string; from: string; selections: RecoverSelection[]; onConflict: OnConflict; foreignKeys: boolean; busyTimeoutMs: number }
   | { op: 'export'; file: string; table: string; temp: string; format: ExportFormat; keys?: RowKey[] };
 
@@ -96,7 +97,12 @@ function insideWorkerMain(port: MessagePort, data: { request: InsideRequest; sto
         else if (request.op === 'rows') result = readRows(db, request.table, request.offset, request.limit, request.keys);
         else if (request.op === 'compare') {
           db.prepare('ATTACH DATABASE ? AS lifeboat_b').run(request.b);
-          result = compareDatabases(db, request.sample, stop, progress);
+          if (request.bInPlace) beginReadOf(db, 'lifeboat_b', request.busyTimeoutMs ?? 10_000, stop);
+          try {
+            result = compareDatabases(db, request.sample, stop, progress);
+          } finally {
+            if (db.inTransaction) db.exec('COMMIT');
+          }
         } else result = exportTable(db, Database, fs, request.table, request.temp, request.format, request.keys, stop, progress);
       } finally {
         db.close();
@@ -107,6 +113,26 @@ function insideWorkerMain(port: MessagePort, data: { request: InsideRequest; sto
     const err = e as { lifeboat?: boolean; code?: string; message?: string; hint?: string };
     if (err && err.lifeboat) port.postMessage({ fail: { code: err.code, message: err.message, hint: err.hint } });
     else port.postMessage({ error: { message: String((err && err.message) || e), code: err && typeof err.code === 'string' ? err.code : undefined } });
+  }
+}
+
+/**
+ * Starts one read transaction that covers `schema` (a live WAL database read in place): from here
+ * until COMMIT every statement sees the same committed state, while its program's writers carry on.
+ * A WAL reader waits only for a moment (a checkpoint, a recovery): it retries until the deadline.
+ */
+function beginReadOf(db: Db, schema: string, busyTimeoutMs: number, stop: Int32Array): void {
+  const napper = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + busyTimeoutMs; ; Atomics.wait(napper, 0, 0, 5)) {
+    checkStop(stop);
+    try {
+      db.exec('BEGIN');
+      db.prepare(`SELECT count(*) FROM ${quoteId(schema)}.sqlite_schema`).get();
+      return;
+    } catch (e) {
+      if (db.inTransaction) db.exec('COMMIT');
+      if (!/^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? '') || Date.now() > deadline) throw e;
+    }
   }
 }
 
@@ -798,6 +824,7 @@ function exportTable(db: Db, Database: typeof BetterSqlite3, fs: typeof NodeFs, 
 
 const WORKER_FUNCTIONS: ((...args: never[]) => unknown)[] = [
   insideWorkerMain,
+  beginReadOf,
   fail,
   checkStop,
   quoteId,

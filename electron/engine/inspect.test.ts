@@ -119,7 +119,8 @@ describe('looking inside a restore point', () => {
 
   it('removes what a killed look left at the next start, never what a running one uses', async () => {
     makeShopDb(tmp.db);
-    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
+    // Compressed: it is decoded into the private place (a plain one is read in the vault itself).
+    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual', compressLevel: 3 });
     engine.close();
     const held = await startCliHeldAt(['show', m.id], tmp.home, 'look:decoded');
     const [left] = inScratch();

@@ -12,7 +12,7 @@ import type { EngineContext } from './context.ts';
 import { fsyncDir, fsyncFile } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { runInside } from './inside-worker.ts';
-import type { PrivateCopies } from './private-copies.ts';
+import { whileVerifying, type PrivateCopies } from './private-copies.ts';
 import { loadRestorePoint } from './restore-points.ts';
 import { listSources } from './sources.ts';
 
@@ -60,7 +60,7 @@ export async function lookInside(ctx: EngineContext, copies: PrivateCopies, id: 
   const manifest = await loadRestorePoint(ctx, id);
   const copy = await copies.restorePoint(manifest, o);
   try {
-    const r = await runInside({ op: 'contents', file: copy.file }, { signal: o.signal, file: `restore point ${manifest.id}` });
+    const r = await whileVerifying([copy], o.signal, (signal) => runInside({ op: 'contents', file: copy.file }, { signal, file: `restore point ${manifest.id}` }));
     return { id: manifest.id, sourceId: manifest.source.id, createdAt: manifest.createdAt, databaseBytes: manifest.database.bytes, ...r };
   } finally {
     await copy.release();
@@ -76,7 +76,7 @@ export async function tableRows(ctx: EngineContext, copies: PrivateCopies, id: s
   const manifest = await loadRestorePoint(ctx, id);
   const copy = await copies.restorePoint(manifest, o);
   try {
-    return await runInside({ op: 'rows', file: copy.file, table, offset, limit, ...(o.rows ? { keys: o.rows } : {}) }, { signal: o.signal, file: `restore point ${manifest.id}` });
+    return await whileVerifying([copy], o.signal, (signal) => runInside({ op: 'rows', file: copy.file, table, offset, limit, ...(o.rows ? { keys: o.rows } : {}) }, { signal, file: `restore point ${manifest.id}` }));
   } finally {
     await copy.release();
   }
@@ -102,9 +102,11 @@ export async function exportTable(ctx: EngineContext, copies: PrivateCopies, req
   const copy = await copies.restorePoint(manifest, req);
   const temp = path.join(dir, `.${path.basename(to)}.lifeboat-export-${process.pid}-${randomBytes(3).toString('hex')}.tmp`);
   try {
-    const r = await runInside(
-      { op: 'export', file: copy.file, table: req.table, temp, format, ...(req.rows ? { keys: req.rows } : {}) },
-      { signal: req.signal, file: `restore point ${manifest.id}`, onProgress: (done, total) => req.onProgress?.({ phase: 'exporting', done, total, unit: 'rows' }) },
+    const r = await whileVerifying([copy], req.signal, (signal) =>
+      runInside(
+        { op: 'export', file: copy.file, table: req.table, temp, format, ...(req.rows ? { keys: req.rows } : {}) },
+        { signal, file: `restore point ${manifest.id}`, onProgress: (done, total) => req.onProgress?.({ phase: 'exporting', done, total, unit: 'rows' }) },
+      ),
     );
     await fsyncFile(temp);
     await placeNew(temp, to);

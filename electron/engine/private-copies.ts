@@ -1,12 +1,17 @@
-// The private place where Lifeboat looks inside databases: a restore point decoded (decrypted,
-// decompressed) and checked against both its SHA-256s, or a consistent snapshot of a live
-// database. It is `tmp/` in the data folder, owner-only, never the vault (decrypted bytes never
-// land there). Each copy has its own folder named after the process that made it; it is removed
-// when done, a restore point's copy a few minutes later (the next look at it is then instant), and
-// what a crashed or killed process left is removed at the next start.
+// What Lifeboat reads when it looks inside databases. A compressed or encrypted restore point is
+// decoded (decompressed, decrypted) and checked against both its SHA-256s into the private place:
+// `tmp/` in the data folder, owner-only, never the vault (decrypted bytes never land there). A
+// plain restore point needs no decoding: SQLite reads the vault's file itself, read-only (it writes
+// nothing beside it), while it is hashed alongside; nothing is shown or written from it until its
+// checksum matched. The live database is read as a backup reads it: in place inside one read
+// transaction when it is in WAL mode and open elsewhere (its writers never wait for a WAL reader),
+// otherwise from a private lock-free snapshot (snapshot.ts). Each private copy has its own folder
+// named after the process that made it; it is removed when done, a decoded restore point a few
+// minutes later (the next look at it is then instant), and what a crashed or killed process left
+// is removed at the next start.
 import { randomBytes } from 'node:crypto';
-import { constants, rmSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobProgress, Manifest, Source } from '../../shared/model.ts';
 import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
@@ -14,6 +19,7 @@ import type { EngineContext } from './context.ts';
 import { ensureFreeSpace, hashFile, type HashResult } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
 import { artifactPath } from './manifest.ts';
+import { readDatabaseHeader } from './quiet-copy.ts';
 import { takeSnapshot } from './snapshot.ts';
 import { finishCopy, preflight } from './sqlite-files.ts';
 
@@ -23,9 +29,14 @@ export interface CopyOptions {
   onProgress?: (p: JobProgress) => void;
 }
 
-/** A private copy in use: its file, and `release` when done with it (idempotent; a snapshot is removed before it resolves). */
+/** A database to read, and `release` when done with it (idempotent; a snapshot is removed before it resolves). */
 export interface PrivateCopy {
+  /** What SQLite opens (read-only): a file in the private place, or the file itself. */
   file: string;
+  /** Resolves once the bytes read are known to match the manifest's SHA-256s; rejects `tampered`. */
+  verified: Promise<void>;
+  /** A live database read in place: read it inside one read transaction, so it is one committed state. */
+  inPlace?: boolean;
   release(): Promise<void>;
 }
 
@@ -107,7 +118,52 @@ function stopped(): LifeboatError {
   return new LifeboatError('cancelled', 'Stopped', 'Nothing was changed');
 }
 
-/** Decodes and verifies a restore point's database into `file` (see PrivateCopies.restorePoint). */
+/**
+ * Runs `work` while the copies are verified alongside, and returns its result only once they are;
+ * a checksum that does not match stops the work and is what is thrown.
+ */
+export async function whileVerifying<T>(copies: PrivateCopy[], signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let failure: unknown;
+  const checks = Promise.all(copies.map((c) => c.verified)).then(
+    () => undefined,
+    (e: unknown) => {
+      failure = e;
+      stop.abort();
+    },
+  );
+  try {
+    const result = await work(stop.signal);
+    await checks;
+    if (failure !== undefined) throw failure;
+    return result;
+  } catch (e) {
+    throw failure ?? e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function checksumMismatch(manifest: Manifest): LifeboatError {
+  return new LifeboatError('tampered', `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged), so it was not opened`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest');
+}
+
+/** Hashes a plain restore point's artifact in the vault against its manifest. */
+async function verifyInPlace(ctx: EngineContext, manifest: Manifest, signal: AbortSignal): Promise<void> {
+  let h: HashResult;
+  try {
+    h = await hashFile(artifactPath(ctx.vaultDir, manifest), { signal });
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
+    if (errorCode(e) === 'ABORT_ERR') throw stopped();
+    throw e;
+  }
+  if (h.sha256 !== manifest.artifact.sha256 || h.bytes !== manifest.artifact.bytes || h.sha256 !== manifest.database.sha256) throw checksumMismatch(manifest);
+}
+
+/** Decodes and verifies a compressed or encrypted restore point's database into `file` (see PrivateCopies.restorePoint). */
 async function decodeInto(ctx: EngineContext, manifest: Manifest, file: string, o: CopyOptions): Promise<void> {
   const report = (done: number, total: number) => o.onProgress?.({ phase: 'opening', done, total, unit: 'bytes' });
   await ensureFreeSpace(path.dirname(file), manifest.database.bytes, 'a private copy of the restore point', 'Free some space and try again; nothing was changed');
@@ -115,31 +171,27 @@ async function decodeInto(ctx: EngineContext, manifest: Manifest, file: string, 
   let plain: HashResult;
   let stored: HashResult;
   try {
-    if (manifest.artifact.format === 'sqlite') {
-      // The kernel copies (or clones) the file; the copy itself is then hashed: what SQLite reads is what was checked.
-      report(0, manifest.database.bytes);
-      await copyFile(artifact, file, constants.COPYFILE_FICLONE);
-      await chmod(file, 0o600);
-      plain = stored = await hashFile(file, { signal: o.signal, onBytes: (b) => report(b, manifest.database.bytes) });
-    } else {
-      ({ plain, stored } = await decodeArtifact(artifact, manifest.artifact.format, file, { keys: o.keys, signal: o.signal, onBytes: (b) => report(b, manifest.artifact.bytes) }));
-      await chmod(file, 0o600);
-    }
+    ({ plain, stored } = await decodeArtifact(artifact, manifest.artifact.format, file, { keys: o.keys, signal: o.signal, onBytes: (b) => report(b, manifest.artifact.bytes) }));
+    await chmod(file, 0o600);
   } catch (e) {
     if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
     if (errorCode(e) === 'ABORT_ERR') throw stopped();
     throw explainWriteError(e, path.dirname(file));
   }
   if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
-    throw new LifeboatError('tampered', `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged), so it was not opened`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest');
+    throw checksumMismatch(manifest);
   }
 }
 
 interface Entry {
   id: string;
-  dir: string;
+  /** The private folder of a decoded restore point (none for a plain one, read in the vault). */
+  dir?: string;
   file: string;
+  /** The file can be opened (decoded); for a plain restore point at once. */
   ready: Promise<void>;
+  /** The checksums matched (for a decoded one, together with `ready`). */
+  verified: Promise<void>;
   settled: boolean;
   users: number;
   idleSince: number;
@@ -164,12 +216,12 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
     if (e.timer !== undefined) ctx.clock.clearTimer(e.timer);
     e.timer = undefined;
     e.stop.abort();
-    rmSync(e.dir, { recursive: true, force: true });
+    if (e.dir) rmSync(e.dir, { recursive: true, force: true });
   };
   const release = (e: Entry) => {
     e.users--;
     if (e.users > 0) return;
-    if (closed || !e.settled) return drop(e); // nobody waits for an unfinished decode any more
+    if (closed || !e.settled) return drop(e); // nobody waits for an unfinished decode or hash any more
     e.idleSince = ctx.now().getTime();
     e.timer = ctx.clock.setTimer(() => drop(e), keepMs);
     const idle = [...entries.values()].filter((x) => x.users === 0).sort((a, b) => a.idleSince - b.idleSince);
@@ -185,18 +237,27 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
       if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
       let e = entries.get(manifest.id);
       if (!e) {
-        const dir = await newFolder(ctx, 'look', manifest.id);
-        const created: Entry = { id: manifest.id, dir, file: path.join(dir, 'restore-point.sqlite'), ready: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
-        created.ready = decodeInto(ctx, manifest, created.file, { ...opts, signal: created.stop.signal })
-          .then(() => ctx.checkpoint('look:decoded'))
-          .then(
-          () => void (created.settled = true),
-          (err: unknown) => {
-            drop(created);
-            throw err;
-          },
-        );
-        created.ready.catch(() => undefined); // waited for below; never an unhandled rejection
+        const stop = new AbortController();
+        let created: Entry;
+        const failed = (err: unknown) => {
+          drop(created);
+          throw err;
+        };
+        if (manifest.artifact.format === 'sqlite') {
+          // Plain: SQLite reads the vault's file, read-only, while it is hashed.
+          created = { id: manifest.id, file: artifactPath(ctx.vaultDir, manifest), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop };
+          created.verified = verifyInPlace(ctx, manifest, stop.signal).then(() => void (created.settled = true), failed);
+        } else {
+          const dir = await newFolder(ctx, 'look', manifest.id);
+          created = { id: manifest.id, dir, file: path.join(dir, 'restore-point.sqlite'), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop };
+          created.ready = decodeInto(ctx, manifest, created.file, { ...opts, signal: stop.signal })
+            .then(() => ctx.checkpoint('look:decoded'))
+            .then(() => void (created.settled = true), failed);
+          created.verified = created.ready;
+        }
+        // Waited for by the users; never an unhandled rejection.
+        created.ready.catch(() => undefined);
+        created.verified.catch(() => undefined);
         entries.set(manifest.id, created);
         e = created;
       }
@@ -210,14 +271,19 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
         await abortable(entry.ready, opts.signal);
       } catch (err) {
         release(entry);
-        throw isLifeboatError(err) || !(err instanceof Error) ? err : explainWriteError(err, entry.dir);
+        throw isLifeboatError(err) || !(err instanceof Error) ? err : explainWriteError(err, entry.dir ?? ctx.vaultDir);
       }
-      return { file: entry.file, release: once(() => release(entry)) };
+      return { file: entry.file, verified: entry.verified, release: once(() => release(entry)) };
     },
 
     async live(source, opts = {}) {
       if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
       const facts = await preflight(source.path);
+      const header = await readDatabaseHeader(source.path);
+      if (header.wal && (await stat(`${source.path}-wal`).then(() => true, () => false))) {
+        // WAL mode, open in its program: read in place, in one read transaction that never holds up its writers.
+        return { file: source.path, verified: Promise.resolve(), inPlace: true, release: async () => undefined };
+      }
       const dir = await newFolder(ctx, 'live', source.id);
       liveDirs.add(dir);
       const file = path.join(dir, 'live.sqlite');
@@ -245,7 +311,7 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
         if (isLifeboatError(e) && e.code === 'cancelled') throw stopped();
         throw e;
       }
-      return { file, release: once(forget) };
+      return { file, verified: Promise.resolve(), release: once(forget) };
     },
 
     dropIdle() {
@@ -258,7 +324,7 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
         if (e.timer !== undefined) ctx.clock.clearTimer(e.timer);
         e.stop.abort();
         entries.delete(e.id);
-        rmSync(e.dir, { recursive: true, force: true });
+        if (e.dir) rmSync(e.dir, { recursive: true, force: true });
       }
       for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
       liveDirs.clear();

@@ -53,6 +53,8 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
   const report = (phase: 'safety-copy' | 'bringing-back') => req.onProgress?.({ phase, done: 0, total: 1, unit: 'rows' });
   const copy = await copies.restorePoint(manifest, req);
   try {
+    // Nothing is written from a restore point whose checksum has not matched.
+    await copy.verified;
     return await withLock(
       sourceLockFile(ctx, source.id),
       `bringing rows back into ${source.id}`,
