@@ -45,6 +45,9 @@ describe('looking inside a restore point', () => {
     expect(c.tables.filter((x) => x.of === 'order_search').map((x) => x.name).sort()).toEqual(['order_search_config', 'order_search_content', 'order_search_data', 'order_search_docsize', 'order_search_idx']);
     expect(t.orders!.sql).toMatch(/^CREATE TABLE orders/);
     expect(sha256(tmp.db)).toBe(before);
+    // A plain restore point is read in the vault itself: nothing was written beside it, nothing copied.
+    expect(readdirSync(path.join(engine.vaultDir, 'store')).sort()).toEqual([path.basename(m.artifact.path), path.basename(m.artifact.path).replace(/\.sqlite$/, '.manifest.json')].sort());
+    expect(inScratch()).toEqual([]);
   });
 
   it('shows a page of rows newest first, then the next, or the rows with given keys; blobs and long text as previews', async () => {
