@@ -4,6 +4,8 @@
 // without a primary key (duplicates), blobs byte for byte, and schema changes since.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RecoverSummary } from '../../shared/inside.ts';
 import type { Manifest } from '../../shared/model.ts';
@@ -163,6 +165,36 @@ describe('bringing rows back', () => {
     await expect(engine.recover({ id: m.id, selections: [{ table: 'events' }] })).rejects.toMatchObject({ code: 'schema-changed', message: expect.stringMatching(/has no table events now/), hint: expect.stringMatching(/--to events\.csv/) });
     await expect(engine.recover({ id: m.id, selections: [{ table: 'photos' }] })).rejects.toMatchObject({ code: 'schema-changed', message: expect.stringMatching(/primary key of photos is not the same.*\(id then, order_id, id now\)/) });
     await expect(engine.recover({ id: m.id, selections: [{ table: 'order_search' }] })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/order_search is a virtual table/) });
+  });
+});
+
+describe('when rows cannot be brought back', () => {
+  it('says who keeps the database busy, and changes nothing', async () => {
+    makeBankDb(tmp.db, { blobRows: 20 });
+    engine.updateSettings({ busyTimeoutMs: 1_000 });
+    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
+    exec(tmp.db, 'DELETE FROM blobs WHERE id = 3');
+    const holder = startHelper('write-holder.ts', [tmp.db]);
+    await holder.waitFor('holding');
+    try {
+      await expect(engine.recover({ id: m.id, selections: [{ table: 'blobs', rows: [[3]] }] })).rejects.toMatchObject({ code: 'in-use', message: expect.stringMatching(new RegExp(`is busy in another program that kept it locked for 1 s \\(pid ${holder.child.pid} \\(`)) });
+    } finally {
+      await holder.stop();
+    }
+    expect(sql(tmp.db, 'SELECT id FROM blobs WHERE id = 3')).toEqual([]);
+    expect(safetyCopies()).toEqual([]);
+  });
+
+  it('refuses a restore point whose integrity check failed', async () => {
+    makeShopDb(tmp.db);
+    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
+    const file = path.join(engine.vaultDir, 'store', path.basename(m.artifact.path).replace(/\.sqlite$/, '.manifest.json'));
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+    writeFileSync(file, JSON.stringify({ ...manifest, integrity: { ...manifest.integrity, status: 'failed', message: '*** in database main ***' } }));
+    await engine.reindex();
+    exec(tmp.db, 'DELETE FROM items WHERE order_id = 7; DELETE FROM orders WHERE id = 7');
+    await expect(engine.recover({ id: m.id, selections: [{ table: 'orders', rows: [[7]] }] })).rejects.toMatchObject({ code: 'integrity-failed', hint: expect.stringMatching(/--to rows\.csv/) });
+    expect(sql(tmp.db, 'SELECT id FROM orders WHERE id = 7')).toEqual([]);
   });
 });
 

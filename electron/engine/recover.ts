@@ -12,12 +12,13 @@ import type { Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
 import { fsyncDir } from './durable-fs.ts';
-import { LifeboatError } from './errors.ts';
+import { LifeboatError, isLifeboatError } from './errors.ts';
 import { runInside } from './inside-worker.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
 import { withLock } from './locks.ts';
 import { artifactPath, manifestPath } from './manifest.ts';
 import type { PrivateCopies } from './private-copies.ts';
+import { describeHolders, findHolders } from './open-holders.ts';
 import { loadRestorePoint } from './restore-points.ts';
 import { preflight } from './sqlite-files.ts';
 
@@ -78,6 +79,10 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
           // Nothing was written (SQLite rolled the transaction back): the safety copy would only make
           // `undo` bring back what is already there.
           await discardSafetyCopy(ctx, safety);
+          if (isLifeboatError(e) && e.code === 'in-use') {
+            const holders = (await findHolders([source.path, `${source.path}-wal`, `${source.path}-shm`, `${source.path}-journal`])) ?? [];
+            if (holders.length) throw new LifeboatError('in-use', `${e.message} (${describeHolders(holders)})`, e.hint);
+          }
           throw e;
         }
         if (result.changed === 0) {
