@@ -40,6 +40,12 @@ function changeTheShop(file: string): void {
   db.close();
 }
 
+function exec(file: string, script: string): void {
+  const db = new Database(file);
+  db.exec(script);
+  db.close();
+}
+
 const pick = (t: TableDiff) => ({ back: t.back, lost: t.lost, changed: t.changed, match: t.match, samples: t.samples });
 
 describe.each(['wal', 'delete'] as const)('comparing a restore point with the database now (%s mode)', (mode) => {
@@ -112,6 +118,15 @@ describe('comparing', () => {
     expect(c.tables.find((t) => t.table === 'events')).toMatchObject({ only: 'a', back: 10, lost: 0, rows: { a: 10, b: null } });
     expect(c.tables.find((t) => t.table === 'coupons')).toMatchObject({ only: 'b', back: 0, lost: 2, rows: { a: null, b: 2 } });
     expect(c.schema).toEqual(expect.arrayContaining([{ type: 'table', name: 'events', change: 'removed' }, { type: 'table', name: 'coupons', change: 'added' }]));
+  });
+
+  it('counts rows added since even in an old-style table whose text key holds NULLs (keys not unique)', async () => {
+    makeShopDb(tmp.db);
+    exec(tmp.db, "CREATE TABLE tags (name TEXT PRIMARY KEY, n INTEGER); INSERT INTO tags VALUES (NULL, 1), (NULL, 2), ('a', 3);");
+    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
+    exec(tmp.db, "DELETE FROM tags WHERE n = 1; INSERT INTO tags VALUES ('b', 4);");
+    const tags = (await engine.compare(m.id)).tables.find((t) => t.table === 'tags')!;
+    expect(tags).toMatchObject({ match: 'key', lost: 1, samples: { lost: [['b']] } });
   });
 
   it('compares a table whose primary key changed by content, and says so', async () => {

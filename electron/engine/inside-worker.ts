@@ -353,26 +353,34 @@ function readRows(db: Db, table: string, offset: number, limit: number, keys: Ro
 
 /**
  * Walks a table in chunks of its walk columns (rowid, or the primary key): yields the condition
- * (on alias `alias`) and its parameters for each chunk, in order.
+ * (on alias `alias`) and its parameters for each chunk, in order (or from the end: newest first).
  */
-function* chunksOf(db: Db, schema: string, t: TableDesc, alias: string, stop: Int32Array): Generator<{ where: string; params: Raw[]; }> {
+function* chunksOf(db: Db, schema: string, t: TableDesc, alias: string, stop: Int32Array, fromTheEnd = false): Generator<{ where: string; params: Raw[]; }> {
   const size = 20_000;
   const cols = t.walk.map((c) => colRef(alias, c, t)).join(', ');
   const bare = t.walk.map((c) => (c === t.rowid ? c : quoteId(c))).join(', ');
+  const order = fromTheEnd ? t.walk.map((c) => `${c === t.rowid ? c : quoteId(c)} DESC`).join(', ') : bare;
+  const [past, upTo] = fromTheEnd ? ['<', '>='] : ['>', '<='];
   const marks = t.walk.map(() => '?').join(', ');
-  const first = db.prepare(`SELECT ${bare} FROM ${quoteId(schema)}.${quoteId(t.name)} ORDER BY ${bare} LIMIT 1 OFFSET ${size - 1}`).raw();
-  const next = db.prepare(`SELECT ${bare} FROM ${quoteId(schema)}.${quoteId(t.name)} WHERE (${bare}) > (${marks}) ORDER BY ${bare} LIMIT 1 OFFSET ${size - 1}`).raw();
-  let lo: Raw[] | undefined;
+  const first = db.prepare(`SELECT ${bare} FROM ${quoteId(schema)}.${quoteId(t.name)} ORDER BY ${order} LIMIT 1 OFFSET ${size - 1}`).raw();
+  const next = db.prepare(`SELECT ${bare} FROM ${quoteId(schema)}.${quoteId(t.name)} WHERE (${bare}) ${past} (${marks}) ORDER BY ${order} LIMIT 1 OFFSET ${size - 1}`).raw();
+  let done: Raw[] | undefined;
   for (;;) {
     checkStop(stop);
-    const hi = (lo ? next.get(...lo) : first.get()) as Raw[] | undefined;
+    const bound = (done ? next.get(...done) : first.get()) as Raw[] | undefined;
     const parts: string[] = [];
-    if (lo) parts.push(`(${cols}) > (${marks})`);
-    if (hi) parts.push(`(${cols}) <= (${marks})`);
-    yield { where: parts.join(' AND ') || '1', params: [...(lo ?? []), ...(hi ?? [])] };
-    if (!hi) return;
-    lo = hi;
+    if (done) parts.push(`(${cols}) ${past} (${marks})`);
+    if (bound) parts.push(`(${cols}) ${upTo} (${marks})`);
+    yield { where: parts.join(' AND ') || '1', params: [...(done ?? []), ...(bound ?? [])] };
+    if (!bound) return;
+    done = bound;
   }
+}
+
+/** Whether any row of `t` has a NULL in a key column (possible only in an old-style rowid table with a non-integer key). */
+function nullKeys(db: Db, schema: string, t: TableDesc): boolean {
+  if (t.kind === 'without-rowid' || (t.key.length === 1 && t.columns.some((c) => c.primaryKey === 1 && /^INTEGER$/i.test(c.type.trim())))) return false;
+  return db.prepare(`SELECT 1 FROM ${quoteId(schema)}.${quoteId(t.name)} AS t WHERE ${t.key.map((k) => `${colRef('t', k, t)} IS NULL`).join(' OR ')} LIMIT 1`).get() !== undefined;
 }
 
 /** Columns both tables have (not generated), as [name in a, name in b]. */
@@ -388,6 +396,7 @@ function sameKey(a: TableDesc, b: TableDesc): boolean {
 
 /** Compares two tables matched by their primary key, chunk by chunk; fills `d`. */
 function compareKeyed(db: Db, ta: TableDesc, tb: TableDesc, common: [string, string][], d: TableDiff, sample: number, stop: Int32Array, tick: (rows: number) => void): void {
+  const rowsB = d.rows.b ?? 0;
   const A = `main.${quoteId(ta.name)}`;
   const B = `lifeboat_b.${quoteId(tb.name)}`;
   const yOnX = ta.key.map((k, i) => `${colRef('y', tb.key[i]!, tb)} IS ${colRef('x', k, ta)}`).join(' AND ');
@@ -416,15 +425,30 @@ function compareKeyed(db: Db, ta: TableDesc, tb: TableDesc, common: [string, str
   const xOnY = ta.key.map((k, i) => `${colRef('x', k, ta)} IS ${colRef('y', tb.key[i]!, tb)}`).join(' AND ');
   const missing = `NOT EXISTS (SELECT 1 FROM ${A} AS x WHERE ${xOnY})`;
   const bKeys = tb.key.map((k) => colRef('y', k, tb)).join(', ');
-  for (const c of chunksOf(db, 'lifeboat_b', tb, 'y', stop)) {
-    const r = st(`SELECT count(*) AS n, coalesce(sum(${missing}), 0) AS lost FROM ${B} AS y WHERE ${c.where}`).get(...c.params) as { n: bigint; lost: bigint };
-    d.lost += num(r.lost);
-    if (num(r.lost) && d.samples.lost.length < sample) {
-      const rows = st(`SELECT ${bKeys} FROM ${B} AS y WHERE ${c.where} AND ${missing} LIMIT ${sample}`).raw().all(...c.params) as Raw[][];
-      d.samples.lost.push(...rows.slice(0, sample - d.samples.lost.length).map((row) => row.map(toValue)));
-    }
-    tick(num(r.n));
+  // Keys are unique on both sides, so every row of B not matched by A is lost: counted without
+  // reading B. B is then walked only for the keys of lost rows, newest first (rows added since are
+  // usually the newest), and only until they are all found (or enough to show).
+  const unique = !nullKeys(db, 'main', ta) && !nullKeys(db, 'lifeboat_b', tb);
+  let known = -1;
+  if (unique) {
+    known = rowsB - (num(d.rows.a) - d.back);
+    d.lost = known;
   }
+  let walked = 0;
+  if (known !== 0) {
+    for (const c of chunksOf(db, 'lifeboat_b', tb, 'y', stop, unique)) {
+      const r = st(`SELECT count(*) AS n, coalesce(sum(${missing}), 0) AS lost FROM ${B} AS y WHERE ${c.where}`).get(...c.params) as { n: bigint; lost: bigint };
+      if (!unique) d.lost += num(r.lost);
+      if (num(r.lost) && d.samples.lost.length < sample) {
+        const rows = st(`SELECT ${bKeys} FROM ${B} AS y WHERE ${c.where} AND ${missing} LIMIT ${sample}`).raw().all(...c.params) as Raw[][];
+        d.samples.lost.push(...rows.slice(0, sample - d.samples.lost.length).map((row) => row.map(toValue)));
+      }
+      walked += num(r.n);
+      tick(num(r.n));
+      if (unique && d.samples.lost.length >= Math.min(sample, known)) break;
+    }
+  }
+  tick(rowsB - walked);
 }
 
 /**
@@ -841,6 +865,7 @@ const WORKER_FUNCTIONS: ((...args: never[]) => unknown)[] = [
   fillSelection,
   readRows,
   chunksOf,
+  nullKeys,
   commonColumns,
   sameKey,
   compareKeyed,
