@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConfirmRequest } from '../electron/app/effects.ts';
 import { makeShopDb, tempDir } from '../electron/engine/testing/fixtures.ts';
 import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
 
@@ -30,11 +31,27 @@ describe.skipIf(unavailable !== undefined)('restore with foresight', () => {
   let t: ReturnType<typeof tempDir>;
   let h: Harness;
   let db: string;
+  /** What main's native confirmation was asked (a recorded stand-in here), and what it answers. */
+  let confirms: ConfirmRequest[];
+  let answer: boolean;
+  /** Holds a comparison once both sides are open, until released (to see it running). */
+  let hold: { armed: boolean; reached: () => void; release: () => void };
   beforeEach(async () => {
     t = tempDir();
     db = path.join(t.dir, 'shop.db');
     makeShopDb(db);
-    h = await startHarness(path.join(t.dir, 'home'), { chooseDatabase: async () => db, chooseExportTarget: async (name) => path.join(t.dir, name) });
+    confirms = [];
+    answer = true;
+    const confirm = async (r: ConfirmRequest) => (confirms.push(r), answer);
+    hold = { armed: false, reached: () => undefined, release: () => undefined };
+    const checkpoint = async (name: string) => {
+      if (name !== 'compare:opened' || !hold.armed) return;
+      hold.armed = false;
+      const released = new Promise<void>((r) => (hold.release = r));
+      hold.reached();
+      await released;
+    };
+    h = await startHarness(path.join(t.dir, 'home'), { chooseDatabase: async () => db, chooseExportTarget: async (name) => path.join(t.dir, name), confirm }, { checkpoint });
     await h.page.getByRole('button', { name: 'Add a database…' }).first().click();
     await h.page.getByText('shop.db is now protected').waitFor();
     await h.services.backUp('shop', 'manual');
@@ -77,11 +94,15 @@ describe.skipIf(unavailable !== undefined)('restore with foresight', () => {
     await expect.poll(() => orders.locator('tbody tr').count()).toBe(2);
     await inside.getByRole('checkbox', { name: 'Choose every row shown' }).check();
     await h.screenshot('21-compare-and-choose');
+    // Main asks, in its own dialog naming the database; the first answer is no, and nothing changes.
+    answer = false;
     await inside.getByRole('button', { name: 'Bring back 2 rows…' }).click();
-    const confirm = inside.getByRole('alertdialog', { name: 'Bring back rows' });
-    await confirm.getByText(/Bring 2 orders back into shop\.db\? A safety copy of the database is taken first/).waitFor();
-    await h.screenshot('22-bring-back-confirm');
-    await confirm.getByRole('button', { name: 'Bring back' }).click();
+    await expect.poll(() => confirms.length).toBe(1);
+    expect(confirms[0]).toMatchObject({ confirmLabel: 'Bring back', message: expect.stringMatching(new RegExp(`^Bring 2 orders from the restore point of .* back into ${db.replace(/[.]/g, '\\.')}\\?$`)) });
+    expect(confirms[0]!.detail).toMatch(/left as it is.*Nothing is deleted.*safety copy/);
+    expect(count(db, 'SELECT count(*) FROM orders WHERE id IN (11, 12)')).toBe(0);
+    answer = true;
+    await inside.getByRole('button', { name: 'Bring back 2 rows…' }).click();
     await page.getByText('Brought back 2 rows into orders. The database before was kept as a safety copy.').waitFor();
     expect(count(db, 'SELECT count(*) FROM orders WHERE id IN (11, 12)')).toBe(2);
     expect(count(db, 'SELECT total FROM orders WHERE id = 10')).toBe(1); // a row that changed was left as it is
@@ -95,7 +116,6 @@ describe.skipIf(unavailable !== undefined)('restore with foresight', () => {
     await expect.poll(() => inside.getByRole('table', { name: 'Rows of items' }).locator('tbody tr').count()).toBe(4);
     await inside.getByRole('checkbox', { name: 'Choose every row shown' }).check();
     await inside.getByRole('button', { name: 'Bring back 4 rows…' }).click();
-    await inside.getByRole('alertdialog', { name: 'Bring back rows' }).getByRole('button', { name: 'Bring back' }).click();
     await page.getByText('Brought back 4 rows into items.').waitFor();
     expect(count(db, 'SELECT count(*) FROM items WHERE order_id IN (11, 12)')).toBe(4);
 
@@ -119,16 +139,22 @@ describe.skipIf(unavailable !== undefined)('restore with foresight', () => {
 
   it('says in the restore confirmation what a restore would give back and lose', async () => {
     const { page } = h;
+    answer = false;
     exec(db, `DELETE FROM items WHERE order_id = 7; DELETE FROM orders WHERE id = 7;
       INSERT INTO customers (id, email, name) VALUES (21, 'a@example.com', 'A'), (22, 'b@example.com', 'B');
       INSERT INTO orders (id, customer, placed, total) VALUES (61, 21, '2026-03-01', 5), (62, 22, '2026-03-02', 6), (63, 22, '2026-03-03', 7);`);
     await openRestorePoint();
+    const reached = new Promise<void>((r) => (hold.reached = r));
+    hold.armed = true;
     await page.getByRole('button', { name: 'Restore…' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('What changes').getByText(/^Restoring to .* gives back 2 items and 1 order and loses 3 orders and 2 customers added since\./).waitFor();
-    await h.screenshot('24-restore-confirm-with-changes');
-    await page.keyboard.press('Escape');
-    await dialog.waitFor({ state: 'detached' });
-    expect(count(db, 'SELECT count(*) FROM orders')).toBe(62);
+    // The comparison runs first (a job in the window, with Cancel), then main's dialog says what the restore would do.
+    await reached;
+    await page.getByRole('status', { name: /Comparing a restore point of shop\.db with the database now progress/ }).waitFor();
+    await h.screenshot('24-restore-compares-first');
+    hold.release();
+    await expect.poll(() => confirms.length).toBe(1);
+    expect(confirms[0]).toMatchObject({ confirmLabel: 'Restore', message: expect.stringContaining(`Replace ${db} with`) });
+    expect(confirms[0]!.detail).toMatch(/^Restoring to .* gives back 2 items and 1 order and loses 3 orders and 2 customers added since\.\n\nA safety copy/);
+    expect(count(db, 'SELECT count(*) FROM orders')).toBe(62); // the answer was no
   });
 });

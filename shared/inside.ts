@@ -154,7 +154,7 @@ export interface RecoveredTable {
   unchanged: number;
   /** Columns of the restore point the live table no longer has: their values were not brought back. */
   droppedColumns: string[];
-  /** Triggers of the live database that ran for these rows (INSERT, and UPDATE for replaced rows). */
+  /** Triggers of the live database on this table for what was done (INSERT, and UPDATE for replaced rows); each ran where its own WHEN matched. */
   triggers: string[];
 }
 

@@ -140,16 +140,22 @@ export const ipcContract = {
   'restore-points:details': channel<RestorePointDetails>()(byId),
   'restore-points:verify': channel<{ ok: boolean; message: string }>()(byId),
   'restore-points:pin': channel<Manifest>()(z.object({ id: restorePointIdSchema, pinned: z.boolean() }).strict()),
-  'restore-points:delete': channel<{ id: string }>()(byId),
+  /** Deletes after main's native confirmation naming the file; null when the person said no. */
+  'restore-points:delete': channel<{ id: string } | null>()(byId),
   'backup:run': channel<Manifest>()(bySource),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^[0-9a-z]{1,16}-[0-9a-f]{6}$/) }).strict()),
   /** Opens the system file dialog (in main) and registers the chosen database. */
   'sources:choose': channel<Source | null>()(none),
   'sources:remove': channel<Source>()(bySource),
   'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
-  /** Restores over the source, or (toAnotherFile) into a file chosen in a save dialog; null when cancelled. */
+  /**
+   * Restores over the registered database after main's native confirmation naming it, or
+   * (toAnotherFile, or a restore point of a database not registered here) into a file chosen in a
+   * save dialog; null when cancelled.
+   */
   'restore:run': channel<RestoreSummary | null>()(z.object({ id: restorePointIdSchema, toAnotherFile: z.boolean().optional() }).strict()),
-  'restore:undo': channel<RestoreSummary>()(none),
+  /** Undoes the last restore after main's native confirmation; null when the person said no. */
+  'restore:undo': channel<RestoreSummary | null>()(none),
   /** What is inside a restore point: tables, rows, sizes, schema (decoded into Lifeboat's private place, read-only). */
   'inside:contents': channel<RestorePointContents>()(byId),
   /** A page of one table's rows (newest first where it can tell), or the rows with the given keys. */
@@ -168,8 +174,8 @@ export const ipcContract = {
   'inside:compare': channel<Comparison>()(z.object({ id: restorePointIdSchema, with: restorePointIdSchema.optional() }).strict()),
   /** The person is done looking inside: the private copies nobody uses are removed now. */
   'inside:close': channel<void>()(none),
-  /** Brings chosen rows (or whole tables) back into the database, after a safety copy; restore:undo reverses it. */
-  'recover:run': channel<RecoverSummary>()(z.object({ id: restorePointIdSchema, selections: z.array(recoverSelectionSchema).min(1).max(64), onConflict: z.enum(['skip', 'replace']) }).strict()),
+  /** Brings chosen rows (or whole tables) back into the database after main's native confirmation and a safety copy; restore:undo reverses it; null when the person said no. */
+  'recover:run': channel<RecoverSummary | null>()(z.object({ id: restorePointIdSchema, selections: z.array(recoverSelectionSchema).min(1).max(64), onConflict: z.enum(['skip', 'replace']) }).strict()),
   /** Writes one table (or chosen rows) of a restore point into a new file chosen in a save dialog; null when cancelled. */
   'recover:export': channel<ExportSummary | null>()(
     z.object({ id: restorePointIdSchema, table: z.string().min(1).max(256), format: z.enum(['csv', 'sqlite']), rows: z.array(rowKeySchema).min(1).max(100_000).optional() }).strict(),
@@ -205,6 +211,8 @@ export const ipcContract = {
   'encryption:forget-passphrase': channel<EncryptionView>()(none),
   'encryption:get': channel<EncryptionView>()(none),
   'activity:list': channel<JobView[]>()(none),
+  /** Opens the log file in the system's viewer (the renderer never reads it). */
+  'log:open': channel<{ file: string }>()(none),
   'app-settings:get': channel<AppSettings>()(none),
   // Spelled out rather than appSettingsSchema.partial(): zod applies defaults inside partial(), which
   // would reset every preference the request did not mention.

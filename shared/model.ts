@@ -104,6 +104,12 @@ export const manifestSchema = z
     pinned: z.boolean().default(false),
     durationMs: count,
     appVersion: z.string().max(64),
+    /**
+     * Written by Lifeboat on the vault's copy when it brought this restore point in from a
+     * destination (which one, and when, by this machine's clock); never sent to a destination. What
+     * a manifest from elsewhere says about its own time is not trusted beyond this moment.
+     */
+    received: z.object({ from: sourceIdSchema, at: isoUtcSchema }).optional(),
   })
   .refine((m) => m.artifact.path.startsWith(`${m.source.id}/`), {
     message: "the artifact must sit in its source's folder",
@@ -255,6 +261,8 @@ export type JobPhase =
   | 'copying'
   | 'checking'
   | 'hashing'
+  | 'compressing'
+  | 'encrypting'
   | 'finishing'
   | 'safety-copy'
   | 'restoring'

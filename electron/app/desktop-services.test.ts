@@ -18,7 +18,8 @@ const tmp = useTestFolder();
 const effectsCalled: string[] = [];
 const open: DesktopServices[] = [];
 
-async function services(checkpoint?: (name: string) => Promise<void>) {
+/** The services as the app builds them; main's native confirmations answer `confirmAnswers` in turn (then no). */
+async function services(checkpoint?: (name: string) => Promise<void>, confirmAnswers: boolean[] = []) {
   const s = await createDesktopServices({
     dataDir: tmp.home,
     appVersion: '0.0.0-test',
@@ -28,7 +29,9 @@ async function services(checkpoint?: (name: string) => Promise<void>) {
       chooseFolder: async () => (effectsCalled.push('chooseFolder'), undefined),
       chooseRestoreTarget: async () => (effectsCalled.push('chooseRestoreTarget'), undefined),
       chooseExportTarget: async () => (effectsCalled.push('chooseExportTarget'), undefined),
+      confirm: async () => (effectsCalled.push('confirm'), confirmAnswers.shift() ?? false),
       openExternal: async () => void effectsCalled.push('openExternal'),
+      openPath: async () => void effectsCalled.push('openPath'),
     },
   });
   open.push(s);
@@ -41,7 +44,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   for (const s of open.splice(0)) s.stop();
-  
 });
 
 describe('jobs', () => {
@@ -177,8 +179,8 @@ describe('the IPC handler table', () => {
     expect([...snapshot(tmp.home), ...snapshot(tmp.dir).filter((f) => !f.startsWith(tmp.home))]).toEqual(before);
   });
 
-  it('looks inside, compares, brings a row back and undoes it; a look and a comparison stay out of the activity list', async () => {
-    const s = await services();
+  it('looks inside, compares, brings a row back (after main asks) and undoes it; a look and a comparison stay out of the activity list', async () => {
+    const s = await services(undefined, [false, true, true]);
     const call = async (name: string, payload: unknown) => {
       const r = await invokeChecked(ipcContract, s.handlers, name, payload);
       if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.message}`), r.error);
@@ -195,18 +197,22 @@ describe('the IPC handler table', () => {
     const c: Comparison = await call('inside:compare', { id: m.id });
     expect(c.tables.find((t) => t.table === 'blobs')).toMatchObject({ back: 1, samples: { back: [[7]] } });
     await expect(call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }] })).rejects.toMatchObject({ code: 'usage' }); // the choice is explicit
+    expect(await call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }], onConflict: 'skip' })).toBeNull(); // main asked; the answer was no
+    expect(live.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(0);
     const r: RecoverSummary = await call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }], onConflict: 'skip' });
     expect(r).toMatchObject({ nothingToDo: false, tables: [{ table: 'blobs', inserted: 1 }] });
     expect(live.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(1);
     expect(await call('recover:export', { id: m.id, table: 'blobs', format: 'csv' })).toBeNull(); // the save dialog was cancelled
-    expect(effectsCalled).toEqual(['chooseExportTarget']);
+    expect(effectsCalled).toEqual(['confirm', 'confirm', 'chooseExportTarget']);
     expect(s.jobs.recent().map((j) => [j.kind, j.outcome, j.message])).toEqual([
       ['recover', 'ok', 'Brought back 1 row into blobs; the database before was kept as a safety copy'],
       ['backup', 'ok', expect.stringMatching(/^Restore point taken/)],
     ]);
-    await call('restore:undo', undefined);
-    expect(live.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(0);
-    live.close();
+    live.close(); // no program keeps it open: undo asks once
+    expect(await call('restore:undo', undefined)).toMatchObject({ inPlace: true });
+    const after = new Database(tmp.db, { readonly: true });
+    expect(after.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(0);
+    after.close();
     await call('inside:close', undefined);
     // A plain restore point and a WAL database open elsewhere are read in place: nothing private is left.
     expect(existsSync(path.join(tmp.home, 'tmp')) ? readdirSync(path.join(tmp.home, 'tmp')) : []).toEqual([]);
@@ -234,5 +240,55 @@ describe('the IPC handler table', () => {
     const m: { artifact: { format: string } } = await call('backup:run', { sourceId: 'store' });
     expect(m.artifact.format).toBe('sqlite+zstd+age');
     await expect(call('encryption:forget-passphrase', undefined)).rejects.toThrow(/store\.db is set to encrypt with this passphrase/);
+  });
+});
+
+describe('restoring a database another program has open', () => {
+  it('asks main a second time, naming the program; no means nothing changes, yes restores and says to restart it', async () => {
+    const { createDesktopServices: create } = await import('./desktop-services.ts');
+    const { invokeChecked } = await import('./ipc-dispatch.ts');
+    const { ipcContract } = await import('../../shared/ipc-contract.ts');
+    const { readMarker, setMarker, startHelper } = await import('../engine/testing/fixtures.ts');
+    const asked: string[] = [];
+    let answers: boolean[] = [];
+    const s = await create({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      effects: {
+        chooseDatabase: async () => undefined,
+        chooseFolder: async () => undefined,
+        chooseRestoreTarget: async () => undefined,
+        chooseExportTarget: async () => undefined,
+        confirm: async (r) => (asked.push(`${r.confirmLabel}: ${r.message}`), answers.shift() ?? false),
+        openExternal: async () => undefined,
+        openPath: async () => undefined,
+      },
+    });
+    open.push(s);
+    const call = async (name: string, payload: unknown) => {
+      const r = await invokeChecked(ipcContract, s.handlers, name, payload);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+    setMarker(tmp.db, 'monday');
+    await s.engine.sources.add(tmp.db);
+    const m = await s.backUp('store', 'manual');
+    setMarker(tmp.db, 'tuesday');
+    const program = startHelper('db-holder.ts', [tmp.db]);
+    try {
+      await program.waitFor('open tuesday');
+      answers = [true, false];
+      expect(await call('restore:run', { id: m.id })).toBeNull();
+      expect(asked).toEqual([expect.stringMatching(/^Restore: Replace .*store\.db/), expect.stringMatching(/^Restore while open: node has .*store\.db open\. Restore while it stays open\?/)]);
+      expect(readMarker(tmp.db)).toBe('tuesday');
+      answers = [true, true];
+      const done = (await call('restore:run', { id: m.id })) as { requiresRestart: boolean; holders: { name: string }[] };
+      expect(done.requiresRestart).toBe(true);
+      expect(done.holders.map((h) => h.name)).toContain('node');
+      program.child.stdin?.write('read\n');
+      await program.waitFor('marker monday');
+    } finally {
+      await program.stop();
+    }
   });
 });

@@ -11,6 +11,7 @@ import type { DriverFactory } from '../engine/destination.ts';
 import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/errors.ts';
 import { createEventBus } from '../engine/events.ts';
+import { logEngineEvents, logFiles, logLimits, noLog, openLog } from '../engine/log.ts';
 import { formatBytes } from '../engine/layout.ts';
 import type { CopyRunner } from '../engine/replication.ts';
 import type { SecretStore } from '../engine/secrets.ts';
@@ -39,7 +40,10 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const events = createEventBus<IpcEvents>();
+  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)) }).catch(() => noLog);
+  log.info('app started', { version: opts.appVersion });
   const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env), clock, checkpoint: opts.checkpoint });
+  logEngineEvents(engine.events, log);
 
   let lastHealth: Health | undefined;
   const judge = async (status: VaultStatus): Promise<Health> => {
@@ -66,7 +70,9 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const jobs = createJobs({
     now: () => clock.now(),
     log: fileActivityLog(path.join(engine.dataDir, 'activity.json')),
+    onError: (job, error) => log.error(`${job.title} failed`, error, { job: job.kind, source: job.sourceId }),
     onChange: (job, change) => {
+      if (change === 'finished') log.info(`${job.title}: ${job.outcome}`, { job: job.kind, source: job.sourceId, message: job.message, ms: Date.parse(job.finishedAt ?? job.startedAt) - Date.parse(job.startedAt) });
       events.emit(change === 'finished' ? 'job:finished' : 'job:progress', job);
       if (change === 'finished') void checkHealth().catch(() => undefined);
     },
@@ -123,7 +129,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     settingsChanged();
     return on;
   };
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, logFile: async () => (await logFiles(engine.dataDir)).at(-1) });
 
   let uploads: UploadQueue | undefined;
   let healthTimer: unknown;
@@ -141,6 +147,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
     scheduler,
     events,
     handlers,
+    /** The log (logs/ in the data folder): IPC's internal errors go here, with their details. */
+    log,
     backUp,
     checkHealth,
     /** The latest health judgement (undefined until the first one). */
@@ -173,6 +181,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
       if (healthTimer !== undefined) clock.clearTimer(healthTimer);
       healthTimer = undefined;
       engine.close();
+      log.info('app stopped');
+      void log.close();
     },
   };
 }

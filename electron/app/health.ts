@@ -2,6 +2,7 @@
 // the scheduler and the destinations know. The dashboard, the tray icon and the notifications all
 // show this same answer, so they never disagree.
 import type { Destination, Health, HealthReason, Manifest, Source } from '../../shared/model.ts';
+import { restorePointTime } from '../engine/manifest.ts';
 
 export interface HealthInput {
   now: Date;
@@ -32,7 +33,8 @@ export function judgeHealth(input: HealthInput): Health {
       continue;
     }
     if (newest.integrity.status !== 'ok') add({ level: 'error', sourceId: source.id, text: `${name}: the last copy failed its integrity check.`, action: 'Restore an earlier restore point, or repair the database.' });
-    const ageDays = (input.now.getTime() - Date.parse(newest.createdAt)) / DAY;
+    // Lifeboat's own time for it: one pulled from a destination cannot date itself into the future.
+    const ageDays = (input.now.getTime() - Date.parse(restorePointTime(newest))) / DAY;
     if (ageDays >= STALE_AFTER_DAYS) {
       add({ level: 'warning', sourceId: source.id, text: `${name} has not been backed up for ${Math.floor(ageDays)} days.`, action: 'Click Back Up Now, or give it a schedule.' });
     }

@@ -3,11 +3,13 @@
 // contract; effects that need Electron (dialogs, the browser) come in as functions.
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
+import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
 import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { Engine, VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { holderNames } from '../engine/open-holders.ts';
 import type { RestoreResult } from '../engine/restore.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
@@ -27,6 +29,8 @@ export interface HandlerDeps {
   /** Something the other screens, the tray or the scheduler show has changed. */
   settingsChanged: () => void;
   setPaused: (paused: boolean) => boolean;
+  /** The log file written now, if there is one. */
+  logFile: () => Promise<string | undefined>;
 }
 
 const HISTORY = 30;
@@ -58,6 +62,38 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       message: r.inPlace ? `Restored ${r.restored.source.name} to ${new Date(r.restored.createdAt).toLocaleString()}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
       restorePointId: r.restored.id,
     }));
+  /**
+   * When programs have the database open, a second question from main naming them: go ahead while
+   * they stay open (true), or not at all (null). False when nobody has it open.
+   */
+  /**
+   * What restoring `m` would change, in words, for main's confirmation: "Restoring to 02:30 gives
+   * back 3 orders and loses 46 orders added since." Compared first (a job: progress in the window,
+   * Cancel); undefined when it could not be compared or was cancelled: the question is asked anyway.
+   */
+  const whatRestoreChanges = async (m: Manifest): Promise<string | undefined> => {
+    try {
+      const c = await jobs.run(
+        { kind: 'compare', title: `Comparing a restore point of ${m.source.name} with the database now`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.compare(m.id, undefined, { signal, onProgress: progress }),
+        () => ({ message: 'Compared', restorePointId: m.id }),
+      );
+      return [restoreSentence(c, new Date(m.createdAt).toLocaleString()), schemaSentence(c)].filter(Boolean).join(' ');
+    } catch {
+      return undefined;
+    }
+  };
+  const confirmWhileOpen = async (target: string, what: 'restore' | 'undo'): Promise<boolean | null> => {
+    const users = await engine.programsUsing(target);
+    if (!users?.length) return false;
+    const who = holderNames(users);
+    const go = await effects.confirm({
+      message: `${who} has ${target} open. ${what === 'undo' ? 'Undo' : 'Restore'} while it stays open?`,
+      detail: `Best: close ${who} first, then ${what === 'undo' ? 'undo' : 'restore'}. A program that keeps data in memory can write it back over the restored database. If you go ahead, restart ${who} right after.`,
+      confirmLabel: what === 'undo' ? 'Undo while open' : 'Restore while open',
+    });
+    return go ? true : null;
+  };
   const driveView = async (): Promise<DriveView> => {
     if (!driveDestinationOf(engine)) return { connected: false };
     try {
@@ -148,8 +184,17 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),
     'restore-points:delete': async ({ id }) => {
+      // Main asks, naming the file: the renderer alone cannot delete a restore point.
+      const found = await engine.get(id);
+      const file = path.join(engine.vaultDir, ...found.artifact.path.split('/'));
+      const confirmed = await effects.confirm({
+        message: `Delete the restore point of ${found.source.name} from ${new Date(found.createdAt).toLocaleString()}?`,
+        detail: `${file} and its manifest are deleted from this computer. Copies at other destinations stay.`,
+        confirmLabel: 'Delete',
+      });
+      if (!confirmed) return null;
       // The renderer refreshes after this, and status:get re-judges health.
-      const m = await engine.remove(id);
+      const m = await engine.remove(found.id);
       return { id: m.id };
     },
     'backup:run': async ({ sourceId }) => deps.backUp(sourceId, 'manual'),
@@ -180,18 +225,46 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore:run': async ({ id, toAnotherFile }) => {
       const m = await engine.get(id);
-      if (toAnotherFile) {
+      // In place only over a database registered here (its own path, never one a manifest names);
+      // any other restore point goes into a file the person chooses.
+      const registered = engine.sources.list().some((s) => s.id === m.source.id);
+      if (toAnotherFile || !registered) {
         const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
         const to = await effects.chooseRestoreTarget(`${path.parse(m.source.name).name}-${stamp}${path.extname(m.source.name) || '.db'}`);
         if (!to) return null;
         return summary(await restoreJob('restore', `Restoring ${m.source.name} into another file`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, to, signal, onProgress })));
       }
-      return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress })));
+      // Main asks, naming the real file (the registered database's own path): the renderer alone
+      // cannot replace a database.
+      const target = engine.restoreTarget(m);
+      const changes = await whatRestoreChanges(m);
+      const confirmed = await effects.confirm({
+        message: `Replace ${target} with the restore point of ${new Date(m.createdAt).toLocaleString()}?`,
+        detail: `${changes ? `${changes}\n\n` : ''}A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.`,
+        confirmLabel: 'Restore',
+      });
+      if (!confirmed) return null;
+      const whileOpen = await confirmWhileOpen(target, 'restore');
+      if (whileOpen === null) return null;
+      return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress, whileOpen })));
     },
     'restore:undo': async () => {
       const safety = engine.lastSafetyCopy();
-      if (!safety) throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
-      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (_signal, onProgress) => engine.undo({ sourceId: safety.source.id, onProgress })));
+      if (!safety) {
+        // Says precisely why there is nothing to undo (no restore yet, no safety copy, pruned).
+        await engine.undo();
+        throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
+      }
+      const target = engine.restoreTarget(safety);
+      const confirmed = await effects.confirm({
+        message: `Put ${target} back as it was at ${new Date(safety.createdAt).toLocaleString()}, before the last restore?`,
+        detail: 'A safety copy of the database as it is now is taken first, so the undo can be undone too.',
+        confirmLabel: 'Undo',
+      });
+      if (!confirmed) return null;
+      const whileOpen = await confirmWhileOpen(target, 'undo');
+      if (whileOpen === null) return null;
+      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress, whileOpen })));
     },
     'inside:contents': async ({ id }) => {
       const m = await engine.get(id);
@@ -213,6 +286,15 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'inside:close': async () => engine.doneLooking(),
     'recover:run': async ({ id, selections, onConflict }) => {
       const m = await engine.get(id);
+      // Main asks, naming the real file: the renderer alone cannot change a database.
+      const target = engine.restoreTarget(m);
+      const what = selections.map((s) => (s.rows ? rowsOf(s.rows.length, s.table) : `every missing row of ${s.table}`)).join(' and ');
+      const confirmed = await effects.confirm({
+        message: `Bring ${what} from the restore point of ${new Date(m.createdAt).toLocaleString()} back into ${target}?`,
+        detail: `${onConflict === 'replace' ? 'A row that is there with other values is replaced by the restore point\'s. ' : 'A row that is there already is left as it is. '}Nothing is deleted. A safety copy of the database as it is now is taken first, so this can be undone. The database's own rules apply: foreign keys, and its triggers run for these rows.`,
+        confirmLabel: 'Bring back',
+      });
+      if (!confirmed) return null;
       return jobs.run(
         { kind: 'recover', title: `Bringing rows back into ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
         ({ signal, progress }) => engine.recover({ id: m.id, selections, onConflict, signal, onProgress: progress }),
@@ -248,7 +330,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {
         vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: status.vaultBytes },
         destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
-        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: Boolean(deps.env.LIFEBOAT_GOOGLE_CLIENT_SECRET ?? s.google?.clientSecret), connecting: connecting !== undefined },
+        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined },
       };
     },
     'destinations:add-folder': async () => {
@@ -275,7 +357,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return d;
     },
     'drive:set-client': async ({ clientId, clientSecret }) => {
-      setGoogleClient(engine, { clientId, clientSecret });
+      await setGoogleClient(engine, { clientId, clientSecret });
       deps.settingsChanged();
     },
     'drive:connect': async () => {
@@ -304,6 +386,13 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {};
     },
     'activity:list': async () => [...jobs.running(), ...jobs.recent(100)],
+    'log:open': async () => {
+      const file = await deps.logFile();
+      if (!file) throw new LifeboatError('not-found', 'Nothing has been logged yet', 'The log starts with the first backup or copy');
+      // The shell opens it with the system's viewer for text files; the renderer never sees its content.
+      await effects.openPath(file);
+      return { file };
+    },
     'app-settings:get': async () => settings().app,
     'app-settings:set': async (change) => {
       const next = engine.updateSettings({ app: change }).app;

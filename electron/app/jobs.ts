@@ -61,6 +61,8 @@ export interface JobsDeps {
   log: ActivityLog;
   /** Called when a job starts, makes progress (at most every `progressEveryMs`) and ends. */
   onChange: (job: JobView, change: 'started' | 'progress' | 'finished') => void;
+  /** Called with the error itself (cause and stack) when a job fails, for the log. */
+  onError?: (job: JobView, error: unknown) => void;
   progressEveryMs?: number;
 }
 
@@ -120,7 +122,8 @@ export function createJobs(deps: JobsDeps) {
           await finish('cancelled', 'Cancelled; nothing was changed');
           throw new LifeboatError('cancelled', `${spec.title} was cancelled`, 'Nothing was changed', { cause: e });
         }
-        const err = isLifeboatError(e) ? e : new LifeboatError('internal', 'Something went wrong inside Lifeboat', 'See the log for details', { cause: e });
+        const err = isLifeboatError(e) ? e : new LifeboatError('internal', 'Something went wrong inside Lifeboat', 'The details are in the log (Settings → Open the log)', { cause: e });
+        deps.onError?.({ ...view }, e);
         await finish('failed', err.message, { hint: err.hint });
         throw err;
       }

@@ -223,7 +223,7 @@ export function registerInspectCommands(cx: CliContext): void {
         if (t.skipped) parts.push(`${t.skipped.toLocaleString('en-US')} left as they are now (they differ; --on-conflict replace overwrites them)`);
         if (t.unchanged) parts.push(`${t.unchanged.toLocaleString('en-US')} already there`);
         lines.push(`${t.table}: ${parts.join(', ')}`);
-        if (t.triggers.length) lines.push(`  the database's triggers ran for them: ${t.triggers.join(', ')}`);
+        if (t.triggers.length) lines.push(`  the database's own triggers for these rows were in force (each runs when its WHEN matches): ${t.triggers.join(', ')}`);
         if (t.droppedColumns.length) lines.push(`  not brought back (the table no longer has these columns): ${t.droppedColumns.join(', ')}`);
       }
       if (r.nothingToDo) lines.push('Nothing was changed: every chosen row is already there.');

@@ -57,11 +57,12 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
-      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas } : manifest);
+      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, locations: ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)], replicas } : manifest);
       if (manifest.integrity.status !== 'ok') {
+        const registered = e.sources.list().some((s) => s.id === manifest.source.id);
         throw new LifeboatError(
           'integrity-failed',
-          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed`,
+          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed${registered ? '' : ', and the database was not added to the ones Lifeboat protects'}`,
           'Restore an earlier restore point (`lifeboat list`) or repair the database',
         );
       }
@@ -80,8 +81,10 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
       const warnings: string[] = [];
       if (o.remote) {
-        for (const { destination, points: remote, error } of await e.destinations.listRemote()) {
+        for (const { destination, points: remote, problems, error } of await e.destinations.listRemote()) {
           if (error) warnings.push(`${destination.name}: ${error}`);
+          // What could not be read there is said, one line each, never skipped in silence.
+          for (const problem of problems) warnings.push(`${destination.name}: ${problem}`);
           for (const { manifest } of remote) {
             if (o.source && manifest.source.id !== o.source) continue;
             const known = points.find((p) => p.id === manifest.id);
@@ -132,7 +135,8 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .option('--identity <file>', 'an age-keygen key file, for a restore point encrypted to its recipient; repeatable', collect)
     .option('--passphrase-file <file>', 'read the passphrase from this file')
     .option('--from <destination>', 'fetch it from this destination (otherwise: the vault, then each destination)')
-    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string }) => {
+    .option('--while-open', 'restore in place even though another program has the database open (restart it afterwards)')
+    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string; whileOpen?: boolean }) => {
       const e = await open();
       const local = o.from
         ? undefined
@@ -146,10 +150,17 @@ export function registerRestorePointCommands(cx: CliContext): void {
       if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
         keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
       }
-      if (!o.to) await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${m.source.path}? A safety copy of the current database is taken first.`);
+      // The real file: the registered database's own path (never the path a manifest claims).
+      const target = e.restoreTarget(m, o.to);
+      // A database open in another program is refused by the engine before anything happens (unless
+      // --while-open), so there is nothing to confirm then.
+      const users = o.to ? undefined : await e.programsUsing(target);
+      if (!o.to && (!users?.length || o.whileOpen)) {
+        await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${target}?${users?.length ? ` It is open in ${describeHolders(users)}: restart that afterwards.` : ''} A safety copy of the current database is taken first.`);
+      }
       const bar = progress();
       try {
-        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p) });
+        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
         bar.done();
         const lines = [`Restored ${r.restored.id} to ${r.target}${r.method === 'sqlite-backup' ? ' (through SQLite, so programs using it see the restored data)' : ''}`];
         if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
@@ -165,13 +176,17 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .command('undo')
     .description('put back the database as it was before the last restore (from its safety copy)')
     .option('--source <id>', 'the last restore of this source')
-    .action(async (o: { source?: string }) => {
+    .option('--while-open', 'undo even though another program has the database open (restart it afterwards)')
+    .action(async (o: { source?: string; whileOpen?: boolean }) => {
       const e = await open();
       const safety = e.lastSafetyCopy(o.source);
-      if (safety) await confirm(io, program.opts(), `Put back ${safety.source.path} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
+      const users = safety ? await e.programsUsing(e.restoreTarget(safety)) : undefined;
+      if (safety && (!users?.length || o.whileOpen)) {
+        await confirm(io, program.opts(), `Put back ${e.restoreTarget(safety)} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?${users?.length ? ` It is open in ${describeHolders(users)}: restart that afterwards.` : ''}`);
+      }
       const bar = progress();
       try {
-        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p) });
+        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
         bar.done();
         print(`Undone: ${r.target} is back as it was at ${localTime(r.restored.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
       } finally {

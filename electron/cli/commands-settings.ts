@@ -1,5 +1,6 @@
 // `lifeboat sources`, `schedule`, `daemon` and `passphrase`: what to protect, when, and with which key.
 import path from 'node:path';
+import type { Manifest } from '../../shared/model.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
@@ -40,18 +41,15 @@ export function registerSettingsCommands(cx: CliContext): void {
     .action(async () => {
       const e = await open();
       const uploads = e.startUploads();
-      const scheduler = setupScheduler(e, {
-        onRunFinished: (sourceId, error) =>
-          io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
-      });
-      const log = (sourceId: string, error?: unknown) =>
-        io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`);
+      const log = (sourceId: string, error?: unknown, m?: Manifest) =>
+        io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : `restore point ${m?.id ?? ''} taken${m && m.integrity.status !== 'ok' ? ' (FAILS ITS INTEGRITY CHECK)' : ''}`}\n`);
+      const scheduler = setupScheduler(e, { onRunFinished: log });
       // "Back up when it closes": the program keeping the database open let go of it.
       const closeWatcher = setupCloseWatcher(e, {
         paused: () => scheduler.isPaused(),
         backup: async (sourceId) => {
           io.stderr.write(`${new Date().toISOString()} ${sourceId}: its program closed it; backing up\n`);
-          await e.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 }).then(() => log(sourceId), (err: unknown) => log(sourceId, err));
+          await e.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 }).then((m) => log(sourceId, undefined, m), (err: unknown) => log(sourceId, err));
         },
       });
       scheduler.start();

@@ -12,6 +12,8 @@ const LABELS: Record<JobProgress['phase'], string> = {
   copying: 'copying',
   checking: 'checking integrity',
   hashing: 'hashing',
+  compressing: 'compressing',
+  encrypting: 'encrypting',
   finishing: 'finishing',
   'safety-copy': 'taking a safety copy',
   restoring: 'restoring',

@@ -17,6 +17,8 @@ export interface CliContext {
   program: Command;
   /** The engine for the data folder named by --home / LIFEBOAT_HOME (opened on first use). */
   open: () => Promise<Engine>;
+  /** The data folder named by --home / LIFEBOAT_HOME, without opening anything. */
+  dataDir: () => string;
   /** Prints the human text, or `json` with --json. */
   print: (human: string, json: unknown) => void;
   progress: () => ProgressReporter;

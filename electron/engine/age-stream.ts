@@ -77,14 +77,23 @@ export function ageEncryptStream(to: { passphrase: string; scryptWorkFactor?: nu
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       start(this).then(() => {
-        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-        // A chunk is sealed as non-final only once more data follows it.
+        // A chunk is sealed as non-final only once more data follows it. The input is sealed where
+        // it lies (no copy of it); only the tail shorter than a chunk is carried to the next call.
         let offset = 0;
-        while (pending.length - offset > CHUNK) {
-          this.push(seal(pending.subarray(offset, offset + CHUNK), false));
+        if (pending.length) {
+          const fill = Math.min(CHUNK - pending.length, chunk.length);
+          pending = Buffer.concat([pending, chunk.subarray(0, fill)]);
+          offset = fill;
+          if (pending.length < CHUNK || offset === chunk.length) return done();
+          this.push(seal(pending, false));
+        }
+        const sealed: Buffer[] = [];
+        while (chunk.length - offset > CHUNK) {
+          sealed.push(seal(chunk.subarray(offset, offset + CHUNK), false));
           offset += CHUNK;
         }
-        pending = Buffer.from(pending.subarray(offset));
+        if (sealed.length) this.push(sealed.length === 1 ? sealed[0] : Buffer.concat(sealed));
+        pending = Buffer.from(chunk.subarray(offset));
         done();
       }, done);
     },

@@ -65,8 +65,11 @@ describe('backup refuses bad input clearly', () => {
     const r = await runCli(['backup', db], { home: tmp.home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/fails SQLite's integrity check|is damaged/);
+    expect(r.stderr).toMatch(/the database was not added to the ones Lifeboat protects/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expectVaultClean();
+    // Not registered: it is neither scheduled nor reported as protected.
+    expect(JSON.parse((await runCli(['--json', 'sources', 'list'], { home: tmp.home })).stdout)).toEqual([]);
   });
   it('a rollback-journal database in an exclusive transaction of another program: copied as last committed, without disturbing it', async () => {
     const db = path.join(tmp.dir, 'locked.db');

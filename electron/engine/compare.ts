@@ -25,6 +25,7 @@ export async function compareRestorePoint(ctx: EngineContext, copies: PrivateCop
     copyB = b ? await copies.restorePoint(b, o) : await copies.live(source!, o);
     const read = copyB;
     const at = ctx.now().toISOString();
+    await ctx.checkpoint('compare:opened');
     const r = await whileVerifying([copyA, read], o.signal, (signal) =>
       runInside(
         { op: 'compare', a: copyA.file, b: read.file, sample: SAMPLE_KEYS, ...(read.inPlace ? { bInPlace: true, busyTimeoutMs: ctx.settings.read().busyTimeoutMs } : {}) },

@@ -38,3 +38,12 @@ export function sourceLockFile(ctx: Pick<EngineContext, 'dataDir'>, sourceId: st
 export function pendingRestoresDir(ctx: Pick<EngineContext, 'dataDir'>): string {
   return path.join(ctx.dataDir, 'restores');
 }
+
+/**
+ * Lifeboat's private scratch folder in the data folder (owner-only, never inside the vault): a
+ * verify decodes an encrypted restore point here, so decrypted bytes never land in the vault. Each
+ * file is named after the process that made it, and the next start removes those of dead processes.
+ */
+export function workDir(ctx: Pick<EngineContext, 'dataDir'>): string {
+  return path.join(ctx.dataDir, 'tmp');
+}

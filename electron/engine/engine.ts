@@ -25,24 +25,26 @@ import {
   setDestinationRetention,
   setDestinationUpload,
 } from './destination-settings.ts';
-import { ensureDir } from './durable-fs.ts';
+import { createPrivateFile, ensureDir, makePrivate } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { compareRestorePoint } from './compare.ts';
 import { exportTable, lookInside, tableRows, type ExportRequest, type InsideOptions, type RowsOptions } from './inspect.ts';
-import { cleanPrivateLeftovers, createPrivateCopies } from './private-copies.ts';
+import { createPrivateCopies } from './private-copies.ts';
 import { recoverRows, type RecoverRequest } from './recover.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
 import { OWN_FILE } from './layout.ts';
+import { cleanLeftovers } from './leftovers.ts';
 import { withLock } from './locks.ts';
+import { findHolders, type Holder } from './open-holders.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
+import { deleteRestorePoint, prune, pruneDestinations, retentionOptions, type DestinationPruneResult, type PruneResult } from './prune.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
-import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
+import { lastSafetyCopy, recoverInterruptedRestores, restore, restoreTarget, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
-import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
+import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
 import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './sources.ts';
 import { startUploadQueue } from './upload-queue.ts';
 import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
@@ -96,6 +98,8 @@ export type PruneOptions = NonNullable<Parameters<typeof prune>[1]>;
 export interface RemoteListing {
   destination: Destination;
   points: RemoteRestorePoint[];
+  /** Entries there that could not be read or trusted, one line each. */
+  problems: string[];
   error?: string;
 }
 
@@ -157,9 +161,16 @@ export interface Engine {
   backup(target: BackupTarget, req: BackupOptions): Promise<Manifest>;
   /** Restores a restore point; one that is only at a destination (a new machine) is fetched first. */
   restore(req: RestoreRequest & { from?: string }): Promise<RestoreResult>;
+  /**
+   * The file a restore of `restorePoint` would write: `to`, else the registered source's own path.
+   * Refuses (usage) an in-place restore of a database not registered here. Confirmations show this.
+   */
+  restoreTarget(restorePoint: Pick<Manifest, 'id' | 'source'>, to?: string): string;
+  /** The programs that have `file` (or its -wal, -shm, -journal) open; undefined where the platform cannot tell. */
+  programsUsing(file: string): Promise<Holder[] | undefined>;
   /** Puts back the database as it was before the last restore. */
   undo(o?: UndoOptions): Promise<RestoreResult>;
-  /** The safety copy `undo` would bring back, if any. */
+  /** The safety copy `undo` would bring back (from Lifeboat's record of the last restore), if any. */
   lastSafetyCopy(sourceId?: string): Manifest | undefined;
   /** Re-hashes an artifact and re-runs the integrity check on it. */
   verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
@@ -217,17 +228,27 @@ export type UploadQueue = ReturnType<typeof startUploadQueue>;
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(opts.dataDir);
+  // Lifeboat's files are as private as the databases they hold: the data folder and the vault are
+  // owner-only (made so if an older version left them open), and so are settings and the catalog.
   await ensureDir(dataDir);
+  await makePrivate(dataDir, 0o700);
   const settings = openSettings(dataDir, opts.appVersion);
+  await makePrivate(settings.file, 0o600);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
   await ensureDir(vaultDir);
-  const { catalog, fresh } = openCatalog(path.join(dataDir, 'catalog.db'));
+  await makePrivate(vaultDir, 0o700);
+  const catalogFile = path.join(dataDir, 'catalog.db');
+  await createPrivateFile(catalogFile);
+  for (const f of [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`]) await makePrivate(f, 0o600);
+  const { catalog, fresh } = openCatalog(catalogFile);
   const clock = opts.clock ?? systemClock;
+  const secrets = opts.secrets ?? createFileSecretStore(dataDir);
+  await moveSecretsOutOfSettings(settings, secrets);
   const ctx: EngineContext = {
     dataDir,
     vaultDir,
     settings,
-    secrets: opts.secrets ?? createFileSecretStore(dataDir),
+    secrets,
     catalog,
     events: opts.events ?? createEventBus(),
     clock,
@@ -267,7 +288,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   if (fresh) await reindex();
   else await syncCatalog();
   await recoverInterruptedRestores(ctx);
-  await cleanPrivateLeftovers(ctx);
+  await cleanLeftovers(ctx);
   const copies = createPrivateCopies(ctx);
   const withKeys = async <T extends { keys?: InsideOptions['keys'] }>(o: T): Promise<T> => ({ ...o, keys: await resolveDecryption(ctx, o.keys) });
 
@@ -378,9 +399,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         const out: RemoteListing[] = [];
         for (const target of destinationsFor(id)) {
           try {
-            out.push({ destination: target.destination, points: await target.driver.list() });
+            out.push({ destination: target.destination, ...(await target.driver.list()) });
           } catch (e) {
-            out.push({ destination: target.destination, points: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+            out.push({ destination: target.destination, points: [], problems: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
           }
         }
         return out;
@@ -392,10 +413,21 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       current: () => rememberedKeyId(ctx),
     },
     backup: async (target, req) => {
-      const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : await addSource(ctx, target.path);
-      const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
-      const encryption = await resolveEncryption(ctx, source, req.encrypt);
-      return backup(ctx, { ...req, source, compressLevel, encryption });
+      const known = 'path' in target ? await findSourceByPath(ctx, target.path).catch(() => undefined) : undefined;
+      const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : (known ?? (await addSource(ctx, target.path)));
+      try {
+        const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
+        const encryption = await resolveEncryption(ctx, source, req.encrypt);
+        const manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
+        // A damaged database registered by this very backup is not kept as a source (its failed copy stays, for whoever repairs it).
+        if ('path' in target && !known && manifest.integrity.status !== 'ok') removeSource(ctx, source.id);
+        return manifest;
+      } catch (e) {
+        // Nor one whose first backup found it damaged. (A database too large, or busy, stays: its settings fix that.)
+        const damaged = isLifeboatError(e) && ['corrupt', 'not-sqlite', 'empty-file', 'hot-journal'].includes(e.code);
+        if ('path' in target && !known && damaged && listRestorePoints(ctx, { sourceId: source.id }).length === 0) removeSource(ctx, source.id);
+        throw e;
+      }
     },
     restore: async (req) => {
       const keys = await resolveDecryption(ctx, req.keys);
@@ -407,6 +439,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const pulled = await pullFromDestinations(req.id, req.from);
       return restore(ctx, { ...req, id: pulled.id, keys });
     },
+    restoreTarget: (restorePoint, to) => restoreTarget(ctx, restorePoint, to),
+    programsUsing: (file) => findHolders([file, `${file}-wal`, `${file}-shm`, `${file}-journal`]),
     undo: async (o = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
@@ -427,7 +461,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     previewRetention: (sourceId, override = {}) => {
       const s = settings.read();
       const policy = { ...effectiveRetention(s, getSource(ctx, sourceId)), ...override };
-      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { now: ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone }) };
+      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, retentionOptions(ctx)) };
     },
     replicas: (restorePointId) => catalog.replicas(restorePointId ? { restorePointId } : {}),
     uploadNew: async (manifest) => {

@@ -6,20 +6,21 @@
 // checksum matched. The live database is read as a backup reads it: in place inside one read
 // transaction when it is in WAL mode and open elsewhere (its writers never wait for a WAL reader),
 // otherwise from a private lock-free snapshot (snapshot.ts). Each private copy has its own folder
-// named after the process that made it; it is removed when done, a decoded restore point a few
-// minutes later (the next look at it is then instant), and what a crashed or killed process left
-// is removed at the next start.
+// named after the process that made it (workDir's rule); it is removed when done, a decoded restore
+// point a few minutes later (the next look at it is then instant), and what a crashed or killed
+// process left is removed at the next start (cleanLeftovers).
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobProgress, Manifest, Source } from '../../shared/model.ts';
 import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
-import type { EngineContext } from './context.ts';
-import { ensureFreeSpace, hashFile, type HashResult } from './durable-fs.ts';
+import { workDir, type EngineContext } from './context.ts';
+import { ensureFreeSpace, type HashResult } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
 import { artifactPath } from './manifest.ts';
 import { readDatabaseHeader } from './quiet-copy.ts';
+import { hashExpectedFile } from './safe-files.ts';
 import { takeSnapshot } from './snapshot.ts';
 import { finishCopy, preflight } from './sqlite-files.ts';
 
@@ -51,38 +52,9 @@ export interface PrivateCopies {
   closeAll(): void;
 }
 
-/** Lifeboat's private scratch folder in the data folder (owner-only, never inside the vault). */
-export function scratchDir(ctx: Pick<EngineContext, 'dataDir'>): string {
-  return path.join(ctx.dataDir, 'tmp');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errorCode(e) === 'EPERM';
-  }
-}
-
-/** Removes the private copies that processes no longer running left behind (a crash, a kill); returns what went. */
-export async function cleanPrivateLeftovers(ctx: Pick<EngineContext, 'dataDir'>): Promise<string[]> {
-  const dir = scratchDir(ctx);
-  const removed: string[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = /^(\d+)-(look|live)-/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || isAlive(pid)) continue;
-    await rm(path.join(dir, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
 /** A new owner-only folder for one copy. */
 async function newFolder(ctx: EngineContext, kind: 'look' | 'live', label: string): Promise<string> {
-  const root = scratchDir(ctx);
+  const root = workDir(ctx);
   try {
     await mkdir(root, { recursive: true, mode: 0o700 });
     await chmod(root, 0o700);
@@ -154,10 +126,12 @@ function checksumMismatch(manifest: Manifest): LifeboatError {
 async function verifyInPlace(ctx: EngineContext, manifest: Manifest, signal: AbortSignal): Promise<void> {
   let h: HashResult;
   try {
-    h = await hashFile(artifactPath(ctx.vaultDir, manifest), { signal });
+    // Only a regular file no larger than the manifest says is read (never more than that).
+    h = await hashExpectedFile(artifactPath(ctx.vaultDir, manifest), manifest.artifact.bytes, { signal });
   } catch (e) {
     if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
     if (errorCode(e) === 'ABORT_ERR') throw stopped();
+    if (isLifeboatError(e) && e.code === 'tampered') throw checksumMismatch(manifest);
     throw e;
   }
   if (h.sha256 !== manifest.artifact.sha256 || h.bytes !== manifest.artifact.bytes || h.sha256 !== manifest.database.sha256) throw checksumMismatch(manifest);
@@ -171,7 +145,13 @@ async function decodeInto(ctx: EngineContext, manifest: Manifest, file: string, 
   let plain: HashResult;
   let stored: HashResult;
   try {
-    ({ plain, stored } = await decodeArtifact(artifact, manifest.artifact.format, file, { keys: o.keys, signal: o.signal, onBytes: (b) => report(b, manifest.artifact.bytes) }));
+    // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
+    ({ plain, stored } = await decodeArtifact(artifact, manifest.artifact.format, file, {
+      expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
+      keys: o.keys,
+      signal: o.signal,
+      onBytes: (b) => report(b, manifest.artifact.bytes),
+    }));
     await chmod(file, 0o600);
   } catch (e) {
     if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');

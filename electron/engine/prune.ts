@@ -8,7 +8,7 @@ import { sourceLockFile, type EngineContext } from './context.ts';
 import { fsyncDir } from './durable-fs.ts';
 import { withLock } from './locks.ts';
 import { artifactPath, manifestPath } from './manifest.ts';
-import { planRetention, type RetentionDecision } from './retention.ts';
+import { planRetention, type RetentionDecision, type RetentionOptions } from './retention.ts';
 import { effectiveRetention } from './settings.ts';
 import { listSources } from './sources.ts';
 import { scanVault } from './vault.ts';
@@ -24,8 +24,17 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
+/**
+ * The one rule every retention path follows (prune, destination prune, the app's preview): the
+ * engine's clock, the safety window and the time zone from settings (the machine's own when unset).
+ */
+export function retentionOptions(ctx: EngineContext): RetentionOptions {
+  const settings = ctx.settings.read();
+  return { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: settings.timeZone };
+}
+
 /** Plans (and unless `dryRun`, carries out) retention for every source, or one. */
-export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean; timeZone?: string } = {}): Promise<PruneResult[]> {
+export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<PruneResult[]> {
   const settings = ctx.settings.read();
   const { manifests } = await scanVault(ctx.vaultDir);
   const bySource = new Map<string, Manifest[]>();
@@ -36,7 +45,7 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
   const results: PruneResult[] = [];
   for (const [sourceId, points] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const source = listSources(ctx).find((s) => s.id === sourceId);
-    const plan = planRetention(points, effectiveRetention(settings, source), { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: opts.timeZone });
+    const plan = planRetention(points, effectiveRetention(settings, source), retentionOptions(ctx));
     if (!opts.dryRun && plan.remove.length > 0) {
       await withLock(sourceLockFile(ctx, sourceId), `pruning ${sourceId}`, async () => {
         for (const d of plan.remove) {
@@ -87,14 +96,14 @@ export interface DestinationPruneResult extends PruneResult {
  * It reads what the destination holds and deletes (permanently) only restore points described by a
  * valid Lifeboat manifest there; the same never-delete rules hold (pins count from either side).
  */
-export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredDestination[], opts: { sourceId?: string; dryRun?: boolean; timeZone?: string } = {}): Promise<DestinationPruneResult[]> {
+export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredDestination[], opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<DestinationPruneResult[]> {
   const settings = ctx.settings.read();
   const results: DestinationPruneResult[] = [];
   for (const { destination, driver } of targets) {
     if (!destination.retention) continue;
     let points;
     try {
-      points = await driver.list();
+      ({ points } = await driver.list());
     } catch (e) {
       results.push({ destinationId: destination.id, sourceId: opts.sourceId ?? '*', keep: [], remove: [], dryRun: opts.dryRun ?? false, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;
@@ -108,7 +117,7 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
       const source = listSources(ctx).find((s) => s.id === sourceId);
       const policy = { ...effectiveRetention(settings, source), ...destination.retention };
       const manifests = list.map((p) => ({ ...p.manifest, pinned: p.manifest.pinned || ctx.catalog.get(p.manifest.id)?.pinned === true }));
-      const plan = planRetention(manifests, policy, { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: opts.timeZone ?? settings.timeZone });
+      const plan = planRetention(manifests, policy, retentionOptions(ctx));
       if (!opts.dryRun) {
         for (const d of plan.remove) {
           const point = list.find((p) => p.manifest.id === d.id);

@@ -11,7 +11,7 @@ import type { RecoverSummary } from '../../shared/inside.ts';
 import type { Manifest } from '../../shared/model.ts';
 import { createEngine, type Engine } from './engine.ts';
 import { artifactPath } from './manifest.ts';
-import { bankState, makeBankDb, makeShopDb, runCli, startHelper } from './testing/fixtures.ts';
+import { bankState, makeBankDb, makeShopDb, runCli, startCliHeldAt, startHelper } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
 
 const tmp = useTestFolder();
@@ -195,6 +195,26 @@ describe('when rows cannot be brought back', () => {
     exec(tmp.db, 'DELETE FROM items WHERE order_id = 7; DELETE FROM orders WHERE id = 7');
     await expect(engine.recover({ id: m.id, selections: [{ table: 'orders', rows: [[7]] }] })).rejects.toMatchObject({ code: 'integrity-failed', hint: expect.stringMatching(/--to rows\.csv/) });
     expect(sql(tmp.db, 'SELECT id FROM orders WHERE id = 7')).toEqual([]);
+  });
+});
+
+describe('a recover killed half-way', () => {
+  it.each(['recover:safety-copied', 'recover:written'])('at %s: undo puts the database back as it was just before it', async (checkpoint) => {
+    engine.close();
+    makeShopDb(tmp.db, { mode: 'delete' });
+    const cli = (args: string[]) => runCli(args, { home: tmp.home });
+    const m = JSON.parse((await cli(['--json', 'backup', tmp.db])).stdout) as Manifest;
+    exec(tmp.db, 'DELETE FROM items WHERE order_id = 9; DELETE FROM orders WHERE id = 9;');
+    const held = await startCliHeldAt(['--yes', 'recover', m.id, '--table', 'orders', '--rows', '9'], tmp.home, checkpoint);
+    held.child.kill('SIGKILL');
+    await held.exited;
+    expect(sql(tmp.db, 'SELECT count(*) AS n FROM orders WHERE id = 9')).toEqual([{ n: checkpoint === 'recover:written' ? 1 : 0 }]);
+    exec(tmp.db, "UPDATE customers SET name = 'after the crash' WHERE id = 1");
+    const u = await cli(['--yes', 'undo']);
+    expect(u.code, u.stderr).toBe(0);
+    expect(sql(tmp.db, 'SELECT count(*) AS n FROM orders WHERE id = 9')).toEqual([{ n: 0 }]);
+    expect(sql(tmp.db, 'SELECT name FROM customers WHERE id = 1')).toEqual([{ name: 'Customer 1' }]);
+    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
   });
 });
 

@@ -1,6 +1,6 @@
 // Bringing rows back: chosen rows (by primary key, or rowid for a table without one) or whole tables
 // of a restore point are copied into the live database, in one transaction through SQLite's own
-// locking, after a safety copy, so `undo` puts the database back as it was. Rows that are missing
+// locking, after a safety copy, and recorded like a restore, so `undo` puts the database back as it was. Rows that are missing
 // are inserted; a row whose key exists is skipped or replaced, as the person chose; nothing is ever
 // deleted. Foreign keys are checked when the transaction ends (a parent and its children can come
 // back together; a row that would point at nothing stops the whole recover); the live database's
@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { OnConflict, RecoverSelection, RecoverSummary } from '../../shared/inside.ts';
 import type { Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
-import { sourceLockFile, type EngineContext } from './context.ts';
-import { fsyncDir } from './durable-fs.ts';
+import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
+import { ensureDir, fsyncDir, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { runInside } from './inside-worker.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
@@ -63,9 +63,19 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
         await preflight(source.path);
         report('safety-copy');
         const safety = await backupLocked(ctx, { source, trigger: 'safety', safety: { before: 'restore', restoring: manifest.id }, signal: req.signal, onProgress: req.onProgress });
+        // Until it is recorded for `undo`, a note says a recover is under way after this safety copy: if
+        // the process dies, the next start records it as an interrupted restore (recoverInterruptedRestores),
+        // so `undo` goes back to just before it whether or not its transaction got through.
+        const pending = path.join(pendingRestoresDir(ctx), `${manifest.id}-${process.pid}.json`);
+        await ensureDir(pendingRestoresDir(ctx));
+        await writeFileDurable(pending, JSON.stringify({ target: source.path, id: manifest.id, startedAt: ctx.now().toISOString(), sourceId: source.id, safetyCopyId: safety.id, reason: 'restore' }));
+        const drop = async () => {
+          await rm(pending, { force: true });
+          await discardSafetyCopy(ctx, safety);
+        };
         await ctx.checkpoint('recover:safety-copied');
         if (req.signal?.aborted) {
-          await discardSafetyCopy(ctx, safety);
+          await drop();
           throw new LifeboatError('cancelled', 'Stopped before any row was brought back', 'Nothing was changed');
         }
         report('bringing-back');
@@ -78,7 +88,7 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
         } catch (e) {
           // Nothing was written (SQLite rolled the transaction back): the safety copy would only make
           // `undo` bring back what is already there.
-          await discardSafetyCopy(ctx, safety);
+          await drop();
           if (isLifeboatError(e) && e.code === 'in-use') {
             const holders = (await findHolders([source.path, `${source.path}-wal`, `${source.path}-shm`, `${source.path}-journal`])) ?? [];
             if (holders.length) throw new LifeboatError('in-use', `${e.message} (${describeHolders(holders)})`, e.hint);
@@ -86,13 +96,13 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
           throw e;
         }
         if (result.changed === 0) {
-          await discardSafetyCopy(ctx, safety);
+          await drop();
           return { restorePointId: manifest.id, sourceId: source.id, target: source.path, tables: result.tables, nothingToDo: true };
         }
         await ctx.checkpoint('recover:written');
-        // `undo` brings back the newest safety copy taken before a restore, which is this one (its
-        // manifest says `safety: { before: 'restore', restoring: <restore point> }`). Where undo follows
-        // restore records in the catalog instead, this is the place to record one.
+        // Recorded like an in-place restore: `undo` follows Lifeboat's restore records and brings back this safety copy.
+        ctx.catalog.recordRestore({ sourceId: source.id, restoredId: manifest.id, safetyCopyId: safety.id, target: source.path, reason: 'restore', at: ctx.now().toISOString() });
+        await rm(pending, { force: true });
         return { restorePointId: manifest.id, sourceId: source.id, target: source.path, tables: result.tables, safetyCopyId: safety.id, nothingToDo: false };
       },
       { waitMs: req.waitMs },

@@ -134,6 +134,8 @@ async function copyWithSqlite(source: string, dest: string, opts: SnapshotOption
   // No busy handler of our own: it would block this thread inside SQLite. Waits happen here, with a deadline.
   const db = openReadOnly(source, 0);
   try {
+    // The copy reads each page once: a small page cache is enough and keeps memory flat.
+    await whileBusy(() => db.pragma('cache_size = -2000'), source, deadline, opts);
     const journalMode = String(await whileBusy(() => db.pragma('journal_mode', { simple: true }), source, deadline, opts)).toLowerCase();
     if (opts.compact) {
       await whileBusy(() => db.prepare('VACUUM INTO ?').run(dest), source, deadline, opts);

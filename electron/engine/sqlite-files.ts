@@ -2,7 +2,7 @@
 // integrity checks on copies, and a description of a copy for its manifest.
 import Database from 'better-sqlite3';
 import { once } from 'node:events';
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { open, stat } from 'node:fs/promises';
@@ -147,58 +147,47 @@ export interface CopyDescription {
   sqliteVersion: string;
 }
 
-function pragmaNumber(db: SqliteDb, name: string): number {
-  return Number(db.pragma(name, { simple: true }));
-}
-
 /**
  * Makes a freshly written copy a self-contained rollback-journal file (so `sqlite3` can open it
- * anywhere, even read-only) and describes it. Touches only the copy. A copy SQLite finds damaged
- * (the source was) is described from its header instead, and its integrity check says the rest.
+ * anywhere, even read-only) and describes it, from its 100-byte header: a WAL database's copy has
+ * its two file-format bytes (offsets 18 and 19) set from 2 (WAL) to 1 (rollback journal), which is
+ * what SQLite itself writes when it leaves WAL mode with an empty WAL — and a copy has no WAL. No
+ * SQLite connection is opened, so this costs nothing and works on a damaged copy too (its integrity
+ * check says what is wrong). Touches only the copy.
  */
 export function finishCopy(copy: string): CopyDescription {
-  const db = new Database(copy, { fileMustExist: true });
-  try {
-    if (String(db.pragma('journal_mode', { simple: true })) !== 'delete') db.pragma('journal_mode = DELETE');
-    return {
-      pageSize: pragmaNumber(db, 'page_size'),
-      pageCount: pragmaNumber(db, 'page_count'),
-      freelistCount: pragmaNumber(db, 'freelist_count'),
-      userVersion: pragmaNumber(db, 'user_version'),
-      applicationId: pragmaNumber(db, 'application_id'),
-      sqliteVersion: String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),
-    };
-  } catch (e) {
-    if (!/^SQLITE_(CORRUPT|NOTADB)/.test(errorCode(e) ?? '')) throw e;
-    const memory = new Database(':memory:');
-    try {
-      return describeFromHeader(copy, String(memory.prepare('select sqlite_version()').pluck().get()));
-    } finally {
-      memory.close();
-    }
-  } finally {
-    db.close();
-  }
-}
-
-/** A damaged copy's description, read from its 100-byte header (page count: what the file holds). */
-function describeFromHeader(copy: string, sqliteVersion: string): CopyDescription {
-  const fd = openSync(copy, 'r');
+  const fd = openSync(copy, 'r+');
   try {
     const header = Buffer.alloc(100);
-    readSync(fd, header, 0, 100, 0);
+    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') {
+      throw new LifeboatError('corrupt', `The copy ${copy} has no SQLite header`, 'The database may be damaged; restore it from an earlier restore point');
+    }
+    if (header[18] === 2 || header[19] === 2) writeSync(fd, Buffer.from([1, 1]), 0, 2, 18);
     const raw = header.readUInt16BE(16);
     const pageSize = raw === 1 ? 65536 : raw;
+    const counter = header.readUInt32BE(24);
+    const inHeader = header.readUInt32BE(28);
     return {
       pageSize,
-      pageCount: Math.floor(fstatSync(fd).size / pageSize),
+      // The in-header size is valid when "version-valid-for" (offset 92) matches the change counter.
+      pageCount: header.readUInt32BE(92) === counter && inHeader > 0 ? inHeader : Math.floor(fstatSync(fd).size / pageSize),
       freelistCount: header.readUInt32BE(36),
       userVersion: header.readInt32BE(60),
       applicationId: header.readInt32BE(68),
-      sqliteVersion,
+      sqliteVersion: sqliteVersion(),
     };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The version of the SQLite library Lifeboat reads and checks databases with. */
+export function sqliteVersion(): string {
+  const memory = new Database(':memory:');
+  try {
+    return String(memory.prepare('select sqlite_version()').pluck().get());
+  } finally {
+    memory.close();
   }
 }
 
@@ -219,6 +208,8 @@ const Database = require(workerData.module);
 let db;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  // The check reads each page about once: a small page cache is as fast and keeps memory low.
+  db.pragma('cache_size = -2000');
   parentPort.postMessage({ lines: db.pragma(workerData.kind + '(100)').map((r) => String(Object.values(r)[0])) });
 } catch (e) {
   parentPort.postMessage({ error: String((e && e.message) || e) });
@@ -242,7 +233,8 @@ export function betterSqlitePath(): string {
  * stops the check (the promise then rejects).
  */
 export async function checkIntegrity(copy: string, kind: IntegrityKind = 'quick_check', signal?: AbortSignal): Promise<IntegrityResult> {
-  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind } });
+  // A small heap: the worker only runs one pragma (its isolate costs ~20 MB whatever the limit).
+  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind }, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } });
   try {
     // Rejects when the signal aborts (the worker is then terminated below).
     const [reply] = (await once(worker, 'message', { signal })) as [{ lines?: string[]; error?: string }];

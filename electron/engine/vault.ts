@@ -37,9 +37,18 @@ export async function manifestNames(vaultDir: string, sourceId: string): Promise
   return (await listDir(path.join(vaultDir, sourceId))).filter((n) => OWN_FILE.test(n) && n.endsWith(MANIFEST_SUFFIX));
 }
 
-/** Reads and validates every manifest in the vault. */
+/**
+ * Reads and validates every manifest in the vault (or a folder destination laid out like it). What
+ * cannot be trusted is reported in `problems`, never skipped in silence: a manifest that is not a
+ * regular file, too large, malformed, or misplaced, and a source folder that is a link elsewhere.
+ */
 export async function scanVault(vaultDir: string): Promise<ScanResult> {
   const result: ScanResult = { manifests: [], problems: [] };
+  const entries = await readdir(vaultDir, { withFileTypes: true }).catch(() => []);
+  for (const link of entries.filter((e) => e.isSymbolicLink() && /^[a-z0-9][a-z0-9._-]{0,62}$/.test(e.name))) {
+    const file = path.join(vaultDir, link.name);
+    result.problems.push({ file, error: new LifeboatError('bad-manifest', `${file} is a symbolic link, so Lifeboat does not read what it points to`, 'Only folders Lifeboat wrote are read; remove the link') });
+  }
   for (const sourceId of await sourceFolders(vaultDir)) {
     for (const name of await manifestNames(vaultDir, sourceId)) {
       const file = path.join(vaultDir, sourceId, name);
@@ -61,17 +70,19 @@ export async function scanVault(vaultDir: string): Promise<ScanResult> {
  */
 export async function removeLeftovers(vaultDir: string, sourceId: string): Promise<string[]> {
   const dir = path.join(vaultDir, sourceId);
-  const names = await listDir(dir);
-  const present = new Set(names);
-  const removed: string[] = [];
-  for (const name of names) {
-    const own = OWN_FILE.exec(name);
-    const orphanArtifact = own && own[3] !== MANIFEST_SUFFIX && !present.has(`${own[1]}_${own[2]}${MANIFEST_SUFFIX}`);
-    if (name.startsWith(TEMP_PREFIX) || orphanArtifact) {
-      await rm(path.join(dir, name), { force: true });
-      removed.push(name);
-    }
-  }
+  const removed = await leftoversIn(vaultDir, sourceId);
+  for (const name of removed) await rm(path.join(dir, name), { force: true });
   if (removed.length > 0) await fsyncDir(dir);
   return removed;
+}
+
+/** What `removeLeftovers` would remove in one source folder (names only; nothing is touched). */
+export async function leftoversIn(vaultDir: string, sourceId: string): Promise<string[]> {
+  const names = await listDir(path.join(vaultDir, sourceId));
+  const present = new Set(names);
+  return names.filter((name) => {
+    const own = OWN_FILE.exec(name);
+    const orphanArtifact = own && own[3] !== MANIFEST_SUFFIX && !present.has(`${own[1]}_${own[2]}${MANIFEST_SUFFIX}`);
+    return name.startsWith(TEMP_PREFIX) || Boolean(orphanArtifact);
+  });
 }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { systemClock, type Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Manifest } from '../../shared/model.ts';
 import { stat } from 'node:fs/promises';
 import { findHolders } from '../engine/open-holders.ts';
 import { createCloseWatcher } from './close-watcher.ts';
@@ -12,7 +13,7 @@ import { createScheduler, fileStateStore } from './scheduler.ts';
 /** A scheduler that backs up each source on its schedule with `engine`; call `start()` on it. */
 export function setupScheduler(
   engine: Engine,
-  opts: { clock?: Clock; onRunFinished?: (sourceId: string, error?: unknown) => void; onChange?: () => void; backup?: (sourceId: string) => Promise<unknown> } = {},
+  opts: { clock?: Clock; onRunFinished?: (sourceId: string, error?: unknown, manifest?: Manifest) => void; onChange?: () => void; backup?: (sourceId: string) => Promise<unknown> } = {},
 ) {
   return createScheduler({
     clock: opts.clock ?? systemClock,
@@ -23,9 +24,8 @@ export function setupScheduler(
     run: async (sourceId) => {
       try {
         // A manual backup or restore of the same source may be running: wait for it rather than fail.
-        if (opts.backup) await opts.backup(sourceId);
-        else await engine.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 });
-        opts.onRunFinished?.(sourceId);
+        const manifest = opts.backup ? await opts.backup(sourceId) : await engine.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 });
+        opts.onRunFinished?.(sourceId, undefined, manifest as Manifest | undefined);
       } catch (e) {
         opts.onRunFinished?.(sourceId, e);
         throw e;

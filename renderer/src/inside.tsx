@@ -1,7 +1,7 @@
 // Inside a restore point, without restoring it: its tables (rows, sizes), a table's rows newest
 // first, what changed since (a comparison with the database now), and the way back for just the
-// rows that were lost: choose them, bring them back (a safety copy first, Undo after), or save the
-// table to a CSV or SQLite file.
+// rows that were lost: choose them, bring them back (main confirms in its own dialog naming the
+// database; a safety copy first, Undo after), or save the table to a CSV or SQLite file.
 import { useEffect, useState } from 'react';
 import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
 import type { Cell, Comparison, RestorePointContents, RowKey, RowsPage, TableDiff, TableInfo } from '../../shared/inside.ts';
@@ -72,7 +72,6 @@ export function Inside({ id }: { id: string }) {
   const [page, setPage] = useState<RowsPage>();
   const [chosen, setChosen] = useState<Map<string, RowKey>>(new Map());
   const [onConflict, setOnConflict] = useState<'skip' | 'replace'>('skip');
-  const [confirming, setConfirming] = useState(false);
   const [saved, setSaved] = useState<string>();
 
   useEffect(() => {
@@ -106,16 +105,12 @@ export function Inside({ id }: { id: string }) {
     };
   }, [id, table, which, limit, diff, revision]);
 
-  // Escape leaves the confirmation first, then the panel.
+  // Escape leaves the panel.
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape') return;
-      if (confirming) setConfirming(false);
-      else closeInside();
-    };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && closeInside();
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [confirming, closeInside]);
+  }, [closeInside]);
 
   const choose = (t: string) => {
     if (t !== table) setPage(undefined);
@@ -123,7 +118,6 @@ export function Inside({ id }: { id: string }) {
     setWhich('all');
     setLimit(PAGE);
     setChosen(new Map());
-    setConfirming(false);
   };
   const compare = async () => {
     setComparing(true);
@@ -144,7 +138,6 @@ export function Inside({ id }: { id: string }) {
   };
   const bringBack = async () => {
     if (!table) return;
-    setConfirming(false);
     const ok = await recover(id, [{ table, rows: [...chosen.values()] }], onConflict);
     if (ok) {
       setChosen(new Map());
@@ -291,7 +284,7 @@ export function Inside({ id }: { id: string }) {
                 <div className="actions start wrap">
                   {recoverable(info) && (
                     <>
-                      <button type="button" className="primary" disabled={chosen.size === 0 || busy !== undefined || point === undefined} onClick={() => setConfirming(true)}>
+                      <button type="button" className="primary" disabled={chosen.size === 0 || busy !== undefined || point === undefined} onClick={() => void bringBack()}>
                         Bring back {chosen.size ? rowsOf(chosen.size, 'rows') : 'rows'}…
                       </button>
                       <fieldset className="choice">
@@ -312,23 +305,6 @@ export function Inside({ id }: { id: string }) {
                     Save as a SQLite file…
                   </button>
                 </div>
-                {confirming && (
-                  <div className="confirm-box" role="alertdialog" aria-label="Bring back rows">
-                    <p>
-                      Bring {rowsOf(chosen.size, info.name)} back into <code>{point?.sourceName}</code>
-                      {onConflict === 'replace' ? ', replacing rows that are there with this version' : ''}? A <strong>safety copy</strong> of the database is taken first, so you can undo this. Nothing is deleted; the
-                      database&apos;s own rules (foreign keys, triggers) apply.
-                    </p>
-                    <div className="buttons">
-                      <button type="button" className="primary" onClick={() => void bringBack()}>
-                        Bring back
-                      </button>
-                      <button type="button" onClick={() => setConfirming(false)}>
-                        Cancel
-                      </button>
-                    </div>
-                  </div>
-                )}
               </div>
             )}
           </div>

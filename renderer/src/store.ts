@@ -34,7 +34,6 @@ interface DashboardState {
   lastRestore?: RestoreSummary;
   /** Rows just brought back (the banner offers Undo). */
   lastRecover?: RecoverSummary;
-  confirming?: { row: RestorePointRow; toAnotherFile: boolean };
   /** The restore point being looked inside, if any. */
   inside?: string;
   selectedId?: string;
@@ -49,7 +48,7 @@ interface DashboardState {
   backUp(sourceId: string): Promise<void>;
   cancel(jobId: string): Promise<void>;
   verify(id: string): Promise<void>;
-  askRestore(row: RestorePointRow | undefined, toAnotherFile?: boolean): void;
+  /** Main asks for confirmation itself (a native dialog naming the file) or for a file to restore into. */
   restore(id: string, toAnotherFile: boolean): Promise<void>;
   undo(): Promise<void>;
   openInside(id: string): void;
@@ -133,10 +132,8 @@ export const useDashboard = create<DashboardState>((set, get) => ({
       const r = await window.lifeboat['restore-points:verify']({ id });
       set({ notice: r.ok ? 'Verified: the checksums match and the copy passes its integrity check.' : undefined, problem: r.ok ? undefined : { message: `Verification failed: ${r.message}`, hint: 'Do not restore from this restore point; pick another one' } });
     }),
-  askRestore: (row, toAnotherFile = false) => set({ confirming: row ? { row, toAnotherFile } : undefined, problem: undefined }),
   restore: (id, toAnotherFile) =>
     get().run(`restore:${id}`, async () => {
-      set({ confirming: undefined });
       const r = await window.lifeboat['restore:run']({ id, toAnotherFile });
       if (r?.inPlace) set({ lastRestore: r, lastRecover: undefined });
       else if (r) set({ notice: `Restored into ${r.target}. The database Lifeboat protects was not touched.` });
@@ -144,7 +141,7 @@ export const useDashboard = create<DashboardState>((set, get) => ({
   undo: () =>
     get().run('undo', async () => {
       const rows = get().lastRecover !== undefined;
-      await window.lifeboat['restore:undo'](undefined);
+      if (!(await window.lifeboat['restore:undo'](undefined))) return;
       set({ lastRestore: undefined, lastRecover: undefined, notice: rows ? 'Undone: the database is back as it was before the rows were brought back.' : 'The restore was undone: the database is back as it was before.' });
     }),
   openInside: (id) => set({ inside: id, problem: undefined, notice: undefined }),
@@ -159,6 +156,7 @@ export const useDashboard = create<DashboardState>((set, get) => ({
     let ok = false;
     await get().run(`recover:${id}`, async () => {
       const r = await window.lifeboat['recover:run']({ id, selections, onConflict });
+      if (!r) return; // the person said no in main's confirmation
       if (r.nothingToDo) set({ notice: 'Nothing to bring back: every chosen row is already there. Nothing was changed.' });
       else set({ lastRecover: r, lastRestore: undefined });
       ok = true;

@@ -123,10 +123,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `lifeboat` in a child process with the given data folder. */
-export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = { home: '' }): Promise<CliResult> {
+/**
+ * Runs `lifeboat` in a child process with the given data folder. `maxFileKb` caps the size of any
+ * file it writes (the shell's `ulimit -f`): a write past it kills the process with SIGXFSZ, which is
+ * how a test shows that nothing could fill the disk.
+ */
+export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string; maxFileKb?: number } = { home: '' }): Promise<CliResult> {
+  const argv = [CLI, '--home', opts.home, ...args];
+  // POSIX sh counts `ulimit -f` in 512-byte blocks.
+  const [command, commandArgs] = opts.maxFileKb === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${opts.maxFileKb * 2} && exec "$0" "$@"`, process.execPath, ...argv]];
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [CLI, '--home', opts.home, ...args], {
+    const child = track(spawn(command, commandArgs, {
       cwd: opts.cwd ?? REPO,
       env: { ...process.env, LIFEBOAT_HOME: undefined, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -142,11 +149,11 @@ export function runCli(args: string[], opts: { home: string; env?: NodeJS.Proces
 }
 
 /** Starts `lifeboat` and resolves once it prints `HOLD <checkpoint>`, so the test can kill it there. */
-export function startCliHeldAt(args: string[], home: string, checkpoint: string): Promise<{ child: ChildProcess; exited: Promise<CliResult> }> {
+export function startCliHeldAt(args: string[], home: string, checkpoint: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; exited: Promise<CliResult> }> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(process.execPath, [CLI, '--home', home, ...args], {
       cwd: REPO,
-      env: { ...process.env, LIFEBOAT_HOME: undefined, LIFEBOAT_TEST_HOLD_AT: checkpoint },
+      env: { ...process.env, LIFEBOAT_HOME: undefined, ...env, LIFEBOAT_TEST_HOLD_AT: checkpoint },
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let stdout = '';
