@@ -235,6 +235,8 @@ describe('lifeboat recover and undo', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as RecoverSummary;
     expect(summary.tables.map((t) => [t.table, t.inserted])).toEqual([['items', 2], ['orders', 1], ['photos', 1]]);
+    // The log says what was brought back, per table (never the rows themselves).
+    expect((await cli(['log', '-n', '5'])).stdout).toMatch(new RegExp(`rows brought back restorePoint=${m.id} source=store .*safetyCopy=${summary.safetyCopyId} tables=\\[\\{"table":"items","inserted":2,"replaced":0\\}`));
     expect(sql(tmp.db, 'SELECT count(*) AS n FROM items WHERE order_id = 5')).toEqual([{ n: 2 }]);
     const human = await cli(['--yes', 'recover', m.id, '--table', 'orders', '--on-conflict', 'replace']);
     expect(human.code, human.stderr).toBe(0);

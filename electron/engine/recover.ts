@@ -103,6 +103,7 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
         // Recorded like an in-place restore: `undo` follows Lifeboat's restore records and brings back this safety copy.
         ctx.catalog.recordRestore({ sourceId: source.id, restoredId: manifest.id, safetyCopyId: safety.id, target: source.path, reason: 'restore', at: ctx.now().toISOString() });
         await rm(pending, { force: true });
+        ctx.events.emit('rows-recovered', { restoredId: manifest.id, sourceId: source.id, target: source.path, safetyCopyId: safety.id, tables: result.tables.map((t) => ({ table: t.table, inserted: t.inserted, replaced: t.replaced })) });
         return { restorePointId: manifest.id, sourceId: source.id, target: source.path, tables: result.tables, safetyCopyId: safety.id, nothingToDo: false };
       },
       { waitMs: req.waitMs },
