@@ -1,7 +1,9 @@
 // npm run bench [-- --size 1GiB]: Lifeboat's snapshot against the tools a person would otherwise
-// use, on the same generated database, with a writer running; prints a table.
+// use, on the same generated database, with a writer running; prints a table. `--only compare`
+// measures `lifeboat diff` (a restore point against the live database) against one integrity check
+// of the same file, quiet and with a writer (compare.ts).
 import Database from 'better-sqlite3';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,11 +14,13 @@ import { driveDestination } from '../electron/destinations/drive/drive-destinati
 import { connectGoogle, oauthClient } from '../electron/destinations/drive/google-auth.ts';
 import { startDriveEmulator } from '../electron/destinations/drive/testing/drive-emulator.ts';
 import { generate } from './generate.ts';
+import { benchCompare } from './compare.ts';
 import { benchRollback } from './rollback.ts';
 import { benchStartup } from './startup.ts';
 import { benchRenderer } from './renderer.ts';
 import { printTable } from './table.ts';
 import { GIVE_UP_S, timed, type Run } from './timed.ts';
+import { withWriter } from './with-writer.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, 'warm-size': { type: 'string', default: '430MB' }, dir: { type: 'string', default: path.join(REPO, '.bench') }, only: { type: 'string' } } });
@@ -55,21 +59,14 @@ for (const tool of ['sqlite3', 'sha256sum', '/usr/bin/time', 'zstd', 'age', 'age
     execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq sqlite3 coreutils time zstd age'], { stdio: 'inherit' });
   }
 }
-
-async function withWriter<T>(db: string, fn: (label: (name: string) => void) => T): Promise<{ result: T; latency: Record<string, { n: number; p50: number; p99: number; max: number }> }> {
-  const writer = spawn(process.execPath, [path.join(import.meta.dirname, 'writer.ts'), db], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  writer.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 3000)); // idle baseline
-  const label = (name: string) => writer.stdin.write(`label ${name}\n`);
-  const result = fn(label);
-  label('idle-after');
-  await new Promise((r) => setTimeout(r, 1000));
-  writer.stdin.write('report\n');
-  await new Promise((r) => writer.on('close', r));
-  return { result, latency: JSON.parse(out.split('\n').find((l) => l.startsWith('{')) ?? '{}') };
+if (values.only === 'compare') {
+  // lifeboat diff against one integrity check of the same file, quiet and with the writer (a minute at 1 GB).
+  const r = await benchCompare(work, size);
+  printTable(r.title, r.rows);
+  console.log(`\n${r.found}`);
+  process.exit(0);
 }
+
 
 /**
  * The compression ratio of the shop's own tables (customers, orders, items), without the random

@@ -51,7 +51,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     dataDir,
     appVersion: '0.0.0-e2e',
     ...serviceOptions,
-    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, confirm: async () => false, openExternal: async () => undefined, openPath: async () => undefined, ...effects },
+    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, chooseExportTarget: refuse, confirm: async () => false, openExternal: async () => undefined, openPath: async () => undefined, ...effects },
   });
   const { engine, handlers } = services;
   const server = createServer((req, res) => {

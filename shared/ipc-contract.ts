@@ -3,6 +3,7 @@
 // binder and the preload client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
 import type { ErrorJson } from './errors.ts';
+import { recoverSelectionSchema, rowKeySchema, type Comparison, type ExportSummary, type RecoverSummary, type RestorePointContents, type RowsPage } from './inside.ts';
 import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
 import { destinationIdSchema, restorePointIdSchema, retentionOverrideSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 
@@ -155,6 +156,30 @@ export const ipcContract = {
   'restore:run': channel<RestoreSummary | null>()(z.object({ id: restorePointIdSchema, toAnotherFile: z.boolean().optional() }).strict()),
   /** Undoes the last restore after main's native confirmation; null when the person said no. */
   'restore:undo': channel<RestoreSummary | null>()(none),
+  /** What is inside a restore point: tables, rows, sizes, schema (decoded into Lifeboat's private place, read-only). */
+  'inside:contents': channel<RestorePointContents>()(byId),
+  /** A page of one table's rows (newest first where it can tell), or the rows with the given keys. */
+  'inside:rows': channel<RowsPage>()(
+    z
+      .object({
+        id: restorePointIdSchema,
+        table: z.string().min(1).max(256),
+        offset: z.number().int().min(0).max(1e12).optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+        rows: z.array(rowKeySchema).min(1).max(1000).optional(),
+      })
+      .strict(),
+  ),
+  /** What restoring `id` would change, table by table: against the database now, or against restore point `with`. */
+  'inside:compare': channel<Comparison>()(z.object({ id: restorePointIdSchema, with: restorePointIdSchema.optional() }).strict()),
+  /** The person is done looking inside: the private copies nobody uses are removed now. */
+  'inside:close': channel<void>()(none),
+  /** Brings chosen rows (or whole tables) back into the database after main's native confirmation and a safety copy; restore:undo reverses it; null when the person said no. */
+  'recover:run': channel<RecoverSummary | null>()(z.object({ id: restorePointIdSchema, selections: z.array(recoverSelectionSchema).min(1).max(64), onConflict: z.enum(['skip', 'replace']) }).strict()),
+  /** Writes one table (or chosen rows) of a restore point into a new file chosen in a save dialog; null when cancelled. */
+  'recover:export': channel<ExportSummary | null>()(
+    z.object({ id: restorePointIdSchema, table: z.string().min(1).max(256), format: z.enum(['csv', 'sqlite']), rows: z.array(rowKeySchema).min(1).max(100_000).optional() }).strict(),
+  ),
   'schedule:get': channel<ScheduleView>()(bySource),
   'schedule:set': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema, schedule: scheduleSchema }).strict()),
   'schedule:pause': channel<boolean>()(z.object({ paused: z.boolean() }).strict()),

@@ -256,16 +256,32 @@ export interface Replica {
 }
 
 /** What a job reports while it runs. */
-export type JobPhase = 'preparing' | 'copying' | 'checking' | 'hashing' | 'compressing' | 'encrypting' | 'finishing' | 'safety-copy' | 'restoring' | 'uploading' | 'downloading';
+export type JobPhase =
+  | 'preparing'
+  | 'copying'
+  | 'checking'
+  | 'hashing'
+  | 'compressing'
+  | 'encrypting'
+  | 'finishing'
+  | 'safety-copy'
+  | 'restoring'
+  | 'uploading'
+  | 'downloading'
+  /** Decoding (decrypting, decompressing) and checking a restore point to look inside it. */
+  | 'opening'
+  | 'comparing'
+  | 'bringing-back'
+  | 'exporting';
 export interface JobProgress {
   phase: JobPhase;
   done: number;
   total: number;
-  unit: 'pages' | 'bytes';
+  unit: 'pages' | 'bytes' | 'rows';
 }
 
 /** The kinds of work the app runs as jobs (DESIGN.md "job"). */
-export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune';
+export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune' | 'look' | 'compare' | 'recover' | 'export';
 
 /** One job as the dashboard, the tray and the activity list see it. */
 export interface JobView {

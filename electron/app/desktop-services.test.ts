@@ -2,9 +2,11 @@
 // progress, cancel and a persistent activity log; health that changes when a database disappears;
 // and the IPC handler table under random and malformed payloads, which must never call a service,
 // open a dialog or touch a file.
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Comparison, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
 import { channelNames, ipcContract, type IpcEvents } from '../../shared/ipc-contract.ts';
 import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
 import { invokeChecked } from './ipc-dispatch.ts';
@@ -16,7 +18,8 @@ const tmp = useTestFolder();
 const effectsCalled: string[] = [];
 const open: DesktopServices[] = [];
 
-async function services(checkpoint?: (name: string) => Promise<void>) {
+/** The services as the app builds them; main's native confirmations answer `confirmAnswers` in turn (then no). */
+async function services(checkpoint?: (name: string) => Promise<void>, confirmAnswers: boolean[] = []) {
   const s = await createDesktopServices({
     dataDir: tmp.home,
     appVersion: '0.0.0-test',
@@ -25,7 +28,8 @@ async function services(checkpoint?: (name: string) => Promise<void>) {
       chooseDatabase: async () => (effectsCalled.push('chooseDatabase'), tmp.db),
       chooseFolder: async () => (effectsCalled.push('chooseFolder'), undefined),
       chooseRestoreTarget: async () => (effectsCalled.push('chooseRestoreTarget'), undefined),
-      confirm: async () => (effectsCalled.push('confirm'), false),
+      chooseExportTarget: async () => (effectsCalled.push('chooseExportTarget'), undefined),
+      confirm: async () => (effectsCalled.push('confirm'), confirmAnswers.shift() ?? false),
       openExternal: async () => void effectsCalled.push('openExternal'),
       openPath: async () => void effectsCalled.push('openPath'),
     },
@@ -151,7 +155,7 @@ describe('the IPC handler table', () => {
     await s.backUp('store', 'manual');
     const before = [...snapshot(tmp.home), ...snapshot(tmp.dir).filter((f) => !f.startsWith(tmp.home))];
     const atoms: unknown[] = [undefined, null, true, 0, -1, 1.5, NaN, 1e308, '', 'store', '../../etc/passwd', 'x'.repeat(5000), [], [1], {}, new Date(0)];
-    const keys = ['id', 'sourceId', 'jobId', 'pinned', 'paused', 'patch', 'policy', 'schedule', 'enabled', 'clientId', 'clientSecret', 'passphrase', 'toAnotherFile', 'closeToTray', 'extra'];
+    const keys = ['id', 'sourceId', 'jobId', 'pinned', 'paused', 'patch', 'policy', 'schedule', 'enabled', 'clientId', 'clientSecret', 'passphrase', 'toAnotherFile', 'closeToTray', 'table', 'rows', 'selections', 'onConflict', 'format', 'with', 'limit', 'offset', 'extra'];
     let seed = 7;
     const rand = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000) * n);
     const payload = (depth = 0): unknown => {
@@ -173,6 +177,45 @@ describe('the IPC handler table', () => {
     expect(refused).toBeGreaterThan(1000);
     expect(effectsCalled).toEqual([]);
     expect([...snapshot(tmp.home), ...snapshot(tmp.dir).filter((f) => !f.startsWith(tmp.home))]).toEqual(before);
+  });
+
+  it('looks inside, compares, brings a row back (after main asks) and undoes it; a look and a comparison stay out of the activity list', async () => {
+    const s = await services(undefined, [false, true, true]);
+    const call = async (name: string, payload: unknown) => {
+      const r = await invokeChecked(ipcContract, s.handlers, name, payload);
+      if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.message}`), r.error);
+      return r.value as never;
+    };
+    await s.engine.sources.add(tmp.db);
+    const m = await s.backUp('store', 'manual');
+    const live = new Database(tmp.db);
+    live.exec('DELETE FROM blobs WHERE id = 7');
+    const inside: RestorePointContents = await call('inside:contents', { id: m.id });
+    expect(inside.tables.find((t) => t.name === 'blobs')).toMatchObject({ rows: 50, key: ['id'] });
+    const page: RowsPage = await call('inside:rows', { id: m.id, table: 'blobs', limit: 2 });
+    expect(page.rows.map((r) => r.key)).toEqual([[50], [49]]);
+    const c: Comparison = await call('inside:compare', { id: m.id });
+    expect(c.tables.find((t) => t.table === 'blobs')).toMatchObject({ back: 1, samples: { back: [[7]] } });
+    await expect(call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }] })).rejects.toMatchObject({ code: 'usage' }); // the choice is explicit
+    expect(await call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }], onConflict: 'skip' })).toBeNull(); // main asked; the answer was no
+    expect(live.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(0);
+    const r: RecoverSummary = await call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }], onConflict: 'skip' });
+    expect(r).toMatchObject({ nothingToDo: false, tables: [{ table: 'blobs', inserted: 1 }] });
+    expect(live.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(1);
+    expect(await call('recover:export', { id: m.id, table: 'blobs', format: 'csv' })).toBeNull(); // the save dialog was cancelled
+    expect(effectsCalled).toEqual(['confirm', 'confirm', 'chooseExportTarget']);
+    expect(s.jobs.recent().map((j) => [j.kind, j.outcome, j.message])).toEqual([
+      ['recover', 'ok', 'Brought back 1 row into blobs; the database before was kept as a safety copy'],
+      ['backup', 'ok', expect.stringMatching(/^Restore point taken/)],
+    ]);
+    live.close(); // no program keeps it open: undo asks once
+    expect(await call('restore:undo', undefined)).toMatchObject({ inPlace: true });
+    const after = new Database(tmp.db, { readonly: true });
+    expect(after.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(0);
+    after.close();
+    await call('inside:close', undefined);
+    // A plain restore point and a WAL database open elsewhere are read in place: nothing private is left.
+    expect(existsSync(path.join(tmp.home, 'tmp')) ? readdirSync(path.join(tmp.home, 'tmp')) : []).toEqual([]);
   });
 
   it('serves valid requests on the real services (a spot check of each screen’s first call)', async () => {
@@ -215,6 +258,7 @@ describe('restoring a database another program has open', () => {
         chooseDatabase: async () => undefined,
         chooseFolder: async () => undefined,
         chooseRestoreTarget: async () => undefined,
+        chooseExportTarget: async () => undefined,
         confirm: async (r) => (asked.push(`${r.confirmLabel}: ${r.message}`), answers.shift() ?? false),
         openExternal: async () => undefined,
         openPath: async () => undefined,

@@ -25,6 +25,8 @@ export interface DesktopEffects {
   chooseFolder(): Promise<string | undefined>;
   /** The system "save as" dialog for restoring into another file; undefined when cancelled. */
   chooseRestoreTarget(suggestedName: string): Promise<string | undefined>;
+  /** The system "save as" dialog for a table written out of a restore point (CSV or SQLite); undefined when cancelled. */
+  chooseExportTarget(suggestedName: string): Promise<string | undefined>;
   /** Opens Google's sign-in page in the system browser (the shell accepts only checked https URLs). */
   openExternal(url: string): Promise<void>;
   /** Opens a file Lifeboat wrote (the log) with the system's default program for it. */

@@ -303,6 +303,7 @@ describe('a hostile destination, through the IPC handler table', () => {
         chooseDatabase: async () => undefined,
         chooseFolder: async () => undefined,
         chooseRestoreTarget: async (name) => (asked.push({ what: 'save', request: name }), answers.saveTo),
+        chooseExportTarget: async () => undefined,
         confirm: async (request) => (asked.push({ what: 'confirm', request }), answers.confirm),
         openPath: async () => undefined,
         openExternal: async () => undefined,

@@ -3,6 +3,8 @@
 // contract; effects that need Electron (dialogs, the browser) come in as functions.
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
+import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
+import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
 import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { Engine, VaultStatus } from '../engine/engine.ts';
@@ -33,6 +35,13 @@ export interface HandlerDeps {
 
 const HISTORY = 30;
 
+/** What a recover did, in words, for the activity list. */
+export function recoveredInWords(r: RecoverSummary): string {
+  if (r.nothingToDo) return 'Nothing to bring back: every chosen row is already there';
+  const parts = r.tables.map((t) => `${t.inserted + t.replaced} row${t.inserted + t.replaced === 1 ? '' : 's'} into ${t.table}${t.replaced ? ` (${t.replaced} overwritten)` : ''}`);
+  return `Brought back ${parts.join(', ')}; the database before was kept as a safety copy`;
+}
+
 function summary(r: RestoreResult): RestoreSummary {
   return { restoredId: r.restored.id, target: r.target, inPlace: r.inPlace, safetyCopyId: r.safetyCopy?.id, requiresRestart: r.requiresRestart, holders: r.holders };
 }
@@ -57,6 +66,23 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
    * When programs have the database open, a second question from main naming them: go ahead while
    * they stay open (true), or not at all (null). False when nobody has it open.
    */
+  /**
+   * What restoring `m` would change, in words, for main's confirmation: "Restoring to 02:30 gives
+   * back 3 orders and loses 46 orders added since." Compared first (a job: progress in the window,
+   * Cancel); undefined when it could not be compared or was cancelled: the question is asked anyway.
+   */
+  const whatRestoreChanges = async (m: Manifest): Promise<string | undefined> => {
+    try {
+      const c = await jobs.run(
+        { kind: 'compare', title: `Comparing a restore point of ${m.source.name} with the database now`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.compare(m.id, undefined, { signal, onProgress: progress }),
+        () => ({ message: 'Compared', restorePointId: m.id }),
+      );
+      return [restoreSentence(c, new Date(m.createdAt).toLocaleString()), schemaSentence(c)].filter(Boolean).join(' ');
+    } catch {
+      return undefined;
+    }
+  };
   const confirmWhileOpen = async (target: string, what: 'restore' | 'undo'): Promise<boolean | null> => {
     const users = await engine.programsUsing(target);
     if (!users?.length) return false;
@@ -211,9 +237,10 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       // Main asks, naming the real file (the registered database's own path): the renderer alone
       // cannot replace a database.
       const target = engine.restoreTarget(m);
+      const changes = await whatRestoreChanges(m);
       const confirmed = await effects.confirm({
         message: `Replace ${target} with the restore point of ${new Date(m.createdAt).toLocaleString()}?`,
-        detail: 'A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.',
+        detail: `${changes ? `${changes}\n\n` : ''}A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.`,
         confirmLabel: 'Restore',
       });
       if (!confirmed) return null;
@@ -238,6 +265,52 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const whileOpen = await confirmWhileOpen(target, 'undo');
       if (whileOpen === null) return null;
       return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress, whileOpen })));
+    },
+    'inside:contents': async ({ id }) => {
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'look', title: `Opening a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.lookInside(m.id, { signal, onProgress: progress }),
+        () => ({ message: 'Opened', restorePointId: m.id }),
+      );
+    },
+    'inside:rows': async ({ id, table, offset, limit, rows }) => engine.tableRows(id, table, { offset, limit, rows }),
+    'inside:compare': async ({ id, with: other }) => {
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'compare', title: `Comparing a restore point of ${m.source.name} with ${other ? 'another one' : 'the database now'}`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.compare(m.id, other, { signal, onProgress: progress }),
+        (c) => ({ message: c.same ? 'No difference' : `${c.totals.back} rows would come back, ${c.totals.lost} would be lost, ${c.totals.changed} differ`, restorePointId: m.id }),
+      );
+    },
+    'inside:close': async () => engine.doneLooking(),
+    'recover:run': async ({ id, selections, onConflict }) => {
+      const m = await engine.get(id);
+      // Main asks, naming the real file: the renderer alone cannot change a database.
+      const target = engine.restoreTarget(m);
+      const what = selections.map((s) => (s.rows ? rowsOf(s.rows.length, s.table) : `every missing row of ${s.table}`)).join(' and ');
+      const confirmed = await effects.confirm({
+        message: `Bring ${what} from the restore point of ${new Date(m.createdAt).toLocaleString()} back into ${target}?`,
+        detail: `${onConflict === 'replace' ? 'A row that is there with other values is replaced by the restore point\'s. ' : 'A row that is there already is left as it is. '}Nothing is deleted. A safety copy of the database as it is now is taken first, so this can be undone. The database's own rules apply: foreign keys, and its triggers run for these rows.`,
+        confirmLabel: 'Bring back',
+      });
+      if (!confirmed) return null;
+      return jobs.run(
+        { kind: 'recover', title: `Bringing rows back into ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        ({ signal, progress }) => engine.recover({ id: m.id, selections, onConflict, signal, onProgress: progress }),
+        (r) => ({ message: recoveredInWords(r), restorePointId: m.id }),
+      );
+    },
+    'recover:export': async ({ id, table, format, rows }) => {
+      const m = await engine.get(id);
+      const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
+      const to = await effects.chooseExportTarget(`${table.replace(/[^\w.-]+/g, '_')}-${stamp}.${format === 'csv' ? 'csv' : 'db'}`);
+      if (!to) return null;
+      return jobs.run(
+        { kind: 'export', title: `Saving ${table} from a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        ({ signal, progress }) => engine.exportTable({ id: m.id, table, to, format, rows, signal, onProgress: progress }),
+        (r) => ({ message: `Saved ${r.rows} row${r.rows === 1 ? '' : 's'} of ${r.table} to ${r.file}`, restorePointId: m.id }),
+      );
     },
     'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
     'schedule:set': async ({ sourceId, schedule }) => {

@@ -46,6 +46,8 @@ export interface JobSpec {
   sourceId?: string;
   restorePointId?: string;
   trigger?: Trigger;
+  /** Kept in the activity list once finished (default). A look or a comparison changes nothing and is not. */
+  log?: boolean;
 }
 
 export interface JobControl {
@@ -85,7 +87,8 @@ export function createJobs(deps: JobsDeps) {
     async run<T>(spec: JobSpec, work: (ctl: JobControl) => Promise<T>, describe: (result: T) => { message: string; restorePointId?: string }): Promise<T> {
       const id = `${deps.now().getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
       const abort = new AbortController();
-      const view: JobView = { ...spec, id, startedAt: deps.now().toISOString() };
+      const { log = true, ...shown } = spec;
+      const view: JobView = { ...shown, id, startedAt: deps.now().toISOString() };
       running.set(id, { view, abort });
       deps.onChange({ ...view }, 'started');
       let phase: string | undefined;
@@ -106,7 +109,7 @@ export function createJobs(deps: JobsDeps) {
       const finish = async (outcome: NonNullable<JobView['outcome']>, message: string, extra: Partial<JobView> = {}) => {
         running.delete(id);
         const done: JobView = { ...view, ...extra, outcome, message, finishedAt: deps.now().toISOString(), progress: undefined };
-        await deps.log.append(done).catch(() => undefined); // the activity log never fails a job
+        if (log) await deps.log.append(done).catch(() => undefined); // the activity log never fails a job
         deps.onChange(done, 'finished');
       };
       try {

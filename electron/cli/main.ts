@@ -14,6 +14,7 @@ import { checkpointFromEnv, type CliContext, type GlobalOptions, type Io } from 
 import { registerRestorePointCommands } from './commands-restore-points.ts';
 import { registerDestinationCommands } from './commands-destinations.ts';
 import { registerSettingsCommands } from './commands-settings.ts';
+import { registerInspectCommands } from './commands-inspect.ts';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -63,6 +64,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   registerRestorePointCommands(cx);
   registerDestinationCommands(cx);
   registerSettingsCommands(cx);
+  registerInspectCommands(cx);
   registerLogCommand(cx);
 
   let exit = 0;

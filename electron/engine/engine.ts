@@ -5,6 +5,7 @@
 // and the clock are handed in.
 import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
 import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '../../shared/model.ts';
 import type { DecryptWith } from './artifact-codec.ts';
 import { backup, type BackupRequest } from './backup.ts';
@@ -27,6 +28,10 @@ import {
 import { createPrivateFile, ensureDir, makePrivate } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import { compareRestorePoint } from './compare.ts';
+import { exportTable, lookInside, tableRows, type ExportRequest, type InsideOptions, type RowsOptions } from './inspect.ts';
+import { createPrivateCopies } from './private-copies.ts';
+import { recoverRows, type RecoverRequest } from './recover.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
 import { OWN_FILE } from './layout.ts';
 import { cleanLeftovers } from './leftovers.ts';
@@ -172,6 +177,19 @@ export interface Engine {
   /** The latest verification of every restore point that had one. */
   verifications(): Map<string, VerificationRecord>;
 
+  /** Looks inside a restore point without restoring it: its tables (rows, sizes, keys), views and schema. */
+  lookInside(id: string, o?: InsideOptions): Promise<RestorePointContents>;
+  /** A page of one table's rows in a restore point (newest first where it can tell), or the rows with the given keys. */
+  tableRows(id: string, table: string, o?: RowsOptions): Promise<RowsPage>;
+  /** What restoring `id` would change, table by table: against its live database, or against restore point `other`. */
+  compare(id: string, other?: string, o?: InsideOptions): Promise<Comparison>;
+  /** Brings chosen rows (or whole tables) of a restore point back into its live database, after a safety copy (`undo` reverses it). */
+  recover(req: RecoverRequest): Promise<RecoverSummary>;
+  /** Writes one table of a restore point (or chosen rows) to a new CSV or SQLite file. */
+  exportTable(req: ExportRequest): Promise<ExportSummary>;
+  /** Removes the private copies kept for looking inside that nobody is using (the person is done looking). */
+  doneLooking(): void;
+
   /** Restore points in the vault, newest first. */
   list(filter?: { sourceId?: string }): Manifest[];
   /** One restore point by id, unique prefix or last six hex digits. */
@@ -271,6 +289,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   else await syncCatalog();
   await recoverInterruptedRestores(ctx);
   await cleanLeftovers(ctx);
+  const copies = createPrivateCopies(ctx);
+  const withKeys = async <T extends { keys?: InsideOptions['keys'] }>(o: T): Promise<T> => ({ ...o, keys: await resolveDecryption(ctx, o.keys) });
 
   const destinationsFor = (id?: string) => {
     if (id) getDestination(ctx, id);
@@ -425,6 +445,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     verifications: () => catalog.verifications(),
+    lookInside: async (id, o = {}) => lookInside(ctx, copies, id, await withKeys(o)),
+    tableRows: async (id, table, o = {}) => tableRows(ctx, copies, id, table, await withKeys(o)),
+    compare: async (id, other, o = {}) => compareRestorePoint(ctx, copies, id, other, await withKeys(o)),
+    recover: async (req) => recoverRows(ctx, copies, await withKeys(req)),
+    exportTable: async (req) => exportTable(ctx, copies, await withKeys(req)),
+    doneLooking: () => copies.dropIdle(),
     list: (filter) => listRestorePoints(ctx, filter),
     get: (id) => loadRestorePoint(ctx, id),
     remove: (id) => deleteRestorePoint(ctx, id),
@@ -448,6 +474,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     startUploads: (runCopy) => startUploadQueue(ctx, clock, runCopy),
     reindex,
     status,
-    close: () => catalog.close(),
+    close: () => {
+      copies.closeAll();
+      catalog.close();
+    },
   };
 }

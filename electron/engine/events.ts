@@ -11,6 +11,8 @@ export interface EngineEvents {
   'backup-failed': { sourceId: string; error: ErrorJson };
   'restore-finished': { restoredId: string; target: string; safetyCopyId: string | undefined; requiresRestart: boolean };
   'restore-points-removed': { ids: string[] };
+  /** Rows of a restore point were brought back into a database (how many per table; never the rows). */
+  'rows-recovered': { restoredId: string; sourceId: string; target: string; safetyCopyId: string; tables: { table: string; inserted: number; replaced: number }[] };
   /** A copy at a destination started, completed or failed. */
   'replica-changed': { replica: Replica };
 }

@@ -134,6 +134,7 @@ export function logEngineEvents(events: EventBus, log: Log): () => void {
     events.on('backup-failed', ({ sourceId, error }) => log.warn('backup failed', { source: sourceId, err: error })),
     events.on('restore-finished', (r) => log.info('restored', { restorePoint: r.restoredId, target: r.target, safetyCopy: r.safetyCopyId, requiresRestart: r.requiresRestart })),
     events.on('restore-points-removed', ({ ids }) => log.info('restore points deleted', { ids })),
+    events.on('rows-recovered', (r) => log.info('rows brought back', { restorePoint: r.restoredId, source: r.sourceId, target: r.target, safetyCopy: r.safetyCopyId, tables: r.tables })),
     events.on('replica-changed', ({ replica: r }) => {
       if (r.status === 'completed') log.info('copied', { restorePoint: r.restorePointId, destination: r.destinationId, bytes: r.bytes, attempts: r.attempts });
       else if (r.status === 'failed') log.warn('copy failed', { restorePoint: r.restorePointId, destination: r.destinationId, attempts: r.attempts, error: r.error, nextAttemptAt: (r as { nextAttemptAt?: string }).nextAttemptAt });

@@ -221,7 +221,7 @@ try {
  * Where better-sqlite3 is, for the worker. In the packaged app it is unpacked from the asar archive
  * (native code cannot load from inside it); requiring it from there works in any worker.
  */
-function betterSqlitePath(): string {
+export function betterSqlitePath(): string {
   const resolved = createRequire(import.meta.url).resolve('better-sqlite3');
   const unpacked = resolved.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
   return unpacked !== resolved && existsSync(unpacked) ? unpacked : resolved;

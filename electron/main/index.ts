@@ -49,6 +49,15 @@ if (!app.requestSingleInstanceLock()) {
           const r = await dialog.showSaveDialog({ title: 'Restore into a new file', defaultPath: path.join(app.getPath('documents'), suggested) });
           return r.canceled ? undefined : r.filePath;
         },
+        chooseExportTarget: async (suggested) => {
+          const csv = suggested.endsWith('.csv');
+          const r = await dialog.showSaveDialog({
+            title: 'Save the rows into a new file',
+            defaultPath: path.join(app.getPath('documents'), suggested),
+            filters: csv ? [{ name: 'CSV', extensions: ['csv'] }] : [{ name: 'SQLite database', extensions: ['db', 'sqlite'] }],
+          });
+          return r.canceled ? undefined : r.filePath;
+        },
         // Only parsed-and-checked https: URLs reach the system browser (Google's sign-in page).
         openExternal: async (url) => {
           if (!isSafeExternalUrl(url)) throw new Error('refused to open a URL that is not https');
@@ -114,7 +123,7 @@ if (!app.requestSingleInstanceLock()) {
     // Keep the machine awake while a backup or restore runs; release it when none does.
     let blocker: number | undefined;
     const holdAwake = () => {
-      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo');
+      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo' || j.kind === 'recover');
       if (busy) blocker ??= powerSaveBlocker.start('prevent-app-suspension');
       else if (blocker !== undefined) {
         powerSaveBlocker.stop(blocker);

@@ -22,7 +22,7 @@ const SCREENS: { id: Screen; label: string }[] = [
 ];
 
 function Messages() {
-  const { problem, notice, lastRestore, undo, busy } = useDashboard();
+  const { problem, notice, lastRestore, lastRecover, undo, busy } = useDashboard();
   return (
     <>
       {problem && (
@@ -39,6 +39,14 @@ function Messages() {
         <div className="banner ok" role="status">
           Restored. The previous database was kept as a safety copy.
           {lastRestore.requiresRestart && ` Restart the programs that had it open: ${lastRestore.holders.map((h) => h.name).join(', ') || 'any that did'}.`}{' '}
+          <button type="button" disabled={busy !== undefined} onClick={() => void undo()}>
+            Undo
+          </button>
+        </div>
+      )}
+      {lastRecover && (
+        <div className="banner ok" role="status">
+          Brought back {lastRecover.tables.map((t) => `${(t.inserted + t.replaced).toLocaleString()} row${t.inserted + t.replaced === 1 ? '' : 's'} into ${t.table}${t.replaced ? ` (${t.replaced} replaced)` : ''}`).join(', ')}. The database before was kept as a safety copy.{' '}
           <button type="button" disabled={busy !== undefined} onClick={() => void undo()}>
             Undo
           </button>

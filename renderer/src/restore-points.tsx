@@ -1,10 +1,11 @@
 // Restore points: a virtualised list that stays fast with thousands of entries, filters (database,
 // destination, why, date), and a details panel with sizes, checksums, integrity, the copies at each
-// destination, and the actions: verify, restore, restore to another file, pin, delete.
+// destination, and the actions: look inside, verify, restore, restore to another file, pin, delete.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RestorePointDetails, RestorePointRow } from '../../shared/ipc-contract.ts';
 import { bytes, explain, when, whenExact } from './format.ts';
+import { Inside } from './inside.tsx';
 import { useDashboard, type Filters } from './store.ts';
 
 const ROW_HEIGHT = 38;
@@ -83,7 +84,7 @@ function FilterBar({ total, shown }: { total: number; shown: number }) {
 }
 
 function Details({ id }: { id: string }) {
-  const { busy, verify, restore, rows, run, select, revision } = useDashboard();
+  const { busy, verify, restore, rows, run, select, revision, openInside } = useDashboard();
   const [details, setDetails] = useState<RestorePointDetails | undefined>();
   const [error, setError] = useState<string | undefined>();
   const row = rows.find((r) => r.id === id);
@@ -146,6 +147,9 @@ function Details({ id }: { id: string }) {
         ))}
       </ul>
       <div className="actions wrap">
+        <button type="button" onClick={() => openInside(m.id)}>
+          Look inside
+        </button>
         <button type="button" disabled={busy !== undefined} onClick={() => void verify(m.id)}>
           {busy === `verify:${m.id}` ? 'Verifying…' : 'Verify'}
         </button>
@@ -178,10 +182,11 @@ function Details({ id }: { id: string }) {
 }
 
 export function RestorePoints() {
-  const { rows, filters, selectedId, select } = useDashboard();
+  const { rows, filters, selectedId, select, inside } = useDashboard();
   const shown = useMemo(() => filterRows(rows, filters), [rows, filters]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  if (inside) return <Inside id={inside} />;
   if (rows.length === 0) {
     return (
       <div className="empty">
