@@ -8,18 +8,16 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { OnConflict, RecoverSelection, RecoverSummary } from '../../shared/inside.ts';
-import type { Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
 import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
-import { ensureDir, fsyncDir, writeFileDurable } from './durable-fs.ts';
+import { ensureDir, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { runInside } from './inside-worker.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
 import { withLock } from './locks.ts';
-import { artifactPath, manifestPath } from './manifest.ts';
 import type { PrivateCopies } from './private-copies.ts';
 import { describeHolders, findHolders } from './open-holders.ts';
-import { loadRestorePoint } from './restore-points.ts';
+import { discardSafetyCopy, loadRestorePoint } from './restore-points.ts';
 import { preflight } from './sqlite-files.ts';
 
 export interface RecoverRequest extends InsideOptions {
@@ -113,11 +111,3 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
   }
 }
 
-/** Removes the safety copy of a recover that changed nothing (manifest first, like prune). */
-async function discardSafetyCopy(ctx: EngineContext, safety: Manifest): Promise<void> {
-  await rm(manifestPath(ctx.vaultDir, safety), { force: true });
-  await rm(artifactPath(ctx.vaultDir, safety), { force: true });
-  ctx.catalog.remove(safety.id);
-  await fsyncDir(path.join(ctx.vaultDir, safety.source.id)).catch(() => undefined);
-  ctx.events.emit('restore-points-removed', { ids: [safety.id] });
-}

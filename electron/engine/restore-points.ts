@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
 import type { EngineContext } from './context.ts';
 import { LifeboatError } from './errors.ts';
-import { readManifest, restorePointFiles } from './manifest.ts';
+import { rm } from 'node:fs/promises';
+import { fsyncDir } from './durable-fs.ts';
+import { artifactPath, manifestPath, readManifest, restorePointFiles } from './manifest.ts';
 
 /** The restore points in the catalog, newest first. */
 export function listRestorePoints(ctx: EngineContext, filter: { sourceId?: string } = {}): Manifest[] {
@@ -33,4 +35,16 @@ export async function loadRestorePoint(ctx: EngineContext, idOrPrefix: string): 
     throw new LifeboatError('bad-manifest', `The manifest ${file} changed since it was listed`, 'Run `lifeboat reindex`');
   }
   return onDisk;
+}
+
+/**
+ * Removes the safety copy of a restore or recover that changed nothing, so that neither undo nor
+ * retention ever counts it (manifest first, like prune: it stops being listed before its bytes go).
+ */
+export async function discardSafetyCopy(ctx: EngineContext, safetyCopy: Manifest): Promise<void> {
+  await rm(manifestPath(ctx.vaultDir, safetyCopy), { force: true });
+  await rm(artifactPath(ctx.vaultDir, safetyCopy), { force: true });
+  ctx.catalog.remove(safetyCopy.id);
+  await fsyncDir(path.join(ctx.vaultDir, safetyCopy.source.id)).catch(() => undefined);
+  ctx.events.emit('restore-points-removed', { ids: [safetyCopy.id] });
 }

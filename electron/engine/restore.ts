@@ -12,10 +12,10 @@ import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
 import { withLock } from './locks.ts';
-import { artifactPath, manifestPath } from './manifest.ts';
+import { artifactPath } from './manifest.ts';
 import { describeHolders, findHolders, holderNames, type Holder } from './open-holders.ts';
 import { isProcessAlive } from './process-alive.ts';
-import { loadRestorePoint } from './restore-points.ts';
+import { discardSafetyCopy, loadRestorePoint } from './restore-points.ts';
 import { getSource, listSources } from './sources.ts';
 import { checkIntegrity } from './sqlite-files.ts';
 
@@ -199,14 +199,6 @@ async function finish(ctx: EngineContext, pending: string, reason: 'restore' | '
   return result;
 }
 
-/** Removes the safety copy of a restore that failed before it changed anything (manifest first, like prune). */
-async function discardSafetyCopy(ctx: EngineContext, safetyCopy: Manifest): Promise<void> {
-  await rm(manifestPath(ctx.vaultDir, safetyCopy), { force: true });
-  await rm(artifactPath(ctx.vaultDir, safetyCopy), { force: true });
-  ctx.catalog.remove(safetyCopy.id);
-  await fsyncDir(path.join(ctx.vaultDir, safetyCopy.source.id)).catch(() => undefined);
-  ctx.events.emit('restore-points-removed', { ids: [safetyCopy.id] });
-}
 
 /**
  * Where a restore writes: `to` (a new file), else the registered source's own path. Never a path
