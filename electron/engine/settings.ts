@@ -1,9 +1,11 @@
 // Settings shared by the CLI and the desktop app: one JSON file in the data folder, kept by `conf`
 // (atomic writes, migrations; the same file format electron-store uses) and validated with zod.
 import Conf from 'conf';
+import path from 'node:path';
 import { z } from 'zod';
 import { appSettingsSchema, destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
 import { LifeboatError } from './errors.ts';
+import { withLockSync } from './locks.ts';
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
 
@@ -65,7 +67,11 @@ export type SettingsPatch = z.input<typeof settingsPatchSchema>;
 export interface SettingsStore {
   /** The current settings, read fresh from disk (another process may have changed them). */
   read(): Settings;
-  /** Applies `change` to the current settings and saves the result atomically. */
+  /**
+   * Applies `change` to the current settings and saves the result atomically. The app, the daemon
+   * and any number of CLI processes share the file: the read-modify-write runs under a lock, so no
+   * process's change is lost to another's.
+   */
   update(change: (current: Settings) => Settings): Settings;
   readonly file: string;
 }
@@ -97,9 +103,11 @@ export function openSettings(dataDir: string, appVersion: string): SettingsStore
     file: conf.path,
     read,
     update(change) {
-      const next = settingsSchema.parse(change(read()));
-      conf.store = next as unknown as Record<string, unknown>;
-      return next;
+      return withLockSync(path.join(dataDir, 'locks', 'settings.lock'), 'a change of the settings', () => {
+        const next = settingsSchema.parse(change(read()));
+        conf.store = next as unknown as Record<string, unknown>;
+        return next;
+      });
     },
   };
 }
