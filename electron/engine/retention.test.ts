@@ -79,6 +79,18 @@ describe('planRetention', () => {
     expect(plan.remove.map((d) => d.id)).toEqual([outside.id]);
   });
 
+  it('keeps safety copies by their own rule only: four restore attempts never push out real restore points', () => {
+    const real = Array.from({ length: 5 }, (_, i) => point(new Date(Date.UTC(2026, 10, 22, 10, i)).toISOString()));
+    const safety = Array.from({ length: 4 }, (_, i) => point(new Date(Date.UTC(2026, 10, 22, 11, i)).toISOString(), { trigger: 'safety', safety: { before: 'restore', restoring: real[0]!.id } }));
+    const plan = planRetention([...real, ...safety], { ...NONE, keepLast: 5, minCount: 3 }, opts);
+    expect(plan.remove).toEqual([]);
+    for (const s of safety) expect(plan.keep.find((d) => d.id === s.id)?.reasons).toEqual([expect.stringMatching(/^safety copy, protected until/)]);
+    expect(plan.keep.find((d) => d.id === real[4]!.id)?.reasons).toEqual(['newest verified restore point', 'last 5 (#1)']);
+    // Out of their window, safety copies go, and they never counted toward the minimum either.
+    const later = planRetention([...real, ...safety], { ...NONE, keepLast: 1, minCount: 2 }, { ...opts, now: new Date('2026-12-22T12:00:00Z') });
+    expect(later.remove.map((d) => d.id).sort()).toEqual([...real.slice(0, 3), ...safety].map((p) => p.id).sort());
+  });
+
   it('never deletes a pinned restore point', () => {
     const old = point('2020-01-01T00:00:00.000Z', { pinned: true });
     const plan = planRetention([...daily(3), old], { ...NONE, keepLast: 1 }, opts);

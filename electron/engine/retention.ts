@@ -58,13 +58,17 @@ const BUCKETS: Bucket[] = [
  * Decides, for the restore points of ONE source, which to keep and which retention may delete.
  * Never deleted, whatever the policy: the newest restore point that passed its integrity check,
  * a safety copy inside its protection window, a pinned restore point, and the newest `minCount`.
+ * Safety copies follow their own rule (the protection window) and never count toward another:
+ * they are not "the last N", a day's copy or part of the minimum, so restores never crowd out
+ * real restore points.
  */
 export function planRetention(points: Manifest[], policy: RetentionPolicy, opts: RetentionOptions): RetentionPlan {
   const sorted = [...points].sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
   const reasons = new Map<string, string[]>(sorted.map((p) => [p.id, []]));
   const why = (id: string, reason: string) => reasons.get(id)?.push(reason);
   const now = opts.now.getTime();
-  const verified = sorted.filter((p) => p.integrity.status === 'ok');
+  const real = sorted.filter((p) => p.trigger !== 'safety');
+  const verified = real.filter((p) => p.integrity.status === 'ok');
 
   for (const p of sorted) {
     if (p.pinned) why(p.id, 'pinned');
@@ -91,8 +95,8 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
     }
   }
 
-  let kept = sorted.filter((p) => (reasons.get(p.id)?.length ?? 0) > 0).length;
-  for (const p of sorted) {
+  let kept = real.filter((p) => (reasons.get(p.id)?.length ?? 0) > 0).length;
+  for (const p of real) {
     if (kept >= policy.minCount) break;
     if ((reasons.get(p.id)?.length ?? 0) === 0) {
       why(p.id, `minimum of ${policy.minCount} restore points`);
