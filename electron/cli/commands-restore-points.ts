@@ -6,6 +6,7 @@ import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
 import { describeHolders } from '../engine/open-holders.ts';
 import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
+import { NOT_CHECKED_NO_KEY } from '../engine/verify.ts';
 import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions } from './shared.ts';
 
 /** Registers restorepoint commands on the program. */
@@ -116,10 +117,17 @@ export function registerRestorePointCommands(cx: CliContext): void {
       }
       bar.done();
       const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
-      const lines = [...results.map((r) => `${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.sourceId}${r.ok ? '' : `  ${r.message}`}`), ...problems.map((p) => `FAILED  ${p.message}`)];
-      const failed = results.filter((r) => !r.ok).length + problems.length;
-      lines.push(`${results.length + problems.length} checked, ${failed} failed`);
-      print(lines.join('\n'), { results, problems, failed });
+      const word = { ok: 'ok', failed: 'FAILED', unchecked: NOT_CHECKED_NO_KEY } as const;
+      const width = Math.max(...results.map((r) => word[r.status].length), problems.length ? 6 : 2);
+      const lines = [
+        ...results.map((r) => `${word[r.status].padEnd(width)}  ${r.id}  ${r.sourceId}${r.status === 'ok' ? '' : `  ${r.status === 'unchecked' ? r.message.slice(NOT_CHECKED_NO_KEY.length + 2) : r.message}`}`),
+        ...problems.map((p) => `${'FAILED'.padEnd(width)}  ${p.message}`),
+      ];
+      const failed = results.filter((r) => r.status === 'failed').length + problems.length;
+      const unchecked = results.filter((r) => r.status === 'unchecked').length;
+      const total = results.length + problems.length;
+      lines.push(`${total} restore point${total === 1 ? '' : 's'}: ${total - failed - unchecked} ok, ${failed} failed${unchecked ? `, ${unchecked} ${NOT_CHECKED_NO_KEY}` : ''}`);
+      print(lines.join('\n'), { results, problems, failed, unchecked });
       if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
     });
 
