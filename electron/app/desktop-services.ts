@@ -16,7 +16,7 @@ import type { CopyRunner } from '../engine/replication.ts';
 import type { SecretStore } from '../engine/secrets.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import type { DesktopEffects } from './effects.ts';
-import { judgeHealth } from './health.ts';
+import { engineHealth } from './engine-health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
 import { createJobs, fileActivityLog } from './jobs.ts';
 
@@ -42,17 +42,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env), clock, checkpoint: opts.checkpoint });
 
   let lastHealth: Health | undefined;
-  const judge = async (status: VaultStatus): Promise<Health> => {
-    const runs = scheduler.status();
-    return judgeHealth({
-      now: clock.now(),
-      sources: status.sources,
-      freeBytes: status.freeBytes,
-      schedule: runs.map((r) => ({ sourceId: r.sourceId, scheduled: r.schedule.kind !== 'off', lastOk: r.lastOk, lastError: r.lastError })),
-      schedulePaused: scheduler.isPaused(),
-      destinations: engine.destinations.status(),
-    });
-  };
+  const judge = (status: VaultStatus): Promise<Health> => engineHealth(engine, { scheduler, recentJobs: jobs.recent(100) }, status);
   /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
   const checkHealth = async (status?: VaultStatus): Promise<Health> => {
     const health = await judge(status ?? (await engine.status()));

@@ -42,6 +42,8 @@ export function registerDestinationCommands(cx: CliContext): void {
     .action(async (folder: string, o: { name?: string; id?: string }) => {
       const e = await open();
       const d = await e.destinations.addFolder(folder, o);
+      const same = (await e.status()).sameDisk.find((x) => x.destinationId === d.id);
+      if (same) io.stderr.write(`warning: ${folder} is on the same disk as ${same.sourceIds.map((id) => e.sources.get(id).name).join(', ')}: it is not a copy off this disk (a failing disk would take both). Prefer an external disk, a NAS or Google Drive.\n`);
       print(`Destination ${d.id}: ${d.kind === 'folder' ? d.path : ''}. New restore points are copied there; \`lifeboat push\` copies what is already in the vault.`, d);
     });
   destinations

@@ -7,6 +7,8 @@ import { formatBytes } from '../engine/layout.ts';
 import { describeHolders } from '../engine/open-holders.ts';
 import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
 import { NOT_CHECKED_NO_KEY } from '../engine/verify.ts';
+import { engineHealth } from '../app/engine-health.ts';
+import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions } from './shared.ts';
 
 /** Registers restorepoint commands on the program. */
@@ -218,14 +220,24 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .action(async () => {
       const e = await open();
       const s = await e.status();
+      // The same judgement the app shows: "ok" only when it is.
+      const health = await engineHealth(e, { scheduler: setupScheduler(e) }, s);
+      const verifications = e.verifications();
       const lines = [`Data folder: ${s.dataDir}`, `Vault: ${s.vaultDir}${s.freeBytes !== undefined ? ` (${formatBytes(s.freeBytes)} free)` : ''}`];
       if (s.sources.length === 0) lines.push('No sources yet. Back one up with `lifeboat backup <database>`.');
       for (const x of s.sources) {
-        const newest = x.newest ? `${localTime(x.newest.createdAt)} (${x.newest.integrity.status === 'ok' ? 'ok' : 'INTEGRITY FAILED'})` : 'never';
+        const verdict = (m: Manifest) => (m.integrity.status !== 'ok' ? 'INTEGRITY FAILED' : verifications.get(m.id)?.status === 'failed' ? 'VERIFY FAILED' : 'integrity ok');
+        const newest = x.newest ? `${localTime(x.newest.createdAt)} (${verdict(x.newest)})` : 'never';
         lines.push(`${x.source.id}: ${x.source.path}`, `  restore points: ${x.restorePoints} (${formatBytes(x.bytes)}), last backup: ${newest}`);
       }
+      const destinations = e.destinations.status();
+      for (const d of destinations) {
+        const state = !d.destination.enabled ? 'off' : d.failed ? `${d.failed} FAILED${d.lastError ? `: ${d.lastError}` : ''}` : d.pending ? `${d.pending} waiting` : 'up to date';
+        lines.push(`destination ${d.destination.id} (${d.destination.kind === 'folder' ? d.destination.path : d.destination.name}): ${d.completed} copies, ${state}`);
+      }
       if (s.orphans) lines.push(`${s.orphans} restore point(s) belong to sources no longer registered`);
-      print(lines.join('\n'), s);
+      lines.push(`Health: ${health.summary}`, ...health.reasons.map((r) => `  ${r.level === 'error' ? 'PROBLEM' : 'warning'}: ${r.text} ${r.action}`));
+      print(lines.join('\n'), { ...s, destinations, health });
     });
 
   program

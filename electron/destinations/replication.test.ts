@@ -19,6 +19,9 @@ beforeEach(() => {
   usb = path.join(tmp.dir, 'usb', 'Lifeboat');
   nas = path.join(tmp.dir, 'nas', 'Lifeboat');
   makeBankDb(tmp.db, { blobRows: 100 });
+  // The disks are mounted: their folders exist (a destination is never created on a missing path).
+  mkdirSync(path.dirname(usb));
+  mkdirSync(path.dirname(nas));
 });
 
 type WithReplicas = Manifest & { replicas: Replica[] };
@@ -100,6 +103,26 @@ describe('folder destinations', () => {
     expect(b.code, b.stderr).toBe(0);
     expect(readMarker(path.join(restoredDir, 'secret.db'))).toBe('secret');
     expect((await runCli(['verify'], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } })).code).toBe(0);
+  });
+
+  it('destinations add never creates a missing disk: the folder (or its parent) must exist; one on the database\'s disk is accepted with a warning', async () => {
+    expect((await runCli(['sources', 'add', tmp.db], { home: tmp.home })).code).toBe(0);
+    const unmounted = path.join(tmp.dir, 'media', 'usb', 'Lifeboat'); // /media/usb is not there: the disk is not mounted
+    const r = await runCli(['--json', 'destinations', 'add', unmounted], { home: tmp.home });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'not-found', message: expect.stringMatching(/media\/usb does not exist/) } });
+    expect(existsSync(path.join(tmp.dir, 'media'))).toBe(false);
+    expect(JSON.parse((await runCli(['--json', 'destinations'], { home: tmp.home })).stdout)).toEqual([]);
+
+    // The parent exists (a mounted disk): the last folder is made, with the marker.
+    mkdirSync(path.dirname(usb), { recursive: true });
+    const added = await runCli(['destinations', 'add', usb], { home: tmp.home });
+    expect(added.code, added.stderr).toBe(0);
+    expect(existsSync(path.join(usb, '.lifeboat-destination'))).toBe(true);
+    // tmp.dir is on the same disk as the database: accepted, with a warning, and health says so.
+    expect(added.stderr).toMatch(/warning: .* is on the same disk as store\.db: it is not a copy off this disk/);
+    const status = await runCli(['status'], { home: tmp.home });
+    expect(status.stdout).toMatch(/is on the same disk as store\.db/);
   });
 
   it('refuses a copy that was damaged at the destination', async () => {

@@ -61,6 +61,8 @@ export interface SourceStatus {
   source: Source;
   /** The database file is not there (deleted, or on a disk that is not connected). */
   missing: boolean;
+  /** Some copy lives off the database's disk: the vault, an enabled folder on another disk, or Google Drive. */
+  offDisk: boolean;
   restorePoints: number;
   bytes: number;
   newest?: Manifest;
@@ -76,6 +78,10 @@ export interface VaultStatus {
   orphans: number;
   /** Bytes all restore points in the vault take. */
   vaultBytes: number;
+  /** Why the vault cannot be used (its disk is not connected), if so. */
+  vaultProblem?: string;
+  /** Enabled folder destinations on the same disk as some source's database (they are not copies off that disk). */
+  sameDisk: { destinationId: string; sourceIds: string[] }[];
 }
 
 export type DestinationStatus = ReturnType<typeof destinationStatus>;
@@ -284,15 +290,32 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     const sources = listSources(ctx);
     const all = listRestorePoints(ctx);
     const fs = await statfs(vaultDir).catch(() => undefined);
+    // Which disk each thing is on (st_dev): a copy on the database's own disk dies with it.
+    const deviceOf = async (p: string) => (await stat(p).catch(() => undefined))?.dev;
+    const vaultDevice = await deviceOf(vaultDir);
+    const copies = await Promise.all(
+      listDestinations(ctx)
+        .filter((d) => d.enabled)
+        .map(async (d) => ({ destination: d, device: d.kind === 'folder' ? await deviceOf(d.path) : undefined })),
+    );
+    const sourceDevices = new Map(await Promise.all(sources.map(async (s) => [s.id, await deviceOf(s.path)] as const)));
+    // An unreachable folder (its disk unplugged) counts as off the disk: its failing copies are reported on their own.
+    const offDisk = (device: number | undefined) =>
+      device === undefined || (vaultDevice !== undefined && vaultDevice !== device) || copies.some((c) => c.destination.kind !== 'folder' || c.device === undefined || c.device !== device);
     return {
       dataDir,
       vaultDir,
       freeBytes: fs ? fs.bavail * fs.bsize : undefined,
+      sameDisk: copies
+        .filter((c) => c.device !== undefined)
+        .map((c) => ({ destinationId: c.destination.id, sourceIds: sources.filter((s) => sourceDevices.get(s.id) === c.device).map((s) => s.id) }))
+        .filter((x) => x.sourceIds.length > 0),
       sources: await Promise.all(
         sources.map(async (source) => {
           const points = all.filter((m) => m.source.id === source.id);
           return {
             source,
+            offDisk: offDisk(sourceDevices.get(source.id)),
             missing: !(await stat(source.path).then((s) => s.isFile(), () => false)),
             restorePoints: points.length,
             bytes: points.reduce((n, m) => n + m.artifact.bytes, 0),

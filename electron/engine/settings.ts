@@ -23,6 +23,8 @@ export const settingsSchema = z.object({
   scryptWorkFactor: z.number().int().min(10).max(22).default(18),
   /** How long to wait for a database another program holds locked. */
   busyTimeoutMs: z.number().int().nonnegative().default(10_000),
+  /** Health warns when the vault's disk has less free space than this. */
+  lowSpaceWarningBytes: z.number().int().nonnegative().default(1024 ** 3),
   retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
@@ -57,6 +59,7 @@ export const settingsPatchSchema = z
     timeZone: validTimeZone.nullable().optional(),
     scryptWorkFactor: z.number().int().min(10).max(22).optional(),
     busyTimeoutMs: z.number().int().nonnegative().optional(),
+    lowSpaceWarningBytes: z.number().int().nonnegative().optional(),
     google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
     app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
   })
