@@ -82,6 +82,8 @@ export function registerRestorePointCommands(cx: CliContext): void {
       for (const r of e.replicas()) if (r.status === 'completed') where.set(r.restorePointId, [...(where.get(r.restorePointId) ?? []), names.get(r.destinationId) ?? r.destinationId]);
       const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
       const warnings: string[] = [];
+      const vaultProblem = (await e.status()).vaultProblem;
+      if (vaultProblem) warnings.push(`${vaultProblem}; the list below is what the index knows`);
       if (o.remote) {
         for (const { destination, points: remote, error } of await e.destinations.listRemote()) {
           if (error) warnings.push(`${destination.name}: ${error}`);

@@ -40,7 +40,7 @@ import { createFileSecretStore, type SecretStore } from './secrets.ts';
 import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
 import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource, type SourcePatch } from './sources.ts';
 import { startUploadQueue } from './upload-queue.ts';
-import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
+import { manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 export interface EngineOptions {
@@ -206,8 +206,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await ensureDir(dataDir);
   const settings = openSettings(dataDir, opts.appVersion);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
-  await ensureDir(vaultDir);
   const { catalog, fresh } = openCatalog(path.join(dataDir, 'catalog.db'));
+  // A vault whose disk is not connected is reported, never started afresh, and the index keeps
+  // every entry (verifications, copies) until the disk is back.
+  const vaultMissing = await openVault(vaultDir, !fresh && catalog.ids().size > 0);
   const clock = opts.clock ?? systemClock;
   const ctx: EngineContext = {
     dataDir,
@@ -224,6 +226,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
 
   const reindex = async (): Promise<ScanResult> => {
+    await requireVault(vaultDir);
     const scan = await scanVault(vaultDir);
     catalog.replaceAll(scan.manifests);
     return scan;
@@ -250,7 +253,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     for (const id of known) if (!seen.has(id)) catalog.remove(id);
   };
 
-  if (fresh) await reindex();
+  if (vaultMissing) {
+    // nothing to read: the index stays as it is
+  } else if (fresh) await reindex();
   else await syncCatalog();
   await recoverInterruptedRestores(ctx);
 
@@ -305,6 +310,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     return {
       dataDir,
       vaultDir,
+      vaultProblem: await vaultProblem(vaultDir),
       freeBytes: fs ? fs.bavail * fs.bsize : undefined,
       sameDisk: copies
         .filter((c) => c.device !== undefined)

@@ -11,7 +11,7 @@ import { artifactPath, manifestPath } from './manifest.ts';
 import { planRetention, type RetentionDecision } from './retention.ts';
 import { effectiveRetention } from './settings.ts';
 import { listSources } from './sources.ts';
-import { scanVault } from './vault.ts';
+import { requireVault, scanVault } from './vault.ts';
 import type { ConfiguredDestination } from './replication.ts';
 import { isLifeboatError, LifeboatError } from './errors.ts';
 import { loadRestorePoint } from './restore-points.ts';
@@ -27,6 +27,7 @@ export interface PruneResult {
 /** Plans (and unless `dryRun`, carries out) retention for every source, or one. */
 export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean; timeZone?: string } = {}): Promise<PruneResult[]> {
   const settings = ctx.settings.read();
+  await requireVault(ctx.vaultDir);
   const { manifests } = await scanVault(ctx.vaultDir);
   const bySource = new Map<string, Manifest[]>();
   for (const m of manifests) {
