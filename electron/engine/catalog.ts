@@ -3,7 +3,9 @@
 // status, attempts, next retry) and each verification. `reindex` rebuilds the index of restore points
 // from the manifests alone; replicas and verifications are lost with the file.
 import Database from 'better-sqlite3';
-import { renameSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import path from 'node:path';
+import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { manifestSchema, type Manifest, type Replica } from '../../shared/model.ts';
 
 export interface VerificationRecord {
@@ -62,13 +64,47 @@ CREATE TABLE IF NOT EXISTS verifications (
 );
 `;
 
+const DAMAGED = 'LIFEBOAT_CATALOG_DAMAGED';
+
 function openDb(file: string): Database.Database {
   const db = new Database(file, { timeout: 10_000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(SCHEMA);
-  if (db.pragma('quick_check', { simple: true }) !== 'ok') throw new Error('catalog damaged');
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    if (db.pragma('quick_check', { simple: true }) !== 'ok') throw Object.assign(new Error('catalog damaged'), { code: DAMAGED });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return db;
+}
+
+/** Whether opening failed because the file is damaged (not because its disk is full, read-only or locked). */
+function isDamage(e: unknown): boolean {
+  const code = errorCode(e) ?? '';
+  return code === DAMAGED || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+}
+
+/** Explains a catalog that could not be opened for any reason other than damage; nothing is moved. */
+function explainOpenError(e: unknown, file: string): unknown {
+  const dir = path.dirname(file);
+  const code = errorCode(e) ?? '';
+  const free = (() => {
+    try {
+      const s = statfsSync(dir);
+      return s.bavail * s.bsize;
+    } catch {
+      return undefined;
+    }
+  })();
+  // SQLite reports a full disk met while growing its shared-memory file as an I/O error.
+  if (code === 'SQLITE_FULL' || ((code.startsWith('SQLITE_IOERR') || code === 'ENOSPC') && free !== undefined && free < 1024 * 1024)) {
+    return new LifeboatError('disk-full', `The disk holding ${dir} is full, so the catalog cannot be opened`, 'Free some space and try again (nothing was changed; prune old restore points once there is room)', { cause: e });
+  }
+  const explained = explainWriteError(e, dir);
+  if (explained !== e) return explained;
+  return new LifeboatError('unreadable', `The catalog ${file} cannot be opened (${(e as Error).message})`, 'Check the disk it is on; nothing was changed', { cause: e });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -81,20 +117,30 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Opens (or creates) the catalog at `file`. A damaged catalog is moved aside and started afresh;
- * the caller then rebuilds it from the vault, which loses nothing.
+ * the caller then rebuilds it from the vault. A disk that is full, read-only or not writable is not
+ * damage: that is a LifeboatError saying so, and the catalog stays where it is.
  */
 export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } {
   let db: Database.Database;
-  let fresh = false;
+  let fresh = !existsSync(file);
   try {
     db = openDb(file);
-  } catch {
-    try {
-      renameSync(file, `${file}.damaged-${Date.now()}`);
-    } catch {
-      // nothing to move aside
+  } catch (e) {
+    if (!isDamage(e)) throw explainOpenError(e, file);
+    const aside = `${file}.damaged-${Date.now()}`;
+    for (const suffix of ['', '-wal']) {
+      try {
+        renameSync(`${file}${suffix}`, `${aside}${suffix}`);
+      } catch {
+        // nothing to move aside
+      }
     }
-    db = openDb(file);
+    rmSync(`${file}-shm`, { force: true });
+    try {
+      db = openDb(file);
+    } catch (again) {
+      throw explainOpenError(again, file);
+    }
     fresh = true;
   }
   const insert = db.prepare('INSERT OR REPLACE INTO restore_points (id, source_id, created_at, manifest) VALUES (?, ?, ?, ?)');
