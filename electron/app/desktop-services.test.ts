@@ -115,6 +115,46 @@ describe('uploads', () => {
   });
 });
 
+describe('retention and history', () => {
+  it('applies retention after every backup the app takes, in the vault and at a destination', async () => {
+    const s = await services();
+    await s.engine.sources.add(tmp.db);
+    const none = { keepDaily: 0, keepWeekly: 0, keepMonthly: 0, minCount: 1 };
+    await s.engine.sources.update('store', { retention: { keepLast: 2, ...none } });
+    const usb = path.join(tmp.dir, 'usb');
+    await s.engine.destinations.addFolder(usb, { id: 'usb' });
+    s.engine.destinations.setRetention('usb', { keepLast: 3 });
+    s.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await s.backUp('store', i % 2 ? 'scheduled' : 'manual')).id);
+      await s.drainUploads();
+    }
+    expect(s.engine.list().map((m) => m.id).sort()).toEqual(ids.slice(3).sort());
+    const atUsb = readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json')).map((f) => /_(.*)\.manifest\.json$/.exec(f)![1]).sort();
+    expect(atUsb).toEqual(ids.slice(2).sort());
+  });
+
+  it('a folder added later receives the history its retention keeps, in the background, one job per copy', async () => {
+    const usb = path.join(tmp.dir, 'usb');
+    const s = await createDesktopServices({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      effects: { chooseDatabase: async () => tmp.db, chooseFolder: async () => usb, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
+    });
+    open.push(s);
+    await s.engine.sources.add(tmp.db);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await s.engine.backup({ sourceId: 'store' }, { trigger: 'manual' })).id);
+    s.start();
+    const r = await invokeChecked(ipcContract, s.handlers, 'destinations:add-folder', undefined);
+    expect(r.ok).toBe(true);
+    await expect.poll(async () => (await s.drainUploads(), s.engine.replicas().filter((x) => x.status === 'completed').length)).toBe(3);
+    expect(readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json'))).toHaveLength(3);
+    expect(s.jobs.recent().filter((j) => j.kind === 'upload' && j.outcome === 'ok').map((j) => j.restorePointId).sort()).toEqual([...ids].sort());
+  });
+});
+
 describe('health', () => {
   it('turns to an error when the database disappears, and says so once', async () => {
     const s = await services();

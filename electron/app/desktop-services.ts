@@ -42,7 +42,12 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env), clock, checkpoint: opts.checkpoint });
 
   let lastHealth: Health | undefined;
-  const judge = (status: VaultStatus): Promise<Health> => engineHealth(engine, { scheduler, recentJobs: jobs.recent(100) }, status);
+  // Retention that could not run (in the vault after a backup, or at a destination) until it runs again.
+  let vaultRetentionProblem: string | undefined;
+  let destinationRetentionProblem: string | undefined;
+  engine.events.on('retention-applied', ({ error }) => (vaultRetentionProblem = error));
+  const judge = (status: VaultStatus): Promise<Health> =>
+    engineHealth(engine, { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem }, status);
   /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
   const checkHealth = async (status?: VaultStatus): Promise<Health> => {
     const health = await judge(status ?? (await engine.status()));
@@ -104,6 +109,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const scheduler = setupScheduler(engine, { clock, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
   const settingsChanged = () => {
     scheduler.refresh();
+    // A new or re-enabled destination gets what it should hold, in the background.
+    void uploads?.kick();
     events.emit('settings:changed', {});
     void checkHealth().catch(() => undefined);
   };
@@ -112,7 +119,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
     settingsChanged();
     return on;
   };
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused });
+  const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow });
 
   let uploads: UploadQueue | undefined;
   let healthTimer: unknown;
@@ -140,7 +148,12 @@ export async function createDesktopServices(opts: DesktopOptions) {
     setPaused,
     /** Starts the scheduler, the upload queue and the health check. */
     start() {
-      uploads = engine.startUploads(runCopy);
+      uploads = engine.startUploads({
+        runCopy,
+        onRetention: (problem) => {
+          destinationRetentionProblem = problem;
+        },
+      });
       scheduler.start();
       void checkHealth().catch(() => undefined);
       healthLoop();

@@ -25,6 +25,8 @@ export interface HandlerDeps {
   checkHealth: (status?: VaultStatus) => Promise<Health>;
   /** Something the other screens, the tray or the scheduler show has changed. */
   settingsChanged: () => void;
+  /** Sends what waits for a destination now, in the background (after Google Drive is reconnected). */
+  sendNow: (destinationId: string) => void;
   setPaused: (paused: boolean) => boolean;
 }
 
@@ -234,7 +236,9 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       if (connecting) throw new LifeboatError('busy', 'A Google sign-in is already waiting in your browser', 'Finish it there, or cancel it');
       connecting = new AbortController();
       try {
-        await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env });
+        // What waited for Drive, and its history, go in the background (uploads as jobs, with progress).
+        const { destination } = await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env, sendNow: false });
+        deps.sendNow(destination.id);
       } finally {
         connecting = undefined;
         deps.settingsChanged();

@@ -29,7 +29,8 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .option('--recipient <age1…>', 'encrypt to this age public key (from age-keygen); repeatable', collect)
     .option('--passphrase-file <file>', 'read the passphrase from this file')
     .option('--remember-passphrase', 'remember the passphrase for scheduled backups (see `lifeboat passphrase`)')
-    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number; compress?: number | boolean; encrypt?: boolean; recipient?: string[]; passphraseFile?: string; rememberPassphrase?: boolean }) => {
+    .option('--no-prune', 'do not apply retention after this backup (it runs after every other one)')
+    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number; compress?: number | boolean; encrypt?: boolean; recipient?: string[]; passphraseFile?: string; rememberPassphrase?: boolean; prune: boolean }) => {
       const e = await open();
       const known = e.sources.list().find((s) => s.id === database);
       let encrypt: false | { passphrase: string } | { recipients: string[] } | undefined = o.encrypt === false ? false : undefined;
@@ -43,8 +44,11 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const compressLevel = o.compress === false ? false : o.compress === true ? DEFAULT_ZSTD_LEVEL : o.compress;
       const bar = progress();
       let manifest: Manifest;
+      let retention: { removed: string[]; error?: string } | undefined;
+      const stopListening = e.events.on('retention-applied', (r) => (retention = r));
       try {
         manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, {
+          prune: o.prune,
           trigger: o.trigger,
           compact: o.compact,
           compressLevel,
@@ -55,12 +59,19 @@ export function registerRestorePointCommands(cx: CliContext): void {
         });
       } finally {
         bar.done();
+        stopListening();
       }
       // Copies to the destinations; a failed upload is reported, retried later, and never fails the backup.
       const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
-      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas } : manifest);
+      // Then each destination's retention, as the app and the daemon do after every backup.
+      const remote = o.prune && manifest.integrity.status === 'ok' && replicas.length ? await e.pruneDestinations({ sourceId: manifest.source.id }) : [];
+      const retentionLines = [
+        ...(retention?.error ? [`  warning: old restore points were not removed: ${retention.error}`] : retention?.removed.length ? [`  retention removed ${retention.removed.length} older restore point${retention.removed.length === 1 ? '' : 's'} from the vault`] : []),
+        ...remote.filter((r) => r.remove.length).map((r) => `  retention removed ${r.remove.length} at ${names.get(r.destinationId) ?? r.destinationId}`),
+      ];
+      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines, ...retentionLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas, retention: { vault: retention?.removed ?? [], destinations: remote.map((r) => ({ destinationId: r.destinationId, removed: r.remove.map((d) => d.id) })) } } : manifest);
       if (manifest.integrity.status !== 'ok') {
         throw new LifeboatError(
           'integrity-failed',
@@ -250,7 +261,13 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const scan = await e.reindex();
       const lines = [`Indexed ${scan.manifests.length} restore point${scan.manifests.length === 1 ? '' : 's'}.`];
       for (const p of scan.problems) lines.push(`Not indexed: ${p.error.oneLine}`);
-      print(lines.join('\n'), { indexed: scan.manifests.length, problems: scan.problems.map((p) => ({ file: p.file, ...p.error.toJSON() })) });
+      // The record of copies is rebuilt from the destinations themselves; what they lack is queued.
+      const destinations = await e.reconcileDestinations();
+      for (const d of destinations) {
+        lines.push(`${d.destinationId}: ${d.error ? `could not be read (${d.error})` : `holds ${d.held}`}, ${d.queued} queued`);
+      }
+      if (destinations.some((d) => d.queued > 0)) lines.push('Queued copies go with `lifeboat push` (or on their own in the app and the daemon).');
+      print(lines.join('\n'), { indexed: scan.manifests.length, problems: scan.problems.map((p) => ({ file: p.file, ...p.error.toJSON() })), destinations });
     });
 
   for (const [name, pinned] of [['pin', true], ['unpin', false]] as const) {

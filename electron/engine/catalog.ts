@@ -29,6 +29,11 @@ export interface Catalog {
   replicas(filter?: { restorePointId?: string; destinationId?: string }): (Replica & { nextAttemptAt?: string })[];
   removeReplica(restorePointId: string, destinationId: string): void;
   lastVerification(id: string): VerificationRecord | undefined;
+  /** Copies that never reached a destination, of restore points no longer in the vault: moot, so forgotten. */
+  removeOrphanReplicas(): void;
+  /** A small named note kept with the catalog (gone with it); undefined removes it. */
+  setNote(key: string, value: string | undefined): void;
+  note(key: string): string | undefined;
   /** The last verification of every restore point that has one, by id (one query for a whole list). */
   verifications(): Map<string, VerificationRecord>;
   close(): void;
@@ -61,6 +66,10 @@ CREATE TABLE IF NOT EXISTS verifications (
   at TEXT NOT NULL,
   status TEXT NOT NULL,
   message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 );
 `;
 
@@ -228,6 +237,16 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     verifications() {
       const rows = db.prepare('SELECT id, at, status, message FROM verifications').all() as VerificationRecord[];
       return new Map(rows.map((r) => [r.id, r]));
+    },
+    removeOrphanReplicas() {
+      db.prepare("DELETE FROM replicas WHERE status <> 'completed' AND restore_point_id NOT IN (SELECT id FROM restore_points)").run();
+    },
+    setNote(key, value) {
+      if (value === undefined) db.prepare('DELETE FROM notes WHERE key = ?').run(key);
+      else db.prepare('INSERT OR REPLACE INTO notes (key, value) VALUES (?, ?)').run(key, value);
+    },
+    note(key) {
+      return (db.prepare('SELECT value FROM notes WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     },
     lastVerification(id) {
       return db.prepare('SELECT id, at, status, message FROM verifications WHERE id = ?').get(id) as VerificationRecord | undefined;

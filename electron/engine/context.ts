@@ -34,6 +34,11 @@ export function sourceLockFile(ctx: Pick<EngineContext, 'dataDir'>, sourceId: st
   return path.join(ctx.dataDir, 'locks', `source-${sourceId}.lock`);
 }
 
+/** The lock held while one restore point is copied to one destination (retention waits for it). */
+export function uploadLockFile(ctx: Pick<EngineContext, 'dataDir'>, destinationId: string, restorePointId: string): string {
+  return path.join(ctx.dataDir, 'locks', `upload-${destinationId}-${restorePointId}.lock`);
+}
+
 /** Where interrupted restores are recorded until the next start finishes cleaning up after them. */
 export function pendingRestoresDir(ctx: Pick<EngineContext, 'dataDir'>): string {
   return path.join(ctx.dataDir, 'restores');

@@ -48,3 +48,9 @@ export type DriverFactory = (destination: Destination, ctx: DriverContext) => De
 export const noDrivers: DriverFactory = (d) => {
   throw new LifeboatError('usage', `This build cannot copy to ${d.kind} destinations`, 'Use the desktop app or the lifeboat command');
 };
+
+/** A destination from settings with its driver. */
+export interface ConfiguredDestination {
+  destination: Destination;
+  driver: DestinationDriver;
+}

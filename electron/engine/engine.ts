@@ -32,14 +32,15 @@ import { OWN_FILE } from './layout.ts';
 import { withLock } from './locks.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
-import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
+import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas } from './replication.ts';
 import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
 import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
 import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource, type SourcePatch } from './sources.ts';
-import { startUploadQueue } from './upload-queue.ts';
+import { startUploadQueue, type UploadQueueOptions } from './upload-queue.ts';
+import { queueMissing, reconcileDestinations, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
 import { manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
 
@@ -86,7 +87,12 @@ export interface VaultStatus {
 
 export type DestinationStatus = ReturnType<typeof destinationStatus>;
 export type BackupTarget = { sourceId: string } | { path: string };
-export type BackupOptions = Omit<BackupRequest, 'source' | 'encryption' | 'compressLevel'> & { compressLevel?: number | false; encrypt?: EncryptRequest };
+export type BackupOptions = Omit<BackupRequest, 'source' | 'encryption' | 'compressLevel'> & {
+  compressLevel?: number | false;
+  encrypt?: EncryptRequest;
+  /** Apply the source's retention in the vault after a good backup (the default; false skips it once). */
+  prune?: boolean;
+};
 export type PushOptions = Parameters<typeof pushPending>[2];
 export type UndoOptions = Parameters<typeof undo>[1] & { keys?: DecryptWith };
 export type PruneOptions = NonNullable<Parameters<typeof prune>[1]>;
@@ -176,8 +182,8 @@ export interface Engine {
 
   /** Applies retention in the vault (or says what it would do). */
   prune(o?: PruneOptions): Promise<PruneResult[]>;
-  /** Applies retention at the destinations that have their own rules. */
-  pruneDestinations(o?: PruneOptions): Promise<DestinationPruneResult[]>;
+  /** Applies each enabled destination's retention to what it holds (never what it should hold). */
+  pruneDestinations(o?: Omit<PruneOptions, 'timeZone'>): Promise<DestinationPruneResult[]>;
   /** What retention would keep and delete of one source under `override` (nothing is deleted). */
   previewRetention(sourceId: string, override?: Partial<RetentionPolicy>): { policy: RetentionPolicy } & RetentionPlan;
 
@@ -185,20 +191,30 @@ export interface Engine {
   replicas(restorePointId?: string): Replica[];
   /** Queues a new restore point's copies and makes them now (the CLI, after a backup). */
   uploadNew(manifest: Manifest): Promise<Replica[]>;
-  /** Copies what is waiting (or one restore point) to the destinations now. */
+  /**
+   * Copies to the destinations now: one restore point, or (without an id) what each destination is
+   * missing under its retention, what waits and what failed.
+   */
   push(o?: PushOptions): Promise<Replica[]>;
   /** Brings a restore point from a destination into the vault, verified. */
   pull(id: string, from?: string): Promise<Manifest>;
-  /** Starts the upload queue (the app and the daemon): copies after each backup, retries with backoff. */
-  startUploads(runCopy?: CopyRunner): UploadQueue;
+  /** Starts the upload queue (the app and the daemon): copies after each backup, retries with backoff, destinations' retention. */
+  startUploads(o?: UploadQueueOptions): UploadQueue;
 
-  /** Rebuilds the list from the manifests in the vault; returns what could not be trusted. */
+  /**
+   * Rebuilds the list from the manifests in the vault; returns what could not be trusted. The
+   * record of copies went with the old catalog: `reconcileDestinations` (run by the upload queue,
+   * `push` and `lifeboat reindex`) compares the destinations with it.
+   */
   reindex(): Promise<ScanResult>;
+  /** Reads what each destination holds, records it, and queues what it lacks. */
+  reconcileDestinations(): Promise<ReconcileResult[]>;
   status(): Promise<VaultStatus>;
   close(): void;
 }
 
 export type UploadQueue = ReturnType<typeof startUploadQueue>;
+export type { ReconcileResult, UploadQueueOptions };
 
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -229,6 +245,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     await requireVault(vaultDir);
     const scan = await scanVault(vaultDir);
     catalog.replaceAll(scan.manifests);
+    // The destinations may hold what the rebuilt index does not know of, or lack what it had queued.
+    catalog.setNote(RECONCILE_NOTE, ctx.now().toISOString());
     return scan;
   };
 
@@ -257,6 +275,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     // nothing to read: the index stays as it is
   } else if (fresh) await reindex();
   else await syncCatalog();
+  if (fresh) catalog.setNote(RECONCILE_NOTE, ctx.now().toISOString()); // the record of copies was lost with the old catalog
   await recoverInterruptedRestores(ctx);
 
   const destinationsFor = (id?: string) => {
@@ -359,21 +378,35 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     destinations: {
       list: () => listDestinations(ctx),
       get: (id) => getDestination(ctx, id),
-      status: () => listDestinations(ctx).map((d) => destinationStatus(ctx, d)),
+      status: () => {
+        const inVault = catalog.ids();
+        return listDestinations(ctx).map((d) => destinationStatus(ctx, d, inVault));
+      },
       addFolder: async (folder, o = {}) => {
         const existing = findFolderDestination(ctx, folder);
         if (existing) return existing;
         const d = newFolderDestination(ctx, folder, o);
         await driverOf(d).init?.();
-        return addDestination(ctx, d);
+        const added = addDestination(ctx, d);
+        // It receives what its retention keeps of the history too: queued now, copied in the background.
+        queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === added.id));
+        return added;
       },
-      add: (d) => addDestination(ctx, d),
+      add: (d) => {
+        const added = addDestination(ctx, d);
+        queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === added.id));
+        return added;
+      },
       remove: async (id) => {
         const d = getDestination(ctx, id);
         await driverOf(d).forget?.();
         return removeDestination(ctx, id);
       },
-      setEnabled: (id, enabled) => setDestinationEnabled(ctx, id, enabled),
+      setEnabled: (id, enabled) => {
+        const d = setDestinationEnabled(ctx, id, enabled);
+        if (enabled) queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === id));
+        return d;
+      },
       setUpload: (id, upload) => setDestinationUpload(ctx, id, upload),
       setEncoding: (id, o) => setDestinationEncoding(ctx, id, o),
       setRetention: (id, retention) => setDestinationRetention(ctx, id, retention),
@@ -398,7 +431,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : await addSource(ctx, target.path);
       const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
       const encryption = await resolveEncryption(ctx, source, req.encrypt);
-      return backup(ctx, { ...req, source, compressLevel, encryption });
+      const manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
+      // Whoever takes a backup (the app, the daemon, `lifeboat backup`) applies retention after it,
+      // so hourly backups never fill the disk. A failure here never fails the backup: it is told.
+      if (req.prune !== false && manifest.integrity.status === 'ok') {
+        try {
+          const [result] = await prune(ctx, { sourceId: source.id });
+          ctx.events.emit('retention-applied', { sourceId: source.id, removed: result?.remove.map((d) => d.id) ?? [] });
+        } catch (e) {
+          ctx.events.emit('retention-applied', { sourceId: source.id, removed: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+        }
+      }
+      return manifest;
     },
     restore: async (req) => {
       const keys = await resolveDecryption(ctx, req.keys);
@@ -432,10 +476,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (queueReplicas(ctx, manifest, targets).length === 0) return [];
       return pushPending(ctx, targets, { restorePointId: manifest.id });
     },
-    push: (o = {}) => pushPending(ctx, configuredDestinations(ctx), o),
+    push: async (o = {}) => {
+      const targets = configuredDestinations(ctx);
+      if (!o.restorePointId) {
+        catalog.removeOrphanReplicas();
+        if (catalog.note(RECONCILE_NOTE)) await reconcileDestinations(ctx, targets);
+        queueMissing(ctx, o.destinationId ? targets.filter((t) => t.destination.id === o.destinationId) : targets);
+      }
+      return pushPending(ctx, targets, o);
+    },
     pull: (id, from) => pullFromDestinations(id, from),
-    startUploads: (runCopy) => startUploadQueue(ctx, clock, runCopy),
+    startUploads: (o) => startUploadQueue(ctx, clock, o),
     reindex,
+    reconcileDestinations: () => reconcileDestinations(ctx, configuredDestinations(ctx)),
     status,
     close: () => catalog.close(),
   };

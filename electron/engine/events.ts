@@ -11,6 +11,8 @@ export interface EngineEvents {
   'backup-failed': { sourceId: string; error: ErrorJson };
   'restore-finished': { restoredId: string; target: string; safetyCopyId: string | undefined; requiresRestart: boolean };
   'restore-points-removed': { ids: string[] };
+  /** Retention ran in the vault after a backup of `sourceId` (removing `removed`), or could not (`error`). */
+  'retention-applied': { sourceId: string; removed: string[]; error?: string };
   /** A copy at a destination started, completed or failed. */
   'replica-changed': { replica: Replica };
 }

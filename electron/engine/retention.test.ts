@@ -152,3 +152,27 @@ describe('lifeboat prune', () => {
     expect((await runCli(['verify'], { home })).code).toBe(0);
   });
 });
+
+describe('retention after every backup', () => {
+  const tmp = useTestFolder();
+
+  it('lifeboat backup applies the source\'s retention by itself (--no-prune skips it once) and keeps the vault bounded', async () => {
+    const { home, db } = tmp;
+    makeBankDb(db);
+    expect((await runCli(['sources', 'add', db], { home })).code).toBe(0);
+    expect((await runCli(['sources', 'set', 'store', '--keep-last', '2', '--keep-daily', '0', '--keep-weekly', '0', '--keep-monthly', '0', '--min-count', '1'], { home })).code).toBe(0);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await runCli(['--json', 'backup', db], { home });
+      expect(r.code, r.stderr).toBe(0);
+      ids.push((JSON.parse(r.stdout) as Manifest).id);
+    }
+    const listed = () => runCli(['--json', 'list'], { home }).then((r) => (JSON.parse(r.stdout) as Manifest[]).map((m) => m.id).sort());
+    expect(await listed()).toEqual(ids.slice(2).sort());
+    const human = await runCli(['backup', db], { home });
+    expect(human.stdout).toMatch(/retention removed 1 older restore point from the vault/);
+    const skipped = JSON.parse((await runCli(['--json', 'backup', db, '--no-prune'], { home })).stdout) as Manifest;
+    expect(await listed()).toHaveLength(3);
+    expect(await listed()).toContain(skipped.id);
+  });
+});

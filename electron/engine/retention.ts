@@ -7,6 +7,8 @@ export interface RetentionOptions {
   safetyWindowDays: number;
   /** IANA time zone for day/week/month/year buckets; the machine's own by default. */
   timeZone?: string;
+  /** Restore points whose last verification failed: they are not "verified", so never the newest good one. */
+  failedVerification?: Set<string>;
 }
 
 export interface RetentionDecision {
@@ -68,7 +70,7 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
   const why = (id: string, reason: string) => reasons.get(id)?.push(reason);
   const now = opts.now.getTime();
   const real = sorted.filter((p) => p.trigger !== 'safety');
-  const verified = real.filter((p) => p.integrity.status === 'ok');
+  const verified = real.filter((p) => p.integrity.status === 'ok' && !opts.failedVerification?.has(p.id));
 
   for (const p of sorted) {
     if (p.pinned) why(p.id, 'pinned');

@@ -33,15 +33,22 @@ export function setGoogleClient(engine: Engine, client: { clientId: string; clie
  */
 export async function connectDrive(
   engine: Engine,
-  opts: { openBrowser: (url: string) => Promise<void>; onUrl?: (url: string) => void; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
+  opts: {
+    openBrowser: (url: string) => Promise<void>;
+    onUrl?: (url: string) => void;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    /** Copy what waits (and the history Drive should hold) before returning; the app leaves it to its upload queue instead. */
+    sendNow?: boolean;
+  },
 ): Promise<{ quota: DriveQuota; destination: DriveDestination; resumed: Replica[] }> {
   const env = opts.env ?? process.env;
   const { refreshToken } = await connectGoogle({ client: googleClientFor(engine, env), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
   await engine.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
   const destination = engine.destinations.add(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;
   const quota = await driveDriver(engine, destination, env).quota();
-  // Uploads that waited for a reconnection go now.
-  const resumed = await engine.push({ destinationId: destination.id, force: true });
+  // Uploads that waited for a reconnection go now (and a new Drive's history).
+  const resumed = opts.sendNow === false ? [] : await engine.push({ destinationId: destination.id, force: true });
   return { quota, destination, resumed };
 }
 
