@@ -173,6 +173,34 @@ describe('health', () => {
   });
 });
 
+describe('health tells the truth', () => {
+  it('a failed Back Up Now is a problem until a backup succeeds; a failed verification is FAILED in Activity', async () => {
+    const s = await services();
+    await s.engine.sources.add(tmp.db);
+    await s.engine.sources.update('store', { schedule: { kind: 'daily', time: '02:30' } });
+    await s.backUp('store', 'manual');
+    await s.engine.sources.update('store', { maxBytes: 1000 }); // the next one is refused
+    await expect(s.backUp('store', 'manual')).rejects.toMatchObject({ code: 'too-large' });
+    const failed = await s.checkHealth();
+    expect(failed.summary).not.toBe('Everything is protected');
+    expect(failed.reasons[0]).toMatchObject({ level: 'error', text: expect.stringMatching(/^The last backup of store\.db failed: .* above the 1.0 KB size limit\.$/) });
+    await s.engine.sources.update('store', { maxBytes: 1e9 });
+    const m = await s.backUp('store', 'manual');
+    expect((await s.checkHealth()).reasons.map((r) => r.text).filter((t) => t.includes('failed'))).toEqual([]);
+
+    // A restore point damaged in the vault: verify fails, and Activity says FAILED, not done.
+    const artifact = path.join(s.engine.vaultDir, m.artifact.path);
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const bytes = readFileSync(artifact);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+    writeFileSync(artifact, bytes);
+    const r = await invokeChecked(ipcContract, s.handlers, 'restore-points:verify', { id: m.id });
+    expect(r).toMatchObject({ ok: true, value: { ok: false } });
+    expect(s.jobs.recent()[0]).toMatchObject({ kind: 'verify', outcome: 'failed', message: expect.stringMatching(/^Verification failed: /) });
+    expect((await s.checkHealth()).reasons[0]).toMatchObject({ level: 'error', text: 'store.db: the newest restore point failed verification (it was changed or damaged in the vault).' });
+  });
+});
+
 describe('the IPC handler table', () => {
   /** Every file under `dir` with its size and modification time. */
   const snapshot = (dir: string): string[] =>

@@ -134,9 +134,14 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
         { kind: 'verify', title: `Verifying a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
         async () => {
           const r = await engine.verify(m.id);
-          return { ok: r.ok, message: r.message };
+          return { ok: r.ok, message: r.message, checked: r.status !== 'unchecked' };
         },
-        (r) => ({ message: r.ok ? 'Checksums and integrity check passed' : `Verification failed: ${r.message}`, restorePointId: m.id }),
+        (r) => ({
+          message: !r.ok ? `Verification failed: ${r.message}` : r.checked ? 'Checksums and integrity check passed' : r.message,
+          restorePointId: m.id,
+          failed: !r.ok,
+          ...(!r.ok ? { hint: 'Do not restore from this restore point; pick another one' } : {}),
+        }),
       );
     },
     'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),

@@ -108,10 +108,18 @@ export function registerRestorePointCommands(cx: CliContext): void {
         }
         points.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       }
-      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'INTEGRITY', 'PINNED', 'WHERE']];
-      for (const m of points) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), m.integrity.status, m.pinned ? 'pinned' : '', m.locations.join(', ')]);
+      // What is known of each one now: its integrity check when taken, and the last verification since.
+      const verifications = e.verifications();
+      const withChecks = points.map((m) => {
+        const v = verifications.get(m.id);
+        return v ? { ...m, verification: { status: v.status, at: v.at, message: v.message } } : m;
+      });
+      const state = (m: (typeof withChecks)[number]) =>
+        m.integrity.status !== 'ok' ? 'INTEGRITY FAILED' : 'verification' in m && m.verification.status === 'failed' ? `VERIFY FAILED ${localTime(m.verification.at)}` : 'ok';
+      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'STATUS', 'PINNED', 'WHERE']];
+      for (const m of withChecks) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), state(m), m.pinned ? 'pinned' : '', m.locations.join(', ')]);
       const human = points.length ? table(rows) : 'No restore points yet. Take one with `lifeboat backup <database>`.';
-      print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), points);
+      print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), withChecks);
     });
 
   program
