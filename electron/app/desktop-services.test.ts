@@ -2,7 +2,8 @@
 // progress, cancel and a persistent activity log; health that changes when a database disappears;
 // and the IPC handler table under random and malformed payloads, which must never call a service,
 // open a dialog or touch a file.
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { channelNames, ipcContract, type IpcEvents } from '../../shared/ipc-contract.ts';
@@ -10,6 +11,7 @@ import { createDesktopServices, type DesktopServices } from './desktop-services.
 import { invokeChecked } from './ipc-dispatch.ts';
 import { estimate } from './jobs.ts';
 import { makeBankDb } from '../engine/testing/fixtures.ts';
+import { createSimClock } from '../engine/testing/sim-clock.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 
 const tmp = useTestFolder();
@@ -198,6 +200,51 @@ describe('health tells the truth', () => {
     expect(r).toMatchObject({ ok: true, value: { ok: false } });
     expect(s.jobs.recent()[0]).toMatchObject({ kind: 'verify', outcome: 'failed', message: expect.stringMatching(/^Verification failed: /) });
     expect((await s.checkHealth()).reasons[0]).toMatchObject({ level: 'error', text: 'store.db: the newest restore point failed verification (it was changed or damaged in the vault).' });
+  });
+});
+
+describe('verification on a schedule', () => {
+  it('checks the restore points and a sample of copies by itself; damage is FAILED in Activity and health, and a damaged copy is sent again', async () => {
+    const clock = createSimClock('2026-11-02T08:00:00Z');
+    const s = await createDesktopServices({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      clock,
+      schedulerPollMs: 3_600_000,
+      effects: { chooseDatabase: async () => undefined, chooseFolder: async () => undefined, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
+    });
+    open.push(s);
+    await s.engine.sources.add(tmp.db);
+    const usb = path.join(tmp.dir, 'usb');
+    await s.engine.destinations.addFolder(usb, { id: 'usb' });
+    s.engine.updateSettings({ verification: { destinationSample: 5 } });
+    s.start();
+    const older = await s.backUp('store', 'manual');
+    await clock.advanceTo(60_000, () => s.idle());
+    const newest = await s.backUp('store', 'manual');
+    await s.idle();
+    const flip = (file: string) => {
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+      writeFileSync(file, bytes);
+    };
+    flip(path.join(s.engine.vaultDir, older.artifact.path)); // the vault's disk damaged one restore point
+    flip(path.join(usb, newest.artifact.path)); // and the USB disk one copy
+    const settle = () => s.idle();
+    await clock.advanceTo(6 * 86_400_000, settle);
+    expect(s.jobs.recent().filter((j) => j.kind === 'verify')).toEqual([]);
+    await clock.advanceTo(31 * 86_400_000, settle); // a week: the newest; a month: all of them
+    const checks = s.jobs.recent().filter((j) => j.kind === 'verify');
+    expect(checks.map((j) => j.title)).toContain('Checking every restore point (monthly)');
+    expect(checks.at(-1)).toMatchObject({ title: 'Checking the newest restore points (weekly)', trigger: 'scheduled', outcome: 'failed', message: expect.stringMatching(/copies at destinations downloaded and checked, 1 FAILED and sent again/) });
+    const monthly = checks.find((j) => j.title.includes('monthly'))!;
+    expect(monthly).toMatchObject({ outcome: 'failed', message: expect.stringMatching(new RegExp(`2 restore points checked, 1 FAILED \\(${older.id}\\)`)) });
+    expect(s.engine.verifications().get(older.id)?.status).toBe('failed');
+    const health = await s.checkHealth();
+    expect(health.reasons.map((r) => r.text)).toContain('store.db: 1 restore point failed verification and cannot be trusted.');
+    // The damaged copy at the USB disk was sent again and is whole now.
+    expect(createHash('sha256').update(readFileSync(path.join(usb, newest.artifact.path))).digest('hex')).toBe(newest.artifact.sha256);
+    expect(s.verification.status().last).toMatchObject({ copiesChecked: expect.any(Number) });
   });
 });
 

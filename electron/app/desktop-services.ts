@@ -15,6 +15,7 @@ import { formatBytes } from '../engine/layout.ts';
 import type { CopyRunner } from '../engine/replication.ts';
 import type { SecretStore } from '../engine/secrets.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import type { DesktopEffects } from './effects.ts';
 import { engineHealth } from './engine-health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
@@ -32,6 +33,8 @@ export interface DesktopOptions {
   healthEveryMs?: number;
   /** Crash and pause points inside jobs (tests hold a backup mid-way to see its progress). */
   checkpoint?: (name: string) => Promise<void>;
+  /** The longest the schedules sleep before re-reading the clock (30 s for backups by default; a long simulation uses more). */
+  schedulerPollMs?: number;
 }
 
 /** Builds every desktop service over the data folder; nothing runs on a timer until `start()`. */
@@ -47,7 +50,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   let destinationRetentionProblem: string | undefined;
   engine.events.on('retention-applied', ({ error }) => (vaultRetentionProblem = error));
   const judge = (status: VaultStatus): Promise<Health> =>
-    engineHealth(engine, { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem }, status);
+    engineHealth(engine, { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem, verificationProblem: verification.status().last?.error }, status);
   /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
   const checkHealth = async (status?: VaultStatus): Promise<Health> => {
     const health = await judge(status ?? (await engine.status()));
@@ -106,7 +109,25 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return replica as Replica;
   };
 
-  const scheduler = setupScheduler(engine, { clock, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
+  const scheduler = setupScheduler(engine, { clock, pollMs: opts.schedulerPollMs, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
+  // Verification on a schedule, each run a job (Activity, the tray, a notification when it finds damage).
+  const verification = setupVerification(engine, {
+    clock,
+    pollMs: opts.schedulerPollMs,
+    onChange: () => {
+      void uploads?.kick(); // damaged copies it found are sent again now
+      void checkHealth().catch(() => undefined);
+    },
+    run: (scope, work) =>
+      jobs.run(
+        { kind: 'verify', title: scope === 'all' ? 'Checking every restore point (monthly)' : 'Checking the newest restore points (weekly)', trigger: 'scheduled' },
+        ({ signal, progress }) => work({ signal, onProgress: (done, total) => progress({ phase: 'checking', done, total, unit: 'pages' }) }),
+        (r) => {
+          const damaged = r.restorePoints.failed.length + r.copies.failed.length > 0;
+          return { message: describeVerification(r), failed: damaged, ...(damaged ? { hint: 'Do not restore from the damaged ones; check the disk they are on (damaged copies at destinations are sent again)' } : {}) };
+        },
+      ),
+  });
   const settingsChanged = () => {
     scheduler.refresh();
     // A new or re-enabled destination gets what it should hold, in the background.
@@ -146,7 +167,23 @@ export async function createDesktopServices(opts: DesktopOptions) {
     backUpAll: () => Promise.allSettled(engine.sources.list().map((s) => backUp(s.id, 'manual'))),
     isPaused: () => scheduler.isPaused(),
     setPaused,
-    /** Starts the scheduler, the upload queue and the health check. */
+    /** The verification schedule: its last result and next run (the tray shows them). */
+    verification,
+    /** Resolves once nothing runs: no backup, upload, verification or job (tests and the simulation). */
+    async idle() {
+      for (;;) {
+        await uploads?.drain();
+        await verification.idle();
+        await new Promise((r) => setImmediate(r));
+        const busy = jobs.running().length > 0 || scheduler.status().some((s) => s.running) || verification.isRunning();
+        if (!busy) {
+          await uploads?.drain();
+          if (jobs.running().length === 0) return;
+        }
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    },
+    /** Starts the scheduler, the upload queue, the verification schedule and the health check. */
     start() {
       uploads = engine.startUploads({
         runCopy,
@@ -155,12 +192,14 @@ export async function createDesktopServices(opts: DesktopOptions) {
         },
       });
       scheduler.start();
+      verification.start();
       void checkHealth().catch(() => undefined);
       healthLoop();
     },
     /** The machine woke up or the network came back: catch up and look again. */
     wake() {
       scheduler.wake();
+      verification.wake();
       void uploads?.kick();
       void checkHealth().catch(() => undefined);
     },
@@ -169,6 +208,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     stop() {
       stopped = true;
       scheduler.stop();
+      verification.stop();
       uploads?.stop();
       if (healthTimer !== undefined) clock.clearTimer(healthTimer);
       healthTimer = undefined;

@@ -4,6 +4,8 @@ import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
+import { systemClock } from '../engine/clock.ts';
 import { encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 
 /** Registers settings commands on the program. */
@@ -39,20 +41,37 @@ export function registerSettingsCommands(cx: CliContext): void {
     .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
     .action(async () => {
       const e = await open();
-      const uploads = e.startUploads();
+      const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      const uploads = e.startUploads({ onRetention: (problem) => problem && log(`retention at a destination failed: ${problem}`) });
+      e.events.on('retention-applied', ({ sourceId, removed, error }) => {
+        if (error) log(`${sourceId}: old restore points were not removed: ${error}`);
+        else if (removed.length) log(`${sourceId}: retention removed ${removed.length} older restore point${removed.length === 1 ? '' : 's'}`);
+      });
       const scheduler = setupScheduler(e, {
-        onRunFinished: (sourceId, error) =>
-          io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}\n`),
+        onRunFinished: (sourceId, error) => log(`${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}`),
+      });
+      // The verification schedule runs here too: the newest restore points weekly, all of them monthly, samples of the copies.
+      const verification = setupVerification(e, {
+        clock: systemClock,
+        run: async (scope, work) => {
+          const r = await work({});
+          log(`verification (${scope === 'all' ? 'every restore point' : 'the newest'}): ${describeVerification(r)}`);
+          void uploads.kick(); // damaged copies it found are sent again now
+          return r;
+        },
       });
       scheduler.start();
+      verification.start();
       for (const s of scheduler.status()) io.stderr.write(`${s.sourceId}: ${describeSchedule(s.schedule)}${s.nextRunAt ? `, next ${localTime(s.nextRunAt)}` : ''}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       scheduler.stop();
+      verification.stop();
       uploads.stop();
       await uploads.drain();
+      await verification.idle();
     });
 
   const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');

@@ -15,6 +15,12 @@ export interface VerificationRecord {
   message: string;
 }
 
+/** The last check of one copy at one destination (downloaded and re-hashed). */
+export interface CopyCheckRecord extends Omit<VerificationRecord, 'status'> {
+  destinationId: string;
+  status: 'ok' | 'failed' | 'unchecked';
+}
+
 export interface Catalog {
   upsert(manifest: Manifest): void;
   remove(id: string): void;
@@ -31,6 +37,9 @@ export interface Catalog {
   lastVerification(id: string): VerificationRecord | undefined;
   /** Copies that never reached a destination, of restore points no longer in the vault: moot, so forgotten. */
   removeOrphanReplicas(): void;
+  recordCopyCheck(record: CopyCheckRecord): void;
+  /** The last check of each copy at `destinationId` (or every destination), by restore point id then destination. */
+  copyChecks(destinationId?: string): CopyCheckRecord[];
   /** A small named note kept with the catalog (gone with it); undefined removes it. */
   setNote(key: string, value: string | undefined): void;
   note(key: string): string | undefined;
@@ -66,6 +75,14 @@ CREATE TABLE IF NOT EXISTS verifications (
   at TEXT NOT NULL,
   status TEXT NOT NULL,
   message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS copy_checks (
+  id TEXT NOT NULL,
+  destination_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (id, destination_id)
 );
 CREATE TABLE IF NOT EXISTS notes (
   key TEXT PRIMARY KEY,
@@ -237,6 +254,15 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     verifications() {
       const rows = db.prepare('SELECT id, at, status, message FROM verifications').all() as VerificationRecord[];
       return new Map(rows.map((r) => [r.id, r]));
+    },
+    recordCopyCheck(r) {
+      db.prepare('INSERT OR REPLACE INTO copy_checks (id, destination_id, at, status, message) VALUES (?, ?, ?, ?, ?)').run(r.id, r.destinationId, r.at, r.status, r.message);
+    },
+    copyChecks(destinationId) {
+      const rows = (destinationId
+        ? db.prepare('SELECT id, destination_id, at, status, message FROM copy_checks WHERE destination_id = ?').all(destinationId)
+        : db.prepare('SELECT id, destination_id, at, status, message FROM copy_checks').all()) as { id: string; destination_id: string; at: string; status: CopyCheckRecord['status']; message: string }[];
+      return rows.map((r) => ({ id: r.id, destinationId: r.destination_id, at: r.at, status: r.status, message: r.message }));
     },
     removeOrphanReplicas() {
       db.prepare("DELETE FROM replicas WHERE status <> 'completed' AND restore_point_id NOT IN (SELECT id FROM restore_points)").run();

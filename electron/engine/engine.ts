@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '../../shared/model.ts';
 import type { DecryptWith } from './artifact-codec.ts';
 import { backup, type BackupRequest } from './backup.ts';
-import { openCatalog, type VerificationRecord } from './catalog.ts';
+import { openCatalog, type CopyCheckRecord, type VerificationRecord } from './catalog.ts';
+import { runVerification, type VerificationOptions, type VerificationReport, type VerificationScope } from './verify-run.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
 import { noDrivers, type DriverFactory, type RemoteRestorePoint } from './destination.ts';
@@ -170,6 +171,13 @@ export interface Engine {
   verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
   /** The latest verification of every restore point that had one. */
   verifications(): Map<string, VerificationRecord>;
+  /**
+   * A scheduled verification: the newest restore point of each source (`newest`) or every one the
+   * vault keeps (`all`), then a sample of the copies at each destination, downloaded and checked.
+   */
+  verifyScheduled(scope: VerificationScope, o?: Omit<VerificationOptions, 'keys'> & { keys?: DecryptWith }): Promise<VerificationReport>;
+  /** The last check of each copy at the destinations. */
+  copyChecks(): CopyCheckRecord[];
 
   /** Restore points in the vault, newest first. */
   list(filter?: { sourceId?: string }): Manifest[];
@@ -214,7 +222,7 @@ export interface Engine {
 }
 
 export type UploadQueue = ReturnType<typeof startUploadQueue>;
-export type { ReconcileResult, UploadQueueOptions };
+export type { ReconcileResult, UploadQueueOptions, VerificationReport, VerificationScope };
 
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -365,7 +373,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     settings: () => settings.read(),
     updateSettings: (patch) => {
       const change = settingsPatchSchema.parse(patch);
-      return settings.update((s) => ({ ...s, ...change, app: { ...s.app, ...change.app } } as Settings));
+      return settings.update((s) => ({ ...s, ...change, app: { ...s.app, ...change.app }, verification: { ...s.verification, ...change.verification } } as Settings));
     },
     sources: {
       list: () => listSources(ctx),
@@ -458,6 +466,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     verifications: () => catalog.verifications(),
+    verifyScheduled: async (scope, o = {}) =>
+      runVerification(ctx, configuredDestinations(ctx), scope, { sample: settings.read().verification.destinationSample, ...o, keys: await resolveDecryption(ctx, o.keys) }),
+    copyChecks: () => catalog.copyChecks(),
     list: (filter) => listRestorePoints(ctx, filter),
     get: (id) => loadRestorePoint(ctx, id),
     remove: (id) => deleteRestorePoint(ctx, id),

@@ -9,6 +9,13 @@ import { withLockSync } from './locks.ts';
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
 
+export const verificationSettingsSchema = z.object({
+  newestEveryDays: z.number().int().nonnegative().default(7),
+  allEveryDays: z.number().int().nonnegative().default(30),
+  /** Copies downloaded and checked at each destination on every scheduled verification. */
+  destinationSample: z.number().int().nonnegative().default(2),
+});
+
 export const settingsSchema = z.object({
   /** Where restore points are kept; absent means `<data folder>/vault`. */
   vaultDir: z.string().min(1).optional(),
@@ -25,6 +32,8 @@ export const settingsSchema = z.object({
   busyTimeoutMs: z.number().int().nonnegative().default(10_000),
   /** Health warns when the vault's disk has less free space than this. */
   lowSpaceWarningBytes: z.number().int().nonnegative().default(1024 ** 3),
+  /** Verification on a schedule: the newest restore point of each source, every kept one, and a sample of copies per destination (0 switches one off). */
+  verification: verificationSettingsSchema.default(verificationSettingsSchema.parse({})),
   retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
@@ -60,6 +69,7 @@ export const settingsPatchSchema = z
     scryptWorkFactor: z.number().int().min(10).max(22).optional(),
     busyTimeoutMs: z.number().int().nonnegative().optional(),
     lowSpaceWarningBytes: z.number().int().nonnegative().optional(),
+    verification: z.object({ newestEveryDays: z.number().int().nonnegative().optional(), allEveryDays: z.number().int().nonnegative().optional(), destinationSample: z.number().int().nonnegative().optional() }).strict().optional(),
     google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
     app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
   })

@@ -3,18 +3,19 @@
 import path from 'node:path';
 import { systemClock, type Clock } from '../engine/clock.ts';
 import type { Engine } from '../engine/engine.ts';
-import { createScheduler, fileStateStore } from './scheduler.ts';
+import { createScheduler, fileStateStore, resilientStore } from './scheduler.ts';
 
 /** A scheduler that backs up each source on its schedule with `engine`; call `start()` on it. */
 export function setupScheduler(
   engine: Engine,
-  opts: { clock?: Clock; onRunFinished?: (sourceId: string, error?: unknown) => void; onChange?: () => void; backup?: (sourceId: string) => Promise<unknown> } = {},
+  opts: { clock?: Clock; pollMs?: number; onRunFinished?: (sourceId: string, error?: unknown) => void; onChange?: () => void; backup?: (sourceId: string) => Promise<unknown> } = {},
 ) {
   return createScheduler({
     clock: opts.clock ?? systemClock,
+    pollMs: opts.pollMs,
     schedules: () => engine.sources.list().map((s) => ({ sourceId: s.id, schedule: s.schedule ?? { kind: 'off' } })),
     timeZone: () => engine.settings().timeZone,
-    state: fileStateStore(path.join(engine.dataDir, 'schedule-state.json')),
+    state: resilientStore(fileStateStore(path.join(engine.dataDir, 'schedule-state.json'))),
     onChange: opts.onChange,
     run: async (sourceId) => {
       try {
