@@ -49,6 +49,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   let vaultRetentionProblem: string | undefined;
   let destinationRetentionProblem: string | undefined;
   engine.events.on('retention-applied', ({ error }) => (vaultRetentionProblem = error));
+  engine.events.on('destination-retention-applied', ({ error }) => (destinationRetentionProblem = error));
   const judge = (status: VaultStatus): Promise<Health> =>
     engineHealth(engine, { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem, verificationProblem: verification.status().last?.error }, status);
   /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
@@ -175,7 +176,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
         await uploads?.drain();
         await verification.idle();
         await new Promise((r) => setImmediate(r));
-        const busy = jobs.running().length > 0 || scheduler.status().some((s) => s.running) || verification.isRunning();
+        const busy = jobs.running().length > 0 || scheduler.busy() || verification.isRunning();
         if (!busy) {
           await uploads?.drain();
           if (jobs.running().length === 0) return;
@@ -185,12 +186,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     },
     /** Starts the scheduler, the upload queue, the verification schedule and the health check. */
     start() {
-      uploads = engine.startUploads({
-        runCopy,
-        onRetention: (problem) => {
-          destinationRetentionProblem = problem;
-        },
-      });
+      uploads = engine.startUploads({ runCopy });
       scheduler.start();
       verification.start();
       void checkHealth().catch(() => undefined);

@@ -42,7 +42,11 @@ export function registerSettingsCommands(cx: CliContext): void {
     .action(async () => {
       const e = await open();
       const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const uploads = e.startUploads({ onRetention: (problem) => problem && log(`retention at a destination failed: ${problem}`) });
+      const uploads = e.startUploads();
+      e.events.on('destination-retention-applied', ({ sourceId, removed, error }) => {
+        if (error) log(`${sourceId}: retention at a destination failed: ${error}`);
+        else if (removed) log(`${sourceId}: retention removed ${removed} cop${removed === 1 ? 'y' : 'ies'} at the destinations`);
+      });
       e.events.on('retention-applied', ({ sourceId, removed, error }) => {
         if (error) log(`${sourceId}: old restore points were not removed: ${error}`);
         else if (removed.length) log(`${sourceId}: retention removed ${removed.length} older restore point${removed.length === 1 ? '' : 's'}`);

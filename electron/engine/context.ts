@@ -21,6 +21,8 @@ export interface EngineContext {
   now: () => Date;
   /** Builds the driver of each destination kind (the engine itself knows none). */
   drivers: DriverFactory;
+  /** What drivers keep for the engine's lifetime (see DriverContext.memo). */
+  driverMemo: Map<string, unknown>;
   appVersion: string;
   /**
    * Called at named points of long operations ("backup:copied", "restore:swapping", …). A no-op in

@@ -39,6 +39,11 @@ export interface DriverContext {
   dataDir: string;
   secrets: SecretStore;
   settings(): Settings;
+  /**
+   * Kept for the engine's lifetime, shared by every driver it builds: a driver may keep here what
+   * never changes once written (a Drive manifest by its file id), so a listing does not read it again.
+   */
+  memo?: Map<string, unknown>;
 }
 
 /** Builds the driver for a destination from its settings. */

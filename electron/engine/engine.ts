@@ -245,6 +245,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     clock,
     now: () => clock.now(),
     drivers: opts.drivers ?? noDrivers,
+    driverMemo: new Map(),
     appVersion: opts.appVersion,
     checkpoint: opts.checkpoint ?? (async () => undefined),
   };
@@ -362,7 +363,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     };
   };
 
-  const driverOf = (d: Destination) => configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir, secrets: ctx.secrets, settings: () => settings.read() });
+  const driverOf = (d: Destination) => configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir, secrets: ctx.secrets, settings: () => settings.read(), memo: ctx.driverMemo });
 
   return {
     dataDir,

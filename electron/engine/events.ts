@@ -13,6 +13,8 @@ export interface EngineEvents {
   'restore-points-removed': { ids: string[] };
   /** Retention ran in the vault after a backup of `sourceId` (removing `removed`), or could not (`error`). */
   'retention-applied': { sourceId: string; removed: string[]; error?: string };
+  /** Retention ran at the destinations after a backup of `sourceId` (the upload queue): how many copies it removed, or why it could not run. */
+  'destination-retention-applied': { sourceId: string; removed: number; error?: string };
   /** A copy at a destination started, completed or failed. */
   'replica-changed': { replica: Replica };
 }

@@ -29,7 +29,7 @@ export type { ConfiguredDestination };
 
 /** The enabled and disabled destinations in settings, in priority order, each with its driver. */
 export function configuredDestinations(ctx: EngineContext): ConfiguredDestination[] {
-  const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read() };
+  const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo };
   return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: ctx.drivers(destination, driverContext) }));
 }
 

@@ -31,10 +31,14 @@ interface LocalDate {
   day: number;
 }
 
-function localDate(at: Date, timeZone: string | undefined): LocalDate {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
+/** The calendar date of an instant in a time zone (one formatter for a whole plan: making one is slow). */
+function dateIn(timeZone: string | undefined): (at: Date) => LocalDate {
+  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  return (at) => {
+    const parts = format.formatToParts(at);
+    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+    return { year: get('year'), month: get('month'), day: get('day') };
+  };
 }
 
 /** ISO 8601 week of a calendar date, as `2026-W47`. */
@@ -84,13 +88,15 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
   if (verified[0]) why(verified[0].id, 'newest verified restore point');
   verified.slice(0, policy.keepLast).forEach((p, i) => why(p.id, `last ${policy.keepLast} (#${i + 1})`));
 
+  const localDate = dateIn(opts.timeZone);
+  const dates = new Map(verified.map((p) => [p.id, localDate(new Date(p.createdAt))]));
   for (const bucket of BUCKETS) {
     const limit = policy[bucket.rule];
     if (limit <= 0) continue;
     const seen = new Set<string>();
     for (const p of verified) {
       if (seen.size >= limit) break;
-      const key = bucket.key(localDate(new Date(p.createdAt), opts.timeZone));
+      const key = bucket.key(dates.get(p.id) as LocalDate);
       if (seen.has(key)) continue;
       seen.add(key);
       why(p.id, `${bucket.label} ${key}`);

@@ -21,8 +21,6 @@ export async function catchUp(ctx: EngineContext, o: { runCopy?: CopyRunner; for
 
 export interface UploadQueueOptions {
   runCopy?: CopyRunner;
-  /** Retention at the destinations could not run (or ran again fine: undefined). */
-  onRetention?: (problem: string | undefined) => void;
 }
 
 /** Starts listening for finished backups; `stop()` to end, `drain()` to wait for work in flight. */
@@ -48,10 +46,10 @@ export function startUploadQueue(ctx: EngineContext, clock: Clock, opts: UploadQ
         const results = await pruneDestinations(ctx, configuredDestinations(ctx), { sourceId: pruneSource });
         // An unreachable destination is reported by its failing copies; only a failure to prune a reachable one is news here.
         const failed = results.find((r) => r.error && !/not there|disconnected|cannot be reached|Reconnect/i.test(r.error));
-        opts.onRetention?.(failed?.error);
+        ctx.events.emit('destination-retention-applied', { sourceId: pruneSource, removed: results.reduce((n, r) => n + r.remove.length, 0), ...(failed?.error ? { error: failed.error } : {}) });
       })
       .catch((e: unknown) => {
-        if (pruneSource !== undefined) opts.onRetention?.(isLifeboatError(e) ? e.oneLine : String(e));
+        if (pruneSource !== undefined) ctx.events.emit('destination-retention-applied', { sourceId: pruneSource, removed: 0, error: isLifeboatError(e) ? e.oneLine : String(e) });
       })
       .then(scheduleRetry);
     return chain;

@@ -200,6 +200,8 @@ export function createScheduler(deps: SchedulerDeps) {
     },
     isPaused: () => load().paused,
     isRunning: (sourceId: string) => running.has(sourceId),
+    /** Whether any scheduled backup is running now. */
+    busy: () => running.size > 0,
     status(): SourceScheduleStatus[] {
       const state = load();
       const now = deps.clock.now();

@@ -61,7 +61,7 @@ const q = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 /** The Drive destination's driver. `auth` carries the refresh token. */
 export function driveDestination(
   dest: Extract<Destination, { kind: 'drive' }>,
-  deps: { auth: OAuth2Client; endpoints: GoogleEndpoints; sessionsDir: string; sleep?: (ms: number) => Promise<void> },
+  deps: { auth: OAuth2Client; endpoints: GoogleEndpoints; sessionsDir: string; sleep?: (ms: number) => Promise<void>; memo?: Map<string, unknown> },
 ): DestinationDriver & { quota(): Promise<DriveQuota> } {
   const rootUrl = `${deps.endpoints.apiRoot}/`;
   const drive: drive_v3.Drive = driveApi({ version: 'v3', auth: deps.auth, rootUrl });
@@ -196,20 +196,29 @@ export function driveDestination(
       const artifacts = new Map((await listAll(`appProperties has { key='lifeboat' and value='artifact' }`)).map((f) => [f.appProperties?.restorePointId, f]));
       const out: RemoteRestorePoint[] = [];
       for (const f of manifests) {
-        const res = await call(() => drive.files.get({ fileId: f.id as string, alt: 'media' }, { ...per, responseType: 'text' }));
-        let parsed;
-        try {
-          parsed = manifestSchema.safeParse(JSON.parse(String(res.data)));
-        } catch {
-          continue;
+        // A manifest file on Drive is written once and never changed: one read per file id is enough.
+        const key = `drive-manifest:${f.id}`;
+        let m = deps.memo?.get(key) as Manifest | undefined;
+        if (!m) {
+          const res = await call(() => drive.files.get({ fileId: f.id as string, alt: 'media' }, { ...per, responseType: 'text' }));
+          let parsed;
+          try {
+            parsed = manifestSchema.safeParse(JSON.parse(String(res.data)));
+          } catch {
+            continue;
+          }
+          if (!parsed.success) continue;
+          m = parsed.data;
+          deps.memo?.set(key, m);
         }
-        if (!parsed.success) continue;
-        const m = parsed.data;
         const names = restorePointFiles(m.source.id, m.id, m.artifact.format);
         const artifact = artifacts.get(m.id);
         if (f.name !== names.manifestName || !artifact?.id || artifact.name !== names.artifactName) continue;
         out.push({ manifest: m, remoteId: artifact.id });
       }
+      // Forget the manifests of files that are gone, so what is kept stays as small as the listing.
+      const listed = new Set(manifests.map((f) => `drive-manifest:${f.id}`));
+      for (const key of deps.memo?.keys() ?? []) if (key.startsWith('drive-manifest:') && !listed.has(key)) deps.memo?.delete(key);
       return out;
     },
     async fetch(point, toFile, opts) {

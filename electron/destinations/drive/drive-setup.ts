@@ -54,7 +54,7 @@ export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kin
       const endpoints = googleEndpoints(env);
       const auth = oauthClient(googleClientFor(ctx, env), endpoints);
       auth.setCredentials({ refresh_token: refreshToken });
-      return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads') });
+      return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads'), memo: ctx.memo });
     },
     () => revokeDriveAccess(ctx, env),
   );
