@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
 import { runYearSimulation } from '../electron/app/testing/year-simulation.ts';
 
 const { values } = parseArgs({ options: { days: { type: 'string', default: '365' }, seed: { type: 'string' }, kills: { type: 'string' }, quiet: { type: 'boolean', default: false } } });
+// Ctrl-C stops after the current simulated hour and still unmounts and stops what it started.
+const stop = new AbortController();
+process.once('SIGINT', () => stop.abort());
+process.once('SIGTERM', () => stop.abort());
 const result = await runYearSimulation({
+  signal: stop.signal,
   days: Number(values.days),
   seed: values.seed ? Number(values.seed) : undefined,
   kills: values.kills ? Number(values.kills) : undefined,

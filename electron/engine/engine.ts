@@ -41,7 +41,7 @@ import { createFileSecretStore, type SecretStore } from './secrets.ts';
 import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
 import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource, type SourcePatch } from './sources.ts';
 import { startUploadQueue, type UploadQueueOptions } from './upload-queue.ts';
-import { queueMissing, reconcileDestinations, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
+import { failedVerificationIds, queueMissing, reconcileDestinations, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
 import { manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
 
@@ -480,7 +480,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     previewRetention: (sourceId, override = {}) => {
       const s = settings.read();
       const policy = { ...effectiveRetention(s, getSource(ctx, sourceId)), ...override };
-      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { now: ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone }) };
+      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { now: ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone, failedVerification: failedVerificationIds(ctx) }) };
     },
     replicas: (restorePointId) => catalog.replicas(restorePointId ? { restorePointId } : {}),
     uploadNew: async (manifest) => {

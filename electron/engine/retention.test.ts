@@ -71,6 +71,12 @@ describe('planRetention', () => {
     expect(plan.keep[0]!.reasons).toEqual(['newest verified restore point']);
   });
 
+  it('a restore point whose verification failed is not the newest verified one: the last good one before it is kept', () => {
+    const points = [point('2026-11-22T12:00:00.000Z'), point('2026-11-01T12:00:00.000Z'), point('2026-10-01T12:00:00.000Z')];
+    const plan = planRetention(points, NONE, { ...opts, failedVerification: new Set([points[0]!.id]) });
+    expect(plan.keep.map((d) => d.id)).toEqual([points[1]!.id]);
+  });
+
   it('never deletes a safety copy inside its window, but does after it', () => {
     const inside = point('2026-11-20T12:00:00.000Z', { trigger: 'safety' });
     const outside = point('2026-11-10T12:00:00.000Z', { trigger: 'safety' });

@@ -30,6 +30,8 @@ export interface SimulationOptions {
   verification?: { newestEveryDays: number; allEveryDays: number; destinationSample: number };
   kills?: number;
   log?: (line: string) => void;
+  /** Stops the run early (Ctrl-C): what was set up (mounts, processes) is still cleaned up. */
+  signal?: AbortSignal;
 }
 
 export interface SimulationResult {
@@ -384,6 +386,10 @@ export async function runYearSimulation(opts: SimulationOptions): Promise<Simula
     disturbedDays.add(0);
 
     for (let hour = 0; hour < hours; hour++) {
+      if (opts.signal?.aborted) {
+        skipped.push(`stopped early at day ${Math.floor(hour / 24)}`);
+        break;
+      }
       for (const action of events.get(hour) ?? []) {
         const day = Math.floor(hour / 24);
         log(`day ${day}: ${action}`);
