@@ -1,7 +1,9 @@
 // npm run bench [-- --size 1GiB]: Lifeboat's snapshot against the tools a person would otherwise
-// use, on the same generated database, with a writer running; prints a table.
+// use, on the same generated database, with a writer running; prints a table. `--only compare`
+// measures `lifeboat diff` (a restore point against the live database) against one integrity check
+// of the same file, quiet and with a writer (compare.ts).
 import Database from 'better-sqlite3';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,11 +13,17 @@ import type { Manifest } from '../shared/model.ts';
 import { driveDestination } from '../electron/destinations/drive/drive-destination.ts';
 import { connectGoogle, oauthClient } from '../electron/destinations/drive/google-auth.ts';
 import { startDriveEmulator } from '../electron/destinations/drive/testing/drive-emulator.ts';
+import { generate } from './generate.ts';
+import { benchCompare } from './compare.ts';
+import { benchRollback } from './rollback.ts';
+import { benchStartup } from './startup.ts';
 import { benchRenderer } from './renderer.ts';
 import { printTable } from './table.ts';
+import { GIVE_UP_S, timed, type Run } from './timed.ts';
+import { withWriter } from './with-writer.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, dir: { type: 'string', default: path.join(REPO, '.bench') }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, 'warm-size': { type: 'string', default: '430MB' }, dir: { type: 'string', default: path.join(REPO, '.bench') }, only: { type: 'string' } } });
 const size = parseBytes(values.size ?? '1GiB');
 if (!size) throw new Error(`--size: "${values.size}" is not a size`);
 const work = path.resolve(values.dir ?? '.bench');
@@ -26,6 +34,17 @@ if (values.only === 'ratio') {
   const dir = path.join(work, formatBytes(size).replace(' ', ''));
   const r = shopTablesRatio(path.join(dir, 'shop.db'), dir);
   console.log(`Shop tables alone: ${formatBytes(r.bytes)} → ${formatBytes(r.compressed)} with zstd -3 (${(r.bytes / r.compressed).toFixed(2)}×, ${(r.bytes / 1e6 / r.seconds).toFixed(0)} MB/s in-process)`);
+  process.exit(0);
+}
+if (values.only === 'startup' || values.only === 'rollback') {
+  // The command's start-up (seconds), or a rollback-journal database's writer during backups (a minute).
+  const dir = path.join(work, 'small');
+  mkdirSync(dir, { recursive: true });
+  if (values.only === 'startup') printTable('Start-up of the lifeboat command (a data folder with a few restore points)', startupRows(dir));
+  else {
+    const r = await benchRollback(dir, Math.min(size, 200 * 1024 ** 2));
+    printTable(r.title, r.rows);
+  }
   process.exit(0);
 }
 if (values.only === 'ui') {
@@ -40,79 +59,14 @@ for (const tool of ['sqlite3', 'sha256sum', '/usr/bin/time', 'zstd', 'age', 'age
     execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq sqlite3 coreutils time zstd age'], { stdio: 'inherit' });
   }
 }
-
-/** A shop-like database: customers, orders and items with indexes, plus a table of attachments. */
-function generate(file: string, bytes: number): void {
-  rmSync(file, { force: true });
-  rmSync(`${file}-wal`, { force: true });
-  rmSync(`${file}-shm`, { force: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.exec(`
-    CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, created TEXT NOT NULL);
-    CREATE UNIQUE INDEX customers_email ON customers (email);
-    CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL, placed TEXT NOT NULL, total INTEGER NOT NULL, note TEXT);
-    CREATE INDEX orders_customer ON orders (customer, placed);
-    CREATE TABLE items (id INTEGER PRIMARY KEY, "order" INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL, price INTEGER NOT NULL);
-    CREATE INDEX items_order ON items ("order");
-    CREATE INDEX items_sku ON items (sku);
-    CREATE TABLE attachments (id INTEGER PRIMARY KEY, "order" INTEGER NOT NULL, data BLOB NOT NULL);
-  `);
-  const addCustomer = db.prepare('INSERT INTO customers (email, name, created) VALUES (?, ?, ?)');
-  const addOrder = db.prepare('INSERT INTO orders (customer, placed, total, note) VALUES (?, ?, ?, ?)');
-  const addItem = db.prepare('INSERT INTO items ("order", sku, qty, price) VALUES (?, ?, ?, ?)');
-  const addAttachment = db.prepare('INSERT INTO attachments ("order", data) VALUES (?, randomblob(?))');
-  let orderId = 0;
-  for (let batch = 0; statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0) < bytes; batch++) {
-    db.transaction(() => {
-      for (let i = 0; i < 2000; i++) {
-        const c = Number(addCustomer.run(`c${batch}-${i}@example.com`, `Customer ${batch}-${i}`, new Date(Date.UTC(2020, 0, 1) + i * 1000).toISOString()).lastInsertRowid);
-        for (let o = 0; o < 3; o++) {
-          orderId = Number(addOrder.run(c, new Date(Date.UTC(2024, 0, 1) + orderId * 60_000).toISOString(), 1000 + o, o === 0 ? 'gift wrap' : null).lastInsertRowid);
-          for (let k = 0; k < 3; k++) addItem.run(orderId, `SKU-${(orderId * 7 + k) % 5000}`, 1 + k, 499 + k * 100);
-        }
-        if (i % 4 === 0) addAttachment.run(orderId, 16_000);
-      }
-    })();
-    if (batch % 10 === 0) db.pragma('wal_checkpoint(TRUNCATE)');
-  }
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  db.close();
+if (values.only === 'compare') {
+  // lifeboat diff against one integrity check of the same file, quiet and with the writer (a minute at 1 GB).
+  const r = await benchCompare(work, size);
+  printTable(r.title, r.rows);
+  console.log(`\n${r.found}`);
+  process.exit(0);
 }
 
-interface Run {
-  seconds: number;
-  peakKb: number;
-}
-
-/** Runs a command under /usr/bin/time: wall time and peak resident memory. */
-const GIVE_UP_S = 120;
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run & { stdout: string } {
-  const t0 = performance.now();
-  // `timeout` (inside `time`, so the tool itself is killed, not left running beside the next one):
-  // a stepped copy that a writer keeps restarting may never finish; report that, do not wait forever.
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', 'timeout', '-s', 'KILL', String(GIVE_UP_S), cmd, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status === 137 || /Command terminated by signal 9|exit status 137/.test(r.stderr)) return { seconds: Number.POSITIVE_INFINITY, peakKb: 0, stdout: '{"id":""}' };
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  const peakKb = Number(r.stderr.trim().split('\n').at(-1));
-  return { seconds, peakKb, stdout: r.stdout };
-}
-
-async function withWriter<T>(db: string, fn: (label: (name: string) => void) => T): Promise<{ result: T; latency: Record<string, { n: number; p50: number; p99: number; max: number }> }> {
-  const writer = spawn(process.execPath, [path.join(import.meta.dirname, 'writer.ts'), db], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  writer.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 3000)); // idle baseline
-  const label = (name: string) => writer.stdin.write(`label ${name}\n`);
-  const result = fn(label);
-  label('idle-after');
-  await new Promise((r) => setTimeout(r, 1000));
-  writer.stdin.write('report\n');
-  await new Promise((r) => writer.on('close', r));
-  return { result, latency: JSON.parse(out.split('\n').find((l) => l.startsWith('{')) ?? '{}') };
-}
 
 /**
  * The compression ratio of the shop's own tables (customers, orders, items), without the random
@@ -152,22 +106,28 @@ async function measure(bytes: number) {
   };
   const cli = path.join(REPO, 'bin', 'lifeboat.mjs');
   rmSync(home, { recursive: true, force: true });
+  // Every run starts with the database in the page cache, as a live database usually is.
+  const warm = () => void execFileSync('sh', ['-c', `cat "${db}" > /dev/null`]);
   const tools = (label: (name: string) => void): Record<string, Run> => {
     rmSync(home, { recursive: true, force: true });
     const runs: Record<string, Run> = {};
     label('sqlite3 .backup');
+    warm();
     runs['sqlite3 .backup'] = timed('sqlite3', [db, `.backup '${out('backup.db')}'`]);
     label('VACUUM INTO');
+    warm();
     runs['sqlite3 VACUUM INTO'] = timed('sqlite3', [db, `VACUUM INTO '${out('vacuum.db')}'`]);
     label('cp + sha256sum');
+    warm();
     runs['cp + sha256sum (not consistent)'] = timed('sh', ['-c', `cp "${db}" "${out('cp.db')}" && sha256sum "${path.join(dir, 'cp.db')}"`]);
     label('lifeboat backup');
     // Three runs pooled: one run's p99 is the 20th-worst of ~2,000 samples, too noisy alone.
-    const lbRuns = [0, 1, 2].map(() => timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--max-size', '100GB', db]));
+    const lbRuns = [0, 1, 2].map(() => (warm(), timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--no-prune', '--max-size', '100GB', db])));
     const lb = lbRuns[0]!;
     runs['lifeboat backup (copy + SHA-256 + quick_check)'] = { seconds: Math.min(...lbRuns.map((r) => r.seconds)), peakKb: Math.max(...lbRuns.map((r) => r.peakKb)) };
     label('lifeboat --compact');
-    runs['lifeboat backup --compact (VACUUM INTO)'] = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--compact', '--max-size', '100GB', db]);
+    warm();
+    runs['lifeboat backup --compact (VACUUM INTO)'] = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--no-prune', '--compact', '--max-size', '100GB', db]);
     label('idle-restore');
     const id = (JSON.parse(lb.stdout) as { id: string }).id;
     if (id) runs['lifeboat restore --to (verify + check + write)'] = timed(process.execPath, [cli, '--home', home, '--quiet', 'restore', id, '--to', out('restored.db')]);
@@ -181,6 +141,7 @@ async function measure(bytes: number) {
   execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
   const recipient = /age1[0-9a-z]+/.exec(readFileSync(keyFile, 'utf8'))![0];
   const pipelineRuns: Record<string, Run & { bytes?: number }> = {};
+  warm();
   pipelineRuns['zstd -3 (alone)'] = { ...timed('zstd', ['-q', '-3', '-f', db, '-o', out('alone.zst')]), bytes: statSync(path.join(dir, 'alone.zst')).size };
   pipelineRuns['age -r (alone)'] = timed('age', ['-r', recipient, '-o', out('alone.age'), db]);
   pipelineRuns['sha256sum (alone)'] = timed('sha256sum', [db]);
@@ -189,7 +150,8 @@ async function measure(bytes: number) {
     ['lifeboat backup --compress --recipient', ['--compress', '--recipient', recipient]],
     ['lifeboat backup --recipient', ['--recipient', recipient]],
   ] as const) {
-    const run = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--max-size', '100GB', db, ...args]);
+    warm();
+    const run = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'backup', '--no-prune', '--max-size', '100GB', db, ...args]);
     pipelineRuns[name] = { ...run, bytes: (JSON.parse(run.stdout) as { artifact: { bytes: number } }).artifact.bytes };
   }
   const { result: underLoad, latency } = await withWriter(db, tools);
@@ -199,10 +161,11 @@ async function measure(bytes: number) {
   return { dbBytes, runs: result, underLoad, latency, pipelineRuns, plainPoint, vault: path.join(home, 'vault') };
 }
 
-const small = await measure(Math.round(size / 4));
+const warmSize = parseBytes(values['warm-size'] ?? '430MB');
+if (!warmSize) throw new Error(`--warm-size: "${values['warm-size']}" is not a size`);
+const small = await measure(warmSize);
 const big = await measure(size);
-const base = big.runs['sqlite3 .backup']!.seconds;
-const rows: string[][] = [['', 'best time (s)', 'MB/s', 'peak RSS', 'vs sqlite3 .backup', 'time with writer (s)', 'writer p50/p99/max (ms)']];
+const fmt = (x: number) => x.toFixed(2);
 const latencyKey: Record<string, string> = {
   'sqlite3 .backup': 'sqlite3 .backup',
   'sqlite3 VACUUM INTO': 'VACUUM INTO',
@@ -210,23 +173,35 @@ const latencyKey: Record<string, string> = {
   'lifeboat backup (copy + SHA-256 + quick_check)': 'lifeboat backup',
   'lifeboat backup --compact (VACUUM INTO)': 'lifeboat --compact',
 };
-const fmt = (x: number) => x.toFixed(2);
-const idle = big.latency.idle;
-if (idle) rows.push(['writer alone (idle)', '', '', '', '', '', `${fmt(idle.p50)}/${fmt(idle.p99)}/${fmt(idle.max)}`]);
-for (const [name, run] of Object.entries(big.runs)) {
-  const l = big.latency[latencyKey[name] ?? ''];
-  rows.push([name, fmt(run.seconds), (big.dbBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), `${(run.seconds / base).toFixed(2)}×`, Number.isFinite(big.underLoad[name]?.seconds ?? 0) ? fmt(big.underLoad[name]?.seconds ?? 0) : `gave up at ${GIVE_UP_S}`, l ? `${fmt(l.p50)}/${fmt(l.p99)}/${fmt(l.max)}` : '']);
+for (const m of [small, big]) {
+  const base = m.runs['sqlite3 .backup']!.seconds;
+  const rows: string[][] = [['', 'best time (s)', 'MB/s', 'peak RSS', 'vs sqlite3 .backup', 'time with writer (s)', 'writer p50/p99/max (ms)']];
+  const idle = m.latency.idle;
+  if (idle) rows.push(['writer alone (idle)', '', '', '', '', '', `${fmt(idle.p50)}/${fmt(idle.p99)}/${fmt(idle.max)}`]);
+  for (const [name, run] of Object.entries(m.runs)) {
+    const l = m.latency[latencyKey[name] ?? ''];
+    rows.push([name, fmt(run.seconds), (m.dbBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), `${(run.seconds / base).toFixed(2)}×`, Number.isFinite(m.underLoad[name]?.seconds ?? 0) ? fmt(m.underLoad[name]?.seconds ?? 0) : `gave up at ${GIVE_UP_S}`, l ? `${fmt(l.p50)}/${fmt(l.p99)}/${fmt(l.max)}` : '']);
+  }
+  printTable(`Database: ${formatBytes(m.dbBytes)} (WAL, 4 indexed tables + attachments), in the page cache before each run; then again with a writer committing every 5 ms`, rows);
 }
-printTable(`Database: ${formatBytes(big.dbBytes)} (WAL, 4 indexed tables + attachments), times on a quiet database; then again with a writer committing every 5 ms`, rows);
 const lbSmall = small.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
 const lbBig = big.runs['lifeboat backup (copy + SHA-256 + quick_check)']!;
 console.log(`\nPeak memory of lifeboat backup: ${formatBytes(lbSmall.peakKb * 1024)} at ${formatBytes(small.dbBytes)}, ${formatBytes(lbBig.peakKb * 1024)} at ${formatBytes(big.dbBytes)}`);
 
-const prow: string[][] = [['', 'best time (s)', 'MB/s', 'peak RSS', 'size / ratio']];
+const prow: string[][] = [['', 'best time (s)', 'MB/s', 'peak RSS', 'vs plain lifeboat backup', 'vs sqlite3 .backup', 'size / ratio']];
 for (const [name, run] of Object.entries(big.pipelineRuns)) {
-  prow.push([name, fmt(run.seconds), (big.dbBytes / 1e6 / run.seconds).toFixed(0), formatBytes(run.peakKb * 1024), run.bytes ? `${formatBytes(run.bytes)} / ${(big.dbBytes / run.bytes).toFixed(2)}×` : '']);
+  const mine = name.startsWith('lifeboat');
+  prow.push([
+    name,
+    fmt(run.seconds),
+    (big.dbBytes / 1e6 / run.seconds).toFixed(0),
+    formatBytes(run.peakKb * 1024),
+    mine ? `${(run.seconds / lbBig.seconds).toFixed(2)}×` : '',
+    mine ? `${(run.seconds / big.runs['sqlite3 .backup']!.seconds).toFixed(2)}×` : '',
+    run.bytes ? `${formatBytes(run.bytes)} / ${(big.dbBytes / run.bytes).toFixed(2)}×` : '',
+  ]);
 }
-printTable('Compressed and encrypted restore points (quiet database; lifeboat includes the snapshot, quick_check and both SHA-256s)', prow);
+printTable(`Compressed and encrypted restore points, ${formatBytes(big.dbBytes)} (lifeboat includes the snapshot, quick_check and both SHA-256s)`, prow);
 const smallPipe = small.pipelineRuns['lifeboat backup --compress --recipient']!;
 const bigPipe = big.pipelineRuns['lifeboat backup --compress --recipient']!;
 const bigDir = path.join(work, formatBytes(size).replace(' ', ''));
@@ -269,3 +244,18 @@ if (big.plainPoint) {
 }
 
 printTable('Renderer: production bundle and the restore point list with 10,000 entries (Chromium, real services)', await benchRenderer(work));
+
+printTable('Start-up of the lifeboat command (a data folder with a few restore points)', startupRows(path.join(work, 'small')));
+const rollback = await benchRollback(path.join(work, 'small'), Math.min(size, 200 * 1024 ** 2));
+printTable(rollback.title, rollback.rows);
+
+/** Start-up rows against a small data folder of its own (two restore points of a small database). */
+function startupRows(dir: string): string[][] {
+  mkdirSync(dir, { recursive: true });
+  const home = path.join(dir, 'home-startup');
+  const db = path.join(dir, 'startup.db');
+  rmSync(home, { recursive: true, force: true });
+  if (!existsSync(db)) generate(db, 2 * 1024 ** 2);
+  for (let i = 0; i < 2; i++) execFileSync(process.execPath, [path.join(REPO, 'bin', 'lifeboat.mjs'), '--home', home, '--quiet', 'backup', db], { stdio: 'ignore' });
+  return benchStartup(home);
+}

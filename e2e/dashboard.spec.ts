@@ -2,11 +2,14 @@
 // Back Up Now with live progress → the restore point in the list → verify → restore (safety copy)
 // → Undo; cancelling a backup; the schedule; the health panel when the file disappears; the restore
 // point list's filters, details, pin, delete and restore into another file; retention's preview.
-// Screenshots of each screen go to test-results/screenshots.
+// Restores, undo and deletes are confirmed by main's native dialog (a stand-in here that records
+// what it was asked and answers as the test says). Screenshots of each screen go to
+// test-results/screenshots.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeBankDb, readMarker, setMarker, tempDir } from '../electron/engine/testing/fixtures.ts';
+import type { ConfirmRequest } from '../electron/app/effects.ts';
 import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
 
 const unavailable = e2eUnavailable();
@@ -45,11 +48,17 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
   let h: Harness;
   let db: string;
   const hold = gate();
+  /** What main's native confirmation was asked, and what it answers next. */
+  let confirms: ConfirmRequest[];
+  let answer: boolean;
   beforeEach(async () => {
     t = tempDir();
     db = path.join(t.dir, 'store.db');
     makeBankDb(db, { blobRows: 200 });
-    h = await startHarness(path.join(t.dir, 'home'), { chooseDatabase: async () => db, chooseRestoreTarget: async (name) => path.join(t.dir, name) }, { checkpoint: hold.checkpoint });
+    confirms = [];
+    answer = true;
+    const confirm = async (r: ConfirmRequest) => (confirms.push(r), answer);
+    h = await startHarness(path.join(t.dir, 'home'), { chooseDatabase: async () => db, chooseRestoreTarget: async (name) => path.join(t.dir, name), confirm }, { checkpoint: hold.checkpoint });
   });
   afterEach(async () => {
     await h.close();
@@ -93,15 +102,17 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await h.screenshot('04-restore-points');
 
     setMarker(db, 'changed after the backup');
+    // Main asks in its own dialog, naming the real file; "Cancel" changes nothing.
+    answer = false;
     await page.getByRole('button', { name: 'Restore…' }).click();
-    await page.getByRole('dialog').waitFor();
-    await page.keyboard.press('Escape'); // a confirmation closes with Escape, and nothing happens
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect.poll(() => confirms.length).toBe(1);
+    expect(confirms[0]).toMatchObject({ confirmLabel: 'Restore', message: expect.stringContaining(`Replace ${db} with`) });
+    expect(confirms[0]!.detail).toMatch(/safety copy/);
+    await expect.poll(() => page.getByRole('button', { name: 'Restore…' }).isEnabled()).toBe(true);
     expect(readMarker(db)).toBe('changed after the backup');
+    expect(h.engine.list()).toHaveLength(1);
+    answer = true;
     await page.getByRole('button', { name: 'Restore…' }).click();
-    await page.getByRole('dialog').getByText('safety copy').waitFor();
-    await h.screenshot('05-restore-confirm');
-    await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
     await page.getByText('Restored. The previous database was kept as a safety copy.').waitFor();
     expect(readMarker(db)).toBeUndefined();
     await rows().filter({ hasText: 'safety copy' }).first().waitFor();
@@ -110,6 +121,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
 
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByText('The restore was undone').waitFor();
+    expect(confirms.at(-1)).toMatchObject({ confirmLabel: 'Undo', message: expect.stringContaining(`Put ${db} back as it was`) });
     expect(readMarker(db)).toBe('changed after the backup');
 
     await page.getByRole('navigation').getByRole('button', { name: 'Activity' }).click();
@@ -171,7 +183,8 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await h.services.checkHealth(); // what the periodic health check finds
     await page.getByLabel('Health').getByText('Problem').waitFor();
     await page.getByText(/store\.db is missing from .*Connect the disk it is on, or restore it/).waitFor();
-    expect(await page.getByRole('button', { name: 'Back Up Now' }).isDisabled()).toBe(true);
+    // The card follows the status refresh the health change triggers (a moment after the banner).
+    await expect.poll(() => page.getByRole('button', { name: 'Back Up Now' }).isDisabled()).toBe(true);
     await h.screenshot('09-database-missing');
     // A backup that runs anyway (the tray, the schedule) fails and says why in Activity.
     await expect(h.services.backUp('store', 'manual')).rejects.toMatchObject({ code: 'not-found' });
@@ -216,8 +229,15 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await h.screenshot('10-details-pinned');
     await details.getByRole('button', { name: 'Unpin' }).click();
     await details.getByRole('button', { name: 'Pin' }).waitFor();
+    // Main asks, naming the artifact it deletes; "Cancel" keeps it.
+    answer = false;
     await details.getByRole('button', { name: 'Delete…' }).click();
-    await details.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => confirms.length).toBe(1);
+    expect(confirms[0]).toMatchObject({ confirmLabel: 'Delete', detail: expect.stringContaining(path.join(h.engine.vaultDir, oldest.artifact.path)) });
+    await expect.poll(() => details.getByRole('button', { name: 'Delete…' }).isEnabled()).toBe(true);
+    expect(h.engine.list()).toHaveLength(4);
+    answer = true;
+    await details.getByRole('button', { name: 'Delete…' }).click();
     await page.getByText('3 restore points').waitFor();
     expect(h.engine.list().map((m) => m.id)).not.toContain(oldest.id);
 
@@ -225,16 +245,16 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     const newest = h.engine.list()[0]!;
     await page.locator(`[data-id="${newest.id}"]`).click();
     await details.getByRole('button', { name: 'Delete…' }).click();
-    await details.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('alert').getByText(/is the newest good copy of store\.db/).waitFor();
     expect(h.engine.list()).toHaveLength(3);
 
-    // Restore into another file: the protected database is untouched.
+    // Restore into another file (the save dialog is the question): the protected database is untouched.
     setMarker(db, 'live');
+    const asked = confirms.length;
     await details.getByRole('button', { name: 'Restore to another file…' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Choose a file…' }).click();
     await page.getByText(/^Restored into .*store-.*\.db\. The database Lifeboat protects was not touched\.$/).waitFor();
     expect(readMarker(db)).toBe('live');
+    expect(confirms.length).toBe(asked);
     expect(existsSync(path.join(t.dir, `store-${newest.createdAt.slice(0, 16).replace(/[:T]/g, '-')}.db`))).toBe(true);
 
     // Retention: keeping only the last one would delete two now; nothing is deleted by the preview.
@@ -279,7 +299,6 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await page.getByRole('complementary', { name: 'Details' }).getByText(/sqlite\+zstd\+age · zstd level 3, .* · encrypted \(passphrase\)/).waitFor();
     setMarker(db, 'after');
     await page.getByRole('button', { name: 'Restore…' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
     await page.getByText('Restored. The previous database was kept as a safety copy.').waitFor();
     expect(readMarker(db)).toBeUndefined();
   });

@@ -38,7 +38,8 @@ const refuse = async (): Promise<undefined> => undefined;
 
 /**
  * Starts the renderer against fresh desktop services in `dataDir` (scheduler, uploads and health
- * running as in the app). Dialogs answer with what `effects` says, cancelled when not given.
+ * running as in the app). Dialogs (main's native confirmations too) answer with what `effects`
+ * says, cancelled when not given.
  */
 export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'drivers' | 'secrets' | 'checkpoint'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
@@ -50,7 +51,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     dataDir,
     appVersion: '0.0.0-e2e',
     ...serviceOptions,
-    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, openExternal: async () => undefined, ...effects },
+    effects: { chooseDatabase: refuse, chooseFolder: refuse, chooseRestoreTarget: refuse, chooseExportTarget: refuse, confirm: async () => false, openExternal: async () => undefined, openPath: async () => undefined, ...effects },
   });
   const { engine, handlers } = services;
   const server = createServer((req, res) => {
@@ -65,7 +66,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 }, colorScheme: options.colorScheme ?? 'light' });
-  await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload));
+  await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload, services.log));
   // The same client as the preload; events arrive through page.evaluate instead of ipcRenderer.
   await page.addInitScript({
     content: `const listeners = {};

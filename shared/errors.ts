@@ -26,6 +26,10 @@ export const errorCodes = [
   'cancelled',
   'integrity-failed',
   'wrong-key',
+  /** Rows brought back would break a constraint of the database (a unique value, a foreign key). */
+  'conflict',
+  /** A table's layout differs between a restore point and the database now (gone, or another key). */
+  'schema-changed',
   /** An IPC call from something other than the app's own window. */
   'forbidden',
   'internal',

@@ -3,6 +3,7 @@
 // binder and the preload client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
 import type { ErrorJson } from './errors.ts';
+import { recoverSelectionSchema, rowKeySchema, type Comparison, type ExportSummary, type RecoverSummary, type RestorePointContents, type RowsPage } from './inside.ts';
 import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
 import { destinationIdSchema, restorePointIdSchema, retentionOverrideSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 
@@ -24,6 +25,8 @@ export interface SourceSummary {
   restorePoints: number;
   bytes: number;
   newest?: Manifest;
+  /** Advice for a database its program keeps open in rollback-journal mode (what WAL mode would change). */
+  advice?: { message: string; hint: string };
   /** From the scheduler: next and last scheduled run, and how often runs succeeded. */
   nextRunAt?: string;
   lastRunAt?: string;
@@ -119,6 +122,10 @@ export interface EncryptionView {
 const sourcePatch = z
   .object({
     autoUpload: z.boolean().optional(),
+    /** Back up as soon as the program keeping the database open closes it. */
+    backUpWhenClosed: z.boolean().optional(),
+    /** Hold the writers of a never-quiet rollback-journal database off for a moment (programs that wait for locks only). */
+    lockIfBusy: z.boolean().optional(),
     /** A zstd level, or null for plain SQLite artifacts. */
     compressLevel: z.number().int().min(1).max(19).nullable().optional(),
     encryption: z.union([z.object({ kind: z.literal('passphrase') }).strict(), z.object({ kind: z.literal('recipients'), recipients: z.array(agePublicKey).min(1).max(16) }).strict(), z.null()]).optional(),
@@ -134,16 +141,46 @@ export const ipcContract = {
   /** ok false: damaged; checked false: encrypted and no key here opens it, so only the stored bytes were checked. */
   'restore-points:verify': channel<{ ok: boolean; message: string; checked: boolean }>()(byId),
   'restore-points:pin': channel<Manifest>()(z.object({ id: restorePointIdSchema, pinned: z.boolean() }).strict()),
-  'restore-points:delete': channel<{ id: string }>()(byId),
+  /** Deletes after main's native confirmation naming the file; null when the person said no. */
+  'restore-points:delete': channel<{ id: string } | null>()(byId),
   'backup:run': channel<Manifest>()(bySource),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^[0-9a-z]{1,16}-[0-9a-f]{6}$/) }).strict()),
   /** Opens the system file dialog (in main) and registers the chosen database. */
   'sources:choose': channel<Source | null>()(none),
   'sources:remove': channel<Source>()(bySource),
   'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
-  /** Restores over the source, or (toAnotherFile) into a file chosen in a save dialog; null when cancelled. */
+  /**
+   * Restores over the registered database after main's native confirmation naming it, or
+   * (toAnotherFile, or a restore point of a database not registered here) into a file chosen in a
+   * save dialog; null when cancelled.
+   */
   'restore:run': channel<RestoreSummary | null>()(z.object({ id: restorePointIdSchema, toAnotherFile: z.boolean().optional() }).strict()),
-  'restore:undo': channel<RestoreSummary>()(none),
+  /** Undoes the last restore after main's native confirmation; null when the person said no. */
+  'restore:undo': channel<RestoreSummary | null>()(none),
+  /** What is inside a restore point: tables, rows, sizes, schema (decoded into Lifeboat's private place, read-only). */
+  'inside:contents': channel<RestorePointContents>()(byId),
+  /** A page of one table's rows (newest first where it can tell), or the rows with the given keys. */
+  'inside:rows': channel<RowsPage>()(
+    z
+      .object({
+        id: restorePointIdSchema,
+        table: z.string().min(1).max(256),
+        offset: z.number().int().min(0).max(1e12).optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+        rows: z.array(rowKeySchema).min(1).max(1000).optional(),
+      })
+      .strict(),
+  ),
+  /** What restoring `id` would change, table by table: against the database now, or against restore point `with`. */
+  'inside:compare': channel<Comparison>()(z.object({ id: restorePointIdSchema, with: restorePointIdSchema.optional() }).strict()),
+  /** The person is done looking inside: the private copies nobody uses are removed now. */
+  'inside:close': channel<void>()(none),
+  /** Brings chosen rows (or whole tables) back into the database after main's native confirmation and a safety copy; restore:undo reverses it; null when the person said no. */
+  'recover:run': channel<RecoverSummary | null>()(z.object({ id: restorePointIdSchema, selections: z.array(recoverSelectionSchema).min(1).max(64), onConflict: z.enum(['skip', 'replace']) }).strict()),
+  /** Writes one table (or chosen rows) of a restore point into a new file chosen in a save dialog; null when cancelled. */
+  'recover:export': channel<ExportSummary | null>()(
+    z.object({ id: restorePointIdSchema, table: z.string().min(1).max(256), format: z.enum(['csv', 'sqlite']), rows: z.array(rowKeySchema).min(1).max(100_000).optional() }).strict(),
+  ),
   'schedule:get': channel<ScheduleView>()(bySource),
   'schedule:set': channel<ScheduleView>()(z.object({ sourceId: sourceIdSchema, schedule: scheduleSchema }).strict()),
   'schedule:pause': channel<boolean>()(z.object({ paused: z.boolean() }).strict()),
@@ -175,6 +212,8 @@ export const ipcContract = {
   'encryption:forget-passphrase': channel<EncryptionView>()(none),
   'encryption:get': channel<EncryptionView>()(none),
   'activity:list': channel<JobView[]>()(none),
+  /** Opens the log file in the system's viewer (the renderer never reads it). */
+  'log:open': channel<{ file: string }>()(none),
   'app-settings:get': channel<AppSettings>()(none),
   // Spelled out rather than appSettingsSchema.partial(): zod applies defaults inside partial(), which
   // would reset every preference the request did not mention.

@@ -85,11 +85,14 @@ export const manifestSchema = z
       message: z.string().max(20_000),
     }),
     snapshot: z.object({
-      method: z.enum(['backup-api', 'vacuum-into']),
-      /** How often SQLite restarted a stepped copy because another connection wrote (rollback mode only). */
+      /** quiet-copy: a lock-free copy proven unchanged; backup-api: SQLite's backup API; vacuum-into: compacted. */
+      method: z.enum(['quiet-copy', 'backup-api', 'vacuum-into']),
+      /** Copies thrown away because the database was written meanwhile (taken again). */
       restarts: count,
-      /** Whether the source's writers were held off for the whole copy (rollback mode fallback). */
+      /** Whether the source's writers were held off (only for a source that allows it: lockIfBusy). */
       heldLock: z.boolean(),
+      /** How long the backup waited for the database to be quiet, in ms. */
+      waitedMs: count.optional(),
     }),
     safety: z
       .object({
@@ -101,6 +104,12 @@ export const manifestSchema = z
     pinned: z.boolean().default(false),
     durationMs: count,
     appVersion: z.string().max(64),
+    /**
+     * Written by Lifeboat on the vault's copy when it brought this restore point in from a
+     * destination (which one, and when, by this machine's clock); never sent to a destination. What
+     * a manifest from elsewhere says about its own time is not trusted beyond this moment.
+     */
+    received: z.object({ from: sourceIdSchema, at: isoUtcSchema }).optional(),
   })
   .refine((m) => m.artifact.path.startsWith(`${m.source.id}/`), {
     message: "the artifact must sit in its source's folder",
@@ -173,6 +182,14 @@ export const sourceSchema = z.object({
   schedule: scheduleSchema.optional(),
   /** Upload this source's restore points to the destinations automatically (default yes). */
   autoUpload: z.boolean().optional(),
+  /**
+   * A rollback-journal database whose program never pauses long enough for a lock-free copy may be
+   * copied holding its writers off for a moment. Only for programs that wait for locks (a busy
+   * handler); off by default, because a program that does not would lose writes.
+   */
+  lockIfBusy: z.boolean().optional(),
+  /** Take a restore point as soon as the program keeping the database open closes it (if it changed). */
+  backUpWhenClosed: z.boolean().optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 
@@ -239,16 +256,32 @@ export interface Replica {
 }
 
 /** What a job reports while it runs. */
-export type JobPhase = 'preparing' | 'copying' | 'checking' | 'hashing' | 'finishing' | 'safety-copy' | 'restoring' | 'uploading' | 'downloading';
+export type JobPhase =
+  | 'preparing'
+  | 'copying'
+  | 'checking'
+  | 'hashing'
+  | 'compressing'
+  | 'encrypting'
+  | 'finishing'
+  | 'safety-copy'
+  | 'restoring'
+  | 'uploading'
+  | 'downloading'
+  /** Decoding (decrypting, decompressing) and checking a restore point to look inside it. */
+  | 'opening'
+  | 'comparing'
+  | 'bringing-back'
+  | 'exporting';
 export interface JobProgress {
   phase: JobPhase;
   done: number;
   total: number;
-  unit: 'pages' | 'bytes';
+  unit: 'pages' | 'bytes' | 'rows';
 }
 
 /** The kinds of work the app runs as jobs (DESIGN.md "job"). */
-export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune';
+export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune' | 'look' | 'compare' | 'recover' | 'export';
 
 /** One job as the dashboard, the tray and the activity list see it. */
 export interface JobView {

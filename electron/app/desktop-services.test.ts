@@ -2,10 +2,12 @@
 // progress, cancel and a persistent activity log; health that changes when a database disappears;
 // and the IPC handler table under random and malformed payloads, which must never call a service,
 // open a dialog or touch a file.
+import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Comparison, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
 import { channelNames, ipcContract, type IpcEvents } from '../../shared/ipc-contract.ts';
 import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
 import { invokeChecked } from './ipc-dispatch.ts';
@@ -16,9 +18,12 @@ import { useTestFolder } from '../engine/testing/test-folder.ts';
 
 const tmp = useTestFolder();
 const effectsCalled: string[] = [];
+/** The effects a test does not expect to be used (main's confirmation says no). */
+const unused = { confirm: async () => false, chooseExportTarget: async () => undefined, openPath: async () => undefined };
 const open: DesktopServices[] = [];
 
-async function services(checkpoint?: (name: string) => Promise<void>) {
+/** The services as the app builds them; main's native confirmations answer `confirmAnswers` in turn (then no). */
+async function services(checkpoint?: (name: string) => Promise<void>, confirmAnswers: boolean[] = []) {
   const s = await createDesktopServices({
     dataDir: tmp.home,
     appVersion: '0.0.0-test',
@@ -27,7 +32,10 @@ async function services(checkpoint?: (name: string) => Promise<void>) {
       chooseDatabase: async () => (effectsCalled.push('chooseDatabase'), tmp.db),
       chooseFolder: async () => (effectsCalled.push('chooseFolder'), undefined),
       chooseRestoreTarget: async () => (effectsCalled.push('chooseRestoreTarget'), undefined),
+      chooseExportTarget: async () => (effectsCalled.push('chooseExportTarget'), undefined),
+      confirm: async () => (effectsCalled.push('confirm'), confirmAnswers.shift() ?? false),
       openExternal: async () => void effectsCalled.push('openExternal'),
+      openPath: async () => void effectsCalled.push('openPath'),
     },
   });
   open.push(s);
@@ -40,7 +48,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   for (const s of open.splice(0)) s.stop();
-  
 });
 
 describe('jobs', () => {
@@ -142,7 +149,7 @@ describe('retention and history', () => {
     const s = await createDesktopServices({
       dataDir: tmp.home,
       appVersion: '0.0.0-test',
-      effects: { chooseDatabase: async () => tmp.db, chooseFolder: async () => usb, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
+      effects: { ...unused, chooseDatabase: async () => tmp.db, chooseFolder: async () => usb, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
     });
     open.push(s);
     await s.engine.sources.add(tmp.db);
@@ -211,7 +218,7 @@ describe('verification on a schedule', () => {
       appVersion: '0.0.0-test',
       clock,
       schedulerPollMs: 3_600_000,
-      effects: { chooseDatabase: async () => undefined, chooseFolder: async () => undefined, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
+      effects: { ...unused, chooseDatabase: async () => undefined, chooseFolder: async () => undefined, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
     });
     open.push(s);
     await s.engine.sources.add(tmp.db);
@@ -266,7 +273,7 @@ describe('the IPC handler table', () => {
     await s.backUp('store', 'manual');
     const before = [...snapshot(tmp.home), ...snapshot(tmp.dir).filter((f) => !f.startsWith(tmp.home))];
     const atoms: unknown[] = [undefined, null, true, 0, -1, 1.5, NaN, 1e308, '', 'store', '../../etc/passwd', 'x'.repeat(5000), [], [1], {}, new Date(0)];
-    const keys = ['id', 'sourceId', 'jobId', 'pinned', 'paused', 'patch', 'policy', 'schedule', 'enabled', 'clientId', 'clientSecret', 'passphrase', 'toAnotherFile', 'closeToTray', 'extra'];
+    const keys = ['id', 'sourceId', 'jobId', 'pinned', 'paused', 'patch', 'policy', 'schedule', 'enabled', 'clientId', 'clientSecret', 'passphrase', 'toAnotherFile', 'closeToTray', 'table', 'rows', 'selections', 'onConflict', 'format', 'with', 'limit', 'offset', 'extra'];
     let seed = 7;
     const rand = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000) * n);
     const payload = (depth = 0): unknown => {
@@ -288,6 +295,45 @@ describe('the IPC handler table', () => {
     expect(refused).toBeGreaterThan(1000);
     expect(effectsCalled).toEqual([]);
     expect([...snapshot(tmp.home), ...snapshot(tmp.dir).filter((f) => !f.startsWith(tmp.home))]).toEqual(before);
+  });
+
+  it('looks inside, compares, brings a row back (after main asks) and undoes it; a look and a comparison stay out of the activity list', async () => {
+    const s = await services(undefined, [false, true, true]);
+    const call = async (name: string, payload: unknown) => {
+      const r = await invokeChecked(ipcContract, s.handlers, name, payload);
+      if (!r.ok) throw Object.assign(new Error(`${name}: ${r.error.message}`), r.error);
+      return r.value as never;
+    };
+    await s.engine.sources.add(tmp.db);
+    const m = await s.backUp('store', 'manual');
+    const live = new Database(tmp.db);
+    live.exec('DELETE FROM blobs WHERE id = 7');
+    const inside: RestorePointContents = await call('inside:contents', { id: m.id });
+    expect(inside.tables.find((t) => t.name === 'blobs')).toMatchObject({ rows: 50, key: ['id'] });
+    const page: RowsPage = await call('inside:rows', { id: m.id, table: 'blobs', limit: 2 });
+    expect(page.rows.map((r) => r.key)).toEqual([[50], [49]]);
+    const c: Comparison = await call('inside:compare', { id: m.id });
+    expect(c.tables.find((t) => t.table === 'blobs')).toMatchObject({ back: 1, samples: { back: [[7]] } });
+    await expect(call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }] })).rejects.toMatchObject({ code: 'usage' }); // the choice is explicit
+    expect(await call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }], onConflict: 'skip' })).toBeNull(); // main asked; the answer was no
+    expect(live.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(0);
+    const r: RecoverSummary = await call('recover:run', { id: m.id, selections: [{ table: 'blobs', rows: [[7]] }], onConflict: 'skip' });
+    expect(r).toMatchObject({ nothingToDo: false, tables: [{ table: 'blobs', inserted: 1 }] });
+    expect(live.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(1);
+    expect(await call('recover:export', { id: m.id, table: 'blobs', format: 'csv' })).toBeNull(); // the save dialog was cancelled
+    expect(effectsCalled).toEqual(['confirm', 'confirm', 'chooseExportTarget']);
+    expect(s.jobs.recent().map((j) => [j.kind, j.outcome, j.message])).toEqual([
+      ['recover', 'ok', 'Brought back 1 row into blobs; the database before was kept as a safety copy'],
+      ['backup', 'ok', expect.stringMatching(/^Restore point taken/)],
+    ]);
+    live.close(); // no program keeps it open: undo asks once
+    expect(await call('restore:undo', undefined)).toMatchObject({ inPlace: true });
+    const after = new Database(tmp.db, { readonly: true });
+    expect(after.prepare('SELECT count(*) FROM blobs WHERE id = 7').pluck().get()).toBe(0);
+    after.close();
+    await call('inside:close', undefined);
+    // A plain restore point and a WAL database open elsewhere are read in place: nothing private is left.
+    expect(existsSync(path.join(tmp.home, 'tmp')) ? readdirSync(path.join(tmp.home, 'tmp')) : []).toEqual([]);
   });
 
   it('serves valid requests on the real services (a spot check of each screen’s first call)', async () => {
@@ -312,5 +358,55 @@ describe('the IPC handler table', () => {
     const m: { artifact: { format: string } } = await call('backup:run', { sourceId: 'store' });
     expect(m.artifact.format).toBe('sqlite+zstd+age');
     await expect(call('encryption:forget-passphrase', undefined)).rejects.toThrow(/store\.db is set to encrypt with this passphrase/);
+  });
+});
+
+describe('restoring a database another program has open', () => {
+  it('asks main a second time, naming the program; no means nothing changes, yes restores and says to restart it', async () => {
+    const { createDesktopServices: create } = await import('./desktop-services.ts');
+    const { invokeChecked } = await import('./ipc-dispatch.ts');
+    const { ipcContract } = await import('../../shared/ipc-contract.ts');
+    const { readMarker, setMarker, startHelper } = await import('../engine/testing/fixtures.ts');
+    const asked: string[] = [];
+    let answers: boolean[] = [];
+    const s = await create({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      effects: {
+        chooseDatabase: async () => undefined,
+        chooseFolder: async () => undefined,
+        chooseRestoreTarget: async () => undefined,
+        chooseExportTarget: async () => undefined,
+        confirm: async (r) => (asked.push(`${r.confirmLabel}: ${r.message}`), answers.shift() ?? false),
+        openExternal: async () => undefined,
+        openPath: async () => undefined,
+      },
+    });
+    open.push(s);
+    const call = async (name: string, payload: unknown) => {
+      const r = await invokeChecked(ipcContract, s.handlers, name, payload);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    };
+    setMarker(tmp.db, 'monday');
+    await s.engine.sources.add(tmp.db);
+    const m = await s.backUp('store', 'manual');
+    setMarker(tmp.db, 'tuesday');
+    const program = startHelper('db-holder.ts', [tmp.db]);
+    try {
+      await program.waitFor('open tuesday');
+      answers = [true, false];
+      expect(await call('restore:run', { id: m.id })).toBeNull();
+      expect(asked).toEqual([expect.stringMatching(/^Restore: Replace .*store\.db/), expect.stringMatching(/^Restore while open: node has .*store\.db open\. Restore while it stays open\?/)]);
+      expect(readMarker(tmp.db)).toBe('tuesday');
+      answers = [true, true];
+      const done = (await call('restore:run', { id: m.id })) as { requiresRestart: boolean; holders: { name: string }[] };
+      expect(done.requiresRestart).toBe(true);
+      expect(done.holders.map((h) => h.name)).toContain('node');
+      program.child.stdin?.write('read\n');
+      await program.waitFor('marker monday');
+    } finally {
+      await program.stop();
+    }
   });
 });

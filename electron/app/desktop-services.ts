@@ -11,10 +11,11 @@ import type { DriverFactory } from '../engine/destination.ts';
 import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/errors.ts';
 import { createEventBus } from '../engine/events.ts';
+import { logEngineEvents, logFiles, logLimits, noLog, openLog } from '../engine/log.ts';
 import { formatBytes } from '../engine/layout.ts';
 import type { CopyRunner } from '../engine/replication.ts';
 import type { SecretStore } from '../engine/secrets.ts';
-import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import type { DesktopEffects } from './effects.ts';
 import { engineHealth } from './engine-health.ts';
@@ -42,7 +43,10 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const events = createEventBus<IpcEvents>();
+  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)) }).catch(() => noLog);
+  log.info('app started', { version: opts.appVersion });
   const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env), clock, checkpoint: opts.checkpoint });
+  logEngineEvents(engine.events, log);
 
   let lastHealth: Health | undefined;
   // Retention that could not run (in the vault after a backup, or at a destination) until it runs again.
@@ -65,7 +69,9 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const jobs = createJobs({
     now: () => clock.now(),
     log: fileActivityLog(path.join(engine.dataDir, 'activity.json')),
+    onError: (job, error) => log.error(`${job.title} failed`, error, { job: job.kind, source: job.sourceId }),
     onChange: (job, change) => {
+      if (change === 'finished') log.info(`${job.title}: ${job.outcome}`, { job: job.kind, source: job.sourceId, message: job.message, ms: Date.parse(job.finishedAt ?? job.startedAt) - Date.parse(job.startedAt) });
       events.emit(change === 'finished' ? 'job:finished' : 'job:progress', job);
       if (change === 'finished') void checkHealth().catch(() => undefined);
     },
@@ -111,6 +117,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   };
 
   const scheduler = setupScheduler(engine, { clock, pollMs: opts.schedulerPollMs, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
+  const closeWatcher = setupCloseWatcher(engine, { clock, backup: (id) => backUp(id, 'scheduled'), paused: () => scheduler.isPaused() });
   // Verification on a schedule, each run a job (Activity, the tray, a notification when it finds damage).
   const verification = setupVerification(engine, {
     clock,
@@ -142,7 +149,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return on;
   };
   const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1) });
 
   let uploads: UploadQueue | undefined;
   let healthTimer: unknown;
@@ -160,6 +167,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
     scheduler,
     events,
     handlers,
+    /** The log (logs/ in the data folder): IPC's internal errors go here, with their details. */
+    log,
     backUp,
     checkHealth,
     /** The latest health judgement (undefined until the first one). */
@@ -189,6 +198,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
       uploads = engine.startUploads({ runCopy });
       scheduler.start();
       verification.start();
+      closeWatcher.start();
       void checkHealth().catch(() => undefined);
       healthLoop();
     },
@@ -205,10 +215,13 @@ export async function createDesktopServices(opts: DesktopOptions) {
       stopped = true;
       scheduler.stop();
       verification.stop();
+      closeWatcher.stop();
       uploads?.stop();
       if (healthTimer !== undefined) clock.clearTimer(healthTimer);
       healthTimer = undefined;
       engine.close();
+      log.info('app stopped');
+      void log.close();
     },
   };
 }

@@ -40,4 +40,9 @@ describe('health', () => {
     expect(texts({ ...base, destinations: [{ destination: drive, failed: 1, lastError: 'Reconnect Google Drive: the access was revoked' }] })).toEqual(['error: Google Drive needs reconnecting: copies are waiting.']);
     expect(texts({ ...base, destinations: [{ destination: { ...drive, enabled: false }, failed: 1 }] })).toEqual([]);
   });
+
+  it('counts a restore point pulled from a destination as taken no later than its arrival: a future date does not keep health green', () => {
+    const pulled = { ...point('2099-01-01T00:00:00.000Z'), received: { from: 'nas', at: '2026-11-10T12:00:00.000Z' } } as Manifest;
+    expect(texts({ ...base, sources: [{ source, missing: false, newest: pulled }] })).toEqual(['warning: store.db has not been backed up for 12 days.']);
+  });
 });

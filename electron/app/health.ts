@@ -4,6 +4,7 @@
 // when it is true: every database has a recent good restore point taken on a schedule, a copy off
 // its disk, and nothing failing.
 import type { Destination, Health, HealthReason, Manifest, Source } from '../../shared/model.ts';
+import { restorePointTime } from '../engine/manifest.ts';
 
 export interface HealthInput {
   now: Date;
@@ -76,7 +77,8 @@ export function judgeHealth(input: HealthInput): Health {
     } else if (failedVerifications > 0) {
       add({ level: 'warning', sourceId: source.id, text: `${name}: ${failedVerifications} restore point${failedVerifications === 1 ? '' : 's'} failed verification and cannot be trusted.`, action: 'Do not restore from them (Restore points shows which); check the vault\'s disk.' });
     }
-    const ageDays = (input.now.getTime() - Date.parse(newest.createdAt)) / DAY;
+    // Lifeboat's own time for it: one pulled from a destination cannot date itself into the future.
+    const ageDays = (input.now.getTime() - Date.parse(restorePointTime(newest))) / DAY;
     if (ageDays >= STALE_AFTER_DAYS) {
       add({ level: 'warning', sourceId: source.id, text: `${name} has not been backed up for ${Math.floor(ageDays)} days.`, action: 'Click Back Up Now, or give it a schedule.' });
     }

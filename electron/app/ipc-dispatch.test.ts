@@ -65,3 +65,20 @@ it('turns a LifeboatError into a readable error and hides anything else', async 
   const r = await invokeChecked(ipcContract, recordingHandlers([]), 'restore-points:verify', { id: '20261122T103700Z-a1b2c3' });
   expect(r).toEqual({ ok: false, error: { code: 'tampered', message: 'bad artifact', hint: 'pick another' } });
 });
+
+it('answers an unexpected failure with a plain message and puts its details (stack included) in the log', async () => {
+  const { openLog, readLog } = await import('../engine/log.ts');
+  const { tempDir } = await import('../engine/testing/fixtures.ts');
+  const t = tempDir();
+  try {
+    const log = await openLog(t.dir, { process: 'app' });
+    const handlers = { ...recordingHandlers([]), 'status:get': async () => JSON.parse('{oops') as never } as IpcHandlers;
+    const r = await invokeChecked(ipcContract, handlers, 'status:get', undefined, log);
+    await log.close();
+    expect(r).toEqual({ ok: false, error: { code: 'internal', message: 'Something went wrong inside Lifeboat', hint: expect.stringMatching(/log/) } });
+    const [entry] = await readLog(t.dir, 1);
+    expect(entry).toMatchObject({ level: 'error', msg: 'unexpected error in status:get', err: { message: expect.stringMatching(/JSON/), stack: expect.stringMatching(/ipc-dispatch\.test\.ts/) } });
+  } finally {
+    t.cleanup();
+  }
+});

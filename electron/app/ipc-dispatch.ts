@@ -3,9 +3,10 @@
 // Playwright binding in e2e, so both run the same checks.
 import type { ChannelName, IpcContract, IpcHandlers, IpcResult } from '../../shared/ipc-contract.ts';
 import { isLifeboatError } from '../engine/errors.ts';
+import { noLog, type Log } from '../engine/log.ts';
 
 /** Validates `payload` for `name` and runs its handler; never throws. */
-export async function invokeChecked(contract: IpcContract, handlers: IpcHandlers, name: string, payload: unknown): Promise<IpcResult<unknown>> {
+export async function invokeChecked(contract: IpcContract, handlers: IpcHandlers, name: string, payload: unknown, log: Log = noLog): Promise<IpcResult<unknown>> {
   if (!Object.hasOwn(contract, name)) return { ok: false, error: { code: 'usage', message: `Unknown channel ${name}`, hint: '' } };
   const channel = name as ChannelName;
   const parsed = contract[channel].input.safeParse(payload);
@@ -17,6 +18,7 @@ export async function invokeChecked(contract: IpcContract, handlers: IpcHandlers
     return { ok: true, value: await handler(parsed.data) };
   } catch (e) {
     if (isLifeboatError(e)) return { ok: false, error: e.toJSON() };
-    return { ok: false, error: { code: 'internal', message: 'Something went wrong inside Lifeboat', hint: 'See the log for details' } };
+    log.error(`unexpected error in ${channel}`, e);
+    return { ok: false, error: { code: 'internal', message: 'Something went wrong inside Lifeboat', hint: 'The details are in the log (Settings → Open the log)' } };
   }
 }

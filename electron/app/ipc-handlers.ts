@@ -3,10 +3,13 @@
 // contract; effects that need Electron (dialogs, the browser) come in as functions.
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
+import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
+import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { Engine, VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { holderNames } from '../engine/open-holders.ts';
 import type { RestoreResult } from '../engine/restore.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
@@ -28,9 +31,18 @@ export interface HandlerDeps {
   /** Sends what waits for a destination now, in the background (after Google Drive is reconnected). */
   sendNow: (destinationId: string) => void;
   setPaused: (paused: boolean) => boolean;
+  /** The log file written now, if there is one. */
+  logFile: () => Promise<string | undefined>;
 }
 
 const HISTORY = 30;
+
+/** What a recover did, in words, for the activity list. */
+export function recoveredInWords(r: RecoverSummary): string {
+  if (r.nothingToDo) return 'Nothing to bring back: every chosen row is already there';
+  const parts = r.tables.map((t) => `${t.inserted + t.replaced} row${t.inserted + t.replaced === 1 ? '' : 's'} into ${t.table}${t.replaced ? ` (${t.replaced} overwritten)` : ''}`);
+  return `Brought back ${parts.join(', ')}; the database before was kept as a safety copy`;
+}
 
 function summary(r: RestoreResult): RestoreSummary {
   return { restoredId: r.restored.id, target: r.target, inPlace: r.inPlace, safetyCopyId: r.safetyCopy?.id, requiresRestart: r.requiresRestart, holders: r.holders };
@@ -52,6 +64,38 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       message: r.inPlace ? `Restored ${r.restored.source.name} to ${new Date(r.restored.createdAt).toLocaleString()}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
       restorePointId: r.restored.id,
     }));
+  /**
+   * When programs have the database open, a second question from main naming them: go ahead while
+   * they stay open (true), or not at all (null). False when nobody has it open.
+   */
+  /**
+   * What restoring `m` would change, in words, for main's confirmation: "Restoring to 02:30 gives
+   * back 3 orders and loses 46 orders added since." Compared first (a job: progress in the window,
+   * Cancel); undefined when it could not be compared or was cancelled: the question is asked anyway.
+   */
+  const whatRestoreChanges = async (m: Manifest): Promise<string | undefined> => {
+    try {
+      const c = await jobs.run(
+        { kind: 'compare', title: `Comparing a restore point of ${m.source.name} with the database now`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.compare(m.id, undefined, { signal, onProgress: progress }),
+        () => ({ message: 'Compared', restorePointId: m.id }),
+      );
+      return [restoreSentence(c, new Date(m.createdAt).toLocaleString()), schemaSentence(c)].filter(Boolean).join(' ');
+    } catch {
+      return undefined;
+    }
+  };
+  const confirmWhileOpen = async (target: string, what: 'restore' | 'undo'): Promise<boolean | null> => {
+    const users = await engine.programsUsing(target);
+    if (!users?.length) return false;
+    const who = holderNames(users);
+    const go = await effects.confirm({
+      message: `${who} has ${target} open. ${what === 'undo' ? 'Undo' : 'Restore'} while it stays open?`,
+      detail: `Best: close ${who} first, then ${what === 'undo' ? 'undo' : 'restore'}. A program that keeps data in memory can write it back over the restored database. If you go ahead, restart ${who} right after.`,
+      confirmLabel: what === 'undo' ? 'Undo while open' : 'Restore while open',
+    });
+    return go ? true : null;
+  };
   const driveView = async (): Promise<DriveView> => {
     if (!driveDestinationOf(engine)) return { connected: false };
     try {
@@ -80,6 +124,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
           return {
             source: s.source,
             missing: s.missing,
+            ...(s.advice ? { advice: s.advice } : {}),
             restorePoints: s.restorePoints,
             bytes: s.bytes,
             newest: s.newest,
@@ -146,8 +191,17 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),
     'restore-points:delete': async ({ id }) => {
+      // Main asks, naming the file: the renderer alone cannot delete a restore point.
+      const found = await engine.get(id);
+      const file = path.join(engine.vaultDir, ...found.artifact.path.split('/'));
+      const confirmed = await effects.confirm({
+        message: `Delete the restore point of ${found.source.name} from ${new Date(found.createdAt).toLocaleString()}?`,
+        detail: `${file} and its manifest are deleted from this computer. Copies at other destinations stay.`,
+        confirmLabel: 'Delete',
+      });
+      if (!confirmed) return null;
       // The renderer refreshes after this, and status:get re-judges health.
-      const m = await engine.remove(id);
+      const m = await engine.remove(found.id);
       return { id: m.id };
     },
     'backup:run': async ({ sourceId }) => deps.backUp(sourceId, 'manual'),
@@ -167,6 +221,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'sources:update': async ({ sourceId, patch }) => {
       const change: Parameters<Engine['sources']['update']>[1] = {};
       if (patch.autoUpload !== undefined) change.autoUpload = patch.autoUpload;
+      if (patch.backUpWhenClosed !== undefined) change.backUpWhenClosed = patch.backUpWhenClosed;
+      if (patch.lockIfBusy !== undefined) change.lockIfBusy = patch.lockIfBusy;
       if (patch.compressLevel !== undefined) change.compressLevel = patch.compressLevel ?? undefined;
       if (patch.encryption !== undefined) change.encryption = (patch.encryption ?? undefined) as Source['encryption'];
       if (patch.retention !== undefined) change.retention = patch.retention;
@@ -176,18 +232,92 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'restore:run': async ({ id, toAnotherFile }) => {
       const m = await engine.get(id);
-      if (toAnotherFile) {
+      // In place only over a database registered here (its own path, never one a manifest names);
+      // any other restore point goes into a file the person chooses.
+      const registered = engine.sources.list().some((s) => s.id === m.source.id);
+      if (toAnotherFile || !registered) {
         const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
         const to = await effects.chooseRestoreTarget(`${path.parse(m.source.name).name}-${stamp}${path.extname(m.source.name) || '.db'}`);
         if (!to) return null;
         return summary(await restoreJob('restore', `Restoring ${m.source.name} into another file`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, to, signal, onProgress })));
       }
-      return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress })));
+      // Main asks, naming the real file (the registered database's own path): the renderer alone
+      // cannot replace a database.
+      const target = engine.restoreTarget(m);
+      const changes = await whatRestoreChanges(m);
+      const confirmed = await effects.confirm({
+        message: `Replace ${target} with the restore point of ${new Date(m.createdAt).toLocaleString()}?`,
+        detail: `${changes ? `${changes}\n\n` : ''}A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.`,
+        confirmLabel: 'Restore',
+      });
+      if (!confirmed) return null;
+      const whileOpen = await confirmWhileOpen(target, 'restore');
+      if (whileOpen === null) return null;
+      return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress, whileOpen })));
     },
     'restore:undo': async () => {
       const safety = engine.lastSafetyCopy();
-      if (!safety) throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
-      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (_signal, onProgress) => engine.undo({ sourceId: safety.source.id, onProgress })));
+      if (!safety) {
+        // Says precisely why there is nothing to undo (no restore yet, no safety copy, pruned).
+        await engine.undo();
+        throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
+      }
+      const target = engine.restoreTarget(safety);
+      const confirmed = await effects.confirm({
+        message: `Put ${target} back as it was at ${new Date(safety.createdAt).toLocaleString()}, before the last restore?`,
+        detail: 'A safety copy of the database as it is now is taken first, so the undo can be undone too.',
+        confirmLabel: 'Undo',
+      });
+      if (!confirmed) return null;
+      const whileOpen = await confirmWhileOpen(target, 'undo');
+      if (whileOpen === null) return null;
+      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress, whileOpen })));
+    },
+    'inside:contents': async ({ id }) => {
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'look', title: `Opening a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.lookInside(m.id, { signal, onProgress: progress }),
+        () => ({ message: 'Opened', restorePointId: m.id }),
+      );
+    },
+    'inside:rows': async ({ id, table, offset, limit, rows }) => engine.tableRows(id, table, { offset, limit, rows }),
+    'inside:compare': async ({ id, with: other }) => {
+      const m = await engine.get(id);
+      return jobs.run(
+        { kind: 'compare', title: `Comparing a restore point of ${m.source.name} with ${other ? 'another one' : 'the database now'}`, sourceId: m.source.id, restorePointId: m.id, log: false },
+        ({ signal, progress }) => engine.compare(m.id, other, { signal, onProgress: progress }),
+        (c) => ({ message: c.same ? 'No difference' : `${c.totals.back} rows would come back, ${c.totals.lost} would be lost, ${c.totals.changed} differ`, restorePointId: m.id }),
+      );
+    },
+    'inside:close': async () => engine.doneLooking(),
+    'recover:run': async ({ id, selections, onConflict }) => {
+      const m = await engine.get(id);
+      // Main asks, naming the real file: the renderer alone cannot change a database.
+      const target = engine.restoreTarget(m);
+      const what = selections.map((s) => (s.rows ? rowsOf(s.rows.length, s.table) : `every missing row of ${s.table}`)).join(' and ');
+      const confirmed = await effects.confirm({
+        message: `Bring ${what} from the restore point of ${new Date(m.createdAt).toLocaleString()} back into ${target}?`,
+        detail: `${onConflict === 'replace' ? 'A row that is there with other values is replaced by the restore point\'s. ' : 'A row that is there already is left as it is. '}Nothing is deleted. A safety copy of the database as it is now is taken first, so this can be undone. The database's own rules apply: foreign keys, and its triggers run for these rows.`,
+        confirmLabel: 'Bring back',
+      });
+      if (!confirmed) return null;
+      return jobs.run(
+        { kind: 'recover', title: `Bringing rows back into ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        ({ signal, progress }) => engine.recover({ id: m.id, selections, onConflict, signal, onProgress: progress }),
+        (r) => ({ message: recoveredInWords(r), restorePointId: m.id }),
+      );
+    },
+    'recover:export': async ({ id, table, format, rows }) => {
+      const m = await engine.get(id);
+      const stamp = m.createdAt.slice(0, 16).replace(/[:T]/g, '-');
+      const to = await effects.chooseExportTarget(`${table.replace(/[^\w.-]+/g, '_')}-${stamp}.${format === 'csv' ? 'csv' : 'db'}`);
+      if (!to) return null;
+      return jobs.run(
+        { kind: 'export', title: `Saving ${table} from a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        ({ signal, progress }) => engine.exportTable({ id: m.id, table, to, format, rows, signal, onProgress: progress }),
+        (r) => ({ message: `Saved ${r.rows} row${r.rows === 1 ? '' : 's'} of ${r.table} to ${r.file}`, restorePointId: m.id }),
+      );
     },
     'schedule:get': async ({ sourceId }) => scheduleView(sourceId),
     'schedule:set': async ({ sourceId, schedule }) => {
@@ -207,7 +337,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {
         vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: status.vaultBytes },
         destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
-        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: Boolean(deps.env.LIFEBOAT_GOOGLE_CLIENT_SECRET ?? s.google?.clientSecret), connecting: connecting !== undefined },
+        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined },
       };
     },
     'destinations:add-folder': async () => {
@@ -234,7 +364,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return d;
     },
     'drive:set-client': async ({ clientId, clientSecret }) => {
-      setGoogleClient(engine, { clientId, clientSecret });
+      await setGoogleClient(engine, { clientId, clientSecret });
       deps.settingsChanged();
     },
     'drive:connect': async () => {
@@ -265,6 +395,13 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {};
     },
     'activity:list': async () => [...jobs.running(), ...jobs.recent(100)],
+    'log:open': async () => {
+      const file = await deps.logFile();
+      if (!file) throw new LifeboatError('not-found', 'Nothing has been logged yet', 'The log starts with the first backup or copy');
+      // The shell opens it with the system's viewer for text files; the renderer never sees its content.
+      await effects.openPath(file);
+      return { file };
+    },
     'app-settings:get': async () => settings().app,
     'app-settings:set': async (change) => {
       const next = engine.updateSettings({ app: change }).app;

@@ -46,6 +46,8 @@ export interface JobSpec {
   sourceId?: string;
   restorePointId?: string;
   trigger?: Trigger;
+  /** Kept in the activity list once finished (default). A look or a comparison changes nothing and is not. */
+  log?: boolean;
 }
 
 export interface JobControl {
@@ -59,6 +61,8 @@ export interface JobsDeps {
   log: ActivityLog;
   /** Called when a job starts, makes progress (at most every `progressEveryMs`) and ends. */
   onChange: (job: JobView, change: 'started' | 'progress' | 'finished') => void;
+  /** Called with the error itself (cause and stack) when a job fails, for the log. */
+  onError?: (job: JobView, error: unknown) => void;
   progressEveryMs?: number;
 }
 
@@ -84,7 +88,8 @@ export function createJobs(deps: JobsDeps) {
     async run<T>(spec: JobSpec, work: (ctl: JobControl) => Promise<T>, describe: (result: T) => { message: string; restorePointId?: string; hint?: string; failed?: boolean }): Promise<T> {
       const id = `${deps.now().getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
       const abort = new AbortController();
-      const view: JobView = { ...spec, id, startedAt: deps.now().toISOString() };
+      const { log = true, ...shown } = spec;
+      const view: JobView = { ...shown, id, startedAt: deps.now().toISOString() };
       running.set(id, { view, abort });
       deps.onChange({ ...view }, 'started');
       let phase: string | undefined;
@@ -105,7 +110,7 @@ export function createJobs(deps: JobsDeps) {
       const finish = async (outcome: NonNullable<JobView['outcome']>, message: string, extra: Partial<JobView> = {}) => {
         running.delete(id);
         const done: JobView = { ...view, ...extra, outcome, message, finishedAt: deps.now().toISOString(), progress: undefined };
-        await deps.log.append(done).catch(() => undefined); // the activity log never fails a job
+        if (log) await deps.log.append(done).catch(() => undefined); // the activity log never fails a job
         deps.onChange(done, 'finished');
       };
       try {
@@ -119,7 +124,8 @@ export function createJobs(deps: JobsDeps) {
           await finish('cancelled', 'Cancelled; nothing was changed');
           throw new LifeboatError('cancelled', `${spec.title} was cancelled`, 'Nothing was changed', { cause: e });
         }
-        const err = isLifeboatError(e) ? e : new LifeboatError('internal', 'Something went wrong inside Lifeboat', 'See the log for details', { cause: e });
+        const err = isLifeboatError(e) ? e : new LifeboatError('internal', 'Something went wrong inside Lifeboat', 'The details are in the log (Settings → Open the log)', { cause: e });
+        deps.onError?.({ ...view }, e);
         await finish('failed', err.message, { hint: err.hint });
         throw err;
       }

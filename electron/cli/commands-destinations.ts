@@ -1,9 +1,28 @@
 // `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault.
 import { LifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
-import { connectDrive, disconnectDrive, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import { spawn } from 'node:child_process';
-import { encodingFrom, localTime, retentionFrom, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
+import { Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { encodingFrom, localTime, promptHidden, retentionFrom, table, withEncodingOptions, withRetentionOptions, type CliContext, type Io } from './shared.ts';
+
+/**
+ * The Google client secret for `drive connect`: --client-secret-file, then
+ * LIFEBOAT_GOOGLE_CLIENT_SECRET, then a hidden prompt on a terminal; never the command line.
+ */
+async function clientSecretFrom(io: Io, file: string | undefined, clientId: string): Promise<string | undefined> {
+  if (file) {
+    try {
+      return (await readFile(file, 'utf8')).trim();
+    } catch (e) {
+      throw new LifeboatError('usage', `The client secret file ${file} cannot be read (${(e as Error).message})`, 'Check the path');
+    }
+  }
+  if (io.env.LIFEBOAT_GOOGLE_CLIENT_SECRET) return io.env.LIFEBOAT_GOOGLE_CLIENT_SECRET;
+  if (!io.stdin.isTTY) return undefined;
+  return (await promptHidden(io, `Client secret of ${clientId} (Enter for none): `)).trim() || undefined;
+}
 
 /** Registers destination commands on the program. */
 export function registerDestinationCommands(cx: CliContext): void {
@@ -114,11 +133,19 @@ export function registerDestinationCommands(cx: CliContext): void {
   drive
     .command('connect')
     .description('sign in with Google in your browser and copy restore points to Google Drive')
-    .option('--client-id <id>', 'your "Desktop app" OAuth client id (saved in settings)')
-    .option('--client-secret <secret>', 'its client secret (saved in settings)')
-    .action(async (o: { clientId?: string; clientSecret?: string }) => {
+    .option('--client-id <id>', 'your "Desktop app" OAuth client id (saved in settings); its secret is asked for, or read from LIFEBOAT_GOOGLE_CLIENT_SECRET or --client-secret-file')
+    .option('--client-secret-file <file>', 'read the client secret from this file (kept in the secret store, never in settings)')
+    .addOption(new Option('--client-secret <secret>').hideHelp())
+    .action(async (o: { clientId?: string; clientSecret?: string; clientSecretFile?: string }) => {
+      if (o.clientSecret !== undefined) {
+        throw new LifeboatError('usage', 'A client secret on the command line is visible to everyone on this machine (ps) and stays in your shell history', 'Type it when asked, or give it with --client-secret-file FILE or in LIFEBOAT_GOOGLE_CLIENT_SECRET');
+      }
       const e = await open();
-      if (o.clientId) setGoogleClient(e, { clientId: o.clientId, clientSecret: o.clientSecret });
+      if (o.clientId || o.clientSecretFile) {
+        const clientId = o.clientId ?? e.settings().google?.clientId;
+        if (!clientId) throw new LifeboatError('usage', '--client-secret-file needs the client id it belongs to', 'Add --client-id …apps.googleusercontent.com');
+        await setGoogleClient(e, { clientId, clientSecret: await clientSecretFrom(io, o.clientSecretFile, clientId) });
+      }
       const { quota, destination, resumed } = await connectDrive(e, {
         env: io.env,
         onUrl: (url) => io.stderr.write(`Open this address to sign in with Google (waiting up to 5 minutes):\n${url}\n`),
@@ -148,7 +175,8 @@ export function registerDestinationCommands(cx: CliContext): void {
       if (remote?.error) throw new LifeboatError('busy', remote.error, '');
       const points = (remote?.points ?? []).map((p) => p.manifest).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       const rows = [['ID', 'SOURCE', 'CREATED', 'SIZE', 'FORMAT'], ...points.map((m) => [m.id, m.source.id, localTime(m.createdAt), formatBytes(m.artifact.bytes), m.artifact.format])];
-      print(points.length ? table(rows) : 'No restore points on Google Drive yet.', points);
+      const warnings = (remote?.problems ?? []).map((p) => `warning: ${p}`);
+      print([points.length ? table(rows) : 'No restore points on Google Drive yet.', ...warnings].join('\n'), points);
     });
   drive
     .command('pull')
@@ -164,6 +192,8 @@ export function registerDestinationCommands(cx: CliContext): void {
     .description('the connected account, its storage and how much of it is Lifeboat\'s')
     .action(async () => {
       const e = await open();
+      // Not connected is an answer, not a failure.
+      if (!driveDestinationOf(e)) return print('Google Drive is not connected. Connect it with `lifeboat drive connect` (or Destinations in the app).', { connected: false });
       const q = await driveQuota(e, io.env);
       const lines = [
         `Account: ${q.email}`,

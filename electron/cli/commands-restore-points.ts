@@ -71,11 +71,16 @@ export function registerRestorePointCommands(cx: CliContext): void {
         ...(retention?.error ? [`  warning: old restore points were not removed: ${retention.error}`] : retention?.removed.length ? [`  retention removed ${retention.removed.length} older restore point${retention.removed.length === 1 ? '' : 's'} from the vault`] : []),
         ...remote.filter((r) => r.remove.length).map((r) => `  retention removed ${r.remove.length} at ${names.get(r.destinationId) ?? r.destinationId}`),
       ];
-      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines, ...retentionLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, replicas, retention: { vault: retention?.removed ?? [], destinations: remote.map((r) => ({ destinationId: r.destinationId, removed: r.remove.map((d) => d.id) })) } } : manifest);
+      const locations = ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)];
+      print(
+        [`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines, ...retentionLines].join('\n'),
+        program.opts<GlobalOptions>().json ? { ...manifest, locations, replicas, retention: { vault: retention?.removed ?? [], destinations: remote.map((r) => ({ destinationId: r.destinationId, removed: r.remove.map((d) => d.id) })) } } : manifest,
+      );
       if (manifest.integrity.status !== 'ok') {
+        const registered = e.sources.list().some((s) => s.id === manifest.source.id);
         throw new LifeboatError(
           'integrity-failed',
-          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed`,
+          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed${registered ? '' : ', and the database was not added to the ones Lifeboat protects'}`,
           'Restore an earlier restore point (`lifeboat list`) or repair the database',
         );
       }
@@ -96,8 +101,10 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const vaultProblem = (await e.status()).vaultProblem;
       if (vaultProblem) warnings.push(`${vaultProblem}; the list below is what the index knows`);
       if (o.remote) {
-        for (const { destination, points: remote, error } of await e.destinations.listRemote()) {
+        for (const { destination, points: remote, problems, error } of await e.destinations.listRemote()) {
           if (error) warnings.push(`${destination.name}: ${error}`);
+          // What could not be read there is said, one line each, never skipped in silence.
+          for (const problem of problems) warnings.push(`${destination.name}: ${problem}`);
           for (const { manifest } of remote) {
             if (o.source && manifest.source.id !== o.source) continue;
             const known = points.find((p) => p.id === manifest.id);
@@ -163,7 +170,8 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .option('--identity <file>', 'an age-keygen key file, for a restore point encrypted to its recipient; repeatable', collect)
     .option('--passphrase-file <file>', 'read the passphrase from this file')
     .option('--from <destination>', 'fetch it from this destination (otherwise: the vault, then each destination)')
-    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string }) => {
+    .option('--while-open', 'restore in place even though another program has the database open (restart it afterwards)')
+    .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string; whileOpen?: boolean }) => {
       const e = await open();
       const local = o.from
         ? undefined
@@ -177,10 +185,17 @@ export function registerRestorePointCommands(cx: CliContext): void {
       if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
         keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
       }
-      if (!o.to) await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${m.source.path}? A safety copy of the current database is taken first.`);
+      // The real file: the registered database's own path (never the path a manifest claims).
+      const target = e.restoreTarget(m, o.to);
+      // A database open in another program is refused by the engine before anything happens (unless
+      // --while-open), so there is nothing to confirm then.
+      const users = o.to ? undefined : await e.programsUsing(target);
+      if (!o.to && (!users?.length || o.whileOpen)) {
+        await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${target}?${users?.length ? ` It is open in ${describeHolders(users)}: restart that afterwards.` : ''} A safety copy of the current database is taken first.`);
+      }
       const bar = progress();
       try {
-        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p) });
+        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
         bar.done();
         const lines = [`Restored ${r.restored.id} to ${r.target}${r.method === 'sqlite-backup' ? ' (through SQLite, so programs using it see the restored data)' : ''}`];
         if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
@@ -196,13 +211,17 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .command('undo')
     .description('put back the database as it was before the last restore (from its safety copy)')
     .option('--source <id>', 'the last restore of this source')
-    .action(async (o: { source?: string }) => {
+    .option('--while-open', 'undo even though another program has the database open (restart it afterwards)')
+    .action(async (o: { source?: string; whileOpen?: boolean }) => {
       const e = await open();
       const safety = e.lastSafetyCopy(o.source);
-      if (safety) await confirm(io, program.opts(), `Put back ${safety.source.path} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?`);
+      const users = safety ? await e.programsUsing(e.restoreTarget(safety)) : undefined;
+      if (safety && (!users?.length || o.whileOpen)) {
+        await confirm(io, program.opts(), `Put back ${e.restoreTarget(safety)} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?${users?.length ? ` It is open in ${describeHolders(users)}: restart that afterwards.` : ''}`);
+      }
       const bar = progress();
       try {
-        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p) });
+        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
         bar.done();
         print(`Undone: ${r.target} is back as it was at ${localTime(r.restored.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
       } finally {
@@ -250,6 +269,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
         const verdict = (m: Manifest) => (m.integrity.status !== 'ok' ? 'INTEGRITY FAILED' : verifications.get(m.id)?.status === 'failed' ? 'VERIFY FAILED' : 'integrity ok');
         const newest = x.newest ? `${localTime(x.newest.createdAt)} (${verdict(x.newest)})` : 'never';
         lines.push(`${x.source.id}: ${x.source.path}`, `  restore points: ${x.restorePoints} (${formatBytes(x.bytes)}), last backup: ${newest}`);
+        if (x.advice) lines.push(`  note: ${x.advice.message}.`, `  ${x.advice.hint}.`);
       }
       const destinations = e.destinations.status();
       for (const d of destinations) {

@@ -1,9 +1,10 @@
 // `lifeboat sources`, `schedule`, `daemon` and `passphrase`: what to protect, when, and with which key.
 import path from 'node:path';
+import type { Manifest } from '../../shared/model.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
-import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import { systemClock } from '../engine/clock.ts';
 import { encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
@@ -51,8 +52,16 @@ export function registerSettingsCommands(cx: CliContext): void {
         if (error) log(`${sourceId}: old restore points were not removed: ${error}`);
         else if (removed.length) log(`${sourceId}: retention removed ${removed.length} older restore point${removed.length === 1 ? '' : 's'}`);
       });
-      const scheduler = setupScheduler(e, {
-        onRunFinished: (sourceId, error) => log(`${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : 'restore point taken'}`),
+      const logRun = (sourceId: string, error?: unknown, m?: Manifest) =>
+        log(`${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : `restore point ${m?.id ?? ''} taken${m && m.integrity.status !== 'ok' ? ' (FAILS ITS INTEGRITY CHECK)' : ''}`}`);
+      const scheduler = setupScheduler(e, { onRunFinished: logRun });
+      // "Back up when it closes": the program keeping the database open let go of it.
+      const closeWatcher = setupCloseWatcher(e, {
+        paused: () => scheduler.isPaused(),
+        backup: async (sourceId) => {
+          log(`${sourceId}: its program closed it; backing up`);
+          await e.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 }).then((m) => logRun(sourceId, undefined, m), (err: unknown) => logRun(sourceId, err));
+        },
       });
       // The verification schedule runs here too: the newest restore points weekly, all of them monthly, samples of the copies.
       const verification = setupVerification(e, {
@@ -66,6 +75,7 @@ export function registerSettingsCommands(cx: CliContext): void {
       });
       scheduler.start();
       verification.start();
+      closeWatcher.start();
       for (const s of scheduler.status()) io.stderr.write(`${s.sourceId}: ${describeSchedule(s.schedule)}${s.nextRunAt ? `, next ${localTime(s.nextRunAt)}` : ''}\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -73,6 +83,7 @@ export function registerSettingsCommands(cx: CliContext): void {
       });
       scheduler.stop();
       verification.stop();
+      closeWatcher.stop();
       uploads.stop();
       await uploads.drain();
       await verification.idle();
@@ -144,6 +155,10 @@ export function registerSettingsCommands(cx: CliContext): void {
     .option('--schedule <when>', 'back up on a schedule: off, "hourly :15", "daily 02:30", "weekly mon 09:00", "cron 30 2 * * *"')
     .option('--auto-upload', 'copy new restore points to the destinations (the default)')
     .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
+    .option('--lock-if-busy', 'if its program never pauses, copy a rollback-journal database holding its writers off for a moment (only for programs that wait for locks)')
+    .option('--no-lock-if-busy', 'never hold up the program writing the database (the default)')
+    .option('--when-closed', 'back up as soon as the program keeping the database open closes it (app and daemon)')
+    .option('--no-when-closed', 'do not watch for the program closing the database')
     .action(async (id: string, o: Record<string, number | boolean | string[] | undefined>) => {
       const e = await open();
       const retention = retentionFrom(o);
@@ -152,6 +167,8 @@ export function registerSettingsCommands(cx: CliContext): void {
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
         ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
         ...(typeof o.autoUpload === 'boolean' ? { autoUpload: o.autoUpload } : {}),
+        ...(typeof o.lockIfBusy === 'boolean' ? { lockIfBusy: o.lockIfBusy } : {}),
+        ...(typeof o.whenClosed === 'boolean' ? { backUpWhenClosed: o.whenClosed } : {}),
         ...encodingFrom(o),
         ...(Object.keys(retention).length ? { retention } : {}),
       });

@@ -7,23 +7,40 @@ import { createEngine, type Engine } from '../engine/engine.ts';
 import { isLifeboatError } from '../engine/errors.ts';
 import { defaultDataDir } from '../engine/layout.ts';
 import { createProgress } from './progress.ts';
+import { logEngineEvents, logLimits, noLog, openLog, type Log } from '../engine/log.ts';
+import { registerLogCommand } from './commands-log.ts';
 import { allDrivers } from '../destinations/all-drivers.ts';
 import { checkpointFromEnv, type CliContext, type GlobalOptions, type Io } from './shared.ts';
 import { registerRestorePointCommands } from './commands-restore-points.ts';
 import { registerDestinationCommands } from './commands-destinations.ts';
 import { registerSettingsCommands } from './commands-settings.ts';
+import { registerInspectCommands } from './commands-inspect.ts';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let engine: Engine | undefined;
+  let log: Log | undefined;
+  const started = Date.now();
   const program = new Command();
   const print = (human: string, json: unknown) => {
     const o = program.opts<GlobalOptions>();
     io.stdout.write(o.json ? `${JSON.stringify(json, null, 2)}\n` : human ? `${human}\n` : '');
   };
-  const open = async (): Promise<Engine> => {
+  const dataDir = () => {
     const o = program.opts<GlobalOptions>();
-    engine ??= await createEngine({ dataDir: o.home ? path.resolve(o.home) : defaultDataDir(io.env), appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), drivers: allDrivers(io.env) });
+    return o.home ? path.resolve(o.home) : defaultDataDir(io.env);
+  };
+  /** The engine for the data folder; a command that opens it is logged (what ran, how it ended). */
+  const open = async (): Promise<Engine> => {
+    if (engine) return engine;
+    const dir = dataDir();
+    if (!log) {
+      const secrets = [io.env.LIFEBOAT_PASSPHRASE, io.env.LIFEBOAT_GOOGLE_CLIENT_SECRET].filter((s): s is string => Boolean(s));
+      log = await openLog(dir, { process: argv.includes('daemon') ? 'daemon' : 'cli', ...(await logLimits(dir)), secrets }).catch(() => noLog);
+      log.info('command', { args: argv });
+    }
+    engine = await createEngine({ dataDir: dir, appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), drivers: allDrivers(io.env) });
+    logEngineEvents(engine.events, log);
     return engine;
   };
   const progress = () => {
@@ -43,14 +60,18 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const cx: CliContext = { io, program, open, print, progress };
+  const cx: CliContext = { io, program, open, dataDir, print, progress };
   registerRestorePointCommands(cx);
   registerDestinationCommands(cx);
   registerSettingsCommands(cx);
+  registerInspectCommands(cx);
+  registerLogCommand(cx);
 
+  let exit = 0;
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    log?.info('command finished', { exit, ms: Date.now() - started });
+    return exit;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
@@ -58,17 +79,22 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     }
     const json = program.opts<GlobalOptions>().json;
     if (isLifeboatError(e)) {
+      exit = e.code === 'usage' ? 2 : 1;
+      log?.error('command failed', e, { exit, ms: Date.now() - started });
       if (json) io.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
       io.stderr.write(`lifeboat: ${e.oneLine}\n`);
-      return e.code === 'usage' ? 2 : 1;
+      return exit;
     }
+    exit = 1;
+    log?.error('command failed: unexpected error', e, { exit, ms: Date.now() - started });
     const message = e instanceof Error ? e.message : String(e);
     if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'internal', message, hint: '' } }, null, 2)}\n`);
-    io.stderr.write(`lifeboat: unexpected error: ${message}. Nothing was listed that is incomplete; please report this with LIFEBOAT_DEBUG=1 output\n`);
+    io.stderr.write(`lifeboat: unexpected error: ${message}. Nothing was listed that is incomplete; the details are in the log (\`lifeboat log\`); please report this\n`);
     if (io.env.LIFEBOAT_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
-    return 1;
+    return exit;
   } finally {
     engine?.close();
+    await log?.close();
   }
 }
 

@@ -12,11 +12,17 @@ const LABELS: Record<JobProgress['phase'], string> = {
   copying: 'copying',
   checking: 'checking integrity',
   hashing: 'hashing',
+  compressing: 'compressing',
+  encrypting: 'encrypting',
   finishing: 'finishing',
   'safety-copy': 'taking a safety copy',
   restoring: 'restoring',
   uploading: 'copying to destinations',
   downloading: 'fetching from a destination',
+  opening: 'opening the restore point',
+  comparing: 'comparing',
+  'bringing-back': 'bringing rows back',
+  exporting: 'exporting',
 };
 
 /** A reporter writing to `out` (stderr), or a silent one. */
@@ -50,7 +56,7 @@ export function createProgress(out: NodeJS.WriteStream, opts: { quiet: boolean; 
       const filled = Math.round(fraction * width);
       const elapsed = (t - phaseStart) / 1000;
       const eta = fraction > 0.02 && fraction < 1 ? ` ETA ${Math.ceil((elapsed / fraction) * (1 - fraction))} s` : '';
-      const amount = p.unit === 'bytes' && p.total > 1 ? ` ${formatBytes(p.done)}/${formatBytes(p.total)}` : '';
+      const amount = p.unit === 'bytes' && p.total > 1 ? ` ${formatBytes(p.done)}/${formatBytes(p.total)}` : p.unit === 'rows' && p.total > 1 ? ` ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')} rows` : '';
       out.write(`\r\x1b[K${LABELS[p.phase]} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(fraction * 100)}%${amount}${eta}`);
     },
     done() {

@@ -45,3 +45,10 @@ it('names an unknown destination as one, with its own error code', async () => {
   expect(r.code).toBe(1);
   expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'unknown-destination', message: 'There is no destination called "usb" (known: none yet)' } });
 });
+
+it('answers `drive status` plainly when Google Drive is simply not connected (exit 0, not an error)', async () => {
+  const r = await cli(['drive', 'status']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/^Google Drive is not connected\. Connect it with `lifeboat drive connect`/);
+  expect(JSON.parse((await cli(['--json', 'drive', 'status'])).stdout)).toEqual({ connected: false });
+});

@@ -17,6 +17,8 @@ export interface CliContext {
   program: Command;
   /** The engine for the data folder named by --home / LIFEBOAT_HOME (opened on first use). */
   open: () => Promise<Engine>;
+  /** The data folder named by --home / LIFEBOAT_HOME, without opening anything. */
+  dataDir: () => string;
   /** Prints the human text, or `json` with --json. */
   print: (human: string, json: unknown) => void;
   progress: () => ProgressReporter;
@@ -176,7 +178,7 @@ export function describeManifest(m: Manifest): string {
 export async function confirm(io: Io, opts: GlobalOptions, question: string): Promise<void> {
   if (opts.yes) return;
   if (!io.stdin.isTTY) {
-    throw new LifeboatError('usage', 'This replaces a database and needs confirmation, but there is no terminal to ask on', 'Add --yes to confirm');
+    throw new LifeboatError('usage', 'This changes a database and needs confirmation, but there is no terminal to ask on', 'Add --yes to confirm');
   }
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {

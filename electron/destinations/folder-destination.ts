@@ -3,24 +3,28 @@
 // vault (`<folder>/<source>/<artifact>` + manifest) so the folder alone is enough to restore from.
 // A marker file written when the destination is added tells a connected disk from an empty mount
 // point, so an unmounted disk is reported instead of silently filling the system disk.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Destination, Manifest } from '../../shared/model.ts';
 import type { DestinationDriver, RemoteRestorePoint } from '../engine/destination.ts';
 import { ensureDir, fsyncDir, fsyncFile, hashFile, hashingStream, writeFileDurable } from '../engine/durable-fs.ts';
-import { LifeboatError, explainWriteError } from '../engine/errors.ts';
+import { LifeboatError, errorCode, explainWriteError } from '../engine/errors.ts';
 import { TEMP_PREFIX } from '../engine/layout.ts';
 import { manifestForExport, readManifest, restorePointFiles, serializeManifest } from '../engine/manifest.ts';
+import { boundedReadStream, isInside, openRegularFile } from '../engine/safe-files.ts';
 import { scanVault } from '../engine/vault.ts';
 
 export const MARKER = '.lifeboat-destination';
 
 /**
  * Prepares a folder to be a destination and leaves the marker. The folder must exist, or at least
- * its parent (then only the last folder is made): a whole missing path is a disk that is not
- * mounted, and making it would fill the system disk with what was meant to leave it.
+ * its parent (then only the last folder is made, owner-only): a whole missing path is a disk that
+ * is not mounted, and making it would fill the system disk with what was meant to leave it. The
+ * marker is created exclusively and never through a link: a `.lifeboat-destination` planted as a
+ * symbolic link (to a file of the person's) is refused, not written through. A marker that is
+ * already a regular file is kept as it is.
  */
 async function initFolderDestination(folder: string): Promise<void> {
   const info = await stat(folder).catch(() => undefined);
@@ -35,15 +39,24 @@ async function initFolderDestination(folder: string): Promise<void> {
       );
     }
     try {
-      await mkdir(folder);
+      await mkdir(folder, { mode: 0o700 });
     } catch (e) {
-      throw explainWriteError(e, parent);
+      if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, parent);
     }
   }
+  const marker = path.join(folder, MARKER);
   try {
-    await writeFile(path.join(folder, MARKER), 'This folder holds Lifeboat restore points. Keep this file: it tells Lifeboat the disk is connected.\n', { flag: 'w' });
+    const handle = await open(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      await handle.writeFile('This folder holds Lifeboat restore points. Keep this file: it tells Lifeboat the disk is connected.\n');
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
-    throw explainWriteError(e, folder);
+    if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, folder);
+    if (!(await lstat(marker)).isFile()) {
+      throw new LifeboatError('exists', `${marker} is there but is not a regular file (a link or a folder), so Lifeboat will not write through it`, 'Remove it and add the destination again');
+    }
   }
 }
 
@@ -68,6 +81,12 @@ export function folderDestination(dest: Extract<Destination, { kind: 'folder' }>
       );
     }
   };
+  /** Refuses a folder inside the destination that is a link to somewhere else (written or deleted through). */
+  const insideRoot = async (dir: string) => {
+    if (!(await isInside(root, path.join(dir, MARKER)))) {
+      throw new LifeboatError('tampered', `${dir} on ${dest.name} is a link to a folder outside ${root}`, 'Remove the link at the destination; Lifeboat writes only inside the destination folder');
+    }
+  };
   return {
     init: () => initFolderDestination(root),
     check,
@@ -75,11 +94,14 @@ export function folderDestination(dest: Extract<Destination, { kind: 'folder' }>
       await check();
       const dir = path.join(root, manifest.source.id);
       await ensureDir(dir);
+      await insideRoot(dir);
       const { artifactName } = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
       const final = path.join(dir, artifactName);
       const temp = path.join(dir, `${TEMP_PREFIX}${artifactName}`);
       try {
-        await pipeline(createReadStream(artifactFile, { highWaterMark: 1 << 20 }), hashingStream(opts.onBytes), createWriteStream(temp, { highWaterMark: 1 << 20 }), { signal: opts.signal });
+        // A leftover (or a planted link) under the temp name is removed, never written through.
+        await rm(temp, { force: true });
+        await pipeline(createReadStream(artifactFile, { highWaterMark: 1 << 20 }), hashingStream(opts.onBytes), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }), { signal: opts.signal });
         await fsyncFile(temp);
         await rename(temp, final);
         await fsyncDir(dir);
@@ -98,14 +120,23 @@ export function folderDestination(dest: Extract<Destination, { kind: 'folder' }>
     },
     async list() {
       await check();
-      const { manifests } = await scanVault(root);
-      return manifests.map((manifest) => ({ manifest, remoteId: manifest.artifact.path }));
+      const { manifests, problems } = await scanVault(root);
+      return { points: manifests.map((manifest) => ({ manifest, remoteId: manifest.artifact.path })), problems: problems.map((p) => p.error.oneLine) };
     },
     async fetch(point: RemoteRestorePoint, toFile, opts) {
       await check();
       const from = path.join(root, ...point.manifest.artifact.path.split('/'));
+      const declared = point.manifest.artifact.bytes;
+      // Only the regular file inside this folder, never more than its manifest declares.
+      let opened;
+      try {
+        opened = await openRegularFile(from, { within: root, maxBytes: declared, what: `The copy ${from} on ${dest.name}` });
+      } catch (e) {
+        if (errorCode(e) === 'ENOENT') throw new LifeboatError('not-found', `The copy ${from} on ${dest.name} is missing`, 'Try another destination, or another restore point');
+        throw e;
+      }
       const hasher = hashingStream(opts.onBytes);
-      await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), hasher, createWriteStream(toFile, { flags: 'wx', highWaterMark: 1 << 20 }), { signal: opts.signal });
+      await pipeline(boundedReadStream(opened, declared), hasher, createWriteStream(toFile, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }), { signal: opts.signal });
       await fsyncFile(toFile);
       return hasher.result();
     },

@@ -35,8 +35,9 @@ describe('folder destinations', () => {
     expect(m.replicas).toMatchObject([{ destinationId: 'lifeboat', status: 'completed', attempts: 1, sha256: m.artifact.sha256, bytes: m.artifact.bytes }]);
     const copy = path.join(usb, m.artifact.path);
     expect(sha256(copy)).toBe(m.artifact.sha256);
-    const { replicas, retention: _retention, ...manifest } = m as WithReplicas & { retention: unknown };
+    const { replicas, locations, retention: _retention, ...manifest } = m as WithReplicas & { locations: string[]; retention: unknown };
     expect(replicas).toHaveLength(1);
+    expect(locations).toEqual(['vault', 'USB disk']); // the same word and shape as `list --json`
     expect(JSON.parse(readFileSync(path.join(usb, 'store', `store_${m.id}.manifest.json`), 'utf8'))).toEqual(manifest);
     const list = await runCli(['list'], { home: tmp.home });
     expect(list.stdout).toMatch(/vault, USB disk/);
@@ -98,7 +99,7 @@ describe('folder destinations', () => {
     expect(readMarker(path.join(restoredDir, 'plain.db'))).toBe('plain');
     const nowhere = await runCli(['--yes', 'restore', secret.id], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } });
     expect(nowhere.code).toBe(2);
-    expect(nowhere.stderr).toMatch(/does not say where store\.db lived\. Restore it with --to PATH/);
+    expect(nowhere.stderr).toMatch(/"store", which is not a database registered on this machine.*Restore it into a new file with --to PATH/);
     const b = await runCli(['restore', secret.id, '--to', path.join(restoredDir, 'secret.db')], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } });
     expect(b.code, b.stderr).toBe(0);
     expect(readMarker(path.join(restoredDir, 'secret.db'))).toBe('secret');

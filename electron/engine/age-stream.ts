@@ -62,9 +62,16 @@ export function ageEncryptStream(to: { passphrase: string; scryptWorkFactor?: nu
   let key: Buffer | undefined;
   let pending: Buffer = Buffer.alloc(0);
   let index = 0;
-  const seal = (plain: Buffer, last: boolean): Buffer => {
+  /** Seals one chunk into `out` (ciphertext, then its tag). */
+  const seal = (plain: Buffer, last: boolean, out: Buffer[]): void => {
     const cipher = createCipheriv('chacha20-poly1305', key as Buffer, chunkNonce(index++, last), { authTagLength: TAG });
-    return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    out.push(cipher.update(plain));
+    cipher.final(); // ChaCha20 is a stream cipher: nothing is held back
+    out.push(cipher.getAuthTag());
+  };
+  /** One buffer for the stream per input chunk: a single copy of the sealed pieces. */
+  const flushOut = (t: Transform, out: Buffer[]) => {
+    if (out.length) t.push(Buffer.concat(out));
   };
   const start = async (t: Transform) => {
     if (key) return;
@@ -77,20 +84,31 @@ export function ageEncryptStream(to: { passphrase: string; scryptWorkFactor?: nu
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       start(this).then(() => {
-        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-        // A chunk is sealed as non-final only once more data follows it.
+        // A chunk is sealed as non-final only once more data follows it. The input is sealed where
+        // it lies (no copy of it); only the tail shorter than a chunk is carried to the next call.
         let offset = 0;
-        while (pending.length - offset > CHUNK) {
-          this.push(seal(pending.subarray(offset, offset + CHUNK), false));
+        const out: Buffer[] = [];
+        if (pending.length) {
+          const fill = Math.min(CHUNK - pending.length, chunk.length);
+          pending = Buffer.concat([pending, chunk.subarray(0, fill)]);
+          offset = fill;
+          if (pending.length < CHUNK || offset === chunk.length) return done();
+          seal(pending, false, out);
+        }
+        while (chunk.length - offset > CHUNK) {
+          seal(chunk.subarray(offset, offset + CHUNK), false, out);
           offset += CHUNK;
         }
-        pending = Buffer.from(pending.subarray(offset));
+        flushOut(this, out);
+        pending = Buffer.from(chunk.subarray(offset));
         done();
       }, done);
     },
     flush(done: TransformCallback) {
       start(this).then(() => {
-        this.push(seal(pending, true));
+        const out: Buffer[] = [];
+        seal(pending, true, out);
+        flushOut(this, out);
         done();
       }, done);
     },

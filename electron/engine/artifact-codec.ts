@@ -2,8 +2,6 @@
 // plain bytes are hashed, zstd-compressed (Node's zlib) and/or age-encrypted (age-encryption), and
 // the stored bytes hashed, as they flow. Memory stays flat whatever the database size. The result is
 // a standard `.zst` frame and/or `age` file: `zstd -d` and `age -d` open it without Lifeboat.
-import { Encrypter } from 'age-encryption';
-import { AgeDamagedError, ageDecryptStream, ageEncryptStream } from './age-stream.ts';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { PassThrough, Readable, type Transform } from 'node:stream';
@@ -11,7 +9,13 @@ import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import type { ArtifactFormat } from '../../shared/model.ts';
 import { fsyncFile, hashingStream, type HashResult } from './durable-fs.ts';
+
 import { LifeboatError } from './errors.ts';
+import { formatBytes } from './layout.ts';
+import { boundedReadStream, limitStream, openRegularFile } from './safe-files.ts';
+
+/** age (and its elliptic curves and scrypt) is loaded only by the work that encrypts or decrypts. */
+const loadAge = () => import('./age-stream.ts');
 
 /** How to encrypt: to a passphrase (scrypt) or to X25519 recipients (`age1…`, from age-keygen). */
 export type EncryptTo = { passphrase: string; scryptWorkFactor?: number } | { recipients: string[] };
@@ -57,7 +61,9 @@ async function discard(sink: WriteStream, file: string): Promise<void> {
  * removed and the error rethrown. `overwrite` replaces a leftover; otherwise `outFile` must be new.
  */
 async function streamInto(stages: (Readable | Transform)[], outFile: string, opts: { overwrite?: boolean; signal?: AbortSignal }): Promise<void> {
-  const sink = createWriteStream(outFile, { flags: opts.overwrite ? 'w' : 'wx', highWaterMark: CHUNK });
+  // Owner-only: what is written here is as private as the database it holds.
+  if (opts.overwrite) await rm(outFile, { force: true });
+  const sink = createWriteStream(outFile, { flags: 'wx', mode: 0o600, highWaterMark: CHUNK });
   try {
     await pipeline([...stages, sink] as unknown as [Readable, ...Transform[]], { signal: opts.signal });
   } catch (err) {
@@ -67,15 +73,15 @@ async function streamInto(stages: (Readable | Transform)[], outFile: string, opt
 }
 
 /** The zstd and age stages, in the order the suffix says (.zst then .age); `afterCompress` sits between them. */
-function encodeStages(compressLevel: number | undefined, encrypt: EncryptTo | undefined, afterCompress?: Transform): Transform[] {
+async function encodeStages(compressLevel: number | undefined, encrypt: EncryptTo | undefined, afterCompress?: Transform): Promise<Transform[]> {
   const stages: Transform[] = [];
   if (compressLevel !== undefined) {
     stages.push(createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: compressLevel }, chunkSize: CHUNK }));
     if (afterCompress) stages.push(afterCompress);
   }
   if (encrypt) {
-    checkTarget(encrypt);
-    stages.push(ageEncryptStream(encrypt));
+    await checkTarget(encrypt);
+    stages.push((await loadAge()).ageEncryptStream(encrypt));
   }
   return stages;
 }
@@ -90,7 +96,8 @@ export function parseKeyFile(text: string): { identities: string[]; recipients: 
 }
 
 /** Checks the encryption target before any work, so a bad key is a clear usage error. */
-export function checkTarget(to: EncryptTo): void {
+export async function checkTarget(to: EncryptTo): Promise<void> {
+  const { Encrypter } = await import('age-encryption');
   const e = new Encrypter();
   try {
     if ('passphrase' in to) {
@@ -111,7 +118,7 @@ export function checkTarget(to: EncryptTo): void {
 export async function encodeArtifact(plainFile: string, outFile: string, opts: EncodeOptions): Promise<{ plain: HashResult; stored: HashResult }> {
   const plainHash = hashingStream(opts.onBytes);
   const storedHash = hashingStream();
-  const stages = [createReadStream(plainFile, { highWaterMark: CHUNK }), plainHash, ...encodeStages(opts.compressLevel, opts.encrypt), storedHash];
+  const stages = [createReadStream(plainFile, { highWaterMark: CHUNK }), plainHash, ...(await encodeStages(opts.compressLevel, opts.encrypt)), storedHash];
   await streamInto(stages, outFile, { signal: opts.signal });
   await fsyncFile(outFile);
   return { plain: plainHash.result(), stored: storedHash.result() };
@@ -136,7 +143,7 @@ export async function transcodeArtifact(
   let compressedBytes = 0;
   const count = new PassThrough({ highWaterMark: CHUNK });
   count.on('data', (chunk: Buffer) => (compressedBytes += chunk.length));
-  const stages = [createReadStream(input, { highWaterMark: CHUNK }), inputHash, ...encodeStages(compress, opts.encrypt, count), storedHash];
+  const stages = [createReadStream(input, { highWaterMark: CHUNK }), inputHash, ...(await encodeStages(compress, opts.encrypt, count)), storedHash];
   // Overwrites a leftover of an earlier attempt: the caller keeps one file per replica.
   await streamInto(stages, outFile, { overwrite: true, signal: opts.signal });
   if (inputHash.result().sha256 !== opts.expectSha256) {
@@ -148,15 +155,17 @@ export async function transcodeArtifact(
 }
 
 /**
- * Streams an artifact of `format` back into the plain SQLite file `outFile` (new), hashing the
- * stored and the plain bytes. A wrong key, a truncated or a tampered artifact is a LifeboatError;
- * nothing but `outFile` is written (and the caller removes it).
+ * Streams an artifact of `format` back into the plain SQLite file `outFile` (new, owner-only),
+ * hashing the stored and the plain bytes. With `expect` (the sizes its manifest declares) only a
+ * regular file no larger than `storedBytes` is read, and decoding stops with a LifeboatError the
+ * moment the output passes `plainBytes`: a zstd bomb never fills the disk. A wrong key, a truncated
+ * or a tampered artifact is a LifeboatError; nothing but `outFile` is written (the caller removes it).
  */
 export async function decodeArtifact(
   artifact: string,
   format: ArtifactFormat,
   outFile: string,
-  opts: { keys?: DecryptWith; onBytes?: (storedBytes: number) => void; signal?: AbortSignal } = {},
+  opts: { keys?: DecryptWith; onBytes?: (storedBytes: number) => void; signal?: AbortSignal; expect?: { storedBytes: number; plainBytes: number } } = {},
 ): Promise<{ plain: HashResult; stored: HashResult }> {
   const encrypted = format.includes('age');
   if (encrypted && !opts.keys?.passphrases?.length && !opts.keys?.identities?.length) {
@@ -165,21 +174,35 @@ export async function decodeArtifact(
   const storedHash = hashingStream(opts.onBytes);
   const plainHash = hashingStream();
   const back: Transform[] = format.includes('zstd') ? [createZstdDecompress({ chunkSize: CHUNK })] : [];
-  const decrypt: Transform[] = encrypted ? [ageDecryptStream(opts.keys ?? {})] : [];
+  const age = encrypted ? await loadAge() : undefined;
+  const decrypt: Transform[] = age ? [age.ageDecryptStream(opts.keys ?? {})] : [];
+  const expect = opts.expect;
+  let input: Readable;
+  let limit: Transform[] = [];
+  if (expect) {
+    const opened = await openRegularFile(artifact, { maxBytes: expect.storedBytes, what: `The artifact ${artifact}` });
+    input = boundedReadStream(opened, expect.storedBytes, CHUNK);
+    limit = [
+      limitStream(expect.plainBytes, () => new LifeboatError('tampered', `The ${format} artifact expands beyond the ${formatBytes(expect.plainBytes)} its manifest declares, so decoding was stopped`, 'Choose another restore point (`lifeboat list`); this one was damaged or made to fill the disk')),
+    ];
+  } else {
+    input = createReadStream(artifact, { highWaterMark: CHUNK });
+  }
   try {
-    await streamInto([createReadStream(artifact, { highWaterMark: CHUNK }), storedHash, ...decrypt, ...back, plainHash], outFile, { signal: opts.signal });
+    await streamInto([input, storedHash, ...decrypt, ...back, ...limit, plainHash], outFile, { signal: opts.signal });
   } catch (e) {
-    throw explainDecodeError(e, format);
+    input.destroy();
+    throw explainDecodeError(e, format, age?.AgeDamagedError);
   }
   await fsyncFile(outFile);
   return { plain: plainHash.result(), stored: storedHash.result() };
 }
 
 /** Names what went wrong when an artifact would not decode. */
-function explainDecodeError(e: unknown, format: ArtifactFormat): unknown {
+function explainDecodeError(e: unknown, format: ArtifactFormat, damaged?: new (...a: never[]) => Error): unknown {
   if (e instanceof LifeboatError) return e;
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof AgeDamagedError || /invalid header HMAC/.test(message)) {
+  if ((damaged && e instanceof damaged) || /invalid header HMAC/.test(message)) {
     return new LifeboatError('tampered', `The ${format} artifact is truncated or damaged (${message})`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify`');
   }
   if (/no identity matched|incorrect passphrase|scrypt/i.test(message)) {

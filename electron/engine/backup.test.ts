@@ -25,7 +25,7 @@ describe('lifeboat backup', () => {
     expect(manifest.source).toMatchObject({ id: 'store', name: 'store.db', path: db });
     expect(manifest.integrity).toMatchObject({ check: 'quick_check', status: 'ok', message: 'ok' });
     expect(manifest.database.journalMode).toBe('wal');
-    expect(manifest.snapshot).toMatchObject({ method: 'backup-api', heldLock: false });
+    expect(manifest.snapshot).toMatchObject({ method: 'quiet-copy', heldLock: false });
     expect(new Date(manifest.createdAt).toISOString()).toBe(manifest.createdAt);
 
     const dir = path.join(tmp.home, 'vault', 'store');

@@ -1,6 +1,6 @@
 // Taking a restore point: a consistent copy into the vault, checked, hashed, made durable, and only
 // then described by a manifest and listed.
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ErrorJson } from '../../shared/errors.ts';
 import { MANIFEST_VERSION, type EncryptionInfo, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
@@ -95,21 +95,30 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   let listed = false;
   try {
     // Claim the temp name first: a vault that cannot be written fails here, plainly, before SQLite.
-    await writeFile(temp, '', { flag: 'wx' });
+    // Owner-only: the copy is as private as the database (SQLite keeps the mode of a file it writes into).
+    await writeFile(temp, '', { flag: 'wx', mode: 0o600 });
     const snap = await takeSnapshot(source.path, temp, {
       compact: req.compact ?? source.compact ?? false,
       busyTimeoutMs: settings.busyTimeoutMs,
+      quietWaitMs: settings.quietWaitMs,
+      lockIfBusy: source.lockIfBusy,
+      whenClosed: source.backUpWhenClosed,
+      sourceId: source.id,
       signal: req.signal,
-      onProgress: (done, total) => report('copying', done, total, 'pages'),
+      onProgress: (done, total, unit) => report('copying', done, total, unit),
     });
+    // A copy the snapshot had to start afresh was created by SQLite with the default mode.
+    await chmod(temp, 0o600);
     await ctx.checkpoint('backup:copied');
     const description = finishCopy(temp);
     // The integrity check (in a worker) reads the copy while this thread hashes and encodes it.
     const stopCheck = new AbortController();
     const checking = checkIntegrity(temp, settings.integrityCheck, stopCheck.signal);
-    report('hashing', 0, 1);
+    // Named for what takes the time: a zstd -19 pass compresses for minutes, it does not "hash".
+    const phase = req.compressLevel !== undefined ? 'compressing' : req.encryption ? 'encrypting' : 'hashing';
+    report(phase, 0, 1);
     const plainBytes = description.pageCount * description.pageSize;
-    const onBytes = (b: number) => report('hashing', b, plainBytes);
+    const onBytes = (b: number) => report(phase, b, plainBytes);
     let plain, stored, artifactFile;
     try {
       if (format === 'sqlite') {
@@ -149,7 +158,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
       },
       database: { bytes: plain.bytes, sha256: plain.sha256, journalMode: snap.journalMode, ...description },
       integrity,
-      snapshot: { method: snap.method, restarts: snap.restarts, heldLock: snap.heldLock },
+      snapshot: { method: snap.method, restarts: snap.restarts, heldLock: snap.heldLock, waitedMs: snap.waitedMs },
       ...(req.safety ? { safety: req.safety } : {}),
       pinned: false,
       durationMs: Math.max(0, ctx.now().getTime() - started.getTime()),

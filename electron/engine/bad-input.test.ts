@@ -65,26 +65,39 @@ describe('backup refuses bad input clearly', () => {
     const r = await runCli(['backup', db], { home: tmp.home });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/fails SQLite's integrity check|is damaged/);
+    expect(r.stderr).toMatch(/the database was not added to the ones Lifeboat protects/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expectVaultClean();
+    // Not registered: it is neither scheduled nor reported as protected.
+    expect(JSON.parse((await runCli(['--json', 'sources', 'list'], { home: tmp.home })).stdout)).toEqual([]);
   });
-  it('a database locked exclusively by another process', async () => {
+  it('a rollback-journal database in an exclusive transaction of another program: copied as last committed, without disturbing it', async () => {
     const db = path.join(tmp.dir, 'locked.db');
     makeBankDb(db, { mode: 'delete' });
-    const holder = startHelper('db-holder.ts', [db]);
-    await holder.waitFor('open');
     const conn = new Database(db);
-    conn.pragma('locking_mode = EXCLUSIVE');
     conn.exec('BEGIN EXCLUSIVE');
     try {
-      writeFileSync(path.join(tmp.dir, 'settings.json'), '');
-      await runCli(['status'], { home: tmp.home });
-      const settings = JSON.parse(readFileSync(path.join(tmp.home, 'settings.json'), 'utf8')) as Record<string, unknown>;
-      writeFileSync(path.join(tmp.home, 'settings.json'), JSON.stringify({ ...settings, busyTimeoutMs: 300 }));
-      expectClearFailure(await runCli(['backup', db], { home: tmp.home }), /is locked by another program\. Close the program/);
+      const r = await runCli(['--json', 'backup', db], { home: tmp.home });
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as Manifest).snapshot).toMatchObject({ method: 'quiet-copy', heldLock: false });
+      conn.exec("INSERT INTO marker (label) VALUES ('written while backed up')");
     } finally {
       conn.exec('COMMIT');
       conn.close();
+    }
+    expect(readMarker(db)).toBe('written while backed up');
+  });
+  it('a WAL database another program keeps locked (locking_mode=EXCLUSIVE): the program is named, the wait ends', async () => {
+    const db = path.join(tmp.dir, 'locked.db');
+    makeBankDb(db, { mode: 'wal' });
+    const holder = startHelper('exclusive-holder.ts', [db]);
+    await holder.waitFor('locked');
+    try {
+      await runCli(['status'], { home: tmp.home });
+      const settings = JSON.parse(readFileSync(path.join(tmp.home, 'settings.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(path.join(tmp.home, 'settings.json'), JSON.stringify({ ...settings, busyTimeoutMs: 300 }));
+      expectClearFailure(await runCli(['backup', db], { home: tmp.home }), /node keeps .*locked\.db locked while it runs\. Close node/);
+    } finally {
       await holder.stop();
     }
   });

@@ -1,12 +1,14 @@
 // The catalog (catalog.db in the data folder): a SQLite index of the vault's manifests so that lists
 // are fast, and the only record of what is not in a manifest: each copy at a destination (replicas:
-// status, attempts, next retry) and each verification. `reindex` rebuilds the index of restore points
-// from the manifests alone; replicas and verifications are lost with the file.
+// status, attempts, next retry), each verification, and each in-place restore that succeeded (what
+// `undo` follows). `reindex` rebuilds the index of restore points from the manifests alone; replicas,
+// verifications and restore records are lost with the file.
 import Database from 'better-sqlite3';
-import { existsSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { manifestSchema, type Manifest, type Replica } from '../../shared/model.ts';
+import { restorePointTime } from './manifest.ts';
 
 export interface VerificationRecord {
   id: string;
@@ -19,6 +21,20 @@ export interface VerificationRecord {
 export interface CopyCheckRecord extends Omit<VerificationRecord, 'status'> {
   destinationId: string;
   status: 'ok' | 'failed' | 'unchecked';
+}
+
+/** An in-place restore that succeeded: what `undo` follows (written only after the target changed). */
+export interface RestoreRecord {
+  sourceId: string;
+  restoredId: string;
+  /** The safety copy taken just before; absent when the database it replaced was unreadable or missing. */
+  safetyCopyId?: string;
+  target: string;
+  reason: 'restore' | 'undo';
+  at: string;
+  quarantinedTo?: string;
+  /** The process died after the safety copy; whether the restore committed is unknown. */
+  interrupted?: boolean;
 }
 
 export interface Catalog {
@@ -43,6 +59,10 @@ export interface Catalog {
   /** A small named note kept with the catalog (gone with it); undefined removes it. */
   setNote(key: string, value: string | undefined): void;
   note(key: string): string | undefined;
+  /** Records an in-place restore that succeeded. */
+  recordRestore(record: RestoreRecord): void;
+  /** The last in-place restore recorded (of one source, or of any), in the order they were recorded. */
+  lastRestore(sourceId?: string): RestoreRecord | undefined;
   /** The last verification of every restore point that has one, by id (one query for a whole list). */
   verifications(): Map<string, VerificationRecord>;
   close(): void;
@@ -69,6 +89,17 @@ CREATE TABLE IF NOT EXISTS replicas (
   error TEXT,
   next_attempt_at TEXT,
   PRIMARY KEY (restore_point_id, destination_id)
+);
+CREATE TABLE IF NOT EXISTS restores (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_id TEXT NOT NULL,
+  restored_id TEXT NOT NULL,
+  safety_copy_id TEXT,
+  target TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at TEXT NOT NULL,
+  quarantined_to TEXT,
+  interrupted INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS verifications (
   id TEXT PRIMARY KEY,
@@ -148,7 +179,8 @@ function deepFreeze<T>(value: T): T {
  */
 export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } {
   let db: Database.Database;
-  let fresh = !existsSync(file);
+  // New when there is no file yet, or only the empty owner-only file made for it (createPrivateFile).
+  let fresh = !existsSync(file) || statSync(file).size === 0;
   try {
     db = openDb(file);
   } catch (e) {
@@ -186,7 +218,8 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
   };
   const catalog: Catalog = {
     upsert(m) {
-      insert.run(m.id, m.source.id, m.createdAt, JSON.stringify(m));
+      // Lists are in Lifeboat's order: a received restore point is never newer than its arrival.
+      insert.run(m.id, m.source.id, restorePointTime(m), JSON.stringify(m));
     },
     remove(id) {
       parsed.delete(id);
@@ -273,6 +306,32 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     },
     note(key) {
       return (db.prepare('SELECT value FROM notes WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    },
+    recordRestore(r) {
+      db.prepare('INSERT INTO restores (source_id, restored_id, safety_copy_id, target, reason, at, quarantined_to, interrupted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        r.sourceId,
+        r.restoredId,
+        r.safetyCopyId ?? null,
+        r.target,
+        r.reason,
+        r.at,
+        r.quarantinedTo ?? null,
+        r.interrupted ? 1 : 0,
+      );
+    },
+    lastRestore(sourceId) {
+      const row = db.prepare('SELECT * FROM restores WHERE (? IS NULL OR source_id = ?) ORDER BY seq DESC LIMIT 1').get(sourceId ?? null, sourceId ?? null) as Record<string, string | number | null> | undefined;
+      if (!row) return undefined;
+      return {
+        sourceId: String(row.source_id),
+        restoredId: String(row.restored_id),
+        safetyCopyId: row.safety_copy_id === null ? undefined : String(row.safety_copy_id),
+        target: String(row.target),
+        reason: row.reason === 'undo' ? 'undo' : 'restore',
+        at: String(row.at),
+        quarantinedTo: row.quarantined_to === null ? undefined : String(row.quarantined_to),
+        ...(Number(row.interrupted) ? { interrupted: true } : {}),
+      };
     },
     lastVerification(id) {
       return db.prepare('SELECT id, at, status, message FROM verifications WHERE id = ?').get(id) as VerificationRecord | undefined;

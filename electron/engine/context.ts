@@ -45,3 +45,12 @@ export function uploadLockFile(ctx: Pick<EngineContext, 'dataDir'>, destinationI
 export function pendingRestoresDir(ctx: Pick<EngineContext, 'dataDir'>): string {
   return path.join(ctx.dataDir, 'restores');
 }
+
+/**
+ * Lifeboat's private scratch folder in the data folder (owner-only, never inside the vault): a
+ * verify decodes an encrypted restore point here, so decrypted bytes never land in the vault. Each
+ * file is named after the process that made it, and the next start removes those of dead processes.
+ */
+export function workDir(ctx: Pick<EngineContext, 'dataDir'>): string {
+  return path.join(ctx.dataDir, 'tmp');
+}

@@ -104,6 +104,15 @@ describe('kill -9 during a restore', () => {
     await runCli(['list'], { home: tmp.home });
     expect(readdirSync(tmp.dir).filter((f) => f.includes('lifeboat-restore'))).toEqual([]);
     await verifyAll();
+    // Once the safety copy was taken, whether the restore got through or not, undo goes back to just before it.
+    const undo = await runCli(['--yes', 'undo'], { home: tmp.home });
+    if (checkpoint === 'restore:materialised') {
+      expect(undo.code).toBe(1);
+      expect(undo.stderr).toMatch(/no restore to undo/);
+    } else {
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(readMarker(tmp.db)).toBe('current');
+    }
   });
 
   it('at random moments inside the copy into the live database: never torn', async () => {

@@ -78,7 +78,7 @@ export function setDestinationUpload(ctx: EngineContext, id: string, upload: { m
  */
 export async function setDestinationEncoding(ctx: EngineContext, id: string, o: { encrypt?: Source['encryption'] | null; compressLevel?: number | null }): Promise<Destination> {
   getDestination(ctx, id);
-  if (o.encrypt) checkTarget((await resolveEncryption(ctx, { id, encryption: o.encrypt }, undefined))!.to);
+  if (o.encrypt) await checkTarget((await resolveEncryption(ctx, { id, encryption: o.encrypt }, undefined))!.to);
   return updateDestination(ctx, id, (d) => ({
     ...d,
     ...(o.encrypt !== undefined ? { encrypt: o.encrypt ?? undefined } : {}),

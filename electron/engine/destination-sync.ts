@@ -6,7 +6,7 @@ import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '..
 import type { EngineContext } from './context.ts';
 import { isLifeboatError } from './errors.ts';
 import type { ConfiguredDestination } from './destination.ts';
-import { planRetention, type RetentionDecision } from './retention.ts';
+import { planRetention, type RetentionDecision, type RetentionOptions } from './retention.ts';
 import { effectiveRetention, type Settings } from './settings.ts';
 
 /** The catalog note that says the catalog was rebuilt and the destinations must be compared with it. */
@@ -15,6 +15,16 @@ export const RECONCILE_NOTE = 'destinations-need-reconcile';
 /** A destination's retention for one source: its own rules over the source's over the global ones. */
 export function destinationPolicy(settings: Settings, source: Source | undefined, destination: Destination): RetentionPolicy {
   return { ...effectiveRetention(settings, source), ...(destination.retention ?? {}) };
+}
+
+/**
+ * The one rule every retention path follows (prune, destination prune, what a destination should
+ * hold, the app's preview): the engine's clock, the safety window and the time zone from settings
+ * (the machine's own when unset).
+ */
+export function retentionOptions(ctx: EngineContext): RetentionOptions {
+  const settings = ctx.settings.read();
+  return { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: settings.timeZone };
 }
 
 /** Restore points whose last verification failed: damaged in the vault, never sent anywhere. */
@@ -48,7 +58,7 @@ export function wantedAt(ctx: EngineContext, destination: Destination, all: Mani
   const keep = new Set<string>();
   for (const [sourceId, points] of bySource(eligible, (m) => m.source.id)) {
     const policy = destinationPolicy(settings, sources.find((s) => s.id === sourceId), destination);
-    for (const d of planRetention(points, policy, { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: settings.timeZone }).keep) keep.add(d.id);
+    for (const d of planRetention(points, policy, retentionOptions(ctx)).keep) keep.add(d.id);
   }
   return eligible.filter((m) => keep.has(m.id));
 }
@@ -96,7 +106,7 @@ export async function reconcileDestinations(ctx: EngineContext, targets: Configu
     let held: number | undefined;
     let error: string | undefined;
     try {
-      const remote = await target.driver.list();
+      const { points: remote } = await target.driver.list();
       held = remote.length;
       const completed = new Set(ctx.catalog.replicas({ destinationId: destination.id }).filter((r) => r.status === 'completed').map((r) => r.restorePointId));
       for (const { manifest, remoteId } of remote) {
@@ -137,7 +147,7 @@ export function planAtDestination(ctx: EngineContext, destination: Destination, 
     const policy = destinationPolicy(settings, sources.find((s) => s.id === id), destination);
     // Pins count from either side.
     const marked = points.map((p) => ({ ...p, pinned: p.pinned || ctx.catalog.get(p.id)?.pinned === true }));
-    const plan = planRetention(marked, policy, { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: settings.timeZone });
+    const plan = planRetention(marked, policy, retentionOptions(ctx));
     const keep = plan.keep.filter((d) => heldIds.has(d.id));
     const remove: RetentionDecision[] = [];
     for (const d of plan.remove) {

@@ -14,6 +14,13 @@ export interface RemoteRestorePoint {
   remoteId: string;
 }
 
+/** What a destination holds, as its driver read it. */
+export interface DriverListing {
+  points: RemoteRestorePoint[];
+  /** What could not be read or trusted, one line each (naming the file). */
+  problems: string[];
+}
+
 export interface DestinationDriver {
   /** Makes a newly added destination ready (a folder's marker file); throws a LifeboatError if it cannot be. */
   init?(): Promise<void>;
@@ -24,9 +31,16 @@ export interface DestinationDriver {
    * Returns the remote id and the size and SHA-256 of what the destination holds.
    */
   put(manifest: Manifest, artifactFile: string, opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal }): Promise<{ remoteId: string } & HashResult>;
-  /** The restore points Lifeboat stored there (manifests validated; others are ignored). */
-  list(): Promise<RemoteRestorePoint[]>;
-  /** Copies an artifact down into `toFile` (a new file), returning the hash of what was received. */
+  /**
+   * The restore points Lifeboat stored there (manifests validated), and one line for each entry that
+   * could not be read or trusted (too large, not a regular file, malformed): reported, never skipped.
+   */
+  list(): Promise<DriverListing>;
+  /**
+   * Copies an artifact down into `toFile` (a new file), returning the hash of what was received.
+   * Stops with a LifeboatError as soon as more arrives than the manifest declares
+   * (`point.manifest.artifact.bytes`), and reads only the regular file Lifeboat stored.
+   */
   fetch(point: RemoteRestorePoint, toFile: string, opts: { onBytes?: (bytes: number) => void; signal?: AbortSignal }): Promise<HashResult>;
   /** Deletes one restore point Lifeboat stored there (artifact and manifest), permanently. */
   remove(point: RemoteRestorePoint): Promise<void>;

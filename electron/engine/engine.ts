@@ -5,6 +5,7 @@
 // and the clock are handed in.
 import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
 import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '../../shared/model.ts';
 import type { DecryptWith } from './artifact-codec.ts';
 import { backup, type BackupRequest } from './backup.ts';
@@ -25,23 +26,29 @@ import {
   setDestinationRetention,
   setDestinationUpload,
 } from './destination-settings.ts';
-import { ensureDir } from './durable-fs.ts';
+import { createPrivateFile, ensureDir, makePrivate } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { createEventBus, type EventBus } from './events.ts';
+import { compareRestorePoint } from './compare.ts';
+import { exportTable, lookInside, tableRows, type ExportRequest, type InsideOptions, type RowsOptions } from './inspect.ts';
+import { createPrivateCopies } from './private-copies.ts';
+import { recoverRows, type RecoverRequest } from './recover.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
 import { OWN_FILE } from './layout.ts';
+import { cleanLeftovers } from './leftovers.ts';
 import { withLock } from './locks.ts';
+import { findHolders, type Holder } from './open-holders.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas } from './replication.ts';
-import { lastSafetyCopy, recoverInterruptedRestores, restore, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
+import { lastSafetyCopy, recoverInterruptedRestores, restore, restoreTarget, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
-import { effectiveRetention, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
-import { addSource, findSourceByPath, getSource, listSources, removeSource, updateSource, type SourcePatch } from './sources.ts';
+import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
+import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './sources.ts';
 import { startUploadQueue, type UploadQueueOptions } from './upload-queue.ts';
-import { failedVerificationIds, queueMissing, reconcileDestinations, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
+import { failedVerificationIds, queueMissing, reconcileDestinations, retentionOptions, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
 import { manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
 
@@ -69,6 +76,8 @@ export interface SourceStatus {
   bytes: number;
   newest?: Manifest;
   newestVerified?: Manifest;
+  /** What a person can do to back this database up without holding up its program (see `databaseAdvice`). */
+  advice?: Advice;
 }
 
 export interface VaultStatus {
@@ -102,6 +111,8 @@ export type PruneOptions = NonNullable<Parameters<typeof prune>[1]>;
 export interface RemoteListing {
   destination: Destination;
   points: RemoteRestorePoint[];
+  /** Entries there that could not be read or trusted, one line each. */
+  problems: string[];
   error?: string;
 }
 
@@ -163,9 +174,16 @@ export interface Engine {
   backup(target: BackupTarget, req: BackupOptions): Promise<Manifest>;
   /** Restores a restore point; one that is only at a destination (a new machine) is fetched first. */
   restore(req: RestoreRequest & { from?: string }): Promise<RestoreResult>;
+  /**
+   * The file a restore of `restorePoint` would write: `to`, else the registered source's own path.
+   * Refuses (usage) an in-place restore of a database not registered here. Confirmations show this.
+   */
+  restoreTarget(restorePoint: Pick<Manifest, 'id' | 'source'>, to?: string): string;
+  /** The programs that have `file` (or its -wal, -shm, -journal) open; undefined where the platform cannot tell. */
+  programsUsing(file: string): Promise<Holder[] | undefined>;
   /** Puts back the database as it was before the last restore. */
   undo(o?: UndoOptions): Promise<RestoreResult>;
-  /** The safety copy `undo` would bring back, if any. */
+  /** The safety copy `undo` would bring back (from Lifeboat's record of the last restore), if any. */
   lastSafetyCopy(sourceId?: string): Manifest | undefined;
   /** Re-hashes an artifact and re-runs the integrity check on it. */
   verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
@@ -178,6 +196,19 @@ export interface Engine {
   verifyScheduled(scope: VerificationScope, o?: Omit<VerificationOptions, 'keys'> & { keys?: DecryptWith }): Promise<VerificationReport>;
   /** The last check of each copy at the destinations. */
   copyChecks(): CopyCheckRecord[];
+
+  /** Looks inside a restore point without restoring it: its tables (rows, sizes, keys), views and schema. */
+  lookInside(id: string, o?: InsideOptions): Promise<RestorePointContents>;
+  /** A page of one table's rows in a restore point (newest first where it can tell), or the rows with the given keys. */
+  tableRows(id: string, table: string, o?: RowsOptions): Promise<RowsPage>;
+  /** What restoring `id` would change, table by table: against its live database, or against restore point `other`. */
+  compare(id: string, other?: string, o?: InsideOptions): Promise<Comparison>;
+  /** Brings chosen rows (or whole tables) of a restore point back into its live database, after a safety copy (`undo` reverses it). */
+  recover(req: RecoverRequest): Promise<RecoverSummary>;
+  /** Writes one table of a restore point (or chosen rows) to a new CSV or SQLite file. */
+  exportTable(req: ExportRequest): Promise<ExportSummary>;
+  /** Removes the private copies kept for looking inside that nobody is using (the person is done looking). */
+  doneLooking(): void;
 
   /** Restore points in the vault, newest first. */
   list(filter?: { sourceId?: string }): Manifest[];
@@ -227,19 +258,29 @@ export type { ReconcileResult, UploadQueueOptions, VerificationReport, Verificat
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(opts.dataDir);
+  // Lifeboat's files are as private as the databases they hold: the data folder and the vault are
+  // owner-only (made so if an older version left them open), and so are settings and the catalog.
   await ensureDir(dataDir);
+  await makePrivate(dataDir, 0o700);
   const settings = openSettings(dataDir, opts.appVersion);
+  await makePrivate(settings.file, 0o600);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
-  const { catalog, fresh } = openCatalog(path.join(dataDir, 'catalog.db'));
+  const catalogFile = path.join(dataDir, 'catalog.db');
+  await createPrivateFile(catalogFile);
+  for (const f of [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`]) await makePrivate(f, 0o600);
+  const { catalog, fresh } = openCatalog(catalogFile);
   // A vault whose disk is not connected is reported, never started afresh, and the index keeps
   // every entry (verifications, copies) until the disk is back.
   const vaultMissing = await openVault(vaultDir, !fresh && catalog.ids().size > 0);
+  if (!vaultMissing) await makePrivate(vaultDir, 0o700);
   const clock = opts.clock ?? systemClock;
+  const secrets = opts.secrets ?? createFileSecretStore(dataDir);
+  await moveSecretsOutOfSettings(settings, secrets);
   const ctx: EngineContext = {
     dataDir,
     vaultDir,
     settings,
-    secrets: opts.secrets ?? createFileSecretStore(dataDir),
+    secrets,
     catalog,
     events: opts.events ?? createEventBus(),
     clock,
@@ -286,6 +327,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   else await syncCatalog();
   if (fresh) catalog.setNote(RECONCILE_NOTE, ctx.now().toISOString()); // the record of copies was lost with the old catalog
   await recoverInterruptedRestores(ctx);
+  await cleanLeftovers(ctx);
+  const copies = createPrivateCopies(ctx);
+  const withKeys = async <T extends { keys?: InsideOptions['keys'] }>(o: T): Promise<T> => ({ ...o, keys: await resolveDecryption(ctx, o.keys) });
 
   const destinationsFor = (id?: string) => {
     if (id) getDestination(ctx, id);
@@ -347,10 +391,13 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       sources: await Promise.all(
         sources.map(async (source) => {
           const points = all.filter((m) => m.source.id === source.id);
+          const missing = !(await stat(source.path).then((s) => s.isFile(), () => false));
+          const advice = missing ? undefined : await databaseAdvice(source);
           return {
             source,
             offDisk: offDisk(sourceDevices.get(source.id)),
-            missing: !(await stat(source.path).then((s) => s.isFile(), () => false)),
+            missing,
+            ...(advice ? { advice } : {}),
             restorePoints: points.length,
             bytes: points.reduce((n, m) => n + m.artifact.bytes, 0),
             newest: points[0],
@@ -423,9 +470,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         const out: RemoteListing[] = [];
         for (const target of destinationsFor(id)) {
           try {
-            out.push({ destination: target.destination, points: await target.driver.list() });
+            out.push({ destination: target.destination, ...(await target.driver.list()) });
           } catch (e) {
-            out.push({ destination: target.destination, points: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+            out.push({ destination: target.destination, points: [], problems: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
           }
         }
         return out;
@@ -437,10 +484,21 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       current: () => rememberedKeyId(ctx),
     },
     backup: async (target, req) => {
-      const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : await addSource(ctx, target.path);
-      const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
-      const encryption = await resolveEncryption(ctx, source, req.encrypt);
-      const manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
+      const known = 'path' in target ? await findSourceByPath(ctx, target.path).catch(() => undefined) : undefined;
+      const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : (known ?? (await addSource(ctx, target.path)));
+      let manifest: Manifest;
+      try {
+        const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
+        const encryption = await resolveEncryption(ctx, source, req.encrypt);
+        manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
+        // A damaged database registered by this very backup is not kept as a source (its failed copy stays, for whoever repairs it).
+        if ('path' in target && !known && manifest.integrity.status !== 'ok') removeSource(ctx, source.id);
+      } catch (e) {
+        // Nor one whose first backup found it damaged. (A database too large, or busy, stays: its settings fix that.)
+        const damaged = isLifeboatError(e) && ['corrupt', 'not-sqlite', 'empty-file', 'hot-journal'].includes(e.code);
+        if ('path' in target && !known && damaged && listRestorePoints(ctx, { sourceId: source.id }).length === 0) removeSource(ctx, source.id);
+        throw e;
+      }
       // Whoever takes a backup (the app, the daemon, `lifeboat backup`) applies retention after it,
       // so hourly backups never fill the disk. A failure here never fails the backup: it is told.
       if (req.prune !== false && manifest.integrity.status === 'ok') {
@@ -463,6 +521,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const pulled = await pullFromDestinations(req.id, req.from);
       return restore(ctx, { ...req, id: pulled.id, keys });
     },
+    restoreTarget: (restorePoint, to) => restoreTarget(ctx, restorePoint, to),
+    programsUsing: (file) => findHolders([file, `${file}-wal`, `${file}-shm`, `${file}-journal`]),
     undo: async (o = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
@@ -470,6 +530,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     verifyScheduled: async (scope, o = {}) =>
       runVerification(ctx, configuredDestinations(ctx), scope, { sample: settings.read().verification.destinationSample, ...o, keys: await resolveDecryption(ctx, o.keys) }),
     copyChecks: () => catalog.copyChecks(),
+    lookInside: async (id, o = {}) => lookInside(ctx, copies, id, await withKeys(o)),
+    tableRows: async (id, table, o = {}) => tableRows(ctx, copies, id, table, await withKeys(o)),
+    compare: async (id, other, o = {}) => compareRestorePoint(ctx, copies, id, other, await withKeys(o)),
+    recover: async (req) => recoverRows(ctx, copies, await withKeys(req)),
+    exportTable: async (req) => exportTable(ctx, copies, await withKeys(req)),
+    doneLooking: () => copies.dropIdle(),
     list: (filter) => listRestorePoints(ctx, filter),
     get: (id) => loadRestorePoint(ctx, id),
     remove: (id) => deleteRestorePoint(ctx, id),
@@ -480,7 +546,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     previewRetention: (sourceId, override = {}) => {
       const s = settings.read();
       const policy = { ...effectiveRetention(s, getSource(ctx, sourceId)), ...override };
-      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { now: ctx.now(), safetyWindowDays: s.safetyWindowDays, timeZone: s.timeZone, failedVerification: failedVerificationIds(ctx) }) };
+      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { ...retentionOptions(ctx), failedVerification: failedVerificationIds(ctx) }) };
     },
     replicas: (restorePointId) => catalog.replicas(restorePointId ? { restorePointId } : {}),
     uploadNew: async (manifest) => {
@@ -502,6 +568,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     reindex,
     reconcileDestinations: () => reconcileDestinations(ctx, configuredDestinations(ctx)),
     status,
-    close: () => catalog.close(),
+    close: () => {
+      copies.closeAll();
+      catalog.close();
+    },
   };
 }

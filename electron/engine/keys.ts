@@ -58,7 +58,7 @@ export async function checkEncryptionSetting(ctx: EngineContext, encryption: Non
     }
     return;
   }
-  checkTarget({ recipients: encryption.recipients });
+  await checkTarget({ recipients: encryption.recipients });
 }
 
 /** The remembered passphrase's id and date, never the passphrase. */

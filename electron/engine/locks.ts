@@ -60,7 +60,7 @@ export async function acquireLock(file: string, what: string, opts: { waitMs?: n
 export function withLockSync<T>(file: string, what: string, fn: () => T, opts: { waitMs?: number } = {}): T {
   let db: Database.Database | undefined;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     db = new Database(file, { timeout: opts.waitMs ?? 10_000 });
     db.pragma('journal_mode = DELETE');
     db.exec('BEGIN EXCLUSIVE');

@@ -1,12 +1,15 @@
 // Manifests: the plain, versioned JSON beside each artifact that says what the restore point is.
 // The vault's manifests are the source of truth; everything else (the catalog) is rebuilt from them.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { manifestSchema, type ArtifactFormat, type Manifest } from '../../shared/model.ts';
 import { formatSuffix } from './artifact-codec.ts';
 import { LifeboatError } from './errors.ts';
 import { MANIFEST_SUFFIX, restorePointStem } from './layout.ts';
 import { writeFileDurable } from './durable-fs.ts';
+import { openRegularFile, readOpened } from './safe-files.ts';
+
+/** A manifest is a few KB; anything above this is refused before it is parsed. */
+export const MANIFEST_MAX_BYTES = 1024 * 1024;
 
 /** The manifest's file name and the artifact's vault-relative path for a restore point. */
 export function restorePointFiles(sourceId: string, id: string, format: ArtifactFormat = 'sqlite'): { manifestName: string; artifactName: string; artifactRel: string } {
@@ -35,8 +38,10 @@ export async function writeManifest(vaultDir: string, manifest: Manifest): Promi
 export async function readManifest(vaultDir: string, file: string): Promise<Manifest> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Only a regular file inside the folder, never through a link, never a FIFO, never a huge one.
+    text = (await readOpened(await openRegularFile(file, { within: vaultDir, maxBytes: MANIFEST_MAX_BYTES, code: 'bad-manifest', what: `The manifest ${file}` }))).toString('utf8');
   } catch (e) {
+    if (e instanceof LifeboatError) throw e;
     throw new LifeboatError('bad-manifest', `The manifest ${file} cannot be read (${(e as Error).message})`, 'Run `lifeboat reindex` to rebuild the list from the vault', { cause: e });
   }
   let json: unknown;
@@ -76,6 +81,18 @@ export function manifestPath(vaultDir: string, manifest: Manifest): string {
  * that the artifact's own size does not) so a new machine can still list and verify it.
  */
 export function manifestForExport(manifest: Manifest): Manifest {
-  if (!manifest.artifact.encryption) return manifest;
-  return { ...manifest, source: { ...manifest.source, path: manifest.source.name } };
+  const { received: _local, ...rest } = manifest;
+  if (!rest.artifact.encryption) return rest;
+  return { ...rest, source: { ...rest.source, path: rest.source.name } };
+}
+
+/**
+ * When a restore point counts as taken, for ordering (lists, "the newest", retention): its
+ * `createdAt`, except that one received from a destination cannot be newer than the moment it
+ * arrived here. A manifest anyone could write at a destination never outranks what this machine
+ * made since by dating itself in the future.
+ */
+export function restorePointTime(manifest: Pick<Manifest, 'createdAt' | 'received'>): string {
+  const at = manifest.received?.at;
+  return at !== undefined && Date.parse(manifest.createdAt) > Date.parse(at) ? at : manifest.createdAt;
 }

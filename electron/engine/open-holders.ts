@@ -2,6 +2,7 @@
 // that process would go on writing to the unlinked file.
 import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 export interface Holder {
@@ -39,7 +40,9 @@ async function linuxHolders(targets: Set<string>): Promise<Holder[] | undefined>
     for (const fd of fds) {
       const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
       if (targets.has(link)) {
-        const name = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+        // The program's file name (comm is a thread's name: Node calls its main thread "MainThread").
+        const exe = await readlink(`/proc/${pid}/exe`).catch(() => '');
+        const name = exe ? path.basename(exe).replace(/ \(deleted\)$/, '') : (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
         holders.push({ pid: Number(pid), name });
         break;
       }
@@ -72,4 +75,10 @@ function parseLsof(out: string): Holder[] {
 /** "pid 123 (store-app), pid 456 (sqlite3)" */
 export function describeHolders(holders: Holder[]): string {
   return holders.map((h) => `pid ${h.pid} (${h.name})`).join(', ');
+}
+
+/** "chromium", "store-app and sqlite3": who holds a file, by program name. */
+export function holderNames(holders: Holder[]): string {
+  const names = [...new Set(holders.map((h) => h.name))];
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }

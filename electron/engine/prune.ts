@@ -10,7 +10,7 @@ import { acquireLock, withLock, type Lock } from './locks.ts';
 import { artifactPath, manifestPath } from './manifest.ts';
 import { planRetention, type RetentionDecision } from './retention.ts';
 import { effectiveRetention } from './settings.ts';
-import { failedVerificationIds, planAtDestination } from './destination-sync.ts';
+import { failedVerificationIds, planAtDestination, retentionOptions } from './destination-sync.ts';
 import { listSources } from './sources.ts';
 import { requireVault, scanVault } from './vault.ts';
 import type { ConfiguredDestination } from './destination.ts';
@@ -45,7 +45,7 @@ async function holdUploads(ctx: EngineContext, id: string): Promise<Lock[] | fal
 }
 
 /** Plans (and unless `dryRun`, carries out) retention for every source, or one. */
-export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean; timeZone?: string } = {}): Promise<PruneResult[]> {
+export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<PruneResult[]> {
   const settings = ctx.settings.read();
   await requireVault(ctx.vaultDir);
   const { manifests } = await scanVault(ctx.vaultDir);
@@ -57,12 +57,7 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
   const results: PruneResult[] = [];
   for (const [sourceId, points] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const source = listSources(ctx).find((s) => s.id === sourceId);
-    const plan = planRetention(points, effectiveRetention(settings, source), {
-      now: ctx.now(),
-      safetyWindowDays: settings.safetyWindowDays,
-      timeZone: opts.timeZone ?? settings.timeZone,
-      failedVerification: failedVerificationIds(ctx),
-    });
+    const plan = planRetention(points, effectiveRetention(settings, source), { ...retentionOptions(ctx), failedVerification: failedVerificationIds(ctx) });
     if (!opts.dryRun && plan.remove.length > 0) {
       const removed: string[] = [];
       await withLock(sourceLockFile(ctx, sourceId), `pruning ${sourceId}`, async () => {
@@ -130,7 +125,7 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
     if (!destination.enabled) continue;
     let points;
     try {
-      points = await driver.list();
+      ({ points } = await driver.list());
     } catch (e) {
       results.push({ destinationId: destination.id, sourceId: opts.sourceId ?? '*', keep: [], remove: [], dryRun: opts.dryRun ?? false, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;

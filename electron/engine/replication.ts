@@ -6,15 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Destination, Manifest, Replica } from '../../shared/model.ts';
-import { uploadLockFile, type EngineContext } from './context.ts';
-import type { ConfiguredDestination, RemoteRestorePoint } from './destination.ts';
+import { sourceLockFile, uploadLockFile, type EngineContext } from './context.ts';
+import type { ConfiguredDestination } from './destination.ts';
 import { receives } from './destination-sync.ts';
-import { ensureDir, fsyncDir, writeFileDurable } from './durable-fs.ts';
-import { LifeboatError, isLifeboatError } from './errors.ts';
+import { ensureDir, ensureFreeSpace, fsyncDir, writeFileDurable } from './durable-fs.ts';
+import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
 import { TEMP_PREFIX } from './layout.ts';
 import { restorePointFiles, serializeManifest } from './manifest.ts';
 import { listSources } from './sources.ts';
-import { acquireLock } from './locks.ts';
+import { acquireLock, withLock } from './locks.ts';
 import { prepareCopy } from './destination-encoding.ts';
 
 
@@ -183,35 +183,44 @@ export function destinationStatus(ctx: EngineContext, destination: Destination, 
   };
 }
 
-/** The restore points a destination holds, each with where it lives. */
-export async function listRemote(target: ConfiguredDestination): Promise<RemoteRestorePoint[]> {
-  return target.driver.list();
-}
-
 /**
  * Brings a restore point from a destination into the local vault (artifact verified against its
- * manifest, then the manifest), so that restore, verify and undo work on it as on any other.
+ * manifest, then the manifest), so that restore, verify and undo work on it as on any other. The
+ * download stops at the size the manifest declares, and the disk must have room for it first. A
+ * restore point already in the vault is never replaced by what a destination holds under its id.
  */
 export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Manifest> {
-  const remote = (await target.driver.list()).find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
+  const remote = (await target.driver.list()).points.find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
   if (!remote) throw new LifeboatError('unknown-restore-point', `${target.destination.name} has no restore point "${id}"`, 'See what it holds with `lifeboat list --remote`');
   const manifest = remote.manifest;
+  if (ctx.catalog.get(manifest.id)) {
+    throw new LifeboatError('exists', `Restore point ${manifest.id} is already in the vault`, 'Use it from there (`lifeboat restore`, `lifeboat verify`); a copy at a destination never replaces it');
+  }
   const dir = path.join(ctx.vaultDir, manifest.source.id);
   await ensureDir(dir);
-  const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
-  const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);
-  try {
-    const got = await target.driver.fetch(remote, temp, opts);
-    if (got.sha256 !== manifest.artifact.sha256 || got.bytes !== manifest.artifact.bytes) {
-      throw new LifeboatError('tampered', `The copy of ${manifest.id} on ${target.destination.name} does not match its checksum`, 'Try another destination, or another restore point');
+  // Under the source's lock: the next start's cleanup never removes a pull that is still running.
+  return withLock(sourceLockFile(ctx, manifest.source.id), `fetching ${manifest.id}`, async () => {
+    await ensureFreeSpace(dir, manifest.artifact.bytes, `fetching ${manifest.id}`, 'Free some space, or prune old restore points (`lifeboat prune`)');
+    const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
+    const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);
+    try {
+      const got = await target.driver.fetch(remote, temp, opts);
+      await ctx.checkpoint('pull:fetched');
+      if (got.sha256 !== manifest.artifact.sha256 || got.bytes !== manifest.artifact.bytes) {
+        throw new LifeboatError('tampered', `The copy of ${manifest.id} on ${target.destination.name} does not match its checksum`, 'Try another destination, or another restore point');
+      }
+      await rename(temp, path.join(dir, files.artifactName));
+      await fsyncDir(dir);
+    } catch (e) {
+      throw explainWriteError(e, dir);
+    } finally {
+      await rm(temp, { force: true });
     }
-    await rename(temp, path.join(dir, files.artifactName));
-    await fsyncDir(dir);
-  } finally {
-    await rm(temp, { force: true });
-  }
-  await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(manifest));
-  ctx.catalog.upsert(manifest);
-  ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
-  return manifest;
+    // The vault's copy says where and when it came from (this machine's clock): its own dates are not trusted beyond that.
+    const local: Manifest = { ...manifest, received: { from: target.destination.id, at: ctx.now().toISOString() } };
+    await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(local));
+    ctx.catalog.upsert(local);
+    ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
+    return local;
+  });
 }

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { bankState, makeBankDb, readMarker, runCli, setMarker, sha256, startHelper } from './testing/fixtures.ts';
+import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, startHelper } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
 
 const tmp = useTestFolder();
@@ -95,7 +95,13 @@ describe('restore', () => {
     const holder = startHelper('db-holder.ts', [tmp.db]);
     try {
       await holder.waitFor('open tuesday');
-      const r = await runCli(['--json', '--yes', 'restore', m.id], { home: tmp.home });
+      // Refused while the program has it open (nothing changes, no safety copy), unless asked for.
+      const refused = await runCli(['--yes', 'restore', m.id], { home: tmp.home });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/lifeboat: node has .*store\.db open, so the restore did not start \(nothing was changed\)\. Close node and try again.*--while-open/);
+      expect(readMarker(tmp.db)).toBe('tuesday');
+      expect((JSON.parse((await runCli(['--json', 'list'], { home: tmp.home })).stdout) as Manifest[]).map((x) => x.trigger)).toEqual(['manual']);
+      const r = await runCli(['--json', '--yes', 'restore', m.id, '--while-open'], { home: tmp.home });
       expect(r.code, r.stderr).toBe(0);
       const result = JSON.parse(r.stdout) as { method: string; requiresRestart: boolean; holders: { pid: number }[] };
       expect(result.method).toBe('sqlite-backup');
@@ -141,6 +147,82 @@ describe('restore', () => {
     const result = JSON.parse(r.stdout) as { quarantinedTo: string };
     expect(readMarker(tmp.db)).toBe('monday');
     expect(readFileSync(path.join(result.quarantinedTo, 'store.db'), 'utf8')).toBe('this is no longer a database');
+  });
+
+  it('that fails because another program holds the database locked leaves no safety copy and no record: undo goes back to before the last restore that succeeded', async () => {
+    makeBankDb(tmp.db, { mode: 'wal' });
+    const monday = await backupWithMarker('monday');
+    const tuesday = await backupWithMarker('tuesday');
+    setMarker(tmp.db, 'wednesday');
+    const ok = await runCli(['--yes', 'restore', monday.id], { home: tmp.home });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readMarker(tmp.db)).toBe('monday');
+    const listed = async () => (JSON.parse((await runCli(['--json', 'list'], { home: tmp.home })).stdout) as Manifest[]).map((m) => m.id).sort();
+    const before = await listed();
+
+    await setSetting(tmp.home, 'busyTimeoutMs', 300);
+    const locker = startHelper('db-locker.ts', [tmp.db]);
+    let failed;
+    try {
+      await locker.waitFor('locked');
+      // Asked to go ahead while it is open, the restore meets the lock (refused outright otherwise).
+      failed = await runCli(['--yes', 'restore', tuesday.id, '--while-open'], { home: tmp.home });
+    } finally {
+      await locker.stop();
+    }
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/busy in another program.*the database was not changed/);
+    expect(readMarker(tmp.db)).toBe('monday');
+    expect(await listed()).toEqual(before);
+    expect(readdirSync(path.join(tmp.home, 'vault', 'store')).filter((f) => f.startsWith('.lifeboat'))).toEqual([]);
+
+    const u = await runCli(['--json', '--yes', 'undo'], { home: tmp.home });
+    expect(u.code, u.stderr).toBe(0);
+    expect(readMarker(tmp.db)).toBe('wednesday');
+  });
+
+  it('undo follows its own record of the last restore, not the dates or triggers inside manifests', async () => {
+    makeBankDb(tmp.db, { mode: 'wal' });
+    const monday = await backupWithMarker('monday');
+    setMarker(tmp.db, 'tuesday');
+    const ok = await runCli(['--json', '--yes', 'restore', monday.id], { home: tmp.home });
+    expect(ok.code, ok.stderr).toBe(0);
+    // A restore point that claims to be a newer safety copy (as a pulled one, or a clock gone back, could).
+    const claimed = await backupWithMarker('planted');
+    const file = path.join(tmp.home, 'vault', 'store', `store_${claimed.id}.manifest.json`);
+    writeFileSync(file, JSON.stringify({ ...claimed, trigger: 'safety', safety: { before: 'restore', restoring: monday.id }, createdAt: '2099-01-01T00:00:00.000Z' }));
+    expect((await runCli(['reindex'], { home: tmp.home })).code).toBe(0);
+    setMarker(tmp.db, 'monday');
+    const u = await runCli(['--yes', 'undo'], { home: tmp.home });
+    expect(u.code, u.stderr).toBe(0);
+    expect(readMarker(tmp.db)).toBe('tuesday');
+  });
+
+  it('in place goes over the registered database only, never the path a manifest names; an unregistered one needs --to', async () => {
+    makeBankDb(tmp.db, { mode: 'wal' });
+    const m = await backupWithMarker('monday');
+    setMarker(tmp.db, 'tuesday');
+    const victim = path.join(tmp.dir, 'notes.txt');
+    writeFileSync(victim, 'my notes\n');
+    const file = path.join(tmp.home, 'vault', 'store', `store_${m.id}.manifest.json`);
+    writeFileSync(file, JSON.stringify({ ...m, source: { ...m.source, path: victim } }));
+    expect((await runCli(['reindex'], { home: tmp.home })).code).toBe(0);
+
+    const r = await runCli(['--json', '--yes', 'restore', m.id], { home: tmp.home });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { target: string }).target).toBe(tmp.db);
+    expect(readMarker(tmp.db)).toBe('monday');
+    expect(readFileSync(victim, 'utf8')).toBe('my notes\n');
+
+    expect((await runCli(['sources', 'remove', 'store'], { home: tmp.home })).code).toBe(0);
+    const refused = await runCli(['--yes', 'restore', m.id], { home: tmp.home });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not a database registered on this machine.*--to PATH/);
+    expect(readFileSync(victim, 'utf8')).toBe('my notes\n');
+    const to = path.join(tmp.dir, 'copy.db');
+    const copied = await runCli(['restore', m.id, '--to', to], { home: tmp.home });
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(readMarker(to)).toBe('monday');
   });
 
   it('asks for confirmation: without a terminal and without --yes it refuses with exit 2', async () => {

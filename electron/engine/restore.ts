@@ -2,19 +2,21 @@
 // next to the target before anything is touched; in place, a safety copy is taken first; the target
 // is never left torn; and a database another process holds open is never renamed over.
 import Database from 'better-sqlite3';
-import { copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, chown, copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { JobProgress, Manifest, Source } from '../../shared/model.ts';
+import type { JobProgress, Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
 import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
 import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
 import { withLock } from './locks.ts';
-import { artifactPath } from './manifest.ts';
-import { describeHolders, findHolders, type Holder } from './open-holders.ts';
+import { artifactPath, manifestPath } from './manifest.ts';
+import { describeHolders, findHolders, holderNames, type Holder } from './open-holders.ts';
+import { isProcessAlive } from './process-alive.ts';
 import { loadRestorePoint } from './restore-points.ts';
-import { listSources } from './sources.ts';
+import { getSource, listSources } from './sources.ts';
 import { checkIntegrity } from './sqlite-files.ts';
 
 export interface RestoreRequest {
@@ -26,6 +28,12 @@ export interface RestoreRequest {
   keys?: DecryptWith;
   /** Recorded on the safety copy: a plain restore, or the undo of one. */
   reason?: 'restore' | 'undo';
+  /**
+   * Go ahead in place although another program has the database open. Without it such a restore is
+   * refused, naming the program: one that keeps data in memory would write it back over the
+   * restored database (a browser mixes restored and newer data; a till keeps posting from memory).
+   */
+  whileOpen?: boolean;
   waitMs?: number;
   onProgress?: (progress: JobProgress) => void;
   signal?: AbortSignal;
@@ -57,6 +65,7 @@ export async function restore(ctx: EngineContext, req: RestoreRequest): Promise<
 async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: RestoreRequest): Promise<RestoreResult> {
   const inPlace = req.to === undefined;
   const target = restoreTarget(ctx, manifest, req.to);
+  const reason = req.reason ?? 'restore';
   const report = (phase: JobProgress['phase'], done: number, total: number) => req.onProgress?.({ phase, done, total, unit: 'bytes' });
   const targetExists = await exists(target);
   if (!inPlace) {
@@ -66,6 +75,10 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
   }
   const dir = path.dirname(target);
   if (!(await exists(dir))) throw new LifeboatError('not-found', `The folder ${dir} does not exist`, 'Create it first, or restore somewhere else with --to');
+  if (inPlace && targetExists && !req.whileOpen) {
+    const open = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
+    if (open?.length) throw openElsewhere(target, open, reason);
+  }
   await ensureFreeSpace(dir, manifest.database.bytes, 'a restore', 'Free some space and try again; nothing was changed');
 
   // 1. Materialise the artifact next to the target, hashing it as it is copied, and check it.
@@ -73,11 +86,15 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
   const pending = path.join(pendingRestoresDir(ctx), `${manifest.id}-${process.pid}.json`);
   await ensureDir(pendingRestoresDir(ctx));
   await writeFileDurable(pending, JSON.stringify({ temp, target, id: manifest.id, startedAt: ctx.now().toISOString() }));
+  let safetyCopy: Manifest | undefined;
+  let replaced = false;
   try {
     await rm(temp, { force: true });
     let hash;
     try {
       hash = await decodeArtifact(artifactPath(ctx.vaultDir, manifest), manifest.artifact.format, temp, {
+        // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
+        expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
         keys: req.keys,
         signal: req.signal,
         onBytes: (b) => report('restoring', b, manifest.artifact.bytes),
@@ -105,24 +122,30 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
 
     // 2. In place over an existing database: safety copy, then replace through SQLite if it can read it.
     if (inPlace && targetExists) {
-      const source = sourceFor(ctx, manifest, target);
-      let safetyCopy: Manifest | undefined;
+      const source = getSource(ctx, manifest.source.id);
       let unreadable: LifeboatError | undefined;
       report('safety-copy', 0, 1);
       try {
-        safetyCopy = await backupLocked(ctx, { source, trigger: 'safety', safety: { before: req.reason ?? 'restore', restoring: manifest.id }, signal: req.signal, onProgress: req.onProgress });
+        safetyCopy = await backupLocked(ctx, { source, trigger: 'safety', safety: { before: reason, restoring: manifest.id }, signal: req.signal, onProgress: req.onProgress });
       } catch (e) {
         if (isLifeboatError(e) && ['not-sqlite', 'corrupt', 'empty-file'].includes(e.code)) unreadable = e;
         else throw e;
+      }
+      if (safetyCopy) {
+        // Noted before the database is touched: if this process dies from here on, the next start
+        // cannot tell whether the restore committed, so it records it as interrupted and `undo`
+        // brings back this safety copy (the database as it was just before).
+        await writeFileDurable(pending, JSON.stringify({ temp, target, id: manifest.id, startedAt: ctx.now().toISOString(), sourceId: source.id, safetyCopyId: safetyCopy.id, reason }));
       }
       await ctx.checkpoint('restore:safety-copied');
       const holders = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
       if (!unreadable) {
         report('restoring', 0, manifest.database.bytes);
         await copyIntoLiveDatabase(temp, target, ctx.settings.read().busyTimeoutMs, holders);
+        replaced = true;
         await ctx.checkpoint('restore:replaced');
         await rm(temp, { force: true });
-        return finish(ctx, pending, { restored: manifest, target, inPlace, safetyCopy, method: 'sqlite-backup', holders: holders ?? [], requiresRestart: holders === undefined || holders.length > 0 });
+        return finish(ctx, pending, reason, { restored: manifest, target, inPlace, safetyCopy, method: 'sqlite-backup', holders: holders ?? [], requiresRestart: holders === undefined || holders.length > 0 });
       }
       // The current file is not a readable database: keep its bytes aside, then rename into place.
       if (holders === undefined || holders.length > 0) {
@@ -134,7 +157,8 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
       }
       const quarantinedTo = await quarantine(ctx, manifest.source.id, target);
       await renameIntoPlace(temp, target, manifest.database.journalMode, ctx);
-      return finish(ctx, pending, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, quarantinedTo });
+      replaced = true;
+      return finish(ctx, pending, reason, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, quarantinedTo });
     }
 
     // 3. A new file (--to), or the database is gone: nothing to protect, rename into place.
@@ -144,39 +168,60 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
       quarantinedTo = await quarantine(ctx, manifest.source.id, target);
     }
     await renameIntoPlace(temp, target, manifest.database.journalMode, ctx);
-    return finish(ctx, pending, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, ...(quarantinedTo ? { quarantinedTo } : {}) });
+    replaced = true;
+    return finish(ctx, pending, reason, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, ...(quarantinedTo ? { quarantinedTo } : {}) });
   } catch (e) {
     await rm(temp, { force: true });
     await rm(`${temp}-journal`, { force: true });
     await rm(pending, { force: true });
+    // The live database was not changed (SQLite rolled its transaction back, or nothing was renamed):
+    // the safety copy taken for this restore would only make `undo` bring back what is already there.
+    if (safetyCopy && !replaced) await discardSafetyCopy(ctx, safetyCopy);
     throw e;
   }
 }
 
-async function finish(ctx: EngineContext, pending: string, result: RestoreResult): Promise<RestoreResult> {
+/** Ends a restore that changed its target: the pending note goes, and an in-place restore is recorded for `undo`. */
+async function finish(ctx: EngineContext, pending: string, reason: 'restore' | 'undo', result: RestoreResult): Promise<RestoreResult> {
+  if (result.inPlace) {
+    ctx.catalog.recordRestore({
+      sourceId: result.restored.source.id,
+      restoredId: result.restored.id,
+      safetyCopyId: result.safetyCopy?.id,
+      target: result.target,
+      reason,
+      at: ctx.now().toISOString(),
+      quarantinedTo: result.quarantinedTo,
+    });
+  }
   await rm(pending, { force: true });
   ctx.events.emit('restore-finished', { restoredId: result.restored.id, target: result.target, safetyCopyId: result.safetyCopy?.id, requiresRestart: result.requiresRestart });
   return result;
 }
 
+/** Removes the safety copy of a restore that failed before it changed anything (manifest first, like prune). */
+async function discardSafetyCopy(ctx: EngineContext, safetyCopy: Manifest): Promise<void> {
+  await rm(manifestPath(ctx.vaultDir, safetyCopy), { force: true });
+  await rm(artifactPath(ctx.vaultDir, safetyCopy), { force: true });
+  ctx.catalog.remove(safetyCopy.id);
+  await fsyncDir(path.join(ctx.vaultDir, safetyCopy.source.id)).catch(() => undefined);
+  ctx.events.emit('restore-points-removed', { ids: [safetyCopy.id] });
+}
+
 /**
- * Where a restore writes: `--to`, else the registered source's path (it may have moved, or this is a
- * new machine), else the path the manifest recorded. A manifest that came from another machine
- * without a full path (an encrypted restore point's exported manifest) needs --to or a source.
+ * Where a restore writes: `to` (a new file), else the registered source's own path. Never a path
+ * read from a manifest: a manifest can come from a destination anyone may write to, and it must
+ * not choose which file is overwritten. A restore point of a database not registered here needs `to`.
  */
-function restoreTarget(ctx: EngineContext, manifest: Manifest, to: string | undefined): string {
+export function restoreTarget(ctx: EngineContext, manifest: Pick<Manifest, 'id' | 'source'>, to: string | undefined): string {
   if (to !== undefined) return path.resolve(to);
   const registered = listSources(ctx).find((s) => s.id === manifest.source.id);
   if (registered) return registered.path;
-  if (path.isAbsolute(manifest.source.path)) return manifest.source.path;
-  throw new LifeboatError('usage', `Restore point ${manifest.id} does not say where ${manifest.source.name} lived`, 'Restore it with --to PATH, or register the database first with `lifeboat sources add`');
-}
-
-/** The source a safety copy of `target` belongs to: the registered one, or one named after the manifest's. */
-function sourceFor(ctx: EngineContext, manifest: Manifest, target: string): Source {
-  const registered = listSources(ctx).find((s) => s.path === target);
-  if (registered) return registered;
-  return { id: manifest.source.id, path: target, name: path.basename(target), addedAt: ctx.now().toISOString() };
+  throw new LifeboatError(
+    'usage',
+    `Restore point ${manifest.id} is of "${manifest.source.id}", which is not a database registered on this machine, so it cannot be restored in place`,
+    `Restore it into a new file with --to PATH (the app asks where), or register the database it belongs to first: \`lifeboat sources add PATH --name ${manifest.source.id}\``,
+  );
 }
 
 /**
@@ -217,17 +262,35 @@ async function copyIntoLiveDatabase(restored: string, target: string, busyTimeou
   }
 }
 
-/** Puts a checked copy in place with one atomic rename, restoring the journal mode it had. */
+/**
+ * Puts a checked copy in place with one atomic rename, restoring the journal mode it had. The file
+ * it replaces keeps its mode (and its owner, where this process may set it): a restore never makes
+ * a database more readable than it was. A new file (or one whose database was gone) stays owner-only.
+ */
 async function renameIntoPlace(temp: string, target: string, journalMode: string, ctx: EngineContext): Promise<void> {
+  const replaced = await stat(target).catch(() => undefined);
   if (journalMode === 'wal') {
     const db = new Database(temp);
     db.pragma('journal_mode = WAL');
     db.close();
   }
+  if (replaced) await takeModeAndOwner(temp, replaced);
   await fsyncFile(temp);
   await ctx.checkpoint('restore:swapping');
   await rename(temp, target);
   await fsyncDir(path.dirname(target));
+}
+
+/** Gives `file` the owner (where permitted) and then the mode of `like`. */
+async function takeModeAndOwner(file: string, like: Stats): Promise<void> {
+  if (process.platform !== 'win32' && (like.uid !== process.getuid?.() || like.gid !== process.getgid?.())) {
+    try {
+      await chown(file, like.uid, like.gid);
+    } catch (e) {
+      if (errorCode(e) !== 'EPERM') throw e; // only root may give a file away: it stays ours
+    }
+  }
+  await chmod(file, like.mode & 0o7777);
 }
 
 /**
@@ -262,6 +325,8 @@ async function exists(file: string): Promise<boolean> {
 /**
  * Finishes what an interrupted restore left: its temp copy next to the target is removed (the
  * target itself is intact: SQLite rolls back a half-written transaction, and a rename is atomic).
+ * One that died after taking its safety copy is recorded as an interrupted restore, so `undo`
+ * puts the database back as it was just before it (whether or not the restore got through).
  */
 export async function recoverInterruptedRestores(ctx: EngineContext): Promise<string[]> {
   const dir = pendingRestoresDir(ctx);
@@ -270,13 +335,18 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const file = path.join(dir, name);
     const pid = Number(/-(\d+)\.json$/.exec(name)?.[1]);
-    if (pid && pid !== process.pid && isAlive(pid)) continue; // still running elsewhere
+    if (pid && pid !== process.pid && isProcessAlive(pid)) continue; // still running elsewhere
     try {
-      const record = JSON.parse(await readFile(file, 'utf8')) as { temp?: unknown };
+      const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
       if (typeof record.temp === 'string' && path.basename(record.temp).includes('.lifeboat-restore-')) {
         await rm(record.temp, { force: true });
         await rm(`${record.temp}-journal`, { force: true });
         cleaned.push(record.temp);
+      }
+      // It died after its safety copy: whether or not it committed, undo goes back to just before it.
+      const { sourceId, safetyCopyId, id, target, reason, startedAt } = record;
+      if (typeof safetyCopyId === 'string' && typeof sourceId === 'string' && typeof id === 'string' && typeof target === 'string' && ctx.catalog.get(safetyCopyId)) {
+        ctx.catalog.recordRestore({ sourceId, restoredId: id, safetyCopyId, target, reason: reason === 'undo' ? 'undo' : 'restore', at: typeof startedAt === 'string' ? startedAt : ctx.now().toISOString(), interrupted: true });
       }
     } catch {
       // unreadable record: nothing we can safely remove
@@ -286,24 +356,41 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
   return cleaned;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errorCode(e) === 'EPERM';
-  }
-}
-
-/** The newest safety copy taken before a restore: what `undo` brings back. */
+/**
+ * The safety copy `undo` would bring back: the one recorded by the last in-place restore that
+ * succeeded (of one source, or of any). Lifeboat's own record decides, never the dates or triggers
+ * inside manifests (a restore point pulled from a destination can claim anything). Undefined when
+ * there is nothing to undo or the last restore had no safety copy (see `undo` for why).
+ */
 export function lastSafetyCopy(ctx: EngineContext, sourceId?: string): Manifest | undefined {
-  return ctx.catalog.list(sourceId ? { sourceId } : {}).find((m) => m.trigger === 'safety' && m.safety !== undefined);
+  const record = ctx.catalog.lastRestore(sourceId);
+  return record?.safetyCopyId ? ctx.catalog.get(record.safetyCopyId) : undefined;
 }
 
 /** Puts back the database as it was before the last restore (itself undoable: it takes a safety copy). */
-export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; keys?: DecryptWith; onProgress?: (p: JobProgress) => void } = {}): Promise<RestoreResult> {
-  const safety = lastSafetyCopy(ctx, opts.sourceId);
-  if (!safety) throw new LifeboatError('not-found', 'There is no restore to undo (no safety copy in the vault)', 'A safety copy is taken each time a restore replaces a database');
-  return restore(ctx, { id: safety.id, reason: 'undo', waitMs: opts.waitMs, keys: opts.keys, onProgress: opts.onProgress });
+/** The refusal of an in-place restore (or undo) while programs have the database open, naming them. */
+function openElsewhere(target: string, holders: Holder[], reason: 'restore' | 'undo'): LifeboatError {
+  const who = holderNames(holders);
+  return new LifeboatError(
+    'in-use',
+    `${who} has ${target} open, so the ${reason === 'undo' ? 'undo' : 'restore'} did not start (nothing was changed)`,
+    `Close ${who} and try again: a program that keeps data in memory would write it back over the restored database. To go ahead while it stays open, add --while-open (in the app, confirm a second time), then restart ${who}`,
+  );
+}
+
+export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; keys?: DecryptWith; onProgress?: (p: JobProgress) => void; signal?: AbortSignal; whileOpen?: boolean } = {}): Promise<RestoreResult> {
+  const record = ctx.catalog.lastRestore(opts.sourceId);
+  if (!record) throw new LifeboatError('not-found', `There is no restore to undo${opts.sourceId ? ` for ${opts.sourceId}` : ''}`, 'Undo puts back the database as it was before the last restore Lifeboat made in place');
+  if (!record.safetyCopyId) {
+    throw new LifeboatError(
+      'not-found',
+      `The last restore of ${record.sourceId} (${record.at}) replaced a database that was unreadable or missing, so there is no safety copy to go back to`,
+      record.quarantinedTo ? `The files it replaced were kept in ${record.quarantinedTo}` : 'Restore another restore point instead (`lifeboat list`)',
+    );
+  }
+  if (!ctx.catalog.get(record.safetyCopyId)) {
+    throw new LifeboatError('not-found', `The safety copy ${record.safetyCopyId} taken before the last restore of ${record.sourceId} is no longer in the vault`, 'It was deleted or pruned; restore another restore point instead (`lifeboat list`)');
+  }
+  return restore(ctx, { id: record.safetyCopyId, reason: 'undo', waitMs: opts.waitMs, keys: opts.keys, onProgress: opts.onProgress, signal: opts.signal, whileOpen: opts.whileOpen });
 }
 

@@ -109,6 +109,28 @@ describe('planRetention', () => {
     expect(plan.keep[3]!.reasons).toEqual(['minimum of 4 restore points']);
   });
 
+  it('orders a restore point received from a destination by its arrival at the latest: future dates cannot crowd out what this machine made', () => {
+    const own = daily(6);
+    const arrived = '2026-11-22T17:00:00.000Z';
+    // Received safety copies dated in the future: taken at face value they would be the newest five.
+    const planted = Array.from({ length: 5 }, (_, i) => point(`2099-0${i + 1}-01T00:00:00.000Z`, { trigger: 'safety', received: { from: 'nas', at: arrived } }));
+    const plan = planRetention([...own, ...planted], { ...NONE, keepLast: 1 }, opts);
+    // The newest restore point taken here is kept whatever the received ones claim (safety copies
+    // never count as the newest good one, so it is the newest verified restore point outright)…
+    expect(plan.keep.find((d) => d.id === own[0]!.id)?.reasons).toContain('newest verified restore point');
+    // …and so it is when a received restore point that is not a safety copy arrived after it.
+    const pulled = point('2099-06-01T00:00:00.000Z', { received: { from: 'nas', at: arrived } });
+    const withPulled = planRetention([...own, pulled], { ...NONE, keepLast: 1 }, opts);
+    expect(withPulled.keep.find((d) => d.id === own[0]!.id)?.reasons).toContain('newest verified restore point taken on this machine');
+    // …and the received ones are protected as safety copies only for the window after their arrival.
+    for (const p of planted) expect(plan.keep.find((d) => d.id === p.id)?.reasons).toContain('safety copy, protected until 2026-11-29T17:00:00.000Z');
+    // A week later, with a newer restore point made here, they rank by their arrival: older than it.
+    const next = point('2026-11-23T12:00:00.000Z');
+    const later = planRetention([next, ...own, ...planted], { ...NONE, keepLast: 1 }, { ...opts, now: new Date('2026-12-01T00:00:00Z') });
+    expect(later.keep.map((d) => d.id)).toEqual([next.id]);
+    expect(later.remove.map((d) => d.id)).toEqual(expect.arrayContaining(planted.map((p) => p.id)));
+  });
+
   it('buckets days in the given time zone', () => {
     // 23:30 UTC on the 21st is already the 22nd in Tokyo: one day there, two in UTC.
     const points = [point('2026-11-22T03:00:00.000Z'), point('2026-11-21T23:30:00.000Z')];

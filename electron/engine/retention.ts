@@ -1,6 +1,7 @@
 // Retention: which restore points of one source to keep, and why. A pure function of the restore
 // points, the policy and the clock, so every rule is tested without touching a disk.
 import type { Manifest, RetentionPolicy } from '../../shared/model.ts';
+import { restorePointTime } from './manifest.ts';
 
 export interface RetentionOptions {
   now: Date;
@@ -62,14 +63,19 @@ const BUCKETS: Bucket[] = [
 
 /**
  * Decides, for the restore points of ONE source, which to keep and which retention may delete.
- * Never deleted, whatever the policy: the newest restore point that passed its integrity check,
- * a safety copy inside its protection window, a pinned restore point, and the newest `minCount`.
+ * Never deleted, whatever the policy: the newest restore point that passed its integrity check (and
+ * the newest such one taken on this machine, when a received one is newer), a safety copy inside its
+ * protection window, a pinned restore point, and the newest `minCount`. Order and age come from
+ * `restorePointTime`, so a received manifest cannot date itself past its arrival.
  * Safety copies follow their own rule (the protection window) and never count toward another:
  * they are not "the last N", a day's copy or part of the minimum, so restores never crowd out
  * real restore points.
  */
 export function planRetention(points: Manifest[], policy: RetentionPolicy, opts: RetentionOptions): RetentionPlan {
-  const sorted = [...points].sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+  // Lifeboat's order: a restore point received from a destination is never newer than its arrival.
+  const time = new Map(points.map((p) => [p.id, restorePointTime(p)]));
+  const at = (p: Manifest) => time.get(p.id) as string;
+  const sorted = [...points].sort((a, b) => (at(a) === at(b) ? b.id.localeCompare(a.id) : at(b).localeCompare(at(a))));
   const reasons = new Map<string, string[]>(sorted.map((p) => [p.id, []]));
   const why = (id: string, reason: string) => reasons.get(id)?.push(reason);
   const now = opts.now.getTime();
@@ -78,18 +84,21 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
 
   for (const p of sorted) {
     if (p.pinned) why(p.id, 'pinned');
-    const age = now - Date.parse(p.createdAt);
+    const age = now - Date.parse(at(p));
     if (p.trigger === 'safety' && age < opts.safetyWindowDays * DAY_MS) {
-      const until = new Date(Date.parse(p.createdAt) + opts.safetyWindowDays * DAY_MS).toISOString();
+      const until = new Date(Date.parse(at(p)) + opts.safetyWindowDays * DAY_MS).toISOString();
       why(p.id, `safety copy, protected until ${until}`);
     }
     if (policy.keepWithinDays > 0 && age < policy.keepWithinDays * DAY_MS) why(p.id, `younger than ${policy.keepWithinDays} days`);
   }
   if (verified[0]) why(verified[0].id, 'newest verified restore point');
+  // Restore points brought in from a destination cannot crowd out the newest one made here.
+  const newestOwn = verified.find((p) => p.received === undefined);
+  if (newestOwn && newestOwn !== verified[0]) why(newestOwn.id, 'newest verified restore point taken on this machine');
   verified.slice(0, policy.keepLast).forEach((p, i) => why(p.id, `last ${policy.keepLast} (#${i + 1})`));
 
   const localDate = dateIn(opts.timeZone);
-  const dates = new Map(verified.map((p) => [p.id, localDate(new Date(p.createdAt))]));
+  const dates = new Map(verified.map((p) => [p.id, localDate(new Date(at(p)))]));
   for (const bucket of BUCKETS) {
     const limit = policy[bucket.rule];
     if (limit <= 0) continue;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { appSettingsSchema, destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
 import { LifeboatError } from './errors.ts';
 import { withLockSync } from './locks.ts';
+import type { SecretStore } from './secrets.ts';
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
 
@@ -15,6 +16,9 @@ export const verificationSettingsSchema = z.object({
   /** Copies downloaded and checked at each destination on every scheduled verification. */
   destinationSample: z.number().int().nonnegative().default(2),
 });
+
+/** The SecretStore entry holding the Google OAuth client's secret (never settings.json). */
+export const GOOGLE_CLIENT_SECRET = 'google-client-secret';
 
 export const settingsSchema = z.object({
   /** Where restore points are kept; absent means `<data folder>/vault`. */
@@ -34,10 +38,19 @@ export const settingsSchema = z.object({
   lowSpaceWarningBytes: z.number().int().nonnegative().default(1024 ** 3),
   /** Verification on a schedule: the newest restore point of each source, every kept one, and a sample of copies per destination (0 switches one off). */
   verification: verificationSettingsSchema.default(verificationSettingsSchema.parse({})),
+  /** How long a backup waits for a moment when the database is not being written (see snapshot.ts). */
+  quietWaitMs: z.number().int().nonnegative().default(60_000),
+  /** The log (logs/ in the data folder) rotates after this many bytes and keeps this many older files. */
+  logMaxBytes: z.number().int().positive().default(2 * 1024 ** 2),
+  logFiles: z.number().int().min(1).max(50).default(4),
   retention: retentionPolicySchema.default(retentionPolicySchema.parse({})),
   sources: z.array(sourceSchema).default([]),
   destinations: z.array(destinationSchema).default([]),
-  /** The person's own Google OAuth client ("Desktop app"); LIFEBOAT_GOOGLE_CLIENT_ID/SECRET override. */
+  /**
+   * The person's own Google OAuth client ("Desktop app"); LIFEBOAT_GOOGLE_CLIENT_ID/SECRET override.
+   * Its secret lives in the SecretStore (GOOGLE_CLIENT_SECRET); `clientSecret` here is only read, to
+   * move a secret an older version kept in settings into the store.
+   */
   google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
   /** The desktop app's preferences (tray, login, notifications). */
   app: appSettingsSchema.default(appSettingsSchema.parse({})),
@@ -70,7 +83,8 @@ export const settingsPatchSchema = z
     busyTimeoutMs: z.number().int().nonnegative().optional(),
     lowSpaceWarningBytes: z.number().int().nonnegative().optional(),
     verification: z.object({ newestEveryDays: z.number().int().nonnegative().optional(), allEveryDays: z.number().int().nonnegative().optional(), destinationSample: z.number().int().nonnegative().optional() }).strict().optional(),
-    google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
+    quietWaitMs: z.number().int().nonnegative().optional(),
+    google: z.object({ clientId: z.string().min(1) }).strict().optional(),
     app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
   })
   .strict()
@@ -96,6 +110,8 @@ export function openSettings(dataDir: string, appVersion: string): SettingsStore
     configName: 'settings',
     projectVersion: appVersion,
     clearInvalidConfig: false,
+    // Owner-only: settings name the person's databases and folders.
+    configFileMode: 0o600,
     migrations: {
       // Settings format 1 shipped with 0.1.0. Add a migration here when a key changes meaning.
     },
@@ -128,4 +144,20 @@ export function openSettings(dataDir: string, appVersion: string): SettingsStore
 /** The effective retention policy of a source: its own rules over the global ones. */
 export function effectiveRetention(settings: Settings, source: Source | undefined): RetentionPolicy {
   return { ...settings.retention, ...(source?.retention ?? {}) };
+}
+
+/**
+ * Moves a Google client secret an older version kept in settings.json into the SecretStore and
+ * removes it from settings. Where the store cannot take it (no keychain), it stays where it was
+ * and keeps working; the next start tries again.
+ */
+export async function moveSecretsOutOfSettings(settings: SettingsStore, secrets: SecretStore): Promise<void> {
+  const google = settings.read().google;
+  if (!google?.clientSecret) return;
+  try {
+    await secrets.set(GOOGLE_CLIENT_SECRET, google.clientSecret);
+  } catch {
+    return;
+  }
+  settings.update((s) => ({ ...s, google: s.google ? { clientId: s.google.clientId } : undefined }));
 }

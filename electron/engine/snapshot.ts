@@ -1,92 +1,203 @@
-// The consistent copy at the heart of a restore point: SQLite's online backup API, run so that the
-// copy equals the database as of one committed transaction and the source's writers keep going.
+// The consistent copy at the heart of a restore point, taken so that the program writing the
+// database never notices: no VACUUM, no journal-mode change, no checkpoint, no lock that could make
+// one of its commits fail, no file left beside it, and no wait without a deadline.
 //
-// WAL mode: one read transaction is held for the whole copy. The snapshot is fixed by it, writers
-// append to the WAL undisturbed, and the stepped copy never restarts (SQLite restarts a backup only
-// when a *new* read transaction sees another connection's change).
-// Rollback-journal mode: a reader holds off writers, so the copy is stepped without a transaction,
-// letting writers in between steps; each of their commits restarts the copy. After a few restarts
-// it falls back to one read transaction for the rest, holding writers off for one pass.
-import { rm } from 'node:fs/promises';
-import { LifeboatError, explainWriteError } from './errors.ts';
-import { explainSqliteError, openReadOnly, type SqliteDb } from './sqlite-files.ts';
+// Rollback-journal mode, and a WAL database nobody has open (no -wal file): a lock-free copy proven
+// to be one committed state (quiet-copy.ts). Any SHARED lock, however short, can make a commit of a
+// program without a busy handler fail, and such a program then silently loses its writes; so none is
+// taken. A program that never pauses long enough for a copy is reported, not interrupted, unless the
+// source allows holding it off for a moment (`lockIfBusy`).
+// WAL mode with the database open elsewhere: one read transaction is held for the whole copy through
+// SQLite's backup API. The snapshot is fixed by it, writers append to the WAL undisturbed, and the
+// copy never restarts.
+// Every wait for another program's lock has a deadline and ends with a message naming the program.
+import { rm, stat } from 'node:fs/promises';
+import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
+import { findHolders, holderNames } from './open-holders.ts';
+import { NeverQuiet, quietCopy, readDatabaseHeader, rollbackJournalMode } from './quiet-copy.ts';
+import { explainSqliteError, lockedError, openReadOnly, type SqliteDb } from './sqlite-files.ts';
 
 export interface SnapshotOptions {
   /** Take a compacted copy with `VACUUM INTO` (rebuilt, free pages dropped) instead of a page copy. */
   compact?: boolean;
+  /** How long to wait for a lock another program holds. */
   busyTimeoutMs?: number;
+  /** How long to wait for a moment when the database is not being written. */
+  quietWaitMs?: number;
+  /** A rollback-journal database that never goes quiet is copied holding its writers off for a moment. */
+  lockIfBusy?: boolean;
+  /** Named in messages: the source's id, for the commands that change its settings. */
+  sourceId?: string;
+  /** The source is backed up when its program closes it (messages say so). */
+  whenClosed?: boolean;
   /** Pages per backup step: how often progress is reported and cancellation is checked. */
   stepPages?: number;
-  /** Restarts tolerated in rollback-journal mode before holding writers off for one pass. */
+  /** Restarts tolerated in a locked rollback-journal copy before holding writers off for one pass. */
   maxRestarts?: number;
-  onProgress?: (copiedPages: number, totalPages: number) => void;
+  onProgress?: (done: number, total: number, unit: 'pages' | 'bytes') => void;
   signal?: AbortSignal;
 }
 
 export interface SnapshotResult {
-  method: 'backup-api' | 'vacuum-into';
+  method: 'quiet-copy' | 'backup-api' | 'vacuum-into';
   journalMode: string;
+  /** Copies thrown away because the database changed meanwhile. */
   restarts: number;
+  /** Whether the source's writers were held off (only with `lockIfBusy`). */
   heldLock: boolean;
+  /** How long the backup waited for the database to be quiet. */
+  waitedMs: number;
 }
 
 class RestartLimit extends Error {}
+/** A backup step met another connection's lock; the step is retried after a pause. */
+class StepBusy extends Error {}
 
 function cancelled(): LifeboatError {
   return new LifeboatError('cancelled', 'The backup was cancelled', 'Nothing was added to the vault');
 }
 
-/** Copies `source` (opened read-only) to the new file `dest` as one consistent snapshot. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isBusy = (e: unknown) => e instanceof StepBusy || /^SQLITE_(BUSY|LOCKED)/.test(errorCode(e) ?? '');
+const companions = (file: string) => [file, `${file}-journal`, `${file}-wal`, `${file}-shm`];
+const fileExists = (file: string) => stat(file).then(() => true, () => false);
+
+/** Copies `source` to the new file `dest` as one consistent snapshot (see the module comment). */
 export async function takeSnapshot(source: string, dest: string, opts: SnapshotOptions = {}): Promise<SnapshotResult> {
-  const db = openReadOnly(source, opts.busyTimeoutMs ?? 10_000);
   try {
-    const journalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
-    if (opts.compact) {
-      if (opts.signal?.aborted) throw cancelled();
-      db.prepare('VACUUM INTO ?').run(dest);
-      return { method: 'vacuum-into', journalMode, restarts: 0, heldLock: journalMode !== 'wal' };
+    const header = await readDatabaseHeader(source);
+    if (!header.wal || !(await fileExists(`${source}-wal`))) {
+      const done = await copyQuietly(source, dest, header.wal, opts);
+      if (done) return done;
     }
-    if (journalMode === 'wal') {
-      await copyInReadTransaction(db, dest, opts);
-      return { method: 'backup-api', journalMode, restarts: 0, heldLock: false };
-    }
-    try {
-      const restarts = await copyStepped(db, dest, opts);
-      return { method: 'backup-api', journalMode, restarts, heldLock: false };
-    } catch (e) {
-      if (!(e instanceof RestartLimit)) throw e;
-      await rm(dest, { force: true });
-      await copyInReadTransaction(db, dest, opts);
-      return { method: 'backup-api', journalMode, restarts: opts.maxRestarts ?? 3, heldLock: true };
-    }
+    return await copyWithSqlite(source, dest, opts);
   } catch (e) {
     await rm(dest, { force: true });
     throw explainWriteError(explainSqliteError(e, source), 'the vault');
+  }
+}
+
+/**
+ * The lock-free path. Returns undefined when a WAL database turned out to be open elsewhere (read it
+ * with SQLite instead); throws when the database never went quiet.
+ */
+async function copyQuietly(source: string, dest: string, wal: boolean, opts: SnapshotOptions): Promise<SnapshotResult | undefined> {
+  const plain = opts.compact ? `${dest}.plain` : dest;
+  try {
+    const q = await quietCopy(source, plain, {
+      deadlineMs: opts.quietWaitMs ?? 60_000,
+      wal,
+      signal: opts.signal,
+      onProgress: (done, total) => opts.onProgress?.(done, total, 'bytes'),
+      onJournalStuck: async () => {
+        // An active journal that no program holds open was left by a crash: SQLite must roll it back.
+        if ((await findHolders(companions(source)))?.length === 0) throw hotJournal(source);
+      },
+    });
+    const journalMode = wal ? 'wal' : await rollbackJournalMode(source);
+    if (opts.compact) await vacuumInto(plain, dest, opts);
+    return { method: opts.compact ? 'vacuum-into' : 'quiet-copy', journalMode, restarts: q.attempts - 1, heldLock: false, waitedMs: q.waitedMs };
+  } catch (e) {
+    if (!(e instanceof NeverQuiet)) throw e;
+    if (e.walOpened) return undefined;
+    if (!opts.lockIfBusy) throw await neverQuiet(source, e, opts);
+    const locked = await copyWithSqlite(source, dest, opts);
+    return { ...locked, waitedMs: e.waitedMs + locked.waitedMs };
+  } finally {
+    if (plain !== dest) for (const f of [plain, `${plain}-wal`, `${plain}-shm`]) await rm(f, { force: true });
+  }
+}
+
+function hotJournal(file: string): LifeboatError {
+  return new LifeboatError(
+    'hot-journal',
+    `${file} has an unfinished transaction left by a program that crashed`,
+    'Open it once with its application (or `sqlite3`) so SQLite can roll the transaction back, then back up again',
+  );
+}
+
+/** The program(s) writing `source` never paused long enough for a copy: say who, and what can be done. */
+async function neverQuiet(source: string, e: NeverQuiet, opts: SnapshotOptions): Promise<LifeboatError> {
+  const holders = (await findHolders(companions(source))) ?? [];
+  const who = holders.length ? holderNames(holders) : 'Another program';
+  return new LifeboatError(
+    'busy',
+    `${who} kept writing ${source} for ${Math.round(e.waitedMs / 1000)} s without a pause long enough to copy it, so no restore point was taken (Lifeboat never holds up a program writing its database in rollback-journal mode: its writes could fail)`,
+    `${opts.whenClosed ? `Lifeboat backs it up as soon as ${who === 'Another program' ? 'the program' : who} closes it.` : 'Lifeboat tries again later on its own.'} To back it up while it is being written, switch the database to WAL mode (see "Databases in use" in the README)${opts.sourceId ? `, or let Lifeboat hold it for a moment if the program waits for locks: \`lifeboat sources set ${opts.sourceId} --lock-if-busy\`` : ''}${opts.sourceId && !opts.whenClosed ? `; or back it up when the program closes it: \`lifeboat sources set ${opts.sourceId} --when-closed\`` : ''}`,
+  );
+}
+
+/** SQLite's own reading: a held read transaction (WAL), or a stepped copy under locks (`lockIfBusy`). */
+async function copyWithSqlite(source: string, dest: string, opts: SnapshotOptions): Promise<SnapshotResult> {
+  const deadline = Date.now() + (opts.busyTimeoutMs ?? 10_000);
+  const started = Date.now();
+  // No busy handler of our own: it would block this thread inside SQLite. Waits happen here, with a deadline.
+  const db = openReadOnly(source, 0);
+  try {
+    // The copy reads each page once: a small page cache is enough and keeps memory flat.
+    await whileBusy(() => db.pragma('cache_size = -2000'), source, deadline, opts);
+    const journalMode = String(await whileBusy(() => db.pragma('journal_mode', { simple: true }), source, deadline, opts)).toLowerCase();
+    if (opts.compact) {
+      await whileBusy(() => db.prepare('VACUUM INTO ?').run(dest), source, deadline, opts);
+      return { method: 'vacuum-into', journalMode, restarts: 0, heldLock: journalMode !== 'wal', waitedMs: 0 };
+    }
+    if (journalMode === 'wal') {
+      await copyInReadTransaction(db, source, dest, deadline, opts);
+      return { method: 'backup-api', journalMode, restarts: 0, heldLock: false, waitedMs: Date.now() - started };
+    }
+    try {
+      const restarts = await copyStepped(db, source, dest, deadline, opts);
+      return { method: 'backup-api', journalMode, restarts, heldLock: true, waitedMs: Date.now() - started };
+    } catch (e) {
+      if (!(e instanceof RestartLimit)) throw e;
+      await rm(dest, { force: true });
+      await copyInReadTransaction(db, source, dest, deadline, opts);
+      return { method: 'backup-api', journalMode, restarts: opts.maxRestarts ?? 3, heldLock: true, waitedMs: Date.now() - started };
+    }
   } finally {
     db.close();
+  }
+}
+
+/** Runs `step`, retrying while another program's lock is in the way, until `deadline`. */
+async function whileBusy<T>(step: () => T | Promise<T>, source: string, deadline: number, opts: SnapshotOptions): Promise<T> {
+  for (;;) {
+    if (opts.signal?.aborted) throw cancelled();
+    try {
+      return await step();
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      if (Date.now() > deadline) throw lockedError(source, await findHolders(companions(source)), { sourceId: opts.sourceId, whenClosed: opts.whenClosed });
+    }
+    await sleep(100);
   }
 }
 
 /** Starts a read transaction: from here until COMMIT this connection sees one fixed snapshot. */
 function beginRead(db: SqliteDb): void {
   db.exec('BEGIN');
-  db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  } catch (e) {
+    db.exec('COMMIT');
+    throw e;
+  }
 }
 
-async function copyInReadTransaction(db: SqliteDb, dest: string, opts: SnapshotOptions): Promise<void> {
-  beginRead(db);
+async function copyInReadTransaction(db: SqliteDb, source: string, dest: string, deadline: number, opts: SnapshotOptions): Promise<void> {
+  await whileBusy(() => beginRead(db), source, deadline, opts);
   try {
-    await runBackup(db, dest, opts, () => undefined);
+    await runBackup(db, source, dest, deadline, opts, () => undefined);
   } finally {
     if (db.inTransaction) db.exec('COMMIT');
   }
 }
 
-async function copyStepped(db: SqliteDb, dest: string, opts: SnapshotOptions): Promise<number> {
+async function copyStepped(db: SqliteDb, source: string, dest: string, deadline: number, opts: SnapshotOptions): Promise<number> {
   let restarts = 0;
   let lastRemaining = Number.POSITIVE_INFINITY;
   const maxRestarts = opts.maxRestarts ?? 3;
-  await runBackup(db, dest, opts, (remaining) => {
+  await runBackup(db, source, dest, deadline, opts, (remaining) => {
     if (remaining > lastRemaining) {
       restarts++;
       if (restarts > maxRestarts) throw new RestartLimit();
@@ -97,29 +208,43 @@ async function copyStepped(db: SqliteDb, dest: string, opts: SnapshotOptions): P
 }
 
 /**
- * Drives better-sqlite3's stepped backup. Before its first successful step SQLite reports zero
- * pages; if that step met a lock, the wrapper would resolve as if done, so a zero-page result is
- * retried until the busy timeout.
+ * Drives better-sqlite3's stepped backup. A step that meets a lock makes no progress (and better-
+ * sqlite3 would go on stepping forever), and a first step that meets one resolves with zero pages:
+ * both are retried after a pause, until `deadline`.
  */
-async function runBackup(db: SqliteDb, dest: string, opts: SnapshotOptions, onStep: (remaining: number) => void): Promise<void> {
+async function runBackup(db: SqliteDb, source: string, dest: string, deadline: number, opts: SnapshotOptions, onStep: (remaining: number) => void): Promise<void> {
   const step = opts.stepPages ?? 4096;
-  const deadline = Date.now() + (opts.busyTimeoutMs ?? 10_000);
-  for (;;) {
-    const result = await db.backup(dest, {
-      progress: ({ totalPages, remainingPages }) => {
-        if (opts.signal?.aborted) throw cancelled();
-        onStep(remainingPages);
-        opts.onProgress?.(totalPages - remainingPages, totalPages);
-        return step;
-      },
-    });
-    if (result.totalPages > 0) {
-      opts.onProgress?.(result.totalPages, result.totalPages);
-      return;
-    }
-    if (Date.now() > deadline) {
-      throw new LifeboatError('locked', 'The database stayed locked by another program', 'Close the program holding it (or wait for it to finish) and try again');
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  await whileBusy(
+    async () => {
+      let lastRemaining = -1;
+      await rm(dest, { force: true });
+      const result = await db.backup(dest, {
+        progress: ({ totalPages, remainingPages }) => {
+          if (opts.signal?.aborted) throw cancelled();
+          if (remainingPages === lastRemaining) throw new StepBusy();
+          lastRemaining = remainingPages;
+          onStep(remainingPages);
+          opts.onProgress?.(totalPages - remainingPages, totalPages, 'pages');
+          return step;
+        },
+      });
+      if (result.totalPages === 0) throw new StepBusy();
+      opts.onProgress?.(result.totalPages, result.totalPages, 'pages');
+    },
+    source,
+    deadline,
+    opts,
+  );
+}
+
+/** A compacted copy of a private copy (never of the live database). */
+async function vacuumInto(copy: string, dest: string, opts: SnapshotOptions): Promise<void> {
+  if (opts.signal?.aborted) throw cancelled();
+  await rm(dest, { force: true });
+  const db = openReadOnly(copy, 0);
+  try {
+    db.prepare('VACUUM INTO ?').run(dest);
+  } finally {
+    db.close();
   }
 }

@@ -7,6 +7,8 @@ import type { EngineContext } from './context.ts';
 import { LifeboatError } from './errors.ts';
 import { sourceIdFromPath } from './layout.ts';
 import { preflight } from './sqlite-files.ts';
+import { findHolders, holderNames } from './open-holders.ts';
+import { readDatabaseHeader } from './quiet-copy.ts';
 import { checkEncryptionSetting } from './keys.ts';
 
 /** The registered sources, as saved in settings. */
@@ -73,7 +75,7 @@ export function removeSource(ctx: EngineContext, id: string): Source {
 }
 
 /** A change to a source's settings; `retention: null` drops its own rules (it follows the global ones). */
-export type SourcePatch = Partial<Pick<Source, 'maxBytes' | 'compact' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload'>> & { retention?: Source['retention'] | null };
+export type SourcePatch = Partial<Pick<Source, 'maxBytes' | 'compact' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload' | 'lockIfBusy' | 'backUpWhenClosed'>> & { retention?: Source['retention'] | null };
 
 /**
  * Changes a source's own settings. Encryption is checked now, not at the next scheduled backup.
@@ -91,4 +93,26 @@ export async function updateSource(ctx: EngineContext, id: string, patch: Source
     }),
   }));
   return updated as Source;
+}
+
+/** Advice about a source, in words: what happened or why, and what to do. */
+export interface Advice {
+  message: string;
+  hint: string;
+}
+
+/**
+ * Advice for a rollback-journal database that another program keeps open: Lifeboat can only copy it
+ * between that program's commits (it never holds it up), so a program that writes all the time is
+ * better served by WAL mode, which only the person can decide to switch to. Undefined otherwise.
+ */
+export async function databaseAdvice(source: Source): Promise<Advice | undefined> {
+  const header = await readDatabaseHeader(source.path).catch(() => undefined);
+  if (!header || header.wal) return undefined;
+  const holders = await findHolders([source.path, `${source.path}-journal`]);
+  if (!holders?.length) return undefined;
+  return {
+    message: `${source.name} is open in ${holderNames(holders)} and uses a rollback journal: Lifeboat copies it only between that program's writes, so that none of them can fail, and a program that never pauses can delay its backups`,
+    hint: `Switching the database to WAL mode lets Lifeboat back it up while it is written. Lifeboat never switches it itself: close the program, run \`sqlite3 "${source.path}" "PRAGMA journal_mode=WAL;"\` once, and make sure the program runs on this machine (WAL does not work over a network share). See "Databases in use" in the README`,
+  };
 }

@@ -2,11 +2,13 @@
 // integrity checks on copies, and a description of a copy for its manifest.
 import Database from 'better-sqlite3';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { LifeboatError, errorCode } from './errors.ts';
+import { holderNames, type Holder } from './open-holders.ts';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
@@ -84,8 +86,14 @@ export function explainSqliteError(e: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_CORRUPT')) {
     return new LifeboatError('corrupt', `${file} is damaged: SQLite reports "${(e as Error).message}"`, 'Restore it from an earlier restore point (`lifeboat list`, then `lifeboat restore <id>`)', { cause: e });
   }
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new LifeboatError('locked', `${file} is locked by another program`, 'Close the program holding it exclusively (or wait for it to finish) and try again', { cause: e });
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return lockedError(file, undefined, { cause: e });
+  if (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_READONLY_CANTINIT') {
+    return new LifeboatError(
+      'read-only',
+      `${file} is in WAL mode and open in another program, and Lifeboat cannot write to its folder ${path.dirname(file)} (SQLite keeps a shared-memory file, ${path.basename(file)}-shm, there for everyone reading the database)`,
+      'Give your user write access to that folder, or back the database up while the program using it is closed',
+      { cause: e },
+    );
   }
   if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') {
     return new LifeboatError(
@@ -102,6 +110,23 @@ export function explainSqliteError(e: unknown, file: string): unknown {
     return new LifeboatError('unreadable', `Reading ${file} failed with an I/O error (${code})`, 'Check the disk holding it', { cause: e });
   }
   return e;
+}
+
+/**
+ * The one wording for a database another program keeps locked, naming the program when it is known:
+ * "chromium keeps /…/History locked while it runs".
+ */
+export function lockedError(file: string, holders: Holder[] | undefined, o: { sourceId?: string; whenClosed?: boolean; cause?: unknown } = {}): LifeboatError {
+  const who = holders?.length ? holderNames(holders) : '';
+  const program = who || 'the program using it';
+  return new LifeboatError(
+    'locked',
+    who ? `${who} keeps ${file} locked while it runs` : `Another program keeps ${file} locked`,
+    o.whenClosed
+      ? `Close ${program}, or leave it: Lifeboat backs the database up as soon as ${program} closes it`
+      : `Close ${program} (or wait for it to finish) and try again${o.sourceId ? `, or let Lifeboat back it up when ${program} closes it: \`lifeboat sources set ${o.sourceId} --when-closed\`` : ''}`,
+    { cause: o.cause },
+  );
 }
 
 /** Opens an existing database read-only: no journal-mode change, no checkpoint, no write. */
@@ -122,28 +147,47 @@ export interface CopyDescription {
   sqliteVersion: string;
 }
 
-function pragmaNumber(db: SqliteDb, name: string): number {
-  return Number(db.pragma(name, { simple: true }));
-}
-
 /**
  * Makes a freshly written copy a self-contained rollback-journal file (so `sqlite3` can open it
- * anywhere, even read-only) and describes it. Touches only the copy.
+ * anywhere, even read-only) and describes it, from its 100-byte header: a WAL database's copy has
+ * its two file-format bytes (offsets 18 and 19) set from 2 (WAL) to 1 (rollback journal), which is
+ * what SQLite itself writes when it leaves WAL mode with an empty WAL — and a copy has no WAL. No
+ * SQLite connection is opened, so this costs nothing and works on a damaged copy too (its integrity
+ * check says what is wrong). Touches only the copy.
  */
 export function finishCopy(copy: string): CopyDescription {
-  const db = new Database(copy, { fileMustExist: true });
+  const fd = openSync(copy, 'r+');
   try {
-    if (String(db.pragma('journal_mode', { simple: true })) !== 'delete') db.pragma('journal_mode = DELETE');
+    const header = Buffer.alloc(100);
+    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') {
+      throw new LifeboatError('corrupt', `The copy ${copy} has no SQLite header`, 'The database may be damaged; restore it from an earlier restore point');
+    }
+    if (header[18] === 2 || header[19] === 2) writeSync(fd, Buffer.from([1, 1]), 0, 2, 18);
+    const raw = header.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65536 : raw;
+    const counter = header.readUInt32BE(24);
+    const inHeader = header.readUInt32BE(28);
     return {
-      pageSize: pragmaNumber(db, 'page_size'),
-      pageCount: pragmaNumber(db, 'page_count'),
-      freelistCount: pragmaNumber(db, 'freelist_count'),
-      userVersion: pragmaNumber(db, 'user_version'),
-      applicationId: pragmaNumber(db, 'application_id'),
-      sqliteVersion: String((db.prepare('select sqlite_version() as v').get() as { v: string }).v),
+      pageSize,
+      // The in-header size is valid when "version-valid-for" (offset 92) matches the change counter.
+      pageCount: header.readUInt32BE(92) === counter && inHeader > 0 ? inHeader : Math.floor(fstatSync(fd).size / pageSize),
+      freelistCount: header.readUInt32BE(36),
+      userVersion: header.readInt32BE(60),
+      applicationId: header.readInt32BE(68),
+      sqliteVersion: sqliteVersion(),
     };
   } finally {
-    db.close();
+    closeSync(fd);
+  }
+}
+
+/** The version of the SQLite library Lifeboat reads and checks databases with. */
+export function sqliteVersion(): string {
+  const memory = new Database(':memory:');
+  try {
+    return String(memory.prepare('select sqlite_version()').pluck().get());
+  } finally {
+    memory.close();
   }
 }
 
@@ -164,6 +208,8 @@ const Database = require(workerData.module);
 let db;
 try {
   db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  // The check reads each page about once: a small page cache is as fast and keeps memory low.
+  db.pragma('cache_size = -2000');
   parentPort.postMessage({ lines: db.pragma(workerData.kind + '(100)').map((r) => String(Object.values(r)[0])) });
 } catch (e) {
   parentPort.postMessage({ error: String((e && e.message) || e) });
@@ -175,7 +221,7 @@ try {
  * Where better-sqlite3 is, for the worker. In the packaged app it is unpacked from the asar archive
  * (native code cannot load from inside it); requiring it from there works in any worker.
  */
-function betterSqlitePath(): string {
+export function betterSqlitePath(): string {
   const resolved = createRequire(import.meta.url).resolve('better-sqlite3');
   const unpacked = resolved.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
   return unpacked !== resolved && existsSync(unpacked) ? unpacked : resolved;
@@ -187,7 +233,8 @@ function betterSqlitePath(): string {
  * stops the check (the promise then rejects).
  */
 export async function checkIntegrity(copy: string, kind: IntegrityKind = 'quick_check', signal?: AbortSignal): Promise<IntegrityResult> {
-  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind } });
+  // A small heap: the worker only runs one pragma (its isolate costs ~20 MB whatever the limit).
+  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind }, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } });
   try {
     // Rejects when the signal aborts (the worker is then terminated below).
     const [reply] = (await once(worker, 'message', { signal })) as [{ lines?: string[]; error?: string }];

@@ -1,6 +1,7 @@
 // The vault on disk: one folder per source holding artifacts and their manifests. Scanning it is
 // how the catalog is rebuilt; cleaning it removes only what a crash left of Lifeboat's own files.
-import { access, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
@@ -37,9 +38,18 @@ export async function manifestNames(vaultDir: string, sourceId: string): Promise
   return (await listDir(path.join(vaultDir, sourceId))).filter((n) => OWN_FILE.test(n) && n.endsWith(MANIFEST_SUFFIX));
 }
 
-/** Reads and validates every manifest in the vault. */
+/**
+ * Reads and validates every manifest in the vault (or a folder destination laid out like it). What
+ * cannot be trusted is reported in `problems`, never skipped in silence: a manifest that is not a
+ * regular file, too large, malformed, or misplaced, and a source folder that is a link elsewhere.
+ */
 export async function scanVault(vaultDir: string): Promise<ScanResult> {
   const result: ScanResult = { manifests: [], problems: [] };
+  const entries = await readdir(vaultDir, { withFileTypes: true }).catch(() => []);
+  for (const link of entries.filter((e) => e.isSymbolicLink() && /^[a-z0-9][a-z0-9._-]{0,62}$/.test(e.name))) {
+    const file = path.join(vaultDir, link.name);
+    result.problems.push({ file, error: new LifeboatError('bad-manifest', `${file} is a symbolic link, so Lifeboat does not read what it points to`, 'Only folders Lifeboat wrote are read; remove the link') });
+  }
   for (const sourceId of await sourceFolders(vaultDir)) {
     for (const name of await manifestNames(vaultDir, sourceId)) {
       const file = path.join(vaultDir, sourceId, name);
@@ -61,19 +71,21 @@ export async function scanVault(vaultDir: string): Promise<ScanResult> {
  */
 export async function removeLeftovers(vaultDir: string, sourceId: string): Promise<string[]> {
   const dir = path.join(vaultDir, sourceId);
-  const names = await listDir(dir);
-  const present = new Set(names);
-  const removed: string[] = [];
-  for (const name of names) {
-    const own = OWN_FILE.exec(name);
-    const orphanArtifact = own && own[3] !== MANIFEST_SUFFIX && !present.has(`${own[1]}_${own[2]}${MANIFEST_SUFFIX}`);
-    if (name.startsWith(TEMP_PREFIX) || orphanArtifact) {
-      await rm(path.join(dir, name), { force: true });
-      removed.push(name);
-    }
-  }
+  const removed = await leftoversIn(vaultDir, sourceId);
+  for (const name of removed) await rm(path.join(dir, name), { force: true });
   if (removed.length > 0) await fsyncDir(dir);
   return removed;
+}
+
+/** What `removeLeftovers` would remove in one source folder (names only; nothing is touched). */
+export async function leftoversIn(vaultDir: string, sourceId: string): Promise<string[]> {
+  const names = await listDir(path.join(vaultDir, sourceId));
+  const present = new Set(names);
+  return names.filter((name) => {
+    const own = OWN_FILE.exec(name);
+    const orphanArtifact = own && own[3] !== MANIFEST_SUFFIX && !present.has(`${own[1]}_${own[2]}${MANIFEST_SUFFIX}`);
+    return name.startsWith(TEMP_PREFIX) || Boolean(orphanArtifact);
+  });
 }
 
 /** The file that marks a folder as a Lifeboat vault (and its disk as connected). */
@@ -113,15 +125,25 @@ export async function openVault(vaultDir: string, knowsRestorePoints: boolean): 
   if (!exists) {
     if (!(await stat(path.dirname(vaultDir)).then((s) => s.isDirectory(), () => false))) return missingVault(vaultDir, `${path.dirname(vaultDir)} does not exist: a disk that is not connected?`);
     try {
-      await mkdir(vaultDir);
+      await mkdir(vaultDir, { mode: 0o700 });
     } catch (e) {
       if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, path.dirname(vaultDir));
     }
   }
+  // Created exclusively and never through a link (as a destination's marker).
+  const marker = path.join(vaultDir, VAULT_MARKER);
   try {
-    await writeFile(path.join(vaultDir, VAULT_MARKER), 'This folder is a Lifeboat vault. Keep this file: it tells Lifeboat the disk is connected.\n', { flag: 'w' });
+    const handle = await open(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      await handle.writeFile('This folder is a Lifeboat vault. Keep this file: it tells Lifeboat the disk is connected.\n');
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
-    throw explainWriteError(e, vaultDir);
+    if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, vaultDir);
+    if (!(await lstat(marker)).isFile()) {
+      throw new LifeboatError('exists', `${marker} is there but is not a regular file (a link or a folder), so Lifeboat will not write through it`, 'Remove it; Lifeboat then marks the vault again');
+    }
   }
   await fsyncDir(vaultDir);
   return undefined;

@@ -7,11 +7,10 @@ import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
 import type { DecryptWith } from './artifact-codec.ts';
 import type { CopyCheckRecord } from './catalog.ts';
-import type { EngineContext } from './context.ts';
+import { workDir, type EngineContext } from './context.ts';
 import type { ConfiguredDestination, RemoteRestorePoint } from './destination.ts';
 import { ensureDir } from './durable-fs.ts';
 import { isLifeboatError } from './errors.ts';
-import { TEMP_PREFIX } from './layout.ts';
 import { verifyArtifactFile, verifyRestorePoint, type VerifyResult } from './verify.ts';
 
 export type VerificationScope = 'newest' | 'all';
@@ -46,9 +45,11 @@ export function pointsToVerify(ctx: EngineContext, scope: VerificationScope): Ma
  * again; the restore point in the vault is untouched.
  */
 export async function verifyCopy(ctx: EngineContext, target: ConfiguredDestination, point: RemoteRestorePoint, opts: VerificationOptions = {}): Promise<CopyCheckRecord> {
-  const dir = path.join(ctx.dataDir, 'checks');
+  // Downloaded into Lifeboat's private scratch folder, named for this process, so what a killed
+  // check leaves is removed at the next start (leftovers.ts).
+  const dir = workDir(ctx);
   await ensureDir(dir);
-  const temp = path.join(dir, `${TEMP_PREFIX}${target.destination.id}-${point.manifest.id}`);
+  const temp = path.join(dir, `${process.pid}-check-${target.destination.id}-${point.manifest.id}`);
   let result: Pick<VerifyResult, 'status' | 'message'>;
   try {
     await rm(temp, { force: true });
@@ -121,7 +122,7 @@ export async function runVerification(ctx: EngineContext, targets: ConfiguredDes
     if (candidates.length === 0) continue;
     let listing: RemoteRestorePoint[];
     try {
-      listing = await target.driver.list();
+      ({ points: listing } = await target.driver.list());
     } catch (e) {
       report.copies.unreachable.push({ destinationId: id, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;

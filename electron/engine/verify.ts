@@ -8,10 +8,10 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
 import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
-import type { EngineContext } from './context.ts';
-import { hashFile } from './durable-fs.ts';
+import { workDir, type EngineContext } from './context.ts';
+import { ensureDir } from './durable-fs.ts';
+import { hashExpectedFile } from './safe-files.ts';
 import { errorCode, isLifeboatError } from './errors.ts';
-import { TEMP_PREFIX } from './layout.ts';
 import { artifactPath } from './manifest.ts';
 import { loadRestorePoint } from './restore-points.ts';
 import { checkIntegrity } from './sqlite-files.ts';
@@ -78,9 +78,10 @@ export async function verifyArtifactFile(ctx: EngineContext, manifest: Manifest,
   const storedOnly = async (why: string): Promise<VerifyResult> => {
     let hash;
     try {
-      hash = await hashFile(file, opts);
+      hash = await hashExpectedFile(file, manifest.artifact.bytes, opts);
     } catch (e) {
       if (errorCode(e) === 'ENOENT') return missing;
+      if (isLifeboatError(e) && e.code === 'tampered') return { ...mismatch, message: e.message };
       throw e;
     }
     if (hash.sha256 !== manifest.artifact.sha256 || hash.bytes !== manifest.artifact.bytes) return mismatch;
@@ -94,18 +95,21 @@ export async function verifyArtifactFile(ctx: EngineContext, manifest: Manifest,
   const which = encryption?.kind === 'passphrase' ? `its passphrase${encryption.keyId ? ` (${encryption.keyId})` : ''}` : 'the age key it was encrypted to';
   if (encryption && !keys) return storedOnly(`give ${which} to check the database inside`);
 
-  // Compressed and/or encrypted: decode into a temp file beside the artifact, checking both checksums.
-  const temp = path.join(path.dirname(file), `${TEMP_PREFIX}verify-${manifest.id}-${process.pid}.sqlite`);
+  // Compressed and/or encrypted: decode into Lifeboat's private scratch folder (never the vault, so
+  // decrypted bytes never land there), checking both checksums and stopping at the declared sizes.
+  await ensureDir(workDir(ctx));
+  const temp = path.join(workDir(ctx), `${process.pid}-verify-${manifest.id}.sqlite`);
   try {
     let decoded;
     try {
-      decoded = await decodeArtifact(file, manifest.artifact.format, temp, { ...opts, keys });
+      decoded = await decodeArtifact(file, manifest.artifact.format, temp, { ...opts, keys, expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes } });
     } catch (e) {
       if (errorCode(e) === 'ENOENT') return missing;
       if (isLifeboatError(e) && e.code === 'wrong-key') return storedOnly(`the keys given do not open it; give ${which}`);
       if (isLifeboatError(e)) return { ...mismatch, message: e.message };
       throw e;
     }
+    await ctx.checkpoint('verify:decoded');
     if (decoded.stored.sha256 !== manifest.artifact.sha256 || decoded.stored.bytes !== manifest.artifact.bytes) return mismatch;
     if (decoded.plain.sha256 !== manifest.database.sha256 || decoded.plain.bytes !== manifest.database.bytes) {
       return { ...mismatch, message: 'the database inside the artifact does not match its SHA-256' };

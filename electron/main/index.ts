@@ -13,6 +13,7 @@ import { setupTray } from './tray.ts';
 import { healthNotification, jobNotification, type NotificationSpec } from './tray-model.ts';
 import { createMainWindow } from './window.ts';
 import { isSafeExternalUrl } from './window-policy.ts';
+import { appPageMatcher, isTrustedSender, rendererUrlFor } from './sender-policy.ts';
 import { autostartFile, HIDDEN_ARG, setLinuxAutostart } from './login-item.ts';
 
 app.enableSandbox();
@@ -27,21 +28,45 @@ if (!app.requestSingleInstanceLock()) {
       const r = await dialog.showOpenDialog(o);
       return r.canceled ? undefined : r.filePaths[0];
     };
+    let win: BrowserWindow | undefined;
+    const rendererUrl = rendererUrlFor(app.isPackaged, process.env);
+    const rendererFile = path.join(import.meta.dirname, '../renderer/index.html');
+    const isAppPage = appPageMatcher(rendererUrl, rendererFile);
     const services = await createDesktopServices({
       dataDir,
       appVersion: APP_VERSION,
       secrets: safeStorageSecrets(dataDir),
       effects: {
+        // Main's own dialog, naming the real file: what the renderer shows cannot stand in for it.
+        confirm: async ({ message, detail, confirmLabel }) => {
+          const options: Electron.MessageBoxOptions = { type: 'warning', title: 'Lifeboat', message, detail, buttons: [confirmLabel, 'Cancel'], defaultId: 1, cancelId: 1, noLink: true };
+          const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
+          return response === 0;
+        },
         chooseDatabase: () => pick({ title: 'Choose a database to protect', properties: ['openFile'], filters: [{ name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] }, { name: 'All files', extensions: ['*'] }] }),
         chooseFolder: () => pick({ title: 'Choose a folder for copies (an external disk or a NAS)', properties: ['openDirectory', 'createDirectory'] }),
         chooseRestoreTarget: async (suggested) => {
           const r = await dialog.showSaveDialog({ title: 'Restore into a new file', defaultPath: path.join(app.getPath('documents'), suggested) });
           return r.canceled ? undefined : r.filePath;
         },
+        chooseExportTarget: async (suggested) => {
+          const csv = suggested.endsWith('.csv');
+          const r = await dialog.showSaveDialog({
+            title: 'Save the rows into a new file',
+            defaultPath: path.join(app.getPath('documents'), suggested),
+            filters: csv ? [{ name: 'CSV', extensions: ['csv'] }] : [{ name: 'SQLite database', extensions: ['db', 'sqlite'] }],
+          });
+          return r.canceled ? undefined : r.filePath;
+        },
         // Only parsed-and-checked https: URLs reach the system browser (Google's sign-in page).
         openExternal: async (url) => {
           if (!isSafeExternalUrl(url)) throw new Error('refused to open a URL that is not https');
           await shell.openExternal(url);
+        },
+        // Only the log file the services name, opened by the system's viewer.
+        openPath: async (file) => {
+          const problem = await shell.openPath(file);
+          if (problem) throw new Error(problem);
         },
         // Linux has no login-item API in Electron: an XDG autostart entry does the job there.
         setOpenAtLogin: (on) => {
@@ -52,7 +77,6 @@ if (!app.requestSingleInstanceLock()) {
     });
     const { engine } = services;
 
-    let win: BrowserWindow | undefined;
     let quitting = false;
     const open = () => {
       if (win) {
@@ -61,7 +85,7 @@ if (!app.requestSingleInstanceLock()) {
         win.focus();
         return;
       }
-      win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), process.env.ELECTRON_RENDERER_URL, path.join(import.meta.dirname, '../renderer/index.html'));
+      win = createMainWindow(path.join(import.meta.dirname, '../preload/index.cjs'), rendererUrl, rendererFile);
       // Closing the window keeps Lifeboat in the tray so schedules keep running; Quit is in the tray.
       win.on('close', (event) => {
         if (!quitting && engine.settings().app.closeToTray) {
@@ -71,7 +95,7 @@ if (!app.requestSingleInstanceLock()) {
       });
       win.on('closed', () => (win = undefined));
     };
-    bindIpc(services.handlers, (sender) => win !== undefined && sender === win.webContents);
+    bindIpc(services.handlers, (event) => isTrustedSender(event, win?.webContents, isAppPage), services.log);
     for (const name of ipcEventNames) services.events.on(name, (payload) => sendEvent(win?.webContents, name as IpcEventName, payload as never));
 
     const notify = (n: NotificationSpec | undefined) => {
@@ -100,7 +124,7 @@ if (!app.requestSingleInstanceLock()) {
     // Keep the machine awake while a backup or restore runs; release it when none does.
     let blocker: number | undefined;
     const holdAwake = () => {
-      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo');
+      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo' || j.kind === 'recover');
       if (busy) blocker ??= powerSaveBlocker.start('prevent-app-suspension');
       else if (blocker !== undefined) {
         powerSaveBlocker.stop(blocker);

@@ -3,8 +3,10 @@
 // development layout (out/) and in the layout electron-builder packages (out/ and package.json in
 // app.asar, the tray icons in <resources>/resources, better-sqlite3 unpacked beside the archive),
 // the preload file, the renderer's page and the tray icons main points at must exist, IPC must be
-// bound with its sender check before the window loads, and a backup's integrity check must run in
-// its worker from the unpacked better-sqlite3. This catches the wrong-path and missing-file mistakes
+// bound with its sender check (own window, main frame, own page) before the window loads, a
+// packaged app must ignore ELECTRON_RENDERER_URL, an in-place restore and a delete must wait for
+// main's native dialog naming the file, and a backup's integrity check must run in its worker from
+// the unpacked better-sqlite3. This catches the wrong-path and missing-file mistakes
 // that stop a packaged app at start; it is no substitute for launching Electron (e2e/electron.spec.ts
 // does that where a binary exists).
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,8 +20,9 @@ const tmp = useTestFolder();
 const HOOKS = path.join(import.meta.dirname, 'testing', 'electron-hooks.mjs');
 
 interface Report {
-  events: { what: string; file?: string; preload?: string; channel?: string; sandbox?: boolean; contextIsolation?: boolean }[];
-  calls?: Record<string, { ok: boolean; value?: { id?: string; integrity?: { status: string } }; error?: { code: string; message: string } }>;
+  events: { what: string; file?: string; url?: string; preload?: string; channel?: string; sandbox?: boolean; contextIsolation?: boolean }[];
+  calls?: Record<string, { ok: boolean; value?: unknown; error?: { code: string; message: string } }>;
+  dialogs?: { message: string; detail: string; buttons: string[] }[];
   error?: string;
 }
 
@@ -30,7 +33,7 @@ beforeAll(() => {
 });
 
 /** Runs the built main file with the stand-in and returns what it recorded. */
-async function runShell(mainFile: string, o: { appPath: string; resources?: string }): Promise<Report> {
+async function runShell(mainFile: string, o: { appPath: string; resources?: string; rendererUrl?: string }): Promise<Report> {
   const db = path.join(tmp.dir, 'store.db');
   makeBankDb(db, { blobRows: 20 });
   const reportFile = path.join(tmp.dir, 'report.json');
@@ -38,7 +41,7 @@ async function runShell(mainFile: string, o: { appPath: string; resources?: stri
     env: {
       ...process.env,
       LIFEBOAT_HOME: tmp.home,
-      ELECTRON_RENDERER_URL: undefined,
+      ELECTRON_RENDERER_URL: o.rendererUrl,
       STUB_PACKAGED: o.resources ? '1' : '0',
       STUB_RESOURCES: o.resources,
       STUB_APP_PATH: o.appPath,
@@ -72,9 +75,26 @@ function checkShell(report: Report, root: string): void {
   const firstLoad = report.events.findIndex((e) => e.what === 'loadFile');
   expect(report.events.findIndex((e) => e.what === 'ipc')).toBeLessThan(firstLoad);
   expect(report.events.slice(firstLoad).some((e) => e.what === 'ipc')).toBe(false);
-  expect(report.calls?.foreign).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  // IPC is answered only for the main frame of the app's own window while it shows the app's own page.
+  for (const who of ['foreign', 'subFrame', 'elsewhere']) expect(report.calls?.[who], who).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  expect(report.events.some((e) => e.what === 'loadURL')).toBe(false);
   expect(report.calls?.add).toMatchObject({ ok: true, value: { id: 'store' } });
   expect(report.calls?.backup).toMatchObject({ ok: true, value: { integrity: { status: 'ok' } } });
+  // An in-place restore and a delete wait for main's native dialog, which names the real file;
+  // "Cancel" changes nothing, so a renderer alone can do neither.
+  const backup = report.calls?.backup?.value as { id: string; artifact: { path: string } };
+  const db = path.join(tmp.dir, 'store.db');
+  const [restoreAsked, restoreDone, deleteAsked] = report.dialogs ?? [];
+  expect(restoreAsked?.message).toContain(`Replace ${db} with`);
+  expect(restoreAsked?.buttons).toEqual(['Restore', 'Cancel']);
+  expect(report.calls?.restoreCancelled).toEqual({ ok: true, value: null });
+  expect((report.calls?.listAfterCancel?.value as unknown[]).length).toBe(1);
+  expect(restoreDone?.message).toContain(db);
+  expect(report.calls?.restore).toMatchObject({ ok: true, value: { inPlace: true, target: db, safetyCopyId: expect.any(String) } });
+  expect(deleteAsked?.detail).toContain(path.join(tmp.home, 'vault', ...backup.artifact.path.split('/')));
+  expect(report.calls?.deleteCancelled).toEqual({ ok: true, value: null });
+  expect((report.calls?.list?.value as { id: string }[]).map((r) => r.id)).toContain(backup.id);
+  expect(report.dialogs).toHaveLength(3);
 }
 
 describe('the built shell', () => {
@@ -109,6 +129,7 @@ describe('the built shell', () => {
     mkdirSync(path.join(resources, 'app.asar.unpacked', 'node_modules'), { recursive: true });
     symlinkSync(path.join(REPO, 'node_modules', 'better-sqlite3'), path.join(resources, 'app.asar.unpacked', 'node_modules', 'better-sqlite3'));
 
-    checkShell(await runShell(path.join(asar, 'out', 'main', 'index.js'), { appPath: asar, resources }), path.join(tmp.dir, 'Lifeboat'));
+    // ELECTRON_RENDERER_URL is for development only: a packaged app loads its own page whatever it says.
+    checkShell(await runShell(path.join(asar, 'out', 'main', 'index.js'), { appPath: asar, resources, rendererUrl: 'https://attacker.example/' }), path.join(tmp.dir, 'Lifeboat'));
   });
 });

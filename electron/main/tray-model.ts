@@ -72,7 +72,7 @@ export function trayTooltip(input: TrayInput): string {
 
 /** The tray menu: Back Up Now, Open Lifeboat, Pause/Resume schedule, the last result, Quit. */
 export function trayMenu(input: TrayInput): TrayMenuItem[] {
-  const busy = input.running.some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo');
+  const busy = input.running.some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo' || j.kind === 'recover');
   return [
     { type: 'item', label: busy ? 'Backing up…' : 'Back Up Now', action: 'backup', enabled: input.hasSources && !busy },
     { type: 'item', label: 'Open Lifeboat', action: 'open', enabled: true },

@@ -30,13 +30,14 @@ it('sets a schedule, previews the next five runs, and the daemon catches up once
   let log = '';
   daemon.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const closed = new Promise((r) => daemon.on('close', r));
-  for (let i = 0; i < 200 && !log.includes('restore point taken'); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 200 && !/restore point \S+ taken/.test(log); i++) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 1500)); // would a second catch-up follow? it must not
   daemon.kill('SIGTERM');
   await closed;
   expect(log).toMatch(/store: Every day at 02:30/);
   const list = JSON.parse((await runCli(['--json', 'list'], { home })).stdout) as Manifest[];
   expect(list.map((m) => m.trigger)).toEqual(['scheduled']);
+  expect(log).toContain(`store: restore point ${list[0]!.id} taken`); // the daemon's line names it
   const state = JSON.parse(readFileSync(path.join(home, 'schedule-state.json'), 'utf8')) as { sources: { store: { successes: number; lastOk: boolean } } };
   expect(state.sources.store).toMatchObject({ successes: 1, lastOk: true });
 });

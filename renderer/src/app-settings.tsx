@@ -37,6 +37,17 @@ export function AppSettingsPanel() {
           <input type="checkbox" checked={settings.notifyOnSuccess} onChange={(e) => void set({ notifyOnSuccess: e.target.checked })} /> Notify me after every successful backup (failures are always notified)
         </label>
       </section>
+      <section className="card column" aria-label="Log">
+        <p>
+          Lifeboat writes what it does (backups, copies, restores, and every error with its details) to a log. Support may ask for it; it never contains a passphrase or a
+          password.
+        </p>
+        <div>
+          <button type="button" onClick={() => void run('log', async () => void (await window.lifeboat['log:open'](undefined)))}>
+            Open the log
+          </button>
+        </div>
+      </section>
     </>
   );
 }

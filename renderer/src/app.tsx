@@ -1,11 +1,12 @@
-// The dashboard shell: navigation between the screens, what runs now, what just happened (with
-// Undo after a restore), and the restore confirmation.
+// The dashboard shell: navigation between the screens, what runs now, and what just happened (with
+// Undo after a restore). Restores, undo and deletes are confirmed by main in a native dialog that
+// names the real file, never by the renderer.
 import { useEffect } from 'react';
 import { Activity } from './activity.tsx';
 import { AppSettingsPanel } from './app-settings.tsx';
 import { Databases } from './databases.tsx';
 import { Destinations } from './destinations.tsx';
-import { explain, when } from './format.ts';
+import { explain } from './format.ts';
 import { RunningJobs } from './job-progress.tsx';
 import { Overview } from './overview.tsx';
 import { RestorePoints } from './restore-points.tsx';
@@ -20,49 +21,8 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'settings', label: 'Settings' },
 ];
 
-function RestoreDialog() {
-  const { confirming, restore, askRestore, busy, status } = useDashboard();
-  // Escape closes the confirmation, as it does any dialog.
-  useEffect(() => {
-    if (!confirming) return;
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && askRestore(undefined);
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [confirming, askRestore]);
-  if (!confirming) return null;
-  const { row, toAnotherFile } = confirming;
-  const path = status?.sources.find((s) => s.source.id === row.sourceId)?.source.path;
-  return (
-    <div className="backdrop">
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="restore-title">
-        <h2 id="restore-title">
-          {toAnotherFile ? `Restore ${row.sourceName} from ${when(row.createdAt)} into a new file?` : `Restore ${row.sourceName} to ${when(row.createdAt)}?`}
-        </h2>
-        {toAnotherFile ? (
-          <p>You choose where the restored copy goes. The database Lifeboat protects is not touched.</p>
-        ) : (
-          <>
-            <p>
-              The database at <code>{path ?? row.sourceName}</code> will be replaced by this restore point. A <strong>safety copy</strong> of it is taken first, so you can undo this.
-            </p>
-            <p>A program that has the database open will see the restored data; restart it afterwards so it forgets what it had in memory.</p>
-          </>
-        )}
-        <div className="buttons">
-          <button type="button" onClick={() => askRestore(undefined)} autoFocus>
-            Cancel
-          </button>
-          <button type="button" className="primary" disabled={busy !== undefined} onClick={() => void restore(row.id, toAnotherFile)}>
-            {toAnotherFile ? 'Choose a file…' : 'Restore'}
-          </button>
-        </div>
-      </div>
-    </div>
-  );
-}
-
 function Messages() {
-  const { problem, notice, lastRestore, undo, busy } = useDashboard();
+  const { problem, notice, lastRestore, lastRecover, undo, busy } = useDashboard();
   return (
     <>
       {problem && (
@@ -79,6 +39,14 @@ function Messages() {
         <div className="banner ok" role="status">
           Restored. The previous database was kept as a safety copy.
           {lastRestore.requiresRestart && ` Restart the programs that had it open: ${lastRestore.holders.map((h) => h.name).join(', ') || 'any that did'}.`}{' '}
+          <button type="button" disabled={busy !== undefined} onClick={() => void undo()}>
+            Undo
+          </button>
+        </div>
+      )}
+      {lastRecover && (
+        <div className="banner ok" role="status">
+          Brought back {lastRecover.tables.map((t) => `${(t.inserted + t.replaced).toLocaleString()} row${t.inserted + t.replaced === 1 ? '' : 's'} into ${t.table}${t.replaced ? ` (${t.replaced} replaced)` : ''}`).join(', ')}. The database before was kept as a safety copy.{' '}
           <button type="button" disabled={busy !== undefined} onClick={() => void undo()}>
             Undo
           </button>
@@ -120,7 +88,6 @@ export function App() {
         {screen === 'activity' && <Activity />}
         {screen === 'settings' && <AppSettingsPanel />}
       </main>
-      <RestoreDialog />
     </div>
   );
 }

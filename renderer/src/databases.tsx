@@ -21,6 +21,12 @@ function Options({ s }: { s: SourceSummary }) {
         <input type="checkbox" checked={s.source.autoUpload !== false} onChange={(e) => void update({ autoUpload: e.target.checked })} /> Copy new restore points to the destinations automatically
       </label>
       <label>
+        <input type="checkbox" checked={s.source.backUpWhenClosed === true} onChange={(e) => void update({ backUpWhenClosed: e.target.checked })} /> Back up as soon as the program using it closes it
+      </label>
+      <label>
+        <input type="checkbox" checked={s.source.lockIfBusy === true} onChange={(e) => void update({ lockIfBusy: e.target.checked })} /> If its program never pauses, hold it for a moment to copy (only for programs that wait, see the README)
+      </label>
+      <label>
         Compression{' '}
         <select aria-label="Compression" value={s.source.compressLevel === undefined ? 'off' : String(s.source.compressLevel)} onChange={(e) => void update({ compressLevel: e.target.value === 'off' ? null : Number(e.target.value) })}>
           <option value="off">off (plain SQLite file)</option>
@@ -135,6 +141,12 @@ export function Databases() {
                       {s.source.encryption ? ' · encrypted' : ''}
                       {s.source.autoUpload === false ? ' · not copied automatically' : ''}
                     </div>
+                    {s.advice && (
+                      <div className="advice" role="note">
+                        <p>{s.advice.message}.</p>
+                        <p className="muted">{s.advice.hint}.</p>
+                      </div>
+                    )}
                   </div>
                   <div className="actions wrap">
                     <button type="button" aria-expanded={panel === 'schedule'} onClick={() => toggle(s.source.id, 'schedule')}>

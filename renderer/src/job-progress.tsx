@@ -1,4 +1,4 @@
-// A running job: what it does, the phase, bytes or pages done, percent, time left, and Cancel.
+// A running job: what it does, the phase, bytes, pages or rows done, percent, time left, and Cancel.
 import type { JobView } from '../../shared/model.ts';
 import { bytes, duration } from './format.ts';
 import { useDashboard } from './store.ts';
@@ -7,18 +7,24 @@ const PHASES: Record<string, string> = {
   preparing: 'Preparing',
   copying: 'Copying a consistent snapshot',
   checking: 'Checking integrity',
-  hashing: 'Checksumming and compressing',
+  hashing: 'Checksumming',
+  compressing: 'Compressing',
+  encrypting: 'Encrypting',
   finishing: 'Finishing',
   'safety-copy': 'Taking the safety copy',
   restoring: 'Restoring',
   uploading: 'Uploading',
   downloading: 'Downloading',
+  opening: 'Opening the restore point',
+  comparing: 'Comparing',
+  'bringing-back': 'Bringing rows back',
+  exporting: 'Saving',
 };
 
 export function JobProgress({ job }: { job: JobView }) {
   const cancel = useDashboard((s) => s.cancel);
   const p = job.progress;
-  const amount = p ? (p.unit === 'bytes' ? `${bytes(p.done)} of ${bytes(p.total)}` : `${p.done.toLocaleString()} of ${p.total.toLocaleString()} pages`) : '';
+  const amount = p ? (p.unit === 'bytes' ? `${bytes(p.done)} of ${bytes(p.total)}` : `${p.done.toLocaleString()} of ${p.total.toLocaleString()} ${p.unit}`) : '';
   return (
     <div className="job" role="status" aria-label={`${job.title} progress`}>
       <div className="job-head">

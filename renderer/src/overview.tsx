@@ -77,8 +77,8 @@ function BackUpList() {
   return (
     <ul className="cards">
       {status.sources.map((s) => {
-        // An upload of an earlier restore point does not stop a new backup.
-        const running = Object.values(jobs).find((j) => j.sourceId === s.source.id && j.kind !== 'upload' && j.kind !== 'verify');
+        // An upload of an earlier restore point, a verify, a look inside or a comparison does not stop a new backup.
+        const running = Object.values(jobs).find((j) => j.sourceId === s.source.id && !['upload', 'verify', 'look', 'compare', 'export'].includes(j.kind));
         return (
           <li key={s.source.id} className="card">
             <div>

@@ -1,10 +1,11 @@
 // Restore points: a virtualised list that stays fast with thousands of entries, filters (database,
 // destination, why, date), and a details panel with sizes, checksums, integrity, the copies at each
-// destination, and the actions: verify, restore, restore to another file, pin, delete.
+// destination, and the actions: look inside, verify, restore, restore to another file, pin, delete.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RestorePointDetails, RestorePointRow } from '../../shared/ipc-contract.ts';
 import { bytes, explain, when, whenExact } from './format.ts';
+import { Inside } from './inside.tsx';
 import { useDashboard, type Filters } from './store.ts';
 
 const ROW_HEIGHT = 38;
@@ -83,13 +84,11 @@ function FilterBar({ total, shown }: { total: number; shown: number }) {
 }
 
 function Details({ id }: { id: string }) {
-  const { busy, verify, askRestore, rows, run, select, revision } = useDashboard();
+  const { busy, verify, restore, rows, run, select, revision, openInside } = useDashboard();
   const [details, setDetails] = useState<RestorePointDetails | undefined>();
   const [error, setError] = useState<string | undefined>();
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const row = rows.find((r) => r.id === id);
   useEffect(() => {
-    setConfirmDelete(false);
     void window.lifeboat['restore-points:details']({ id }).then(
       (d) => {
         setDetails(d);
@@ -148,52 +147,46 @@ function Details({ id }: { id: string }) {
         ))}
       </ul>
       <div className="actions wrap">
+        <button type="button" onClick={() => openInside(m.id)}>
+          Look inside
+        </button>
         <button type="button" disabled={busy !== undefined} onClick={() => void verify(m.id)}>
           {busy === `verify:${m.id}` ? 'Verifying…' : 'Verify'}
         </button>
-        <button type="button" className="primary" disabled={busy !== undefined} onClick={() => askRestore(row)}>
+        {/* Main confirms in its own dialog, naming the database it replaces (or asks where to restore to). */}
+        <button type="button" className="primary" disabled={busy !== undefined} onClick={() => void restore(m.id, false)}>
           Restore…
         </button>
-        <button type="button" disabled={busy !== undefined} onClick={() => askRestore(row, true)}>
+        <button type="button" disabled={busy !== undefined} onClick={() => void restore(m.id, true)}>
           Restore to another file…
         </button>
         <button type="button" disabled={busy !== undefined} onClick={() => void run('pin', async () => void (await window.lifeboat['restore-points:pin']({ id: m.id, pinned: !m.pinned })))}>
           {m.pinned ? 'Unpin' : 'Pin'}
         </button>
-        {confirmDelete ? (
-          <span className="confirm">
-            Delete it from this computer?{' '}
-            <button
-              type="button"
-              className="danger"
-              onClick={() =>
-                void run('delete', async () => {
-                  await window.lifeboat['restore-points:delete']({ id: m.id });
-                  select(undefined);
-                })
-              }
-            >
-              Delete
-            </button>{' '}
-            <button type="button" onClick={() => setConfirmDelete(false)}>
-              Keep
-            </button>
-          </span>
-        ) : (
-          <button type="button" disabled={busy !== undefined || m.pinned} title={m.pinned ? 'Unpin it first' : undefined} onClick={() => setConfirmDelete(true)}>
-            Delete…
-          </button>
-        )}
+        <button
+          type="button"
+          disabled={busy !== undefined || m.pinned}
+          title={m.pinned ? 'Unpin it first' : undefined}
+          onClick={() =>
+            void run('delete', async () => {
+              // Main asks in its own dialog, naming the file it deletes.
+              if (await window.lifeboat['restore-points:delete']({ id: m.id })) select(undefined);
+            })
+          }
+        >
+          Delete…
+        </button>
       </div>
     </aside>
   );
 }
 
 export function RestorePoints() {
-  const { rows, filters, selectedId, select } = useDashboard();
+  const { rows, filters, selectedId, select, inside } = useDashboard();
   const shown = useMemo(() => filterRows(rows, filters), [rows, filters]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  if (inside) return <Inside id={inside} />;
   if (rows.length === 0) {
     return (
       <div className="empty">

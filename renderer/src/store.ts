@@ -3,6 +3,7 @@
 // a problem shown where the person acted.
 import { create } from 'zustand';
 import type { RestorePointRow, RestoreSummary, StatusView } from '../../shared/ipc-contract.ts';
+import type { OnConflict, RecoverSelection, RecoverSummary } from '../../shared/inside.ts';
 import { errorCodeOf } from '../../shared/errors.ts';
 import type { JobView } from '../../shared/model.ts';
 
@@ -31,7 +32,10 @@ interface DashboardState {
   problem?: Problem;
   notice?: string;
   lastRestore?: RestoreSummary;
-  confirming?: { row: RestorePointRow; toAnotherFile: boolean };
+  /** Rows just brought back (the banner offers Undo). */
+  lastRecover?: RecoverSummary;
+  /** The restore point being looked inside, if any. */
+  inside?: string;
   selectedId?: string;
   filters: Filters;
   /** Bumped whenever settings change, so screens reload what they show. */
@@ -44,9 +48,13 @@ interface DashboardState {
   backUp(sourceId: string): Promise<void>;
   cancel(jobId: string): Promise<void>;
   verify(id: string): Promise<void>;
-  askRestore(row: RestorePointRow | undefined, toAnotherFile?: boolean): void;
+  /** Main asks for confirmation itself (a native dialog naming the file) or for a file to restore into. */
   restore(id: string, toAnotherFile: boolean): Promise<void>;
   undo(): Promise<void>;
+  openInside(id: string): void;
+  closeInside(): void;
+  /** Brings rows back; true when it went through. */
+  recover(id: string, selections: RecoverSelection[], onConflict: OnConflict): Promise<boolean>;
   select(id: string | undefined): void;
   setFilters(f: Partial<Filters>): void;
 }
@@ -127,19 +135,37 @@ export const useDashboard = create<DashboardState>((set, get) => ({
         problem: r.ok ? undefined : { message: `Verification failed: ${r.message}`, hint: 'Do not restore from this restore point; pick another one' },
       });
     }),
-  askRestore: (row, toAnotherFile = false) => set({ confirming: row ? { row, toAnotherFile } : undefined, problem: undefined }),
   restore: (id, toAnotherFile) =>
     get().run(`restore:${id}`, async () => {
-      set({ confirming: undefined });
       const r = await window.lifeboat['restore:run']({ id, toAnotherFile });
-      if (r?.inPlace) set({ lastRestore: r });
+      if (r?.inPlace) set({ lastRestore: r, lastRecover: undefined });
       else if (r) set({ notice: `Restored into ${r.target}. The database Lifeboat protects was not touched.` });
     }),
   undo: () =>
     get().run('undo', async () => {
-      await window.lifeboat['restore:undo'](undefined);
-      set({ lastRestore: undefined, notice: 'The restore was undone: the database is back as it was before.' });
+      const rows = get().lastRecover !== undefined;
+      if (!(await window.lifeboat['restore:undo'](undefined))) return;
+      set({ lastRestore: undefined, lastRecover: undefined, notice: rows ? 'Undone: the database is back as it was before the rows were brought back.' : 'The restore was undone: the database is back as it was before.' });
     }),
+  openInside: (id) => set({ inside: id, problem: undefined, notice: undefined }),
+  closeInside() {
+    const id = get().inside;
+    set({ inside: undefined });
+    // Opening or comparing it is no longer wanted.
+    for (const j of Object.values(get().jobs)) if (j.restorePointId === id && (j.kind === 'look' || j.kind === 'compare')) void get().cancel(j.id);
+    void window.lifeboat['inside:close'](undefined).catch(() => undefined);
+  },
+  async recover(id, selections, onConflict) {
+    let ok = false;
+    await get().run(`recover:${id}`, async () => {
+      const r = await window.lifeboat['recover:run']({ id, selections, onConflict });
+      if (!r) return; // the person said no in main's confirmation
+      if (r.nothingToDo) set({ notice: 'Nothing to bring back: every chosen row is already there. Nothing was changed.' });
+      else set({ lastRecover: r, lastRestore: undefined });
+      ok = true;
+    });
+    return ok;
+  },
   select: (id) => set({ selectedId: id }),
   setFilters: (f) => set({ filters: { ...get().filters, ...f } }),
 }));

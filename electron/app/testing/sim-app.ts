@@ -46,6 +46,10 @@ const services = await createDesktopServices({
     chooseDatabase: async () => args.db,
     chooseFolder: async () => args.usb,
     chooseRestoreTarget: async () => undefined,
+    chooseExportTarget: async () => undefined,
+    // The simulation never restores, undoes or deletes: nothing is confirmed.
+    confirm: async () => false,
+    openPath: async () => undefined,
     // The browser: Google's consent page (the emulator) sends it back to Lifeboat's loopback server.
     openExternal: async (url) => void fetch(url).catch(() => undefined),
   },

@@ -4,9 +4,9 @@
 import type { Destination, Replica } from '../../../shared/model.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LifeboatError } from '../../engine/errors.ts';
+import { GOOGLE_CLIENT_SECRET } from '../../engine/settings.ts';
 import type { DriveQuota } from './drive-destination.ts';
 import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET, revokeDriveAccess } from './drive-setup.ts';
-import { connectGoogle } from './google-auth.ts';
 import { googleEndpoints } from './google-endpoints.ts';
 
 type DriveDestination = Extract<Destination, { kind: 'drive' }>;
@@ -22,9 +22,24 @@ export function driveDestinationOf(engine: Engine): DriveDestination | undefined
   return engine.destinations.list().find((d): d is DriveDestination => d.kind === 'drive');
 }
 
-/** Saves the person's own OAuth client ("Desktop app" id and secret) in settings. */
-export function setGoogleClient(engine: Engine, client: { clientId: string; clientSecret?: string }): void {
-  engine.updateSettings({ google: { clientId: client.clientId.trim(), clientSecret: client.clientSecret?.trim() || undefined } });
+/**
+ * Saves the person's own OAuth client ("Desktop app"): its id in settings, its secret in the
+ * SecretStore (never settings.json). Without a new secret, the stored one is kept for the same
+ * client id and forgotten for a different one.
+ */
+export async function setGoogleClient(engine: Engine, client: { clientId: string; clientSecret?: string }): Promise<void> {
+  const clientId = client.clientId.trim();
+  const secret = client.clientSecret?.trim();
+  if (secret) await engine.secrets.set(GOOGLE_CLIENT_SECRET, secret);
+  else if (engine.settings().google?.clientId !== clientId) await engine.secrets.delete(GOOGLE_CLIENT_SECRET);
+  engine.updateSettings({ google: { clientId } });
+}
+
+/** Whether a client secret is set up (the environment's, or one in the SecretStore); never the secret. */
+export async function hasGoogleClientSecret(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (env.LIFEBOAT_GOOGLE_CLIENT_SECRET) return true;
+  // A store that cannot open its secrets now (a locked keychain) still holds one.
+  return Boolean(engine.settings().google?.clientSecret) || (await engine.secrets.get(GOOGLE_CLIENT_SECRET).then(Boolean, () => true));
 }
 
 /**
@@ -43,7 +58,8 @@ export async function connectDrive(
   },
 ): Promise<{ quota: DriveQuota; destination: DriveDestination; resumed: Replica[] }> {
   const env = opts.env ?? process.env;
-  const { refreshToken } = await connectGoogle({ client: googleClientFor(engine, env), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
+  const { connectGoogle } = await import('./google-auth.ts');
+  const { refreshToken } = await connectGoogle({ client: await googleClientFor(engine, env), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
   await engine.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
   const destination = engine.destinations.add(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;
   const quota = await driveDriver(engine, destination, env).quota();

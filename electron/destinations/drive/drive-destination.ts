@@ -16,7 +16,7 @@ import type { DestinationDriver, RemoteRestorePoint } from '../../engine/destina
 import { ensureDir, fsyncFile, hashingStream, writeFileDurable } from '../../engine/durable-fs.ts';
 import { LifeboatError, errorCode, isLifeboatError } from '../../engine/errors.ts';
 import { formatBytes } from '../../engine/layout.ts';
-import { manifestForExport, restorePointFiles, serializeManifest } from '../../engine/manifest.ts';
+import { MANIFEST_MAX_BYTES, manifestForExport, restorePointFiles, serializeManifest } from '../../engine/manifest.ts';
 import { explainGoogleAuthError } from './google-auth.ts';
 import type { GoogleEndpoints } from './google-endpoints.ts';
 import { resumableUpload, type SessionStore } from './resumable-upload.ts';
@@ -146,6 +146,23 @@ export function driveDestination(
     };
   };
 
+  /** Downloads a small file, stopping (too-large) as soon as it exceeds `limit` bytes. */
+  const downloadSmall = async (fileId: string, limit: number): Promise<string> => {
+    const res = await call(() => drive.files.get({ fileId, alt: 'media' }, { ...per, responseType: 'stream' }));
+    const body = res.data as unknown as Readable;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        body.destroy();
+        throw new LifeboatError('too-large', `is more than ${formatBytes(limit)}, more than a manifest can be`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
   const simpleUpload = async (name: string, parent: string, props: Record<string, string>, body: Readable) =>
     (await call(() => drive.files.create({ requestBody: { name, parents: [parent], appProperties: props }, media: { mimeType: 'application/octet-stream', body }, fields: 'id,size,sha256Checksum,md5Checksum' }, per))).data;
 
@@ -194,42 +211,66 @@ export function driveDestination(
     async list() {
       const manifests = await listAll(`appProperties has { key='lifeboat' and value='manifest' }`);
       const artifacts = new Map((await listAll(`appProperties has { key='lifeboat' and value='artifact' }`)).map((f) => [f.appProperties?.restorePointId, f]));
-      const out: RemoteRestorePoint[] = [];
+      const points: RemoteRestorePoint[] = [];
+      const problems: string[] = [];
       for (const f of manifests) {
+        const name = `The manifest ${f.name ?? f.id} on ${dest.name}`;
         // A manifest file on Drive is written once and never changed: one read per file id is enough.
         const key = `drive-manifest:${f.id}`;
         let m = deps.memo?.get(key) as Manifest | undefined;
         if (!m) {
-          const res = await call(() => drive.files.get({ fileId: f.id as string, alt: 'media' }, { ...per, responseType: 'text' }));
-          let parsed;
-          try {
-            parsed = manifestSchema.safeParse(JSON.parse(String(res.data)));
-          } catch {
+          // A manifest is a few KB: a larger one is refused before it is downloaded or parsed.
+          if (Number(f.size ?? 0) > MANIFEST_MAX_BYTES) {
+            problems.push(`${name} is ${formatBytes(Number(f.size))}, more than a manifest can be; it was not read`);
             continue;
           }
-          if (!parsed.success) continue;
+          let text: string;
+          try {
+            text = await downloadSmall(f.id as string, MANIFEST_MAX_BYTES);
+          } catch (e) {
+            if (isLifeboatError(e) && e.code === 'too-large') {
+              problems.push(`${name} ${e.message}; it was not read`);
+              continue;
+            }
+            throw explain(e);
+          }
+          let parsed;
+          try {
+            parsed = manifestSchema.safeParse(JSON.parse(text));
+          } catch {
+            problems.push(`${name} is not valid JSON`);
+            continue;
+          }
+          if (!parsed.success) {
+            problems.push(`${name} is not a valid Lifeboat manifest (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'unknown problem'})`);
+            continue;
+          }
           m = parsed.data;
           deps.memo?.set(key, m);
         }
         const names = restorePointFiles(m.source.id, m.id, m.artifact.format);
         const artifact = artifacts.get(m.id);
-        if (f.name !== names.manifestName || !artifact?.id || artifact.name !== names.artifactName) continue;
-        out.push({ manifest: m, remoteId: artifact.id });
+        if (f.name !== names.manifestName || !artifact?.id || artifact.name !== names.artifactName) {
+          problems.push(`${name} does not match its artifact's name (or the artifact is missing)`);
+          continue;
+        }
+        points.push({ manifest: m, remoteId: artifact.id });
       }
       // Forget the manifests of files that are gone, so what is kept stays as small as the listing.
       const listed = new Set(manifests.map((f) => `drive-manifest:${f.id}`));
       for (const key of deps.memo?.keys() ?? []) if (key.startsWith('drive-manifest:') && !listed.has(key)) deps.memo?.delete(key);
-      return out;
+      return { points, problems };
     },
     async fetch(point, toFile, opts) {
       // Download with resume: after a dropped connection, ask for the rest with a Range header.
       const hasher = hashingStream(opts.onBytes);
-      const out = createWriteStream(toFile, { flags: 'wx' });
+      const out = createWriteStream(toFile, { flags: 'wx', mode: 0o600 });
       const done = pipeline(hasher, out);
+      const declared = point.manifest.artifact.bytes;
       let have = 0;
       let failures = 0;
       try {
-        while (have < point.manifest.artifact.bytes) {
+        while (have < declared) {
           try {
             const res = await fetch(`${deps.endpoints.apiRoot}/drive/v3/files/${point.remoteId}?alt=media`, {
               headers: { authorization: `Bearer ${await token(failures > 0)}`, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
@@ -237,10 +278,12 @@ export function driveDestination(
             });
             if (!res.ok || !res.body) throw new LifeboatError('busy', `Google Drive answered ${res.status} to a download`, 'Try again later');
             for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+              // Never more than the manifest declares: a download that keeps coming is stopped here.
+              if (have + chunk.length > declared) throw new LifeboatError('tampered', `Google Drive sent more than the ${formatBytes(declared)} the manifest of ${point.manifest.id} declares`, 'Try another destination, or another restore point');
               have += chunk.length;
               if (!hasher.write(chunk)) await new Promise((r) => hasher.once('drain', r));
             }
-            if (have < point.manifest.artifact.bytes) throw new Error('download ended early');
+            if (have < declared) throw new Error('download ended early');
           } catch (e) {
             if (isLifeboatError(e) && e.code !== 'busy') throw e;
             if (++failures > 6) throw explain(e);

@@ -4,29 +4,32 @@ import path from 'node:path';
 import type { Destination } from '../../../shared/model.ts';
 import type { DestinationDriver, DriverContext } from '../../engine/destination.ts';
 import { LifeboatError } from '../../engine/errors.ts';
-import { driveDestination, type DriveQuota } from './drive-destination.ts';
-import { oauthClient, type GoogleClient } from './google-auth.ts';
+import { GOOGLE_CLIENT_SECRET } from '../../engine/settings.ts';
+import type { DriveQuota } from './drive-destination.ts';
+import type { GoogleClient } from './google-auth.ts';
 import { googleEndpoints } from './google-endpoints.ts';
 
 export const REFRESH_TOKEN_SECRET = 'google-refresh-token';
 
 type DriveDriver = DestinationDriver & { quota(): Promise<DriveQuota> };
 
-/** The person's OAuth client: LIFEBOAT_GOOGLE_CLIENT_ID/SECRET, else settings. */
-export function googleClientFor(ctx: Pick<DriverContext, 'settings'>, env: NodeJS.ProcessEnv = process.env): GoogleClient {
+/** The person's OAuth client: LIFEBOAT_GOOGLE_CLIENT_ID/SECRET, else the id in settings and the secret in the SecretStore. */
+export async function googleClientFor(ctx: Pick<DriverContext, 'settings' | 'secrets'>, env: NodeJS.ProcessEnv = process.env): Promise<GoogleClient> {
   if (env.LIFEBOAT_GOOGLE_CLIENT_ID) return { clientId: env.LIFEBOAT_GOOGLE_CLIENT_ID, clientSecret: env.LIFEBOAT_GOOGLE_CLIENT_SECRET };
   const google = ctx.settings().google;
   if (!google) {
-    throw new LifeboatError('usage', 'No Google OAuth client is set up', 'Create a "Desktop app" OAuth client in your Google Cloud project (see the README, "Google Drive"), then `lifeboat drive connect --client-id … --client-secret …`');
+    throw new LifeboatError('usage', 'No Google OAuth client is set up', 'Create a "Desktop app" OAuth client in your Google Cloud project (see the README, "Google Drive"), then `lifeboat drive connect --client-id …` (it asks for the secret)');
   }
-  return google;
+  // A secret an older version kept in settings is used until it could be moved into the store.
+  return { clientId: google.clientId, clientSecret: (await ctx.secrets.get(GOOGLE_CLIENT_SECRET)) ?? google.clientSecret };
 }
 
 /** Revokes Lifeboat's access to Google Drive (if it had any) and forgets the token. */
 export async function revokeDriveAccess(ctx: DriverContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const token = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
   if (!token) return;
-  await oauthClient(googleClientFor(ctx, env), googleEndpoints(env)).revokeToken(token).catch(() => undefined);
+  const { oauthClient } = await import('./google-auth.ts');
+  await oauthClient(await googleClientFor(ctx, env), googleEndpoints(env)).revokeToken(token).catch(() => undefined);
   await ctx.secrets.delete(REFRESH_TOKEN_SECRET);
 }
 
@@ -52,7 +55,9 @@ export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kin
       const refreshToken = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
       if (!refreshToken) throw new LifeboatError('wrong-key', 'Reconnect Google Drive: Lifeboat has no access to it on this machine', 'Connect again: Destinations → Reconnect in the app, or `lifeboat drive connect`');
       const endpoints = googleEndpoints(env);
-      const auth = oauthClient(googleClientFor(ctx, env), endpoints);
+      // Google's client libraries load only when Drive is used: every other command starts without them.
+      const [{ oauthClient }, { driveDestination }] = await Promise.all([import('./google-auth.ts'), import('./drive-destination.ts')]);
+      const auth = oauthClient(await googleClientFor(ctx, env), endpoints);
       auth.setCredentials({ refresh_token: refreshToken });
       return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads'), memo: ctx.memo });
     },

@@ -4,7 +4,7 @@
 // an upload resumed after the process was killed, and a new machine restoring from Drive alone.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest, Replica } from '../../../shared/model.ts';
@@ -39,8 +39,8 @@ const cli = (args: string[], h = tmp.home) => runCli(args, { home: h, env });
  * These tests check the vault's own bytes at Drive, so they switch off the compression a new Drive
  * destination has by default (tested on its own below) unless `keepDefaults`.
  */
-async function connect(h = tmp.home, o: { keepDefaults?: boolean } = {}): Promise<string> {
-  const child = spawn(process.execPath, [CLI, '--home', h, 'drive', 'connect'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function connect(h = tmp.home, o: { keepDefaults?: boolean; args?: string[]; env?: NodeJS.ProcessEnv; beforeBrowser?: (url: string) => Promise<void> } = {}): Promise<string> {
+  const child = spawn(process.execPath, [CLI, '--home', h, 'drive', 'connect', ...(o.args ?? [])], { cwd: REPO, env: { ...process.env, ...(o.env ?? env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,6 +53,7 @@ async function connect(h = tmp.home, o: { keepDefaults?: boolean } = {}): Promis
     });
     void exited.then(() => reject(new Error(`drive connect exited early: ${stderr}`)));
   });
+  await o.beforeBrowser?.(url);
   const page = await fetch(url); // the browser: Google's consent page redirects back to the loopback server
   expect(await page.text()).toMatch(/You can close this tab/);
   expect(await exited).toBe(0);
@@ -85,6 +86,53 @@ describe('connecting', () => {
     expect(status.stdout).toMatch(/Storage: .* of 16 GB/);
     const settings = await cli(['--json', 'status']);
     expect(settings.stdout).not.toMatch(/\b(rt|at)-[A-Za-z0-9_-]{16}\b/); // no token anywhere in output
+  });
+
+  it('a request to the loopback port with another state is ignored: the sign-in keeps waiting and completes', async () => {
+    let answer = '';
+    const out = await connect(tmp.home, {
+      beforeBrowser: async (url) => {
+        const callback = new URL(new URL(url).searchParams.get('redirect_uri') as string);
+        callback.searchParams.set('state', 'not-the-one');
+        callback.searchParams.set('error', 'access_denied');
+        const res = await fetch(callback);
+        expect(res.status).toBe(400);
+        answer = await res.text();
+      },
+    });
+    expect(answer).toMatch(/did not come from the sign-in Lifeboat started, and was ignored/);
+    expect(out).toMatch(/Connected to Google Drive as shop@example\.com/);
+  });
+
+  it('takes the client secret from a file, the environment or a prompt, never the command line, and keeps it out of settings', async () => {
+    const { LIFEBOAT_GOOGLE_CLIENT_ID: _id, LIFEBOAT_GOOGLE_CLIENT_SECRET: _secret, ...own } = env;
+    const clientId = 'my-own-client.apps.googleusercontent.com';
+    em.requireClientSecret('GOCSPX-kept-secret');
+    const onArgv = await runCli(['drive', 'connect', '--client-id', clientId, '--client-secret', 'GOCSPX-kept-secret'], { home: tmp.home, env: own });
+    expect(onArgv.code).toBe(2);
+    expect(onArgv.stderr).toMatch(/visible to everyone on this machine \(ps\).*--client-secret-file FILE or in LIFEBOAT_GOOGLE_CLIENT_SECRET/);
+
+    const file = path.join(tmp.dir, 'client-secret.txt');
+    writeFileSync(file, 'GOCSPX-kept-secret\n');
+    const out = await connect(tmp.home, { env: own, args: ['--client-id', clientId, '--client-secret-file', file] });
+    expect(out).toMatch(/Connected to Google Drive/);
+    const settingsText = readFileSync(path.join(tmp.home, 'settings.json'), 'utf8');
+    expect(JSON.parse(settingsText).google).toEqual({ clientId });
+    expect(settingsText).not.toContain('GOCSPX');
+    expect(JSON.parse(readFileSync(path.join(tmp.home, 'secrets.json'), 'utf8'))['google-client-secret']).toBe('GOCSPX-kept-secret');
+    // Later runs use the secret from the store (the emulator refuses a token request without it).
+    em.expireAccessTokens();
+    const status = await runCli(['drive', 'status'], { home: tmp.home, env: own });
+    expect(status.code, status.stderr).toBe(0);
+  });
+
+  it('moves a client secret an older version kept in settings.json into the secret store', async () => {
+    await setSetting(tmp.home, 'google', { clientId: 'old-client.apps.googleusercontent.com', clientSecret: 'GOCSPX-from-settings' });
+    expect((await runCli(['status'], { home: tmp.home })).code).toBe(0);
+    const settingsText = readFileSync(path.join(tmp.home, 'settings.json'), 'utf8');
+    expect(JSON.parse(settingsText).google).toEqual({ clientId: 'old-client.apps.googleusercontent.com' });
+    expect(settingsText).not.toContain('GOCSPX');
+    expect(JSON.parse(readFileSync(path.join(tmp.home, 'secrets.json'), 'utf8'))['google-client-secret']).toBe('GOCSPX-from-settings');
   });
 
   it('a denied consent is a clear error and connects nothing', async () => {
@@ -278,6 +326,31 @@ describe('a new machine with only the Google account', () => {
     expect(readMarker(to)).toBe('on drive');
     expect(r.stderr).not.toMatch(/ESCAPED-NETWORK/);
     expect(em.log.filter((l) => l.url.includes('alt=media') && l.url.includes(m.replicas[0]!.remoteId!)).length).toBe(2);
+  });
+});
+
+describe('a Drive folder holding what Lifeboat did not write', () => {
+  it('stops a download at the size the manifest declares, and reports a manifest too large to be one without reading it', async () => {
+    await connect();
+    makeBankDb(tmp.db, { blobRows: 100 });
+    const m = await backup();
+    const artifact = [...em.files.values()].find((f) => f.appProperties.restorePointId === m.id && f.appProperties.lifeboat === 'artifact')!;
+    // The artifact grew far past what its manifest says (16 MiB more than the 8 MiB every file here may take).
+    artifact.content = Buffer.concat([artifact.content, Buffer.alloc(16 * 1024 * 1024)]);
+    const manifestFile = [...em.files.values()].find((f) => f.appProperties.lifeboat === 'manifest')!;
+    em.files.set('huge', { ...manifestFile, id: 'huge', name: 'store_20260101T000000Z-abcdef.manifest.json', appProperties: { ...manifestFile.appProperties, restorePointId: '20260101T000000Z-abcdef' }, content: Buffer.alloc(2 * 1024 * 1024, 32) });
+
+    const fresh = path.join(tmp.dir, 'new-home');
+    await connect(fresh);
+    const list = await cli(['list', '--remote'], fresh);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain(m.id);
+    expect(list.stdout).toMatch(/warning: Google Drive: The manifest store_20260101T000000Z-abcdef\.manifest\.json on Google Drive is 2\.1 MB, more than a manifest can be; it was not read/);
+    expect(em.log.some((l) => l.url.includes('/huge') && l.url.includes('alt=media'))).toBe(false);
+
+    const r = await runCli(['pull', m.id], { home: fresh, env, maxFileKb: 8 * 1024 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Google Drive sent more than the .* the manifest of .* declares/);
   });
 });
 

@@ -58,12 +58,17 @@ export async function connectGoogle(opts: {
           res.writeHead(404).end();
           return;
         }
+        // Anyone on this machine can reach the loopback port: a request without this sign-in's state
+        // is answered and ignored, and the sign-in keeps waiting for Google's real answer.
+        if (got.searchParams.get('state') !== state) {
+          res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end(DONE_PAGE('This request did not come from the sign-in Lifeboat started, and was ignored.'));
+          return;
+        }
         const fail = (message: string, error: LifeboatError) => {
           res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end(DONE_PAGE(message));
           clearTimeout(timer);
           reject(error);
         };
-        if (got.searchParams.get('state') !== state) return fail('This sign-in did not come from Lifeboat and was ignored.', new LifeboatError('cancelled', 'Google sign-in returned an unexpected state', 'Start it again from Lifeboat'));
         const error = got.searchParams.get('error');
         if (error) return fail('Lifeboat was not given access to Google Drive.', new LifeboatError('cancelled', `Google sign-in was not completed (${error})`, 'Start it again and allow access to Google Drive'));
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(DONE_PAGE('Lifeboat is now connected to your Google Drive.'));

@@ -46,6 +46,44 @@ export function makeBankDb(file: string, opts: { mode?: JournalMode; accounts?: 
   db.close();
 }
 
+/**
+ * A small shop: customers, orders (referencing customers), items (WITHOUT ROWID, a two-column key,
+ * referencing orders), events (no primary key, with duplicate rows), photos (blobs), an FTS5 index of
+ * order notes kept in step by triggers, and an audit table an UPDATE trigger writes. Foreign keys
+ * are declared; ids are predictable: customer c has orders 3c-2…3c, order o has items (o, 1) and (o, 2).
+ */
+export function makeShopDb(file: string, opts: { mode?: JournalMode; customers?: number } = {}): void {
+  const db = new Database(file);
+  db.pragma(`journal_mode = ${opts.mode ?? 'wal'}`);
+  db.exec(`
+    CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL);
+    CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL REFERENCES customers (id), placed TEXT NOT NULL, total INTEGER NOT NULL, note TEXT);
+    CREATE TABLE items (order_id INTEGER NOT NULL REFERENCES orders (id), line INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL, PRIMARY KEY (order_id, line)) WITHOUT ROWID;
+    CREATE TABLE events (at TEXT NOT NULL, what TEXT NOT NULL);
+    CREATE TABLE photos (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders (id), data BLOB NOT NULL);
+    CREATE VIRTUAL TABLE order_search USING fts5 (note);
+    CREATE TRIGGER orders_indexed AFTER INSERT ON orders WHEN new.note IS NOT NULL BEGIN INSERT INTO order_search (rowid, note) VALUES (new.id, new.note); END;
+    CREATE TRIGGER orders_unindexed AFTER DELETE ON orders WHEN old.note IS NOT NULL BEGIN DELETE FROM order_search WHERE rowid = old.id; END;
+    CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT NOT NULL);
+    CREATE TRIGGER orders_audited AFTER UPDATE ON orders BEGIN INSERT INTO audit (what) VALUES ('order ' || new.id || ' changed'); END;
+    CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 500;
+  `);
+  const customers = opts.customers ?? 20;
+  db.transaction(() => {
+    for (let c = 1; c <= customers; c++) {
+      db.prepare('INSERT INTO customers (id, email, name) VALUES (?, ?, ?)').run(c, `c${c}@example.com`, `Customer ${c}`);
+      for (let k = 2; k >= 0; k--) {
+        const o = 3 * c - k;
+        db.prepare('INSERT INTO orders (id, customer, placed, total, note) VALUES (?, ?, ?, ?, ?)').run(o, c, new Date(Date.UTC(2026, 0, 1) + o * 3_600_000).toISOString(), 100 * o, o % 4 === 0 ? `gift wrap for order ${o}` : null);
+        for (const line of [1, 2]) db.prepare('INSERT INTO items (order_id, line, sku, qty) VALUES (?, ?, ?, ?)').run(o, line, `SKU-${(o * 7 + line) % 50}`, line);
+      }
+    }
+    for (let i = 0; i < 10; i++) db.prepare('INSERT INTO events (at, what) VALUES (?, ?)').run(`2026-01-0${1 + (i % 3)}`, i < 4 ? 'door opened' : `event ${i}`);
+    for (let p = 1; p <= 5; p++) db.prepare('INSERT INTO photos (id, order_id, data) VALUES (?, ?, randomblob(?))').run(p, p, 3000 + p);
+  })();
+  db.close();
+}
+
 /** Sets the single-row marker table, so a test can tell which version of a database it has. */
 export function setMarker(file: string, label: string): void {
   const db = new Database(file);
@@ -85,10 +123,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `lifeboat` in a child process with the given data folder. */
-export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = { home: '' }): Promise<CliResult> {
+/**
+ * Runs `lifeboat` in a child process with the given data folder. `maxFileKb` caps the size of any
+ * file it writes (the shell's `ulimit -f`): a write past it kills the process with SIGXFSZ, which is
+ * how a test shows that nothing could fill the disk.
+ */
+export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string; maxFileKb?: number } = { home: '' }): Promise<CliResult> {
+  const argv = [CLI, '--home', opts.home, ...args];
+  // POSIX sh counts `ulimit -f` in 512-byte blocks.
+  const [command, commandArgs] = opts.maxFileKb === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${opts.maxFileKb * 2} && exec "$0" "$@"`, process.execPath, ...argv]];
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [CLI, '--home', opts.home, ...args], {
+    const child = track(spawn(command, commandArgs, {
       cwd: opts.cwd ?? REPO,
       env: { ...process.env, LIFEBOAT_HOME: undefined, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -104,11 +149,11 @@ export function runCli(args: string[], opts: { home: string; env?: NodeJS.Proces
 }
 
 /** Starts `lifeboat` and resolves once it prints `HOLD <checkpoint>`, so the test can kill it there. */
-export function startCliHeldAt(args: string[], home: string, checkpoint: string): Promise<{ child: ChildProcess; exited: Promise<CliResult> }> {
+export function startCliHeldAt(args: string[], home: string, checkpoint: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; exited: Promise<CliResult> }> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(process.execPath, [CLI, '--home', home, ...args], {
       cwd: REPO,
-      env: { ...process.env, LIFEBOAT_HOME: undefined, LIFEBOAT_TEST_HOLD_AT: checkpoint },
+      env: { ...process.env, LIFEBOAT_HOME: undefined, ...env, LIFEBOAT_TEST_HOLD_AT: checkpoint },
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let stdout = '';

@@ -1,16 +1,22 @@
 // A stand-in for the `electron` module, for checking the built shell (out/main/index.js) under plain
 // Node: it records what main asks Electron for (the window's preload and page, tray icons, IPC
-// channels, in order), then plays a short session through the recorded IPC handlers (a call from a
-// foreign window, adding a database through the "open" dialog, a backup) and writes the record as
-// JSON to $STUB_REPORT. Loaded by electron-hooks.mjs; used by shell-paths.test.ts.
+// channels, native dialogs, in order), then plays a short session through the recorded IPC handlers
+// (calls from a foreign window, a sub-frame and a main frame showing another page; adding a database
+// through the "open" dialog; a backup; an in-place restore and a delete, each answered "Cancel" and
+// then "Restore" in main's native dialog) and writes the record as JSON to $STUB_REPORT. Loaded by
+// electron-hooks.mjs; used by shell-paths.test.ts.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const events = [];
 const handlers = new Map();
 const appListeners = new Map();
 const windows = [];
+const dialogs = [];
+/** The buttons main's message boxes answer with, in order (0 = go ahead, 1 = Cancel). */
+const answers = [];
 const log = (what, detail = {}) => events.push({ what, ...detail });
 
 if (process.env.STUB_PACKAGED === '1') process.resourcesPath = process.env.STUB_RESOURCES;
@@ -19,6 +25,7 @@ class WebContents {
   constructor(id) {
     this.id = id;
     this.session = { setPermissionRequestHandler() {}, setPermissionCheckHandler() {} };
+    this.mainFrame = { url: 'about:blank', parent: null };
   }
   setWindowOpenHandler() {}
   on() {}
@@ -50,10 +57,12 @@ export class BrowserWindow {
   }
   loadFile(file) {
     log('loadFile', { file });
+    this.webContents.mainFrame.url = pathToFileURL(file).href;
     return Promise.resolve();
   }
   loadURL(url) {
     log('loadURL', { url });
+    this.webContents.mainFrame.url = url;
     return Promise.resolve();
   }
   once() {}
@@ -77,6 +86,11 @@ export const ipcMain = {
 export const dialog = {
   showOpenDialog: async () => ({ canceled: false, filePaths: [process.env.STUB_DATABASE] }),
   showSaveDialog: async () => ({ canceled: true }),
+  showMessageBox: async (windowOrOptions, maybeOptions) => {
+    const options = maybeOptions ?? windowOrOptions;
+    dialogs.push({ message: options.message, detail: options.detail, buttons: options.buttons, cancelId: options.cancelId });
+    return { response: answers.shift() ?? options.cancelId };
+  },
 };
 export const net = { isOnline: () => true };
 export class Notification {
@@ -116,15 +130,31 @@ async function session() {
     if (Date.now() > deadline) throw new Error('main never opened its window');
     await new Promise((r) => setTimeout(r, 50));
   }
-  const own = { sender: windows[0].webContents };
-  const foreign = { sender: new WebContents(2) };
+  const contents = windows[0].webContents;
+  const own = { sender: contents, senderFrame: contents.mainFrame };
+  const foreign = { sender: new WebContents(2), senderFrame: { url: contents.mainFrame.url, parent: null } };
+  const subFrame = { sender: contents, senderFrame: { url: contents.mainFrame.url, parent: contents.mainFrame } };
+  const elsewhere = { sender: contents, senderFrame: { url: 'https://attacker.example/', parent: null } };
   const call = (event, channel, payload) => handlers.get(channel)(event, payload);
   const calls = {
     foreign: await call(foreign, 'status:get', undefined),
+    subFrame: await call(subFrame, 'status:get', undefined),
+    elsewhere: await call(elsewhere, 'status:get', undefined),
     add: await call(own, 'sources:choose', undefined),
   };
   calls.backup = calls.add.ok ? await call(own, 'backup:run', { sourceId: calls.add.value.id }) : undefined;
-  writeFileSync(process.env.STUB_REPORT, JSON.stringify({ events, calls }, null, 2));
+  if (calls.backup?.ok) {
+    const id = calls.backup.value.id;
+    answers.push(1);
+    calls.restoreCancelled = await call(own, 'restore:run', { id });
+    calls.listAfterCancel = await call(own, 'restore-points:list', {});
+    answers.push(0);
+    calls.restore = await call(own, 'restore:run', { id });
+    answers.push(1);
+    calls.deleteCancelled = await call(own, 'restore-points:delete', { id });
+    calls.list = await call(own, 'restore-points:list', {});
+  }
+  writeFileSync(process.env.STUB_REPORT, JSON.stringify({ events, calls, dialogs }, null, 2));
   appListeners.get('will-quit')?.();
   process.exit(0);
 }

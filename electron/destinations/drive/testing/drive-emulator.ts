@@ -45,6 +45,7 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
   let quota = opts.quotaBytes ?? 15 * 1024 ** 3;
   let tokenSeconds = opts.accessTokenSeconds ?? 3600;
   let consent: 'allow' | 'deny' = 'allow';
+  let clientSecret: string | undefined;
   let root = '';
 
   const id = () => randomBytes(12).toString('base64url');
@@ -148,6 +149,7 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
         accessTokens.set(access, { expiresAt: Date.now() + tokenSeconds * 1000, refreshToken });
         return { access_token: access, expires_in: tokenSeconds, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/drive.file' };
       };
+      if (clientSecret !== undefined && form.get('client_secret') !== clientSecret) return json(res, 401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
       if (form.get('grant_type') === 'authorization_code') {
         const c = codes.get(form.get('code') ?? '');
         codes.delete(form.get('code') ?? '');
@@ -321,6 +323,10 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
     },
     setConsent(answer: 'allow' | 'deny') {
       consent = answer;
+    },
+    /** From now on the token endpoint answers only requests that carry this client secret (as Google does). */
+    requireClientSecret(secret: string) {
+      clientSecret = secret;
     },
     /** Bytes the client sent in upload chunk bodies. */
     uploadedBytes: () => log.filter((l) => l.url.includes('upload_id=')).reduce((n, l) => n + l.bytes, 0),

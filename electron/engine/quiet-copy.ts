@@ -1,0 +1,201 @@
+// A copy of a database file that takes no lock at all, and proves afterwards that it is one
+// committed state. Any reader that holds SQLite's SHARED lock while a rollback-journal writer
+// commits makes that commit fail; a program without a busy handler then loses its writes. So
+// Lifeboat reads such a database like this instead:
+//
+//   read the change counter (header offset 24), check the rollback journal is not active, note the
+//   file's inode/size/mtime/ctime, copy the file, then check again: journal still not active, the
+//   counter and the file's stamp unchanged, and the copy's own page 1 carrying the same counter.
+//
+// Why that proves a single state: a commit writes its journal (and syncs its 8-byte magic) before
+// it touches the database file, writes pages in ascending order (page 1, with the incremented
+// counter, first), and only then deletes, truncates or zeroes the journal. A copy taken while the
+// journal was inactive at both ends, with the counter unchanged, saw no write. The file's stamp
+// catches what the counter cannot (a spilled page of a transaction later rolled back).
+//
+// The same holds for a WAL database whose -wal file does not exist: nobody has it open, and the main
+// file is the whole database. Reading it this way also leaves no -wal/-shm behind and works in a
+// folder Lifeboat cannot write.
+//
+// A copy that a commit overlapped is thrown away and taken again, right after the next commit ends,
+// until `deadlineMs`. `fs.copyFile` clones the file where the filesystem can (APFS, btrfs, XFS), so
+// there the copy is near-instant; elsewhere the kernel copies it.
+import { constants } from 'node:fs';
+import { copyFile, open, rm, stat, truncate } from 'node:fs/promises';
+import { LifeboatError, errorCode } from './errors.ts';
+
+const HEADER_BYTES = 100;
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** What a database's 100-byte header says, read without SQLite. */
+export interface DatabaseHeader {
+  /** WAL (file format 2) or a rollback journal (1). */
+  wal: boolean;
+  pageSize: number;
+  changeCounter: number;
+  /** Bytes of the database as the header counts them (its page count is valid), else the file's size. */
+  bytes: number;
+}
+
+/** Reads and checks a database file's header; throws 'not-sqlite' when it is not one. */
+export async function readDatabaseHeader(file: string): Promise<DatabaseHeader> {
+  const handle = await open(file, 'r');
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
+    const { size } = await handle.stat();
+    return parseHeader(header, bytesRead, size, file);
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseHeader(header: Buffer, bytesRead: number, fileBytes: number, file: string): DatabaseHeader {
+  if (bytesRead < HEADER_BYTES || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+    throw new LifeboatError('not-sqlite', `${file} is not a SQLite database (or it is encrypted)`, 'Choose the database file itself');
+  }
+  const raw = header.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw;
+  const changeCounter = header.readUInt32BE(24);
+  const pageCount = header.readUInt32BE(28);
+  // The in-header size is valid when "version-valid-for" (offset 92) equals the change counter.
+  const bytes = header.readUInt32BE(92) === changeCounter && pageCount > 0 ? pageCount * pageSize : fileBytes;
+  return { wal: header[18] === 2 || header[19] === 2, pageSize, changeCounter, bytes };
+}
+
+/** Whether a rollback journal beside `file` is in use: it exists, has a header, and its magic is not zeroed. */
+export async function journalActive(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(`${file}-journal`, 'r');
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return false;
+    throw e;
+  }
+  try {
+    const magic = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(magic, 0, 8, 0);
+    return bytesRead === 8 && !magic.equals(Buffer.alloc(8));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How a rollback-journal database keeps its journal between transactions, as SQLite names it. */
+export async function rollbackJournalMode(file: string): Promise<'delete' | 'truncate' | 'persist'> {
+  const info = await stat(`${file}-journal`).catch(() => undefined);
+  if (!info) return 'delete';
+  return info.size === 0 ? 'truncate' : 'persist';
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The parts of a file's metadata that any write changes. */
+async function stampOf(file: string): Promise<string> {
+  const s = await stat(file, { bigint: true });
+  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+async function counterOf(file: string): Promise<number> {
+  return (await readDatabaseHeader(file)).changeCounter;
+}
+
+export interface QuietCopyOptions {
+  /** Give up after this long without a quiet enough moment. */
+  deadlineMs: number;
+  /** For a WAL database: the copy is only valid while no -wal file exists (nobody has it open). */
+  wal: boolean;
+  signal?: AbortSignal;
+  onProgress?: (copiedBytes: number, totalBytes: number) => void;
+  /** Called when the journal has stayed active for a while: throws if it is a crashed program's hot journal. */
+  onJournalStuck?: () => Promise<void>;
+}
+
+export interface QuietCopyResult {
+  /** Copies taken, the last one the good one. */
+  attempts: number;
+  /** Time spent waiting for commits to end and copies that a commit overlapped. */
+  waitedMs: number;
+}
+
+/** Thrown when the database never stayed unchanged long enough to be copied before the deadline. */
+export class NeverQuiet extends Error {
+  readonly attempts: number;
+  readonly waitedMs: number;
+  /** A WAL database that another program opened meanwhile: read it with SQLite instead. */
+  readonly walOpened: boolean;
+
+  constructor(attempts: number, waitedMs: number, walOpened: boolean) {
+    super('The database never stayed unchanged long enough to copy it');
+    this.attempts = attempts;
+    this.waitedMs = waitedMs;
+    this.walOpened = walOpened;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Copies `source` to the new file `dest` without any lock, retrying until a copy is proven to be
+ * one committed state (see the module comment). Never writes anything beside `source`.
+ */
+export async function quietCopy(source: string, dest: string, opts: QuietCopyOptions): Promise<QuietCopyResult> {
+  const started = Date.now();
+  let attempts = 0;
+  let journalSince: number | undefined;
+  let stuckChecked = false;
+  const cancelled = () => new LifeboatError('cancelled', 'The backup was cancelled', 'Nothing was added to the vault');
+  /** Something that makes the source unsafe to copy right now (a commit under way, a WAL opened). */
+  const busy = async (): Promise<'journal' | 'wal' | undefined> => {
+    if (opts.wal) return (await exists(`${source}-wal`)) ? 'wal' : undefined;
+    return (await journalActive(source)) ? 'journal' : undefined;
+  };
+
+  for (;;) {
+    if (opts.signal?.aborted) throw cancelled();
+    if (Date.now() - started > opts.deadlineMs) throw new NeverQuiet(attempts, Date.now() - started, false);
+    const counter = await counterOf(source);
+    const state = await busy();
+    if (state === 'wal') throw new NeverQuiet(attempts, Date.now() - started, true);
+    if (state === 'journal') {
+      journalSince ??= Date.now();
+      if (!stuckChecked && Date.now() - journalSince > 500 && opts.onJournalStuck) {
+        stuckChecked = true;
+        await opts.onJournalStuck();
+      }
+      await sleep(1);
+      continue;
+    }
+    journalSince = undefined;
+    const stamp = await stampOf(source);
+    attempts++;
+    const header = await readDatabaseHeader(source);
+    await rm(dest, { force: true });
+    await copyFile(source, dest, constants.COPYFILE_FICLONE);
+    // A file longer than the header's count holds nothing SQLite reads; keep the copy exact.
+    if ((await stat(dest)).size > header.bytes) await truncate(dest, header.bytes);
+    const after = await busy();
+    if (after === 'wal') throw new NeverQuiet(attempts, Date.now() - started, true);
+    if (!after && (await counterOf(source)) === counter && (await stampOf(source)) === stamp && (await counterOf(dest)) === counter) {
+      opts.onProgress?.(header.bytes, header.bytes);
+      return { attempts, waitedMs: Date.now() - started };
+    }
+    // A commit overlapped the copy: start again as soon as the one under way has ended.
+    opts.onProgress?.(0, header.bytes);
+    await waitForCommitEnd(source, counter, Math.min(50, Math.max(0, opts.deadlineMs - (Date.now() - started))));
+  }
+}
+
+/** Waits (at most `ms`) until the change counter has moved on from `counter` and no journal is active. */
+async function waitForCommitEnd(source: string, counter: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if ((await counterOf(source)) !== counter && !(await journalActive(source))) return;
+    await sleep(1);
+  }
+}

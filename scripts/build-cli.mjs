@@ -1,0 +1,33 @@
+// Builds the `lifeboat` command into out/cli/: one ES module with its dependencies bundled (only
+// better-sqlite3, native code, stays in node_modules), code only some commands need (Google Drive,
+// age encryption) split into chunks loaded when used. Started from a build, the command starts in a
+// fraction of the time the TypeScript sources take (no type stripping, no module-by-module
+// resolution). bin/lifeboat.mjs runs the build when it is newer than every source file, and the
+// sources otherwise. rolldown is the bundler Vite itself uses.
+// Run with `npm run build:cli` (npm ci, npm run build and npm test run it too). Plain JavaScript, so
+// that `npm ci` under an older Node still installs (bin/lifeboat.mjs then explains what is needed).
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const OUT = path.join(REPO, 'out', 'cli');
+
+let rolldown;
+try {
+  rolldown = await import('rolldown');
+} catch {
+  // Installed without devDependencies: the command runs from its sources (slower to start).
+  console.error('build-cli: rolldown is not installed (npm ci --omit=dev?); `lifeboat` will run from its sources');
+  process.exit(0);
+}
+
+rmSync(OUT, { recursive: true, force: true });
+await rolldown.build({
+  input: { lifeboat: path.join(REPO, 'electron', 'cli', 'main.ts') },
+  platform: 'node',
+  // Native code cannot be bundled; everything else is, so that starting the command reads one file.
+  external: (id) => id.startsWith('node:') || id === 'better-sqlite3',
+  logLevel: 'warn',
+  output: { dir: OUT, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', sourcemap: true },
+});
+if (!existsSync(path.join(OUT, 'lifeboat.mjs'))) throw new Error('build-cli: out/cli/lifeboat.mjs was not written');
