@@ -162,7 +162,7 @@ describe('folder destinations', () => {
     for (const id of ids) expect(push.stdout).toMatch(new RegExp(`copied  ${id} to`));
     // Its own retention then keeps three there; the vault keeps its own (more).
     expect((await runCli(['prune'], { home: tmp.home })).code).toBe(0);
-    expect(readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json')).sort()).toEqual(ids.slice(1).map((id) => `store_${id}.manifest.json`));
+    expect(readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json')).sort()).toEqual(ids.slice(1).map((id) => `store_${id}.manifest.json`).sort());
     expect((await runCli(['push'], { home: tmp.home })).stdout).toMatch(/Nothing to copy: every destination is up to date/);
   });
 
