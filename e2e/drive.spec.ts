@@ -48,7 +48,7 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
   it('connects, shows the account and quota, uploads a new restore point, and asks to reconnect when access is revoked', async () => {
     const { page } = h;
     await page.getByRole('button', { name: 'Add a database…' }).first().click();
-    await page.getByText('store.db is now protected').waitFor();
+    await page.getByText('store.db was added.', { exact: false }).waitFor();
     await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
     const drive = page.getByRole('region', { name: 'Google Drive' });
     expect(await drive.getByRole('button', { name: 'Connect Google Drive' }).isDisabled()).toBe(true);
@@ -126,6 +126,11 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await drive.getByText('Connected as').waitFor();
     await expect.poll(() => h.engine.replicas().filter((r) => r.status === 'completed').length, { timeout: 20_000 }).toBe(3);
     await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
+    // With a copy off this disk (Drive) and a schedule, it is protected, and only then says so.
+    await page.getByLabel('Health').getByText('store.db has no schedule: it is backed up only when you click Back Up Now.').waitFor();
+    expect(await page.getByLabel('Health').getByText('needs reconnecting').count()).toBe(0);
+    await h.engine.sources.update('store', { schedule: { kind: 'daily', time: '02:30' } });
+    await h.services.checkHealth();
     await page.getByLabel('Health').getByText('Everything is protected').waitFor();
   });
 });

@@ -53,7 +53,7 @@ describe.skipIf(unavailable !== undefined)('restore with foresight', () => {
     };
     h = await startHarness(path.join(t.dir, 'home'), { chooseDatabase: async () => db, chooseExportTarget: async (name) => path.join(t.dir, name), confirm }, { checkpoint });
     await h.page.getByRole('button', { name: 'Add a database…' }).first().click();
-    await h.page.getByText('shop.db is now protected').waitFor();
+    await h.page.getByText('shop.db was added.', { exact: false }).waitFor();
     await h.services.backUp('shop', 'manual');
   });
   afterEach(async () => {

@@ -138,7 +138,8 @@ export const ipcContract = {
   'status:get': channel<StatusView>()(none),
   'restore-points:list': channel<RestorePointRow[]>()(z.object({ sourceId: sourceIdSchema.optional() }).strict()),
   'restore-points:details': channel<RestorePointDetails>()(byId),
-  'restore-points:verify': channel<{ ok: boolean; message: string }>()(byId),
+  /** ok false: damaged; checked false: encrypted and no key here opens it, so only the stored bytes were checked. */
+  'restore-points:verify': channel<{ ok: boolean; message: string; checked: boolean }>()(byId),
   'restore-points:pin': channel<Manifest>()(z.object({ id: restorePointIdSchema, pinned: z.boolean() }).strict()),
   /** Deletes after main's native confirmation naming the file; null when the person said no. */
   'restore-points:delete': channel<{ id: string } | null>()(byId),

@@ -3,7 +3,8 @@
 // and the IPC handler table under random and malformed payloads, which must never call a service,
 // open a dialog or touch a file.
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Comparison, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
@@ -12,10 +13,13 @@ import { createDesktopServices, type DesktopServices } from './desktop-services.
 import { invokeChecked } from './ipc-dispatch.ts';
 import { estimate } from './jobs.ts';
 import { makeBankDb } from '../engine/testing/fixtures.ts';
+import { createSimClock } from '../engine/testing/sim-clock.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 
 const tmp = useTestFolder();
 const effectsCalled: string[] = [];
+/** The effects a test does not expect to be used (main's confirmation says no). */
+const unused = { confirm: async () => false, chooseExportTarget: async () => undefined, openPath: async () => undefined };
 const open: DesktopServices[] = [];
 
 /** The services as the app builds them; main's native confirmations answer `confirmAnswers` in turn (then no). */
@@ -120,6 +124,46 @@ describe('uploads', () => {
   });
 });
 
+describe('retention and history', () => {
+  it('applies retention after every backup the app takes, in the vault and at a destination', async () => {
+    const s = await services();
+    await s.engine.sources.add(tmp.db);
+    const none = { keepDaily: 0, keepWeekly: 0, keepMonthly: 0, minCount: 1 };
+    await s.engine.sources.update('store', { retention: { keepLast: 2, ...none } });
+    const usb = path.join(tmp.dir, 'usb');
+    await s.engine.destinations.addFolder(usb, { id: 'usb' });
+    s.engine.destinations.setRetention('usb', { keepLast: 3 });
+    s.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await s.backUp('store', i % 2 ? 'scheduled' : 'manual')).id);
+      await s.drainUploads();
+    }
+    expect(s.engine.list().map((m) => m.id).sort()).toEqual(ids.slice(3).sort());
+    const atUsb = readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json')).map((f) => /_(.*)\.manifest\.json$/.exec(f)![1]).sort();
+    expect(atUsb).toEqual(ids.slice(2).sort());
+  });
+
+  it('a folder added later receives the history its retention keeps, in the background, one job per copy', async () => {
+    const usb = path.join(tmp.dir, 'usb');
+    const s = await createDesktopServices({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      effects: { ...unused, chooseDatabase: async () => tmp.db, chooseFolder: async () => usb, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
+    });
+    open.push(s);
+    await s.engine.sources.add(tmp.db);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await s.engine.backup({ sourceId: 'store' }, { trigger: 'manual' })).id);
+    s.start();
+    const r = await invokeChecked(ipcContract, s.handlers, 'destinations:add-folder', undefined);
+    expect(r.ok).toBe(true);
+    await expect.poll(async () => (await s.drainUploads(), s.engine.replicas().filter((x) => x.status === 'completed').length)).toBe(3);
+    expect(readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json'))).toHaveLength(3);
+    expect(s.jobs.recent().filter((j) => j.kind === 'upload' && j.outcome === 'ok').map((j) => j.restorePointId).sort()).toEqual([...ids].sort());
+  });
+});
+
 describe('health', () => {
   it('turns to an error when the database disappears, and says so once', async () => {
     const s = await services();
@@ -127,13 +171,87 @@ describe('health', () => {
     await s.backUp('store', 'manual');
     const changes: string[] = [];
     s.events.on('health:changed', (h) => changes.push(h.level));
-    expect((await s.checkHealth()).level).toBe('healthy');
+    // Backed up, but by hand only and on its own disk: not "protected".
+    expect((await s.checkHealth()).reasons.map((r) => r.text)).toEqual(['store.db has no schedule: it is backed up only when you click Back Up Now.', 'Every copy of store.db is on the same disk as the database.']);
     rmSync(tmp.db);
     const h = await s.checkHealth();
     await s.checkHealth();
     expect(h.level).toBe('error');
     expect(h.reasons[0]!.text).toBe(`store.db is missing from ${tmp.db}.`);
     expect(changes.filter((c) => c === 'error')).toHaveLength(1);
+  });
+});
+
+describe('health tells the truth', () => {
+  it('a failed Back Up Now is a problem until a backup succeeds; a failed verification is FAILED in Activity', async () => {
+    const s = await services();
+    await s.engine.sources.add(tmp.db);
+    await s.engine.sources.update('store', { schedule: { kind: 'daily', time: '02:30' } });
+    await s.backUp('store', 'manual');
+    await s.engine.sources.update('store', { maxBytes: 1000 }); // the next one is refused
+    await expect(s.backUp('store', 'manual')).rejects.toMatchObject({ code: 'too-large' });
+    const failed = await s.checkHealth();
+    expect(failed.summary).not.toBe('Everything is protected');
+    expect(failed.reasons[0]).toMatchObject({ level: 'error', text: expect.stringMatching(/^The last backup of store\.db failed: .* above the 1.0 KB size limit\.$/) });
+    await s.engine.sources.update('store', { maxBytes: 1e9 });
+    const m = await s.backUp('store', 'manual');
+    expect((await s.checkHealth()).reasons.map((r) => r.text).filter((t) => t.includes('failed'))).toEqual([]);
+
+    // A restore point damaged in the vault: verify fails, and Activity says FAILED, not done.
+    const artifact = path.join(s.engine.vaultDir, m.artifact.path);
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const bytes = readFileSync(artifact);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+    writeFileSync(artifact, bytes);
+    const r = await invokeChecked(ipcContract, s.handlers, 'restore-points:verify', { id: m.id });
+    expect(r).toMatchObject({ ok: true, value: { ok: false } });
+    expect(s.jobs.recent()[0]).toMatchObject({ kind: 'verify', outcome: 'failed', message: expect.stringMatching(/^Verification failed: /) });
+    expect((await s.checkHealth()).reasons[0]).toMatchObject({ level: 'error', text: 'store.db: the newest restore point failed verification (it was changed or damaged in the vault).' });
+  });
+});
+
+describe('verification on a schedule', () => {
+  it('checks the restore points and a sample of copies by itself; damage is FAILED in Activity and health, and a damaged copy is sent again', async () => {
+    const clock = createSimClock('2026-11-02T08:00:00Z');
+    const s = await createDesktopServices({
+      dataDir: tmp.home,
+      appVersion: '0.0.0-test',
+      clock,
+      schedulerPollMs: 3_600_000,
+      effects: { ...unused, chooseDatabase: async () => undefined, chooseFolder: async () => undefined, chooseRestoreTarget: async () => undefined, openExternal: async () => undefined },
+    });
+    open.push(s);
+    await s.engine.sources.add(tmp.db);
+    const usb = path.join(tmp.dir, 'usb');
+    await s.engine.destinations.addFolder(usb, { id: 'usb' });
+    s.engine.updateSettings({ verification: { destinationSample: 5 } });
+    s.start();
+    const older = await s.backUp('store', 'manual');
+    await clock.advanceTo(60_000, () => s.idle());
+    const newest = await s.backUp('store', 'manual');
+    await s.idle();
+    const flip = (file: string) => {
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+      writeFileSync(file, bytes);
+    };
+    flip(path.join(s.engine.vaultDir, older.artifact.path)); // the vault's disk damaged one restore point
+    flip(path.join(usb, newest.artifact.path)); // and the USB disk one copy
+    const settle = () => s.idle();
+    await clock.advanceTo(6 * 86_400_000, settle);
+    expect(s.jobs.recent().filter((j) => j.kind === 'verify')).toEqual([]);
+    await clock.advanceTo(31 * 86_400_000, settle); // a week: the newest; a month: all of them
+    const checks = s.jobs.recent().filter((j) => j.kind === 'verify');
+    expect(checks.map((j) => j.title)).toContain('Checking every restore point (monthly)');
+    expect(checks.at(-1)).toMatchObject({ title: 'Checking the newest restore points (weekly)', trigger: 'scheduled', outcome: 'failed', message: expect.stringMatching(/copies at destinations downloaded and checked, 1 FAILED and sent again/) });
+    const monthly = checks.find((j) => j.title.includes('monthly'))!;
+    expect(monthly).toMatchObject({ outcome: 'failed', message: expect.stringMatching(new RegExp(`2 restore points checked, 1 FAILED \\(${older.id}\\)`)) });
+    expect(s.engine.verifications().get(older.id)?.status).toBe('failed');
+    const health = await s.checkHealth();
+    expect(health.reasons.map((r) => r.text)).toContain('store.db: 1 restore point failed verification and cannot be trusted.');
+    // The damaged copy at the USB disk was sent again and is whole now.
+    expect(createHash('sha256').update(readFileSync(path.join(usb, newest.artifact.path))).digest('hex')).toBe(newest.artifact.sha256);
+    expect(s.verification.status().last).toMatchObject({ copiesChecked: expect.any(Number) });
   });
 });
 

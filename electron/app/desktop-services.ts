@@ -16,8 +16,9 @@ import { formatBytes } from '../engine/layout.ts';
 import type { CopyRunner } from '../engine/replication.ts';
 import type { SecretStore } from '../engine/secrets.ts';
 import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
+import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import type { DesktopEffects } from './effects.ts';
-import { judgeHealth } from './health.ts';
+import { engineHealth } from './engine-health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
 import { createJobs, fileActivityLog } from './jobs.ts';
 
@@ -33,6 +34,8 @@ export interface DesktopOptions {
   healthEveryMs?: number;
   /** Crash and pause points inside jobs (tests hold a backup mid-way to see its progress). */
   checkpoint?: (name: string) => Promise<void>;
+  /** The longest the schedules sleep before re-reading the clock (30 s for backups by default; a long simulation uses more). */
+  schedulerPollMs?: number;
 }
 
 /** Builds every desktop service over the data folder; nothing runs on a timer until `start()`. */
@@ -46,17 +49,13 @@ export async function createDesktopServices(opts: DesktopOptions) {
   logEngineEvents(engine.events, log);
 
   let lastHealth: Health | undefined;
-  const judge = async (status: VaultStatus): Promise<Health> => {
-    const runs = scheduler.status();
-    return judgeHealth({
-      now: clock.now(),
-      sources: status.sources,
-      freeBytes: status.freeBytes,
-      schedule: runs.map((r) => ({ sourceId: r.sourceId, scheduled: r.schedule.kind !== 'off', lastOk: r.lastOk, lastError: r.lastError })),
-      schedulePaused: scheduler.isPaused(),
-      destinations: engine.destinations.status(),
-    });
-  };
+  // Retention that could not run (in the vault after a backup, or at a destination) until it runs again.
+  let vaultRetentionProblem: string | undefined;
+  let destinationRetentionProblem: string | undefined;
+  engine.events.on('retention-applied', ({ error }) => (vaultRetentionProblem = error));
+  engine.events.on('destination-retention-applied', ({ error }) => (destinationRetentionProblem = error));
+  const judge = (status: VaultStatus): Promise<Health> =>
+    engineHealth(engine, { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem, verificationProblem: verification.status().last?.error }, status);
   /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
   const checkHealth = async (status?: VaultStatus): Promise<Health> => {
     const health = await judge(status ?? (await engine.status()));
@@ -117,10 +116,30 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return replica as Replica;
   };
 
-  const scheduler = setupScheduler(engine, { clock, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
+  const scheduler = setupScheduler(engine, { clock, pollMs: opts.schedulerPollMs, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
   const closeWatcher = setupCloseWatcher(engine, { clock, backup: (id) => backUp(id, 'scheduled'), paused: () => scheduler.isPaused() });
+  // Verification on a schedule, each run a job (Activity, the tray, a notification when it finds damage).
+  const verification = setupVerification(engine, {
+    clock,
+    pollMs: opts.schedulerPollMs,
+    onChange: () => {
+      void uploads?.kick(); // damaged copies it found are sent again now
+      void checkHealth().catch(() => undefined);
+    },
+    run: (scope, work) =>
+      jobs.run(
+        { kind: 'verify', title: scope === 'all' ? 'Checking every restore point (monthly)' : 'Checking the newest restore points (weekly)', trigger: 'scheduled' },
+        ({ signal, progress }) => work({ signal, onProgress: (done, total) => progress({ phase: 'checking', done, total, unit: 'pages' }) }),
+        (r) => {
+          const damaged = r.restorePoints.failed.length + r.copies.failed.length > 0;
+          return { message: describeVerification(r), failed: damaged, ...(damaged ? { hint: 'Do not restore from the damaged ones; check the disk they are on (damaged copies at destinations are sent again)' } : {}) };
+        },
+      ),
+  });
   const settingsChanged = () => {
     scheduler.refresh();
+    // A new or re-enabled destination gets what it should hold, in the background.
+    void uploads?.kick();
     events.emit('settings:changed', {});
     void checkHealth().catch(() => undefined);
   };
@@ -129,7 +148,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
     settingsChanged();
     return on;
   };
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, logFile: async () => (await logFiles(engine.dataDir)).at(-1) });
+  const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1) });
 
   let uploads: UploadQueue | undefined;
   let healthTimer: unknown;
@@ -157,10 +177,27 @@ export async function createDesktopServices(opts: DesktopOptions) {
     backUpAll: () => Promise.allSettled(engine.sources.list().map((s) => backUp(s.id, 'manual'))),
     isPaused: () => scheduler.isPaused(),
     setPaused,
-    /** Starts the scheduler, the upload queue and the health check. */
+    /** The verification schedule: its last result and next run (the tray shows them). */
+    verification,
+    /** Resolves once nothing runs: no backup, upload, verification or job (tests and the simulation). */
+    async idle() {
+      for (;;) {
+        await uploads?.drain();
+        await verification.idle();
+        await new Promise((r) => setImmediate(r));
+        const busy = jobs.running().length > 0 || scheduler.busy() || verification.isRunning();
+        if (!busy) {
+          await uploads?.drain();
+          if (jobs.running().length === 0) return;
+        }
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    },
+    /** Starts the scheduler, the upload queue, the verification schedule and the health check. */
     start() {
-      uploads = engine.startUploads(runCopy);
+      uploads = engine.startUploads({ runCopy });
       scheduler.start();
+      verification.start();
       closeWatcher.start();
       void checkHealth().catch(() => undefined);
       healthLoop();
@@ -168,6 +205,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     /** The machine woke up or the network came back: catch up and look again. */
     wake() {
       scheduler.wake();
+      verification.wake();
       void uploads?.kick();
       void checkHealth().catch(() => undefined);
     },
@@ -176,6 +214,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     stop() {
       stopped = true;
       scheduler.stop();
+      verification.stop();
       closeWatcher.stop();
       uploads?.stop();
       if (healthTimer !== undefined) clock.clearTimer(healthTimer);

@@ -1,48 +1,94 @@
 // Health: one judgement of "is everything protected?", made in one place from what the engine,
-// the scheduler and the destinations know. The dashboard, the tray icon and the notifications all
-// show this same answer, so they never disagree.
+// the scheduler and the destinations know. The dashboard, the tray icon, the notifications and
+// `lifeboat status` all show this same answer, so they never disagree. "Protected" is said only
+// when it is true: every database has a recent good restore point taken on a schedule, a copy off
+// its disk, and nothing failing.
 import type { Destination, Health, HealthReason, Manifest, Source } from '../../shared/model.ts';
 import { restorePointTime } from '../engine/manifest.ts';
 
 export interface HealthInput {
   now: Date;
-  sources: { source: Source; missing: boolean; newest?: Manifest }[];
+  /** Why the vault cannot be used (its disk not connected), if so. */
+  vaultProblem?: string;
+  sources: {
+    source: Source;
+    missing: boolean;
+    newest?: Manifest;
+    /** Some copy is off the database's disk (the vault, a folder on another disk, Google Drive). */
+    offDisk?: boolean;
+    /** Restore points of this source whose last verification failed. */
+    failedVerifications?: number;
+    /** The newest restore point is one of them. */
+    newestFailedVerification?: boolean;
+  }[];
   freeBytes?: number;
+  /** Below this much free space on the vault's disk, warn (settings; 1 GiB by default). */
+  lowSpaceBytes?: number;
   /** Per source, from the scheduler. */
-  schedule: { sourceId: string; scheduled: boolean; lastOk?: boolean; lastError?: string }[];
+  schedule: { sourceId: string; scheduled: boolean; lastOk?: boolean; lastError?: string; lastRunAt?: string }[];
+  /** The last backup of each source however it was started (Back Up Now, the tray, the schedule), from the activity list. */
+  lastBackups?: { sourceId: string; ok: boolean; at: string; error?: string; trigger?: string }[];
   schedulePaused: boolean;
   destinations: { destination: Destination; failed: number; lastError?: string }[];
+  /** Enabled folder destinations on the same disk as some databases. */
+  sameDisk?: { destinationId: string; sourceIds: string[] }[];
+  /** Why the last automatic retention could not run, if it failed. */
+  retentionProblem?: string;
+  /** Why the last scheduled verification could not run, if it failed. */
+  verificationProblem?: string;
 }
 
 const DAY = 86_400_000;
 /** A restore point older than this is stale (a week without one is a week of work at risk). */
 export const STALE_AFTER_DAYS = 7;
-/** Below this much free space in the vault's disk the next backups may not fit. */
+/** Below this much free space in the vault's disk the next backups may not fit (the default of the setting). */
 export const LOW_SPACE_BYTES = 1024 ** 3;
 
 /** Judges health; every reason says what to do. Errors outrank warnings. */
 export function judgeHealth(input: HealthInput): Health {
   const reasons: HealthReason[] = [];
   const add = (r: HealthReason) => reasons.push(r);
+  const sourceName = (id: string) => input.sources.find((s) => s.source.id === id)?.source.name ?? id;
+  if (input.vaultProblem) add({ level: 'error', text: input.vaultProblem, action: 'Connect the disk the vault is on (Lifeboat never starts an empty vault in its place), or set another vault.' });
   if (input.sources.length === 0) add({ level: 'warning', text: 'No database is protected yet.', action: 'Add one with "Add a database…".' });
-  for (const { source, missing, newest } of input.sources) {
+  for (const { source, missing, newest, offDisk, failedVerifications = 0, newestFailedVerification } of input.sources) {
     const name = source.name;
     if (missing) add({ level: 'error', sourceId: source.id, text: `${name} is missing from ${source.path}.`, action: 'Connect the disk it is on, or restore it from a restore point.' });
+    const run = input.schedule.find((s) => s.sourceId === source.id);
+    if (run && !run.scheduled) add({ level: 'warning', sourceId: source.id, text: `${name} has no schedule: it is backed up only when you click Back Up Now.`, action: 'Give it a schedule (Databases).' });
+    // The latest attempt wins, whoever started it: a failed Back Up Now is a problem until a backup succeeds.
+    const attempts = [
+      ...(run?.lastOk !== undefined ? [{ ok: run.lastOk, at: run.lastRunAt ?? '', error: run.lastError, trigger: 'scheduled' }] : []),
+      ...(input.lastBackups ?? []).filter((b) => b.sourceId === source.id),
+    ].sort((a, b) => b.at.localeCompare(a.at));
+    const last = attempts[0];
+    const lastFailed = () => {
+      if (last && !last.ok) add({ level: 'error', sourceId: source.id, text: `The last ${last.trigger === 'scheduled' ? 'scheduled ' : ''}backup of ${name} failed: ${last.error ?? 'unknown error'}.`, action: 'Fix what it says, then click Back Up Now.' });
+    };
     if (!newest) {
+      lastFailed();
       add({ level: 'warning', sourceId: source.id, text: `${name} has no restore point yet.`, action: 'Click Back Up Now.' });
       continue;
     }
     if (newest.integrity.status !== 'ok') add({ level: 'error', sourceId: source.id, text: `${name}: the last copy failed its integrity check.`, action: 'Restore an earlier restore point, or repair the database.' });
+    lastFailed();
+    if (newestFailedVerification) {
+      add({ level: 'error', sourceId: source.id, text: `${name}: the newest restore point failed verification (it was changed or damaged in the vault).`, action: 'Click Back Up Now for a new one, and check the vault\'s disk.' });
+    } else if (failedVerifications > 0) {
+      add({ level: 'warning', sourceId: source.id, text: `${name}: ${failedVerifications} restore point${failedVerifications === 1 ? '' : 's'} failed verification and cannot be trusted.`, action: 'Do not restore from them (Restore points shows which); check the vault\'s disk.' });
+    }
     // Lifeboat's own time for it: one pulled from a destination cannot date itself into the future.
     const ageDays = (input.now.getTime() - Date.parse(restorePointTime(newest))) / DAY;
     if (ageDays >= STALE_AFTER_DAYS) {
       add({ level: 'warning', sourceId: source.id, text: `${name} has not been backed up for ${Math.floor(ageDays)} days.`, action: 'Click Back Up Now, or give it a schedule.' });
     }
-    const run = input.schedule.find((s) => s.sourceId === source.id);
-    if (run?.lastOk === false) add({ level: 'error', sourceId: source.id, text: `The last scheduled backup of ${name} failed: ${run.lastError ?? 'unknown error'}.`, action: 'Fix what it says, then click Back Up Now.' });
+    if (offDisk === false && !missing) {
+      add({ level: 'warning', sourceId: source.id, text: `Every copy of ${name} is on the same disk as the database.`, action: 'Add a folder on another disk or a NAS, or Google Drive (Destinations): a failing disk would take the copies with it.' });
+    }
   }
   if (input.schedulePaused && input.schedule.some((s) => s.scheduled)) add({ level: 'warning', text: 'Scheduled backups are paused.', action: 'Resume them from the tray menu or the Overview.' });
-  if (input.freeBytes !== undefined && input.freeBytes < LOW_SPACE_BYTES && input.sources.length > 0) {
+  const lowSpace = input.lowSpaceBytes ?? LOW_SPACE_BYTES;
+  if (input.freeBytes !== undefined && input.freeBytes < lowSpace && input.sources.length > 0) {
     add({ level: 'warning', text: `The vault's disk is almost full (${Math.round(input.freeBytes / 1024 ** 2)} MB free).`, action: 'Free some space, or keep fewer restore points (Retention).' });
   }
   for (const d of input.destinations) {
@@ -53,6 +99,13 @@ export function judgeHealth(input: HealthInput): Health {
       add({ level: 'warning', destinationId: d.destination.id, text: `${d.failed} cop${d.failed === 1 ? 'y' : 'ies'} to ${d.destination.name} failed${d.lastError ? `: ${d.lastError}` : ''}.`, action: 'Lifeboat retries on its own; check the destination if this stays.' });
     }
   }
+  for (const same of input.sameDisk ?? []) {
+    const d = input.destinations.find((x) => x.destination.id === same.destinationId)?.destination;
+    if (!d) continue;
+    add({ level: 'warning', destinationId: d.id, text: `${d.name} is on the same disk as ${same.sourceIds.map(sourceName).join(', ')}: it is not a copy off this disk.`, action: 'Choose a folder on an external disk or a NAS, or use Google Drive (Destinations).' });
+  }
+  if (input.retentionProblem) add({ level: 'warning', text: `Old restore points could not be removed: ${input.retentionProblem}.`, action: 'Fix what it says; the vault grows until then.' });
+  if (input.verificationProblem) add({ level: 'warning', text: `The scheduled check of the restore points could not run: ${input.verificationProblem}.`, action: 'Fix what it says; Lifeboat tries again later.' });
   reasons.sort((a, b) => (a.level === b.level ? 0 : a.level === 'error' ? -1 : 1));
   const level = reasons.some((r) => r.level === 'error') ? 'error' : reasons.length ? 'warning' : 'healthy';
   const summary = level === 'healthy' ? 'Everything is protected' : level === 'warning' ? 'Needs attention' : 'Problem';

@@ -28,6 +28,8 @@ export interface HandlerDeps {
   checkHealth: (status?: VaultStatus) => Promise<Health>;
   /** Something the other screens, the tray or the scheduler show has changed. */
   settingsChanged: () => void;
+  /** Sends what waits for a destination now, in the background (after Google Drive is reconnected). */
+  sendNow: (destinationId: string) => void;
   setPaused: (paused: boolean) => boolean;
   /** The log file written now, if there is one. */
   logFile: () => Promise<string | undefined>;
@@ -177,9 +179,14 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
         { kind: 'verify', title: `Verifying a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
         async () => {
           const r = await engine.verify(m.id);
-          return { ok: r.ok, message: r.message };
+          return { ok: r.ok, message: r.message, checked: r.status !== 'unchecked' };
         },
-        (r) => ({ message: r.ok ? 'Checksums and integrity check passed' : `Verification failed: ${r.message}`, restorePointId: m.id }),
+        (r) => ({
+          message: !r.ok ? `Verification failed: ${r.message}` : r.checked ? 'Checksums and integrity check passed' : r.message,
+          restorePointId: m.id,
+          failed: !r.ok,
+          ...(!r.ok ? { hint: 'Do not restore from this restore point; pick another one' } : {}),
+        }),
       );
     },
     'restore-points:pin': async ({ id, pinned }) => (pinned ? engine.pin(id) : engine.unpin(id)),
@@ -364,7 +371,9 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       if (connecting) throw new LifeboatError('busy', 'A Google sign-in is already waiting in your browser', 'Finish it there, or cancel it');
       connecting = new AbortController();
       try {
-        await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env });
+        // What waited for Drive, and its history, go in the background (uploads as jobs, with progress).
+        const { destination } = await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env, sendNow: false });
+        deps.sendNow(destination.id);
       } finally {
         connecting = undefined;
         deps.settingsChanged();

@@ -82,9 +82,10 @@ export function createJobs(deps: JobsDeps) {
   return {
     /**
      * Runs `work` as a job: reports it started, passes on its progress, records how it ended, and
-     * returns (or throws) what `work` did. A cancelled job throws a `cancelled` LifeboatError.
+     * returns (or throws) what `work` did. A cancelled job throws a `cancelled` LifeboatError; one
+     * whose `describe` says `failed` returns its result and is recorded as failed.
      */
-    async run<T>(spec: JobSpec, work: (ctl: JobControl) => Promise<T>, describe: (result: T) => { message: string; restorePointId?: string }): Promise<T> {
+    async run<T>(spec: JobSpec, work: (ctl: JobControl) => Promise<T>, describe: (result: T) => { message: string; restorePointId?: string; hint?: string; failed?: boolean }): Promise<T> {
       const id = `${deps.now().getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
       const abort = new AbortController();
       const { log = true, ...shown } = spec;
@@ -115,7 +116,8 @@ export function createJobs(deps: JobsDeps) {
       try {
         const result = await work({ signal: abort.signal, progress });
         const d = describe(result);
-        await finish('ok', d.message, d.restorePointId ? { restorePointId: d.restorePointId } : {});
+        // Work that ran to its end but found a problem (a verification that failed) ends FAILED, not done.
+        await finish(d.failed ? 'failed' : 'ok', d.message, { ...(d.restorePointId ? { restorePointId: d.restorePointId } : {}), ...(d.hint ? { hint: d.hint } : {}) });
         return result;
       } catch (e) {
         if (abort.signal.aborted) {

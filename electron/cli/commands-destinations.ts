@@ -61,7 +61,13 @@ export function registerDestinationCommands(cx: CliContext): void {
     .action(async (folder: string, o: { name?: string; id?: string }) => {
       const e = await open();
       const d = await e.destinations.addFolder(folder, o);
-      print(`Destination ${d.id}: ${d.kind === 'folder' ? d.path : ''}. New restore points are copied there; \`lifeboat push\` copies what is already in the vault.`, d);
+      const same = (await e.status()).sameDisk.find((x) => x.destinationId === d.id);
+      if (same) io.stderr.write(`warning: ${folder} is on the same disk as ${same.sourceIds.map((id) => e.sources.get(id).name).join(', ')}: it is not a copy off this disk (a failing disk would take both). Prefer an external disk, a NAS or Google Drive.\n`);
+      const waiting = e.destinations.status().find((x) => x.destination.id === d.id)?.pending ?? 0;
+      print(
+        `Destination ${d.id}: ${d.kind === 'folder' ? d.path : ''}. New restore points are copied there${waiting ? `; ${waiting} restore point${waiting === 1 ? '' : 's'} already in the vault (what its retention keeps) ${waiting === 1 ? 'is' : 'are'} queued for it: \`lifeboat push\` sends them now (the app and \`lifeboat daemon\` send them on their own)` : ''}.`,
+        d,
+      );
     });
   destinations
     .command('remove')

@@ -6,6 +6,9 @@ import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
 import { describeHolders } from '../engine/open-holders.ts';
 import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
+import { NOT_CHECKED_NO_KEY } from '../engine/verify.ts';
+import { engineHealth } from '../app/engine-health.ts';
+import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions } from './shared.ts';
 
 /** Registers restorepoint commands on the program. */
@@ -26,7 +29,8 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .option('--recipient <age1…>', 'encrypt to this age public key (from age-keygen); repeatable', collect)
     .option('--passphrase-file <file>', 'read the passphrase from this file')
     .option('--remember-passphrase', 'remember the passphrase for scheduled backups (see `lifeboat passphrase`)')
-    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number; compress?: number | boolean; encrypt?: boolean; recipient?: string[]; passphraseFile?: string; rememberPassphrase?: boolean }) => {
+    .option('--no-prune', 'do not apply retention after this backup (it runs after every other one)')
+    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number; compress?: number | boolean; encrypt?: boolean; recipient?: string[]; passphraseFile?: string; rememberPassphrase?: boolean; prune: boolean }) => {
       const e = await open();
       const known = e.sources.list().find((s) => s.id === database);
       let encrypt: false | { passphrase: string } | { recipients: string[] } | undefined = o.encrypt === false ? false : undefined;
@@ -40,8 +44,11 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const compressLevel = o.compress === false ? false : o.compress === true ? DEFAULT_ZSTD_LEVEL : o.compress;
       const bar = progress();
       let manifest: Manifest;
+      let retention: { removed: string[]; error?: string } | undefined;
+      const stopListening = e.events.on('retention-applied', (r) => (retention = r));
       try {
         manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, {
+          prune: o.prune,
           trigger: o.trigger,
           compact: o.compact,
           compressLevel,
@@ -52,12 +59,23 @@ export function registerRestorePointCommands(cx: CliContext): void {
         });
       } finally {
         bar.done();
+        stopListening();
       }
       // Copies to the destinations; a failed upload is reported, retried later, and never fails the backup.
       const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
-      print([`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines].join('\n'), program.opts<GlobalOptions>().json ? { ...manifest, locations: ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)], replicas } : manifest);
+      // Then each destination's retention, as the app and the daemon do after every backup.
+      const remote = o.prune && manifest.integrity.status === 'ok' && replicas.length ? await e.pruneDestinations({ sourceId: manifest.source.id }) : [];
+      const retentionLines = [
+        ...(retention?.error ? [`  warning: old restore points were not removed: ${retention.error}`] : retention?.removed.length ? [`  retention removed ${retention.removed.length} older restore point${retention.removed.length === 1 ? '' : 's'} from the vault`] : []),
+        ...remote.filter((r) => r.remove.length).map((r) => `  retention removed ${r.remove.length} at ${names.get(r.destinationId) ?? r.destinationId}`),
+      ];
+      const locations = ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)];
+      print(
+        [`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines, ...retentionLines].join('\n'),
+        program.opts<GlobalOptions>().json ? { ...manifest, locations, replicas, retention: { vault: retention?.removed ?? [], destinations: remote.map((r) => ({ destinationId: r.destinationId, removed: r.remove.map((d) => d.id) })) } } : manifest,
+      );
       if (manifest.integrity.status !== 'ok') {
         const registered = e.sources.list().some((s) => s.id === manifest.source.id);
         throw new LifeboatError(
@@ -80,6 +98,8 @@ export function registerRestorePointCommands(cx: CliContext): void {
       for (const r of e.replicas()) if (r.status === 'completed') where.set(r.restorePointId, [...(where.get(r.restorePointId) ?? []), names.get(r.destinationId) ?? r.destinationId]);
       const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
       const warnings: string[] = [];
+      const vaultProblem = (await e.status()).vaultProblem;
+      if (vaultProblem) warnings.push(`${vaultProblem}; the list below is what the index knows`);
       if (o.remote) {
         for (const { destination, points: remote, problems, error } of await e.destinations.listRemote()) {
           if (error) warnings.push(`${destination.name}: ${error}`);
@@ -95,10 +115,18 @@ export function registerRestorePointCommands(cx: CliContext): void {
         }
         points.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       }
-      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'INTEGRITY', 'PINNED', 'WHERE']];
-      for (const m of points) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), m.integrity.status, m.pinned ? 'pinned' : '', m.locations.join(', ')]);
+      // What is known of each one now: its integrity check when taken, and the last verification since.
+      const verifications = e.verifications();
+      const withChecks = points.map((m) => {
+        const v = verifications.get(m.id);
+        return v ? { ...m, verification: { status: v.status, at: v.at, message: v.message } } : m;
+      });
+      const state = (m: (typeof withChecks)[number]) =>
+        m.integrity.status !== 'ok' ? 'INTEGRITY FAILED' : 'verification' in m && m.verification.status === 'failed' ? `VERIFY FAILED ${localTime(m.verification.at)}` : 'ok';
+      const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'STATUS', 'PINNED', 'WHERE']];
+      for (const m of withChecks) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), state(m), m.pinned ? 'pinned' : '', m.locations.join(', ')]);
       const human = points.length ? table(rows) : 'No restore points yet. Take one with `lifeboat backup <database>`.';
-      print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), points);
+      print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), withChecks);
     });
 
   program
@@ -119,10 +147,17 @@ export function registerRestorePointCommands(cx: CliContext): void {
       }
       bar.done();
       const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
-      const lines = [...results.map((r) => `${r.ok ? 'ok    ' : 'FAILED'}  ${r.id}  ${r.sourceId}${r.ok ? '' : `  ${r.message}`}`), ...problems.map((p) => `FAILED  ${p.message}`)];
-      const failed = results.filter((r) => !r.ok).length + problems.length;
-      lines.push(`${results.length + problems.length} checked, ${failed} failed`);
-      print(lines.join('\n'), { results, problems, failed });
+      const word = { ok: 'ok', failed: 'FAILED', unchecked: NOT_CHECKED_NO_KEY } as const;
+      const width = Math.max(...results.map((r) => word[r.status].length), problems.length ? 6 : 2);
+      const lines = [
+        ...results.map((r) => `${word[r.status].padEnd(width)}  ${r.id}  ${r.sourceId}${r.status === 'ok' ? '' : `  ${r.status === 'unchecked' ? r.message.slice(NOT_CHECKED_NO_KEY.length + 2) : r.message}`}`),
+        ...problems.map((p) => `${'FAILED'.padEnd(width)}  ${p.message}`),
+      ];
+      const failed = results.filter((r) => r.status === 'failed').length + problems.length;
+      const unchecked = results.filter((r) => r.status === 'unchecked').length;
+      const total = results.length + problems.length;
+      lines.push(`${total} restore point${total === 1 ? '' : 's'}: ${total - failed - unchecked} ok, ${failed} failed${unchecked ? `, ${unchecked} ${NOT_CHECKED_NO_KEY}` : ''}`);
+      print(lines.join('\n'), { results, problems, failed, unchecked });
       if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
     });
 
@@ -225,15 +260,25 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .action(async () => {
       const e = await open();
       const s = await e.status();
+      // The same judgement the app shows: "ok" only when it is.
+      const health = await engineHealth(e, { scheduler: setupScheduler(e) }, s);
+      const verifications = e.verifications();
       const lines = [`Data folder: ${s.dataDir}`, `Vault: ${s.vaultDir}${s.freeBytes !== undefined ? ` (${formatBytes(s.freeBytes)} free)` : ''}`];
       if (s.sources.length === 0) lines.push('No sources yet. Back one up with `lifeboat backup <database>`.');
       for (const x of s.sources) {
-        const newest = x.newest ? `${localTime(x.newest.createdAt)} (${x.newest.integrity.status === 'ok' ? 'ok' : 'INTEGRITY FAILED'})` : 'never';
+        const verdict = (m: Manifest) => (m.integrity.status !== 'ok' ? 'INTEGRITY FAILED' : verifications.get(m.id)?.status === 'failed' ? 'VERIFY FAILED' : 'integrity ok');
+        const newest = x.newest ? `${localTime(x.newest.createdAt)} (${verdict(x.newest)})` : 'never';
         lines.push(`${x.source.id}: ${x.source.path}`, `  restore points: ${x.restorePoints} (${formatBytes(x.bytes)}), last backup: ${newest}`);
         if (x.advice) lines.push(`  note: ${x.advice.message}.`, `  ${x.advice.hint}.`);
       }
+      const destinations = e.destinations.status();
+      for (const d of destinations) {
+        const state = !d.destination.enabled ? 'off' : d.failed ? `${d.failed} FAILED${d.lastError ? `: ${d.lastError}` : ''}` : d.pending ? `${d.pending} waiting` : 'up to date';
+        lines.push(`destination ${d.destination.id} (${d.destination.kind === 'folder' ? d.destination.path : d.destination.name}): ${d.completed} copies, ${state}`);
+      }
       if (s.orphans) lines.push(`${s.orphans} restore point(s) belong to sources no longer registered`);
-      print(lines.join('\n'), s);
+      lines.push(`Health: ${health.summary}`, ...health.reasons.map((r) => `  ${r.level === 'error' ? 'PROBLEM' : 'warning'}: ${r.text} ${r.action}`));
+      print(lines.join('\n'), { ...s, destinations, health });
     });
 
   program
@@ -244,7 +289,13 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const scan = await e.reindex();
       const lines = [`Indexed ${scan.manifests.length} restore point${scan.manifests.length === 1 ? '' : 's'}.`];
       for (const p of scan.problems) lines.push(`Not indexed: ${p.error.oneLine}`);
-      print(lines.join('\n'), { indexed: scan.manifests.length, problems: scan.problems.map((p) => ({ file: p.file, ...p.error.toJSON() })) });
+      // The record of copies is rebuilt from the destinations themselves; what they lack is queued.
+      const destinations = await e.reconcileDestinations();
+      for (const d of destinations) {
+        lines.push(`${d.destinationId}: ${d.error ? `could not be read (${d.error})` : `holds ${d.held}`}, ${d.queued} queued`);
+      }
+      if (destinations.some((d) => d.queued > 0)) lines.push('Queued copies go with `lifeboat push` (or on their own in the app and the daemon).');
+      print(lines.join('\n'), { indexed: scan.manifests.length, problems: scan.problems.map((p) => ({ file: p.file, ...p.error.toJSON() })), destinations });
     });
 
   for (const [name, pinned] of [['pin', true], ['unpin', false]] as const) {

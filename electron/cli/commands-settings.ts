@@ -5,6 +5,8 @@ import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
 import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
+import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
+import { systemClock } from '../engine/clock.ts';
 import { encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 
 /** Registers settings commands on the program. */
@@ -40,19 +42,39 @@ export function registerSettingsCommands(cx: CliContext): void {
     .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
     .action(async () => {
       const e = await open();
+      const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
       const uploads = e.startUploads();
-      const log = (sourceId: string, error?: unknown, m?: Manifest) =>
-        io.stderr.write(`${new Date().toISOString()} ${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : `restore point ${m?.id ?? ''} taken${m && m.integrity.status !== 'ok' ? ' (FAILS ITS INTEGRITY CHECK)' : ''}`}\n`);
-      const scheduler = setupScheduler(e, { onRunFinished: log });
+      e.events.on('destination-retention-applied', ({ sourceId, removed, error }) => {
+        if (error) log(`${sourceId}: retention at a destination failed: ${error}`);
+        else if (removed) log(`${sourceId}: retention removed ${removed} cop${removed === 1 ? 'y' : 'ies'} at the destinations`);
+      });
+      e.events.on('retention-applied', ({ sourceId, removed, error }) => {
+        if (error) log(`${sourceId}: old restore points were not removed: ${error}`);
+        else if (removed.length) log(`${sourceId}: retention removed ${removed.length} older restore point${removed.length === 1 ? '' : 's'}`);
+      });
+      const logRun = (sourceId: string, error?: unknown, m?: Manifest) =>
+        log(`${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : `restore point ${m?.id ?? ''} taken${m && m.integrity.status !== 'ok' ? ' (FAILS ITS INTEGRITY CHECK)' : ''}`}`);
+      const scheduler = setupScheduler(e, { onRunFinished: logRun });
       // "Back up when it closes": the program keeping the database open let go of it.
       const closeWatcher = setupCloseWatcher(e, {
         paused: () => scheduler.isPaused(),
         backup: async (sourceId) => {
-          io.stderr.write(`${new Date().toISOString()} ${sourceId}: its program closed it; backing up\n`);
-          await e.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 }).then((m) => log(sourceId, undefined, m), (err: unknown) => log(sourceId, err));
+          log(`${sourceId}: its program closed it; backing up`);
+          await e.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 }).then((m) => logRun(sourceId, undefined, m), (err: unknown) => logRun(sourceId, err));
+        },
+      });
+      // The verification schedule runs here too: the newest restore points weekly, all of them monthly, samples of the copies.
+      const verification = setupVerification(e, {
+        clock: systemClock,
+        run: async (scope, work) => {
+          const r = await work({});
+          log(`verification (${scope === 'all' ? 'every restore point' : 'the newest'}): ${describeVerification(r)}`);
+          void uploads.kick(); // damaged copies it found are sent again now
+          return r;
         },
       });
       scheduler.start();
+      verification.start();
       closeWatcher.start();
       for (const s of scheduler.status()) io.stderr.write(`${s.sourceId}: ${describeSchedule(s.schedule)}${s.nextRunAt ? `, next ${localTime(s.nextRunAt)}` : ''}\n`);
       await new Promise<void>((resolve) => {
@@ -60,9 +82,11 @@ export function registerSettingsCommands(cx: CliContext): void {
         process.once('SIGTERM', resolve);
       });
       scheduler.stop();
+      verification.stop();
       closeWatcher.stop();
       uploads.stop();
       await uploads.drain();
+      await verification.idle();
     });
 
   const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');

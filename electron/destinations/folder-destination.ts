@@ -4,7 +4,7 @@
 // A marker file written when the destination is added tells a connected disk from an empty mount
 // point, so an unmounted disk is reported instead of silently filling the system disk.
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, lstat, open, rename, rm, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Destination, Manifest } from '../../shared/model.ts';
@@ -19,13 +19,31 @@ import { scanVault } from '../engine/vault.ts';
 export const MARKER = '.lifeboat-destination';
 
 /**
- * Prepares a folder to be a destination: creates it and leaves the marker. The marker is created
- * exclusively and never through a link: a `.lifeboat-destination` planted as a symbolic link (to a
- * file of the person's) is refused, not written through. A marker that is already a regular file
- * is kept as it is.
+ * Prepares a folder to be a destination and leaves the marker. The folder must exist, or at least
+ * its parent (then only the last folder is made, owner-only): a whole missing path is a disk that
+ * is not mounted, and making it would fill the system disk with what was meant to leave it. The
+ * marker is created exclusively and never through a link: a `.lifeboat-destination` planted as a
+ * symbolic link (to a file of the person's) is refused, not written through. A marker that is
+ * already a regular file is kept as it is.
  */
 async function initFolderDestination(folder: string): Promise<void> {
-  await ensureDir(folder);
+  const info = await stat(folder).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new LifeboatError('usage', `${folder} is not a folder`, 'Give a folder on another disk or a NAS');
+  if (!info) {
+    const parent = path.dirname(folder);
+    if (!(await stat(parent).then((p) => p.isDirectory(), () => false))) {
+      throw new LifeboatError(
+        'not-found',
+        `${parent} does not exist, so ${folder} cannot be made there`,
+        'Connect the disk or mount the share first, or create the folder yourself (Lifeboat never creates a missing path: it would be a folder on this computer, not on the disk)',
+      );
+    }
+    try {
+      await mkdir(folder, { mode: 0o700 });
+    } catch (e) {
+      if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, parent);
+    }
+  }
   const marker = path.join(folder, MARKER);
   try {
     const handle = await open(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);

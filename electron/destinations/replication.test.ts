@@ -19,6 +19,9 @@ beforeEach(() => {
   usb = path.join(tmp.dir, 'usb', 'Lifeboat');
   nas = path.join(tmp.dir, 'nas', 'Lifeboat');
   makeBankDb(tmp.db, { blobRows: 100 });
+  // The disks are mounted: their folders exist (a destination is never created on a missing path).
+  mkdirSync(path.dirname(usb));
+  mkdirSync(path.dirname(nas));
 });
 
 type WithReplicas = Manifest & { replicas: Replica[] };
@@ -32,7 +35,7 @@ describe('folder destinations', () => {
     expect(m.replicas).toMatchObject([{ destinationId: 'lifeboat', status: 'completed', attempts: 1, sha256: m.artifact.sha256, bytes: m.artifact.bytes }]);
     const copy = path.join(usb, m.artifact.path);
     expect(sha256(copy)).toBe(m.artifact.sha256);
-    const { replicas, locations, ...manifest } = m as WithReplicas & { locations: string[] };
+    const { replicas, locations, retention: _retention, ...manifest } = m as WithReplicas & { locations: string[]; retention: unknown };
     expect(replicas).toHaveLength(1);
     expect(locations).toEqual(['vault', 'USB disk']); // the same word and shape as `list --json`
     expect(JSON.parse(readFileSync(path.join(usb, 'store', `store_${m.id}.manifest.json`), 'utf8'))).toEqual(manifest);
@@ -101,6 +104,66 @@ describe('folder destinations', () => {
     expect(b.code, b.stderr).toBe(0);
     expect(readMarker(path.join(restoredDir, 'secret.db'))).toBe('secret');
     expect((await runCli(['verify'], { home: newHome, env: { LIFEBOAT_PASSPHRASE: 'pass phrase words' } })).code).toBe(0);
+  });
+
+  it('destinations add never creates a missing disk: the folder (or its parent) must exist; one on the database\'s disk is accepted with a warning', async () => {
+    expect((await runCli(['sources', 'add', tmp.db], { home: tmp.home })).code).toBe(0);
+    const unmounted = path.join(tmp.dir, 'media', 'usb', 'Lifeboat'); // /media/usb is not there: the disk is not mounted
+    const r = await runCli(['--json', 'destinations', 'add', unmounted], { home: tmp.home });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'not-found', message: expect.stringMatching(/media\/usb does not exist/) } });
+    expect(existsSync(path.join(tmp.dir, 'media'))).toBe(false);
+    expect(JSON.parse((await runCli(['--json', 'destinations'], { home: tmp.home })).stdout)).toEqual([]);
+
+    // The parent exists (a mounted disk): the last folder is made, with the marker.
+    mkdirSync(path.dirname(usb), { recursive: true });
+    const added = await runCli(['destinations', 'add', usb], { home: tmp.home });
+    expect(added.code, added.stderr).toBe(0);
+    expect(existsSync(path.join(usb, '.lifeboat-destination'))).toBe(true);
+    // tmp.dir is on the same disk as the database: accepted, with a warning, and health says so.
+    expect(added.stderr).toMatch(/warning: .* is on the same disk as store\.db: it is not a copy off this disk/);
+    const status = await runCli(['status'], { home: tmp.home });
+    expect(status.stdout).toMatch(/is on the same disk as store\.db/);
+  });
+
+  it('a lost catalog loses no waiting copy: reindex compares each destination with the vault and queues what it lacks', async () => {
+    expect((await runCli(['destinations', 'add', usb, '--id', 'usb'], { home: tmp.home })).code).toBe(0);
+    expect((await runCli(['destinations', 'add', nas, '--id', 'nas'], { home: tmp.home })).code).toBe(0);
+    const copied = JSON.parse((await runCli(['--json', 'backup', tmp.db], { home: tmp.home })).stdout) as WithReplicas;
+    renameSync(path.dirname(usb), `${path.dirname(usb)}-unplugged`);
+    const waiting: string[] = [];
+    for (let i = 0; i < 2; i++) waiting.push((JSON.parse((await runCli(['--json', 'backup', tmp.db], { home: tmp.home })).stdout) as WithReplicas).id);
+
+    for (const f of ['catalog.db', 'catalog.db-wal', 'catalog.db-shm']) rmSync(path.join(tmp.home, f), { force: true }); // the index is lost
+    const reindex = await runCli(['reindex'], { home: tmp.home });
+    expect(reindex.code, reindex.stderr).toBe(0);
+    expect(reindex.stdout).toMatch(/Indexed 3 restore points/);
+    // The NAS was read: it holds all three. The USB disk could not be read: all three wait for it.
+    expect(reindex.stdout).toMatch(/nas: holds 3, 0 queued/);
+    expect(reindex.stdout).toMatch(/usb: could not be read \(.*is not there.*\), 3 queued/);
+    const status = JSON.parse((await runCli(['--json', 'destinations'], { home: tmp.home })).stdout) as { destination: { id: string }; completed: number; pending: number }[];
+    expect(status.map((d) => [d.destination.id, d.completed, d.pending])).toEqual([['usb', 0, 3], ['nas', 3, 0]]);
+
+    renameSync(`${path.dirname(usb)}-unplugged`, path.dirname(usb));
+    const push = await runCli(['push'], { home: tmp.home });
+    expect(push.code, push.stdout + push.stderr).toBe(0);
+    for (const id of [copied.id, ...waiting]) expect(existsSync(path.join(usb, 'store', `store_${id}.manifest.json`))).toBe(true);
+  });
+
+  it('a destination added later gets the history its retention keeps: destinations add queues it, push sends it', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((JSON.parse((await runCli(['--json', 'backup', tmp.db], { home: tmp.home })).stdout) as Manifest).id);
+    expect((await runCli(['destinations', 'add', usb, '--id', 'usb'], { home: tmp.home })).code).toBe(0);
+    expect((await runCli(['destinations', 'set', 'usb', '--keep-last', '3', '--keep-daily', '0', '--keep-weekly', '0', '--keep-monthly', '0', '--min-count', '1'], { home: tmp.home })).code).toBe(0);
+    const listed = JSON.parse((await runCli(['--json', 'destinations'], { home: tmp.home })).stdout) as { completed: number; pending: number }[];
+    expect(listed[0]).toMatchObject({ completed: 0, pending: 4 }); // queued when it was added (its rules came after)
+    const push = await runCli(['push'], { home: tmp.home });
+    expect(push.code, push.stdout + push.stderr).toBe(0);
+    for (const id of ids) expect(push.stdout).toMatch(new RegExp(`copied  ${id} to`));
+    // Its own retention then keeps three there; the vault keeps its own (more).
+    expect((await runCli(['prune'], { home: tmp.home })).code).toBe(0);
+    expect(readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json')).sort()).toEqual(ids.slice(1).map((id) => `store_${id}.manifest.json`).sort());
+    expect((await runCli(['push'], { home: tmp.home })).stdout).toMatch(/Nothing to copy: every destination is up to date/);
   });
 
   it('refuses a copy that was damaged at the destination', async () => {

@@ -139,10 +139,36 @@ describe('restoring and verifying encrypted restore points', () => {
     const withoutKey = await runCli(['--json', 'verify', m.id], { home: tmp.home });
     expect(withoutKey.code).toBe(0);
     expect((JSON.parse(withoutKey.stdout) as { results: { integrity: string; message: string }[] }).results[0]).toMatchObject({ integrity: 'skipped' });
+    // A key that does not open it: said plainly for that restore point (its stored bytes still checked).
     const other = newKey('other.txt');
     const wrong = await runCli(['verify', m.id, '--identity', other.file], { home: tmp.home });
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/does not open this restore point/);
+    expect(wrong.code, wrong.stderr).toBe(0);
+    expect(wrong.stdout).toMatch(new RegExp(`^not checked \\(no key\\)  ${m.id}  store  the stored bytes match; give the age key it was encrypted to`, 'm'));
+  });
+
+  it('verify with some of the keys checks each restore point with what opens it and says plainly which were not checked', async () => {
+    const key = newKey('key.txt');
+    const plain = await backup();
+    const withPassphrase = await backup('--encrypt');
+    const withKey = await backup('--compress', '--recipient', key.recipient);
+    const human = await runCli(['verify', '--identity', key.file], { home: tmp.home });
+    expect(human.code, human.stderr).toBe(0);
+    const line = (id: string) => human.stdout.split('\n').find((l) => l.includes(id)) ?? '';
+    expect(line(plain.id)).toMatch(/^ok\b/);
+    expect(line(withKey.id)).toMatch(/^ok\b/);
+    expect(line(withPassphrase.id)).toMatch(/^not checked \(no key\)/);
+    expect(line(withPassphrase.id)).toMatch(/stored bytes match/);
+    expect(human.stdout).toMatch(/3 restore points: 2 ok, 0 failed, 1 not checked \(no key\)/);
+    const json = JSON.parse((await runCli(['--json', 'verify', '--identity', key.file], { home: tmp.home })).stdout) as { results: { id: string; status: string; integrity: string }[] };
+    expect(Object.fromEntries(json.results.map((r) => [r.id, r.status]))).toEqual({ [plain.id]: 'ok', [withKey.id]: 'ok', [withPassphrase.id]: 'unchecked' });
+    // A damaged artifact is still caught without its key: the stored bytes are checked.
+    const file = artifactOf(withPassphrase);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff;
+    writeFileSync(file, bytes);
+    const damaged = await runCli(['verify', '--identity', key.file], { home: tmp.home });
+    expect(damaged.code).toBe(1);
+    expect(damaged.stdout.split('\n').find((l) => l.includes(withPassphrase.id))).toMatch(/^FAILED/);
   });
 
   it('a changed passphrase applies to new restore points; old ones keep the key id they were made with', async () => {

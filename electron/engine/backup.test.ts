@@ -78,7 +78,7 @@ describe('lifeboat backup', () => {
     makeBankDb(a);
     makeBankDb(b, { mode: 'delete' });
     for (const db of [a, b, a]) expect((await runCli(['backup', db], { home: tmp.home })).code).toBe(0);
-    expect(filesIn(path.join(tmp.home, 'vault'))).toEqual(['notes-app', 'shop']);
+    expect(filesIn(path.join(tmp.home, 'vault'))).toEqual(['.lifeboat-vault', 'notes-app', 'shop']);
     const shop = filesIn(path.join(tmp.home, 'vault', 'shop')).filter((f) => f.endsWith('.sqlite'));
     expect(shop).toHaveLength(2);
     for (const f of shop) expect(f).toMatch(/^shop_\d{8}T\d{6}Z-[0-9a-f]{6}\.sqlite$/);

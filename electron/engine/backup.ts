@@ -13,7 +13,7 @@ import { withLock } from './locks.ts';
 import { restorePointFiles, writeManifest } from './manifest.ts';
 import { checkIntegrity, finishCopy, preflight } from './sqlite-files.ts';
 import { takeSnapshot } from './snapshot.ts';
-import { removeLeftovers } from './vault.ts';
+import { removeLeftovers, requireVault } from './vault.ts';
 
 export interface BackupRequest {
   source: Source;
@@ -81,6 +81,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   }
 
   const dir = path.join(ctx.vaultDir, source.id);
+  await requireVault(ctx.vaultDir); // never make a vault in place of one whose disk is not connected
   await ensureDir(dir);
   await removeLeftovers(ctx.vaultDir, source.id);
   await ensureFreeSpace(dir, size, 'a copy', 'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk');

@@ -18,7 +18,7 @@ afterEach(() => {
 function expectVaultClean(): void {
   const vault = path.join(tmp.home, 'vault');
   if (!existsSync(vault)) return;
-  for (const source of readdirSync(vault)) {
+  for (const source of readdirSync(vault).filter((f) => f !== '.lifeboat-vault')) {
     const files = readdirSync(path.join(vault, source));
     const stems = (suffix: string) => files.filter((f) => f.endsWith(suffix)).map((f) => f.slice(0, -suffix.length)).sort();
     expect(files.filter((f) => !f.endsWith('.sqlite') && !f.endsWith('.manifest.json'))).toEqual([]);

@@ -4,7 +4,9 @@
 // `undo` follows). `reindex` rebuilds the index of restore points from the manifests alone; replicas,
 // verifications and restore records are lost with the file.
 import Database from 'better-sqlite3';
-import { renameSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
+import path from 'node:path';
+import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { manifestSchema, type Manifest, type Replica } from '../../shared/model.ts';
 import { restorePointTime } from './manifest.ts';
 
@@ -13,6 +15,12 @@ export interface VerificationRecord {
   at: string;
   status: 'ok' | 'failed';
   message: string;
+}
+
+/** The last check of one copy at one destination (downloaded and re-hashed). */
+export interface CopyCheckRecord extends Omit<VerificationRecord, 'status'> {
+  destinationId: string;
+  status: 'ok' | 'failed' | 'unchecked';
 }
 
 /** An in-place restore that succeeded: what `undo` follows (written only after the target changed). */
@@ -43,6 +51,14 @@ export interface Catalog {
   replicas(filter?: { restorePointId?: string; destinationId?: string }): (Replica & { nextAttemptAt?: string })[];
   removeReplica(restorePointId: string, destinationId: string): void;
   lastVerification(id: string): VerificationRecord | undefined;
+  /** Copies that never reached a destination, of restore points no longer in the vault: moot, so forgotten. */
+  removeOrphanReplicas(): void;
+  recordCopyCheck(record: CopyCheckRecord): void;
+  /** The last check of each copy at `destinationId` (or every destination), by restore point id then destination. */
+  copyChecks(destinationId?: string): CopyCheckRecord[];
+  /** A small named note kept with the catalog (gone with it); undefined removes it. */
+  setNote(key: string, value: string | undefined): void;
+  note(key: string): string | undefined;
   /** Records an in-place restore that succeeded. */
   recordRestore(record: RestoreRecord): void;
   /** The last in-place restore recorded (of one source, or of any), in the order they were recorded. */
@@ -91,15 +107,61 @@ CREATE TABLE IF NOT EXISTS verifications (
   status TEXT NOT NULL,
   message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS copy_checks (
+  id TEXT NOT NULL,
+  destination_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (id, destination_id)
+);
+CREATE TABLE IF NOT EXISTS notes (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
+
+const DAMAGED = 'LIFEBOAT_CATALOG_DAMAGED';
 
 function openDb(file: string): Database.Database {
   const db = new Database(file, { timeout: 10_000 });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(SCHEMA);
-  if (db.pragma('quick_check', { simple: true }) !== 'ok') throw new Error('catalog damaged');
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    if (db.pragma('quick_check', { simple: true }) !== 'ok') throw Object.assign(new Error('catalog damaged'), { code: DAMAGED });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return db;
+}
+
+/** Whether opening failed because the file is damaged (not because its disk is full, read-only or locked). */
+function isDamage(e: unknown): boolean {
+  const code = errorCode(e) ?? '';
+  return code === DAMAGED || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+}
+
+/** Explains a catalog that could not be opened for any reason other than damage; nothing is moved. */
+function explainOpenError(e: unknown, file: string): unknown {
+  const dir = path.dirname(file);
+  const code = errorCode(e) ?? '';
+  const free = (() => {
+    try {
+      const s = statfsSync(dir);
+      return s.bavail * s.bsize;
+    } catch {
+      return undefined;
+    }
+  })();
+  // SQLite reports a full disk met while growing its shared-memory file as an I/O error.
+  if (code === 'SQLITE_FULL' || ((code.startsWith('SQLITE_IOERR') || code === 'ENOSPC') && free !== undefined && free < 1024 * 1024)) {
+    return new LifeboatError('disk-full', `The disk holding ${dir} is full, so the catalog cannot be opened`, 'Free some space and try again (nothing was changed; prune old restore points once there is room)', { cause: e });
+  }
+  const explained = explainWriteError(e, dir);
+  if (explained !== e) return explained;
+  return new LifeboatError('unreadable', `The catalog ${file} cannot be opened (${(e as Error).message})`, 'Check the disk it is on; nothing was changed', { cause: e });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -112,20 +174,31 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Opens (or creates) the catalog at `file`. A damaged catalog is moved aside and started afresh;
- * the caller then rebuilds it from the vault, which loses nothing.
+ * the caller then rebuilds it from the vault. A disk that is full, read-only or not writable is not
+ * damage: that is a LifeboatError saying so, and the catalog stays where it is.
  */
 export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } {
   let db: Database.Database;
-  let fresh = false;
+  // New when there is no file yet, or only the empty owner-only file made for it (createPrivateFile).
+  let fresh = !existsSync(file) || statSync(file).size === 0;
   try {
     db = openDb(file);
-  } catch {
-    try {
-      renameSync(file, `${file}.damaged-${Date.now()}`);
-    } catch {
-      // nothing to move aside
+  } catch (e) {
+    if (!isDamage(e)) throw explainOpenError(e, file);
+    const aside = `${file}.damaged-${Date.now()}`;
+    for (const suffix of ['', '-wal']) {
+      try {
+        renameSync(`${file}${suffix}`, `${aside}${suffix}`);
+      } catch {
+        // nothing to move aside
+      }
     }
-    db = openDb(file);
+    rmSync(`${file}-shm`, { force: true });
+    try {
+      db = openDb(file);
+    } catch (again) {
+      throw explainOpenError(again, file);
+    }
     fresh = true;
   }
   const insert = db.prepare('INSERT OR REPLACE INTO restore_points (id, source_id, created_at, manifest) VALUES (?, ?, ?, ?)');
@@ -214,6 +287,25 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
     verifications() {
       const rows = db.prepare('SELECT id, at, status, message FROM verifications').all() as VerificationRecord[];
       return new Map(rows.map((r) => [r.id, r]));
+    },
+    recordCopyCheck(r) {
+      db.prepare('INSERT OR REPLACE INTO copy_checks (id, destination_id, at, status, message) VALUES (?, ?, ?, ?, ?)').run(r.id, r.destinationId, r.at, r.status, r.message);
+    },
+    copyChecks(destinationId) {
+      const rows = (destinationId
+        ? db.prepare('SELECT id, destination_id, at, status, message FROM copy_checks WHERE destination_id = ?').all(destinationId)
+        : db.prepare('SELECT id, destination_id, at, status, message FROM copy_checks').all()) as { id: string; destination_id: string; at: string; status: CopyCheckRecord['status']; message: string }[];
+      return rows.map((r) => ({ id: r.id, destinationId: r.destination_id, at: r.at, status: r.status, message: r.message }));
+    },
+    removeOrphanReplicas() {
+      db.prepare("DELETE FROM replicas WHERE status <> 'completed' AND restore_point_id NOT IN (SELECT id FROM restore_points)").run();
+    },
+    setNote(key, value) {
+      if (value === undefined) db.prepare('DELETE FROM notes WHERE key = ?').run(key);
+      else db.prepare('INSERT OR REPLACE INTO notes (key, value) VALUES (?, ?)').run(key, value);
+    },
+    note(key) {
+      return (db.prepare('SELECT value FROM notes WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     },
     recordRestore(r) {
       db.prepare('INSERT INTO restores (source_id, restored_id, safety_copy_id, target, reason, at, quarantined_to, interrupted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(

@@ -21,6 +21,8 @@ export interface EngineContext {
   now: () => Date;
   /** Builds the driver of each destination kind (the engine itself knows none). */
   drivers: DriverFactory;
+  /** What drivers keep for the engine's lifetime (see DriverContext.memo). */
+  driverMemo: Map<string, unknown>;
   appVersion: string;
   /**
    * Called at named points of long operations ("backup:copied", "restore:swapping", …). A no-op in
@@ -32,6 +34,11 @@ export interface EngineContext {
 /** The lock that serialises all work on one source (backups, restores, pruning). */
 export function sourceLockFile(ctx: Pick<EngineContext, 'dataDir'>, sourceId: string): string {
   return path.join(ctx.dataDir, 'locks', `source-${sourceId}.lock`);
+}
+
+/** The lock held while one restore point is copied to one destination (retention waits for it). */
+export function uploadLockFile(ctx: Pick<EngineContext, 'dataDir'>, destinationId: string, restorePointId: string): string {
+  return path.join(ctx.dataDir, 'locks', `upload-${destinationId}-${restorePointId}.lock`);
 }
 
 /** Where interrupted restores are recorded until the next start finishes cleaning up after them. */

@@ -3,7 +3,7 @@
 // restore point; a new machine with only that destination restores it with the passphrase; a
 // wrong passphrase or a bad key is a clear error.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ const env = { LIFEBOAT_PASSPHRASE: PASSPHRASE };
 
 beforeEach(async () => {
   nas = path.join(tmp.dir, 'nas', 'Lifeboat');
+  mkdirSync(path.dirname(nas), { recursive: true }); // the NAS is mounted
   makeBankDb(tmp.db, { blobRows: 200 });
   await setSetting(tmp.home, 'scryptWorkFactor', 10); // a fast scrypt for tests
 });

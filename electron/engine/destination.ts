@@ -53,6 +53,11 @@ export interface DriverContext {
   dataDir: string;
   secrets: SecretStore;
   settings(): Settings;
+  /**
+   * Kept for the engine's lifetime, shared by every driver it builds: a driver may keep here what
+   * never changes once written (a Drive manifest by its file id), so a listing does not read it again.
+   */
+  memo?: Map<string, unknown>;
 }
 
 /** Builds the driver for a destination from its settings. */
@@ -62,3 +67,9 @@ export type DriverFactory = (destination: Destination, ctx: DriverContext) => De
 export const noDrivers: DriverFactory = (d) => {
   throw new LifeboatError('usage', `This build cannot copy to ${d.kind} destinations`, 'Use the desktop app or the lifeboat command');
 };
+
+/** A destination from settings with its driver. */
+export interface ConfiguredDestination {
+  destination: Destination;
+  driver: DestinationDriver;
+}

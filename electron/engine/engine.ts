@@ -9,7 +9,8 @@ import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, R
 import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '../../shared/model.ts';
 import type { DecryptWith } from './artifact-codec.ts';
 import { backup, type BackupRequest } from './backup.ts';
-import { openCatalog, type VerificationRecord } from './catalog.ts';
+import { openCatalog, type CopyCheckRecord, type VerificationRecord } from './catalog.ts';
+import { runVerification, type VerificationOptions, type VerificationReport, type VerificationScope } from './verify-run.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { sourceLockFile, type EngineContext } from './context.ts';
 import { noDrivers, type DriverFactory, type RemoteRestorePoint } from './destination.ts';
@@ -38,16 +39,17 @@ import { cleanLeftovers } from './leftovers.ts';
 import { withLock } from './locks.ts';
 import { findHolders, type Holder } from './open-holders.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { deleteRestorePoint, prune, pruneDestinations, retentionOptions, type DestinationPruneResult, type PruneResult } from './prune.ts';
-import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
+import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
+import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas } from './replication.ts';
 import { lastSafetyCopy, recoverInterruptedRestores, restore, restoreTarget, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
 import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
 import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './sources.ts';
-import { startUploadQueue } from './upload-queue.ts';
-import { manifestNames, scanVault, sourceFolders, type ScanResult } from './vault.ts';
+import { startUploadQueue, type UploadQueueOptions } from './upload-queue.ts';
+import { failedVerificationIds, queueMissing, reconcileDestinations, retentionOptions, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
+import { manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 export interface EngineOptions {
@@ -68,6 +70,8 @@ export interface SourceStatus {
   source: Source;
   /** The database file is not there (deleted, or on a disk that is not connected). */
   missing: boolean;
+  /** Some copy lives off the database's disk: the vault, an enabled folder on another disk, or Google Drive. */
+  offDisk: boolean;
   restorePoints: number;
   bytes: number;
   newest?: Manifest;
@@ -85,11 +89,20 @@ export interface VaultStatus {
   orphans: number;
   /** Bytes all restore points in the vault take. */
   vaultBytes: number;
+  /** Why the vault cannot be used (its disk is not connected), if so. */
+  vaultProblem?: string;
+  /** Enabled folder destinations on the same disk as some source's database (they are not copies off that disk). */
+  sameDisk: { destinationId: string; sourceIds: string[] }[];
 }
 
 export type DestinationStatus = ReturnType<typeof destinationStatus>;
 export type BackupTarget = { sourceId: string } | { path: string };
-export type BackupOptions = Omit<BackupRequest, 'source' | 'encryption' | 'compressLevel'> & { compressLevel?: number | false; encrypt?: EncryptRequest };
+export type BackupOptions = Omit<BackupRequest, 'source' | 'encryption' | 'compressLevel'> & {
+  compressLevel?: number | false;
+  encrypt?: EncryptRequest;
+  /** Apply the source's retention in the vault after a good backup (the default; false skips it once). */
+  prune?: boolean;
+};
 export type PushOptions = Parameters<typeof pushPending>[2];
 export type UndoOptions = Parameters<typeof undo>[1] & { keys?: DecryptWith };
 export type PruneOptions = NonNullable<Parameters<typeof prune>[1]>;
@@ -176,6 +189,13 @@ export interface Engine {
   verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
   /** The latest verification of every restore point that had one. */
   verifications(): Map<string, VerificationRecord>;
+  /**
+   * A scheduled verification: the newest restore point of each source (`newest`) or every one the
+   * vault keeps (`all`), then a sample of the copies at each destination, downloaded and checked.
+   */
+  verifyScheduled(scope: VerificationScope, o?: Omit<VerificationOptions, 'keys'> & { keys?: DecryptWith }): Promise<VerificationReport>;
+  /** The last check of each copy at the destinations. */
+  copyChecks(): CopyCheckRecord[];
 
   /** Looks inside a restore point without restoring it: its tables (rows, sizes, keys), views and schema. */
   lookInside(id: string, o?: InsideOptions): Promise<RestorePointContents>;
@@ -201,8 +221,8 @@ export interface Engine {
 
   /** Applies retention in the vault (or says what it would do). */
   prune(o?: PruneOptions): Promise<PruneResult[]>;
-  /** Applies retention at the destinations that have their own rules. */
-  pruneDestinations(o?: PruneOptions): Promise<DestinationPruneResult[]>;
+  /** Applies each enabled destination's retention to what it holds (never what it should hold). */
+  pruneDestinations(o?: Omit<PruneOptions, 'timeZone'>): Promise<DestinationPruneResult[]>;
   /** What retention would keep and delete of one source under `override` (nothing is deleted). */
   previewRetention(sourceId: string, override?: Partial<RetentionPolicy>): { policy: RetentionPolicy } & RetentionPlan;
 
@@ -210,20 +230,30 @@ export interface Engine {
   replicas(restorePointId?: string): Replica[];
   /** Queues a new restore point's copies and makes them now (the CLI, after a backup). */
   uploadNew(manifest: Manifest): Promise<Replica[]>;
-  /** Copies what is waiting (or one restore point) to the destinations now. */
+  /**
+   * Copies to the destinations now: one restore point, or (without an id) what each destination is
+   * missing under its retention, what waits and what failed.
+   */
   push(o?: PushOptions): Promise<Replica[]>;
   /** Brings a restore point from a destination into the vault, verified. */
   pull(id: string, from?: string): Promise<Manifest>;
-  /** Starts the upload queue (the app and the daemon): copies after each backup, retries with backoff. */
-  startUploads(runCopy?: CopyRunner): UploadQueue;
+  /** Starts the upload queue (the app and the daemon): copies after each backup, retries with backoff, destinations' retention. */
+  startUploads(o?: UploadQueueOptions): UploadQueue;
 
-  /** Rebuilds the list from the manifests in the vault; returns what could not be trusted. */
+  /**
+   * Rebuilds the list from the manifests in the vault; returns what could not be trusted. The
+   * record of copies went with the old catalog: `reconcileDestinations` (run by the upload queue,
+   * `push` and `lifeboat reindex`) compares the destinations with it.
+   */
   reindex(): Promise<ScanResult>;
+  /** Reads what each destination holds, records it, and queues what it lacks. */
+  reconcileDestinations(): Promise<ReconcileResult[]>;
   status(): Promise<VaultStatus>;
   close(): void;
 }
 
 export type UploadQueue = ReturnType<typeof startUploadQueue>;
+export type { ReconcileResult, UploadQueueOptions, VerificationReport, VerificationScope };
 
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -235,12 +265,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const settings = openSettings(dataDir, opts.appVersion);
   await makePrivate(settings.file, 0o600);
   const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
-  await ensureDir(vaultDir);
-  await makePrivate(vaultDir, 0o700);
   const catalogFile = path.join(dataDir, 'catalog.db');
   await createPrivateFile(catalogFile);
   for (const f of [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`]) await makePrivate(f, 0o600);
   const { catalog, fresh } = openCatalog(catalogFile);
+  // A vault whose disk is not connected is reported, never started afresh, and the index keeps
+  // every entry (verifications, copies) until the disk is back.
+  const vaultMissing = await openVault(vaultDir, !fresh && catalog.ids().size > 0);
+  if (!vaultMissing) await makePrivate(vaultDir, 0o700);
   const clock = opts.clock ?? systemClock;
   const secrets = opts.secrets ?? createFileSecretStore(dataDir);
   await moveSecretsOutOfSettings(settings, secrets);
@@ -254,13 +286,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     clock,
     now: () => clock.now(),
     drivers: opts.drivers ?? noDrivers,
+    driverMemo: new Map(),
     appVersion: opts.appVersion,
     checkpoint: opts.checkpoint ?? (async () => undefined),
   };
 
   const reindex = async (): Promise<ScanResult> => {
+    await requireVault(vaultDir);
     const scan = await scanVault(vaultDir);
     catalog.replaceAll(scan.manifests);
+    // The destinations may hold what the rebuilt index does not know of, or lack what it had queued.
+    catalog.setNote(RECONCILE_NOTE, ctx.now().toISOString());
     return scan;
   };
 
@@ -285,8 +321,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     for (const id of known) if (!seen.has(id)) catalog.remove(id);
   };
 
-  if (fresh) await reindex();
+  if (vaultMissing) {
+    // nothing to read: the index stays as it is
+  } else if (fresh) await reindex();
   else await syncCatalog();
+  if (fresh) catalog.setNote(RECONCILE_NOTE, ctx.now().toISOString()); // the record of copies was lost with the old catalog
   await recoverInterruptedRestores(ctx);
   await cleanLeftovers(ctx);
   const copies = createPrivateCopies(ctx);
@@ -328,10 +367,27 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     const sources = listSources(ctx);
     const all = listRestorePoints(ctx);
     const fs = await statfs(vaultDir).catch(() => undefined);
+    // Which disk each thing is on (st_dev): a copy on the database's own disk dies with it.
+    const deviceOf = async (p: string) => (await stat(p).catch(() => undefined))?.dev;
+    const vaultDevice = await deviceOf(vaultDir);
+    const copies = await Promise.all(
+      listDestinations(ctx)
+        .filter((d) => d.enabled)
+        .map(async (d) => ({ destination: d, device: d.kind === 'folder' ? await deviceOf(d.path) : undefined })),
+    );
+    const sourceDevices = new Map(await Promise.all(sources.map(async (s) => [s.id, await deviceOf(s.path)] as const)));
+    // An unreachable folder (its disk unplugged) counts as off the disk: its failing copies are reported on their own.
+    const offDisk = (device: number | undefined) =>
+      device === undefined || (vaultDevice !== undefined && vaultDevice !== device) || copies.some((c) => c.destination.kind !== 'folder' || c.device === undefined || c.device !== device);
     return {
       dataDir,
       vaultDir,
+      vaultProblem: await vaultProblem(vaultDir),
       freeBytes: fs ? fs.bavail * fs.bsize : undefined,
+      sameDisk: copies
+        .filter((c) => c.device !== undefined)
+        .map((c) => ({ destinationId: c.destination.id, sourceIds: sources.filter((s) => sourceDevices.get(s.id) === c.device).map((s) => s.id) }))
+        .filter((x) => x.sourceIds.length > 0),
       sources: await Promise.all(
         sources.map(async (source) => {
           const points = all.filter((m) => m.source.id === source.id);
@@ -339,6 +395,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
           const advice = missing ? undefined : await databaseAdvice(source);
           return {
             source,
+            offDisk: offDisk(sourceDevices.get(source.id)),
             missing,
             ...(advice ? { advice } : {}),
             restorePoints: points.length,
@@ -353,7 +410,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     };
   };
 
-  const driverOf = (d: Destination) => configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir, secrets: ctx.secrets, settings: () => settings.read() });
+  const driverOf = (d: Destination) => configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir, secrets: ctx.secrets, settings: () => settings.read(), memo: ctx.driverMemo });
 
   return {
     dataDir,
@@ -364,7 +421,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     settings: () => settings.read(),
     updateSettings: (patch) => {
       const change = settingsPatchSchema.parse(patch);
-      return settings.update((s) => ({ ...s, ...change, app: { ...s.app, ...change.app } } as Settings));
+      return settings.update((s) => ({ ...s, ...change, app: { ...s.app, ...change.app }, verification: { ...s.verification, ...change.verification } } as Settings));
     },
     sources: {
       list: () => listSources(ctx),
@@ -377,21 +434,35 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     destinations: {
       list: () => listDestinations(ctx),
       get: (id) => getDestination(ctx, id),
-      status: () => listDestinations(ctx).map((d) => destinationStatus(ctx, d)),
+      status: () => {
+        const inVault = catalog.ids();
+        return listDestinations(ctx).map((d) => destinationStatus(ctx, d, inVault));
+      },
       addFolder: async (folder, o = {}) => {
         const existing = findFolderDestination(ctx, folder);
         if (existing) return existing;
         const d = newFolderDestination(ctx, folder, o);
         await driverOf(d).init?.();
-        return addDestination(ctx, d);
+        const added = addDestination(ctx, d);
+        // It receives what its retention keeps of the history too: queued now, copied in the background.
+        queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === added.id));
+        return added;
       },
-      add: (d) => addDestination(ctx, d),
+      add: (d) => {
+        const added = addDestination(ctx, d);
+        queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === added.id));
+        return added;
+      },
       remove: async (id) => {
         const d = getDestination(ctx, id);
         await driverOf(d).forget?.();
         return removeDestination(ctx, id);
       },
-      setEnabled: (id, enabled) => setDestinationEnabled(ctx, id, enabled),
+      setEnabled: (id, enabled) => {
+        const d = setDestinationEnabled(ctx, id, enabled);
+        if (enabled) queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === id));
+        return d;
+      },
       setUpload: (id, upload) => setDestinationUpload(ctx, id, upload),
       setEncoding: (id, o) => setDestinationEncoding(ctx, id, o),
       setRetention: (id, retention) => setDestinationRetention(ctx, id, retention),
@@ -415,19 +486,30 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     backup: async (target, req) => {
       const known = 'path' in target ? await findSourceByPath(ctx, target.path).catch(() => undefined) : undefined;
       const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : (known ?? (await addSource(ctx, target.path)));
+      let manifest: Manifest;
       try {
         const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
         const encryption = await resolveEncryption(ctx, source, req.encrypt);
-        const manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
+        manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
         // A damaged database registered by this very backup is not kept as a source (its failed copy stays, for whoever repairs it).
         if ('path' in target && !known && manifest.integrity.status !== 'ok') removeSource(ctx, source.id);
-        return manifest;
       } catch (e) {
         // Nor one whose first backup found it damaged. (A database too large, or busy, stays: its settings fix that.)
         const damaged = isLifeboatError(e) && ['corrupt', 'not-sqlite', 'empty-file', 'hot-journal'].includes(e.code);
         if ('path' in target && !known && damaged && listRestorePoints(ctx, { sourceId: source.id }).length === 0) removeSource(ctx, source.id);
         throw e;
       }
+      // Whoever takes a backup (the app, the daemon, `lifeboat backup`) applies retention after it,
+      // so hourly backups never fill the disk. A failure here never fails the backup: it is told.
+      if (req.prune !== false && manifest.integrity.status === 'ok') {
+        try {
+          const [result] = await prune(ctx, { sourceId: source.id });
+          ctx.events.emit('retention-applied', { sourceId: source.id, removed: result?.remove.map((d) => d.id) ?? [] });
+        } catch (e) {
+          ctx.events.emit('retention-applied', { sourceId: source.id, removed: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+        }
+      }
+      return manifest;
     },
     restore: async (req) => {
       const keys = await resolveDecryption(ctx, req.keys);
@@ -445,6 +527,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     verifications: () => catalog.verifications(),
+    verifyScheduled: async (scope, o = {}) =>
+      runVerification(ctx, configuredDestinations(ctx), scope, { sample: settings.read().verification.destinationSample, ...o, keys: await resolveDecryption(ctx, o.keys) }),
+    copyChecks: () => catalog.copyChecks(),
     lookInside: async (id, o = {}) => lookInside(ctx, copies, id, await withKeys(o)),
     tableRows: async (id, table, o = {}) => tableRows(ctx, copies, id, table, await withKeys(o)),
     compare: async (id, other, o = {}) => compareRestorePoint(ctx, copies, id, other, await withKeys(o)),
@@ -461,7 +546,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     previewRetention: (sourceId, override = {}) => {
       const s = settings.read();
       const policy = { ...effectiveRetention(s, getSource(ctx, sourceId)), ...override };
-      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, retentionOptions(ctx)) };
+      return { policy, ...planRetention(listRestorePoints(ctx, { sourceId }), policy, { ...retentionOptions(ctx), failedVerification: failedVerificationIds(ctx) }) };
     },
     replicas: (restorePointId) => catalog.replicas(restorePointId ? { restorePointId } : {}),
     uploadNew: async (manifest) => {
@@ -469,10 +554,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       if (queueReplicas(ctx, manifest, targets).length === 0) return [];
       return pushPending(ctx, targets, { restorePointId: manifest.id });
     },
-    push: (o = {}) => pushPending(ctx, configuredDestinations(ctx), o),
+    push: async (o = {}) => {
+      const targets = configuredDestinations(ctx);
+      if (!o.restorePointId) {
+        catalog.removeOrphanReplicas();
+        if (catalog.note(RECONCILE_NOTE)) await reconcileDestinations(ctx, targets);
+        queueMissing(ctx, o.destinationId ? targets.filter((t) => t.destination.id === o.destinationId) : targets);
+      }
+      return pushPending(ctx, targets, o);
+    },
     pull: (id, from) => pullFromDestinations(id, from),
-    startUploads: (runCopy) => startUploadQueue(ctx, clock, runCopy),
+    startUploads: (o) => startUploadQueue(ctx, clock, o),
     reindex,
+    reconcileDestinations: () => reconcileDestinations(ctx, configuredDestinations(ctx)),
     status,
     close: () => {
       copies.closeAll();

@@ -11,6 +11,10 @@ export interface EngineEvents {
   'backup-failed': { sourceId: string; error: ErrorJson };
   'restore-finished': { restoredId: string; target: string; safetyCopyId: string | undefined; requiresRestart: boolean };
   'restore-points-removed': { ids: string[] };
+  /** Retention ran in the vault after a backup of `sourceId` (removing `removed`), or could not (`error`). */
+  'retention-applied': { sourceId: string; removed: string[]; error?: string };
+  /** Retention ran at the destinations after a backup of `sourceId` (the upload queue): how many copies it removed, or why it could not run. */
+  'destination-retention-applied': { sourceId: string; removed: number; error?: string };
   /** Rows of a restore point were brought back into a database (how many per table; never the rows). */
   'rows-recovered': { restoredId: string; sourceId: string; target: string; safetyCopyId: string; tables: { table: string; inserted: number; replaced: number }[] };
   /** A copy at a destination started, completed or failed. */

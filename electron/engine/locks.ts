@@ -2,6 +2,7 @@
 // on a small lock database. The operating system drops the lock when the holder exits or is
 // killed, so a crash never leaves a stale lock behind.
 import Database from 'better-sqlite3';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ensureDir } from './durable-fs.ts';
 import path from 'node:path';
@@ -49,6 +50,38 @@ export async function acquireLock(file: string, what: string, opts: { waitMs?: n
       db.close();
     },
   };
+}
+
+/**
+ * Runs `fn` while holding the lock at `file`, synchronously: for short critical sections that are
+ * themselves synchronous (a read-modify-write of the settings file). Waits up to `waitMs` (SQLite's
+ * busy timeout, so no polling here) and refuses like `acquireLock` after that.
+ */
+export function withLockSync<T>(file: string, what: string, fn: () => T, opts: { waitMs?: number } = {}): T {
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    db = new Database(file, { timeout: opts.waitMs ?? 10_000 });
+    db.pragma('journal_mode = DELETE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (e) {
+    db?.close();
+    const code = errorCode(e) ?? '';
+    if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw explainWriteError(e, path.dirname(file));
+    throw new LifeboatError('busy', `Lifeboat is already busy with ${what} in another process`, 'Wait a moment, then try again');
+  }
+  try {
+    writeFileSync(`${file}.owner`, JSON.stringify({ pid: process.pid, what, since: new Date().toISOString() } satisfies Owner));
+  } catch {
+    // the owner note only improves a message
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(`${file}.owner`, { force: true });
+    if (db.inTransaction) db.exec('ROLLBACK');
+    db.close();
+  }
 }
 
 async function readOwner(file: string): Promise<Owner | undefined> {

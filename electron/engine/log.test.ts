@@ -1,6 +1,6 @@
 // The log: what ran, how it ended and every error's details, for support; size-capped and rotated;
 // never a secret.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { LOG_DIR, logFiles, openLog, readLog } from './log.ts';
@@ -55,4 +55,14 @@ it('replaces secret-sounding fields and scrubs the secrets it knows from any tex
   for (const value of ['"p1"', '"r1"', '"s1"', 'hunter2-token-value']) expect(text).not.toContain(value);
   const [connected] = await readLog(tmp.home, 2);
   expect(connected).toMatchObject({ passphrase: '[secret]', google: { refreshToken: '[secret]', clientSecret: '[secret]' }, note: 'the token is [secret]' });
+});
+
+it.runIf(existsSync('/dev/full'))('a log on a full disk neither throws into what is logging nor keeps the command from ending', async () => {
+  // /dev/full answers every write with ENOSPC, as a full disk does.
+  mkdirSync(path.join(tmp.home, LOG_DIR), { recursive: true });
+  symlinkSync('/dev/full', path.join(tmp.home, LOG_DIR, 'lifeboat.1.log'));
+  const log = await openLog(tmp.home, { process: 'cli' });
+  expect(() => log.info('command', { argv: ['status'] })).not.toThrow();
+  expect(() => log.error('command failed', new Error('disk full'))).not.toThrow();
+  await log.close(); // sonic-boom's flushSync would retry the unwritten lines forever
 });

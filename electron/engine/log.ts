@@ -86,6 +86,14 @@ export async function openLog(dataDir: string, o: LogOptions): Promise<Log> {
     mode: 0o600,
     sync: true,
   });
+  // A log that cannot be written (a full or read-only disk) gives up quietly: the command goes on
+  // and says what is wrong itself. Without this, the write error would be thrown into whatever was
+  // logging, and closing would retry the unwritten lines forever (sonic-boom's flushSync retries
+  // every error, not only EAGAIN).
+  let failed = false;
+  stream.on('error', () => {
+    failed = true;
+  });
   const secrets = (o.secrets ?? []).filter((s) => s.length >= 4);
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[secret]'), text);
   const logger = pino(
@@ -107,6 +115,13 @@ export async function openLog(dataDir: string, o: LogOptions): Promise<Log> {
     error: (msg, err, fields) => logger.error({ ...fields, err: describeError(err) }, msg),
     close: () =>
       new Promise<void>((resolve) => {
+        if (failed) {
+          // What could not be written stays unwritten; the file is closed as it is.
+          stream.once('close', () => resolve());
+          stream.destroy();
+          setTimeout(resolve, 1000).unref();
+          return;
+        }
         stream.flushSync?.();
         stream.end();
         stream.once('close', () => resolve());
@@ -134,6 +149,12 @@ export function logEngineEvents(events: EventBus, log: Log): () => void {
     events.on('backup-failed', ({ sourceId, error }) => log.warn('backup failed', { source: sourceId, err: error })),
     events.on('restore-finished', (r) => log.info('restored', { restorePoint: r.restoredId, target: r.target, safetyCopy: r.safetyCopyId, requiresRestart: r.requiresRestart })),
     events.on('restore-points-removed', ({ ids }) => log.info('restore points deleted', { ids })),
+    // Retention that could not run (after a backup, in the vault or at the destinations) is a problem to see.
+    events.on('retention-applied', ({ sourceId, error }) => error && log.warn('retention failed', { source: sourceId, where: 'vault', error })),
+    events.on('destination-retention-applied', ({ sourceId, removed, error }) => {
+      if (error) log.warn('retention failed', { source: sourceId, where: 'destinations', error });
+      else if (removed) log.info('retention at destinations', { source: sourceId, removed });
+    }),
     events.on('rows-recovered', (r) => log.info('rows brought back', { restorePoint: r.restoredId, source: r.sourceId, target: r.target, safetyCopy: r.safetyCopyId, tables: r.tables })),
     events.on('replica-changed', ({ replica: r }) => {
       if (r.status === 'completed') log.info('copied', { restorePoint: r.restorePointId, destination: r.destinationId, bytes: r.bytes, attempts: r.attempts });

@@ -3,7 +3,10 @@ declare module 'pino-roll' {
   import type { DestinationStream } from 'pino';
   interface RollStream extends DestinationStream {
     end(): void;
+    /** Closes the file without writing what is buffered. */
+    destroy(): void;
     flushSync?(): void;
+    on(event: 'error', listener: (err: Error) => void): this;
     once(event: 'close', listener: () => void): this;
   }
   export default function roll(options: {

@@ -4,15 +4,16 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
-import { sourceLockFile, type EngineContext } from './context.ts';
+import { sourceLockFile, uploadLockFile, type EngineContext } from './context.ts';
 import { fsyncDir } from './durable-fs.ts';
-import { withLock } from './locks.ts';
+import { acquireLock, withLock, type Lock } from './locks.ts';
 import { artifactPath, manifestPath } from './manifest.ts';
-import { planRetention, type RetentionDecision, type RetentionOptions } from './retention.ts';
+import { planRetention, type RetentionDecision } from './retention.ts';
 import { effectiveRetention } from './settings.ts';
+import { failedVerificationIds, planAtDestination, retentionOptions } from './destination-sync.ts';
 import { listSources } from './sources.ts';
-import { scanVault } from './vault.ts';
-import type { ConfiguredDestination } from './replication.ts';
+import { requireVault, scanVault } from './vault.ts';
+import type { ConfiguredDestination } from './destination.ts';
 import { isLifeboatError, LifeboatError } from './errors.ts';
 import { loadRestorePoint } from './restore-points.ts';
 import { readManifest } from './manifest.ts';
@@ -25,17 +26,28 @@ export interface PruneResult {
 }
 
 /**
- * The one rule every retention path follows (prune, destination prune, the app's preview): the
- * engine's clock, the safety window and the time zone from settings (the machine's own when unset).
+ * Takes the upload locks of the copies of `id` still on their way (so none starts), or none and
+ * false when one is being made right now (retention leaves that restore point for next time).
  */
-export function retentionOptions(ctx: EngineContext): RetentionOptions {
-  const settings = ctx.settings.read();
-  return { now: ctx.now(), safetyWindowDays: settings.safetyWindowDays, timeZone: settings.timeZone };
+async function holdUploads(ctx: EngineContext, id: string): Promise<Lock[] | false> {
+  const held: Lock[] = [];
+  for (const r of ctx.catalog.replicas({ restorePointId: id })) {
+    if (r.status === 'completed') continue;
+    try {
+      held.push(await acquireLock(uploadLockFile(ctx, r.destinationId, id), `retention removing ${id}`));
+    } catch (e) {
+      for (const l of held) await l.release();
+      if (isLifeboatError(e) && e.code === 'busy') return false;
+      throw e;
+    }
+  }
+  return held;
 }
 
 /** Plans (and unless `dryRun`, carries out) retention for every source, or one. */
 export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<PruneResult[]> {
   const settings = ctx.settings.read();
+  await requireVault(ctx.vaultDir);
   const { manifests } = await scanVault(ctx.vaultDir);
   const bySource = new Map<string, Manifest[]>();
   for (const m of manifests) {
@@ -45,18 +57,28 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
   const results: PruneResult[] = [];
   for (const [sourceId, points] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const source = listSources(ctx).find((s) => s.id === sourceId);
-    const plan = planRetention(points, effectiveRetention(settings, source), retentionOptions(ctx));
+    const plan = planRetention(points, effectiveRetention(settings, source), { ...retentionOptions(ctx), failedVerification: failedVerificationIds(ctx) });
     if (!opts.dryRun && plan.remove.length > 0) {
+      const removed: string[] = [];
       await withLock(sourceLockFile(ctx, sourceId), `pruning ${sourceId}`, async () => {
         for (const d of plan.remove) {
           const m = points.find((p) => p.id === d.id) as Manifest;
-          await rm(manifestPath(ctx.vaultDir, m), { force: true });
-          await rm(artifactPath(ctx.vaultDir, m), { force: true });
-          ctx.catalog.remove(m.id);
+          const uploads = await holdUploads(ctx, m.id);
+          if (!uploads) continue; // being copied right now: next time
+          try {
+            await rm(manifestPath(ctx.vaultDir, m), { force: true });
+            await rm(artifactPath(ctx.vaultDir, m), { force: true });
+            ctx.catalog.remove(m.id);
+            removed.push(m.id);
+          } finally {
+            for (const l of uploads) await l.release();
+          }
         }
         await fsyncDir(path.join(ctx.vaultDir, sourceId));
-      });
-      ctx.events.emit('restore-points-removed', { ids: plan.remove.map((d) => d.id) });
+      }, { waitMs: 60_000 });
+      if (removed.length) ctx.events.emit('restore-points-removed', { ids: removed });
+      results.push({ sourceId, keep: [...plan.keep, ...plan.remove.filter((d) => !removed.includes(d.id)).map((d) => ({ ...d, reasons: ['being copied to a destination right now; next time'] }))], remove: plan.remove.filter((d) => removed.includes(d.id)), dryRun: false });
+      continue;
     }
     results.push({ sourceId, ...plan, dryRun: opts.dryRun ?? false });
   }
@@ -92,15 +114,15 @@ export interface DestinationPruneResult extends PruneResult {
 }
 
 /**
- * Applies retention at each destination that has its own rules (`destinations set --keep-…`).
- * It reads what the destination holds and deletes (permanently) only restore points described by a
- * valid Lifeboat manifest there; the same never-delete rules hold (pins count from either side).
+ * Applies each enabled destination's retention (its own rules over the source's and the global
+ * ones) to what it holds, read from the destination itself. Deletes (permanently) only restore
+ * points described by a valid Lifeboat manifest there, never one the vault's side says it should
+ * hold (see planAtDestination), and the same never-delete rules hold (pins count from either side).
  */
 export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredDestination[], opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<DestinationPruneResult[]> {
-  const settings = ctx.settings.read();
   const results: DestinationPruneResult[] = [];
   for (const { destination, driver } of targets) {
-    if (!destination.retention) continue;
+    if (!destination.enabled) continue;
     let points;
     try {
       ({ points } = await driver.list());
@@ -108,19 +130,11 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
       results.push({ destinationId: destination.id, sourceId: opts.sourceId ?? '*', keep: [], remove: [], dryRun: opts.dryRun ?? false, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;
     }
-    const bySource = new Map<string, typeof points>();
-    for (const p of points) {
-      if (opts.sourceId && p.manifest.source.id !== opts.sourceId) continue;
-      bySource.set(p.manifest.source.id, [...(bySource.get(p.manifest.source.id) ?? []), p]);
-    }
-    for (const [sourceId, list] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
-      const source = listSources(ctx).find((s) => s.id === sourceId);
-      const policy = { ...effectiveRetention(settings, source), ...destination.retention };
-      const manifests = list.map((p) => ({ ...p.manifest, pinned: p.manifest.pinned || ctx.catalog.get(p.manifest.id)?.pinned === true }));
-      const plan = planRetention(manifests, policy, retentionOptions(ctx));
+    const plans = planAtDestination(ctx, destination, points.map((p) => p.manifest), opts.sourceId);
+    for (const [sourceId, plan] of [...plans].sort(([a], [b]) => a.localeCompare(b))) {
       if (!opts.dryRun) {
         for (const d of plan.remove) {
-          const point = list.find((p) => p.manifest.id === d.id);
+          const point = points.find((p) => p.manifest.id === d.id);
           if (!point) continue;
           await driver.remove(point);
           ctx.catalog.removeReplica(d.id, destination.id);

@@ -6,10 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Destination, Manifest, Replica } from '../../shared/model.ts';
-import type { DestinationDriver } from './destination.ts';
+import { sourceLockFile, uploadLockFile, type EngineContext } from './context.ts';
+import type { ConfiguredDestination } from './destination.ts';
+import { receives } from './destination-sync.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
-import { sourceLockFile, type EngineContext } from './context.ts';
 import { TEMP_PREFIX } from './layout.ts';
 import { restorePointFiles, serializeManifest } from './manifest.ts';
 import { listSources } from './sources.ts';
@@ -17,26 +18,24 @@ import { acquireLock, withLock } from './locks.ts';
 import { prepareCopy } from './destination-encoding.ts';
 
 
-/** Delays before attempt 2, 3, …; after the last, a replica stays failed until pushed by hand. */
+/**
+ * Delays before attempt 2, 3, …; after the last, every 6 hours for as long as it takes (a disk
+ * unplugged for a week gets its copies within hours of coming back, without anyone pushing), and
+ * at once when a newer copy to the same destination succeeds.
+ */
 export const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
 
-export interface ConfiguredDestination {
-  destination: Destination;
-  driver: DestinationDriver;
-}
+export type { ConfiguredDestination };
 
 /** The enabled and disabled destinations in settings, in priority order, each with its driver. */
 export function configuredDestinations(ctx: EngineContext): ConfiguredDestination[] {
-  const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read() };
+  const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo };
   return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: ctx.drivers(destination, driverContext) }));
 }
 
 /** Whether a fresh restore point goes to this destination automatically. */
 export function uploadsAutomatically(ctx: EngineContext, manifest: Manifest, destination: Destination): boolean {
-  if (!destination.enabled || manifest.trigger === 'safety') return false;
-  const source = listSources(ctx).find((s) => s.id === manifest.source.id);
-  if (source?.autoUpload === false) return false;
-  return destination.upload[manifest.trigger];
+  return receives(manifest, destination, listSources(ctx));
 }
 
 /** Records the replicas a new restore point should get (status `pending`). */
@@ -59,13 +58,15 @@ export function queueReplicas(ctx: EngineContext, manifest: Manifest, destinatio
 export async function replicate(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Replica> {
   let lock;
   try {
-    lock = await acquireLock(path.join(ctx.dataDir, 'locks', `upload-${target.destination.id}-${manifest.id}.lock`), `an upload of ${manifest.id}`);
+    lock = await acquireLock(uploadLockFile(ctx, target.destination.id, manifest.id), `an upload of ${manifest.id}`);
   } catch (e) {
     const current = ctx.catalog.replicas({ restorePointId: manifest.id, destinationId: target.destination.id })[0];
     if (isLifeboatError(e) && e.code === 'busy' && current) return current;
     throw e;
   }
   try {
+    // Retention may have removed it while this copy waited for its turn: nothing to send.
+    if (!ctx.catalog.get(manifest.id)) return { restorePointId: manifest.id, destinationId: target.destination.id, status: 'failed', attempts: 0, error: `${manifest.id} is no longer in the vault (retention removed it)` };
     return await replicateLocked(ctx, manifest, target, opts);
   } finally {
     await lock.release();
@@ -90,7 +91,7 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
     const error = isLifeboatError(e) ? e.oneLine : `${(e as Error).message}`;
     // Lost access (reconnect needed) is not retried on a timer: uploads to this destination pause
     // until the person reconnects, which pushes what is waiting.
-    const delay = isLifeboatError(e) && e.code === 'wrong-key' ? undefined : RETRY_DELAYS_MS[attempts - 1];
+    const delay = isLifeboatError(e) && e.code === 'wrong-key' ? undefined : RETRY_DELAYS_MS[Math.min(attempts, RETRY_DELAYS_MS.length) - 1];
     const failed = { ...uploading, status: 'failed' as const, error, finishedAt: ctx.now().toISOString(), ...(delay !== undefined ? { nextAttemptAt: new Date(ctx.now().getTime() + delay).toISOString() } : {}) };
     ctx.catalog.upsertReplica(failed);
     ctx.events.emit('replica-changed', { replica: failed });
@@ -134,10 +135,23 @@ export async function pushPending(
         if (due) wanted.push(m);
       }
     }
-    // Oldest first, so a destination catches up in order.
-    for (const m of wanted.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+    const send = async (m: Manifest): Promise<Replica | undefined> => {
+      if (!ctx.catalog.get(m.id)) return undefined; // removed by retention since the list was made
       const copy = (o: { onBytes?: (b: number) => void; signal?: AbortSignal }) => replicate(ctx, m, target, { onBytes: o.onBytes ?? opts.onBytes, signal: o.signal });
-      results.push(await (opts.runCopy ? opts.runCopy(m, target.destination, copy) : copy({})));
+      const r = await (opts.runCopy ? opts.runCopy(m, target.destination, copy) : copy({}));
+      results.push(r);
+      return r;
+    };
+    // Oldest first, so a destination catches up in order.
+    let reached = false;
+    for (const m of wanted.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) reached = (await send(m))?.status === 'completed' || reached;
+    if (reached && !opts.restorePointId) {
+      // The destination is back (a copy just got there): what failed earlier goes now, not at its next retry.
+      const later = ctx.catalog.replicas({ destinationId: target.destination.id }).filter((r) => r.status === 'failed' && !wanted.some((m) => m.id === r.restorePointId));
+      for (const r of later.sort((a, b) => a.restorePointId.localeCompare(b.restorePointId))) {
+        const m = manifests.get(r.restorePointId);
+        if (m) await send(m);
+      }
     }
   }
   return results;
@@ -153,8 +167,9 @@ export function nextRetryAt(ctx: EngineContext): Date | undefined {
 }
 
 /** Per destination: its last upload time, status and error, derived from its replicas. */
-export function destinationStatus(ctx: EngineContext, destination: Destination) {
-  const replicas = ctx.catalog.replicas({ destinationId: destination.id });
+export function destinationStatus(ctx: EngineContext, destination: Destination, inVault: Set<string> = ctx.catalog.ids()) {
+  // A copy that never got there of a restore point retention has since removed is moot, not waiting.
+  const replicas = ctx.catalog.replicas({ destinationId: destination.id }).filter((r) => r.status === 'completed' || inVault.has(r.restorePointId));
   const finished = replicas.filter((r) => r.finishedAt).sort((a, b) => (b.finishedAt as string).localeCompare(a.finishedAt as string));
   const last = finished[0];
   return {

@@ -71,12 +71,30 @@ describe('planRetention', () => {
     expect(plan.keep[0]!.reasons).toEqual(['newest verified restore point']);
   });
 
+  it('a restore point whose verification failed is not the newest verified one: the last good one before it is kept', () => {
+    const points = [point('2026-11-22T12:00:00.000Z'), point('2026-11-01T12:00:00.000Z'), point('2026-10-01T12:00:00.000Z')];
+    const plan = planRetention(points, NONE, { ...opts, failedVerification: new Set([points[0]!.id]) });
+    expect(plan.keep.map((d) => d.id)).toEqual([points[1]!.id]);
+  });
+
   it('never deletes a safety copy inside its window, but does after it', () => {
     const inside = point('2026-11-20T12:00:00.000Z', { trigger: 'safety' });
     const outside = point('2026-11-10T12:00:00.000Z', { trigger: 'safety' });
     const plan = planRetention([point('2026-11-22T12:00:00.000Z'), inside, outside], NONE, opts);
     expect(plan.keep.find((d) => d.id === inside.id)?.reasons[0]).toMatch(/^safety copy, protected until 2026-11-27/);
     expect(plan.remove.map((d) => d.id)).toEqual([outside.id]);
+  });
+
+  it('keeps safety copies by their own rule only: four restore attempts never push out real restore points', () => {
+    const real = Array.from({ length: 5 }, (_, i) => point(new Date(Date.UTC(2026, 10, 22, 10, i)).toISOString()));
+    const safety = Array.from({ length: 4 }, (_, i) => point(new Date(Date.UTC(2026, 10, 22, 11, i)).toISOString(), { trigger: 'safety', safety: { before: 'restore', restoring: real[0]!.id } }));
+    const plan = planRetention([...real, ...safety], { ...NONE, keepLast: 5, minCount: 3 }, opts);
+    expect(plan.remove).toEqual([]);
+    for (const s of safety) expect(plan.keep.find((d) => d.id === s.id)?.reasons).toEqual([expect.stringMatching(/^safety copy, protected until/)]);
+    expect(plan.keep.find((d) => d.id === real[4]!.id)?.reasons).toEqual(['newest verified restore point', 'last 5 (#1)']);
+    // Out of their window, safety copies go, and they never counted toward the minimum either.
+    const later = planRetention([...real, ...safety], { ...NONE, keepLast: 1, minCount: 2 }, { ...opts, now: new Date('2026-12-22T12:00:00Z') });
+    expect(later.remove.map((d) => d.id).sort()).toEqual([...real.slice(0, 3), ...safety].map((p) => p.id).sort());
   });
 
   it('never deletes a pinned restore point', () => {
@@ -97,8 +115,13 @@ describe('planRetention', () => {
     // Received safety copies dated in the future: taken at face value they would be the newest five.
     const planted = Array.from({ length: 5 }, (_, i) => point(`2099-0${i + 1}-01T00:00:00.000Z`, { trigger: 'safety', received: { from: 'nas', at: arrived } }));
     const plan = planRetention([...own, ...planted], { ...NONE, keepLast: 1 }, opts);
-    // The newest restore point taken here is kept whatever the received ones claim…
-    expect(plan.keep.find((d) => d.id === own[0]!.id)?.reasons).toContain('newest verified restore point taken on this machine');
+    // The newest restore point taken here is kept whatever the received ones claim (safety copies
+    // never count as the newest good one, so it is the newest verified restore point outright)…
+    expect(plan.keep.find((d) => d.id === own[0]!.id)?.reasons).toContain('newest verified restore point');
+    // …and so it is when a received restore point that is not a safety copy arrived after it.
+    const pulled = point('2099-06-01T00:00:00.000Z', { received: { from: 'nas', at: arrived } });
+    const withPulled = planRetention([...own, pulled], { ...NONE, keepLast: 1 }, opts);
+    expect(withPulled.keep.find((d) => d.id === own[0]!.id)?.reasons).toContain('newest verified restore point taken on this machine');
     // …and the received ones are protected as safety copies only for the window after their arrival.
     for (const p of planted) expect(plan.keep.find((d) => d.id === p.id)?.reasons).toContain('safety copy, protected until 2026-11-29T17:00:00.000Z');
     // A week later, with a newer restore point made here, they rank by their arrival: older than it.
@@ -155,5 +178,29 @@ describe('lifeboat prune', () => {
     expect(existsSync(foreign)).toBe(true);
     expect(readdirSync(path.join(home, 'vault', 'store'))).toHaveLength(7);
     expect((await runCli(['verify'], { home })).code).toBe(0);
+  });
+});
+
+describe('retention after every backup', () => {
+  const tmp = useTestFolder();
+
+  it('lifeboat backup applies the source\'s retention by itself (--no-prune skips it once) and keeps the vault bounded', async () => {
+    const { home, db } = tmp;
+    makeBankDb(db);
+    expect((await runCli(['sources', 'add', db], { home })).code).toBe(0);
+    expect((await runCli(['sources', 'set', 'store', '--keep-last', '2', '--keep-daily', '0', '--keep-weekly', '0', '--keep-monthly', '0', '--min-count', '1'], { home })).code).toBe(0);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await runCli(['--json', 'backup', db], { home });
+      expect(r.code, r.stderr).toBe(0);
+      ids.push((JSON.parse(r.stdout) as Manifest).id);
+    }
+    const listed = () => runCli(['--json', 'list'], { home }).then((r) => (JSON.parse(r.stdout) as Manifest[]).map((m) => m.id).sort());
+    expect(await listed()).toEqual(ids.slice(2).sort());
+    const human = await runCli(['backup', db], { home });
+    expect(human.stdout).toMatch(/retention removed 1 older restore point from the vault/);
+    const skipped = JSON.parse((await runCli(['--json', 'backup', db, '--no-prune'], { home })).stdout) as Manifest;
+    expect(await listed()).toHaveLength(3);
+    expect(await listed()).toContain(skipped.id);
   });
 });

@@ -8,6 +8,8 @@ export interface RetentionOptions {
   safetyWindowDays: number;
   /** IANA time zone for day/week/month/year buckets; the machine's own by default. */
   timeZone?: string;
+  /** Restore points whose last verification failed: they are not "verified", so never the newest good one. */
+  failedVerification?: Set<string>;
 }
 
 export interface RetentionDecision {
@@ -30,10 +32,14 @@ interface LocalDate {
   day: number;
 }
 
-function localDate(at: Date, timeZone: string | undefined): LocalDate {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
+/** The calendar date of an instant in a time zone (one formatter for a whole plan: making one is slow). */
+function dateIn(timeZone: string | undefined): (at: Date) => LocalDate {
+  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  return (at) => {
+    const parts = format.formatToParts(at);
+    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+    return { year: get('year'), month: get('month'), day: get('day') };
+  };
 }
 
 /** ISO 8601 week of a calendar date, as `2026-W47`. */
@@ -61,6 +67,9 @@ const BUCKETS: Bucket[] = [
  * the newest such one taken on this machine, when a received one is newer), a safety copy inside its
  * protection window, a pinned restore point, and the newest `minCount`. Order and age come from
  * `restorePointTime`, so a received manifest cannot date itself past its arrival.
+ * Safety copies follow their own rule (the protection window) and never count toward another:
+ * they are not "the last N", a day's copy or part of the minimum, so restores never crowd out
+ * real restore points.
  */
 export function planRetention(points: Manifest[], policy: RetentionPolicy, opts: RetentionOptions): RetentionPlan {
   // Lifeboat's order: a restore point received from a destination is never newer than its arrival.
@@ -70,7 +79,8 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
   const reasons = new Map<string, string[]>(sorted.map((p) => [p.id, []]));
   const why = (id: string, reason: string) => reasons.get(id)?.push(reason);
   const now = opts.now.getTime();
-  const verified = sorted.filter((p) => p.integrity.status === 'ok');
+  const real = sorted.filter((p) => p.trigger !== 'safety');
+  const verified = real.filter((p) => p.integrity.status === 'ok' && !opts.failedVerification?.has(p.id));
 
   for (const p of sorted) {
     if (p.pinned) why(p.id, 'pinned');
@@ -87,21 +97,23 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
   if (newestOwn && newestOwn !== verified[0]) why(newestOwn.id, 'newest verified restore point taken on this machine');
   verified.slice(0, policy.keepLast).forEach((p, i) => why(p.id, `last ${policy.keepLast} (#${i + 1})`));
 
+  const localDate = dateIn(opts.timeZone);
+  const dates = new Map(verified.map((p) => [p.id, localDate(new Date(at(p)))]));
   for (const bucket of BUCKETS) {
     const limit = policy[bucket.rule];
     if (limit <= 0) continue;
     const seen = new Set<string>();
     for (const p of verified) {
       if (seen.size >= limit) break;
-      const key = bucket.key(localDate(new Date(at(p)), opts.timeZone));
+      const key = bucket.key(dates.get(p.id) as LocalDate);
       if (seen.has(key)) continue;
       seen.add(key);
       why(p.id, `${bucket.label} ${key}`);
     }
   }
 
-  let kept = sorted.filter((p) => (reasons.get(p.id)?.length ?? 0) > 0).length;
-  for (const p of sorted) {
+  let kept = real.filter((p) => (reasons.get(p.id)?.length ?? 0) > 0).length;
+  for (const p of real) {
     if (kept >= policy.minCount) break;
     if ((reasons.get(p.id)?.length ?? 0) === 0) {
       why(p.id, `minimum of ${policy.minCount} restore points`);

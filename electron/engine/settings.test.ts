@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { effectiveRetention, openSettings } from './settings.ts';
+import { makeBankDb, runCli } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
 
 const tmp = useTestFolder();
@@ -48,4 +49,13 @@ it('reports a settings file it cannot read and keeps what it says', () => {
   // conf records its migration version on open; the person's entries stay exactly as they were.
   const { __internal__: _, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   expect(rest).toEqual({ sources: [{ id: '../x' }] });
+});
+
+it('keeps every change when eight processes add sources at once (writes are serialised across processes)', async () => {
+  const dbs = Array.from({ length: 8 }, (_, i) => path.join(tmp.dir, `shop-${i}.db`));
+  for (const db of dbs) makeBankDb(db, { accounts: 2 });
+  const results = await Promise.all(dbs.map((db) => runCli(['sources', 'add', db], { home: tmp.home })));
+  for (const r of results) expect(r.code, r.stderr).toBe(0);
+  const listed = JSON.parse((await runCli(['--json', 'sources', 'list'], { home: tmp.home })).stdout) as { path: string }[];
+  expect(listed.map((s) => path.basename(s.path)).sort()).toEqual(dbs.map((d) => path.basename(d)).sort());
 });

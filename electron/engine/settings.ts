@@ -1,12 +1,21 @@
 // Settings shared by the CLI and the desktop app: one JSON file in the data folder, kept by `conf`
 // (atomic writes, migrations; the same file format electron-store uses) and validated with zod.
 import Conf from 'conf';
+import path from 'node:path';
 import { z } from 'zod';
 import { appSettingsSchema, destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
 import { LifeboatError } from './errors.ts';
+import { withLockSync } from './locks.ts';
 import type { SecretStore } from './secrets.ts';
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
+export const verificationSettingsSchema = z.object({
+  newestEveryDays: z.number().int().nonnegative().default(7),
+  allEveryDays: z.number().int().nonnegative().default(30),
+  /** Copies downloaded and checked at each destination on every scheduled verification. */
+  destinationSample: z.number().int().nonnegative().default(2),
+});
 
 /** The SecretStore entry holding the Google OAuth client's secret (never settings.json). */
 export const GOOGLE_CLIENT_SECRET = 'google-client-secret';
@@ -25,6 +34,10 @@ export const settingsSchema = z.object({
   scryptWorkFactor: z.number().int().min(10).max(22).default(18),
   /** How long to wait for a database another program holds locked. */
   busyTimeoutMs: z.number().int().nonnegative().default(10_000),
+  /** Health warns when the vault's disk has less free space than this. */
+  lowSpaceWarningBytes: z.number().int().nonnegative().default(1024 ** 3),
+  /** Verification on a schedule: the newest restore point of each source, every kept one, and a sample of copies per destination (0 switches one off). */
+  verification: verificationSettingsSchema.default(verificationSettingsSchema.parse({})),
   /** How long a backup waits for a moment when the database is not being written (see snapshot.ts). */
   quietWaitMs: z.number().int().nonnegative().default(60_000),
   /** The log (logs/ in the data folder) rotates after this many bytes and keeps this many older files. */
@@ -68,6 +81,8 @@ export const settingsPatchSchema = z
     timeZone: validTimeZone.nullable().optional(),
     scryptWorkFactor: z.number().int().min(10).max(22).optional(),
     busyTimeoutMs: z.number().int().nonnegative().optional(),
+    lowSpaceWarningBytes: z.number().int().nonnegative().optional(),
+    verification: z.object({ newestEveryDays: z.number().int().nonnegative().optional(), allEveryDays: z.number().int().nonnegative().optional(), destinationSample: z.number().int().nonnegative().optional() }).strict().optional(),
     quietWaitMs: z.number().int().nonnegative().optional(),
     google: z.object({ clientId: z.string().min(1) }).strict().optional(),
     app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
@@ -79,7 +94,11 @@ export type SettingsPatch = z.input<typeof settingsPatchSchema>;
 export interface SettingsStore {
   /** The current settings, read fresh from disk (another process may have changed them). */
   read(): Settings;
-  /** Applies `change` to the current settings and saves the result atomically. */
+  /**
+   * Applies `change` to the current settings and saves the result atomically. The app, the daemon
+   * and any number of CLI processes share the file: the read-modify-write runs under a lock, so no
+   * process's change is lost to another's.
+   */
   update(change: (current: Settings) => Settings): Settings;
   readonly file: string;
 }
@@ -113,9 +132,11 @@ export function openSettings(dataDir: string, appVersion: string): SettingsStore
     file: conf.path,
     read,
     update(change) {
-      const next = settingsSchema.parse(change(read()));
-      conf.store = next as unknown as Record<string, unknown>;
-      return next;
+      return withLockSync(path.join(dataDir, 'locks', 'settings.lock'), 'a change of the settings', () => {
+        const next = settingsSchema.parse(change(read()));
+        conf.store = next as unknown as Record<string, unknown>;
+        return next;
+      });
     },
   };
 }

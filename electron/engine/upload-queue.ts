@@ -1,12 +1,30 @@
 // The upload queue the app and the daemon run: when a restore point lands, its replicas are queued
-// and uploaded (one destination after another, each on its own); failed ones are retried when
-// their backoff expires. Uploads never block or fail a backup.
+// and uploaded (one destination after another, each on its own), and each destination's retention
+// is applied; failed copies are retried when their backoff expires; what a destination should hold
+// and lacks (its history when it is new, what a rebuilt catalog no longer knows) is queued too.
+// Uploads never block or fail a backup.
 import type { Clock } from './clock.ts';
 import type { EngineContext } from './context.ts';
+import { queueMissing, reconcileDestinations, RECONCILE_NOTE } from './destination-sync.ts';
+import { isLifeboatError } from './errors.ts';
+import { pruneDestinations } from './prune.ts';
 import { configuredDestinations, nextRetryAt, pushPending, queueReplicas, type CopyRunner } from './replication.ts';
 
+/** Brings the destinations up to date: compares them with a rebuilt catalog if needed, queues what they lack, copies what waits. */
+export async function catchUp(ctx: EngineContext, o: { runCopy?: CopyRunner; force?: boolean; destinationId?: string } = {}) {
+  const targets = configuredDestinations(ctx);
+  ctx.catalog.removeOrphanReplicas();
+  if (ctx.catalog.note(RECONCILE_NOTE)) await reconcileDestinations(ctx, targets);
+  queueMissing(ctx, targets);
+  return pushPending(ctx, targets, { runCopy: o.runCopy, force: o.force, destinationId: o.destinationId });
+}
+
+export interface UploadQueueOptions {
+  runCopy?: CopyRunner;
+}
+
 /** Starts listening for finished backups; `stop()` to end, `drain()` to wait for work in flight. */
-export function startUploadQueue(ctx: EngineContext, clock: Clock, runCopy?: CopyRunner) {
+export function startUploadQueue(ctx: EngineContext, clock: Clock, opts: UploadQueueOptions = {}) {
   let chain: Promise<unknown> = Promise.resolve();
   let timer: unknown;
   let stopped = false;
@@ -18,20 +36,32 @@ export function startUploadQueue(ctx: EngineContext, clock: Clock, runCopy?: Cop
     if (!at || stopped) return;
     timer = clock.setTimer(() => kick(), Math.max(0, at.getTime() - clock.now().getTime()));
   };
-  const kick = () => {
+  /** Copies what waits; after a backup of `pruneSource`, applies the destinations' retention to it. */
+  const kick = (pruneSource?: string, now?: { destinationId?: string; force?: boolean }) => {
     chain = chain
-      .then(() => pushPending(ctx, configuredDestinations(ctx), { runCopy }))
-      .catch(() => undefined)
+      .then(async () => {
+        if (stopped) return;
+        await catchUp(ctx, { runCopy: opts.runCopy, ...now });
+        if (pruneSource === undefined || stopped) return;
+        const results = await pruneDestinations(ctx, configuredDestinations(ctx), { sourceId: pruneSource });
+        // An unreachable destination is reported by its failing copies; only a failure to prune a reachable one is news here.
+        const failed = results.find((r) => r.error && !/not there|disconnected|cannot be reached|Reconnect/i.test(r.error));
+        ctx.events.emit('destination-retention-applied', { sourceId: pruneSource, removed: results.reduce((n, r) => n + r.remove.length, 0), ...(failed?.error ? { error: failed.error } : {}) });
+      })
+      .catch((e: unknown) => {
+        if (pruneSource !== undefined) ctx.events.emit('destination-retention-applied', { sourceId: pruneSource, removed: 0, error: isLifeboatError(e) ? e.oneLine : String(e) });
+      })
       .then(scheduleRetry);
     return chain;
   };
   const unsubscribe = ctx.events.on('backup-finished', ({ manifest }) => {
     queueReplicas(ctx, manifest, configuredDestinations(ctx));
-    void kick();
+    void kick(manifest.trigger === 'safety' ? undefined : manifest.source.id);
   });
   void kick(); // what was pending when the app last stopped
   return {
-    kick,
+    /** Copies what waits now; `force` also what failed before its retry time (a destination reconnected). */
+    kick: (now?: { destinationId?: string; force?: boolean }) => kick(undefined, now),
     drain: () => chain.then(() => undefined),
     stop() {
       stopped = true;

@@ -1,9 +1,10 @@
 // The vault on disk: one folder per source holding artifacts and their manifests. Scanning it is
 // how the catalog is rebuilt; cleaning it removes only what a crash left of Lifeboat's own files.
-import { readdir, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
-import { LifeboatError, errorCode } from './errors.ts';
+import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { MANIFEST_SUFFIX, OWN_FILE, TEMP_PREFIX } from './layout.ts';
 import { readManifest } from './manifest.ts';
 import { fsyncDir } from './durable-fs.ts';
@@ -85,4 +86,65 @@ export async function leftoversIn(vaultDir: string, sourceId: string): Promise<s
     const orphanArtifact = own && own[3] !== MANIFEST_SUFFIX && !present.has(`${own[1]}_${own[2]}${MANIFEST_SUFFIX}`);
     return name.startsWith(TEMP_PREFIX) || Boolean(orphanArtifact);
   });
+}
+
+/** The file that marks a folder as a Lifeboat vault (and its disk as connected). */
+export const VAULT_MARKER = '.lifeboat-vault';
+
+const missingVault = (vaultDir: string, why: string) => `The vault ${vaultDir} is not there (${why})`;
+
+/** What is wrong with the vault now (its marker is gone: the disk it is on is not connected), or undefined. */
+export async function vaultProblem(vaultDir: string): Promise<string | undefined> {
+  try {
+    await access(path.join(vaultDir, VAULT_MARKER));
+    return undefined;
+  } catch {
+    const exists = await stat(vaultDir).then((s) => s.isDirectory(), () => false);
+    return missingVault(vaultDir, exists ? `the folder is there but its ${VAULT_MARKER} file is not: a disk that is not mounted?` : 'its disk may not be connected');
+  }
+}
+
+/** Refuses, with what to do, when the vault is not there; everything that writes into the vault asks first. */
+export async function requireVault(vaultDir: string): Promise<void> {
+  const problem = await vaultProblem(vaultDir);
+  if (problem) throw new LifeboatError('not-found', problem, 'Connect the disk the vault is on and try again; Lifeboat never starts an empty vault in its place');
+}
+
+/**
+ * Opens the vault, giving it a marker like a destination's, and returns what is wrong with it, if
+ * anything. A vault with its marker is used. One without it that holds restore points (made before
+ * vaults had markers) gets one. Otherwise the vault is made (only its last folder, as for a
+ * destination) when nothing is known of it; when the index lists restore points it is reported as
+ * missing and left alone: a disk that is not connected, not an empty vault to start afresh.
+ */
+export async function openVault(vaultDir: string, knowsRestorePoints: boolean): Promise<string | undefined> {
+  if (!(await vaultProblem(vaultDir))) return undefined;
+  const exists = await stat(vaultDir).then((s) => s.isDirectory(), () => false);
+  const holdsRestorePoints = exists && (await Promise.all((await sourceFolders(vaultDir)).map((s) => manifestNames(vaultDir, s)))).some((names) => names.length > 0);
+  if (!holdsRestorePoints && knowsRestorePoints) return vaultProblem(vaultDir);
+  if (!exists) {
+    if (!(await stat(path.dirname(vaultDir)).then((s) => s.isDirectory(), () => false))) return missingVault(vaultDir, `${path.dirname(vaultDir)} does not exist: a disk that is not connected?`);
+    try {
+      await mkdir(vaultDir, { mode: 0o700 });
+    } catch (e) {
+      if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, path.dirname(vaultDir));
+    }
+  }
+  // Created exclusively and never through a link (as a destination's marker).
+  const marker = path.join(vaultDir, VAULT_MARKER);
+  try {
+    const handle = await open(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      await handle.writeFile('This folder is a Lifeboat vault. Keep this file: it tells Lifeboat the disk is connected.\n');
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, vaultDir);
+    if (!(await lstat(marker)).isFile()) {
+      throw new LifeboatError('exists', `${marker} is there but is not a regular file (a link or a folder), so Lifeboat will not write through it`, 'Remove it; Lifeboat then marks the vault again');
+    }
+  }
+  await fsyncDir(vaultDir);
+  return undefined;
 }

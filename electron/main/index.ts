@@ -117,6 +117,7 @@ if (!app.requestSingleInstanceLock()) {
         nextRunAt: runs[0],
         paused: services.isPaused(),
         hasSources: engine.sources.list().length > 0,
+        lastCheck: services.verification.status().last,
       });
     };
 

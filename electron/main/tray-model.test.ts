@@ -58,6 +58,17 @@ describe('tray', () => {
     expect(jobNotification({ ...backup({ sourceId: 'store', outcome: 'failed' }), kind: 'verify' }, app, failing)).toBeUndefined();
   });
 
+  it('shows the last scheduled check in the tooltip and the menu, and tells when one found damage', () => {
+    const at = new Date(2026, 10, 22, 3, 0).toISOString();
+    expect(trayTooltip({ ...base, lastCheck: { at, checked: 5, copiesChecked: 4, failed: 0, copiesFailed: 0 } })).toMatch(/\nLast check: today 0?3:00( AM)?, 9 ok$/);
+    const damaged = { ...base, lastCheck: { at, checked: 5, copiesChecked: 4, failed: 1, copiesFailed: 1 } };
+    expect(trayMenu(damaged).some((i) => i.type === 'item' && /Last check FOUND 2 DAMAGED/.test(i.label))).toBe(true);
+    const app = appSettingsSchema.parse({});
+    const check = { ...backup({}), kind: 'verify' as const, trigger: 'scheduled' as const, title: 'Checking every restore point (monthly)' };
+    expect(jobNotification({ ...check, outcome: 'failed', message: '5 restore points checked, 1 FAILED', hint: 'Do not restore from it' }, app, new Set())).toEqual({ title: 'Damaged restore points found', body: '5 restore points checked, 1 FAILED. Do not restore from it' });
+    expect(jobNotification({ ...check, outcome: 'ok', message: 'all good' }, app, new Set())).toBeUndefined();
+  });
+
   it('tells once when Google Drive needs reconnecting', () => {
     const broken: Health = { level: 'error', summary: 'Problem', reasons: [{ level: 'error', destinationId: 'drive', text: 'Google Drive needs reconnecting: copies are waiting.', action: '' }] };
     expect(healthNotification(healthy, broken)?.title).toBe('Reconnect Google Drive');

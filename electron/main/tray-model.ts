@@ -15,6 +15,8 @@ export interface TrayInput {
   nextRunAt?: string;
   paused: boolean;
   hasSources: boolean;
+  /** The last scheduled verification, if one ran. */
+  lastCheck?: { at: string; failed: number; copiesFailed: number; checked: number; copiesChecked: number; error?: string };
 }
 
 export type TrayAction = 'backup' | 'open' | 'pause' | 'resume' | 'quit';
@@ -50,12 +52,22 @@ function lastBackupLine(input: TrayInput): string {
   return b.outcome === 'ok' ? `Last backup: ${when}` : b.outcome === 'cancelled' ? `Last backup cancelled ${when}` : `Last backup FAILED ${when}`;
 }
 
-/** The tooltip: what runs or the health, then the last and the next backup. */
+/** The last scheduled verification in a few words, if one ran. */
+function lastCheckLine(input: TrayInput): string | undefined {
+  const c = input.lastCheck;
+  if (!c) return undefined;
+  const when = humanTime(c.at, input.now);
+  if (c.error) return `Last check could not run ${when}`;
+  const bad = c.failed + c.copiesFailed;
+  return bad ? `Last check FOUND ${bad} DAMAGED ${when}` : `Last check: ${when}, ${c.checked + c.copiesChecked} ok`;
+}
+
+/** The tooltip: what runs or the health, then the last and the next backup, and the last check. */
 export function trayTooltip(input: TrayInput): string {
   const job = input.running[0];
   const head = job ? `${job.title}${job.progress?.percent !== undefined ? ` (${job.progress.percent}%)` : '…'}` : (input.health?.summary ?? 'Starting…');
   const next = input.paused ? 'Schedule paused' : input.nextRunAt ? `Next backup: ${humanTime(input.nextRunAt, input.now)}` : 'No backup scheduled';
-  return [`Lifeboat: ${head}`, lastBackupLine(input), next].join('\n');
+  return [`Lifeboat: ${head}`, lastBackupLine(input), next, lastCheckLine(input)].filter(Boolean).join('\n');
 }
 
 /** The tray menu: Back Up Now, Open Lifeboat, Pause/Resume schedule, the last result, Quit. */
@@ -67,6 +79,7 @@ export function trayMenu(input: TrayInput): TrayMenuItem[] {
     { type: 'separator' },
     input.paused ? { type: 'item', label: 'Resume Schedule', action: 'resume', enabled: true } : { type: 'item', label: 'Pause Schedule', action: 'pause', enabled: input.hasSources },
     { type: 'item', label: lastBackupLine(input), enabled: false },
+    ...(lastCheckLine(input) ? [{ type: 'item' as const, label: lastCheckLine(input) as string, enabled: false }] : []),
     { type: 'separator' },
     { type: 'item', label: 'Quit Lifeboat', action: 'quit', enabled: true },
   ];
@@ -84,6 +97,11 @@ export interface NotificationSpec {
  * `failing` is the set of databases whose last backup failed; this updates it.
  */
 export function jobNotification(job: JobView, app: AppSettings, failing: Set<string>): NotificationSpec | undefined {
+  // A scheduled verification that found damage is told; a clean one only when asked.
+  if (job.kind === 'verify' && job.trigger === 'scheduled') {
+    if (job.outcome === 'failed') return { title: 'Damaged restore points found', body: [job.message, job.hint].filter(Boolean).join('. ') };
+    return job.outcome === 'ok' && app.notifyOnSuccess ? { title: 'Restore points checked', body: job.message ?? 'All good' } : undefined;
+  }
   if (job.kind !== 'backup' || job.outcome === 'cancelled' || !job.sourceId) return undefined;
   const wasFailing = failing.has(job.sourceId);
   if (job.outcome === 'failed') {

@@ -9,7 +9,7 @@
 // - Wake comes from Electron's powerMonitor in the app. Under plain Node the loop re-reads the wall
 //   clock at least every `pollMs` (30 s): Node's timers run on a monotonic clock that stops while
 //   the machine is suspended, so a long timer would fire late after a wake; a short poll does not.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Schedule } from '../../shared/model.ts';
 import type { Clock } from '../engine/clock.ts';
 import { nextRun } from './schedule.ts';
@@ -200,6 +200,8 @@ export function createScheduler(deps: SchedulerDeps) {
     },
     isPaused: () => load().paused,
     isRunning: (sourceId: string) => running.has(sourceId),
+    /** Whether any scheduled backup is running now. */
+    busy: () => running.size > 0,
     status(): SourceScheduleStatus[] {
       const state = load();
       const now = deps.clock.now();
@@ -223,6 +225,30 @@ export function createScheduler(deps: SchedulerDeps) {
 }
 
 export type Scheduler = ReturnType<typeof createScheduler>;
+
+/**
+ * A state store that survives a disk that cannot be written (full, read-only): the state is kept in
+ * memory until a write succeeds again, so a failing write never makes a handled run due again (a
+ * loop of backups on a full disk) nor crashes the loop.
+ */
+export function resilientStore<T>(store: { read(): T; write(state: T): void }): { read(): T; write(state: T): void; problem(): string | undefined } {
+  let unsaved: T | undefined;
+  let problem: string | undefined;
+  return {
+    read: () => (unsaved !== undefined ? structuredClone(unsaved) : store.read()),
+    write(state) {
+      try {
+        store.write(state);
+        unsaved = undefined;
+        problem = undefined;
+      } catch (e) {
+        unsaved = structuredClone(state);
+        problem = e instanceof Error ? e.message : String(e);
+      }
+    },
+    problem: () => problem,
+  };
+}
 
 /** An in-memory state store (tests; the app persists it in the data folder). */
 export function memoryStateStore(initial?: SchedulerState): SchedulerStateStore {
@@ -248,8 +274,13 @@ export function fileStateStore(file: string): SchedulerStateStore {
     },
     write(state) {
       const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify(state, null, 2));
-      renameSync(temp, file);
+      try {
+        writeFileSync(temp, JSON.stringify(state, null, 2));
+        renameSync(temp, file);
+      } catch (e) {
+        rmSync(temp, { force: true });
+        throw e;
+      }
     },
   };
 }

@@ -8,18 +8,19 @@ import type { Manifest } from '../../shared/model.ts';
 import { stat } from 'node:fs/promises';
 import { findHolders } from '../engine/open-holders.ts';
 import { createCloseWatcher } from './close-watcher.ts';
-import { createScheduler, fileStateStore } from './scheduler.ts';
+import { createScheduler, fileStateStore, resilientStore } from './scheduler.ts';
 
 /** A scheduler that backs up each source on its schedule with `engine`; call `start()` on it. */
 export function setupScheduler(
   engine: Engine,
-  opts: { clock?: Clock; onRunFinished?: (sourceId: string, error?: unknown, manifest?: Manifest) => void; onChange?: () => void; backup?: (sourceId: string) => Promise<unknown> } = {},
+  opts: { clock?: Clock; pollMs?: number; onRunFinished?: (sourceId: string, error?: unknown, manifest?: Manifest) => void; onChange?: () => void; backup?: (sourceId: string) => Promise<unknown> } = {},
 ) {
   return createScheduler({
     clock: opts.clock ?? systemClock,
+    pollMs: opts.pollMs,
     schedules: () => engine.sources.list().map((s) => ({ sourceId: s.id, schedule: s.schedule ?? { kind: 'off' } })),
     timeZone: () => engine.settings().timeZone,
-    state: fileStateStore(path.join(engine.dataDir, 'schedule-state.json')),
+    state: resilientStore(fileStateStore(path.join(engine.dataDir, 'schedule-state.json'))),
     onChange: opts.onChange,
     run: async (sourceId) => {
       try {

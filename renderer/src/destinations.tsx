@@ -43,6 +43,17 @@ function Encoding({ entry }: { entry: Entry }) {
   );
 }
 
+/** While copies wait (a new destination's history, a disk back after a while): how far the sending is. */
+function Sending({ entry }: { entry: Entry }) {
+  if (!entry.pending || !entry.destination.enabled) return null;
+  const total = entry.completed + entry.pending;
+  return (
+    <div className="muted">
+      <progress aria-label={`Sending to ${entry.destination.name}`} max={total} value={entry.completed} /> sending {entry.pending} restore point{entry.pending === 1 ? '' : 's'} in the background ({entry.completed} of {total} there)
+    </div>
+  );
+}
+
 function GoogleDrive({ view }: { view: DestinationsView }) {
   const { run, busy, revision } = useDashboard();
   const [drive, setDrive] = useState<DriveView | undefined>();
@@ -89,6 +100,7 @@ function GoogleDrive({ view }: { view: DestinationsView }) {
               {entry.lastUploadAt ? ` · last upload ${when(entry.lastUploadAt)}` : ''}
             </p>
           )}
+          {entry && <Sending entry={entry} />}
           {entry && <Encoding entry={entry} />}
           <div className="actions start">
             {drive.error?.startsWith('Reconnect') && (
@@ -181,6 +193,7 @@ export function Destinations() {
                     {d.failed ? ` · ${d.failed} failed${d.lastError ? `: ${d.lastError}` : ''}` : ''}
                     {d.lastUploadAt ? ` · last copy ${when(d.lastUploadAt)}` : ''}
                   </span>
+                  <Sending entry={d} />
                 </div>
                 <div className="actions start">
                   <label>

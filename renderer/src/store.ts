@@ -117,7 +117,7 @@ export const useDashboard = create<DashboardState>((set, get) => ({
   addSource: () =>
     get().run('adding', async () => {
       const source = await window.lifeboat['sources:choose'](undefined);
-      if (source) set({ notice: `${source.name} is now protected. Take its first restore point with Back Up Now.` });
+      if (source) set({ notice: `${source.name} was added. Take its first restore point with Back Up Now, and give it a schedule (Databases) so it stays protected.` });
     }),
   backUp: (sourceId) =>
     get().run(`backup:${sourceId}`, async () => {
@@ -130,7 +130,10 @@ export const useDashboard = create<DashboardState>((set, get) => ({
   verify: (id) =>
     get().run(`verify:${id}`, async () => {
       const r = await window.lifeboat['restore-points:verify']({ id });
-      set({ notice: r.ok ? 'Verified: the checksums match and the copy passes its integrity check.' : undefined, problem: r.ok ? undefined : { message: `Verification failed: ${r.message}`, hint: 'Do not restore from this restore point; pick another one' } });
+      set({
+        notice: !r.ok ? undefined : r.checked ? 'Verified: the checksums match and the copy passes its integrity check.' : `Not fully checked: ${r.message}`,
+        problem: r.ok ? undefined : { message: `Verification failed: ${r.message}`, hint: 'Do not restore from this restore point; pick another one' },
+      });
     }),
   restore: (id, toAnotherFile) =>
     get().run(`restore:${id}`, async () => {

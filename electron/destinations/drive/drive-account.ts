@@ -48,7 +48,14 @@ export async function hasGoogleClientSecret(engine: Engine, env: NodeJS.ProcessE
  */
 export async function connectDrive(
   engine: Engine,
-  opts: { openBrowser: (url: string) => Promise<void>; onUrl?: (url: string) => void; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
+  opts: {
+    openBrowser: (url: string) => Promise<void>;
+    onUrl?: (url: string) => void;
+    signal?: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    /** Copy what waits (and the history Drive should hold) before returning; the app leaves it to its upload queue instead. */
+    sendNow?: boolean;
+  },
 ): Promise<{ quota: DriveQuota; destination: DriveDestination; resumed: Replica[] }> {
   const env = opts.env ?? process.env;
   const { connectGoogle } = await import('./google-auth.ts');
@@ -56,8 +63,8 @@ export async function connectDrive(
   await engine.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
   const destination = engine.destinations.add(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;
   const quota = await driveDriver(engine, destination, env).quota();
-  // Uploads that waited for a reconnection go now.
-  const resumed = await engine.push({ destinationId: destination.id, force: true });
+  // Uploads that waited for a reconnection go now (and a new Drive's history).
+  const resumed = opts.sendNow === false ? [] : await engine.push({ destinationId: destination.id, force: true });
   return { quota, destination, resumed };
 }
 

@@ -61,7 +61,7 @@ const q = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 /** The Drive destination's driver. `auth` carries the refresh token. */
 export function driveDestination(
   dest: Extract<Destination, { kind: 'drive' }>,
-  deps: { auth: OAuth2Client; endpoints: GoogleEndpoints; sessionsDir: string; sleep?: (ms: number) => Promise<void> },
+  deps: { auth: OAuth2Client; endpoints: GoogleEndpoints; sessionsDir: string; sleep?: (ms: number) => Promise<void>; memo?: Map<string, unknown> },
 ): DestinationDriver & { quota(): Promise<DriveQuota> } {
   const rootUrl = `${deps.endpoints.apiRoot}/`;
   const drive: drive_v3.Drive = driveApi({ version: 'v3', auth: deps.auth, rootUrl });
@@ -215,33 +215,39 @@ export function driveDestination(
       const problems: string[] = [];
       for (const f of manifests) {
         const name = `The manifest ${f.name ?? f.id} on ${dest.name}`;
-        // A manifest is a few KB: a larger one is refused before it is downloaded or parsed.
-        if (Number(f.size ?? 0) > MANIFEST_MAX_BYTES) {
-          problems.push(`${name} is ${formatBytes(Number(f.size))}, more than a manifest can be; it was not read`);
-          continue;
-        }
-        let text: string;
-        try {
-          text = await downloadSmall(f.id as string, MANIFEST_MAX_BYTES);
-        } catch (e) {
-          if (isLifeboatError(e) && e.code === 'too-large') {
-            problems.push(`${name} ${e.message}; it was not read`);
+        // A manifest file on Drive is written once and never changed: one read per file id is enough.
+        const key = `drive-manifest:${f.id}`;
+        let m = deps.memo?.get(key) as Manifest | undefined;
+        if (!m) {
+          // A manifest is a few KB: a larger one is refused before it is downloaded or parsed.
+          if (Number(f.size ?? 0) > MANIFEST_MAX_BYTES) {
+            problems.push(`${name} is ${formatBytes(Number(f.size))}, more than a manifest can be; it was not read`);
             continue;
           }
-          throw explain(e);
+          let text: string;
+          try {
+            text = await downloadSmall(f.id as string, MANIFEST_MAX_BYTES);
+          } catch (e) {
+            if (isLifeboatError(e) && e.code === 'too-large') {
+              problems.push(`${name} ${e.message}; it was not read`);
+              continue;
+            }
+            throw explain(e);
+          }
+          let parsed;
+          try {
+            parsed = manifestSchema.safeParse(JSON.parse(text));
+          } catch {
+            problems.push(`${name} is not valid JSON`);
+            continue;
+          }
+          if (!parsed.success) {
+            problems.push(`${name} is not a valid Lifeboat manifest (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'unknown problem'})`);
+            continue;
+          }
+          m = parsed.data;
+          deps.memo?.set(key, m);
         }
-        let parsed;
-        try {
-          parsed = manifestSchema.safeParse(JSON.parse(text));
-        } catch {
-          problems.push(`${name} is not valid JSON`);
-          continue;
-        }
-        if (!parsed.success) {
-          problems.push(`${name} is not a valid Lifeboat manifest (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'unknown problem'})`);
-          continue;
-        }
-        const m = parsed.data;
         const names = restorePointFiles(m.source.id, m.id, m.artifact.format);
         const artifact = artifacts.get(m.id);
         if (f.name !== names.manifestName || !artifact?.id || artifact.name !== names.artifactName) {
@@ -250,6 +256,9 @@ export function driveDestination(
         }
         points.push({ manifest: m, remoteId: artifact.id });
       }
+      // Forget the manifests of files that are gone, so what is kept stays as small as the listing.
+      const listed = new Set(manifests.map((f) => `drive-manifest:${f.id}`));
+      for (const key of deps.memo?.keys() ?? []) if (key.startsWith('drive-manifest:') && !listed.has(key)) deps.memo?.delete(key);
       return { points, problems };
     },
     async fetch(point, toFile, opts) {

@@ -59,7 +59,7 @@ export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kin
       const [{ oauthClient }, { driveDestination }] = await Promise.all([import('./google-auth.ts'), import('./drive-destination.ts')]);
       const auth = oauthClient(await googleClientFor(ctx, env), endpoints);
       auth.setCredentials({ refresh_token: refreshToken });
-      return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads') });
+      return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads'), memo: ctx.memo });
     },
     () => revokeDriveAccess(ctx, env),
   );

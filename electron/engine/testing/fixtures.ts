@@ -1,8 +1,8 @@
 // Test helpers: temporary folders, real databases, and the real CLI run as a child process.
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -212,4 +212,53 @@ export async function setSetting(home: string, key: string, value: unknown): Pro
   if (!existsSync(file)) await runCli(['status'], { home });
   const settings = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   writeFileSync(file, JSON.stringify({ ...settings, [key]: value }));
+}
+
+/** A small disk of its own (a tmpfs), for full-disk and read-only tests. */
+export interface SmallDisk {
+  dir: string;
+  /** Writes a ballast file (not Lifeboat's) until only about `leaveBytes` are free. */
+  fill(leaveBytes?: number): void;
+  /** Removes the ballast. */
+  empty(): void;
+  /** Remounts it read-only, or writable again. */
+  readOnly(on: boolean): void;
+  unmount(): void;
+}
+
+/**
+ * Mounts a tmpfs of `bytes` at `dir` (created). Needs root (CI containers run tests as root); returns
+ * why not otherwise, so the test can say what it skipped.
+ */
+export function mountSmallDisk(dir: string, bytes: number): SmallDisk | string {
+  if (process.getuid?.() !== 0) return 'mounting a small disk needs root';
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (e) {
+    return `cannot mount a tmpfs here (${(e as Error).message.split('\n')[0]})`;
+  }
+  const ballast = path.join(dir, 'ballast.bin');
+  return {
+    dir,
+    fill(leaveBytes = 0) {
+      const fd = openSync(ballast, 'a');
+      const chunk = Buffer.alloc(64 * 1024);
+      try {
+        for (;;) {
+          const s = statfsSync(dir);
+          const free = s.bavail * s.bsize;
+          if (free <= leaveBytes) break;
+          writeSync(fd, chunk, 0, Math.min(chunk.length, free - leaveBytes));
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      } finally {
+        closeSync(fd);
+      }
+    },
+    empty: () => rmSync(ballast, { force: true }),
+    readOnly: (on) => execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir], { stdio: 'pipe' }),
+    unmount: () => execFileSync('umount', ['-l', dir], { stdio: 'pipe' }),
+  };
 }
