@@ -1,6 +1,8 @@
 // Settings shared by the CLI and the desktop app: one JSON file in the data folder, kept by `conf`
 // (atomic writes, migrations; the same file format electron-store uses) and validated with zod.
-import Conf from 'conf';
+import type Conf from 'conf';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 import { appSettingsSchema, destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../shared/model.ts';
@@ -103,9 +105,60 @@ export interface SettingsStore {
   readonly file: string;
 }
 
-/** Opens the settings file in `dataDir`, creating it with defaults when it is missing. */
+/**
+ * Opens the settings file in `dataDir`, creating it with defaults when it is missing. Reading is a
+ * plain JSON parse; `conf` (with its schema machinery, tens of milliseconds to load) is loaded only
+ * to write, so a command that only reads starts faster.
+ */
 export function openSettings(dataDir: string, appVersion: string): SettingsStore {
-  const conf = new Conf<Record<string, unknown>>({
+  const file = path.join(dataDir, 'settings.json');
+  let conf: Conf<Record<string, unknown>> | undefined;
+  const writer = () => (conf ??= openConf(dataDir, appVersion));
+  // conf creates a missing file and runs the migrations of a new version (recording the version in
+  // the file): on those first opens it is loaded at once; otherwise only when something is written.
+  const recorded = (() => {
+    try {
+      return (JSON.parse(readFileSync(file, 'utf8')) as { __internal__?: { migrations?: { version?: unknown } } }).__internal__?.migrations?.version;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!existsSync(file) || recorded !== appVersion) writer();
+  const read = (): Settings => {
+    let stored: unknown;
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new LifeboatError('usage', `The settings file ${file} cannot be read (${(e as Error).message})`, 'Fix or remove it (Lifeboat never rewrites a settings file it cannot read)');
+    }
+    const parsed = settingsSchema.safeParse(stored);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new LifeboatError(
+        'usage',
+        `The settings file ${file} is not valid (${first ? `${first.path.join('.')}: ${first.message}` : 'unknown problem'})`,
+        'Fix or remove that entry (Lifeboat never rewrites a settings file it cannot read)',
+      );
+    }
+    return parsed.data;
+  };
+  return {
+    file,
+    read,
+    update(change) {
+      return withLockSync(path.join(dataDir, 'locks', 'settings.lock'), 'a change of the settings', () => {
+        const next = settingsSchema.parse(change(read()));
+        writer().store = next as unknown as Record<string, unknown>;
+        return next;
+      });
+    },
+  };
+}
+
+/** `conf`, the writer of settings.json (atomic writes, owner-only, migrations by version). */
+function openConf(dataDir: string, appVersion: string): Conf<Record<string, unknown>> {
+  const ConfClass = (createRequire(import.meta.url)('conf') as { default: typeof Conf }).default;
+  return new ConfClass<Record<string, unknown>>({
     cwd: dataDir,
     configName: 'settings',
     projectVersion: appVersion,
@@ -116,29 +169,6 @@ export function openSettings(dataDir: string, appVersion: string): SettingsStore
       // Settings format 1 shipped with 0.1.0. Add a migration here when a key changes meaning.
     },
   });
-  const read = (): Settings => {
-    const parsed = settingsSchema.safeParse(conf.store);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      throw new LifeboatError(
-        'usage',
-        `The settings file ${conf.path} is not valid (${first ? `${first.path.join('.')}: ${first.message}` : 'unknown problem'})`,
-        'Fix or remove that entry (Lifeboat never rewrites a settings file it cannot read)',
-      );
-    }
-    return parsed.data;
-  };
-  return {
-    file: conf.path,
-    read,
-    update(change) {
-      return withLockSync(path.join(dataDir, 'locks', 'settings.lock'), 'a change of the settings', () => {
-        const next = settingsSchema.parse(change(read()));
-        conf.store = next as unknown as Record<string, unknown>;
-        return next;
-      });
-    },
-  };
 }
 
 /** The effective retention policy of a source: its own rules over the global ones. */
