@@ -338,6 +338,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   /** Finds a restore point at the destinations (in priority order) and brings it into the vault. */
   const pullFromDestinations = async (id: string, from?: string): Promise<Manifest> => {
+    await requireVault(vaultDir); // the vault's disk must be there before anything is brought into it
     const targets = destinationsFor(from);
     if (targets.length === 0) throw new LifeboatError('unknown-restore-point', `There is no restore point "${id}"`, 'See the ids with `lifeboat list`');
     const problems: string[] = [];

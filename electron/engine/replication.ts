@@ -16,6 +16,7 @@ import { restorePointFiles, serializeManifest } from './manifest.ts';
 import { listSources } from './sources.ts';
 import { acquireLock, withLock } from './locks.ts';
 import { prepareCopy } from './destination-encoding.ts';
+import { requireVault } from './vault.ts';
 
 
 /**
@@ -190,6 +191,7 @@ export function destinationStatus(ctx: EngineContext, destination: Destination, 
  * restore point already in the vault is never replaced by what a destination holds under its id.
  */
 export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Manifest> {
+  await requireVault(ctx.vaultDir); // never make a vault in place of one whose disk is not connected
   const remote = (await target.driver.list()).points.find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
   if (!remote) throw new LifeboatError('unknown-restore-point', `${target.destination.name} has no restore point "${id}"`, 'See what it holds with `lifeboat list --remote`');
   const manifest = remote.manifest;

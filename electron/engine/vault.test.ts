@@ -50,3 +50,19 @@ it('a vault whose disk is unplugged is reported, not recreated, and comes back w
   expect(JSON.parse(back.stdout).vaultProblem).toBeUndefined();
   expect((await runCli(['backup', tmp.db], { home: tmp.home })).code).toBe(0);
 });
+
+it('a pull from a destination does not make a vault in place of one whose disk is unplugged', async () => {
+  makeBankDb(tmp.db);
+  const disk = path.join(tmp.dir, 'usb');
+  const nas = path.join(tmp.dir, 'nas');
+  mkdirSync(disk);
+  mkdirSync(nas);
+  await setSetting(tmp.home, 'vaultDir', path.join(disk, 'vault'));
+  expect((await runCli(['destinations', 'add', nas], { home: tmp.home })).code).toBe(0);
+  const m = JSON.parse((await runCli(['--json', 'backup', tmp.db], { home: tmp.home })).stdout) as Manifest;
+  renameSync(disk, `${disk}-unplugged`);
+  const pull = await runCli(['--json', 'pull', m.id], { home: tmp.home });
+  expect(pull.code).toBe(1);
+  expect(JSON.parse(pull.stdout)).toMatchObject({ error: { code: 'not-found', message: expect.stringMatching(/The vault .* is not there/) } });
+  expect(existsSync(disk)).toBe(false);
+});
