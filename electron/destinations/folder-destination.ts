@@ -3,8 +3,8 @@
 // vault (`<folder>/<source>/<artifact>` + manifest) so the folder alone is enough to restore from.
 // A marker file written when the destination is added tells a connected disk from an empty mount
 // point, so an unmounted disk is reported instead of silently filling the system disk.
-import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Destination, Manifest } from '../../shared/model.ts';
@@ -13,7 +13,7 @@ import { ensureDir, fsyncDir, fsyncFile, hashFile, hashingStream, writeFileDurab
 import { LifeboatError, errorCode, explainWriteError } from '../engine/errors.ts';
 import { TEMP_PREFIX } from '../engine/layout.ts';
 import { manifestForExport, readManifest, restorePointFiles, serializeManifest } from '../engine/manifest.ts';
-import { boundedReadStream, isInside, openRegularFile } from '../engine/safe-files.ts';
+import { boundedReadStream, createMarker, isInside, openRegularFile } from '../engine/safe-files.ts';
 import { scanVault } from '../engine/vault.ts';
 
 export const MARKER = '.lifeboat-destination';
@@ -44,20 +44,7 @@ async function initFolderDestination(folder: string): Promise<void> {
       if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, parent);
     }
   }
-  const marker = path.join(folder, MARKER);
-  try {
-    const handle = await open(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
-    try {
-      await handle.writeFile('This folder holds Lifeboat restore points. Keep this file: it tells Lifeboat the disk is connected.\n');
-    } finally {
-      await handle.close();
-    }
-  } catch (e) {
-    if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, folder);
-    if (!(await lstat(marker)).isFile()) {
-      throw new LifeboatError('exists', `${marker} is there but is not a regular file (a link or a folder), so Lifeboat will not write through it`, 'Remove it and add the destination again');
-    }
-  }
+  await createMarker(path.join(folder, MARKER), 'This folder holds Lifeboat restore points. Keep this file: it tells Lifeboat the disk is connected.\n', 'Remove it and add the destination again');
 }
 
 /** The driver for a folder destination. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { hashingStream, type HashResult } from './durable-fs.ts';
-import { LifeboatError, errorCode } from './errors.ts';
+import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { formatBytes } from './layout.ts';
 
 export interface OpenedFile {
@@ -113,4 +113,23 @@ export async function hashExpectedFile(file: string, bytes: number, opts: { onBy
   hasher.resume();
   await pipeline(boundedReadStream(opened, bytes), hasher, { signal: opts.signal });
   return hasher.result();
+}
+
+/**
+ * Creates a small marker file that says a folder is Lifeboat's (a vault, a destination): exclusive
+ * and never through a link, so a planted link cannot make Lifeboat write elsewhere. An existing
+ * regular file is kept; anything else there is refused with `hint`.
+ */
+export async function createMarker(file: string, text: string, hint: string): Promise<void> {
+  try {
+    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, path.dirname(file));
+    if (!(await lstat(file)).isFile()) throw new LifeboatError('exists', `${file} is there but is not a regular file (a link or a folder), so Lifeboat will not write through it`, hint);
+  }
 }

@@ -1,13 +1,13 @@
 // The vault on disk: one folder per source holding artifacts and their manifests. Scanning it is
 // how the catalog is rebuilt; cleaning it removes only what a crash left of Lifeboat's own files.
-import { constants } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { MANIFEST_SUFFIX, OWN_FILE, TEMP_PREFIX } from './layout.ts';
 import { readManifest } from './manifest.ts';
 import { fsyncDir } from './durable-fs.ts';
+import { createMarker } from './safe-files.ts';
 
 export interface ScanResult {
   manifests: Manifest[];
@@ -131,20 +131,7 @@ export async function openVault(vaultDir: string, knowsRestorePoints: boolean): 
     }
   }
   // Created exclusively and never through a link (as a destination's marker).
-  const marker = path.join(vaultDir, VAULT_MARKER);
-  try {
-    const handle = await open(marker, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
-    try {
-      await handle.writeFile('This folder is a Lifeboat vault. Keep this file: it tells Lifeboat the disk is connected.\n');
-    } finally {
-      await handle.close();
-    }
-  } catch (e) {
-    if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, vaultDir);
-    if (!(await lstat(marker)).isFile()) {
-      throw new LifeboatError('exists', `${marker} is there but is not a regular file (a link or a folder), so Lifeboat will not write through it`, 'Remove it; Lifeboat then marks the vault again');
-    }
-  }
+  await createMarker(path.join(vaultDir, VAULT_MARKER), 'This folder is a Lifeboat vault. Keep this file: it tells Lifeboat the disk is connected.\n', 'Remove it; Lifeboat then marks the vault again');
   await fsyncDir(vaultDir);
   return undefined;
 }

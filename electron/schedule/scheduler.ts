@@ -261,21 +261,20 @@ export function memoryStateStore(initial?: SchedulerState): SchedulerStateStore 
   };
 }
 
-/** The state kept in a JSON file (the data folder's schedule-state.json), replaced atomically. */
-export function fileStateStore(file: string): SchedulerStateStore {
+/** A value kept in a JSON file of the data folder, replaced atomically; an unreadable file reads as `empty()`. */
+export function jsonFileStore<T>(file: string, parse: (raw: unknown) => T, empty: () => T): { read(): T; write(value: T): void } {
   return {
     read() {
       try {
-        const parsed = JSON.parse(readFileSync(file, 'utf8')) as SchedulerState;
-        return { paused: Boolean(parsed.paused), sources: parsed.sources ?? {} };
+        return parse(JSON.parse(readFileSync(file, 'utf8')));
       } catch {
-        return { paused: false, sources: {} };
+        return empty();
       }
     },
-    write(state) {
+    write(value) {
       const temp = `${file}.${process.pid}.tmp`;
       try {
-        writeFileSync(temp, JSON.stringify(state, null, 2));
+        writeFileSync(temp, JSON.stringify(value, null, 2));
         renameSync(temp, file);
       } catch (e) {
         rmSync(temp, { force: true });
@@ -283,4 +282,16 @@ export function fileStateStore(file: string): SchedulerStateStore {
       }
     },
   };
+}
+
+/** The state kept in a JSON file (the data folder's schedule-state.json), replaced atomically. */
+export function fileStateStore(file: string): SchedulerStateStore {
+  return jsonFileStore<SchedulerState>(
+    file,
+    (raw) => {
+      const parsed = raw as Partial<SchedulerState>;
+      return { paused: Boolean(parsed.paused), sources: parsed.sources ?? {} };
+    },
+    () => ({ paused: false, sources: {} }),
+  );
 }

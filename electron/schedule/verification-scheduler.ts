@@ -4,8 +4,7 @@
 // daemon run it; a fake clock drives it in tests). Counting starts when it first runs: installing
 // Lifeboat does not start a check at once. A clock that jumped back restarts the count from now.
 import path from 'node:path';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { resilientStore } from './scheduler.ts';
+import { jsonFileStore, resilientStore } from './scheduler.ts';
 import type { Clock } from '../engine/clock.ts';
 import type { Engine, VerificationReport, VerificationScope } from '../engine/engine.ts';
 
@@ -172,25 +171,7 @@ export type VerificationScheduler = ReturnType<typeof createVerificationSchedule
 
 /** The state in a JSON file in the data folder, replaced atomically; an unreadable one starts afresh. */
 export function fileVerificationState(file: string): VerificationStateStore {
-  return {
-    read() {
-      try {
-        return JSON.parse(readFileSync(file, 'utf8')) as VerificationState;
-      } catch {
-        return {};
-      }
-    },
-    write(state) {
-      const temp = `${file}.${process.pid}.tmp`;
-      try {
-        writeFileSync(temp, JSON.stringify(state, null, 2));
-        renameSync(temp, file);
-      } catch (e) {
-        rmSync(temp, { force: true });
-        throw e;
-      }
-    },
-  };
+  return jsonFileStore<VerificationState>(file, (raw) => raw as VerificationState, () => ({}));
 }
 
 /** The verification schedule over an engine (the app and `lifeboat daemon`); `run` wraps each run (the app makes it a job). */
