@@ -99,8 +99,11 @@ export interface RetentionPreview {
 export interface DestinationsView {
   vault: { dir: string; freeBytes?: number; usedBytes: number };
   destinations: { destination: Destination; completed: number; pending: number; failed: number; lastUploadAt?: string; lastError?: string }[];
-  /** The person's own Google OAuth client is set (never its secret). */
-  google: { clientId?: string; hasSecret: boolean; connecting: boolean };
+  /**
+   * Google sign-in: the person's own OAuth client if they set one (never its secret), and whether
+   * this build carries a built-in client (then Connect needs nothing else: one click).
+   */
+  google: { clientId?: string; hasSecret: boolean; connecting: boolean; builtIn: boolean };
 }
 
 export interface DriveView {
@@ -110,8 +113,10 @@ export interface DriveView {
   usage?: number;
   lifeboatBytes?: number;
   level?: 'ok' | 'warning' | 'critical';
-  /** Why the account could not be read (offline, access revoked…). */
+  /** Why the account could not be read (offline, access revoked…), in a sentence for the person. */
   error?: string;
+  /** Google no longer accepts Lifeboat's access (revoked, expired): signing in again fixes it. */
+  needsReconnect?: boolean;
 }
 
 export interface EncryptionView {
@@ -145,8 +150,12 @@ export const ipcContract = {
   'restore-points:delete': channel<{ id: string } | null>()(byId),
   'backup:run': channel<Manifest>()(bySource),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^[0-9a-z]{1,16}-[0-9a-f]{6}$/) }).strict()),
-  /** Opens the system file dialog (in main) and registers the chosen database. */
-  'sources:choose': channel<Source | null>()(none),
+  /**
+   * Opens the system file dialog (in main) and registers the chosen database with a schedule (every
+   * hour), then takes its first restore point (a job) before answering; null when cancelled.
+   * `added` false: it was protected already (nothing changed).
+   */
+  'sources:choose': channel<{ source: Source; added: boolean; first?: Manifest } | null>()(none),
   'sources:remove': channel<Source>()(bySource),
   'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
   /**
@@ -202,6 +211,8 @@ export const ipcContract = {
       .strict(),
   ),
   'drive:set-client': channel<void>()(z.object({ clientId: z.string().trim().min(10).max(300), clientSecret: z.string().trim().max(300).optional() }).strict()),
+  /** Forgets the person's own OAuth client (its secret too): the build's built-in client signs in from now on. */
+  'drive:forget-client': channel<void>()(none),
   /** Opens Google's sign-in in the system browser and waits for it (up to 5 minutes). */
   'drive:connect': channel<DriveView>()(none),
   'drive:cancel-connect': channel<void>()(none),

@@ -343,7 +343,7 @@ describe('the IPC handler table', () => {
       if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
       return r.value as never;
     };
-    expect(await call('sources:choose', undefined)).toMatchObject({ id: 'store' });
+    expect(await call('sources:choose', undefined)).toMatchObject({ source: { id: 'store', schedule: { kind: 'hourly', minute: 0 } }, added: true, first: { integrity: { status: 'ok' } } });
     expect(effectsCalled).toEqual(['chooseDatabase']);
     const status: { health: { level: string }; sources: unknown[] } = await call('status:get', undefined);
     expect(status.health.level).toBe('warning');

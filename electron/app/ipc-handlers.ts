@@ -6,8 +6,9 @@ import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleV
 import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
 import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
-import type { Engine, VaultStatus } from '../engine/engine.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, forgetGoogleClient, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import type { GoogleClient } from '../destinations/drive/google-auth.ts';
+import { NEW_SOURCE_SCHEDULE, type Engine, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { holderNames } from '../engine/open-holders.ts';
 import type { RestoreResult } from '../engine/restore.ts';
@@ -23,7 +24,7 @@ export interface HandlerDeps {
   scheduler: Scheduler;
   effects: DesktopEffects;
   env: NodeJS.ProcessEnv;
-  backUp: (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>) => Promise<Manifest>;
+  backUp: (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>, o?: { firstBackup?: boolean }) => Promise<Manifest>;
   /** Judges health, from `status` when the caller already read it. */
   checkHealth: (status?: VaultStatus) => Promise<Health>;
   /** Something the other screens, the tray or the scheduler show has changed. */
@@ -33,6 +34,8 @@ export interface HandlerDeps {
   setPaused: (paused: boolean) => boolean;
   /** The log file written now, if there is one. */
   logFile: () => Promise<string | undefined>;
+  /** The build's built-in Google OAuth client, if it carries one (never sent to the renderer). */
+  googleClient?: GoogleClient;
 }
 
 const HISTORY = 30;
@@ -99,10 +102,12 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
   const driveView = async (): Promise<DriveView> => {
     if (!driveDestinationOf(engine)) return { connected: false };
     try {
-      const q = await driveQuota(engine, deps.env);
+      const q = await driveQuota(engine, deps.env, deps.googleClient);
       return { connected: true, email: q.email, limit: q.limit, usage: q.usage, lifeboatBytes: q.lifeboatBytes, level: q.level };
     } catch (e) {
-      return { connected: true, error: isLifeboatError(e) ? e.oneLine : 'Google Drive could not be reached' };
+      // Said for the person, in a sentence: what happened; the screen offers the one click that fixes it.
+      if (isLifeboatError(e) && e.code === 'wrong-key') return { connected: true, needsReconnect: true, error: 'Google Drive asks you to sign in again: the access Lifeboat had was withdrawn or has run out. New copies wait until then.' };
+      return { connected: true, error: `Google Drive could not be reached${isLifeboatError(e) ? ` (${e.message})` : ''}. Lifeboat tries again on its own.` };
     }
   };
 
@@ -209,9 +214,18 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'sources:choose': async () => {
       const file = await effects.chooseDatabase();
       if (!file) return null;
-      const source = await engine.sources.add(file);
+      const known = await engine.sources.findByPath(file).catch(() => undefined);
+      if (known) return { source: known, added: false };
+      // Protected from the first minute: a schedule (every hour) and the first restore point now, as
+      // a job (progress in the window, Cancel). A database that turns out damaged is not kept.
+      const source = await engine.sources.add(file, { schedule: NEW_SOURCE_SCHEDULE });
       deps.settingsChanged();
-      return source;
+      try {
+        const first = await deps.backUp(source.id, 'manual', { firstBackup: true });
+        return { source, added: true, first };
+      } finally {
+        deps.settingsChanged();
+      }
     },
     'sources:remove': async ({ sourceId }) => {
       const source = engine.sources.remove(sourceId);
@@ -337,7 +351,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {
         vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: status.vaultBytes },
         destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
-        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined },
+        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined, builtIn: deps.googleClient !== undefined },
       };
     },
     'destinations:add-folder': async () => {
@@ -367,12 +381,16 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       await setGoogleClient(engine, { clientId, clientSecret });
       deps.settingsChanged();
     },
+    'drive:forget-client': async () => {
+      await forgetGoogleClient(engine);
+      deps.settingsChanged();
+    },
     'drive:connect': async () => {
       if (connecting) throw new LifeboatError('busy', 'A Google sign-in is already waiting in your browser', 'Finish it there, or cancel it');
       connecting = new AbortController();
       try {
         // What waited for Drive, and its history, go in the background (uploads as jobs, with progress).
-        const { destination } = await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env, sendNow: false });
+        const { destination } = await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env, sendNow: false, builtIn: deps.googleClient });
         deps.sendNow(destination.id);
       } finally {
         connecting = undefined;
@@ -385,7 +403,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'drive:status': async () => driveView(),
     'drive:disconnect': async () => {
-      await disconnectDrive(engine, deps.env);
+      await disconnectDrive(engine, deps.env, deps.googleClient);
       deps.settingsChanged();
     },
     'encryption:get': async () => ({ passphraseKeyId: (await engine.passphrase.current())?.keyId }),

@@ -130,6 +130,12 @@ export async function openVault(vaultDir: string, knowsRestorePoints: boolean): 
       if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, path.dirname(vaultDir));
     }
   }
+  await markVault(vaultDir);
+  return undefined;
+}
+
+/** Writes the vault's marker into `vaultDir` (created exclusively, never through a link; one already there is kept). */
+export async function markVault(vaultDir: string): Promise<void> {
   // Created exclusively and never through a link (as a destination's marker).
   const marker = path.join(vaultDir, VAULT_MARKER);
   try {
@@ -146,5 +152,4 @@ export async function openVault(vaultDir: string, knowsRestorePoints: boolean): 
     }
   }
   await fsyncDir(vaultDir);
-  return undefined;
 }

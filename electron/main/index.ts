@@ -7,6 +7,7 @@ import { ipcEventNames } from '../../shared/ipc-contract.ts';
 import { APP_VERSION } from '../engine/app-version.ts';
 import { createDesktopServices } from '../app/desktop-services.ts';
 import { defaultDataDir } from '../engine/layout.ts';
+import { BUILT_IN_CLIENT_FILE } from '../destinations/drive/built-in-client.ts';
 import { bindIpc, sendEvent } from './ipc-binder.ts';
 import { safeStorageSecrets } from './safe-storage-secrets.ts';
 import { setupTray } from './tray.ts';
@@ -36,6 +37,8 @@ if (!app.requestSingleInstanceLock()) {
       dataDir,
       appVersion: APP_VERSION,
       secrets: safeStorageSecrets(dataDir),
+      // A build can carry its own Google OAuth client (`npm run dist`): Connect is then one click.
+      googleClientFile: path.join(iconsDir, BUILT_IN_CLIENT_FILE),
       effects: {
         // Main's own dialog, naming the real file: what the renderer shows cannot stand in for it.
         confirm: async ({ message, detail, confirmLabel }) => {

@@ -116,8 +116,8 @@ export const useDashboard = create<DashboardState>((set, get) => ({
   },
   addSource: () =>
     get().run('adding', async () => {
-      const source = await window.lifeboat['sources:choose'](undefined);
-      if (source) set({ notice: `${source.name} was added. Take its first restore point with Back Up Now, and give it a schedule (Databases) so it stays protected.` });
+      const chosen = await window.lifeboat['sources:choose'](undefined);
+      if (chosen) set({ notice: chosen.added ? `${chosen.source.name} was added.` : `${chosen.source.name} is protected already.` });
     }),
   backUp: (sourceId) =>
     get().run(`backup:${sourceId}`, async () => {
