@@ -119,6 +119,27 @@ export interface DriveView {
   needsReconnect?: boolean;
 }
 
+/** Settings → where the vault lives, the time zone, the verification schedule. */
+export interface SettingsView {
+  vault: { dir: string; restorePoints: number; bytes: number; freeBytes?: number; problem?: string };
+  /** The time zone schedules and daily retention use: an IANA name, or null for this machine's own. */
+  timeZone: string | null;
+  machineTimeZone: string;
+  /** How often restore points are checked: the newest of each database, all of them (days; 0: never), and copies per destination. */
+  verification: { newestEveryDays: number; allEveryDays: number; destinationSample: number };
+  /** The last scheduled check, in words, and when the next one runs. */
+  lastCheck?: { at: string; ok: boolean; text: string };
+  nextCheckAt?: string;
+}
+
+/** What a move of the vault did. */
+export interface VaultMoveSummary {
+  from: string;
+  to: string;
+  restorePoints: number;
+  bytes: number;
+}
+
 export interface EncryptionView {
   /** A passphrase is remembered on this machine (its key id, never the passphrase). */
   passphraseKeyId?: string;
@@ -225,6 +246,25 @@ export const ipcContract = {
   'activity:list': channel<JobView[]>()(none),
   /** Opens the log file in the system's viewer (the renderer never reads it). */
   'log:open': channel<{ file: string }>()(none),
+  'settings:get': channel<SettingsView>()(none),
+  /** Changes the time zone (an IANA name, or null for this machine's; checked in the engine) and the verification schedule. */
+  'settings:set': channel<SettingsView>()(
+    z
+      .object({
+        timeZone: z.string().min(1).max(64).nullable().optional(),
+        verification: z
+          .object({ newestEveryDays: z.number().int().min(0).max(3650).optional(), allEveryDays: z.number().int().min(0).max(3650).optional(), destinationSample: z.number().int().min(0).max(100).optional() })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+  ),
+  /**
+   * Opens the system folder dialog (in main) for an empty folder and moves the vault into it: every
+   * restore point copied and checked, then the old files removed (a job: progress, Cancel until the
+   * switch). Null when the dialog was cancelled.
+   */
+  'vault:move': channel<VaultMoveSummary | null>()(none),
   'app-settings:get': channel<AppSettings>()(none),
   // Spelled out rather than appSettingsSchema.partial(): zod applies defaults inside partial(), which
   // would reset every preference the request did not mention.

@@ -97,6 +97,9 @@ describe('jobs', () => {
     expect(estimate({ phase: 'copying', done: 25, total: 100, unit: 'pages' }, 0, 10_000)).toEqual({ percent: 25, etaSeconds: 30 });
     expect(estimate({ phase: 'copying', done: 1, total: 1000, unit: 'pages' }, 0, 10_000)).toEqual({ percent: 0, etaSeconds: undefined });
     expect(estimate({ phase: 'copying', done: 0, total: 0, unit: 'pages' }, 0, 10_000)).toEqual({});
+    // A phase 79% done after 0.6 s has a fraction of a second left: never "about 0 s left".
+    expect(estimate({ phase: 'hashing', done: 79, total: 100, unit: 'bytes' }, 0, 600)).toEqual({ percent: 79, etaSeconds: 1 });
+    expect(estimate({ phase: 'hashing', done: 100, total: 100, unit: 'bytes' }, 0, 600)).toEqual({ percent: 100, etaSeconds: undefined });
   });
 });
 

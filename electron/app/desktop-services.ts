@@ -161,7 +161,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return on;
   };
   const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status() });
 
   let uploads: UploadQueue | undefined;
   let healthTimer: unknown;
@@ -233,7 +233,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
       healthTimer = undefined;
       engine.close();
       log.info('app stopped');
-      void log.close();
+      // Resolves once the log is written and closed.
+      return log.close();
     },
   };
 }

@@ -2,18 +2,19 @@
 // it to ipcMain, the e2e harness to a Playwright binding. Payloads arrive already validated by the
 // contract; effects that need Electron (dialogs, the browser) come in as functions.
 import path from 'node:path';
-import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
+import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView, SettingsView } from '../../shared/ipc-contract.ts';
 import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
 import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
 import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, forgetGoogleClient, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { GoogleClient } from '../destinations/drive/google-auth.ts';
-import { NEW_SOURCE_SCHEDULE, type Engine, type VaultStatus } from '../engine/engine.ts';
+import { describeVaultMove, NEW_SOURCE_SCHEDULE, type Engine, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { holderNames } from '../engine/open-holders.ts';
 import type { RestoreResult } from '../engine/restore.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
+import type { VerificationSummary } from '../schedule/verification-scheduler.ts';
 import type { Health } from '../../shared/model.ts';
 import type { DesktopEffects } from './effects.ts';
 import type { Jobs } from './jobs.ts';
@@ -36,9 +37,19 @@ export interface HandlerDeps {
   logFile: () => Promise<string | undefined>;
   /** The build's built-in Google OAuth client, if it carries one (never sent to the renderer). */
   googleClient?: GoogleClient;
+  /** The verification schedule's last run and next one. */
+  verificationStatus?: () => { last?: VerificationSummary; nextAt?: string };
 }
 
 const HISTORY = 30;
+
+/** The last scheduled check of the restore points, in a sentence for the Settings screen. */
+export function checkInWords(last: VerificationSummary): string {
+  if (last.error) return `It could not run: ${last.error}`;
+  const points = `${last.checked} restore point${last.checked === 1 ? '' : 's'} checked${last.failed ? `, ${last.failed} damaged` : ''}`;
+  const copies = last.copiesChecked ? `; ${last.copiesChecked} cop${last.copiesChecked === 1 ? 'y' : 'ies'} elsewhere checked${last.copiesFailed ? `, ${last.copiesFailed} damaged (sent again)` : ''}` : '';
+  return `${points}${copies}.`;
+}
 
 /** What a recover did, in words, for the activity list. */
 export function recoveredInWords(r: RecoverSummary): string {
@@ -98,6 +109,20 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       confirmLabel: what === 'undo' ? 'Undo while open' : 'Restore while open',
     });
     return go ? true : null;
+  };
+  const settingsView = async (): Promise<SettingsView> => {
+    const s = settings();
+    const status = await engine.status();
+    const last = deps.verificationStatus?.().last;
+    const next = deps.verificationStatus?.().nextAt;
+    return {
+      vault: { dir: status.vaultDir, restorePoints: status.sources.reduce((n, x) => n + x.restorePoints, 0) + status.orphans, bytes: status.vaultBytes, freeBytes: status.freeBytes, ...(status.vaultProblem ? { problem: status.vaultProblem } : {}) },
+      timeZone: s.timeZone ?? null,
+      machineTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      verification: s.verification,
+      ...(last ? { lastCheck: { at: last.at, ok: !last.error && last.failed + last.copiesFailed === 0, text: checkInWords(last) } } : {}),
+      ...(next ? { nextCheckAt: next } : {}),
+    };
   };
   const driveView = async (): Promise<DriveView> => {
     if (!driveDestinationOf(engine)) return { connected: false };
@@ -222,6 +247,10 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       deps.settingsChanged();
       try {
         const first = await deps.backUp(source.id, 'manual', { firstBackup: true });
+        // The engine did not keep it as a source: say so, as for a file that is not a database.
+        if (first.integrity.status !== 'ok') {
+          throw new LifeboatError('integrity-failed', `${source.name} looks damaged: its copy fails SQLite's integrity check, so Lifeboat did not add it`, 'Repair the database (or restore it from an older copy), then add it again');
+        }
         return { source, added: true, first };
       } finally {
         deps.settingsChanged();
@@ -419,6 +448,23 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       // The shell opens it with the system's viewer for text files; the renderer never sees its content.
       await effects.openPath(file);
       return { file };
+    },
+    'settings:get': async () => settingsView(),
+    'settings:set': async ({ timeZone, verification }) => {
+      engine.updateSettings({ ...(timeZone !== undefined ? { timeZone } : {}), ...(verification ? { verification } : {}) });
+      deps.settingsChanged();
+      return settingsView();
+    },
+    'vault:move': async () => {
+      const to = await effects.chooseFolder('vault');
+      if (!to) return null;
+      const r = await jobs.run(
+        { kind: 'move-vault', title: 'Moving the vault' },
+        ({ signal, progress }) => engine.moveVault(to, { signal, onProgress: progress }),
+        (m) => ({ message: describeVaultMove(m) }),
+      );
+      deps.settingsChanged();
+      return r;
     },
     'app-settings:get': async () => settings().app,
     'app-settings:set': async (change) => {

@@ -47,7 +47,11 @@ if (!app.requestSingleInstanceLock()) {
           return response === 0;
         },
         chooseDatabase: () => pick({ title: 'Choose a database to protect', properties: ['openFile'], filters: [{ name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] }, { name: 'All files', extensions: ['*'] }] }),
-        chooseFolder: () => pick({ title: 'Choose a folder for copies (an external disk or a NAS)', properties: ['openDirectory', 'createDirectory'] }),
+        chooseFolder: (purpose) =>
+          pick({
+            title: purpose === 'vault' ? 'Choose an empty folder for the vault (the restore points move there)' : 'Choose a folder for copies (an external disk or a NAS)',
+            properties: ['openDirectory', 'createDirectory'],
+          }),
         chooseRestoreTarget: async (suggested) => {
           const r = await dialog.showSaveDialog({ title: 'Restore into a new file', defaultPath: path.join(app.getPath('documents'), suggested) });
           return r.canceled ? undefined : r.filePath;
@@ -127,7 +131,7 @@ if (!app.requestSingleInstanceLock()) {
     // Keep the machine awake while a backup or restore runs; release it when none does.
     let blocker: number | undefined;
     const holdAwake = () => {
-      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo' || j.kind === 'recover');
+      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo' || j.kind === 'recover' || j.kind === 'move-vault');
       if (busy) blocker ??= powerSaveBlocker.start('prevent-app-suspension');
       else if (blocker !== undefined) {
         powerSaveBlocker.stop(blocker);
