@@ -96,7 +96,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
       { kind: 'backup', title: `Backing up ${source.name}`, sourceId, trigger },
       ({ signal, progress }) => engine.backup({ sourceId }, { trigger, signal, onProgress: progress, waitMs: trigger === 'scheduled' ? 10 * 60_000 : undefined, firstBackup: o.firstBackup }),
       (m) => ({
-        message: m.integrity.status === 'ok' ? `Restore point taken, checked and checksummed (${formatBytes(m.artifact.bytes)})` : 'The copy was taken but fails its integrity check: the database itself may be damaged',
+        message: m.integrity.status === 'ok' ? `Restore point taken and checked (${formatBytes(m.artifact.bytes)})` : 'The copy was taken but fails its integrity check: the database itself may be damaged',
         restorePointId: m.id,
       }),
     );

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView, SettingsView } from '../../shared/ipc-contract.ts';
 import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
+import { whenExact } from '../../shared/time-words.ts';
 import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
 import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, forgetGoogleClient, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
@@ -75,7 +76,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
   };
   const restoreJob = (kind: 'restore' | 'undo', title: string, sourceId: string, work: (signal: AbortSignal, progress: (p: JobProgress) => void) => Promise<RestoreResult>) =>
     jobs.run({ kind, title, sourceId }, ({ signal, progress }) => work(signal, progress), (r) => ({
-      message: r.inPlace ? `Restored ${r.restored.source.name} to ${new Date(r.restored.createdAt).toLocaleString()}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
+      // No date in a text kept for later: the activity list shows the restore point's own time.
+      message: r.inPlace ? `Restored ${r.restored.source.name}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
       restorePointId: r.restored.id,
     }));
   /**
@@ -94,7 +96,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
         ({ signal, progress }) => engine.compare(m.id, undefined, { signal, onProgress: progress }),
         () => ({ message: 'Compared', restorePointId: m.id }),
       );
-      return [restoreSentence(c, new Date(m.createdAt).toLocaleString()), schemaSentence(c)].filter(Boolean).join(' ');
+      return [restoreSentence(c, whenExact(m.createdAt)), schemaSentence(c)].filter(Boolean).join(' ');
     } catch {
       return undefined;
     }
@@ -212,7 +214,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
           return { ok: r.ok, message: r.message, checked: r.status !== 'unchecked' };
         },
         (r) => ({
-          message: !r.ok ? `Verification failed: ${r.message}` : r.checked ? 'Checksums and integrity check passed' : r.message,
+          message: !r.ok ? `Verification failed: ${r.message}` : r.checked ? 'Checked: intact' : r.message,
           restorePointId: m.id,
           failed: !r.ok,
           ...(!r.ok ? { hint: 'Do not restore from this restore point; pick another one' } : {}),
@@ -225,7 +227,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const found = await engine.get(id);
       const file = path.join(engine.vaultDir, ...found.artifact.path.split('/'));
       const confirmed = await effects.confirm({
-        message: `Delete the restore point of ${found.source.name} from ${new Date(found.createdAt).toLocaleString()}?`,
+        message: `Delete the restore point of ${found.source.name} from ${whenExact(found.createdAt)}?`,
         detail: `${file} and its manifest are deleted from this computer. Copies at other destinations stay.`,
         confirmLabel: 'Delete',
       });
@@ -289,7 +291,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const target = engine.restoreTarget(m);
       const changes = await whatRestoreChanges(m);
       const confirmed = await effects.confirm({
-        message: `Replace ${target} with the restore point of ${new Date(m.createdAt).toLocaleString()}?`,
+        message: `Replace ${target} with the restore point of ${whenExact(m.createdAt)}?`,
         detail: `${changes ? `${changes}\n\n` : ''}A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.`,
         confirmLabel: 'Restore',
       });
@@ -307,7 +309,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       }
       const target = engine.restoreTarget(safety);
       const confirmed = await effects.confirm({
-        message: `Put ${target} back as it was at ${new Date(safety.createdAt).toLocaleString()}, before the last restore?`,
+        message: `Put ${target} back as it was ${whenExact(safety.createdAt)}, before the last restore?`,
         detail: 'A safety copy of the database as it is now is taken first, so the undo can be undone too.',
         confirmLabel: 'Undo',
       });
@@ -340,7 +342,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const target = engine.restoreTarget(m);
       const what = selections.map((s) => (s.rows ? rowsOf(s.rows.length, s.table) : `every missing row of ${s.table}`)).join(' and ');
       const confirmed = await effects.confirm({
-        message: `Bring ${what} from the restore point of ${new Date(m.createdAt).toLocaleString()} back into ${target}?`,
+        message: `Bring ${what} from the restore point of ${whenExact(m.createdAt)} back into ${target}?`,
         detail: `${onConflict === 'replace' ? 'A row that is there with other values is replaced by the restore point\'s. ' : 'A row that is there already is left as it is. '}Nothing is deleted. A safety copy of the database as it is now is taken first, so this can be undone. The database's own rules apply: foreign keys, and its triggers run for these rows.`,
         confirmLabel: 'Bring back',
       });
