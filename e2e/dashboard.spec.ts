@@ -84,7 +84,8 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     // Added with a schedule and its first restore point: what is missing is a copy elsewhere.
     await page.getByLabel('Health').getByText('Every copy of store.db is on the same disk as the database.').waitFor();
     expect(await page.getByLabel('Health').getByText('has no schedule').count()).toBe(0);
-    await page.getByText(/Backed up every hour, on the hour · next backup (today|tomorrow) /).waitFor();
+    await page.getByText('Backed up every hour, on the hour', { exact: true }).waitFor();
+    await page.getByText(/^Next backup (today|tomorrow) /).waitFor();
     expect(h.engine.list()).toHaveLength(1);
 
     const held = hold.arm('backup:copied');
@@ -288,7 +289,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     expect(h.engine.list()).toHaveLength(4);
     await h.screenshot('11-retention');
     await page.getByRole('button', { name: 'Save rules' }).click();
-    await page.getByText(/· 4 restore points/).waitFor();
+    await page.getByText(/^4 restore points, /).waitFor();
     expect(h.engine.sources.get('store').retention).toMatchObject({ keepLast: 1, minCount: 1 });
   });
 

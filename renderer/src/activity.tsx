@@ -32,8 +32,10 @@ export function Activity() {
             <tr key={j.id} className={j.outcome === 'failed' ? 'err' : undefined}>
               <td className="when">{when(j.startedAt)}</td>
               <td>
-                {j.title}
-                {j.trigger === 'scheduled' ? ' (scheduled)' : ''}
+                <span>
+                  {j.title}
+                  {j.trigger === 'scheduled' ? ' (scheduled)' : ''}
+                </span>
                 {j.restorePointId && idTime(j.restorePointId) && j.kind !== 'backup' && <div className="muted">restore point of {whenExact(idTime(j.restorePointId)!)}</div>}
               </td>
               <td>

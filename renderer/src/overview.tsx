@@ -144,8 +144,8 @@ function Tiles() {
         {!status.schedulePaused && next && <dd className="muted">{ago(next)}</dd>}
       </div>
       <div>
-        <dt>Backups that worked</dt>
-        <dd>{rate !== undefined ? `${rate}%` : 'none yet'}</dd>
+        <dt>Scheduled backups that worked</dt>
+        <dd>{rate !== undefined ? `${rate}%` : 'none has run yet'}</dd>
       </div>
       <div>
         <dt>Restore points</dt>
@@ -179,9 +179,8 @@ function BackUpList() {
               <strong>{s.source.name}</strong>
               <div className="muted path">{s.source.path}</div>
               <div className="muted">{s.newest ? `Newest restore point ${when(s.newest.createdAt)} · ${s.restorePoints} in all` : 'No restore point yet'}</div>
-              <div className="muted">
-                {schedule ? `Backed up ${schedule}${status.schedulePaused ? ' (paused)' : s.nextRunAt ? ` · next backup ${when(s.nextRunAt)}` : ''}` : 'No schedule: backed up only when you click Back Up Now'}
-              </div>
+              <div className="muted">{schedule ? `Backed up ${schedule}${status.schedulePaused ? ' (paused)' : ''}` : 'No schedule: backed up only when you click Back Up Now'}</div>
+              {schedule && !status.schedulePaused && s.nextRunAt && <div className="muted">Next backup {when(s.nextRunAt)}</div>}
               {s.history.length > 1 && (
                 <div className="charts">
                   <BarChart label="Database size" values={s.history.map((h) => ({ at: h.createdAt, value: h.databaseBytes }))} format={sizeFormat} />
@@ -223,7 +222,7 @@ function Storage() {
       />
       {drive?.connected &&
         (drive.error ? (
-          <p className="muted">Google Drive: {drive.error}</p>
+          <p className="muted">{drive.error}</p>
         ) : (
           <UsageBar label={`Google Drive (${drive.email})`} used={drive.usage ?? 0} total={drive.limit} detail={`Lifeboat's restore points: ${bytes(drive.lifeboatBytes ?? 0)}`} />
         ))}
