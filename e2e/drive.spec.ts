@@ -1,11 +1,13 @@
-// Google Drive in the dashboard, against the project's loopback Drive/OAuth emulator: enter the
-// OAuth client, Connect (the "browser" follows Google's consent redirect back to Lifeboat), see the
-// account and quota, Back Up Now, and watch the copy reach Drive; encrypt what goes to Drive (the
-// vault stays plain, `age -d` opens Drive's copy); then a revoked token turns health to "needs
-// reconnecting" and Reconnect sends what waited.
+// Google Drive in the dashboard, against the project's loopback Drive/OAuth emulator: with the
+// build's own OAuth client (a bundled test client, as `npm run dist` writes it), Connect is one click
+// (the "browser" follows Google's consent redirect back to Lifeboat); see the account and quota,
+// Back Up Now, and watch the copy reach Drive; encrypt what goes to Drive (the vault stays plain,
+// `age -d` opens Drive's copy); then a revoked token turns health to "needs reconnecting", said in a
+// sentence with the one click that fixes it. And a build without a client of its own connects with
+// the person's own client, under Advanced.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +17,8 @@ import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
 
 const unavailable = e2eUnavailable();
 const PASSPHRASE = 'correct horse battery staple';
+/** The bundled test client: what `npm run dist` writes into the app's resources. */
+const BUILT_IN = { clientId: 'lifeboat-built-in.apps.googleusercontent.com', clientSecret: 'GOCSPX-bundled-test-secret' };
 
 describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () => {
   let t: ReturnType<typeof tempDir>;
@@ -26,6 +30,9 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     const db = path.join(t.dir, 'store.db');
     makeBankDb(db, { blobRows: 100 });
     em = await startDriveEmulator({ email: 'shop@example.com', quotaBytes: 2 * 1024 ** 3 });
+    em.requireClientSecret(BUILT_IN.clientSecret); // Google's token endpoint wants a Desktop app client's secret
+    const clientFile = path.join(t.dir, 'google-client.json');
+    writeFileSync(clientFile, JSON.stringify(BUILT_IN));
     h = await startHarness(
       path.join(t.dir, 'home'),
       {
@@ -36,11 +43,13 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
           void fetch(url).catch(() => undefined);
         },
       },
-      { env: { LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root, LIFEBOAT_GOOGLE_API_ROOT: em.root } },
+      { env: { LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root, LIFEBOAT_GOOGLE_API_ROOT: em.root }, googleClientFile: clientFile },
     );
   });
+  let closed = false;
   afterEach(async () => {
-    await h.close();
+    if (!closed) await h.close();
+    closed = false;
     await em.close();
     t.cleanup();
   });
@@ -48,13 +57,12 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
   it('connects, shows the account and quota, uploads a new restore point, and asks to reconnect when access is revoked', async () => {
     const { page } = h;
     await page.getByRole('button', { name: 'Add a database…' }).first().click();
-    await page.getByText('store.db was added.', { exact: false }).waitFor();
+    await page.getByText('store.db was added', { exact: false }).waitFor();
     await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
     const drive = page.getByRole('region', { name: 'Google Drive' });
-    expect(await drive.getByRole('button', { name: 'Connect Google Drive' }).isDisabled()).toBe(true);
-    await drive.getByLabel('Client ID').fill('lifeboat-test.apps.googleusercontent.com');
-    await drive.getByLabel('Client secret').fill('not-a-secret');
-    await drive.getByRole('button', { name: 'Save client' }).click();
+    // One click: nothing to enter (the client form waits under Advanced, closed).
+    expect(await drive.getByLabel('Client ID').isVisible()).toBe(false);
+    await h.screenshot('12-destinations-connect');
     await drive.getByRole('button', { name: 'Connect Google Drive' }).click();
     await drive.getByText('Connected as').waitFor();
     await drive.getByText('shop@example.com').waitFor();
@@ -62,10 +70,12 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     expect(await drive.getByLabel('Copies sent to Google Drive').inputValue()).toBe('zstd'); // compressed by default
     await drive.getByText(/of 2\.1 GB \(0%\)/).waitFor();
     const auth = new URL(opened.at(-1)!);
+    expect(auth.searchParams.get('client_id')).toBe(BUILT_IN.clientId);
     expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
     expect(auth.searchParams.get('scope')).toBe('https://www.googleapis.com/auth/drive.file');
-    // The client secret never comes back to the renderer.
-    expect(JSON.stringify(await page.evaluate(() => (globalThis as unknown as { lifeboat: { 'destinations:list'(x: undefined): Promise<unknown> } }).lifeboat['destinations:list'](undefined)))).not.toContain('not-a-secret');
+    // The client secret never comes to the renderer, nor into settings.
+    expect(JSON.stringify(await page.evaluate(() => (globalThis as unknown as { lifeboat: { 'destinations:list'(x: undefined): Promise<unknown> } }).lifeboat['destinations:list'](undefined)))).not.toContain(BUILT_IN.clientSecret);
+    expect(readFileSync(path.join(t.dir, 'home', 'settings.json'), 'utf8')).not.toContain(BUILT_IN.clientSecret);
     await h.screenshot('12-destinations-drive');
 
     await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
@@ -73,16 +83,17 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await page.getByRole('button', { name: 'Back Up Now' }).click();
     await page.getByText('Restore point taken').waitFor();
     await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
-    await page.locator('[role="row"][data-id]').getByText('1/1 copied').waitFor();
     const [point] = h.engine.list();
+    await page.locator(`[role="row"][data-id="${point!.id}"]`).getByText('copied to 1 place').waitFor();
     // Compressed on the way by default (a new Drive destination); the vault keeps the plain file.
     const first = [...em.files.values()].find((f) => f.appProperties.restorePointId === point!.id && f.appProperties.lifeboat === 'artifact')!;
     expect(first.name).toMatch(/\.sqlite\.zst$/);
     expect(createHash('sha256').update(zstdDecompressSync(first.content)).digest('hex')).toBe(point!.database.sha256);
     await page.locator('[role="row"][data-id]').first().click();
-    await page.getByRole('list', { name: 'Copies' }).getByText(/Google Drive: completed/).waitFor();
+    await page.getByRole('list', { name: 'Copies' }).getByText(/Google Drive: copied today/).waitFor();
     await page.getByLabel('Copied to').selectOption('drive');
-    await page.getByText('1 restore point').waitFor();
+    await expect.poll(() => h.engine.replicas().filter((r) => r.status === 'completed').length).toBe(2); // the first restore point too
+    await page.getByRole('search').getByText('2 restore points').waitFor(); // both at Drive: none filtered out
     await h.screenshot('13-copied-to-drive');
 
     // "Encrypt what goes to Drive": refused until a passphrase is set, then Drive gets .zst.age.
@@ -114,23 +125,61 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     execFileSync('script', ['-q', '-c', `age -d -o '${zst}' '${encrypted}'`, '/dev/null'], { input: `${PASSPHRASE}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
     expect(createHash('sha256').update(zstdDecompressSync(readFileSync(zst))).digest('hex')).toBe(second.database.sha256);
 
-    // Access revoked in the Google account: the next copy waits, health says to reconnect.
+    // Access revoked in the Google account: the next copy waits, health says to reconnect, in a
+    // sentence, with the one click that does it (no command line, no Google Cloud status).
     em.revokeAll();
     await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
     await page.getByRole('button', { name: 'Back Up Now' }).click();
     await page.getByText('Restore point taken').waitFor();
-    await page.getByLabel('Health').getByText('Google Drive needs reconnecting: copies are waiting.').waitFor();
+    const health = page.getByLabel('Health');
+    await health.getByText('Google Drive needs reconnecting: copies are waiting.').waitFor();
+    await health.getByRole('button', { name: 'Reconnect Google Drive' }).waitFor();
     await h.screenshot('14-drive-reconnect');
     await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
-    await drive.getByRole('button', { name: 'Reconnect' }).click();
-    await drive.getByText('Connected as').waitFor();
-    await expect.poll(() => h.engine.replicas().filter((r) => r.status === 'completed').length, { timeout: 20_000 }).toBe(3);
+    await drive.getByRole('alert').getByText(/^Google Drive asks you to sign in again: the access Lifeboat had was withdrawn or has run out\./).waitFor();
+    expect(await drive.textContent()).not.toMatch(/lifeboat drive|`|Testing|Google Cloud/);
+    await h.screenshot('14-drive-reconnect-destinations');
     await page.getByRole('navigation').getByRole('button', { name: 'Overview' }).click();
-    // With a copy off this disk (Drive) and a schedule, it is protected, and only then says so.
-    await page.getByLabel('Health').getByText('store.db has no schedule: it is backed up only when you click Back Up Now.').waitFor();
-    expect(await page.getByLabel('Health').getByText('needs reconnecting').count()).toBe(0);
-    await h.engine.sources.update('store', { schedule: { kind: 'daily', time: '02:30' } });
-    await h.services.checkHealth();
-    await page.getByLabel('Health').getByText('Everything is protected').waitFor();
+    await health.getByRole('button', { name: 'Reconnect Google Drive' }).click();
+    await expect.poll(() => h.engine.replicas().filter((r) => r.status === 'completed').length, { timeout: 20_000 }).toBe(4);
+    // With a copy off this disk (Drive), a schedule (every hour, since it was added) and a good
+    // restore point, it is protected, and only then says so.
+    await health.getByText('Everything is protected').waitFor();
+    expect(await health.getByText('needs reconnecting').count()).toBe(0);
+    await h.screenshot('13-protected');
+    // Nothing of the built-in client's secret reached the log (read once it is closed).
+    await h.close();
+    closed = true;
+    const logs = path.join(t.dir, 'home', 'logs');
+    for (const f of readdirSync(logs)) expect(readFileSync(path.join(logs, f), 'utf8')).not.toContain(BUILT_IN.clientSecret);
+  });
+});
+
+describe.skipIf(unavailable !== undefined)('Google Drive with your own client (Advanced)', () => {
+  it('a build without a client of its own connects with the person\'s client, whose secret stays out of settings', async () => {
+    const t = tempDir();
+    const em = await startDriveEmulator({ email: 'me@example.com' });
+    em.requireClientSecret('my-own-secret');
+    const h = await startHarness(path.join(t.dir, 'home'), { openExternal: async (url) => void fetch(url).catch(() => undefined) }, { env: { LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root, LIFEBOAT_GOOGLE_API_ROOT: em.root } });
+    try {
+      const { page } = h;
+      await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
+      const drive = page.getByRole('region', { name: 'Google Drive' });
+      // No client of its own: Advanced is open and Connect waits for the person's client.
+      expect(await drive.getByRole('button', { name: 'Connect Google Drive' }).count()).toBe(0);
+      await drive.getByText('This copy of Lifeboat has no Google sign-in of its own').waitFor();
+      await h.screenshot('12-destinations-own-client');
+      await drive.getByLabel('Client ID').fill('my-own.apps.googleusercontent.com');
+      await drive.getByLabel('Client secret').fill('my-own-secret');
+      await drive.getByRole('button', { name: 'Save client' }).click();
+      await drive.getByText(/Signing in with your own OAuth client my-own\.apps\.googleusercontent\.com/).waitFor();
+      await drive.getByRole('button', { name: 'Connect Google Drive' }).click();
+      await drive.getByText('me@example.com').waitFor();
+      expect(readFileSync(path.join(t.dir, 'home', 'settings.json'), 'utf8')).not.toContain('my-own-secret');
+    } finally {
+      await h.close();
+      await em.close();
+      t.cleanup();
+    }
   });
 });

@@ -26,11 +26,19 @@ export function e2eUnavailable(): string | undefined {
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
+/** The window's size when it opens, and its minimum size (electron/main/window-policy.ts). */
+export const WINDOW = { width: 1280, height: 800 };
+export const SMALLEST = { width: 800, height: 560 };
+
 export interface Harness {
   page: Page;
   engine: Engine;
   services: DesktopServices;
-  screenshot(name: string): Promise<string>;
+  /**
+   * Screenshots of the page as it is: at 1280×800 (`name.png`) and at the window's minimum size,
+   * 800×560 (`name@800x560.png`), whole pages, to be looked at.
+   */
+  screenshot(name: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -41,7 +49,7 @@ const refuse = async (): Promise<undefined> => undefined;
  * running as in the app). Dialogs (main's native confirmations too) answer with what `effects`
  * says, cancelled when not given.
  */
-export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'drivers' | 'secrets' | 'checkpoint'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
+export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'drivers' | 'secrets' | 'checkpoint' | 'googleClientFile'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
     const build = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: REPO, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the renderer failed');
@@ -65,7 +73,7 @@ export async function startHarness(dataDir: string, effects: Partial<DesktopEffe
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 }, colorScheme: options.colorScheme ?? 'light' });
+  const page = await browser.newPage({ viewport: WINDOW, colorScheme: options.colorScheme ?? 'light' });
   await page.exposeBinding('__lifeboatInvoke', (_source, channel: string, payload: unknown) => invokeChecked(ipcContract, handlers, channel, payload, services.log));
   // The same client as the preload; events arrive through page.evaluate instead of ipcRenderer.
   await page.addInitScript({
@@ -89,15 +97,22 @@ window.lifeboat = (${createLifeboatApi.toString()})(${JSON.stringify(channelName
     engine,
     services,
     async screenshot(name) {
-      const file = path.join(SCREENSHOTS, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      return file;
+      const files: string[] = [];
+      for (const [size, suffix] of [[SMALLEST, `@${SMALLEST.width}x${SMALLEST.height}`], [WINDOW, '']] as const) {
+        await page.setViewportSize(size);
+        // Two frames: the layout (and the virtualised list) settle at the new size.
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        const file = path.join(SCREENSHOTS, `${name}${suffix}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        files.push(file);
+      }
+      return files;
     },
     async close() {
       await browser.close();
       server.close();
       await services.drainUploads();
-      services.stop();
+      await services.stop();
     },
   };
 }

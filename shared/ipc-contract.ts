@@ -99,8 +99,11 @@ export interface RetentionPreview {
 export interface DestinationsView {
   vault: { dir: string; freeBytes?: number; usedBytes: number };
   destinations: { destination: Destination; completed: number; pending: number; failed: number; lastUploadAt?: string; lastError?: string }[];
-  /** The person's own Google OAuth client is set (never its secret). */
-  google: { clientId?: string; hasSecret: boolean; connecting: boolean };
+  /**
+   * Google sign-in: the person's own OAuth client if they set one (never its secret), and whether
+   * this build carries a built-in client (then Connect needs nothing else: one click).
+   */
+  google: { clientId?: string; hasSecret: boolean; connecting: boolean; builtIn: boolean };
 }
 
 export interface DriveView {
@@ -110,8 +113,31 @@ export interface DriveView {
   usage?: number;
   lifeboatBytes?: number;
   level?: 'ok' | 'warning' | 'critical';
-  /** Why the account could not be read (offline, access revoked…). */
+  /** Why the account could not be read (offline, access revoked…), in a sentence for the person. */
   error?: string;
+  /** Google no longer accepts Lifeboat's access (revoked, expired): signing in again fixes it. */
+  needsReconnect?: boolean;
+}
+
+/** Settings → where the vault lives, the time zone, the verification schedule. */
+export interface SettingsView {
+  vault: { dir: string; restorePoints: number; bytes: number; freeBytes?: number; problem?: string };
+  /** The time zone schedules and daily retention use: an IANA name, or null for this machine's own. */
+  timeZone: string | null;
+  machineTimeZone: string;
+  /** How often restore points are checked: the newest of each database, all of them (days; 0: never), and copies per destination. */
+  verification: { newestEveryDays: number; allEveryDays: number; destinationSample: number };
+  /** The last scheduled check, in words, and when the next one runs. */
+  lastCheck?: { at: string; ok: boolean; text: string };
+  nextCheckAt?: string;
+}
+
+/** What a move of the vault did. */
+export interface VaultMoveSummary {
+  from: string;
+  to: string;
+  restorePoints: number;
+  bytes: number;
 }
 
 export interface EncryptionView {
@@ -145,8 +171,12 @@ export const ipcContract = {
   'restore-points:delete': channel<{ id: string } | null>()(byId),
   'backup:run': channel<Manifest>()(bySource),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^[0-9a-z]{1,16}-[0-9a-f]{6}$/) }).strict()),
-  /** Opens the system file dialog (in main) and registers the chosen database. */
-  'sources:choose': channel<Source | null>()(none),
+  /**
+   * Opens the system file dialog (in main) and registers the chosen database with a schedule (every
+   * hour), then takes its first restore point (a job) before answering; null when cancelled.
+   * `added` false: it was protected already (nothing changed).
+   */
+  'sources:choose': channel<{ source: Source; added: boolean; first?: Manifest } | null>()(none),
   'sources:remove': channel<Source>()(bySource),
   'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
   /**
@@ -202,6 +232,8 @@ export const ipcContract = {
       .strict(),
   ),
   'drive:set-client': channel<void>()(z.object({ clientId: z.string().trim().min(10).max(300), clientSecret: z.string().trim().max(300).optional() }).strict()),
+  /** Forgets the person's own OAuth client (its secret too): the build's built-in client signs in from now on. */
+  'drive:forget-client': channel<void>()(none),
   /** Opens Google's sign-in in the system browser and waits for it (up to 5 minutes). */
   'drive:connect': channel<DriveView>()(none),
   'drive:cancel-connect': channel<void>()(none),
@@ -214,6 +246,25 @@ export const ipcContract = {
   'activity:list': channel<JobView[]>()(none),
   /** Opens the log file in the system's viewer (the renderer never reads it). */
   'log:open': channel<{ file: string }>()(none),
+  'settings:get': channel<SettingsView>()(none),
+  /** Changes the time zone (an IANA name, or null for this machine's; checked in the engine) and the verification schedule. */
+  'settings:set': channel<SettingsView>()(
+    z
+      .object({
+        timeZone: z.string().min(1).max(64).nullable().optional(),
+        verification: z
+          .object({ newestEveryDays: z.number().int().min(0).max(3650).optional(), allEveryDays: z.number().int().min(0).max(3650).optional(), destinationSample: z.number().int().min(0).max(100).optional() })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+  ),
+  /**
+   * Opens the system folder dialog (in main) for an empty folder and moves the vault into it: every
+   * restore point copied and checked, then the old files removed (a job: progress, Cancel until the
+   * switch). Null when the dialog was cancelled.
+   */
+  'vault:move': channel<VaultMoveSummary | null>()(none),
   'app-settings:get': channel<AppSettings>()(none),
   // Spelled out rather than appSettingsSchema.partial(): zod applies defaults inside partial(), which
   // would reset every preference the request did not mention.

@@ -272,7 +272,9 @@ export type JobPhase =
   | 'opening'
   | 'comparing'
   | 'bringing-back'
-  | 'exporting';
+  | 'exporting'
+  /** Copying the restore points into the vault's new folder. */
+  | 'moving';
 export interface JobProgress {
   phase: JobPhase;
   done: number;
@@ -281,7 +283,7 @@ export interface JobProgress {
 }
 
 /** The kinds of work the app runs as jobs (DESIGN.md "job"). */
-export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune' | 'look' | 'compare' | 'recover' | 'export';
+export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune' | 'look' | 'compare' | 'recover' | 'export' | 'move-vault';
 
 /** One job as the dashboard, the tray and the activity list see it. */
 export interface JobView {
@@ -301,6 +303,23 @@ export interface JobView {
   progress?: JobProgress & { percent?: number; etaSeconds?: number };
 }
 
+/** The one step in the app that fixes a health reason; the dashboard shows it as a button. */
+export type HealthFix =
+  | { kind: 'add-database' }
+  | { kind: 'back-up'; sourceId: string }
+  /** Give the database this schedule (the one a new database gets: every hour). */
+  | { kind: 'set-schedule'; sourceId: string; schedule: Schedule }
+  /** A copy off this disk: Google Drive or a folder on another disk. */
+  | { kind: 'add-copy' }
+  | { kind: 'reconnect-drive' }
+  | { kind: 'resume-schedule' }
+  /** Look at a destination that keeps failing. */
+  | { kind: 'show-destinations' }
+  /** See which restore points failed. */
+  | { kind: 'show-restore-points' }
+  /** Where the vault lives (Settings). */
+  | { kind: 'show-settings' };
+
 /** One thing that is not right, and what the person can do about it. */
 export interface HealthReason {
   level: 'warning' | 'error';
@@ -308,6 +327,8 @@ export interface HealthReason {
   destinationId?: string;
   text: string;
   action: string;
+  /** The one click in the app that fixes it, when there is one. */
+  fix?: HealthFix;
 }
 
 /** The overall state the dashboard, the tray icon and notifications show. */

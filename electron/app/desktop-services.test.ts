@@ -63,7 +63,7 @@ describe('jobs', () => {
     const [kind, done] = seen.at(-1)!;
     expect(kind).toBe('finished');
     expect(done).toMatchObject({ outcome: 'ok', restorePointId: m.id });
-    expect(done.message).toMatch(/^Restore point taken, checked and checksummed/);
+    expect(done.message).toMatch(/^Restore point taken and checked \(/);
     s.stop();
     open.splice(0);
 
@@ -97,6 +97,9 @@ describe('jobs', () => {
     expect(estimate({ phase: 'copying', done: 25, total: 100, unit: 'pages' }, 0, 10_000)).toEqual({ percent: 25, etaSeconds: 30 });
     expect(estimate({ phase: 'copying', done: 1, total: 1000, unit: 'pages' }, 0, 10_000)).toEqual({ percent: 0, etaSeconds: undefined });
     expect(estimate({ phase: 'copying', done: 0, total: 0, unit: 'pages' }, 0, 10_000)).toEqual({});
+    // A phase 79% done after 0.6 s has a fraction of a second left: never "about 0 s left".
+    expect(estimate({ phase: 'hashing', done: 79, total: 100, unit: 'bytes' }, 0, 600)).toEqual({ percent: 79, etaSeconds: 1 });
+    expect(estimate({ phase: 'hashing', done: 100, total: 100, unit: 'bytes' }, 0, 600)).toEqual({ percent: 100, etaSeconds: undefined });
   });
 });
 
@@ -343,7 +346,7 @@ describe('the IPC handler table', () => {
       if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
       return r.value as never;
     };
-    expect(await call('sources:choose', undefined)).toMatchObject({ id: 'store' });
+    expect(await call('sources:choose', undefined)).toMatchObject({ source: { id: 'store', schedule: { kind: 'hourly', minute: 0 } }, added: true, first: { integrity: { status: 'ok' } } });
     expect(effectsCalled).toEqual(['chooseDatabase']);
     const status: { health: { level: string }; sources: unknown[] } = await call('status:get', undefined);
     expect(status.health.level).toBe('warning');

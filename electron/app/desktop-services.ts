@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { IpcEvents } from '../../shared/ipc-contract.ts';
 import type { Health, Replica, Trigger } from '../../shared/model.ts';
 import { allDrivers } from '../destinations/all-drivers.ts';
+import { readBuiltInGoogleClient } from '../destinations/drive/built-in-client.ts';
+import type { GoogleClient } from '../destinations/drive/google-auth.ts';
 import { systemClock, type Clock } from '../engine/clock.ts';
 import type { DriverFactory } from '../engine/destination.ts';
 import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
@@ -34,6 +36,11 @@ export interface DesktopOptions {
   healthEveryMs?: number;
   /** Crash and pause points inside jobs (tests hold a backup mid-way to see its progress). */
   checkpoint?: (name: string) => Promise<void>;
+  /**
+   * The build's built-in Google OAuth client (resources/google-client.json, written by `npm run dist`
+   * from LIFEBOAT_DIST_GOOGLE_CLIENT_ID/SECRET): with one, Connect Google Drive is one click.
+   */
+  googleClientFile?: string;
   /** The longest the schedules sleep before re-reading the clock (30 s for backups by default; a long simulation uses more). */
   schedulerPollMs?: number;
 }
@@ -43,9 +50,14 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const events = createEventBus<IpcEvents>();
-  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)) }).catch(() => noLog);
-  log.info('app started', { version: opts.appVersion });
-  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env), clock, checkpoint: opts.checkpoint });
+  // Read before the log opens, so that its secret is one the log scrubs from any text.
+  let googleClient: GoogleClient | undefined;
+  let googleClientProblem: unknown;
+  if (opts.googleClientFile) googleClient = await readBuiltInGoogleClient(opts.googleClientFile).catch((e: unknown) => void (googleClientProblem = e));
+  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)), secrets: googleClient?.clientSecret ? [googleClient.clientSecret] : [] }).catch(() => noLog);
+  log.info('app started', { version: opts.appVersion, builtInGoogleClient: googleClient !== undefined });
+  if (googleClientProblem) log.error('the built-in Google client could not be read', googleClientProblem);
+  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env, { googleClient }), clock, checkpoint: opts.checkpoint });
   logEngineEvents(engine.events, log);
 
   let lastHealth: Health | undefined;
@@ -78,13 +90,13 @@ export async function createDesktopServices(opts: DesktopOptions) {
   });
 
   /** Takes a restore point of one source as a job (progress, cancel, activity). */
-  const backUp = (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>) => {
+  const backUp = (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>, o: { firstBackup?: boolean } = {}) => {
     const source = engine.sources.get(sourceId);
     return jobs.run(
       { kind: 'backup', title: `Backing up ${source.name}`, sourceId, trigger },
-      ({ signal, progress }) => engine.backup({ sourceId }, { trigger, signal, onProgress: progress, waitMs: trigger === 'scheduled' ? 10 * 60_000 : undefined }),
+      ({ signal, progress }) => engine.backup({ sourceId }, { trigger, signal, onProgress: progress, waitMs: trigger === 'scheduled' ? 10 * 60_000 : undefined, firstBackup: o.firstBackup }),
       (m) => ({
-        message: m.integrity.status === 'ok' ? `Restore point taken, checked and checksummed (${formatBytes(m.artifact.bytes)})` : 'The copy was taken but fails its integrity check: the database itself may be damaged',
+        message: m.integrity.status === 'ok' ? `Restore point taken and checked (${formatBytes(m.artifact.bytes)})` : 'The copy was taken but fails its integrity check: the database itself may be damaged',
         restorePointId: m.id,
       }),
     );
@@ -149,7 +161,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return on;
   };
   const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1) });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status() });
 
   let uploads: UploadQueue | undefined;
   let healthTimer: unknown;
@@ -221,7 +233,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
       healthTimer = undefined;
       engine.close();
       log.info('app stopped');
-      void log.close();
+      // Resolves once the log is written and closed.
+      return log.close();
     },
   };
 }

@@ -21,8 +21,8 @@ export interface DesktopEffects {
   confirm(request: ConfirmRequest): Promise<boolean>;
   /** The system "open file" dialog for a database; undefined when cancelled. */
   chooseDatabase(): Promise<string | undefined>;
-  /** The system folder dialog for a destination; undefined when cancelled. */
-  chooseFolder(): Promise<string | undefined>;
+  /** The system folder dialog (for a destination, or with `purpose` 'vault' for the vault's new place); undefined when cancelled. */
+  chooseFolder(purpose?: 'destination' | 'vault'): Promise<string | undefined>;
   /** The system "save as" dialog for restoring into another file; undefined when cancelled. */
   chooseRestoreTarget(suggestedName: string): Promise<string | undefined>;
   /** The system "save as" dialog for a table written out of a restore point (CSV or SQLite); undefined when cancelled. */

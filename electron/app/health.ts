@@ -4,6 +4,7 @@
 // when it is true: every database has a recent good restore point taken on a schedule, a copy off
 // its disk, and nothing failing.
 import type { Destination, Health, HealthReason, Manifest, Source } from '../../shared/model.ts';
+import { NEW_SOURCE_SCHEDULE } from '../engine/engine.ts';
 import { restorePointTime } from '../engine/manifest.ts';
 
 export interface HealthInput {
@@ -49,13 +50,13 @@ export function judgeHealth(input: HealthInput): Health {
   const reasons: HealthReason[] = [];
   const add = (r: HealthReason) => reasons.push(r);
   const sourceName = (id: string) => input.sources.find((s) => s.source.id === id)?.source.name ?? id;
-  if (input.vaultProblem) add({ level: 'error', text: input.vaultProblem, action: 'Connect the disk the vault is on (Lifeboat never starts an empty vault in its place), or set another vault.' });
-  if (input.sources.length === 0) add({ level: 'warning', text: 'No database is protected yet.', action: 'Add one with "Add a database…".' });
+  if (input.vaultProblem) add({ level: 'error', text: input.vaultProblem, action: 'Connect the disk the vault is on (Lifeboat never starts an empty vault in its place), or set another vault.', fix: { kind: 'show-settings' } });
+  if (input.sources.length === 0) add({ level: 'warning', text: 'No database is protected yet.', action: 'Add one with "Add a database…".', fix: { kind: 'add-database' } });
   for (const { source, missing, newest, offDisk, failedVerifications = 0, newestFailedVerification } of input.sources) {
     const name = source.name;
-    if (missing) add({ level: 'error', sourceId: source.id, text: `${name} is missing from ${source.path}.`, action: 'Connect the disk it is on, or restore it from a restore point.' });
+    if (missing) add({ level: 'error', sourceId: source.id, text: `${name} is missing from ${source.path}.`, action: 'Connect the disk it is on, or restore it from a restore point.', fix: { kind: 'show-restore-points' } });
     const run = input.schedule.find((s) => s.sourceId === source.id);
-    if (run && !run.scheduled) add({ level: 'warning', sourceId: source.id, text: `${name} has no schedule: it is backed up only when you click Back Up Now.`, action: 'Give it a schedule (Databases).' });
+    if (run && !run.scheduled) add({ level: 'warning', sourceId: source.id, text: `${name} has no schedule: it is backed up only when you click Back Up Now.`, action: 'Give it a schedule (Databases).', fix: { kind: 'set-schedule', sourceId: source.id, schedule: NEW_SOURCE_SCHEDULE } });
     // The latest attempt wins, whoever started it: a failed Back Up Now is a problem until a backup succeeds.
     const attempts = [
       ...(run?.lastOk !== undefined ? [{ ok: run.lastOk, at: run.lastRunAt ?? '', error: run.lastError, trigger: 'scheduled' }] : []),
@@ -63,30 +64,30 @@ export function judgeHealth(input: HealthInput): Health {
     ].sort((a, b) => b.at.localeCompare(a.at));
     const last = attempts[0];
     const lastFailed = () => {
-      if (last && !last.ok) add({ level: 'error', sourceId: source.id, text: `The last ${last.trigger === 'scheduled' ? 'scheduled ' : ''}backup of ${name} failed: ${last.error ?? 'unknown error'}.`, action: 'Fix what it says, then click Back Up Now.' });
+      if (last && !last.ok) add({ level: 'error', sourceId: source.id, text: `The last ${last.trigger === 'scheduled' ? 'scheduled ' : ''}backup of ${name} failed: ${last.error ?? 'unknown error'}.`, action: 'Fix what it says, then click Back Up Now.', fix: { kind: 'back-up', sourceId: source.id } });
     };
     if (!newest) {
       lastFailed();
-      add({ level: 'warning', sourceId: source.id, text: `${name} has no restore point yet.`, action: 'Click Back Up Now.' });
+      add({ level: 'warning', sourceId: source.id, text: `${name} has no restore point yet.`, action: 'Click Back Up Now.', fix: { kind: 'back-up', sourceId: source.id } });
       continue;
     }
-    if (newest.integrity.status !== 'ok') add({ level: 'error', sourceId: source.id, text: `${name}: the last copy failed its integrity check.`, action: 'Restore an earlier restore point, or repair the database.' });
+    if (newest.integrity.status !== 'ok') add({ level: 'error', sourceId: source.id, text: `${name}: the last copy failed its integrity check.`, action: 'Restore an earlier restore point, or repair the database.', fix: { kind: 'show-restore-points' } });
     lastFailed();
     if (newestFailedVerification) {
-      add({ level: 'error', sourceId: source.id, text: `${name}: the newest restore point failed verification (it was changed or damaged in the vault).`, action: 'Click Back Up Now for a new one, and check the vault\'s disk.' });
+      add({ level: 'error', sourceId: source.id, text: `${name}: the newest restore point failed verification (it was changed or damaged in the vault).`, action: 'Click Back Up Now for a new one, and check the vault\'s disk.', fix: { kind: 'back-up', sourceId: source.id } });
     } else if (failedVerifications > 0) {
-      add({ level: 'warning', sourceId: source.id, text: `${name}: ${failedVerifications} restore point${failedVerifications === 1 ? '' : 's'} failed verification and cannot be trusted.`, action: 'Do not restore from them (Restore points shows which); check the vault\'s disk.' });
+      add({ level: 'warning', sourceId: source.id, text: `${name}: ${failedVerifications} restore point${failedVerifications === 1 ? '' : 's'} failed verification and cannot be trusted.`, action: 'Do not restore from them (Restore points shows which); check the vault\'s disk.', fix: { kind: 'show-restore-points' } });
     }
     // Lifeboat's own time for it: one pulled from a destination cannot date itself into the future.
     const ageDays = (input.now.getTime() - Date.parse(restorePointTime(newest))) / DAY;
     if (ageDays >= STALE_AFTER_DAYS) {
-      add({ level: 'warning', sourceId: source.id, text: `${name} has not been backed up for ${Math.floor(ageDays)} days.`, action: 'Click Back Up Now, or give it a schedule.' });
+      add({ level: 'warning', sourceId: source.id, text: `${name} has not been backed up for ${Math.floor(ageDays)} days.`, action: 'Click Back Up Now, or give it a schedule.', fix: { kind: 'back-up', sourceId: source.id } });
     }
     if (offDisk === false && !missing) {
-      add({ level: 'warning', sourceId: source.id, text: `Every copy of ${name} is on the same disk as the database.`, action: 'Add a folder on another disk or a NAS, or Google Drive (Destinations): a failing disk would take the copies with it.' });
+      add({ level: 'warning', sourceId: source.id, text: `Every copy of ${name} is on the same disk as the database.`, action: 'Add a folder on another disk or a NAS, or Google Drive (Destinations): a failing disk would take the copies with it.', fix: { kind: 'add-copy' } });
     }
   }
-  if (input.schedulePaused && input.schedule.some((s) => s.scheduled)) add({ level: 'warning', text: 'Scheduled backups are paused.', action: 'Resume them from the tray menu or the Overview.' });
+  if (input.schedulePaused && input.schedule.some((s) => s.scheduled)) add({ level: 'warning', text: 'Scheduled backups are paused.', action: 'Resume them from the tray menu or the Overview.', fix: { kind: 'resume-schedule' } });
   const lowSpace = input.lowSpaceBytes ?? LOW_SPACE_BYTES;
   if (input.freeBytes !== undefined && input.freeBytes < lowSpace && input.sources.length > 0) {
     add({ level: 'warning', text: `The vault's disk is almost full (${Math.round(input.freeBytes / 1024 ** 2)} MB free).`, action: 'Free some space, or keep fewer restore points (Retention).' });
@@ -94,15 +95,15 @@ export function judgeHealth(input: HealthInput): Health {
   for (const d of input.destinations) {
     if (!d.destination.enabled || d.failed === 0) continue;
     if (d.lastError?.startsWith('Reconnect Google Drive')) {
-      add({ level: 'error', destinationId: d.destination.id, text: `${d.destination.name} needs reconnecting: copies are waiting.`, action: 'Open Destinations and click Reconnect.' });
+      add({ level: 'error', destinationId: d.destination.id, text: `${d.destination.name} needs reconnecting: copies are waiting.`, action: 'Open Destinations and click Reconnect.', fix: { kind: 'reconnect-drive' } });
     } else {
-      add({ level: 'warning', destinationId: d.destination.id, text: `${d.failed} cop${d.failed === 1 ? 'y' : 'ies'} to ${d.destination.name} failed${d.lastError ? `: ${d.lastError}` : ''}.`, action: 'Lifeboat retries on its own; check the destination if this stays.' });
+      add({ level: 'warning', destinationId: d.destination.id, text: `${d.failed} cop${d.failed === 1 ? 'y' : 'ies'} to ${d.destination.name} failed${d.lastError ? `: ${d.lastError}` : ''}.`, action: 'Lifeboat retries on its own; check the destination if this stays.', fix: { kind: 'show-destinations' } });
     }
   }
   for (const same of input.sameDisk ?? []) {
     const d = input.destinations.find((x) => x.destination.id === same.destinationId)?.destination;
     if (!d) continue;
-    add({ level: 'warning', destinationId: d.id, text: `${d.name} is on the same disk as ${same.sourceIds.map(sourceName).join(', ')}: it is not a copy off this disk.`, action: 'Choose a folder on an external disk or a NAS, or use Google Drive (Destinations).' });
+    add({ level: 'warning', destinationId: d.id, text: `${d.name} is on the same disk as ${same.sourceIds.map(sourceName).join(', ')}: it is not a copy off this disk.`, action: 'Choose a folder on an external disk or a NAS, or use Google Drive (Destinations).', fix: { kind: 'add-copy' } });
   }
   if (input.retentionProblem) add({ level: 'warning', text: `Old restore points could not be removed: ${input.retentionProblem}.`, action: 'Fix what it says; the vault grows until then.' });
   if (input.verificationProblem) add({ level: 'warning', text: `The scheduled check of the restore points could not run: ${input.verificationProblem}.`, action: 'Fix what it says; Lifeboat tries again later.' });

@@ -2,17 +2,20 @@
 // it to ipcMain, the e2e harness to a Playwright binding. Payloads arrive already validated by the
 // contract; effects that need Electron (dialogs, the browser) come in as functions.
 import path from 'node:path';
-import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView } from '../../shared/ipc-contract.ts';
+import type { DriveView, IpcHandlers, RestorePointRow, RestoreSummary, ScheduleView, SettingsView } from '../../shared/ipc-contract.ts';
 import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
+import { whenExact } from '../../shared/time-words.ts';
 import type { RecoverSummary } from '../../shared/inside.ts';
 import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../shared/model.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
-import type { Engine, VaultStatus } from '../engine/engine.ts';
+import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, forgetGoogleClient, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
+import type { GoogleClient } from '../destinations/drive/google-auth.ts';
+import { describeVaultMove, NEW_SOURCE_SCHEDULE, type Engine, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
 import { holderNames } from '../engine/open-holders.ts';
 import type { RestoreResult } from '../engine/restore.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
+import type { VerificationSummary } from '../schedule/verification-scheduler.ts';
 import type { Health } from '../../shared/model.ts';
 import type { DesktopEffects } from './effects.ts';
 import type { Jobs } from './jobs.ts';
@@ -23,7 +26,7 @@ export interface HandlerDeps {
   scheduler: Scheduler;
   effects: DesktopEffects;
   env: NodeJS.ProcessEnv;
-  backUp: (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>) => Promise<Manifest>;
+  backUp: (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>, o?: { firstBackup?: boolean }) => Promise<Manifest>;
   /** Judges health, from `status` when the caller already read it. */
   checkHealth: (status?: VaultStatus) => Promise<Health>;
   /** Something the other screens, the tray or the scheduler show has changed. */
@@ -33,9 +36,21 @@ export interface HandlerDeps {
   setPaused: (paused: boolean) => boolean;
   /** The log file written now, if there is one. */
   logFile: () => Promise<string | undefined>;
+  /** The build's built-in Google OAuth client, if it carries one (never sent to the renderer). */
+  googleClient?: GoogleClient;
+  /** The verification schedule's last run and next one. */
+  verificationStatus?: () => { last?: VerificationSummary; nextAt?: string };
 }
 
 const HISTORY = 30;
+
+/** The last scheduled check of the restore points, in a sentence for the Settings screen. */
+export function checkInWords(last: VerificationSummary): string {
+  if (last.error) return `It could not run: ${last.error}`;
+  const points = `${last.checked} restore point${last.checked === 1 ? '' : 's'} checked${last.failed ? `, ${last.failed} damaged` : ''}`;
+  const copies = last.copiesChecked ? `; ${last.copiesChecked} cop${last.copiesChecked === 1 ? 'y' : 'ies'} elsewhere checked${last.copiesFailed ? `, ${last.copiesFailed} damaged (sent again)` : ''}` : '';
+  return `${points}${copies}.`;
+}
 
 /** What a recover did, in words, for the activity list. */
 export function recoveredInWords(r: RecoverSummary): string {
@@ -61,7 +76,8 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
   };
   const restoreJob = (kind: 'restore' | 'undo', title: string, sourceId: string, work: (signal: AbortSignal, progress: (p: JobProgress) => void) => Promise<RestoreResult>) =>
     jobs.run({ kind, title, sourceId }, ({ signal, progress }) => work(signal, progress), (r) => ({
-      message: r.inPlace ? `Restored ${r.restored.source.name} to ${new Date(r.restored.createdAt).toLocaleString()}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
+      // No date in a text kept for later: the activity list shows the restore point's own time.
+      message: r.inPlace ? `Restored ${r.restored.source.name}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`,
       restorePointId: r.restored.id,
     }));
   /**
@@ -80,7 +96,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
         ({ signal, progress }) => engine.compare(m.id, undefined, { signal, onProgress: progress }),
         () => ({ message: 'Compared', restorePointId: m.id }),
       );
-      return [restoreSentence(c, new Date(m.createdAt).toLocaleString()), schemaSentence(c)].filter(Boolean).join(' ');
+      return [restoreSentence(c, whenExact(m.createdAt)), schemaSentence(c)].filter(Boolean).join(' ');
     } catch {
       return undefined;
     }
@@ -96,13 +112,29 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     });
     return go ? true : null;
   };
+  const settingsView = async (): Promise<SettingsView> => {
+    const s = settings();
+    const status = await engine.status();
+    const last = deps.verificationStatus?.().last;
+    const next = deps.verificationStatus?.().nextAt;
+    return {
+      vault: { dir: status.vaultDir, restorePoints: status.sources.reduce((n, x) => n + x.restorePoints, 0) + status.orphans, bytes: status.vaultBytes, freeBytes: status.freeBytes, ...(status.vaultProblem ? { problem: status.vaultProblem } : {}) },
+      timeZone: s.timeZone ?? null,
+      machineTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      verification: s.verification,
+      ...(last ? { lastCheck: { at: last.at, ok: !last.error && last.failed + last.copiesFailed === 0, text: checkInWords(last) } } : {}),
+      ...(next ? { nextCheckAt: next } : {}),
+    };
+  };
   const driveView = async (): Promise<DriveView> => {
     if (!driveDestinationOf(engine)) return { connected: false };
     try {
-      const q = await driveQuota(engine, deps.env);
+      const q = await driveQuota(engine, deps.env, deps.googleClient);
       return { connected: true, email: q.email, limit: q.limit, usage: q.usage, lifeboatBytes: q.lifeboatBytes, level: q.level };
     } catch (e) {
-      return { connected: true, error: isLifeboatError(e) ? e.oneLine : 'Google Drive could not be reached' };
+      // Said for the person, in a sentence: what happened; the screen offers the one click that fixes it.
+      if (isLifeboatError(e) && e.code === 'wrong-key') return { connected: true, needsReconnect: true, error: 'Google Drive asks you to sign in again: the access Lifeboat had was withdrawn or has run out. New copies wait until then.' };
+      return { connected: true, error: `Google Drive could not be reached${isLifeboatError(e) ? ` (${e.message})` : ''}. Lifeboat tries again on its own.` };
     }
   };
 
@@ -182,7 +214,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
           return { ok: r.ok, message: r.message, checked: r.status !== 'unchecked' };
         },
         (r) => ({
-          message: !r.ok ? `Verification failed: ${r.message}` : r.checked ? 'Checksums and integrity check passed' : r.message,
+          message: !r.ok ? `Verification failed: ${r.message}` : r.checked ? 'Checked: intact' : r.message,
           restorePointId: m.id,
           failed: !r.ok,
           ...(!r.ok ? { hint: 'Do not restore from this restore point; pick another one' } : {}),
@@ -195,7 +227,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const found = await engine.get(id);
       const file = path.join(engine.vaultDir, ...found.artifact.path.split('/'));
       const confirmed = await effects.confirm({
-        message: `Delete the restore point of ${found.source.name} from ${new Date(found.createdAt).toLocaleString()}?`,
+        message: `Delete the restore point of ${found.source.name} from ${whenExact(found.createdAt)}?`,
         detail: `${file} and its manifest are deleted from this computer. Copies at other destinations stay.`,
         confirmLabel: 'Delete',
       });
@@ -209,9 +241,22 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     'sources:choose': async () => {
       const file = await effects.chooseDatabase();
       if (!file) return null;
-      const source = await engine.sources.add(file);
+      const known = await engine.sources.findByPath(file).catch(() => undefined);
+      if (known) return { source: known, added: false };
+      // Protected from the first minute: a schedule (every hour) and the first restore point now, as
+      // a job (progress in the window, Cancel). A database that turns out damaged is not kept.
+      const source = await engine.sources.add(file, { schedule: NEW_SOURCE_SCHEDULE });
       deps.settingsChanged();
-      return source;
+      try {
+        const first = await deps.backUp(source.id, 'manual', { firstBackup: true });
+        // The engine did not keep it as a source: say so, as for a file that is not a database.
+        if (first.integrity.status !== 'ok') {
+          throw new LifeboatError('integrity-failed', `${source.name} looks damaged: its copy fails SQLite's integrity check, so Lifeboat did not add it`, 'Repair the database (or restore it from an older copy), then add it again');
+        }
+        return { source, added: true, first };
+      } finally {
+        deps.settingsChanged();
+      }
     },
     'sources:remove': async ({ sourceId }) => {
       const source = engine.sources.remove(sourceId);
@@ -246,7 +291,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const target = engine.restoreTarget(m);
       const changes = await whatRestoreChanges(m);
       const confirmed = await effects.confirm({
-        message: `Replace ${target} with the restore point of ${new Date(m.createdAt).toLocaleString()}?`,
+        message: `Replace ${target} with the restore point of ${whenExact(m.createdAt)}?`,
         detail: `${changes ? `${changes}\n\n` : ''}A safety copy of the database as it is now is taken first, so this can be undone. A program that has the database open sees the restored data; restart it afterwards so it forgets what it had in memory.`,
         confirmLabel: 'Restore',
       });
@@ -264,7 +309,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       }
       const target = engine.restoreTarget(safety);
       const confirmed = await effects.confirm({
-        message: `Put ${target} back as it was at ${new Date(safety.createdAt).toLocaleString()}, before the last restore?`,
+        message: `Put ${target} back as it was ${whenExact(safety.createdAt)}, before the last restore?`,
         detail: 'A safety copy of the database as it is now is taken first, so the undo can be undone too.',
         confirmLabel: 'Undo',
       });
@@ -297,7 +342,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       const target = engine.restoreTarget(m);
       const what = selections.map((s) => (s.rows ? rowsOf(s.rows.length, s.table) : `every missing row of ${s.table}`)).join(' and ');
       const confirmed = await effects.confirm({
-        message: `Bring ${what} from the restore point of ${new Date(m.createdAt).toLocaleString()} back into ${target}?`,
+        message: `Bring ${what} from the restore point of ${whenExact(m.createdAt)} back into ${target}?`,
         detail: `${onConflict === 'replace' ? 'A row that is there with other values is replaced by the restore point\'s. ' : 'A row that is there already is left as it is. '}Nothing is deleted. A safety copy of the database as it is now is taken first, so this can be undone. The database's own rules apply: foreign keys, and its triggers run for these rows.`,
         confirmLabel: 'Bring back',
       });
@@ -337,7 +382,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return {
         vault: { dir: status.vaultDir, freeBytes: status.freeBytes, usedBytes: status.vaultBytes },
         destinations: engine.destinations.status().map((d) => ({ destination: d.destination, completed: d.completed, pending: d.pending, failed: d.failed, lastUploadAt: d.lastUploadAt, lastError: d.lastError })),
-        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined },
+        google: { clientId: deps.env.LIFEBOAT_GOOGLE_CLIENT_ID ?? s.google?.clientId, hasSecret: await hasGoogleClientSecret(engine, deps.env), connecting: connecting !== undefined, builtIn: deps.googleClient !== undefined },
       };
     },
     'destinations:add-folder': async () => {
@@ -367,12 +412,16 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       await setGoogleClient(engine, { clientId, clientSecret });
       deps.settingsChanged();
     },
+    'drive:forget-client': async () => {
+      await forgetGoogleClient(engine);
+      deps.settingsChanged();
+    },
     'drive:connect': async () => {
       if (connecting) throw new LifeboatError('busy', 'A Google sign-in is already waiting in your browser', 'Finish it there, or cancel it');
       connecting = new AbortController();
       try {
         // What waited for Drive, and its history, go in the background (uploads as jobs, with progress).
-        const { destination } = await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env, sendNow: false });
+        const { destination } = await connectDrive(engine, { openBrowser: effects.openExternal, signal: connecting.signal, env: deps.env, sendNow: false, builtIn: deps.googleClient });
         deps.sendNow(destination.id);
       } finally {
         connecting = undefined;
@@ -385,7 +434,7 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     },
     'drive:status': async () => driveView(),
     'drive:disconnect': async () => {
-      await disconnectDrive(engine, deps.env);
+      await disconnectDrive(engine, deps.env, deps.googleClient);
       deps.settingsChanged();
     },
     'encryption:get': async () => ({ passphraseKeyId: (await engine.passphrase.current())?.keyId }),
@@ -401,6 +450,23 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       // The shell opens it with the system's viewer for text files; the renderer never sees its content.
       await effects.openPath(file);
       return { file };
+    },
+    'settings:get': async () => settingsView(),
+    'settings:set': async ({ timeZone, verification }) => {
+      engine.updateSettings({ ...(timeZone !== undefined ? { timeZone } : {}), ...(verification ? { verification } : {}) });
+      deps.settingsChanged();
+      return settingsView();
+    },
+    'vault:move': async () => {
+      const to = await effects.chooseFolder('vault');
+      if (!to) return null;
+      const r = await jobs.run(
+        { kind: 'move-vault', title: 'Moving the vault' },
+        ({ signal, progress }) => engine.moveVault(to, { signal, onProgress: progress }),
+        (m) => ({ message: describeVaultMove(m) }),
+      );
+      deps.settingsChanged();
+      return r;
     },
     'app-settings:get': async () => settings().app,
     'app-settings:set': async (change) => {

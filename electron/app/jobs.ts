@@ -71,7 +71,8 @@ export function estimate(p: JobProgress, phaseStartedMs: number, nowMs: number):
   if (p.total <= 0) return {};
   const fraction = Math.min(1, p.done / p.total);
   const elapsed = (nowMs - phaseStartedMs) / 1000;
-  return { percent: Math.round(fraction * 100), etaSeconds: fraction > 0.02 && elapsed > 0.5 ? Math.round((elapsed / fraction) * (1 - fraction)) : undefined };
+  // Rounded up: a phase that is not done never has "0 s" left (it read "about 0 s left" at 79%).
+  return { percent: Math.round(fraction * 100), etaSeconds: fraction > 0.02 && fraction < 1 && elapsed > 0.5 ? Math.ceil((elapsed / fraction) * (1 - fraction)) : undefined };
 }
 
 /** The job runner; one per app. */

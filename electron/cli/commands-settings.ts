@@ -7,11 +7,13 @@ import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.
 import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import { systemClock } from '../engine/clock.ts';
-import { encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
+import { countOption, encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
+import { formatBytes } from '../engine/layout.ts';
+import { describeVaultMove } from '../engine/engine.ts';
 
 /** Registers settings commands on the program. */
 export function registerSettingsCommands(cx: CliContext): void {
-  const { io, program, open, print } = cx;
+  const { io, program, open, print, progress } = cx;
   program
     .command('schedule')
     .description('each source\'s schedule, its next five runs, its last run and success rate')
@@ -175,4 +177,66 @@ export function registerSettingsCommands(cx: CliContext): void {
       print(`Source ${s.id} updated`, s);
     });
 
+  program
+    .command('settings')
+    .description('where the vault is, the time zone schedules and retention use, and how often restore points are checked; options change them')
+    .option('--time-zone <zone>', 'an IANA time zone (Europe/Paris), or "system" for this machine\'s own')
+    .option('--verify-newest-every <days>', 'check the newest restore point of each database every N days (0: never)', countOption)
+    .option('--verify-all-every <days>', 'check every restore point in the vault every N days (0: never)', countOption)
+    .option('--verify-copies <n>', 'copies downloaded and checked at each destination at each check (0: none)', countOption)
+    .action(async (o: { timeZone?: string; verifyNewestEvery?: number; verifyAllEvery?: number; verifyCopies?: number }) => {
+      const e = await open();
+      const verification = {
+        ...(o.verifyNewestEvery !== undefined ? { newestEveryDays: o.verifyNewestEvery } : {}),
+        ...(o.verifyAllEvery !== undefined ? { allEveryDays: o.verifyAllEvery } : {}),
+        ...(o.verifyCopies !== undefined ? { destinationSample: o.verifyCopies } : {}),
+      };
+      const changed = o.timeZone !== undefined || Object.keys(verification).length > 0;
+      if (changed) e.updateSettings({ ...(o.timeZone !== undefined ? { timeZone: o.timeZone === 'system' ? null : o.timeZone } : {}), ...(Object.keys(verification).length ? { verification } : {}) });
+      const st = e.settings();
+      const machine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const v = st.verification;
+      const every = (days: number, what: string) => (days > 0 ? `${what} every ${days} day${days === 1 ? '' : 's'}` : `${what} never`);
+      const lines = [
+        ...(changed ? ['Settings saved.'] : []),
+        `Vault: ${e.vaultDir} (\`lifeboat vault move <folder>\` moves it)`,
+        `Time zone: ${st.timeZone ?? `${machine} (this machine's)`}`,
+        `Checks: ${every(v.newestEveryDays, 'the newest restore point of each database')}; ${every(v.allEveryDays, 'every restore point')}; ${v.destinationSample} cop${v.destinationSample === 1 ? 'y' : 'ies'} per destination each time`,
+        `Log: ${path.join(e.dataDir, 'logs')} (\`lifeboat log\`)`,
+      ];
+      print(lines.join('\n'), { vaultDir: e.vaultDir, timeZone: st.timeZone ?? null, machineTimeZone: machine, verification: v, logDir: path.join(e.dataDir, 'logs') });
+    });
+
+  const vault = program.command('vault').description('where the restore points are kept');
+  vault
+    .command('status', { isDefault: true })
+    .description('the vault\'s folder, how many restore points it holds and the free space there')
+    .action(async () => {
+      const e = await open();
+      const s = await e.status();
+      const count = s.sources.reduce((n, x) => n + x.restorePoints, 0) + s.orphans;
+      print(
+        [`Vault: ${s.vaultDir}`, `${count} restore point${count === 1 ? '' : 's'}, ${formatBytes(s.vaultBytes)}${s.freeBytes !== undefined ? `; ${formatBytes(s.freeBytes)} free on its disk` : ''}`, ...(s.vaultProblem ? [`PROBLEM: ${s.vaultProblem}`] : [])].join('\n'),
+        { vaultDir: s.vaultDir, restorePoints: count, bytes: s.vaultBytes, freeBytes: s.freeBytes, problem: s.vaultProblem ?? null },
+      );
+    });
+  vault
+    .command('move')
+    .description('move the vault into an empty folder (an external disk, a bigger one): every restore point is copied and checked, then the old files are removed')
+    .argument('<folder>', 'an empty folder that exists')
+    .action(async (folder: string) => {
+      const e = await open();
+      const bar = progress();
+      const stop = new AbortController();
+      const cancel = () => stop.abort();
+      process.once('SIGINT', cancel);
+      try {
+        const r = await e.moveVault(folder, { onProgress: (p) => bar.update(p), signal: stop.signal });
+        bar.done();
+        print(describeVaultMove(r), r);
+      } finally {
+        bar.done();
+        process.off('SIGINT', cancel);
+      }
+    });
 }

@@ -23,6 +23,7 @@ const LABELS: Record<JobProgress['phase'], string> = {
   comparing: 'comparing',
   'bringing-back': 'bringing rows back',
   exporting: 'exporting',
+  moving: 'copying the restore points to the new folder',
 };
 
 /** A reporter writing to `out` (stderr), or a silent one. */

@@ -22,6 +22,9 @@ it('status names a failing destination and health says it is not all ok', async 
   expect(status.stdout).toMatch(/destination usb .*: 1 copies, 1 FAILED: The destination folder .* is not there/);
   expect(status.stdout).toMatch(/Health: (Needs attention|Problem)/);
   expect(status.stdout).toMatch(/warning: 1 copy to .* failed/);
+  // The folder is named once (a folder destination's name is its path): not "… /usb/Lifeboat (/usb/Lifeboat) …".
+  expect(status.stdout).toContain(`The destination folder ${usb} is not there`);
+  expect(status.stdout).not.toContain(`${usb} (${usb})`);
   expect(status.stdout).not.toMatch(/Health: Everything is protected/);
 });
 

@@ -50,20 +50,22 @@ async function initFolderDestination(folder: string): Promise<void> {
 /** The driver for a folder destination. */
 export function folderDestination(dest: Extract<Destination, { kind: 'folder' }>): DestinationDriver {
   const root = dest.path;
+  // A folder destination is named after its path unless the person named it: say the path once.
+  const named = dest.name === root ? root : `${root} (${dest.name})`;
   const check = async () => {
     let info;
     try {
       info = await stat(root);
     } catch {
-      throw new LifeboatError('not-found', `The destination folder ${root} (${dest.name}) is not there`, 'Connect the disk or mount the share, then run `lifeboat push`');
+      throw new LifeboatError('not-found', `The destination folder ${named} is not there`, 'Connect the disk or mount the share, then run `lifeboat push`');
     }
-    if (!info.isDirectory()) throw new LifeboatError('not-found', `The destination ${root} (${dest.name}) is not a folder`, 'Point the destination at a folder');
+    if (!info.isDirectory()) throw new LifeboatError('not-found', `The destination ${named} is not a folder`, 'Point the destination at a folder');
     try {
       await access(path.join(root, MARKER));
     } catch {
       throw new LifeboatError(
         'not-found',
-        `The destination folder ${root} (${dest.name}) looks disconnected: its ${MARKER} file is missing`,
+        `The destination folder ${named} looks disconnected: its ${MARKER} file is missing`,
         'Connect the disk or mount the share (or re-add the destination if this really is the folder)',
       );
     }

@@ -5,11 +5,11 @@ import path from 'node:path';
 import type { ErrorJson } from '../../shared/errors.ts';
 import { MANIFEST_VERSION, type EncryptionInfo, type JobProgress, type Manifest, type Source, type Trigger } from '../../shared/model.ts';
 import { encodeArtifact, formatFor, formatSuffix, type EncryptTo } from './artifact-codec.ts';
-import { sourceLockFile, type EngineContext } from './context.ts';
+import { type EngineContext } from './context.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, hashFile } from './durable-fs.ts';
 import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
 import { TEMP_PREFIX, formatBytes, newRestorePointId } from './layout.ts';
-import { withLock } from './locks.ts';
+import { withSourceLock } from './vault-move.ts';
 import { restorePointFiles, writeManifest } from './manifest.ts';
 import { checkIntegrity, finishCopy, preflight } from './sqlite-files.ts';
 import { takeSnapshot } from './snapshot.ts';
@@ -40,7 +40,7 @@ export interface BackupRequest {
  * in the vault. A copy whose integrity check fails is kept, marked `failed`, and returned.
  */
 export async function backup(ctx: EngineContext, req: BackupRequest): Promise<Manifest> {
-  return withLock(sourceLockFile(ctx, req.source.id), `a backup of ${req.source.id}`, () => backupLocked(ctx, req), { waitMs: req.waitMs });
+  return withSourceLock(ctx, req.source.id, `a backup of ${req.source.id}`, () => backupLocked(ctx, req), { waitMs: req.waitMs });
 }
 
 /** `backup` for a caller that already holds the source's lock (a restore taking its safety copy). */

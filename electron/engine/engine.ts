@@ -6,13 +6,13 @@
 import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
-import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '../../shared/model.ts';
+import type { Destination, Manifest, Replica, RetentionPolicy, Schedule, Source } from '../../shared/model.ts';
 import type { DecryptWith } from './artifact-codec.ts';
 import { backup, type BackupRequest } from './backup.ts';
 import { openCatalog, type CopyCheckRecord, type VerificationRecord } from './catalog.ts';
 import { runVerification, type VerificationOptions, type VerificationReport, type VerificationScope } from './verify-run.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { sourceLockFile, type EngineContext } from './context.ts';
+import { type EngineContext } from './context.ts';
 import { noDrivers, type DriverFactory, type RemoteRestorePoint } from './destination.ts';
 import {
   addDestination,
@@ -36,7 +36,7 @@ import { recoverRows, type RecoverRequest } from './recover.ts';
 import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
 import { OWN_FILE } from './layout.ts';
 import { cleanLeftovers } from './leftovers.ts';
-import { withLock } from './locks.ts';
+import { withSourceLock } from './vault-move.ts';
 import { findHolders, type Holder } from './open-holders.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
@@ -51,6 +51,7 @@ import { startUploadQueue, type UploadQueueOptions } from './upload-queue.ts';
 import { failedVerificationIds, queueMissing, reconcileDestinations, retentionOptions, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
 import { manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { configuredVaultDir, followVaultMove, moveVault, recoverInterruptedVaultMove, type VaultMoveOptions, type VaultMoveResult } from './vault-move.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -102,6 +103,11 @@ export type BackupOptions = Omit<BackupRequest, 'source' | 'encryption' | 'compr
   encrypt?: EncryptRequest;
   /** Apply the source's retention in the vault after a good backup (the default; false skips it once). */
   prune?: boolean;
+  /**
+   * The first backup of a source registered just for it (the app adds a database, then backs it
+   * up): a database it finds damaged is not kept as a source, as with a path target.
+   */
+  firstBackup?: boolean;
 };
 export type PushOptions = Parameters<typeof pushPending>[2];
 export type UndoOptions = Parameters<typeof undo>[1] & { keys?: DecryptWith };
@@ -119,6 +125,7 @@ export interface RemoteListing {
 /** Everything the engine offers its callers. */
 export interface Engine {
   readonly dataDir: string;
+  /** Where the restore points are now (settings' vaultDir; it changes when the vault is moved). */
   readonly vaultDir: string;
   /** The engine's events (a restore point landing, a copy changing state). */
   readonly events: EventBus;
@@ -134,8 +141,8 @@ export interface Engine {
   sources: {
     list(): Source[];
     get(id: string): Source;
-    /** Registers a readable SQLite file (or returns its registration). */
-    add(file: string, o?: { id?: string }): Promise<Source>;
+    /** Registers a readable SQLite file (or returns its registration), with its own schedule if given. */
+    add(file: string, o?: { id?: string; schedule?: Schedule }): Promise<Source>;
     remove(id: string): Source;
     /** Changes a source's settings; refuses encryption it could not carry out. */
     update(id: string, patch: SourcePatch): Promise<Source>;
@@ -241,6 +248,14 @@ export interface Engine {
   startUploads(o?: UploadQueueOptions): UploadQueue;
 
   /**
+   * Moves the vault into `to`, an empty folder that exists (an external disk, say): every restore
+   * point is copied and checked, settings switch to it, then the old files go. Crash-safe (see
+   * vault-move.ts); refused onto a folder that does not exist or is not empty, and while a backup,
+   * restore or prune runs (it waits for them first). Progress in bytes; cancellable until the switch.
+   */
+  moveVault(to: string, o?: VaultMoveOptions): Promise<VaultMoveResult>;
+
+  /**
    * Rebuilds the list from the manifests in the vault; returns what could not be trusted. The
    * record of copies went with the old catalog: `reconcileDestinations` (run by the upload queue,
    * `push` and `lifeboat reindex`) compares the destinations with it.
@@ -253,7 +268,10 @@ export interface Engine {
 }
 
 export type UploadQueue = ReturnType<typeof startUploadQueue>;
-export type { ReconcileResult, UploadQueueOptions, VerificationReport, VerificationScope };
+export type { ReconcileResult, UploadQueueOptions, VaultMoveOptions, VaultMoveResult, VerificationReport, VerificationScope };
+/** The schedule a database added in the app gets (every hour). */
+export { NEW_SOURCE_SCHEDULE } from './sources.ts';
+export { describeVaultMove } from './vault-move.ts';
 
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
@@ -264,7 +282,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await makePrivate(dataDir, 0o700);
   const settings = openSettings(dataDir, opts.appVersion);
   await makePrivate(settings.file, 0o600);
-  const vaultDir = path.resolve(dataDir, settings.read().vaultDir ?? 'vault');
+  // A move of the vault that a crash interrupted is finished (or rolled back) before anything else.
+  await recoverInterruptedVaultMove({ dataDir, settings });
+  const vaultDir = configuredVaultDir({ dataDir, settings });
   const catalogFile = path.join(dataDir, 'catalog.db');
   await createPrivateFile(catalogFile);
   for (const f of [catalogFile, `${catalogFile}-wal`, `${catalogFile}-shm`]) await makePrivate(f, 0o600);
@@ -292,8 +312,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   };
 
   const reindex = async (): Promise<ScanResult> => {
-    await requireVault(vaultDir);
-    const scan = await scanVault(vaultDir);
+    await requireVault(ctx.vaultDir);
+    const scan = await scanVault(ctx.vaultDir);
     catalog.replaceAll(scan.manifests);
     // The destinations may hold what the rebuilt index does not know of, or lack what it had queued.
     catalog.setNote(RECONCILE_NOTE, ctx.now().toISOString());
@@ -304,14 +324,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const syncCatalog = async (): Promise<void> => {
     const known = catalog.ids();
     const seen = new Set<string>();
-    for (const sourceId of await sourceFolders(vaultDir)) {
-      for (const name of await manifestNames(vaultDir, sourceId)) {
+    for (const sourceId of await sourceFolders(ctx.vaultDir)) {
+      for (const name of await manifestNames(ctx.vaultDir, sourceId)) {
         const id = OWN_FILE.exec(name)?.[2];
         if (!id) continue;
         seen.add(id);
         if (!known.has(id)) {
           try {
-            catalog.upsert(await readManifest(vaultDir, path.join(vaultDir, sourceId, name)));
+            catalog.upsert(await readManifest(ctx.vaultDir, path.join(ctx.vaultDir, sourceId, name)));
           } catch {
             // an untrusted manifest is reported by `verify`/`reindex`, never listed
           }
@@ -355,22 +375,23 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const setPinned = async (idOrPrefix: string, pinned: boolean): Promise<Manifest> => {
     const m = await loadRestorePoint(ctx, idOrPrefix);
-    return withLock(sourceLockFile(ctx, m.source.id), `pinning ${m.id}`, async () => {
-      const current = await readManifest(vaultDir, manifestPath(vaultDir, m));
+    return withSourceLock(ctx, m.source.id, `pinning ${m.id}`, async () => {
+      const current = await readManifest(ctx.vaultDir, manifestPath(ctx.vaultDir, m));
       const next = { ...current, pinned };
-      await writeManifest(vaultDir, next);
+      await writeManifest(ctx.vaultDir, next);
       catalog.upsert(next);
       return next;
     });
   };
 
   const status = async (): Promise<VaultStatus> => {
+    followVaultMove(ctx); // another process may have moved it
     const sources = listSources(ctx);
     const all = listRestorePoints(ctx);
-    const fs = await statfs(vaultDir).catch(() => undefined);
+    const fs = await statfs(ctx.vaultDir).catch(() => undefined);
     // Which disk each thing is on (st_dev): a copy on the database's own disk dies with it.
     const deviceOf = async (p: string) => (await stat(p).catch(() => undefined))?.dev;
-    const vaultDevice = await deviceOf(vaultDir);
+    const vaultDevice = await deviceOf(ctx.vaultDir);
     const copies = await Promise.all(
       listDestinations(ctx)
         .filter((d) => d.enabled)
@@ -382,8 +403,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       device === undefined || (vaultDevice !== undefined && vaultDevice !== device) || copies.some((c) => c.destination.kind !== 'folder' || c.device === undefined || c.device !== device);
     return {
       dataDir,
-      vaultDir,
-      vaultProblem: await vaultProblem(vaultDir),
+      vaultDir: ctx.vaultDir,
+      vaultProblem: await vaultProblem(ctx.vaultDir),
       freeBytes: fs ? fs.bavail * fs.bsize : undefined,
       sameDisk: copies
         .filter((c) => c.device !== undefined)
@@ -415,13 +436,22 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   return {
     dataDir,
-    vaultDir,
+    get vaultDir() {
+      return ctx.vaultDir;
+    },
     events: ctx.events,
     secrets: ctx.secrets,
     now: ctx.now,
     settings: () => settings.read(),
     updateSettings: (patch) => {
-      const change = settingsPatchSchema.parse(patch);
+      const parsed = settingsPatchSchema.safeParse(patch);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const what = issue?.path.join('.') || 'the change';
+        if (what === 'timeZone') throw new LifeboatError('usage', `"${String((patch as { timeZone?: unknown }).timeZone)}" is not a time zone this machine knows`, 'Give an IANA name such as Europe/Paris or America/New_York');
+        throw new LifeboatError('usage', `${what}: ${issue?.message ?? 'not a valid setting'}`, 'Nothing was changed; fix the value and try again');
+      }
+      const change = parsed.data;
       return settings.update((s) => ({ ...s, ...change, app: { ...s.app, ...change.app }, verification: { ...s.verification, ...change.verification } } as Settings));
     },
     sources: {
@@ -487,17 +517,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     backup: async (target, req) => {
       const known = 'path' in target ? await findSourceByPath(ctx, target.path).catch(() => undefined) : undefined;
       const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : (known ?? (await addSource(ctx, target.path)));
+      const registeredForIt = ('path' in target && !known) || (req.firstBackup === true && listRestorePoints(ctx, { sourceId: source.id }).length === 0);
       let manifest: Manifest;
       try {
         const compressLevel = req.compressLevel === false ? undefined : (req.compressLevel ?? source.compressLevel);
         const encryption = await resolveEncryption(ctx, source, req.encrypt);
         manifest = await backup(ctx, { ...req, source, compressLevel, encryption });
         // A damaged database registered by this very backup is not kept as a source (its failed copy stays, for whoever repairs it).
-        if ('path' in target && !known && manifest.integrity.status !== 'ok') removeSource(ctx, source.id);
+        if (registeredForIt && manifest.integrity.status !== 'ok') removeSource(ctx, source.id);
       } catch (e) {
         // Nor one whose first backup found it damaged. (A database too large, or busy, stays: its settings fix that.)
         const damaged = isLifeboatError(e) && ['corrupt', 'not-sqlite', 'empty-file', 'hot-journal'].includes(e.code);
-        if ('path' in target && !known && damaged && listRestorePoints(ctx, { sourceId: source.id }).length === 0) removeSource(ctx, source.id);
+        if (registeredForIt && damaged && listRestorePoints(ctx, { sourceId: source.id }).length === 0) removeSource(ctx, source.id);
         throw e;
       }
       // Whoever takes a backup (the app, the daemon, `lifeboat backup`) applies retention after it,
@@ -566,6 +597,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     },
     pull: (id, from) => pullFromDestinations(id, from),
     startUploads: (o) => startUploadQueue(ctx, clock, o),
+    moveVault: async (to, o) => {
+      const r = await moveVault(ctx, to, o);
+      ctx.events.emit('vault-moved', r);
+      return r;
+    },
     reindex,
     reconcileDestinations: () => reconcileDestinations(ctx, configuredDestinations(ctx)),
     status,

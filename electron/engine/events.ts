@@ -19,6 +19,8 @@ export interface EngineEvents {
   'rows-recovered': { restoredId: string; sourceId: string; target: string; safetyCopyId: string; tables: { table: string; inserted: number; replaced: number }[] };
   /** A copy at a destination started, completed or failed. */
   'replica-changed': { replica: Replica };
+  /** The vault moved to another folder (every restore point copied, checked, and the old files removed). */
+  'vault-moved': { from: string; to: string; restorePoints: number; bytes: number };
 }
 
 export interface EventBus<E = EngineEvents> {

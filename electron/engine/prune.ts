@@ -4,9 +4,10 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
-import { sourceLockFile, uploadLockFile, type EngineContext } from './context.ts';
+import { uploadLockFile, type EngineContext } from './context.ts';
 import { fsyncDir } from './durable-fs.ts';
-import { acquireLock, withLock, type Lock } from './locks.ts';
+import { acquireLock, type Lock } from './locks.ts';
+import { withSourceLock } from './vault-move.ts';
 import { artifactPath, manifestPath } from './manifest.ts';
 import { planRetention, type RetentionDecision } from './retention.ts';
 import { effectiveRetention } from './settings.ts';
@@ -60,7 +61,7 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
     const plan = planRetention(points, effectiveRetention(settings, source), { ...retentionOptions(ctx), failedVerification: failedVerificationIds(ctx) });
     if (!opts.dryRun && plan.remove.length > 0) {
       const removed: string[] = [];
-      await withLock(sourceLockFile(ctx, sourceId), `pruning ${sourceId}`, async () => {
+      await withSourceLock(ctx, sourceId, `pruning ${sourceId}`, async () => {
         for (const d of plan.remove) {
           const m = points.find((p) => p.id === d.id) as Manifest;
           const uploads = await holdUploads(ctx, m.id);
@@ -92,7 +93,7 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
  */
 export async function deleteRestorePoint(ctx: EngineContext, idOrPrefix: string): Promise<Manifest> {
   const found = await loadRestorePoint(ctx, idOrPrefix);
-  return withLock(sourceLockFile(ctx, found.source.id), `deleting ${found.id}`, async () => {
+  return withSourceLock(ctx, found.source.id, `deleting ${found.id}`, async () => {
     const m = await readManifest(ctx.vaultDir, manifestPath(ctx.vaultDir, found));
     if (m.pinned) throw new LifeboatError('usage', `Restore point ${m.id} is pinned`, 'Unpin it first if you really want to delete it');
     const newestGood = ctx.catalog.list({ sourceId: m.source.id }).find((p) => p.integrity.status === 'ok');

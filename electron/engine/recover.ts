@@ -9,12 +9,12 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { OnConflict, RecoverSelection, RecoverSummary } from '../../shared/inside.ts';
 import { backupLocked } from './backup.ts';
-import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
+import { pendingRestoresDir, type EngineContext } from './context.ts';
 import { ensureDir, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, isLifeboatError } from './errors.ts';
 import { runInside } from './inside-worker.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
-import { withLock } from './locks.ts';
+import { withSourceLock } from './vault-move.ts';
 import type { PrivateCopies } from './private-copies.ts';
 import { describeHolders, findHolders } from './open-holders.ts';
 import { discardSafetyCopy, loadRestorePoint } from './restore-points.ts';
@@ -54,8 +54,9 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
   try {
     // Nothing is written from a restore point whose checksum has not matched.
     await copy.verified;
-    return await withLock(
-      sourceLockFile(ctx, source.id),
+    return await withSourceLock(
+      ctx,
+      source.id,
       `bringing rows back into ${source.id}`,
       async () => {
         await preflight(source.path);

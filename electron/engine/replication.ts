@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Destination, Manifest, Replica } from '../../shared/model.ts';
-import { sourceLockFile, uploadLockFile, type EngineContext } from './context.ts';
+import { uploadLockFile, type EngineContext } from './context.ts';
 import type { ConfiguredDestination } from './destination.ts';
 import { receives } from './destination-sync.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, writeFileDurable } from './durable-fs.ts';
@@ -14,7 +14,8 @@ import { LifeboatError, explainWriteError, isLifeboatError } from './errors.ts';
 import { TEMP_PREFIX } from './layout.ts';
 import { restorePointFiles, serializeManifest } from './manifest.ts';
 import { listSources } from './sources.ts';
-import { acquireLock, withLock } from './locks.ts';
+import { acquireLock } from './locks.ts';
+import { withSourceLock } from './vault-move.ts';
 import { prepareCopy } from './destination-encoding.ts';
 import { requireVault } from './vault.ts';
 
@@ -201,7 +202,7 @@ export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDes
   const dir = path.join(ctx.vaultDir, manifest.source.id);
   await ensureDir(dir);
   // Under the source's lock: the next start's cleanup never removes a pull that is still running.
-  return withLock(sourceLockFile(ctx, manifest.source.id), `fetching ${manifest.id}`, async () => {
+  return withSourceLock(ctx, manifest.source.id, `fetching ${manifest.id}`, async () => {
     await ensureFreeSpace(dir, manifest.artifact.bytes, `fetching ${manifest.id}`, 'Free some space, or prune old restore points (`lifeboat prune`)');
     const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
     const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);

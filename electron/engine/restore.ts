@@ -7,11 +7,11 @@ import { chmod, chown, copyFile, readdir, readFile, rename, rm, stat } from 'nod
 import path from 'node:path';
 import type { JobProgress, Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
-import { pendingRestoresDir, sourceLockFile, type EngineContext } from './context.ts';
+import { pendingRestoresDir, type EngineContext } from './context.ts';
 import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from './errors.ts';
-import { withLock } from './locks.ts';
+import { withSourceLock } from './vault-move.ts';
 import { artifactPath } from './manifest.ts';
 import { describeHolders, findHolders, holderNames, type Holder } from './open-holders.ts';
 import { isProcessAlive } from './process-alive.ts';
@@ -59,7 +59,7 @@ const COMPANIONS = ['-wal', '-shm', '-journal'];
 /** Restores a restore point; see the module comment for the guarantees. */
 export async function restore(ctx: EngineContext, req: RestoreRequest): Promise<RestoreResult> {
   const manifest = await loadRestorePoint(ctx, req.id);
-  return withLock(sourceLockFile(ctx, manifest.source.id), `a restore of ${manifest.source.id}`, () => restoreLocked(ctx, manifest, req), { waitMs: req.waitMs });
+  return withSourceLock(ctx, manifest.source.id, `a restore of ${manifest.source.id}`, () => restoreLocked(ctx, manifest, req), { waitMs: req.waitMs });
 }
 
 async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: RestoreRequest): Promise<RestoreResult> {

@@ -85,6 +85,14 @@ describe('planRetention', () => {
     expect(plan.remove.map((d) => d.id)).toEqual([outside.id]);
   });
 
+  it('says until when a safety copy is protected in local time (the time zone of the plan), never raw ISO UTC', () => {
+    const inside = point('2026-11-20T12:00:00.000Z', { trigger: 'safety' });
+    const plan = planRetention([point('2026-11-22T12:00:00.000Z'), inside], NONE, { ...opts, timeZone: 'America/New_York' });
+    const reason = plan.keep.find((d) => d.id === inside.id)?.reasons[0];
+    expect(reason).toBe('safety copy, protected until 2026-11-27 07:00');
+    expect(reason).not.toMatch(/\d{2}:\d{2}:\d{2}|Z\b|T\d/);
+  });
+
   it('keeps safety copies by their own rule only: four restore attempts never push out real restore points', () => {
     const real = Array.from({ length: 5 }, (_, i) => point(new Date(Date.UTC(2026, 10, 22, 10, i)).toISOString()));
     const safety = Array.from({ length: 4 }, (_, i) => point(new Date(Date.UTC(2026, 10, 22, 11, i)).toISOString(), { trigger: 'safety', safety: { before: 'restore', restoring: real[0]!.id } }));
@@ -123,7 +131,7 @@ describe('planRetention', () => {
     const withPulled = planRetention([...own, pulled], { ...NONE, keepLast: 1 }, opts);
     expect(withPulled.keep.find((d) => d.id === own[0]!.id)?.reasons).toContain('newest verified restore point taken on this machine');
     // …and the received ones are protected as safety copies only for the window after their arrival.
-    for (const p of planted) expect(plan.keep.find((d) => d.id === p.id)?.reasons).toContain('safety copy, protected until 2026-11-29T17:00:00.000Z');
+    for (const p of planted) expect(plan.keep.find((d) => d.id === p.id)?.reasons).toContain('safety copy, protected until 2026-11-29 17:00');
     // A week later, with a newer restore point made here, they rank by their arrival: older than it.
     const next = point('2026-11-23T12:00:00.000Z');
     const later = planRetention([next, ...own, ...planted], { ...NONE, keepLast: 1 }, { ...opts, now: new Date('2026-12-01T00:00:00Z') });

@@ -42,6 +42,16 @@ function dateIn(timeZone: string | undefined): (at: Date) => LocalDate {
   };
 }
 
+/** "2026-11-27 07:00" in a time zone (the machine's own by default), as the CLI prints every time. */
+function minuteIn(timeZone: string | undefined): (at: Date) => string {
+  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return (at) => {
+    const parts = format.formatToParts(at);
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  };
+}
+
 /** ISO 8601 week of a calendar date, as `2026-W47`. */
 export function isoWeek({ year, month, day }: LocalDate): string {
   const date = new Date(Date.UTC(year, month - 1, day));
@@ -79,6 +89,7 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
   const reasons = new Map<string, string[]>(sorted.map((p) => [p.id, []]));
   const why = (id: string, reason: string) => reasons.get(id)?.push(reason);
   const now = opts.now.getTime();
+  const localMinute = minuteIn(opts.timeZone);
   const real = sorted.filter((p) => p.trigger !== 'safety');
   const verified = real.filter((p) => p.integrity.status === 'ok' && !opts.failedVerification?.has(p.id));
 
@@ -86,7 +97,7 @@ export function planRetention(points: Manifest[], policy: RetentionPolicy, opts:
     if (p.pinned) why(p.id, 'pinned');
     const age = now - Date.parse(at(p));
     if (p.trigger === 'safety' && age < opts.safetyWindowDays * DAY_MS) {
-      const until = new Date(Date.parse(at(p)) + opts.safetyWindowDays * DAY_MS).toISOString();
+      const until = localMinute(new Date(Date.parse(at(p)) + opts.safetyWindowDays * DAY_MS));
       why(p.id, `safety copy, protected until ${until}`);
     }
     if (policy.keepWithinDays > 0 && age < policy.keepWithinDays * DAY_MS) why(p.id, `younger than ${policy.keepWithinDays} days`);

@@ -86,11 +86,16 @@ export const settingsPatchSchema = z
     lowSpaceWarningBytes: z.number().int().nonnegative().optional(),
     verification: z.object({ newestEveryDays: z.number().int().nonnegative().optional(), allEveryDays: z.number().int().nonnegative().optional(), destinationSample: z.number().int().nonnegative().optional() }).strict().optional(),
     quietWaitMs: z.number().int().nonnegative().optional(),
-    google: z.object({ clientId: z.string().min(1) }).strict().optional(),
+    /** The person's own OAuth client id, or null to forget it (the build's built-in client then signs in). */
+    google: z.object({ clientId: z.string().min(1) }).strict().nullable().optional(),
     app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
   })
   .strict()
-  .transform(({ timeZone, ...rest }) => ({ ...rest, ...(timeZone === null ? { timeZone: undefined } : timeZone !== undefined ? { timeZone } : {}) }));
+  .transform(({ timeZone, google, ...rest }) => ({
+    ...rest,
+    ...(timeZone === null ? { timeZone: undefined } : timeZone !== undefined ? { timeZone } : {}),
+    ...(google === null ? { google: undefined } : google !== undefined ? { google } : {}),
+  }));
 export type SettingsPatch = z.input<typeof settingsPatchSchema>;
 
 export interface SettingsStore {

@@ -2,7 +2,7 @@
 // real path (symlinks resolved, so a restore writes to the file and never over a link).
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { Source } from '../../shared/model.ts';
+import type { Schedule, Source } from '../../shared/model.ts';
 import type { EngineContext } from './context.ts';
 import { LifeboatError } from './errors.ts';
 import { sourceIdFromPath } from './layout.ts';
@@ -45,10 +45,17 @@ export async function findSourceByPath(ctx: EngineContext, given: string): Promi
 }
 
 /**
- * Registers a database as a source (or returns the existing registration). Checks first that it is
- * a readable SQLite file. The id comes from the file name, made unique among the sources.
+ * The schedule the app gives a database it adds: every hour, on the hour. An hour of work is the
+ * most a shop loses, and an hourly restore point of a small database costs seconds.
  */
-export async function addSource(ctx: EngineContext, given: string, opts: { id?: string } = {}): Promise<Source> {
+export const NEW_SOURCE_SCHEDULE: Schedule = { kind: 'hourly', minute: 0 };
+
+/**
+ * Registers a database as a source (or returns the existing registration). Checks first that it is
+ * a readable SQLite file. The id comes from the file name, made unique among the sources; a
+ * `schedule` given is the new source's own.
+ */
+export async function addSource(ctx: EngineContext, given: string, opts: { id?: string; schedule?: Schedule } = {}): Promise<Source> {
   const real = await resolveDatabasePath(given);
   await preflight(real);
   const existing = listSources(ctx).find((s) => s.path === real);
@@ -61,7 +68,7 @@ export async function addSource(ctx: EngineContext, given: string, opts: { id?: 
       throw new LifeboatError('exists', `A source called "${opts.id}" already exists`, 'Choose another name with --name');
     }
     for (let n = 2; taken.has(id); n++) id = `${sourceIdFromPath(real)}-${n}`;
-    added = { id, path: real, name: path.basename(real), addedAt: ctx.now().toISOString() };
+    added = { id, path: real, name: path.basename(real), addedAt: ctx.now().toISOString(), ...(opts.schedule ? { schedule: opts.schedule } : {}) };
     return { ...settings, sources: [...settings.sources, added] };
   });
   return added as Source;

@@ -130,8 +130,13 @@ export async function openVault(vaultDir: string, knowsRestorePoints: boolean): 
       if (errorCode(e) !== 'EEXIST') throw explainWriteError(e, path.dirname(vaultDir));
     }
   }
+  await markVault(vaultDir);
+  return undefined;
+}
+
+/** Writes the vault's marker into `vaultDir` (created exclusively, never through a link; one already there is kept). */
+export async function markVault(vaultDir: string): Promise<void> {
   // Created exclusively and never through a link (as a destination's marker).
   await createMarker(path.join(vaultDir, VAULT_MARKER), 'This folder is a Lifeboat vault. Keep this file: it tells Lifeboat the disk is connected.\n', 'Remove it; Lifeboat then marks the vault again');
   await fsyncDir(vaultDir);
-  return undefined;
 }

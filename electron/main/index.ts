@@ -7,6 +7,7 @@ import { ipcEventNames } from '../../shared/ipc-contract.ts';
 import { APP_VERSION } from '../engine/app-version.ts';
 import { createDesktopServices } from '../app/desktop-services.ts';
 import { defaultDataDir } from '../engine/layout.ts';
+import { BUILT_IN_CLIENT_FILE } from '../destinations/drive/built-in-client.ts';
 import { bindIpc, sendEvent } from './ipc-binder.ts';
 import { safeStorageSecrets } from './safe-storage-secrets.ts';
 import { setupTray } from './tray.ts';
@@ -36,6 +37,8 @@ if (!app.requestSingleInstanceLock()) {
       dataDir,
       appVersion: APP_VERSION,
       secrets: safeStorageSecrets(dataDir),
+      // A build can carry its own Google OAuth client (`npm run dist`): Connect is then one click.
+      googleClientFile: path.join(iconsDir, BUILT_IN_CLIENT_FILE),
       effects: {
         // Main's own dialog, naming the real file: what the renderer shows cannot stand in for it.
         confirm: async ({ message, detail, confirmLabel }) => {
@@ -44,7 +47,11 @@ if (!app.requestSingleInstanceLock()) {
           return response === 0;
         },
         chooseDatabase: () => pick({ title: 'Choose a database to protect', properties: ['openFile'], filters: [{ name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] }, { name: 'All files', extensions: ['*'] }] }),
-        chooseFolder: () => pick({ title: 'Choose a folder for copies (an external disk or a NAS)', properties: ['openDirectory', 'createDirectory'] }),
+        chooseFolder: (purpose) =>
+          pick({
+            title: purpose === 'vault' ? 'Choose an empty folder for the vault (the restore points move there)' : 'Choose a folder for copies (an external disk or a NAS)',
+            properties: ['openDirectory', 'createDirectory'],
+          }),
         chooseRestoreTarget: async (suggested) => {
           const r = await dialog.showSaveDialog({ title: 'Restore into a new file', defaultPath: path.join(app.getPath('documents'), suggested) });
           return r.canceled ? undefined : r.filePath;
@@ -124,7 +131,7 @@ if (!app.requestSingleInstanceLock()) {
     // Keep the machine awake while a backup or restore runs; release it when none does.
     let blocker: number | undefined;
     const holdAwake = () => {
-      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo' || j.kind === 'recover');
+      const busy = services.jobs.running().some((j) => j.kind === 'backup' || j.kind === 'restore' || j.kind === 'undo' || j.kind === 'recover' || j.kind === 'move-vault');
       if (busy) blocker ??= powerSaveBlocker.start('prevent-app-suspension');
       else if (blocker !== undefined) {
         powerSaveBlocker.stop(blocker);

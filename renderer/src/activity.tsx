@@ -1,10 +1,10 @@
 // Activity: recent jobs (backups, restores, verifications) with how they ended and why.
 import { useEffect, useState } from 'react';
 import type { JobView } from '../../shared/model.ts';
-import { duration, when } from './format.ts';
+import { duration, idTime, when, whenExact } from './format.ts';
 import { useDashboard } from './store.ts';
 
-const OUTCOME: Record<string, string> = { ok: 'done', failed: 'FAILED', cancelled: 'cancelled' };
+const OUTCOME: Record<string, string> = { ok: 'Done', failed: 'Failed', cancelled: 'Cancelled' };
 
 export function Activity() {
   const rows = useDashboard((s) => s.rows);
@@ -30,14 +30,16 @@ export function Activity() {
         <tbody>
           {activity.map((j) => (
             <tr key={j.id} className={j.outcome === 'failed' ? 'err' : undefined}>
-              <td>{when(j.startedAt)}</td>
+              <td className="when">{when(j.startedAt)}</td>
               <td>
-                {j.title}
-                {j.trigger === 'scheduled' ? ' (scheduled)' : ''}
+                <span>
+                  {j.title}
+                  {j.trigger === 'scheduled' ? ' (scheduled)' : ''}
+                </span>
+                {j.restorePointId && idTime(j.restorePointId) && j.kind !== 'backup' && <div className="muted">restore point of {whenExact(idTime(j.restorePointId)!)}</div>}
               </td>
               <td>
-                {j.outcome ? OUTCOME[j.outcome] : 'running'}
-                {j.message ? `: ${j.message}` : ''}
+                {j.outcome === 'cancelled' && j.message ? j.message : `${j.outcome ? OUTCOME[j.outcome] : 'Running'}${j.message ? `: ${j.message}` : ''}`}
                 {j.hint ? <div className="muted">{j.hint}</div> : null}
               </td>
               <td>{j.finishedAt ? duration((Date.parse(j.finishedAt) - Date.parse(j.startedAt)) / 1000) : ''}</td>

@@ -22,7 +22,17 @@ const SCREENS: { id: Screen; label: string }[] = [
 ];
 
 function Messages() {
-  const { problem, notice, lastRestore, lastRecover, undo, busy } = useDashboard();
+  const { problem, notice, lastRestore, lastRecover, undo, dismissUndo, busy } = useDashboard();
+  const undoButtons = (
+    <span className="banner-actions">
+      <button type="button" disabled={busy !== undefined} onClick={() => void undo()}>
+        Undo
+      </button>
+      <button type="button" className="link" onClick={dismissUndo}>
+        Hide
+      </button>
+    </span>
+  );
   return (
     <>
       {problem && (
@@ -37,19 +47,19 @@ function Messages() {
       )}
       {lastRestore && (
         <div className="banner ok" role="status">
-          Restored. The previous database was kept as a safety copy.
-          {lastRestore.requiresRestart && ` Restart the programs that had it open: ${lastRestore.holders.map((h) => h.name).join(', ') || 'any that did'}.`}{' '}
-          <button type="button" disabled={busy !== undefined} onClick={() => void undo()}>
-            Undo
-          </button>
+          <span>
+            Restored. The previous database was kept as a safety copy.
+            {lastRestore.requiresRestart && ` Restart the programs that had it open: ${lastRestore.holders.map((h) => h.name).join(', ') || 'any that did'}.`}
+          </span>
+          {undoButtons}
         </div>
       )}
       {lastRecover && (
         <div className="banner ok" role="status">
-          Brought back {lastRecover.tables.map((t) => `${(t.inserted + t.replaced).toLocaleString()} row${t.inserted + t.replaced === 1 ? '' : 's'} into ${t.table}${t.replaced ? ` (${t.replaced} replaced)` : ''}`).join(', ')}. The database before was kept as a safety copy.{' '}
-          <button type="button" disabled={busy !== undefined} onClick={() => void undo()}>
-            Undo
-          </button>
+          <span>
+            Brought back {lastRecover.tables.map((t) => `${(t.inserted + t.replaced).toLocaleString()} row${t.inserted + t.replaced === 1 ? '' : 's'} into ${t.table}${t.replaced ? ` (${t.replaced} replaced)` : ''}`).join(', ')}. The database before was kept as a safety copy.
+          </span>
+          {undoButtons}
         </div>
       )}
     </>

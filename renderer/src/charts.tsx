@@ -1,5 +1,5 @@
 // Small SVG charts: a bar per restore point (database size or backup duration), and a usage bar.
-import { bytes, duration } from './format.ts';
+import { bytes, duration, when } from './format.ts';
 
 export function BarChart({ label, values, format }: { label: string; values: { at: string; value: number }[]; format: (n: number) => string }) {
   if (values.length === 0) return null;
@@ -18,7 +18,7 @@ export function BarChart({ label, values, format }: { label: string; values: { a
           const bh = Math.max(1, (v.value / max) * (h - 2));
           return (
             <rect key={v.at + i} x={i * bw + 1} y={h - bh} width={Math.max(1, bw - 2)} height={bh} className="bar">
-              <title>{`${new Date(v.at).toLocaleString()}: ${format(v.value)}`}</title>
+              <title>{`${when(v.at)}: ${format(v.value)}`}</title>
             </rect>
           );
         })}

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
 import type { Cell, Comparison, RestorePointContents, RowKey, RowsPage, TableDiff, TableInfo } from '../../shared/inside.ts';
 import type { JobView } from '../../shared/model.ts';
-import { bytes, explain, when, whenExact } from './format.ts';
+import { bytes, explain, whenExact } from './format.ts';
 import { useDashboard } from './store.ts';
 
 const PAGE = 20;
@@ -192,7 +192,7 @@ export function Inside({ id }: { id: string }) {
           <div className="compare">
             {comparison ? (
               <p aria-label="What a restore would change">
-                {restoreSentence(comparison, when(comparison.a.createdAt))} {schemaSentence(comparison) ?? ''}
+                {restoreSentence(comparison, whenExact(comparison.a.createdAt))} {schemaSentence(comparison) ?? ''}
               </p>
             ) : comparing ? (
               <Progress job={jobOf(jobs, 'compare', id)} label="Comparing with the database now" />
@@ -302,7 +302,7 @@ export function Inside({ id }: { id: string }) {
                     Save {chosen.size ? 'chosen rows' : 'table'} as CSV…
                   </button>
                   <button type="button" disabled={busy !== undefined} onClick={() => void save('sqlite')}>
-                    Save as a SQLite file…
+                    Save as a database file…
                   </button>
                 </div>
               </div>

@@ -1,27 +1,125 @@
-// Overview: is everything protected (and if not, what to do), the last and next backup, the success
-// rate, Back Up Now per database with live progress, size and duration over time, and disk usage.
+// Overview: is everything protected (and if not, what is missing, with the one click that fixes
+// it), the last and next backup, the success rate, Back Up Now per database with live progress,
+// size and duration over time, and disk usage.
 import { useEffect, useState } from 'react';
-import type { DriveView } from '../../shared/ipc-contract.ts';
+import type { DestinationsView, DriveView } from '../../shared/ipc-contract.ts';
+import type { HealthFix } from '../../shared/model.ts';
 import { BarChart, durationFormat, sizeFormat, UsageBar } from './charts.tsx';
-import { bytes, when } from './format.ts';
+import { ago, bytes, scheduleWords, when } from './format.ts';
 import { useDashboard } from './store.ts';
+
+/** The button (or two) that fixes one health reason in one click. */
+function Fix({ fix, google }: { fix: HealthFix; google?: DestinationsView['google'] }) {
+  const { busy, connecting, addSource, backUp, setSchedule, addFolder, connectDrive, show, run } = useDashboard();
+  const idle = busy === undefined && !connecting;
+  switch (fix.kind) {
+    case 'add-database':
+      return (
+        <button type="button" className="primary" disabled={!idle} onClick={() => void addSource()}>
+          Add a database…
+        </button>
+      );
+    case 'back-up':
+      return (
+        <button type="button" disabled={!idle} onClick={() => void backUp(fix.sourceId)}>
+          Take a restore point now
+        </button>
+      );
+    case 'set-schedule':
+      return (
+        <button type="button" disabled={!idle} onClick={() => void setSchedule(fix.sourceId, fix.schedule)}>
+          Back up {scheduleWords(fix.schedule).replace(/, on the hour$/, '')}
+        </button>
+      );
+    case 'add-copy':
+      return (
+        <span className="fix-pair">
+          {google?.builtIn || google?.clientId ? (
+            <button type="button" className="primary" disabled={!idle} onClick={() => void connectDrive()}>
+              {connecting ? 'Waiting for Google…' : 'Connect Google Drive'}
+            </button>
+          ) : (
+            <button type="button" onClick={() => show('destinations')}>
+              Set up Google Drive…
+            </button>
+          )}
+          <button type="button" disabled={!idle} onClick={() => void addFolder()}>
+            Add a folder on another disk…
+          </button>
+        </span>
+      );
+    case 'reconnect-drive':
+      return (
+        <button type="button" className="primary" disabled={!idle} onClick={() => void connectDrive()}>
+          {connecting ? 'Waiting for Google…' : 'Reconnect Google Drive'}
+        </button>
+      );
+    case 'resume-schedule':
+      return (
+        <button type="button" disabled={!idle} onClick={() => void run('pause', async () => void (await window.lifeboat['schedule:pause']({ paused: false })))}>
+          Resume the schedule
+        </button>
+      );
+    case 'show-destinations':
+      return (
+        <button type="button" onClick={() => show('destinations')}>
+          Open Destinations
+        </button>
+      );
+    case 'show-restore-points':
+      return (
+        <button type="button" onClick={() => show('restore-points')}>
+          Open Restore points
+        </button>
+      );
+    case 'show-settings':
+      return (
+        <button type="button" onClick={() => show('settings')}>
+          Open Settings
+        </button>
+      );
+  }
+}
+
+/** Fixes whose button says all the reason's action says. */
+const SELF_EVIDENT = new Set<HealthFix['kind']>(['add-database', 'back-up', 'set-schedule', 'reconnect-drive', 'resume-schedule']);
 
 export function HealthPanel() {
   const status = useDashboard((s) => s.status);
+  const revision = useDashboard((s) => s.revision);
+  const connecting = useDashboard((s) => s.connecting);
+  const [google, setGoogle] = useState<DestinationsView['google'] | undefined>();
+  useEffect(() => {
+    void window.lifeboat['destinations:list'](undefined).then((v) => setGoogle(v.google), () => undefined);
+  }, [revision]);
   if (!status) return null;
   const { health } = status;
+  // The same fix offered by several reasons (two databases without a copy elsewhere) is offered once.
+  const offered = new Set<string>();
   return (
     <section className={`health health-${health.level}`} aria-label="Health">
-      <strong>{health.summary}</strong>
+      <strong className="health-summary">{health.summary}</strong>
+      {health.level === 'healthy' && <span className="muted">Every database is backed up on a schedule, checked, and copied off this computer's disk.</span>}
       {health.reasons.length > 0 && (
-        <ul>
-          {health.reasons.map((r) => (
-            <li key={r.text} className={r.level}>
-              {r.text} <span className="muted">{r.action}</span>
-            </li>
-          ))}
+        <ul className="reasons">
+          {health.reasons.map((r) => {
+            const key = r.fix ? JSON.stringify(r.fix) : undefined;
+            const showFix = r.fix && key && !offered.has(key);
+            if (key) offered.add(key);
+            return (
+              <li key={r.text} className={r.level}>
+                <div>
+                  <span className="reason-text">{r.text}</span>
+                  {/* The button says it when it is the whole of what to do. */}
+                  {!(showFix && r.fix && SELF_EVIDENT.has(r.fix.kind)) && <span className="muted"> {r.action}</span>}
+                </div>
+                {showFix && r.fix && <Fix fix={r.fix} google={google} />}
+              </li>
+            );
+          })}
         </ul>
       )}
+      {connecting && <p className="muted">Finish signing in to Google in your browser; Lifeboat waits up to five minutes.</p>}
     </section>
   );
 }
@@ -37,40 +135,35 @@ function Tiles() {
     <dl className="tiles">
       <div>
         <dt>Last backup</dt>
-        <dd>{newest ? when(newest) : 'never'}</dd>
+        <dd>{newest ? ago(newest) : 'never'}</dd>
+        {newest && <dd className="muted">{when(newest)}</dd>}
       </div>
       <div>
-        <dt>Next scheduled</dt>
-        <dd>{status.schedulePaused ? 'paused' : next ? when(next) : 'no schedule'}</dd>
+        <dt>Next backup</dt>
+        <dd>{status.schedulePaused ? 'paused' : next ? when(next) : 'none scheduled'}</dd>
+        {!status.schedulePaused && next && <dd className="muted">{ago(next)}</dd>}
       </div>
       <div>
-        <dt>Scheduled runs that succeeded</dt>
-        <dd>{rate !== undefined ? `${rate}%` : 'none yet'}</dd>
+        <dt>Scheduled backups that worked</dt>
+        <dd>{rate !== undefined ? `${rate}%` : 'none has run yet'}</dd>
       </div>
       <div>
         <dt>Restore points</dt>
-        <dd>
-          {status.sources.reduce((n, s) => n + s.restorePoints, 0)} · {bytes(status.vaultBytes)}
-        </dd>
+        <dd>{status.sources.reduce((n, s) => n + s.restorePoints, 0)}</dd>
+        <dd className="muted">{bytes(status.vaultBytes)} on this computer</dd>
       </div>
     </dl>
   );
 }
 
 function BackUpList() {
-  const { status, busy, jobs, backUp, addSource, show } = useDashboard();
+  const { status, busy, jobs, backUp, show } = useDashboard();
   if (!status) return <p>Loading…</p>;
   if (status.sources.length === 0) {
     return (
       <div className="empty">
         <p>Lifeboat keeps restore points of the database your shop or app lives on (for example <code>store.db</code>).</p>
-        <p>
-          Choose it with{' '}
-          <button type="button" className="primary" onClick={() => void addSource()} disabled={busy !== undefined}>
-            Add a database…
-          </button>{' '}
-          then click <em>Back Up Now</em>.
-        </p>
+        <p>Choose it with “Add a database…” above: it is backed up at once, then every hour.</p>
       </div>
     );
   }
@@ -79,15 +172,15 @@ function BackUpList() {
       {status.sources.map((s) => {
         // An upload of an earlier restore point, a verify, a look inside or a comparison does not stop a new backup.
         const running = Object.values(jobs).find((j) => j.sourceId === s.source.id && !['upload', 'verify', 'look', 'compare', 'export'].includes(j.kind));
+        const schedule = s.source.schedule && s.source.schedule.kind !== 'off' ? scheduleWords(s.source.schedule) : undefined;
         return (
           <li key={s.source.id} className="card">
-            <div>
+            <div className="card-main">
               <strong>{s.source.name}</strong>
-              <div className="muted">{s.source.path}</div>
-              <div className="muted">
-                {s.newest ? `Newest restore point ${when(s.newest.createdAt)}` : 'Never backed up'} · {s.restorePoints} restore point{s.restorePoints === 1 ? '' : 's'}
-                {s.newest ? ` · database ${bytes(s.newest.database.bytes)}` : ''}
-              </div>
+              <div className="muted path">{s.source.path}</div>
+              <div className="muted">{s.newest ? `Newest restore point ${when(s.newest.createdAt)} · ${s.restorePoints} in all` : 'No restore point yet'}</div>
+              <div className="muted">{schedule ? `Backed up ${schedule}${status.schedulePaused ? ' (paused)' : ''}` : 'No schedule: backed up only when you click Back Up Now'}</div>
+              {schedule && !status.schedulePaused && s.nextRunAt && <div className="muted">Next backup {when(s.nextRunAt)}</div>}
               {s.history.length > 1 && (
                 <div className="charts">
                   <BarChart label="Database size" values={s.history.map((h) => ({ at: h.createdAt, value: h.databaseBytes }))} format={sizeFormat} />
@@ -122,14 +215,14 @@ function Storage() {
     <section aria-label="Storage" className="storage">
       <h2>Storage</h2>
       <UsageBar
-        label="This computer (vault)"
+        label="This computer (the vault)"
         used={status.vaultBytes}
         total={status.freeBytes !== undefined ? status.vaultBytes + status.freeBytes : undefined}
-        detail={status.freeBytes !== undefined ? `${bytes(status.freeBytes)} free in ${status.vaultDir}` : status.vaultDir}
+        detail={status.freeBytes !== undefined ? `${bytes(status.freeBytes)} free · ${status.vaultDir}` : status.vaultDir}
       />
       {drive?.connected &&
         (drive.error ? (
-          <p className="muted">Google Drive: {drive.error}</p>
+          <p className="muted">{drive.error}</p>
         ) : (
           <UsageBar label={`Google Drive (${drive.email})`} used={drive.usage ?? 0} total={drive.limit} detail={`Lifeboat's restore points: ${bytes(drive.lifeboatBytes ?? 0)}`} />
         ))}

@@ -3,8 +3,8 @@
 import { useEffect, useState } from 'react';
 import type { ScheduleView } from '../../shared/ipc-contract.ts';
 import type { Schedule } from '../../shared/model.ts';
-import { WEEKDAY_NAMES, describeSchedule } from '../../shared/schedule-words.ts';
-
+import { WEEKDAY_NAMES } from '../../shared/schedule-words.ts';
+import { explain, scheduleWords, when } from './format.ts';
 
 export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string; onDone: () => void; onSaved: () => void }) {
   const [view, setView] = useState<ScheduleView | undefined>();
@@ -28,11 +28,12 @@ export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string
       setError(undefined);
       onSaved();
     } catch (e) {
-      setError(`${(e as Error).message}${(e as { hint?: string }).hint ? `. ${(e as { hint?: string }).hint}` : ''}`);
+      setError(explain(e as Error & { hint?: string }));
     }
   };
   return (
     <div className="schedule" aria-label="Schedule">
+      <div className="schedule-controls">
       <label>
         Back up{' '}
         <select
@@ -47,7 +48,7 @@ export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string
           <option value="hourly">every hour</option>
           <option value="daily">every day</option>
           <option value="weekly">every week</option>
-          <option value="cron">cron expression</option>
+          <option value="cron">custom (a cron expression)</option>
         </select>
       </label>
       {draft.kind === 'hourly' && (
@@ -77,12 +78,15 @@ export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string
           <input aria-label="Cron expression" value={draft.expression} onChange={(e) => change({ kind: 'cron', expression: e.target.value })} />
         </label>
       )}
-      <button type="button" className="primary" onClick={() => void save()}>
-        Save
-      </button>
-      <button type="button" onClick={onDone}>
-        Close
-      </button>
+      </div>
+      <div className="buttons">
+        <button type="button" className="primary" onClick={() => void save()}>
+          Save
+        </button>
+        <button type="button" onClick={onDone}>
+          Close
+        </button>
+      </div>
       {error && (
         <p className="banner error" role="alert">
           {error}
@@ -91,14 +95,14 @@ export function ScheduleEditor({ sourceId, onDone, onSaved }: { sourceId: string
       {view && (
         <div className="muted">
           <p>
-            Now: {describeSchedule(view.schedule)} · time zone {view.timeZone}
+            Now: backed up {scheduleWords(view.schedule)} · time zone {view.timeZone} (Settings)
           </p>
           {view.next.length > 0 && (
             <>
               <p>Next runs:</p>
               <ol aria-label="Next runs">
                 {view.next.map((n) => (
-                  <li key={n}>{new Date(n).toLocaleString([], { timeZone: view.timeZone, dateStyle: 'full', timeStyle: 'short' })}</li>
+                  <li key={n}>{when(n, { timeZone: view.timeZone })}</li>
                 ))}
               </ol>
             </>

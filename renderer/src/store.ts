@@ -1,11 +1,12 @@
 // The dashboard's state (zustand): what main told us, what runs (from job events), the screen
 // shown, and what just happened. Every call to main goes through `run`, which turns a failure into
-// a problem shown where the person acted.
+// a problem shown where the person acted; changing screens clears what was said on the last one.
 import { create } from 'zustand';
 import type { RestorePointRow, RestoreSummary, StatusView } from '../../shared/ipc-contract.ts';
 import type { OnConflict, RecoverSelection, RecoverSummary } from '../../shared/inside.ts';
 import { errorCodeOf } from '../../shared/errors.ts';
-import type { JobView } from '../../shared/model.ts';
+import type { JobView, Schedule } from '../../shared/model.ts';
+import { scheduleWords, when } from './format.ts';
 
 export type Screen = 'overview' | 'restore-points' | 'databases' | 'destinations' | 'activity' | 'settings';
 
@@ -38,19 +39,29 @@ interface DashboardState {
   inside?: string;
   selectedId?: string;
   filters: Filters;
+  /** A Google sign-in waits in the browser. */
+  connecting: boolean;
   /** Bumped whenever settings change, so screens reload what they show. */
   revision: number;
   show(screen: Screen): void;
   refresh(): Promise<void>;
   listen(): () => void;
   run(busy: string, work: () => Promise<void>): Promise<void>;
+  /** Adds a database: main's file dialog, an hourly schedule and the first restore point at once. */
   addSource(): Promise<void>;
   backUp(sourceId: string): Promise<void>;
+  setSchedule(sourceId: string, schedule: Schedule): Promise<void>;
+  /** A folder on another disk (main's folder dialog). */
+  addFolder(): Promise<void>;
+  /** Google sign-in in the system browser (one click with the build's own client). */
+  connectDrive(): Promise<void>;
   cancel(jobId: string): Promise<void>;
   verify(id: string): Promise<void>;
   /** Main asks for confirmation itself (a native dialog naming the file) or for a file to restore into. */
   restore(id: string, toAnotherFile: boolean): Promise<void>;
   undo(): Promise<void>;
+  /** Hides the Undo banner (undo stays possible from the safety copy). */
+  dismissUndo(): void;
   openInside(id: string): void;
   closeInside(): void;
   /** Brings rows back; true when it went through. */
@@ -66,8 +77,10 @@ export const useDashboard = create<DashboardState>((set, get) => ({
   rows: [],
   jobs: {},
   revision: 0,
+  connecting: false,
   filters: { sourceId: '', destinationId: '', trigger: '', from: '', to: '' },
-  show: (screen) => set({ screen, problem: undefined }),
+  // What was said about the last screen does not follow the person to the next one.
+  show: (screen) => set({ screen, problem: undefined, notice: undefined, inside: screen === 'restore-points' ? get().inside : undefined }),
   async refresh() {
     try {
       const [status, rows] = await Promise.all([window.lifeboat['status:get'](undefined), window.lifeboat['restore-points:list']({})]);
@@ -106,7 +119,7 @@ export const useDashboard = create<DashboardState>((set, get) => ({
       await work();
     } catch (e) {
       const p = asProblem(e);
-      if (errorCodeOf(e) === 'cancelled') set({ notice: `${p.message}. ${p.hint ?? ''}`.trim() });
+      if (errorCodeOf(e) === 'cancelled') set({ notice: [p.message, p.hint].filter(Boolean).join('. ') });
       else set({ problem: p });
     } finally {
       // What was done (or a failure: a missing file) changes what the screens show.
@@ -116,14 +129,42 @@ export const useDashboard = create<DashboardState>((set, get) => ({
   },
   addSource: () =>
     get().run('adding', async () => {
-      const source = await window.lifeboat['sources:choose'](undefined);
-      if (source) set({ notice: `${source.name} was added. Take its first restore point with Back Up Now, and give it a schedule (Databases) so it stays protected.` });
+      const chosen = await window.lifeboat['sources:choose'](undefined);
+      if (!chosen) return;
+      const schedule = chosen.source.schedule ? scheduleWords(chosen.source.schedule) : undefined;
+      set({
+        notice: chosen.added
+          ? `${chosen.source.name} was added and is backed up from now on: the first restore point was taken ${chosen.first ? when(chosen.first.createdAt) : 'now'}${schedule ? `, and it runs ${schedule}` : ''}.`
+          : `${chosen.source.name} is protected already; nothing was changed.`,
+      });
     }),
   backUp: (sourceId) =>
     get().run(`backup:${sourceId}`, async () => {
       const m = await window.lifeboat['backup:run']({ sourceId });
-      set({ notice: m.integrity.status === 'ok' ? `Restore point taken: ${new Date(m.createdAt).toLocaleString()}, checked and checksummed.` : 'The copy was taken but fails its integrity check: the database itself may be damaged.' });
+      set({ notice: m.integrity.status === 'ok' ? `Restore point taken ${when(m.createdAt)} and checked.` : 'The copy was taken but fails its check: the database itself may be damaged. Do not rely on it; see Restore points.' });
     }),
+  setSchedule: (sourceId, schedule) =>
+    get().run(`schedule:${sourceId}`, async () => {
+      const v = await window.lifeboat['schedule:set']({ sourceId, schedule });
+      set({ notice: `Backed up ${scheduleWords(v.schedule)} from now on${v.next[0] ? `; the next backup runs ${when(v.next[0])}` : ''}.` });
+    }),
+  addFolder: () =>
+    get().run('add-folder', async () => {
+      const d = await window.lifeboat['destinations:add-folder'](undefined);
+      if (d) set({ notice: `Copies now go to ${d.name} as well.` });
+    }),
+  async connectDrive() {
+    if (get().connecting) return;
+    set({ connecting: true });
+    try {
+      await get().run('drive-connect', async () => {
+        const drive = await window.lifeboat['drive:connect'](undefined);
+        if (drive.connected && !drive.error) set({ notice: `Google Drive is connected${drive.email ? ` (${drive.email})` : ''}: every restore point is copied there from now on.` });
+      });
+    } finally {
+      set({ connecting: false });
+    }
+  },
   async cancel(jobId) {
     await window.lifeboat['job:cancel']({ jobId });
   },
@@ -131,8 +172,8 @@ export const useDashboard = create<DashboardState>((set, get) => ({
     get().run(`verify:${id}`, async () => {
       const r = await window.lifeboat['restore-points:verify']({ id });
       set({
-        notice: !r.ok ? undefined : r.checked ? 'Verified: the checksums match and the copy passes its integrity check.' : `Not fully checked: ${r.message}`,
-        problem: r.ok ? undefined : { message: `Verification failed: ${r.message}`, hint: 'Do not restore from this restore point; pick another one' },
+        notice: !r.ok ? undefined : r.checked ? 'Checked again: this restore point is intact and can be restored.' : `Only partly checked: ${r.message}`,
+        problem: r.ok ? undefined : { message: `This restore point is damaged: ${r.message}`, hint: 'Do not restore from it; choose another one' },
       });
     }),
   restore: (id, toAnotherFile) =>
@@ -147,6 +188,7 @@ export const useDashboard = create<DashboardState>((set, get) => ({
       if (!(await window.lifeboat['restore:undo'](undefined))) return;
       set({ lastRestore: undefined, lastRecover: undefined, notice: rows ? 'Undone: the database is back as it was before the rows were brought back.' : 'The restore was undone: the database is back as it was before.' });
     }),
+  dismissUndo: () => set({ lastRestore: undefined, lastRecover: undefined }),
   openInside: (id) => set({ inside: id, problem: undefined, notice: undefined }),
   closeInside() {
     const id = get().inside;

@@ -68,9 +68,9 @@ async function handle(req: SimRequest): Promise<unknown> {
   switch (req.op) {
     case 'setup': {
       // As a person sets it up in the app: the database, an hourly schedule, a folder on another disk, Google Drive.
-      const source = await handlers['sources:choose'](undefined);
-      if (!source) throw new Error('no database chosen');
-      await handlers['schedule:set']({ sourceId: source.id, schedule: { kind: 'hourly', minute: 0 } });
+      const chosen = await handlers['sources:choose'](undefined);
+      if (!chosen) throw new Error('no database chosen');
+      await handlers['schedule:set']({ sourceId: chosen.source.id, schedule: { kind: 'hourly', minute: 0 } });
       engine.updateSettings({ timeZone: req.timeZone, lowSpaceWarningBytes: req.lowSpaceBytes, verification: req.verification });
       await handlers['destinations:add-folder'](undefined);
       await handlers['drive:connect'](undefined);

@@ -6,6 +6,7 @@ import type { Engine } from '../../engine/engine.ts';
 import { LifeboatError } from '../../engine/errors.ts';
 import { GOOGLE_CLIENT_SECRET } from '../../engine/settings.ts';
 import type { DriveQuota } from './drive-destination.ts';
+import type { GoogleClient } from './google-auth.ts';
 import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET, revokeDriveAccess } from './drive-setup.ts';
 import { googleEndpoints } from './google-endpoints.ts';
 
@@ -35,6 +36,15 @@ export async function setGoogleClient(engine: Engine, client: { clientId: string
   engine.updateSettings({ google: { clientId } });
 }
 
+/**
+ * Forgets the person's own OAuth client (its id in settings, its secret in the SecretStore): the
+ * build's built-in client signs in from now on, when there is one.
+ */
+export async function forgetGoogleClient(engine: Engine): Promise<void> {
+  await engine.secrets.delete(GOOGLE_CLIENT_SECRET);
+  engine.updateSettings({ google: null });
+}
+
 /** Whether a client secret is set up (the environment's, or one in the SecretStore); never the secret. */
 export async function hasGoogleClientSecret(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   if (env.LIFEBOAT_GOOGLE_CLIENT_SECRET) return true;
@@ -55,31 +65,33 @@ export async function connectDrive(
     env?: NodeJS.ProcessEnv;
     /** Copy what waits (and the history Drive should hold) before returning; the app leaves it to its upload queue instead. */
     sendNow?: boolean;
+    /** The build's built-in OAuth client, used when the person set none of their own. */
+    builtIn?: GoogleClient;
   },
 ): Promise<{ quota: DriveQuota; destination: DriveDestination; resumed: Replica[] }> {
   const env = opts.env ?? process.env;
   const { connectGoogle } = await import('./google-auth.ts');
-  const { refreshToken } = await connectGoogle({ client: await googleClientFor(engine, env), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
+  const { refreshToken } = await connectGoogle({ client: await googleClientFor(engine, env, opts.builtIn), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
   await engine.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
   const destination = engine.destinations.add(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;
-  const quota = await driveDriver(engine, destination, env).quota();
+  const quota = await driveDriver(engine, destination, env, opts.builtIn).quota();
   // Uploads that waited for a reconnection go now (and a new Drive's history).
   const resumed = opts.sendNow === false ? [] : await engine.push({ destinationId: destination.id, force: true });
   return { quota, destination, resumed };
 }
 
 /** The connected account and its storage, read from Google. */
-export async function driveQuota(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<DriveQuota> {
+export async function driveQuota(engine: Engine, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): Promise<DriveQuota> {
   const destination = driveDestinationOf(engine);
   if (!destination) throw new LifeboatError('not-found', 'Google Drive is not connected', 'Connect it first (`lifeboat drive connect`, or Destinations in the app)');
-  return driveDriver(engine, destination, env).quota();
+  return driveDriver(engine, destination, env, builtIn).quota();
 }
 
 /** Revokes Lifeboat's access, forgets the token and removes the destination; copies on Drive stay. */
-export async function disconnectDrive(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<Destination | undefined> {
+export async function disconnectDrive(engine: Engine, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): Promise<Destination | undefined> {
   const destination = driveDestinationOf(engine);
   // Removing the destination revokes through its driver; a token without a destination is revoked here.
   if (destination) return engine.destinations.remove(destination.id);
-  await revokeDriveAccess(engine, env);
+  await revokeDriveAccess(engine, env, builtIn);
   return undefined;
 }

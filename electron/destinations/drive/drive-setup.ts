@@ -13,10 +13,14 @@ export const REFRESH_TOKEN_SECRET = 'google-refresh-token';
 
 type DriveDriver = DestinationDriver & { quota(): Promise<DriveQuota> };
 
-/** The person's OAuth client: LIFEBOAT_GOOGLE_CLIENT_ID/SECRET, else the id in settings and the secret in the SecretStore. */
-export async function googleClientFor(ctx: Pick<DriverContext, 'settings' | 'secrets'>, env: NodeJS.ProcessEnv = process.env): Promise<GoogleClient> {
+/**
+ * The OAuth client to sign in with: LIFEBOAT_GOOGLE_CLIENT_ID/SECRET, else the person's own client
+ * (the id in settings, the secret in the SecretStore), else the build's built-in one (`builtIn`).
+ */
+export async function googleClientFor(ctx: Pick<DriverContext, 'settings' | 'secrets'>, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): Promise<GoogleClient> {
   if (env.LIFEBOAT_GOOGLE_CLIENT_ID) return { clientId: env.LIFEBOAT_GOOGLE_CLIENT_ID, clientSecret: env.LIFEBOAT_GOOGLE_CLIENT_SECRET };
   const google = ctx.settings().google;
+  if (!google && builtIn) return builtIn;
   if (!google) {
     throw new LifeboatError('usage', 'No Google OAuth client is set up', 'Create a "Desktop app" OAuth client in your Google Cloud project (see the README, "Google Drive"), then `lifeboat drive connect --client-id …` (it asks for the secret)');
   }
@@ -25,11 +29,11 @@ export async function googleClientFor(ctx: Pick<DriverContext, 'settings' | 'sec
 }
 
 /** Revokes Lifeboat's access to Google Drive (if it had any) and forgets the token. */
-export async function revokeDriveAccess(ctx: DriverContext, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function revokeDriveAccess(ctx: DriverContext, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): Promise<void> {
   const token = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
   if (!token) return;
   const { oauthClient } = await import('./google-auth.ts');
-  await oauthClient(await googleClientFor(ctx, env), googleEndpoints(env)).revokeToken(token).catch(() => undefined);
+  await oauthClient(await googleClientFor(ctx, env, builtIn), googleEndpoints(env)).revokeToken(token).catch(() => undefined);
   await ctx.secrets.delete(REFRESH_TOKEN_SECRET);
 }
 
@@ -48,8 +52,8 @@ function lazy(load: () => Promise<DriveDriver>, forget: () => Promise<void>): Dr
   };
 }
 
-/** The Drive driver for `dest`, using the remembered refresh token. */
-export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kind: 'drive' }>, env: NodeJS.ProcessEnv = process.env): DriveDriver {
+/** The Drive driver for `dest`, using the remembered refresh token (and the build's client when the person has none). */
+export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kind: 'drive' }>, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): DriveDriver {
   return lazy(
     async () => {
       const refreshToken = await ctx.secrets.get(REFRESH_TOKEN_SECRET);
@@ -57,10 +61,10 @@ export function driveDriver(ctx: DriverContext, dest: Extract<Destination, { kin
       const endpoints = googleEndpoints(env);
       // Google's client libraries load only when Drive is used: every other command starts without them.
       const [{ oauthClient }, { driveDestination }] = await Promise.all([import('./google-auth.ts'), import('./drive-destination.ts')]);
-      const auth = oauthClient(await googleClientFor(ctx, env), endpoints);
+      const auth = oauthClient(await googleClientFor(ctx, env, builtIn), endpoints);
       auth.setCredentials({ refresh_token: refreshToken });
       return driveDestination(dest, { auth, endpoints, sessionsDir: path.join(ctx.dataDir, 'uploads'), memo: ctx.memo });
     },
-    () => revokeDriveAccess(ctx, env),
+    () => revokeDriveAccess(ctx, env, builtIn),
   );
 }
