@@ -60,7 +60,7 @@ async function runShell(mainFile: string, o: { appPath: string; resources?: stri
 }
 
 /** What must hold in either layout. */
-function checkShell(report: Report, root: string): void {
+function checkShell(report: Report, root: string, builtInClient: boolean): void {
   const window = report.events.find((e) => e.what === 'window');
   expect(window).toMatchObject({ sandbox: true, contextIsolation: true });
   expect(window?.preload?.startsWith(root), window?.preload).toBe(true);
@@ -78,7 +78,10 @@ function checkShell(report: Report, root: string): void {
   // IPC is answered only for the main frame of the app's own window while it shows the app's own page.
   for (const who of ['foreign', 'subFrame', 'elsewhere']) expect(report.calls?.[who], who).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   expect(report.events.some((e) => e.what === 'loadURL')).toBe(false);
-  expect(report.calls?.add).toMatchObject({ ok: true, value: { id: 'store' } });
+  // Added with its first restore point taken at once.
+  expect(report.calls?.add).toMatchObject({ ok: true, value: { added: true, source: { id: 'store' }, first: { integrity: { status: 'ok' } } } });
+  // The build's own Google client is read from beside the tray icons when the build carries one.
+  expect(report.calls?.destinations).toMatchObject({ ok: true, value: { google: { builtIn: builtInClient } } });
   expect(report.calls?.backup).toMatchObject({ ok: true, value: { integrity: { status: 'ok' } } });
   // An in-place restore and a delete wait for main's native dialog, which names the real file;
   // "Cancel" changes nothing, so a renderer alone can do neither.
@@ -88,7 +91,7 @@ function checkShell(report: Report, root: string): void {
   expect(restoreAsked?.message).toContain(`Replace ${db} with`);
   expect(restoreAsked?.buttons).toEqual(['Restore', 'Cancel']);
   expect(report.calls?.restoreCancelled).toEqual({ ok: true, value: null });
-  expect((report.calls?.listAfterCancel?.value as unknown[]).length).toBe(1);
+  expect((report.calls?.listAfterCancel?.value as unknown[]).length).toBe(2); // the first restore point and the backup, no safety copy
   expect(restoreDone?.message).toContain(db);
   expect(report.calls?.restore).toMatchObject({ ok: true, value: { inPlace: true, target: db, safetyCopyId: expect.any(String) } });
   expect(deleteAsked?.detail).toContain(path.join(tmp.home, 'vault', ...backup.artifact.path.split('/')));
@@ -99,13 +102,13 @@ function checkShell(report: Report, root: string): void {
 
 describe('the built shell', () => {
   it('in the development layout (out/) points at files that exist and binds IPC before the window loads', async () => {
-    checkShell(await runShell(path.join(REPO, 'out', 'main', 'index.js'), { appPath: REPO }), REPO);
+    checkShell(await runShell(path.join(REPO, 'out', 'main', 'index.js'), { appPath: REPO }), REPO, existsSync(path.join(REPO, 'resources', 'google-client.json')));
   });
 
   it('in the packaged layout (app.asar, resources, app.asar.unpacked) does the same, with the integrity worker on the unpacked better-sqlite3', async () => {
     // The layout below is what electron-builder.yml asks for; if the config changes, change both.
     const config = readFileSync(path.join(REPO, 'electron-builder.yml'), 'utf8');
-    for (const line of ['- out/**', '- package.json', 'from: resources', 'to: resources', "filter: ['tray-*.png', 'icon.png']", '- node_modules/better-sqlite3/**']) expect(config).toContain(line);
+    for (const line of ['- out/**', '- package.json', 'from: resources', 'to: resources', "filter: ['tray-*.png', 'icon.png', 'google-client.json']", '- node_modules/better-sqlite3/**']) expect(config).toContain(line);
 
     const resources = path.join(tmp.dir, 'Lifeboat', 'resources');
     const asar = path.join(resources, 'app.asar'); // a plain folder standing in for the archive
@@ -129,7 +132,10 @@ describe('the built shell', () => {
     mkdirSync(path.join(resources, 'app.asar.unpacked', 'node_modules'), { recursive: true });
     symlinkSync(path.join(REPO, 'node_modules', 'better-sqlite3'), path.join(resources, 'app.asar.unpacked', 'node_modules', 'better-sqlite3'));
 
+    // A build whose distributor set a Google client (what `npm run dist` writes from the environment).
+    writeFileSync(path.join(resources, 'resources', 'google-client.json'), JSON.stringify({ clientId: 'test-client.apps.googleusercontent.com', clientSecret: 'test-secret' }));
+
     // ELECTRON_RENDERER_URL is for development only: a packaged app loads its own page whatever it says.
-    checkShell(await runShell(path.join(asar, 'out', 'main', 'index.js'), { appPath: asar, resources, rendererUrl: 'https://attacker.example/' }), path.join(tmp.dir, 'Lifeboat'));
+    checkShell(await runShell(path.join(asar, 'out', 'main', 'index.js'), { appPath: asar, resources, rendererUrl: 'https://attacker.example/' }), path.join(tmp.dir, 'Lifeboat'), true);
   });
 });

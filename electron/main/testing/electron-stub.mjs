@@ -142,7 +142,8 @@ async function session() {
     elsewhere: await call(elsewhere, 'status:get', undefined),
     add: await call(own, 'sources:choose', undefined),
   };
-  calls.backup = calls.add.ok ? await call(own, 'backup:run', { sourceId: calls.add.value.id }) : undefined;
+  calls.destinations = await call(own, 'destinations:list', undefined);
+  calls.backup = calls.add.ok ? await call(own, 'backup:run', { sourceId: calls.add.value.source.id }) : undefined;
   if (calls.backup?.ok) {
     const id = calls.backup.value.id;
     answers.push(1);
