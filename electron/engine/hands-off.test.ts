@@ -3,7 +3,8 @@
 // at once, and leaves the database's folder exactly as it was (no -wal or -shm of its own, even in a
 // folder it cannot write).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
@@ -80,6 +81,43 @@ describe('a WAL database nobody has open', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as Manifest).snapshot.method).toBe('quiet-copy');
     expect({ files: readdirSync(appDir), db: sha256(db) }).toEqual(before);
+  });
+
+  it('with an empty -wal and -shm left by a closed program is copied without a lock, and both files stay as they were', async () => {
+    makeBankDb(tmp.db, { mode: 'wal', blobRows: 50 });
+    // What a program leaves when its last connection to close was read-only (it may not checkpoint
+    // and delete the WAL): an empty -wal and a -shm. The commit before it is in the main file.
+    const writer = new Database(tmp.db);
+    writer.prepare('INSERT INTO marker (label) VALUES (?)').run('before the crash');
+    writer.pragma('wal_checkpoint(TRUNCATE)');
+    const reader = new Database(tmp.db, { readonly: true });
+    reader.prepare('SELECT count(*) FROM marker').get();
+    writer.close();
+    reader.close();
+    const dir = path.dirname(tmp.db);
+    const leftOvers = () => ['store.db', 'store.db-shm', 'store.db-wal'].map((f) => ({ f, size: statSync(path.join(dir, f)).size, sha: sha256(path.join(dir, f)) }));
+    const before = leftOvers();
+    expect(before.find((x) => x.f === 'store.db-wal')?.size).toBe(0);
+
+    const r = await runCli(['--json', 'backup', tmp.db], { home: tmp.home });
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout) as Manifest;
+    expect(m.snapshot.method).toBe('quiet-copy');
+    const copy = path.join(tmp.dir, 'check.db');
+    copyFileSync(path.join(tmp.home, 'vault', ...m.artifact.path.split('/')), copy);
+    expect(readMarker(copy)).toBe('before the crash');
+    expect(leftOvers()).toEqual(before);
+
+    // The same files while a program has the database open: read through SQLite, as any open WAL database.
+    const holder = startHelper('db-holder.ts', [tmp.db]);
+    await holder.waitFor('open');
+    try {
+      const held = await runCli(['--json', 'backup', tmp.db], { home: tmp.home });
+      expect(held.code, held.stderr).toBe(0);
+      expect((JSON.parse(held.stdout) as Manifest).snapshot.method).toBe('backup-api');
+    } finally {
+      await holder.stop();
+    }
   });
 
   // Root writes anywhere; without the capability that lets it (as for any other user) a folder's

@@ -15,7 +15,10 @@
 //
 // The same holds for a WAL database whose -wal file does not exist: nobody has it open, and the main
 // file is the whole database. Reading it this way also leaves no -wal/-shm behind and works in a
-// folder Lifeboat cannot write.
+// folder Lifeboat cannot write. And for an empty -wal that a closed program left behind (the last
+// connection to close was read-only, or it was killed after a truncating checkpoint): the WAL holds
+// nothing, and any commit meanwhile would write it first, so the copy is valid only while that -wal
+// keeps its exact stamp (inode, size 0, mtime, ctime).
 //
 // A copy that a commit overlapped is thrown away and taken again, right after the next commit ends,
 // until `deadlineMs`. `fs.copyFile` clones the file where the filesystem can (APFS, btrfs, XFS), so
@@ -88,11 +91,14 @@ export async function rollbackJournalMode(file: string): Promise<'delete' | 'tru
   return info.size === 0 ? 'truncate' : 'persist';
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
+/** The stamp of a database's -wal file (see `stampOf`), or 'absent' when it has none. */
+export async function walStamp(source: string): Promise<string> {
+  try {
+    return await stampOf(`${source}-wal`);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') return 'absent';
+    throw e;
+  }
 }
 
 /** The parts of a file's metadata that any write changes. */
@@ -110,6 +116,11 @@ export interface QuietCopyOptions {
   deadlineMs: number;
   /** For a WAL database: the copy is only valid while no -wal file exists (nobody has it open). */
   wal: boolean;
+  /**
+   * For a WAL database with a left-over empty -wal (see the module comment): that file's stamp
+   * (`walStamp`), which must stay as it is instead of the file staying absent.
+   */
+  leftWal?: string;
   signal?: AbortSignal;
   onProgress?: (copiedBytes: number, totalBytes: number) => void;
   /** Called when the journal has stayed active for a while: throws if it is a crashed program's hot journal. */
@@ -152,7 +163,7 @@ export async function quietCopy(source: string, dest: string, opts: QuietCopyOpt
   const cancelled = () => new LifeboatError('cancelled', 'The backup was cancelled', 'Nothing was added to the vault');
   /** Something that makes the source unsafe to copy right now (a commit under way, a WAL opened). */
   const busy = async (): Promise<'journal' | 'wal' | undefined> => {
-    if (opts.wal) return (await exists(`${source}-wal`)) ? 'wal' : undefined;
+    if (opts.wal) return (await walStamp(source)) === (opts.leftWal ?? 'absent') ? undefined : 'wal';
     return (await journalActive(source)) ? 'journal' : undefined;
   };
 

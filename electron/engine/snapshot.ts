@@ -2,7 +2,8 @@
 // database never notices: no VACUUM, no journal-mode change, no checkpoint, no lock that could make
 // one of its commits fail, no file left beside it, and no wait without a deadline.
 //
-// Rollback-journal mode, and a WAL database nobody has open (no -wal file): a lock-free copy proven
+// Rollback-journal mode, and a WAL database nobody has open (no -wal file, or an empty one a closed
+// program left behind while no process holds the database): a lock-free copy proven
 // to be one committed state (quiet-copy.ts). Any SHARED lock, however short, can make a commit of a
 // program without a busy handler fail, and such a program then silently loses its writes; so none is
 // taken. A program that never pauses long enough for a copy is reported, not interrupted, unless the
@@ -14,7 +15,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { findHolders, holderNames } from './open-holders.ts';
-import { NeverQuiet, quietCopy, readDatabaseHeader, rollbackJournalMode } from './quiet-copy.ts';
+import { NeverQuiet, quietCopy, readDatabaseHeader, rollbackJournalMode, walStamp } from './quiet-copy.ts';
 import { explainSqliteError, lockedError, openReadOnly, type SqliteDb } from './sqlite-files.ts';
 
 export interface SnapshotOptions {
@@ -66,8 +67,9 @@ const fileExists = (file: string) => stat(file).then(() => true, () => false);
 export async function takeSnapshot(source: string, dest: string, opts: SnapshotOptions = {}): Promise<SnapshotResult> {
   try {
     const header = await readDatabaseHeader(source);
-    if (!header.wal || !(await fileExists(`${source}-wal`))) {
-      const done = await copyQuietly(source, dest, header.wal, opts);
+    const leftWal = header.wal ? await leftOverWal(source) : undefined;
+    if (!header.wal || leftWal || !(await fileExists(`${source}-wal`))) {
+      const done = await copyQuietly(source, dest, header.wal, opts, leftWal);
       if (done) return done;
     }
     return await copyWithSqlite(source, dest, opts);
@@ -78,15 +80,29 @@ export async function takeSnapshot(source: string, dest: string, opts: SnapshotO
 }
 
 /**
+ * The stamp of an empty -wal that no program has open (left by a closed program's read-only
+ * connection, or a killed one after a truncating checkpoint), or undefined when there is none or
+ * this platform cannot tell who has the database open.
+ */
+async function leftOverWal(source: string): Promise<string | undefined> {
+  const info = await stat(`${source}-wal`).catch(() => undefined);
+  if (info?.size !== 0) return undefined;
+  const stamp = await walStamp(source);
+  const holders = await findHolders(companions(source));
+  return holders?.length === 0 ? stamp : undefined;
+}
+
+/**
  * The lock-free path. Returns undefined when a WAL database turned out to be open elsewhere (read it
  * with SQLite instead); throws when the database never went quiet.
  */
-async function copyQuietly(source: string, dest: string, wal: boolean, opts: SnapshotOptions): Promise<SnapshotResult | undefined> {
+async function copyQuietly(source: string, dest: string, wal: boolean, opts: SnapshotOptions, leftWal?: string): Promise<SnapshotResult | undefined> {
   const plain = opts.compact ? `${dest}.plain` : dest;
   try {
     const q = await quietCopy(source, plain, {
       deadlineMs: opts.quietWaitMs ?? 60_000,
       wal,
+      leftWal,
       signal: opts.signal,
       onProgress: (done, total) => opts.onProgress?.(done, total, 'bytes'),
       onJournalStuck: async () => {
