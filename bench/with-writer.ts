@@ -9,6 +9,8 @@ export type Latency = Record<string, { n: number; p50: number; p99: number; max:
 /** Runs `fn` while the writer commits to `db`; returns its result and the writer's latency per label. */
 export async function withWriter<T>(db: string, fn: (label: (name: string) => void) => T): Promise<{ result: T; latency: Record<string, { n: number; p50: number; p99: number; max: number }> }> {
   const writer = spawn(process.execPath, [path.join(import.meta.dirname, 'writer.ts'), db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // A bench that fails half-way must not leave the writer running (it would skew every later run).
+  process.on('exit', () => void (writer.exitCode === null && writer.kill()));
   let out = '';
   writer.stdout.on('data', (d: Buffer) => (out += d.toString()));
   while (!out.includes('ready')) await new Promise((r) => setTimeout(r, 20));

@@ -1,13 +1,13 @@
 // The concurrent writer the benchmark measures: small transactions at a steady pace (one every
 // 5 ms), each one's latency recorded under the label the benchmark sets on stdin ("label <name>");
 // "report" prints n/p50/p99/max and the failed commits per label as JSON and exits.
-// `writer.ts <db> [wal|delete] [busyTimeoutMs]`: WAL with a 60 s busy handler by default; `delete 0`
+// `writer.ts <db> [wal|delete] [busyTimeoutMs] [everyMs]`: WAL with a 60 s busy handler by default; `delete 0`
 // is a rollback-journal program without a busy handler, whose commits fail if any reader holds a lock.
 import Database from 'better-sqlite3';
 import { createInterface } from 'node:readline';
 
-const [file, mode = 'wal', timeout = '60000'] = process.argv.slice(2);
-if (!file) throw new Error('usage: writer <db> [wal|delete] [busyTimeoutMs]');
+const [file, mode = 'wal', timeout = '60000', everyMs = '5'] = process.argv.slice(2);
+if (!file) throw new Error('usage: writer <db> [wal|delete] [busyTimeoutMs] [everyMs]');
 const db = new Database(file, { timeout: Number(timeout) });
 db.pragma(`journal_mode = ${mode}`);
 if (mode === 'wal') db.pragma('synchronous = NORMAL');
@@ -29,7 +29,7 @@ const timer = setInterval(() => {
   const list = samples.get(label) ?? [];
   list.push(ms);
   samples.set(label, list);
-}, 5);
+}, Number(everyMs));
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 createInterface({ input: process.stdin }).on('line', (line) => {
