@@ -47,9 +47,9 @@ export async function benchCompare(work: string, bytes: number): Promise<{ title
   const warm = () => void execFileSync('sh', ['-c', `cat "${db}" "${path.join(home, 'vault', m.artifact.path)}" > /dev/null`]);
   const runs: Record<string, Run> = {};
   warm();
-  runs['sqlite3 PRAGMA quick_check (target)'] = timed('sqlite3', [db, 'PRAGMA quick_check']);
+  runs['sqlite3 PRAGMA quick_check'] = timed('sqlite3', [db, 'PRAGMA quick_check']);
   warm();
-  runs['sqlite3 PRAGMA integrity_check'] = timed('sqlite3', [db, 'PRAGMA integrity_check']);
+  runs['sqlite3 PRAGMA integrity_check (target)'] = timed('sqlite3', [db, 'PRAGMA integrity_check']);
   warm();
   const diffRun = timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'diff', m.id]);
   runs['lifeboat diff (restore point vs live)'] = diffRun;
@@ -66,8 +66,8 @@ export async function benchCompare(work: string, bytes: number): Promise<{ title
     label('lifeboat diff');
     return timed(process.execPath, [cli, '--home', home, '--json', '--quiet', 'diff', m.id]);
   });
-  const target = runs['sqlite3 PRAGMA quick_check (target)']!.seconds;
-  const rows: string[][] = [['', 'time (s)', 'MB/s', 'peak RSS', 'vs quick_check', 'time with writer (s)', 'writer p50/p99/max (ms)']];
+  const target = runs['sqlite3 PRAGMA integrity_check (target)']!.seconds;
+  const rows: string[][] = [['', 'time (s)', 'MB/s', 'peak RSS', 'vs integrity_check', 'time with writer (s)', 'writer p50/p99/max (ms)']];
   const fmt = (x: number) => x.toFixed(2);
   const idle = latency.idle;
   if (idle) rows.push(['writer alone (idle)', '', '', '', '', '', `${fmt(idle.p50)}/${fmt(idle.p99)}/${fmt(idle.max)}`]);
