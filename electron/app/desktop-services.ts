@@ -8,7 +8,7 @@ import type { Health, Replica, Trigger } from '../../shared/model.ts';
 import { allDrivers } from '../destinations/all-drivers.ts';
 import { readBuiltInGoogleClient } from '../destinations/drive/built-in-client.ts';
 import type { GoogleClient } from '../destinations/drive/google-auth.ts';
-import { systemClock, type Clock } from '../engine/clock.ts';
+import { singleTimer, systemClock, type Clock } from '../engine/clock.ts';
 import type { DriverFactory } from '../engine/destination.ts';
 import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/errors.ts';
@@ -164,13 +164,10 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status() });
 
   let uploads: UploadQueue | undefined;
-  let healthTimer: unknown;
   let stopped = false;
+  const healthTimer = singleTimer(clock, () => void checkHealth().catch(() => undefined).finally(healthLoop));
   const healthLoop = () => {
-    if (stopped) return;
-    healthTimer = clock.setTimer(() => {
-      void checkHealth().catch(() => undefined).finally(healthLoop);
-    }, opts.healthEveryMs ?? 30_000);
+    if (!stopped) healthTimer.arm(opts.healthEveryMs ?? 30_000);
   };
 
   return {
@@ -229,8 +226,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
       verification.stop();
       closeWatcher.stop();
       uploads?.stop();
-      if (healthTimer !== undefined) clock.clearTimer(healthTimer);
-      healthTimer = undefined;
+      healthTimer.cancel();
       engine.close();
       log.info('app stopped');
       // Resolves once the log is written and closed.

@@ -13,3 +13,28 @@ export const systemClock: Clock = {
   setTimer: (fn, ms) => setTimeout(fn, ms),
   clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
 };
+
+/** One pending timer at most: `arm` replaces the one under way, `cancel` drops it. */
+export interface SingleTimer {
+  arm(ms: number): void;
+  cancel(): void;
+}
+
+/** A timer on `clock` that calls `fire` once per `arm`; arming again first cancels the pending one. */
+export function singleTimer(clock: Clock, fire: () => void): SingleTimer {
+  let handle: unknown;
+  const cancel = () => {
+    if (handle !== undefined) clock.clearTimer(handle);
+    handle = undefined;
+  };
+  return {
+    arm(ms) {
+      cancel();
+      handle = clock.setTimer(() => {
+        handle = undefined;
+        fire();
+      }, ms);
+    },
+    cancel,
+  };
+}

@@ -3,7 +3,7 @@
 // is applied; failed copies are retried when their backoff expires; what a destination should hold
 // and lacks (its history when it is new, what a rebuilt catalog no longer knows) is queued too.
 // Uploads never block or fail a backup.
-import type { Clock } from './clock.ts';
+import { singleTimer, type Clock } from './clock.ts';
 import type { EngineContext } from './context.ts';
 import { queueMissing, reconcileDestinations, RECONCILE_NOTE } from './destination-sync.ts';
 import { isLifeboatError } from './errors.ts';
@@ -26,15 +26,14 @@ export interface UploadQueueOptions {
 /** Starts listening for finished backups; `stop()` to end, `drain()` to wait for work in flight. */
 export function startUploadQueue(ctx: EngineContext, clock: Clock, opts: UploadQueueOptions = {}) {
   let chain: Promise<unknown> = Promise.resolve();
-  let timer: unknown;
+  const retry = singleTimer(clock, () => void kick());
   let stopped = false;
 
   const scheduleRetry = () => {
-    if (timer !== undefined) clock.clearTimer(timer);
-    timer = undefined;
+    retry.cancel();
     const at = nextRetryAt(ctx);
     if (!at || stopped) return;
-    timer = clock.setTimer(() => kick(), Math.max(0, at.getTime() - clock.now().getTime()));
+    retry.arm(Math.max(0, at.getTime() - clock.now().getTime()));
   };
   /** Copies what waits; after a backup of `pruneSource`, applies the destinations' retention to it. */
   const kick = (pruneSource?: string, now?: { destinationId?: string; force?: boolean }) => {
@@ -66,7 +65,7 @@ export function startUploadQueue(ctx: EngineContext, clock: Clock, opts: UploadQ
     stop() {
       stopped = true;
       unsubscribe();
-      if (timer !== undefined) clock.clearTimer(timer);
+      retry.cancel();
     },
   };
 }

@@ -2,7 +2,7 @@
 // written all the time, or one it keeps locked), a source can ask to be backed up as soon as that
 // program lets go of it. The watcher looks every `pollMs` at who has each such database open, and
 // when the last program closes it — and it changed since its newest restore point — takes one.
-import type { Clock } from '../engine/clock.ts';
+import { singleTimer, type Clock } from '../engine/clock.ts';
 import type { Holder } from '../engine/open-holders.ts';
 
 export interface CloseWatcherDeps {
@@ -23,7 +23,7 @@ export interface CloseWatcherDeps {
 export function createCloseWatcher(deps: CloseWatcherDeps) {
   const pollMs = deps.pollMs ?? 30_000;
   const held = new Map<string, boolean>();
-  let timer: unknown;
+  const timer = singleTimer(deps.clock, () => void check().finally(loop));
   let stopped = true;
 
   /** Looks once: a source that was held open and no longer is gets its backup (if it changed). */
@@ -45,8 +45,7 @@ export function createCloseWatcher(deps: CloseWatcherDeps) {
   };
 
   const loop = () => {
-    if (stopped) return;
-    timer = deps.clock.setTimer(() => void check().finally(loop), pollMs);
+    if (!stopped) timer.arm(pollMs);
   };
 
   return {
@@ -57,8 +56,7 @@ export function createCloseWatcher(deps: CloseWatcherDeps) {
     },
     stop() {
       stopped = true;
-      if (timer !== undefined) deps.clock.clearTimer(timer);
-      timer = undefined;
+      timer.cancel();
     },
   };
 }

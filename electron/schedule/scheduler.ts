@@ -11,7 +11,7 @@
 //   the machine is suspended, so a long timer would fire late after a wake; a short poll does not.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Schedule } from '../../shared/model.ts';
-import type { Clock } from '../engine/clock.ts';
+import { singleTimer, type Clock } from '../engine/clock.ts';
 import { nextRun } from './schedule.ts';
 
 export interface SourceScheduleState {
@@ -70,7 +70,7 @@ export function createScheduler(deps: SchedulerDeps) {
   const retryDelays = deps.retryDelaysMs ?? [60_000, 5 * 60_000];
   const pollMs = deps.pollMs ?? 30_000;
   const running = new Set<string>();
-  let timer: unknown;
+  const timer = singleTimer(deps.clock, () => tick());
   let started = false;
 
   const load = () => deps.state.read();
@@ -159,14 +159,8 @@ export function createScheduler(deps: SchedulerDeps) {
       }
     }
     if (changed) save(state);
-    if (timer !== undefined) deps.clock.clearTimer(timer);
-    timer = undefined;
     // Wake at the next due time, or after `pollMs` to re-read the wall clock.
-    const wait = Math.max(0, Math.min(pollMs, soonest - now.getTime()));
-    timer = deps.clock.setTimer(() => {
-      timer = undefined;
-      tick();
-    }, wait);
+    timer.arm(Math.max(0, Math.min(pollMs, soonest - now.getTime())));
   };
 
   return {
@@ -176,8 +170,7 @@ export function createScheduler(deps: SchedulerDeps) {
     },
     stop() {
       started = false;
-      if (timer !== undefined) deps.clock.clearTimer(timer);
-      timer = undefined;
+      timer.cancel();
     },
     /** The machine woke up (powerMonitor 'resume') or the network came back: catch up now. */
     wake() {

@@ -5,7 +5,7 @@
 // Lifeboat does not start a check at once. A clock that jumped back restarts the count from now.
 import path from 'node:path';
 import { jsonFileStore, resilientStore } from './scheduler.ts';
-import type { Clock } from '../engine/clock.ts';
+import { singleTimer, type Clock } from '../engine/clock.ts';
 import type { Engine, VerificationReport, VerificationScope } from '../engine/engine.ts';
 
 const DAY = 86_400_000;
@@ -65,7 +65,7 @@ export function summarise(report: VerificationReport): VerificationSummary {
 /** A verification scheduler; nothing runs until `start()`. */
 export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
   const pollMs = deps.pollMs ?? 60 * 60_000;
-  let timer: unknown;
+  const timer = singleTimer(deps.clock, () => tick());
   let started = false;
   let running: Promise<void> | undefined;
   /** When a run last failed to be carried out: the next try waits `pollMs`. */
@@ -133,12 +133,7 @@ export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
         tick();
       });
     }
-    if (timer !== undefined) deps.clock.clearTimer(timer);
-    const wait = waitingAfterFailure ? Math.max(1000, pollMs - (now - (failedAt as number))) : Math.max(1000, Math.min(pollMs, nextDueAt(deps.state.read()) - now));
-    timer = deps.clock.setTimer(() => {
-      timer = undefined;
-      tick();
-    }, wait);
+    timer.arm(waitingAfterFailure ? Math.max(1000, pollMs - (now - (failedAt as number))) : Math.max(1000, Math.min(pollMs, nextDueAt(deps.state.read()) - now)));
   };
 
   return {
@@ -148,8 +143,7 @@ export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
     },
     stop() {
       started = false;
-      if (timer !== undefined) deps.clock.clearTimer(timer);
-      timer = undefined;
+      timer.cancel();
     },
     /** The clock jumped or the machine woke: look again now. */
     wake: () => tick(),
