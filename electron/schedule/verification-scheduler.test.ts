@@ -2,44 +2,21 @@
 // monthly (which covers that week's), counting from first start, a clock set back restarts the
 // count, and a run that could not be carried out is tried again within the hour, not next week.
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../engine/clock.ts';
+import { createSimClock } from '../engine/testing/sim-clock.ts';
 import type { VerificationReport, VerificationScope } from '../engine/engine.ts';
 import { createVerificationScheduler, type VerificationState } from './verification-scheduler.ts';
 
+/** The shared simulated clock, driven by wall-clock dates: time passes (timers fire) or the clock is set. */
 function fakeClock(start: string) {
-  let now = Date.parse(start);
-  let seq = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  const flush = async () => {
+  const sim = createSimClock(start);
+  const settle = async () => {
     for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
   };
-  const clock: Clock & { advanceTo(iso: string): Promise<void>; set(iso: string): void } = {
-    now: () => new Date(now),
-    setTimer(fn, ms) {
-      timers.set(++seq, { at: now + ms, fn });
-      return seq;
-    },
-    clearTimer(h) {
-      timers.delete(h as number);
-    },
-    async advanceTo(iso) {
-      const target = Date.parse(iso);
-      for (;;) {
-        const next = [...timers].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!next) break;
-        timers.delete(next[0]);
-        now = Math.max(now, next[1].at);
-        next[1].fn();
-        await flush();
-      }
-      now = target;
-      await flush();
-    },
-    set(iso) {
-      now = Date.parse(iso);
-    },
+  return {
+    ...sim,
+    advanceTo: (iso: string) => sim.advanceTo(sim.monotonic() + Date.parse(iso) - sim.now().getTime(), settle),
+    set: (iso: string) => sim.jump(Date.parse(iso) - sim.now().getTime()),
   };
-  return clock;
 }
 
 const report = (scope: VerificationScope, at: Date): VerificationReport => ({ scope, at: at.toISOString(), restorePoints: { checked: 1, failed: [], unchecked: 0 }, copies: { checked: 2, failed: [], unchecked: 0, unreachable: [] } });
