@@ -8,12 +8,7 @@ import type { DecryptWith } from '../engine/artifact-codec.ts';
 import type { Engine } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/layout.ts';
-import { collect, confirm, countOption, keysFrom, localTime, promptHidden, table, type CliContext, type Io } from './shared.ts';
-
-const KEY_OPTIONS: [string, string, ((v: string, prev?: string[]) => string[])?][] = [
-  ['--identity <file>', 'an age-keygen key file, for a restore point encrypted to its recipient; repeatable', collect],
-  ['--passphrase-file <file>', 'read the passphrase from this file'],
-];
+import { collect, confirm, countOption, keysFrom, localTime, promptHidden, table, type CliContext, type Io, withKeyOptions } from './shared.ts';
 
 /** The keys for one restore point: --identity, --passphrase-file, LIFEBOAT_PASSPHRASE, the remembered one, or a prompt. */
 async function keysFor(io: Io, e: Engine, m: Manifest, o: { identity?: string[]; passphraseFile?: string }): Promise<DecryptWith> {
@@ -121,7 +116,7 @@ export function registerInspectCommands(cx: CliContext): void {
     .option('--offset <n>', 'skip this many rows first', countOption)
     .option('--rows <keys>', 'only these rows: 5,6,10-12 or JSON for keys of several columns')
     .option('--schema', 'print the CREATE statements too');
-  for (const [flag, help, parse] of KEY_OPTIONS) show.option(flag, help, parse as never);
+  withKeyOptions(show);
   show.action(async (id: string, o: { table?: string; limit?: number; offset?: number; rows?: string; schema?: boolean; identity?: string[]; passphraseFile?: string }) => {
     const e = await open();
     const m = await e.get(id);
@@ -164,7 +159,7 @@ export function registerInspectCommands(cx: CliContext): void {
     .description('what restoring a restore point would change: compared with the database now, or with another restore point')
     .argument('<id>', 'restore point id (A)')
     .argument('[other]', 'another restore point (B); without it, the database now');
-  for (const [flag, help, parse] of KEY_OPTIONS) diff.option(flag, help, parse as never);
+  withKeyOptions(diff);
   diff.action(async (id: string, other: string | undefined, o: { identity?: string[]; passphraseFile?: string }) => {
     const e = await open();
     const a = await e.get(id);
@@ -197,7 +192,7 @@ export function registerInspectCommands(cx: CliContext): void {
     .addOption(new Option('--format <format>', 'the file --to writes (default: from its name)').choices(['csv', 'sqlite']))
     .option('--no-foreign-keys', 'let in rows that point at rows that are not in the database (not checked)')
     .option('--wait <seconds>', 'wait this long for another job on the same database', countOption);
-  for (const [flag, help, parse] of KEY_OPTIONS) recover.option(flag, help, parse as never);
+  withKeyOptions(recover);
   recover.action(async (id: string, o: { table?: string[]; rows?: string[]; onConflict: 'skip' | 'replace'; to?: string; format?: 'csv' | 'sqlite'; foreignKeys: boolean; wait?: number; identity?: string[]; passphraseFile?: string }) => {
     const e = await open();
     const selections = parseSelections(o.table ?? [], o.rows ?? []);

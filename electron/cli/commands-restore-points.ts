@@ -9,7 +9,7 @@ import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
 import { NOT_CHECKED_NO_KEY } from '../engine/verify.ts';
 import { engineHealth } from '../app/engine-health.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
-import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions } from './shared.ts';
+import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions, withKeyOptions } from './shared.ts';
 
 /** Registers restorepoint commands on the program. */
 export function registerRestorePointCommands(cx: CliContext): void {
@@ -129,12 +129,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
       print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), withChecks);
     });
 
-  program
-    .command('verify')
-    .description('re-hash and integrity-check restore points (all, or the ones given); exits 1 on any failure')
-    .argument('[ids...]', 'restore point ids')
-    .option('--identity <file>', 'an age-keygen key file for restore points encrypted to its recipient; repeatable', collect)
-    .option('--passphrase-file <file>', 'read the passphrase from this file')
+  withKeyOptions(program.command('verify').description('re-hash and integrity-check restore points (all, or the ones given); exits 1 on any failure').argument('[ids...]', 'restore point ids'))
     .action(async (ids: string[], o: { identity?: string[]; passphraseFile?: string }) => {
       const e = await open();
       const keys = await keysFrom(io, o);
@@ -161,14 +156,9 @@ export function registerRestorePointCommands(cx: CliContext): void {
       if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
     });
 
-  program
-    .command('restore')
-    .description('restore a restore point over its database (a safety copy is taken first) or to a new file')
-    .argument('<id>', 'restore point id (or a unique part of it)')
+  withKeyOptions(program.command('restore').description('restore a restore point over its database (a safety copy is taken first) or to a new file').argument('<id>', 'restore point id (or a unique part of it)'))
     .option('--to <path>', 'restore to this new file instead of over the database')
     .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
-    .option('--identity <file>', 'an age-keygen key file, for a restore point encrypted to its recipient; repeatable', collect)
-    .option('--passphrase-file <file>', 'read the passphrase from this file')
     .option('--from <destination>', 'fetch it from this destination (otherwise: the vault, then each destination)')
     .option('--while-open', 'restore in place even though another program has the database open (restart it afterwards)')
     .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string; whileOpen?: boolean }) => {

@@ -102,6 +102,13 @@ export async function passphraseFrom(io: Io, file: string | undefined, opts: { p
   return first;
 }
 
+/** Adds the options `keysFrom` reads (--identity, repeatable, and --passphrase-file) to `command`. */
+export function withKeyOptions(command: Command): Command {
+  return command
+    .option('--identity <file>', 'an age-keygen key file, for restore points encrypted to its recipient; repeatable', collect)
+    .option('--passphrase-file <file>', 'read the passphrase from this file');
+}
+
 /** Keys for opening encrypted restore points, from --identity files and a passphrase. */
 export async function keysFrom(io: Io, o: { identity?: string[]; passphraseFile?: string }): Promise<DecryptWith> {
   const identities: string[] = [];
