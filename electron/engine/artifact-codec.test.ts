@@ -2,11 +2,12 @@
 // Lifeboat writes (and Lifeboat opens what they write); wrong keys, tampering and truncation are
 // clear errors that leave the live database untouched.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { decodeArtifact, parseKeyFile } from './artifact-codec.ts';
+import { decodeArtifact, encodeArtifact, parseKeyFile } from './artifact-codec.ts';
 import { manifestForExport } from './manifest.ts';
 import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
@@ -50,6 +51,24 @@ describe('artifacts the standard tools open', () => {
     execFileSync('zstd', ['-q', '-d', artifactOf(m), '-o', out]);
     expect(sha256(out)).toBe(m.database.sha256);
     expect(execFileSync('sqlite3', [out, 'PRAGMA integrity_check'], { encoding: 'utf8' }).trim()).toBe('ok');
+  });
+
+  it('a large database is a run of independent frames, written in order: `zstd -d` and Lifeboat give back every byte', async () => {
+    // 9.5 MiB of pages, some compressible and some not: ten frames compressed two at a time, each
+    // finishing at its own speed, must still come out in their input order.
+    const plain = path.join(tmp.dir, 'big.bin');
+    const pages = Array.from({ length: 2432 }, (_, i) => (i % 3 === 0 ? randomBytes(4096) : Buffer.alloc(4096, `page ${i} `)));
+    writeFileSync(plain, Buffer.concat(pages));
+    const encoded = path.join(tmp.dir, 'big.bin.zst');
+    const r = await encodeArtifact(plain, encoded, { compressLevel: 3 });
+    expect(r.plain.sha256).toBe(sha256(plain));
+    expect(r.stored.sha256).toBe(sha256(encoded));
+    expect(Number(/# Zstandard Frames: (\d+)/.exec(execFileSync('zstd', ['-lv', encoded], { encoding: 'utf8' }))?.[1])).toBe(10);
+    const byTool = path.join(tmp.dir, 'by-zstd.bin');
+    execFileSync('zstd', ['-q', '-d', encoded, '-o', byTool]);
+    expect(sha256(byTool)).toBe(r.plain.sha256);
+    const byLifeboat = path.join(tmp.dir, 'by-lifeboat.bin');
+    expect((await decodeArtifact(encoded, 'sqlite+zstd', byLifeboat)).plain.sha256).toBe(r.plain.sha256);
   });
 
   it('--encrypt: an age file that `age -d` opens with the passphrase', async () => {

@@ -2,11 +2,11 @@
 // plain bytes are hashed, zstd-compressed (Node's zlib) and/or age-encrypted (age-encryption), and
 // the stored bytes hashed, as they flow. Memory stays flat whatever the database size. The result is
 // a standard `.zst` frame and/or `age` file: `zstd -d` and `age -d` open it without Lifeboat.
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants as zlibConstants, createZstdDecompress, zstdCompress } from 'node:zlib';
+import { constants as zlibConstants, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import type { ArtifactFormat } from '../../shared/model.ts';
 import { fsyncFile, hashingStream, type HashResult } from './durable-fs.ts';
 
@@ -50,15 +50,15 @@ export function formatSuffix(format: ArtifactFormat): string {
  * Removes a half-written output after a failure. The write stream opens its file asynchronously,
  * so it is closed first: otherwise the file could appear after it was removed.
  */
-async function discard(sink: WriteStream, file: string): Promise<void> {
+async function discard(sink: Writable, file: string): Promise<void> {
   sink.destroy();
   if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
   await rm(file, { force: true });
 }
 
 /**
- * Streams `stages` into `outFile` (the caller fsyncs it). On any failure what was written is
- * removed and the error rethrown. `overwrite` replaces a leftover; otherwise `outFile` must be new.
+ * Streams `stages` into `outFile` and fsyncs it. On any failure what was written is removed and
+ * the error rethrown. `overwrite` replaces a leftover; otherwise `outFile` must be new.
  */
 async function streamInto(stages: (Readable | Transform)[], outFile: string, opts: { overwrite?: boolean; signal?: AbortSignal }): Promise<void> {
   // Owner-only: what is written here is as private as the database it holds.
@@ -70,46 +70,88 @@ async function streamInto(stages: (Readable | Transform)[], outFile: string, opt
     await discard(sink, outFile);
     throw err;
   }
+  await fsyncFile(outFile);
 }
 
 /** Input block of one zstd frame, and how many frames are compressed at once (on libuv's threads). */
-const FRAME_BYTES = 4 << 20;
+const FRAME_BYTES = 1 << 20;
 const FRAMES_IN_FLIGHT = 2;
 
 /**
- * zstd as a sequence of independent frames of 4 MiB of input, compressed two at a time on libuv's
- * thread pool and written in order: a standard multi-frame .zst (`zstd -d` and Node decode it as
- * one stream). On this machine a 430 MB database compresses in 0.9 s as 8 MiB frames against 1.7 s
- * as one streamed frame (smaller match tables stay in cache), and the second core joins in.
+ * One zstd compressor kept for many frames: each `frame(block)` becomes one complete, independent
+ * frame (ended with ZSTD_e_end), and the context with its window and match tables is allocated
+ * once instead of once per frame. Resolves with all of the frame's bytes; one frame at a time.
+ */
+function frameCompressor(level: number) {
+  const z = createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: level }, chunkSize: 256 << 10 });
+  let out: Buffer[] = [];
+  let failed: Error | undefined;
+  z.on('data', (chunk: Buffer) => out.push(chunk));
+  z.on('error', (e: Error) => (failed = e));
+  return {
+    frame(block: Buffer): Promise<Buffer[]> {
+      return new Promise((resolve, reject) => {
+        // Output pushed before the stream started flowing is delivered a tick later: wait for it.
+        const collect = () => {
+          if (failed) return reject(failed);
+          if (z.readableLength > 0) return setImmediate(collect);
+          const frame = out;
+          out = [];
+          resolve(frame);
+        };
+        z.write(block);
+        z.flush(zlibConstants.ZSTD_e_end, (err?: Error | null) => (err ? reject(err) : collect()));
+      });
+    },
+    close: () => z.close(),
+  };
+}
+
+/**
+ * zstd as a sequence of independent frames of 1 MiB of input, compressed two at a time on libuv's
+ * thread pool by two long-lived compressors and written in order: a standard multi-frame .zst
+ * (`zstd -d` and Node decode it as one stream). Small frames keep the match tables in cache and let
+ * the second core join in; long-lived compressors skip setting up a context per frame. On this
+ * machine 1.1 GB compresses in 1.55 s this way, 1.9 s with a new context per frame, and 1.82 s
+ * with `zstd -3 -T2`; a 258 MB text-heavy database comes out within 0.3% of 2 and 4 MiB frames.
  * Memory stays at a few frames.
  */
 function zstdFrames(level: number): Transform {
-  const params = { [zlibConstants.ZSTD_c_compressionLevel]: level };
-  const compress = (block: Buffer) => new Promise<Buffer>((resolve, reject) => zstdCompress(block, { params, chunkSize: FRAME_BYTES + (64 << 10) }, (e, out) => (e ? reject(e) : resolve(out))));
-  const inFlight: Promise<Buffer>[] = [];
+  const compressors = Array.from({ length: FRAMES_IN_FLIGHT }, () => frameCompressor(level));
+  const inFlight: Promise<Buffer[]>[] = [];
+  let next = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const startFrame = () => {
     if (!pendingBytes) return;
-    inFlight.push(compress(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes)));
+    const block = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    inFlight.push(compressors[next++ % FRAMES_IN_FLIGHT]!.frame(block));
     pending = [];
     pendingBytes = 0;
   };
+  const closeAll = () => compressors.forEach((c) => c.close());
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes >= FRAME_BYTES) startFrame();
-      // Backpressure: with enough frames under way, the oldest must finish before more input comes.
+      // Backpressure: with every compressor busy, the oldest frame must finish before more input comes.
       if (inFlight.length >= FRAMES_IN_FLIGHT) {
-        inFlight.shift()!.then((out) => done(null, out), done);
+        inFlight.shift()!.then((frame) => {
+          for (const piece of frame) this.push(piece);
+          done();
+        }, done);
       } else done();
     },
     flush(done) {
       startFrame();
       void (async () => {
-        for (const frame of inFlight.splice(0)) this.push(await frame);
-      })().then(() => done(), done);
+        for (const frame of inFlight.splice(0)) for (const piece of await frame) this.push(piece);
+      })().then(() => done(), done).finally(closeAll);
+    },
+    destroy(err, cb) {
+      closeAll();
+      cb(err);
     },
   });
 }
@@ -161,9 +203,8 @@ export async function encodeArtifact(plainFile: string, outFile: string, opts: E
   const plainHash = hashingStream(opts.onBytes);
   const storedHash = hashingStream();
   // Frame-sized reads: each read is one zstd frame's input, with no copying to assemble it.
-  const stages = [createReadStream(plainFile, { highWaterMark: opts.compressLevel !== undefined ? FRAME_BYTES : CHUNK }), plainHash, ...(await encodeStages(opts.compressLevel, opts.encrypt)), storedHash];
+  const stages = [createReadStream(plainFile, { highWaterMark: FRAME_BYTES }), plainHash, ...(await encodeStages(opts.compressLevel, opts.encrypt)), storedHash];
   await streamInto(stages, outFile, { signal: opts.signal });
-  await fsyncFile(outFile);
   return { plain: plainHash.result(), stored: storedHash.result() };
 }
 
@@ -193,7 +234,6 @@ export async function transcodeArtifact(
     await rm(outFile, { force: true });
     throw new LifeboatError('tampered', 'The artifact in the vault does not match its checksum, so it was not copied', 'Run `lifeboat verify` on it, and take a new restore point');
   }
-  await fsyncFile(outFile);
   return { stored: storedHash.result(), compressedBytes: compress !== undefined ? compressedBytes : undefined };
 }
 
@@ -237,7 +277,6 @@ export async function decodeArtifact(
     input.destroy();
     throw explainDecodeError(e, format, age?.AgeDamagedError);
   }
-  await fsyncFile(outFile);
   return { plain: plainHash.result(), stored: storedHash.result() };
 }
 

@@ -122,8 +122,9 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     let plain, stored, artifactFile;
     try {
       if (format === 'sqlite') {
-        plain = stored = await hashFile(temp, { signal: req.signal, onBytes });
-        await fsyncFile(temp);
+        // The disk writes the copy back while this thread hashes it (from the page cache).
+        [plain] = await Promise.all([hashFile(temp, { signal: req.signal, onBytes }), fsyncFile(temp)]);
+        stored = plain;
         artifactFile = temp;
       } else {
         // One pass: the plain copy is read once, hashed, compressed and/or encrypted, and written.
