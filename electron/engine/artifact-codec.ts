@@ -83,7 +83,9 @@ const FRAMES_IN_FLIGHT = 2;
  * once instead of once per frame. Resolves with all of the frame's bytes; one frame at a time.
  */
 function frameCompressor(level: number) {
-  const z = createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: level }, chunkSize: 256 << 10 });
+  // Room for a whole frame's output (zstd's bound for 1 MiB is 1 MiB + 4 KiB): one hop back to
+  // this thread per frame instead of one per output chunk, during which the compressor would wait.
+  const z = createZstdCompress({ params: { [zlibConstants.ZSTD_c_compressionLevel]: level }, chunkSize: FRAME_BYTES + (64 << 10) });
   let out: Buffer[] = [];
   let failed: Error | undefined;
   z.on('data', (chunk: Buffer) => out.push(chunk));
