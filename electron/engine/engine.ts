@@ -5,6 +5,7 @@
 // and the clock are handed in.
 import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import pMap from 'p-map';
 import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
 import type { Destination, Manifest, Replica, RetentionPolicy, Schedule, Source } from '../../shared/model.ts';
 import type { DecryptWith } from './artifact-codec.ts';
@@ -49,7 +50,7 @@ import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPat
 import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './sources.ts';
 import { startUploadQueue, type UploadQueueOptions } from './upload-queue.ts';
 import { failedVerificationIds, queueMissing, reconcileDestinations, retentionOptions, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
-import { manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
+import { MANIFEST_READS_AT_ONCE, manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
 import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
 import { configuredVaultDir, followVaultMove, moveVault, recoverInterruptedVaultMove, type VaultMoveOptions, type VaultMoveResult } from './vault-move.ts';
 
@@ -325,18 +326,16 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     const known = catalog.ids();
     const seen = new Set<string>();
     for (const sourceId of await sourceFolders(ctx.vaultDir)) {
+      const unknown: string[] = [];
       for (const name of await manifestNames(ctx.vaultDir, sourceId)) {
         const id = OWN_FILE.exec(name)?.[2];
         if (!id) continue;
         seen.add(id);
-        if (!known.has(id)) {
-          try {
-            catalog.upsert(await readManifest(ctx.vaultDir, path.join(ctx.vaultDir, sourceId, name)));
-          } catch {
-            // an untrusted manifest is reported by `verify`/`reindex`, never listed
-          }
-        }
+        if (!known.has(id)) unknown.push(path.join(ctx.vaultDir, sourceId, name));
       }
+      // An untrusted manifest is reported by `verify`/`reindex`, never listed.
+      const read = await pMap(unknown, (file) => readManifest(ctx.vaultDir, file).catch(() => undefined), { concurrency: MANIFEST_READS_AT_ONCE });
+      for (const m of read) if (m) catalog.upsert(m);
     }
     for (const id of known) if (!seen.has(id)) catalog.remove(id);
   };

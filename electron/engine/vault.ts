@@ -2,6 +2,7 @@
 // how the catalog is rebuilt; cleaning it removes only what a crash left of Lifeboat's own files.
 import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import pMap from 'p-map';
 import type { Manifest } from '../../shared/model.ts';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { MANIFEST_SUFFIX, OWN_FILE, TEMP_PREFIX } from './layout.ts';
@@ -51,18 +52,19 @@ export async function scanVault(vaultDir: string): Promise<ScanResult> {
     result.problems.push({ file, error: new LifeboatError('bad-manifest', `${file} is a symbolic link, so Lifeboat does not read what it points to`, 'Only folders Lifeboat wrote are read; remove the link') });
   }
   for (const sourceId of await sourceFolders(vaultDir)) {
-    for (const name of await manifestNames(vaultDir, sourceId)) {
-      const file = path.join(vaultDir, sourceId, name);
-      try {
-        result.manifests.push(await readManifest(vaultDir, file));
-      } catch (e) {
-        if (e instanceof LifeboatError) result.problems.push({ file, error: e });
-        else throw e;
-      }
-    }
+    const files = (await manifestNames(vaultDir, sourceId)).map((name) => path.join(vaultDir, sourceId, name));
+    const read = await pMap(files, (file) => readManifest(vaultDir, file).catch((e: unknown) => (e instanceof LifeboatError ? e : Promise.reject(e))), { concurrency: MANIFEST_READS_AT_ONCE });
+    read.forEach((m, i) => (m instanceof LifeboatError ? result.problems.push({ file: files[i]!, error: m }) : result.manifests.push(m)));
   }
   return result;
 }
+
+/**
+ * Manifests read at once when the index is rebuilt. Each read is six small file operations (two
+ * realpaths, open, stat, read, close) on libuv's pool; one at a time, 10,000 manifests took 3.4 s
+ * on this machine, mostly waiting for the pool's round trips.
+ */
+export const MANIFEST_READS_AT_ONCE = 16;
 
 /**
  * Removes what an interrupted run left in one source folder: Lifeboat's temp files, and artifacts
