@@ -53,7 +53,11 @@ export async function scanVault(vaultDir: string): Promise<ScanResult> {
   }
   for (const sourceId of await sourceFolders(vaultDir)) {
     const files = (await manifestNames(vaultDir, sourceId)).map((name) => path.join(vaultDir, sourceId, name));
-    const read = await pMap(files, (file) => readManifest(vaultDir, file).catch((e: unknown) => (e instanceof LifeboatError ? e : Promise.reject(e))), { concurrency: MANIFEST_READS_AT_ONCE });
+    const untrusted = (e: unknown): LifeboatError => {
+      if (e instanceof LifeboatError) return e;
+      throw e;
+    };
+    const read = await pMap(files, (file): Promise<Manifest | LifeboatError> => readManifest(vaultDir, file).catch(untrusted), { concurrency: MANIFEST_READS_AT_ONCE });
     read.forEach((m, i) => (m instanceof LifeboatError ? result.problems.push({ file: files[i]!, error: m }) : result.manifests.push(m)));
   }
   return result;
