@@ -121,6 +121,8 @@ describe.skipIf(unavailable !== undefined)('restore with foresight', () => {
 
     await page.getByRole('button', { name: 'Undo' }).click();
     await page.getByText('Undone: the database is back as it was before the rows were brought back.').waitFor();
+    // Main's confirmation named what it takes back: the rows, not "the last restore".
+    expect(confirms.at(-1)).toMatchObject({ confirmLabel: 'Undo', message: expect.stringMatching(/, before rows were brought back into it\?$/) });
     expect(count(db, 'SELECT count(*) FROM items WHERE order_id IN (11, 12)')).toBe(0);
     expect(count(db, 'SELECT count(*) FROM orders WHERE id IN (11, 12)')).toBe(2);
 

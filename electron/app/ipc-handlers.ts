@@ -301,22 +301,24 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
       return summary(await restoreJob('restore', `Restoring ${m.source.name}`, m.source.id, (signal, onProgress) => engine.restore({ id: m.id, signal, onProgress, whileOpen })));
     },
     'restore:undo': async () => {
-      const safety = engine.lastSafetyCopy();
-      if (!safety) {
+      const change = engine.lastChange();
+      if (!change) {
         // Says precisely why there is nothing to undo (no restore yet, no safety copy, pruned).
         await engine.undo();
         throw new LifeboatError('unknown-restore-point', 'There is no restore to undo', 'Undo brings back the safety copy taken before the last restore');
       }
+      const safety = change.safetyCopy;
       const target = engine.restoreTarget(safety);
       const confirmed = await effects.confirm({
-        message: `Put ${target} back as it was ${whenExact(safety.createdAt)}, before the last restore?`,
+        message: `Put ${target} back as it was ${whenExact(safety.createdAt)}, ${change.reason === 'recover' ? 'before rows were brought back into it' : change.reason === 'undo' ? 'before the last undo' : 'before the last restore'}?`,
         detail: 'A safety copy of the database as it is now is taken first, so the undo can be undone too.',
         confirmLabel: 'Undo',
       });
       if (!confirmed) return null;
       const whileOpen = await confirmWhileOpen(target, 'undo');
       if (whileOpen === null) return null;
-      return summary(await restoreJob('undo', `Undoing the restore of ${safety.source.name}`, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress, whileOpen })));
+      const title = change.reason === 'recover' ? `Taking back the rows brought into ${safety.source.name}` : `Undoing the ${change.reason} of ${safety.source.name}`;
+      return summary(await restoreJob('undo', title, safety.source.id, (signal, onProgress) => engine.undo({ sourceId: safety.source.id, signal, onProgress, whileOpen })));
     },
     'inside:contents': async ({ id }) => {
       const m = await engine.get(id);

@@ -199,15 +199,17 @@ export function registerRestorePointCommands(cx: CliContext): void {
 
   program
     .command('undo')
-    .description('put back the database as it was before the last restore (from its safety copy)')
+    .description('put back the database as it was before the last restore or rows brought back (from its safety copy)')
     .option('--source <id>', 'the last restore of this source')
     .option('--while-open', 'undo even though another program has the database open (restart it afterwards)')
     .action(async (o: { source?: string; whileOpen?: boolean }) => {
       const e = await open();
-      const safety = e.lastSafetyCopy(o.source);
+      const change = e.lastChange(o.source);
+      const safety = change?.safetyCopy;
       const users = safety ? await e.programsUsing(e.restoreTarget(safety)) : undefined;
-      if (safety && (!users?.length || o.whileOpen)) {
-        await confirm(io, program.opts(), `Put back ${e.restoreTarget(safety)} as it was at ${localTime(safety.createdAt)} (before restoring ${safety.safety?.restoring})?${users?.length ? ` It is open in ${describeHolders(users)}: restart that afterwards.` : ''}`);
+      if (change && safety && (!users?.length || o.whileOpen)) {
+        const before = change.reason === 'recover' ? `before rows were brought back from ${change.restoredId}` : change.reason === 'undo' ? 'before the last undo' : `before restoring ${change.restoredId}`;
+        await confirm(io, program.opts(), `Put back ${e.restoreTarget(safety)} as it was at ${localTime(safety.createdAt)} (${before})?${users?.length ? ` It is open in ${describeHolders(users)}: restart that afterwards.` : ''}`);
       }
       const bar = progress();
       try {

@@ -23,6 +23,9 @@ export interface CopyCheckRecord extends Omit<VerificationRecord, 'status'> {
   status: 'ok' | 'failed' | 'unchecked';
 }
 
+/** What an in-place change of a database was: what `undo` says it takes back. */
+export type ChangeReason = 'restore' | 'undo' | 'recover';
+
 /** An in-place restore that succeeded: what `undo` follows (written only after the target changed). */
 export interface RestoreRecord {
   sourceId: string;
@@ -30,7 +33,8 @@ export interface RestoreRecord {
   /** The safety copy taken just before; absent when the database it replaced was unreadable or missing. */
   safetyCopyId?: string;
   target: string;
-  reason: 'restore' | 'undo';
+  /** What changed the database: a restore, an undo, or rows brought back from a restore point. */
+  reason: ChangeReason;
   at: string;
   quarantinedTo?: string;
   /** The process died after the safety copy; whether the restore committed is unknown. */
@@ -327,7 +331,7 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
         restoredId: String(row.restored_id),
         safetyCopyId: row.safety_copy_id === null ? undefined : String(row.safety_copy_id),
         target: String(row.target),
-        reason: row.reason === 'undo' ? 'undo' : 'restore',
+        reason: row.reason === 'undo' || row.reason === 'recover' ? row.reason : 'restore',
         at: String(row.at),
         quarantinedTo: row.quarantined_to === null ? undefined : String(row.quarantined_to),
         ...(Number(row.interrupted) ? { interrupted: true } : {}),

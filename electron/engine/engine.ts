@@ -42,7 +42,7 @@ import { findHolders, type Holder } from './open-holders.ts';
 import { manifestPath, readManifest, writeManifest } from './manifest.ts';
 import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
 import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas } from './replication.ts';
-import { lastSafetyCopy, recoverInterruptedRestores, restore, restoreTarget, undo, type RestoreRequest, type RestoreResult } from './restore.ts';
+import { lastChange, recoverInterruptedRestores, restore, restoreTarget, undo, type LastChange, type RestoreRequest, type RestoreResult } from './restore.ts';
 import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
 import { planRetention, type RetentionPlan } from './retention.ts';
 import { createFileSecretStore, type SecretStore } from './secrets.ts';
@@ -189,10 +189,10 @@ export interface Engine {
   restoreTarget(restorePoint: Pick<Manifest, 'id' | 'source'>, to?: string): string;
   /** The programs that have `file` (or its -wal, -shm, -journal) open; undefined where the platform cannot tell. */
   programsUsing(file: string): Promise<Holder[] | undefined>;
-  /** Puts back the database as it was before the last restore. */
+  /** Puts back the database as it was before the last restore or rows brought back. */
   undo(o?: UndoOptions): Promise<RestoreResult>;
-  /** The safety copy `undo` would bring back (from Lifeboat's record of the last restore), if any. */
-  lastSafetyCopy(sourceId?: string): Manifest | undefined;
+  /** What `undo` would take back (Lifeboat's record of the last restore or rows brought back) and the safety copy it brings back, if any. */
+  lastChange(sourceId?: string): LastChange | undefined;
   /** Re-hashes an artifact and re-runs the integrity check on it. */
   verify(id: string, o?: VerifyOptions): Promise<VerifyResult>;
   /** The latest verification of every restore point that had one. */
@@ -555,7 +555,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     restoreTarget: (restorePoint, to) => restoreTarget(ctx, restorePoint, to),
     programsUsing: (file) => findHolders([file, `${file}-wal`, `${file}-shm`, `${file}-journal`]),
     undo: async (o = {}) => undo(ctx, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
-    lastSafetyCopy: (sourceId) => lastSafetyCopy(ctx, sourceId),
+    lastChange: (sourceId) => lastChange(ctx, sourceId),
     verify: async (id, o = {}) => verifyRestorePoint(ctx, id, { ...o, keys: await resolveDecryption(ctx, o.keys) }),
     verifications: () => catalog.verifications(),
     verifyScheduled: async (scope, o = {}) =>

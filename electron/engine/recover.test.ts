@@ -69,7 +69,9 @@ describe.each(['wal', 'delete'] as const)('a deleted row brought back while anot
     expect(bankState(tmp.db)).toEqual({ total: 20_000, accounts: 200, check: 'ok' });
     expect(Number(/commits (\d+)/.exec(writer.lines.join('\n'))?.[1])).toBeGreaterThan(20);
     // The safety copy is what `undo` brings back: the database just before, without row 3.
-    const safety = engine.lastSafetyCopy(source.id)!;
+    const change = engine.lastChange(source.id)!;
+    expect(change.reason).toBe('recover');
+    const safety = change.safetyCopy;
     expect(safety.id).toBe(r.safetyCopyId);
     expect(safety.safety).toEqual({ before: 'restore', restoring: m.id });
     expect(sql(artifactPath(engine.vaultDir, safety), 'SELECT id FROM blobs WHERE id = 3')).toEqual([]);

@@ -67,7 +67,7 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
         // so `undo` goes back to just before it whether or not its transaction got through.
         const pending = path.join(pendingRestoresDir(ctx), `${manifest.id}-${process.pid}.json`);
         await ensureDir(pendingRestoresDir(ctx));
-        await writeFileDurable(pending, JSON.stringify({ target: source.path, id: manifest.id, startedAt: ctx.now().toISOString(), sourceId: source.id, safetyCopyId: safety.id, reason: 'restore' }));
+        await writeFileDurable(pending, JSON.stringify({ target: source.path, id: manifest.id, startedAt: ctx.now().toISOString(), sourceId: source.id, safetyCopyId: safety.id, reason: 'recover' }));
         const drop = async () => {
           await rm(pending, { force: true });
           await discardSafetyCopy(ctx, safety);
@@ -100,7 +100,7 @@ export async function recoverRows(ctx: EngineContext, copies: PrivateCopies, req
         }
         await ctx.checkpoint('recover:written');
         // Recorded like an in-place restore: `undo` follows Lifeboat's restore records and brings back this safety copy.
-        ctx.catalog.recordRestore({ sourceId: source.id, restoredId: manifest.id, safetyCopyId: safety.id, target: source.path, reason: 'restore', at: ctx.now().toISOString() });
+        ctx.catalog.recordRestore({ sourceId: source.id, restoredId: manifest.id, safetyCopyId: safety.id, target: source.path, reason: 'recover', at: ctx.now().toISOString() });
         await rm(pending, { force: true });
         ctx.events.emit('rows-recovered', { restoredId: manifest.id, sourceId: source.id, target: source.path, safetyCopyId: safety.id, tables: result.tables.map((t) => ({ table: t.table, inserted: t.inserted, replaced: t.replaced })) });
         return { restorePointId: manifest.id, sourceId: source.id, target: source.path, tables: result.tables, safetyCopyId: safety.id, nothingToDo: false };

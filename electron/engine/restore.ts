@@ -7,6 +7,7 @@ import { chmod, chown, copyFile, readdir, readFile, rename, rm, stat } from 'nod
 import path from 'node:path';
 import type { JobProgress, Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
+import type { ChangeReason } from './catalog.ts';
 import { pendingRestoresDir, type EngineContext } from './context.ts';
 import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
@@ -338,7 +339,7 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
       // It died after its safety copy: whether or not it committed, undo goes back to just before it.
       const { sourceId, safetyCopyId, id, target, reason, startedAt } = record;
       if (typeof safetyCopyId === 'string' && typeof sourceId === 'string' && typeof id === 'string' && typeof target === 'string' && ctx.catalog.get(safetyCopyId)) {
-        ctx.catalog.recordRestore({ sourceId, restoredId: id, safetyCopyId, target, reason: reason === 'undo' ? 'undo' : 'restore', at: typeof startedAt === 'string' ? startedAt : ctx.now().toISOString(), interrupted: true });
+        ctx.catalog.recordRestore({ sourceId, restoredId: id, safetyCopyId, target, reason: reason === 'undo' || reason === 'recover' ? reason : 'restore', at: typeof startedAt === 'string' ? startedAt : ctx.now().toISOString(), interrupted: true });
       }
     } catch {
       // unreadable record: nothing we can safely remove
@@ -349,17 +350,27 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
 }
 
 /**
- * The safety copy `undo` would bring back: the one recorded by the last in-place restore that
- * succeeded (of one source, or of any). Lifeboat's own record decides, never the dates or triggers
- * inside manifests (a restore point pulled from a destination can claim anything). Undefined when
- * there is nothing to undo or the last restore had no safety copy (see `undo` for why).
+ * What `undo` would take back: the last in-place change that succeeded (a restore, an undo, rows
+ * brought back; of one source, or of any) and the safety copy recorded with it. Lifeboat's own
+ * record decides, never the dates or triggers inside manifests (a restore point pulled from a
+ * destination can claim anything). Undefined when there is nothing to undo or the last change had
+ * no safety copy (see `undo` for why).
  */
-export function lastSafetyCopy(ctx: EngineContext, sourceId?: string): Manifest | undefined {
+export function lastChange(ctx: EngineContext, sourceId?: string): LastChange | undefined {
   const record = ctx.catalog.lastRestore(sourceId);
-  return record?.safetyCopyId ? ctx.catalog.get(record.safetyCopyId) : undefined;
+  const safetyCopy = record?.safetyCopyId ? ctx.catalog.get(record.safetyCopyId) : undefined;
+  return record && safetyCopy ? { safetyCopy, reason: record.reason, restoredId: record.restoredId } : undefined;
 }
 
-/** Puts back the database as it was before the last restore (itself undoable: it takes a safety copy). */
+/** The last in-place change `undo` would take back: the safety copy it brings back, and what the change was. */
+export interface LastChange {
+  safetyCopy: Manifest;
+  reason: ChangeReason;
+  /** The restore point restored, or whose rows were brought back. */
+  restoredId: string;
+}
+
+/** Puts back the database as it was before the last restore or rows brought back (itself undoable: it takes a safety copy). */
 /** The refusal of an in-place restore (or undo) while programs have the database open, naming them. */
 function openElsewhere(target: string, holders: Holder[], reason: 'restore' | 'undo'): LifeboatError {
   const who = holderNames(holders);
