@@ -152,6 +152,8 @@ function zstdFrames(level: number): Transform {
       })().then(() => done(), done).finally(closeAll);
     },
     destroy(err, cb) {
+      // Frames still under way fail with their closed compressor; nothing awaits them any more.
+      for (const frame of inFlight.splice(0)) frame.catch(() => undefined);
       closeAll();
       cb(err);
     },

@@ -122,9 +122,12 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     let plain, stored, artifactFile;
     try {
       if (format === 'sqlite') {
-        // The disk writes the copy back while this thread hashes it (from the page cache).
-        [plain] = await Promise.all([hashFile(temp, { signal: req.signal, onBytes }), fsyncFile(temp)]);
-        stored = plain;
+        // The disk writes the copy back while this thread hashes it (from the page cache). Both
+        // end before anything else happens to the file (a cancelled hash must not leave it open).
+        const [hashed, synced] = await Promise.allSettled([hashFile(temp, { signal: req.signal, onBytes }), fsyncFile(temp)]);
+        if (hashed.status === 'rejected') throw hashed.reason;
+        if (synced.status === 'rejected') throw synced.reason;
+        plain = stored = hashed.value;
         artifactFile = temp;
       } else {
         // One pass: the plain copy is read once, hashed, compressed and/or encrypted, and written.
