@@ -370,7 +370,6 @@ export interface LastChange {
   restoredId: string;
 }
 
-/** Puts back the database as it was before the last restore or rows brought back (itself undoable: it takes a safety copy). */
 /** The refusal of an in-place restore (or undo) while programs have the database open, naming them. */
 function openElsewhere(target: string, holders: Holder[], reason: 'restore' | 'undo'): LifeboatError {
   const who = holderNames(holders);
@@ -381,6 +380,7 @@ function openElsewhere(target: string, holders: Holder[], reason: 'restore' | 'u
   );
 }
 
+/** Puts back the database as it was before the last restore or rows brought back (itself undoable: it takes a safety copy). */
 export async function undo(ctx: EngineContext, opts: { sourceId?: string; waitMs?: number; keys?: DecryptWith; onProgress?: (p: JobProgress) => void; signal?: AbortSignal; whileOpen?: boolean } = {}): Promise<RestoreResult> {
   const record = ctx.catalog.lastRestore(opts.sourceId);
   if (!record) throw new LifeboatError('not-found', `There is no restore to undo${opts.sourceId ? ` for ${opts.sourceId}` : ''}`, 'Undo puts back the database as it was before the last restore Lifeboat made in place');
