@@ -61,25 +61,24 @@ function Fix({ fix, google }: { fix: HealthFix; google?: DestinationsView['googl
         </button>
       );
     case 'show-destinations':
-      return (
-        <button type="button" onClick={() => show('destinations')}>
-          Open Destinations
-        </button>
-      );
     case 'show-restore-points':
+    case 'show-settings': {
+      const [screen, label] = OPENS[fix.kind];
       return (
-        <button type="button" onClick={() => show('restore-points')}>
-          Open Restore points
+        <button type="button" onClick={() => show(screen)}>
+          {label}
         </button>
       );
-    case 'show-settings':
-      return (
-        <button type="button" onClick={() => show('settings')}>
-          Open Settings
-        </button>
-      );
+    }
   }
 }
+
+/** The screen each "open it" fix shows, and the words on its button. */
+const OPENS = {
+  'show-destinations': ['destinations', 'Open Destinations'],
+  'show-restore-points': ['restore-points', 'Open Restore points'],
+  'show-settings': ['settings', 'Open Settings'],
+} as const;
 
 /** Fixes whose button says all the reason's action says. */
 const SELF_EVIDENT = new Set<HealthFix['kind']>(['add-database', 'back-up', 'set-schedule', 'reconnect-drive', 'resume-schedule']);
