@@ -26,6 +26,11 @@ export interface CopyCheckRecord extends Omit<VerificationRecord, 'status'> {
 /** What an in-place change of a database was: what `undo` says it takes back. */
 export type ChangeReason = 'restore' | 'undo' | 'recover';
 
+/** A stored reason read back (a catalog row, a pending-restore file): anything unknown is a restore. */
+export function changeReasonOf(value: unknown): ChangeReason {
+  return value === 'undo' || value === 'recover' ? value : 'restore';
+}
+
 /** An in-place restore that succeeded: what `undo` follows (written only after the target changed). */
 export interface RestoreRecord {
   sourceId: string;
@@ -331,7 +336,7 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
         restoredId: String(row.restored_id),
         safetyCopyId: row.safety_copy_id === null ? undefined : String(row.safety_copy_id),
         target: String(row.target),
-        reason: row.reason === 'undo' || row.reason === 'recover' ? row.reason : 'restore',
+        reason: changeReasonOf(row.reason),
         at: String(row.at),
         quarantinedTo: row.quarantined_to === null ? undefined : String(row.quarantined_to),
         ...(Number(row.interrupted) ? { interrupted: true } : {}),

@@ -7,7 +7,7 @@ import { chmod, chown, copyFile, readdir, readFile, rename, rm, stat } from 'nod
 import path from 'node:path';
 import type { JobProgress, Manifest } from '../../shared/model.ts';
 import { backupLocked } from './backup.ts';
-import type { ChangeReason } from './catalog.ts';
+import { changeReasonOf, type ChangeReason } from './catalog.ts';
 import { pendingRestoresDir, type EngineContext } from './context.ts';
 import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from './durable-fs.ts';
@@ -339,7 +339,7 @@ export async function recoverInterruptedRestores(ctx: EngineContext): Promise<st
       // It died after its safety copy: whether or not it committed, undo goes back to just before it.
       const { sourceId, safetyCopyId, id, target, reason, startedAt } = record;
       if (typeof safetyCopyId === 'string' && typeof sourceId === 'string' && typeof id === 'string' && typeof target === 'string' && ctx.catalog.get(safetyCopyId)) {
-        ctx.catalog.recordRestore({ sourceId, restoredId: id, safetyCopyId, target, reason: reason === 'undo' || reason === 'recover' ? reason : 'restore', at: typeof startedAt === 'string' ? startedAt : ctx.now().toISOString(), interrupted: true });
+        ctx.catalog.recordRestore({ sourceId, restoredId: id, safetyCopyId, target, reason: changeReasonOf(reason), at: typeof startedAt === 'string' ? startedAt : ctx.now().toISOString(), interrupted: true });
       }
     } catch {
       // unreadable record: nothing we can safely remove
