@@ -1,5 +1,5 @@
 // Builds the `lifeboat` command into out/cli/: one ES module with its dependencies bundled (only
-// better-sqlite3, native code, stays in node_modules), code only some commands need (Google Drive,
+// better-sqlite3 and koffi, native code, stay in node_modules), code only some commands need (Google Drive,
 // age encryption) split into chunks loaded when used. Started from a build, the command starts in a
 // fraction of the time the TypeScript sources take (no type stripping, no module-by-module
 // resolution). bin/lifeboat.mjs runs the build when it is newer than every source file, and the
@@ -26,7 +26,7 @@ await rolldown.build({
   input: { lifeboat: path.join(REPO, 'electron', 'cli', 'main.ts') },
   platform: 'node',
   // Native code cannot be bundled; everything else is, so that starting the command reads one file.
-  external: (id) => id.startsWith('node:') || id === 'better-sqlite3',
+  external: (id) => id.startsWith('node:') || id === 'better-sqlite3' || id === 'koffi',
   logLevel: 'warn',
   output: { dir: OUT, format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', sourcemap: true },
 });

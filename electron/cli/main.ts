@@ -45,7 +45,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   };
   const progress = () => {
     const o = program.opts<GlobalOptions>();
-    return createProgress(io.stderr, { quiet: Boolean(o.quiet) });
+    return createProgress(io.stderr, { quiet: Boolean(o.quiet || o.json) });
   };
 
   program

@@ -1,4 +1,6 @@
-// Progress for the terminal: a redrawn bar on a TTY, a plain line per phase otherwise.
+// Progress for the terminal: a redrawn bar, only when stderr is a terminal (git's convention). With a
+// pipe, a log file, a cron job's mail or `--json`, a command prints its result or its one clear error
+// and nothing else.
 import type { JobProgress } from '../../shared/model.ts';
 import { formatBytes } from '../engine/layout.ts';
 
@@ -26,23 +28,13 @@ const LABELS: Record<JobProgress['phase'], string> = {
   moving: 'copying the restore points to the new folder',
 };
 
-/** A reporter writing to `out` (stderr), or a silent one. */
+/** A bar redrawn on `out` (stderr) when it is a terminal; silent with `quiet`, `--json` or no terminal. */
 export function createProgress(out: NodeJS.WriteStream, opts: { quiet: boolean; now?: () => number }): ProgressReporter {
-  if (opts.quiet) return { update() {}, done() {} };
+  if (opts.quiet || !out.isTTY) return { update() {}, done() {} };
   const now = opts.now ?? Date.now;
   let lastPhase: string | undefined;
   let phaseStart = now();
   let lastDraw = 0;
-  if (!out.isTTY) {
-    return {
-      update(p) {
-        if (p.phase === lastPhase) return;
-        lastPhase = p.phase;
-        out.write(`${LABELS[p.phase]}…\n`);
-      },
-      done() {},
-    };
-  }
   return {
     update(p) {
       if (p.phase !== lastPhase) {

@@ -4,11 +4,13 @@
 // folder it cannot write).
 import { execFileSync, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { CLI, REPO, makeBankDb, readMarker, runCli, sha256, startHelper } from './testing/fixtures.ts';
+import { createEngine } from './engine.ts';
+import { artifactPath } from './manifest.ts';
+import { CLI, REPO, bankState, makeBankDb, readMarker, runCli, sha256, startHelper } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
 
 const tmp = useTestFolder();
@@ -35,7 +37,7 @@ describe('a program in the middle of a long write transaction', () => {
       const r = await runCli(['backup', tmp.db], { home: tmp.home });
       expect(r.code).toBe(1);
       expect(Date.now() - started).toBeLessThan(60_000); // a generous bound: it returned, it did not hang
-      expect(r.stderr).toMatch(/lifeboat: node kept writing .*store\.db for \d+ s without a pause long enough to copy it/);
+      expect(r.stderr).toMatch(/lifeboat: node has been writing .*store\.db for \d+ s without committing \(an unfinished transaction/);
       expect(r.stderr).toMatch(/switch the database to WAL mode.*lifeboat sources set store --lock-if-busy/);
       expect(vaultFiles()).toEqual([]);
       // Allowed to hold writers off for a moment, it still gives up at its deadline, naming the program.
@@ -138,6 +140,39 @@ describe('a WAL database nobody has open', () => {
     expect((JSON.parse(out) as Manifest).integrity.status).toBe('ok');
     expect(readdirSync(appDir)).toEqual(['store.db']);
     expect(readMarker(db)).toBeUndefined();
+  });
+});
+
+describe('a WAL database whose program closes it while the backup reads it', () => {
+  it('is left as that program would have left it: no -wal or -shm beside it, no row changed', async () => {
+    makeBankDb(tmp.db, { mode: 'wal', accounts: 500, blobRows: 6000, blobBytes: 4000 });
+    const engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    const writer = startHelper('bank-writer.ts', [tmp.db, 'wal']);
+    try {
+      await writer.waitFor('ready');
+      const source = await engine.sources.add(tmp.db);
+      let closedMidCopy = false;
+      const m = await engine.backup({ sourceId: source.id }, {
+        trigger: 'manual',
+        onProgress: (p) => {
+          if (closedMidCopy || p.phase !== 'copying' || p.unit !== 'pages' || p.done >= p.total) return;
+          // The program closes while the snapshot's read transaction is open: its close cannot
+          // checkpoint, so it leaves its -wal and -shm. Wait (up to 30 s) until it has gone.
+          closedMidCopy = true;
+          writer.child.stdin?.end('stop\n');
+          const fds = `/proc/${writer.child.pid}/fd`;
+          for (let waited = 0; existsSync(fds) && readdirSync(fds).length > 0 && waited < 30_000; waited += 20) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        },
+      });
+      expect(closedMidCopy).toBe(true);
+      expect(m.snapshot).toMatchObject({ method: 'backup-api', heldLock: false });
+      expect(bankState(artifactPath(engine.vaultDir, m))).toEqual({ total: 500 * 100, accounts: 500, check: 'ok' });
+    } finally {
+      await writer.stop();
+      engine.close();
+    }
+    expect(readdirSync(path.dirname(tmp.db)).filter((f) => f.startsWith('store.db'))).toEqual(['store.db']);
+    expect(bankState(tmp.db)).toEqual({ total: 500 * 100, accounts: 500, check: 'ok' });
   });
 });
 

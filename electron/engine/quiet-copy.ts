@@ -3,15 +3,21 @@
 // commits makes that commit fail; a program without a busy handler then loses its writes. So
 // Lifeboat reads such a database like this instead:
 //
-//   read the change counter (header offset 24), check the rollback journal is not active, note the
-//   file's inode/size/mtime/ctime, copy the file, then check again: journal still not active, the
-//   counter and the file's stamp unchanged, and the copy's own page 1 carrying the same counter.
+//   read the change counter (header offset 24), check that no process holds SQLite's PENDING or
+//   EXCLUSIVE lock (writer-lock.ts: asked of the kernel, never taken) and that the rollback journal
+//   is not active, note the file's inode/size/mtime/ctime, copy the file while watching the lock,
+//   then check again: no writer's lock seen at any moment, journal still not active, the counter
+//   and the file's stamp unchanged, and the copy's own page 1 carrying the same counter.
 //
-// Why that proves a single state: a commit writes its journal (and syncs its 8-byte magic) before
-// it touches the database file, writes pages in ascending order (page 1, with the incremented
-// counter, first), and only then deletes, truncates or zeroes the journal. A copy taken while the
-// journal was inactive at both ends, with the counter unchanged, saw no write. The file's stamp
-// catches what the counter cannot (a spilled page of a transaction later rolled back).
+// Why that proves a single state: a connection writes pages into the database file only while it
+// holds EXCLUSIVE (PENDING first), and keeps it until its transaction has committed or rolled back.
+// In journal_mode MEMORY or OFF that lock is the only sign of an open transaction whose pages have
+// spilled into the file: no journal, and the counter and stamp stay still while it is open. So a
+// copy during which no writer held the lock saw no write, unless a whole write happened between two
+// looks at the lock; then it either committed (a commit writes page 1 first, with the incremented
+// counter) or rolled back (rewriting the pages, which changes the file's stamp). In the journal
+// modes that keep a file (delete, truncate, persist) the journal says the same once more: it is
+// written and synced before the database is touched and only deleted, truncated or zeroed after.
 //
 // The same holds for a WAL database whose -wal file does not exist: nobody has it open, and the main
 // file is the whole database. Reading it this way also leaves no -wal/-shm behind and works in a
@@ -121,6 +127,13 @@ export interface QuietCopyOptions {
    * (`walStamp`), which must stay as it is instead of the file staying absent.
    */
   leftWal?: string;
+  /**
+   * For a rollback-journal database: who holds SQLite's PENDING or EXCLUSIVE lock right now (a
+   * process id, 0 when unknown), or undefined when nobody does (`WriterLockProbe.writer`). Required
+   * for a rollback-journal database: without it, a transaction that spilled pages into the file in
+   * journal_mode MEMORY or OFF is invisible.
+   */
+  writer?: () => number | undefined;
   signal?: AbortSignal;
   onProgress?: (copiedBytes: number, totalBytes: number) => void;
   /** Called when the journal has stayed active for a while: throws if it is a crashed program's hot journal. */
@@ -140,12 +153,15 @@ export class NeverQuiet extends Error {
   readonly waitedMs: number;
   /** A WAL database that another program opened meanwhile: read it with SQLite instead. */
   readonly walOpened: boolean;
+  /** The process seen holding the write lock last (0 when the kernel did not say which), if any. */
+  readonly writerPid: number | undefined;
 
-  constructor(attempts: number, waitedMs: number, walOpened: boolean) {
+  constructor(attempts: number, waitedMs: number, walOpened: boolean, writerPid?: number) {
     super('The database never stayed unchanged long enough to copy it');
     this.attempts = attempts;
     this.waitedMs = waitedMs;
     this.walOpened = walOpened;
+    this.writerPid = writerPid;
   }
 }
 
@@ -156,20 +172,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * one committed state (see the module comment). Never writes anything beside `source`.
  */
 export async function quietCopy(source: string, dest: string, opts: QuietCopyOptions): Promise<QuietCopyResult> {
+  if (!opts.wal && !opts.writer) throw new Error('quietCopy: a rollback-journal database needs a writer-lock probe');
   const started = Date.now();
   let attempts = 0;
   let journalSince: number | undefined;
   let stuckChecked = false;
+  /** The writer seen holding the lock at the last look that found one (for the message). */
+  let lastWriter: number | undefined;
   const cancelled = () => new LifeboatError('cancelled', 'The backup was cancelled', 'Nothing was added to the vault');
-  /** Something that makes the source unsafe to copy right now (a commit under way, a WAL opened). */
-  const busy = async (): Promise<'journal' | 'wal' | undefined> => {
+  /** Something that makes the source unsafe to copy right now (a write under way, a WAL opened). */
+  const busy = async (): Promise<'writer' | 'journal' | 'wal' | undefined> => {
     if (opts.wal) return (await walStamp(source)) === (opts.leftWal ?? 'absent') ? undefined : 'wal';
+    const writer = opts.writer?.();
+    if (writer !== undefined) {
+      lastWriter = writer;
+      return 'writer';
+    }
     return (await journalActive(source)) ? 'journal' : undefined;
   };
 
   for (;;) {
     if (opts.signal?.aborted) throw cancelled();
-    if (Date.now() - started > opts.deadlineMs) throw new NeverQuiet(attempts, Date.now() - started, false);
+    if (Date.now() - started > opts.deadlineMs) throw new NeverQuiet(attempts, Date.now() - started, false, lastWriter);
     const counter = await counterOf(source);
     const state = await busy();
     if (state === 'wal') throw new NeverQuiet(attempts, Date.now() - started, true);
@@ -179,6 +203,8 @@ export async function quietCopy(source: string, dest: string, opts: QuietCopyOpt
         stuckChecked = true;
         await opts.onJournalStuck();
       }
+    }
+    if (state) {
       await sleep(1);
       continue;
     }
@@ -187,19 +213,47 @@ export async function quietCopy(source: string, dest: string, opts: QuietCopyOpt
     attempts++;
     const header = await readDatabaseHeader(source);
     await rm(dest, { force: true });
-    await copyFile(source, dest, constants.COPYFILE_FICLONE);
+    const watch = watchWriter(opts.writer);
+    try {
+      await copyFile(source, dest, constants.COPYFILE_FICLONE);
+    } finally {
+      watch.stop();
+    }
+    if (watch.seen !== undefined) lastWriter = watch.seen;
     // A file longer than the header's count holds nothing SQLite reads; keep the copy exact.
     if ((await stat(dest)).size > header.bytes) await truncate(dest, header.bytes);
     const after = await busy();
     if (after === 'wal') throw new NeverQuiet(attempts, Date.now() - started, true);
-    if (!after && (await counterOf(source)) === counter && (await stampOf(source)) === stamp && (await counterOf(dest)) === counter) {
+    const unchanged = !after && watch.seen === undefined && (await counterOf(source)) === counter && (await stampOf(source)) === stamp;
+    if (unchanged && (await counterOf(dest)) === counter) {
       opts.onProgress?.(header.bytes, header.bytes);
       return { attempts, waitedMs: Date.now() - started };
     }
-    // A commit overlapped the copy: start again as soon as the one under way has ended.
+    // A write overlapped the copy: start again as soon as the one under way has ended.
     opts.onProgress?.(0, header.bytes);
     await waitForCommitEnd(source, counter, Math.min(50, Math.max(0, opts.deadlineMs - (Date.now() - started))));
   }
+}
+
+/**
+ * Looks at the writer lock every millisecond while a copy runs (the copy itself runs on libuv's
+ * thread pool): a write that starts and ends between the looks before and after the copy is seen.
+ */
+function watchWriter(writer: (() => number | undefined) | undefined): { readonly seen: number | undefined; stop: () => void } {
+  let seen: number | undefined;
+  const look = () => {
+    seen ??= writer?.();
+  };
+  const timer = writer ? setInterval(look, 1) : undefined;
+  return {
+    get seen() {
+      return seen;
+    },
+    stop: () => {
+      clearInterval(timer);
+      look();
+    },
+  };
 }
 
 /** Waits (at most `ms`) until the change counter has moved on from `counter` and no journal is active. */

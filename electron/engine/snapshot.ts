@@ -4,10 +4,13 @@
 //
 // Rollback-journal mode, and a WAL database nobody has open (no -wal file, or an empty one a closed
 // program left behind while no process holds the database): a lock-free copy proven
-// to be one committed state (quiet-copy.ts). Any SHARED lock, however short, can make a commit of a
-// program without a busy handler fail, and such a program then silently loses its writes; so none is
-// taken. A program that never pauses long enough for a copy is reported, not interrupted, unless the
-// source allows holding it off for a moment (`lockIfBusy`).
+// to be one committed state (quiet-copy.ts), watching SQLite's locks without taking one
+// (writer-lock.ts). Any SHARED lock, however short, can make a commit of a program without a busy
+// handler fail, and such a program then silently loses its writes; so none is taken. A program that
+// never pauses long enough for a copy is reported, not interrupted, unless the source allows holding
+// it off for a moment (`lockIfBusy`). Where the platform cannot report SQLite's locks (Windows), a
+// rollback-journal database is read through SQLite's own locking instead, with the same deadline:
+// nothing on disk proves a lock-free copy there.
 // WAL mode with the database open elsewhere: one read transaction is held for the whole copy through
 // SQLite's backup API. The snapshot is fixed by it, writers append to the WAL undisturbed, and the
 // copy never restarts.
@@ -16,7 +19,8 @@ import { rm, stat } from 'node:fs/promises';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 import { findHolders, holderNames } from './open-holders.ts';
 import { NeverQuiet, quietCopy, readDatabaseHeader, rollbackJournalMode, walStamp } from './quiet-copy.ts';
-import { explainSqliteError, lockedError, openReadOnly, type SqliteDb } from './sqlite-files.ts';
+import { closeAsLastConnection, explainSqliteError, lockedError, openReadOnly, type SqliteDb } from './sqlite-files.ts';
+import { openWriterLockProbe } from './writer-lock.ts';
 
 export interface SnapshotOptions {
   /** Take a compacted copy with `VACUUM INTO` (rebuilt, free pages dropped) instead of a page copy. */
@@ -68,9 +72,20 @@ export async function takeSnapshot(source: string, dest: string, opts: SnapshotO
   try {
     const header = await readDatabaseHeader(source);
     const leftWal = header.wal ? await leftOverWal(source) : undefined;
-    if (!header.wal || leftWal || !(await fileExists(`${source}-wal`))) {
-      const done = await copyQuietly(source, dest, header.wal, opts, leftWal);
+    if (header.wal && (leftWal || !(await fileExists(`${source}-wal`)))) {
+      const done = await copyQuietly(source, dest, { wal: true, leftWal }, opts);
       if (done) return done;
+    }
+    if (!header.wal) {
+      const probe = await openWriterLockProbe(source);
+      // Without a view of the locks a lock-free copy proves nothing: read through SQLite's locking.
+      if (!probe) return await copyWithSqlite(source, dest, opts);
+      try {
+        const done = await copyQuietly(source, dest, { wal: false, writer: probe.writer }, opts);
+        if (done) return done;
+      } finally {
+        await probe.close();
+      }
     }
     return await copyWithSqlite(source, dest, opts);
   } catch (e) {
@@ -96,13 +111,18 @@ async function leftOverWal(source: string): Promise<string | undefined> {
  * The lock-free path. Returns undefined when a WAL database turned out to be open elsewhere (read it
  * with SQLite instead); throws when the database never went quiet.
  */
-async function copyQuietly(source: string, dest: string, wal: boolean, opts: SnapshotOptions, leftWal?: string): Promise<SnapshotResult | undefined> {
+async function copyQuietly(
+  source: string,
+  dest: string,
+  how: { wal: boolean; leftWal?: string; writer?: () => number | undefined },
+  opts: SnapshotOptions,
+): Promise<SnapshotResult | undefined> {
   const plain = opts.compact ? `${dest}.plain` : dest;
+  const { wal } = how;
   try {
     const q = await quietCopy(source, plain, {
       deadlineMs: opts.quietWaitMs ?? 60_000,
-      wal,
-      leftWal,
+      ...how,
       signal: opts.signal,
       onProgress: (done, total) => opts.onProgress?.(done, total, 'bytes'),
       onJournalStuck: async () => {
@@ -135,10 +155,17 @@ function hotJournal(file: string): LifeboatError {
 /** The program(s) writing `source` never paused long enough for a copy: say who, and what can be done. */
 async function neverQuiet(source: string, e: NeverQuiet, opts: SnapshotOptions): Promise<LifeboatError> {
   const holders = (await findHolders(companions(source))) ?? [];
-  const who = holders.length ? holderNames(holders) : 'Another program';
+  // The process seen holding SQLite's write lock, when the kernel named it.
+  const writing = holders.filter((h) => h.pid === e.writerPid);
+  const who = writing.length ? holderNames(writing) : holders.length ? holderNames(holders) : 'Another program';
+  const seconds = Math.round(e.waitedMs / 1000);
+  const what =
+    e.writerPid !== undefined
+      ? `${who} has been writing ${source} for ${seconds} s without committing (an unfinished transaction, or a program that keeps its database locked while it runs), so no restore point was taken: a copy now could be a state the database was never in`
+      : `${who} kept writing ${source} for ${seconds} s without a pause long enough to copy it, so no restore point was taken`;
   return new LifeboatError(
     'busy',
-    `${who} kept writing ${source} for ${Math.round(e.waitedMs / 1000)} s without a pause long enough to copy it, so no restore point was taken (Lifeboat never holds up a program writing its database in rollback-journal mode: its writes could fail)`,
+    `${what} (Lifeboat never holds up a program writing its database in rollback-journal mode: its writes could fail)`,
     `${opts.whenClosed ? `Lifeboat backs it up as soon as ${who === 'Another program' ? 'the program' : who} closes it.` : 'Lifeboat tries again later on its own.'} To back it up while it is being written, switch the database to WAL mode (see "Databases in use" in the README)${opts.sourceId ? `, or let Lifeboat hold it for a moment if the program waits for locks: \`lifeboat sources set ${opts.sourceId} --lock-if-busy\`` : ''}${opts.sourceId && !opts.whenClosed ? `; or back it up when the program closes it: \`lifeboat sources set ${opts.sourceId} --when-closed\`` : ''}`,
   );
 }
@@ -147,12 +174,15 @@ async function neverQuiet(source: string, e: NeverQuiet, opts: SnapshotOptions):
 async function copyWithSqlite(source: string, dest: string, opts: SnapshotOptions): Promise<SnapshotResult> {
   const deadline = Date.now() + (opts.busyTimeoutMs ?? 10_000);
   const started = Date.now();
+  const heldElsewhere = ((await findHolders(companions(source))) ?? []).length > 0;
   // No busy handler of our own: it would block this thread inside SQLite. Waits happen here, with a deadline.
   const db = openReadOnly(source, 0);
+  let wal = false;
   try {
     // The copy reads each page once: a small page cache is enough and keeps memory flat.
     await whileBusy(() => db.pragma('cache_size = -2000'), source, deadline, opts);
     const journalMode = String(await whileBusy(() => db.pragma('journal_mode', { simple: true }), source, deadline, opts)).toLowerCase();
+    wal = journalMode === 'wal';
     if (opts.compact) {
       await whileBusy(() => db.prepare('VACUUM INTO ?').run(dest), source, deadline, opts);
       return { method: 'vacuum-into', journalMode, restarts: 0, heldLock: journalMode !== 'wal', waitedMs: 0 };
@@ -172,7 +202,21 @@ async function copyWithSqlite(source: string, dest: string, opts: SnapshotOption
     }
   } finally {
     db.close();
+    if (wal && heldElsewhere) await finishProgramsClose(source);
   }
+}
+
+/**
+ * A program that closed a WAL database while this backup's read transaction was open could not
+ * checkpoint it and remove its -wal and -shm (that needs a moment when nobody reads), and Lifeboat's
+ * read-only connection cannot either: both files would stay beside the database. So when a program
+ * had it open as the backup began and nobody has it open now, Lifeboat does what that program's
+ * close would have done (closeAsLastConnection). The database's content does not change.
+ */
+async function finishProgramsClose(source: string): Promise<void> {
+  if (!(await fileExists(`${source}-wal`)) && !(await fileExists(`${source}-shm`))) return;
+  if ((await findHolders(companions(source)))?.length !== 0) return;
+  closeAsLastConnection(source);
 }
 
 /** Runs `step`, retrying while another program's lock is in the way, until `deadline`. */

@@ -138,6 +138,24 @@ export function openReadOnly(file: string, busyTimeoutMs: number): SqliteDb {
   }
 }
 
+/**
+ * Opens `file` read-write, reads its schema and closes it. When no other connection has it open,
+ * SQLite then checkpoints the WAL into the database and removes its -wal and -shm, as the last
+ * program to close it does. No row changes. Best effort: in a folder Lifeboat cannot write, or with
+ * a program that opened the database meanwhile (its own close will do it), things stay as they are.
+ */
+export function closeAsLastConnection(file: string): void {
+  let db: SqliteDb | undefined;
+  try {
+    db = new Database(file, { fileMustExist: true, timeout: 0 });
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+  } catch {
+    // as documented: nothing to do
+  } finally {
+    db?.close();
+  }
+}
+
 export interface CopyDescription {
   pageSize: number;
   pageCount: number;

@@ -108,7 +108,7 @@ describe('the built shell', () => {
   it('in the packaged layout (app.asar, resources, app.asar.unpacked) does the same, with the integrity worker on the unpacked better-sqlite3', async () => {
     // The layout below is what electron-builder.yml asks for; if the config changes, change both.
     const config = readFileSync(path.join(REPO, 'electron-builder.yml'), 'utf8');
-    for (const line of ['- out/**', '- package.json', 'from: resources', 'to: resources', "filter: ['tray-*.png', 'icon.png', 'google-client.json']", '- node_modules/better-sqlite3/**']) expect(config).toContain(line);
+    for (const line of ['- out/**', '- package.json', 'from: resources', 'to: resources', "filter: ['tray-*.png', 'icon.png', 'google-client.json']", '- node_modules/better-sqlite3/**', '- node_modules/koffi/**', '- node_modules/@koromix/koffi-*/**']) expect(config).toContain(line);
 
     const resources = path.join(tmp.dir, 'Lifeboat', 'resources');
     const asar = path.join(resources, 'app.asar'); // a plain folder standing in for the archive

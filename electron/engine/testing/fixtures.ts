@@ -168,9 +168,10 @@ export function startCliHeldAt(args: string[], home: string, checkpoint: string,
   });
 }
 
-/** Starts a helper script from this folder as a child process (a writer, a holder). */
+/** Starts a helper script from this folder as a child process (a writer, a holder): Node's, or python3 for a .py. */
 export function startHelper(script: string, args: string[]): { child: ChildProcess; lines: string[]; waitFor: (text: string) => Promise<void>; stop: () => Promise<string> } {
-  const child = track(spawn(process.execPath, [path.join(import.meta.dirname, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const runtime = script.endsWith('.py') ? 'python3' : process.execPath;
+  const child = track(spawn(runtime, [path.join(import.meta.dirname, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const lines: string[] = [];
   let buffer = '';
   let stderr = '';
