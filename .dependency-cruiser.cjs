@@ -9,8 +9,36 @@ const layer = (name, mayImport) => ({
   to: { path: '^(electron|renderer|e2e|bench|scripts)/', pathNot: [`^electron/${name}/`, ...mayImport.map((l) => `^electron/${l}/`)] },
 });
 
+// The engine's rooms, each a sub-folder with one job, and the rooms each may use (below it). Only
+// engine.ts, the engine's one entrance, sits above them all; tests and engine/testing/ may use any.
+const ENGINE_ROOMS = {
+  common: [],
+  snapshot: ['common'],
+  artifact: ['common'],
+  storage: ['common'],
+  vault: ['common', 'snapshot', 'artifact', 'storage'],
+  restore: ['common', 'snapshot', 'artifact', 'storage', 'vault'],
+  inside: ['common', 'snapshot', 'artifact', 'vault'],
+  remote: ['common', 'artifact', 'storage', 'vault'],
+};
+const room = (name, mayImport) => ({
+  name: `engine-${name}-imports-down-only`,
+  comment: `electron/engine/${name}/ may import only ${mayImport.map((r) => `engine/${r}/`).join(', ') || 'nothing else of the engine'} (and shared/)`,
+  severity: 'error',
+  from: { path: `^electron/engine/${name}/`, pathNot: '\\.test\\.ts$' },
+  to: { path: '^electron/engine/', pathNot: [`^electron/engine/${name}/`, ...mayImport.map((r) => `^electron/engine/${r}/`)] },
+});
+
 module.exports = {
   forbidden: [
+    ...Object.entries(ENGINE_ROOMS).map(([name, mayImport]) => room(name, mayImport)),
+    {
+      name: 'engine-rooms-known',
+      comment: 'every file of electron/engine/ is engine.ts, a test, or in one of the rooms above (or testing/)',
+      severity: 'error',
+      from: { path: '^electron/engine/', pathNot: [`^electron/engine/(${Object.keys(ENGINE_ROOMS).join('|')}|testing)/`, '^electron/engine/engine\\.ts$', '\\.test\\.ts$'] },
+      to: {},
+    },
     { name: 'no-circular', severity: 'error', comment: 'no cycle between files (and so none between folders)', from: {}, to: { circular: true } },
     layer('engine', []),
     layer('destinations', ['engine']),

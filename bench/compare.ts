@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createEngine } from '../electron/engine/engine.ts';
-import { formatBytes } from '../electron/engine/layout.ts';
+import { formatBytes } from '../shared/bytes.ts';
 import type { Manifest } from '../shared/model.ts';
 import { generate } from './generate.ts';
 import { timed, type Run } from './timed.ts';

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Manifest } from '../shared/model.ts';
 import { createEngine } from '../electron/engine/engine.ts';
-import { restorePointFiles, writeManifest } from '../electron/engine/manifest.ts';
+import { restorePointFiles } from '../electron/engine/vault/names.ts';
+import { writeManifest } from '../electron/engine/vault/manifest.ts';
 import { makeBankDb } from '../electron/engine/testing/fixtures.ts';
-import { formatBytes } from '../electron/engine/layout.ts';
+import { formatBytes } from '../shared/bytes.ts';
 import { e2eUnavailable, startHarness } from '../e2e/harness.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');

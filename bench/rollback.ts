@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatBytes } from '../electron/engine/layout.ts';
+import { formatBytes } from '../shared/bytes.ts';
 import type { Manifest } from '../shared/model.ts';
 import { generate } from './generate.ts';
 import { timed, type Run } from './timed.ts';

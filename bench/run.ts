@@ -11,9 +11,9 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { constants as zlibConstants, zstdCompressSync } from 'node:zlib';
-import { ageEncryptStream } from '../electron/engine/age-stream.ts';
-import { hashFile } from '../electron/engine/durable-fs.ts';
-import { formatBytes, parseBytes } from '../electron/engine/layout.ts';
+import { ageEncryptStream } from '../electron/engine/artifact/age-stream.ts';
+import { hashFile } from '../electron/engine/common/durable-fs.ts';
+import { formatBytes, parseBytes } from '../shared/bytes.ts';
 import type { Manifest } from '../shared/model.ts';
 import { driveDestination } from '../electron/destinations/drive/drive-destination.ts';
 import { connectGoogle, oauthClient } from '../electron/destinations/drive/google-auth.ts';
@@ -146,7 +146,7 @@ async function compressedRuns(db: string, dir: string, home: string, warm: () =>
   await hashFile(db);
   const cpu = process.cpuUsage(cpu0);
   runs[SHA_IN_NODE] = { seconds: (performance.now() - t0) / 1000, peakKb: 0, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-  // And encrypts with Node's ChaCha20-Poly1305 (age's format, electron/engine/age-stream.ts), faster than age's own.
+  // And encrypts with Node's ChaCha20-Poly1305 (age's format, electron/engine/artifact/age-stream.ts), faster than age's own.
   warm();
   const [t1, cpu1] = [performance.now(), process.cpuUsage()];
   await pipeline(createReadStream(db, { highWaterMark: 1 << 20 }), ageEncryptStream({ recipients: [recipient] }), new Writable({ write: (_chunk, _enc, done) => done() }));

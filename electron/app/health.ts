@@ -5,7 +5,7 @@
 // its disk, and nothing failing.
 import type { Destination, Health, HealthReason, Manifest, Source } from '../../shared/model.ts';
 import { NEW_SOURCE_SCHEDULE } from '../engine/engine.ts';
-import { restorePointTime } from '../engine/manifest.ts';
+import { restorePointTime } from '../engine/vault/manifest.ts';
 
 export interface HealthInput {
   now: Date;

@@ -1,7 +1,7 @@
 // Every IPC payload is validated before a handler runs: malformed input is an error, never a call.
 import { expect, it } from 'vitest';
 import { channelNames, ipcContract, type IpcHandlers } from '../../shared/ipc-contract.ts';
-import { LifeboatError } from '../engine/errors.ts';
+import { LifeboatError } from '../engine/common/errors.ts';
 import { invokeChecked } from './ipc-dispatch.ts';
 
 function recordingHandlers(calls: string[]): IpcHandlers {
@@ -67,7 +67,7 @@ it('turns a LifeboatError into a readable error and hides anything else', async 
 });
 
 it('answers an unexpected failure with a plain message and puts its details (stack included) in the log', async () => {
-  const { openLog, readLog } = await import('../engine/log.ts');
+  const { openLog, readLog } = await import('../engine/common/log.ts');
   const { tempDir } = await import('../engine/testing/fixtures.ts');
   const t = tempDir();
   try {

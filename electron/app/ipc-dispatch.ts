@@ -2,8 +2,8 @@
 // turn any failure into an error a person can read. Bound to ipcMain in the app and to a
 // Playwright binding in e2e, so both run the same checks.
 import type { ChannelName, IpcContract, IpcHandlers, IpcResult } from '../../shared/ipc-contract.ts';
-import { isLifeboatError } from '../engine/errors.ts';
-import { noLog, type Log } from '../engine/log.ts';
+import { isLifeboatError } from '../engine/common/errors.ts';
+import { noLog, type Log } from '../engine/common/log.ts';
 
 /** Validates `payload` for `name` and runs its handler; never throws. */
 export async function invokeChecked(contract: IpcContract, handlers: IpcHandlers, name: string, payload: unknown, log: Log = noLog): Promise<IpcResult<unknown>> {

@@ -10,9 +10,9 @@ import type { JobProgress, Manifest, Schedule, Source, Trigger } from '../../sha
 import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, forgetGoogleClient, hasGoogleClientSecret, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import type { GoogleClient } from '../destinations/drive/google-auth.ts';
 import { describeVaultMove, NEW_SOURCE_SCHEDULE, type Engine, type VaultStatus } from '../engine/engine.ts';
-import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
-import { holderNames } from '../engine/open-holders.ts';
-import type { RestoreResult } from '../engine/restore.ts';
+import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
+import { holderNames } from '../engine/snapshot/open-holders.ts';
+import type { RestoreResult } from '../engine/restore/restore.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import { nextRuns, validateSchedule } from '../schedule/schedule.ts';
 import type { VerificationSummary } from '../schedule/verification-scheduler.ts';

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JobKind, JobProgress, JobView, Trigger } from '../../shared/model.ts';
-import { writeFileDurable } from '../engine/durable-fs.ts';
-import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { writeFileDurable } from '../engine/common/durable-fs.ts';
+import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 
 /** Where finished jobs are remembered (newest first). */
 export interface ActivityLog {

@@ -1,6 +1,6 @@
 // `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault.
-import { LifeboatError } from '../engine/errors.ts';
-import { formatBytes } from '../engine/layout.ts';
+import { LifeboatError } from '../engine/common/errors.ts';
+import { formatBytes } from '../../shared/bytes.ts';
 import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
 import { spawn } from 'node:child_process';
 import { Option } from 'commander';

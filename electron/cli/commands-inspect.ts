@@ -4,10 +4,10 @@ import { Option } from 'commander';
 import type { Cell, Comparison, RecoverSelection, RowKey, SqlValue } from '../../shared/inside.ts';
 import { differenceSentence, restoreSentence, schemaSentence } from '../../shared/comparison-words.ts';
 import type { Manifest } from '../../shared/model.ts';
-import type { DecryptWith } from '../engine/artifact-codec.ts';
+import type { DecryptWith } from '../engine/artifact/artifact-codec.ts';
 import type { Engine } from '../engine/engine.ts';
-import { LifeboatError } from '../engine/errors.ts';
-import { formatBytes } from '../engine/layout.ts';
+import { LifeboatError } from '../engine/common/errors.ts';
+import { formatBytes } from '../../shared/bytes.ts';
 import { collect, confirm, countOption, keysFrom, localTime, promptHidden, table, type CliContext, type Io, withKeyOptions } from './shared.ts';
 
 /** The keys for one restore point: --identity, --passphrase-file, LIFEBOAT_PASSPHRASE, the remembered one, or a prompt. */

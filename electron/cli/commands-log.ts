@@ -1,7 +1,7 @@
 // `lifeboat log`: what Lifeboat did (the app, the daemon and the command line alike), for a person
 // reading it or for support. `--follow` keeps printing what is added, until Ctrl-C.
 import { open, stat } from 'node:fs/promises';
-import { logFiles, readLog } from '../engine/log.ts';
+import { logFiles, readLog } from '../engine/common/log.ts';
 import { countOption, localTime, type CliContext, type GlobalOptions } from './shared.ts';
 
 /** One log entry on one line: time, level, program, message, then its fields. */

@@ -2,11 +2,11 @@
 import { Option } from 'commander';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
-import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
-import { formatBytes } from '../engine/layout.ts';
-import { describeHolders } from '../engine/open-holders.ts';
-import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact-codec.ts';
-import { NOT_CHECKED_NO_KEY } from '../engine/verify.ts';
+import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
+import { formatBytes } from '../../shared/bytes.ts';
+import { describeHolders } from '../engine/snapshot/open-holders.ts';
+import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact/artifact-codec.ts';
+import { NOT_CHECKED_NO_KEY } from '../engine/restore/verify.ts';
 import { engineHealth } from '../app/engine-health.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions, withKeyOptions } from './shared.ts';

@@ -1,14 +1,14 @@
 // `lifeboat sources`, `schedule`, `daemon` and `passphrase`: what to protect, when, and with which key.
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
-import { LifeboatError, isLifeboatError } from '../engine/errors.ts';
+import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
 import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
-import { systemClock } from '../engine/clock.ts';
+import { systemClock } from '../engine/common/clock.ts';
 import { countOption, encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
-import { formatBytes } from '../engine/layout.ts';
+import { formatBytes } from '../../shared/bytes.ts';
 import { describeVaultMove } from '../engine/engine.ts';
 
 /** Registers settings commands on the program. */

@@ -2,12 +2,12 @@
 // Exit codes: 0 success, 1 failure, 2 usage error.
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
-import { APP_VERSION } from '../engine/app-version.ts';
+import { APP_VERSION } from '../engine/common/app-version.ts';
 import { createEngine, type Engine } from '../engine/engine.ts';
-import { isLifeboatError } from '../engine/errors.ts';
-import { defaultDataDir } from '../engine/layout.ts';
+import { isLifeboatError } from '../engine/common/errors.ts';
+import { defaultDataDir } from '../engine/common/data-folder.ts';
 import { createProgress } from './progress.ts';
-import { logEngineEvents, logLimits, noLog, openLog, type Log } from '../engine/log.ts';
+import { logEngineEvents, logLimits, noLog, openLog, type Log } from '../engine/common/log.ts';
 import { registerLogCommand } from './commands-log.ts';
 import { allDrivers } from '../destinations/all-drivers.ts';
 import { checkpointFromEnv, type CliContext, type GlobalOptions, type Io } from './shared.ts';

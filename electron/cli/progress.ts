@@ -2,7 +2,7 @@
 // pipe, a log file, a cron job's mail or `--json`, a command prints its result or its one clear error
 // and nothing else.
 import type { JobProgress } from '../../shared/model.ts';
-import { formatBytes } from '../engine/layout.ts';
+import { formatBytes } from '../../shared/bytes.ts';
 
 export interface ProgressReporter {
   update(p: JobProgress): void;

@@ -6,10 +6,10 @@ import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { Manifest, Source } from '../../shared/model.ts';
 import { type Engine } from '../engine/engine.ts';
-import { LifeboatError } from '../engine/errors.ts';
-import { formatBytes, parseBytes } from '../engine/layout.ts';
+import { LifeboatError } from '../engine/common/errors.ts';
+import { formatBytes, parseBytes } from '../../shared/bytes.ts';
 import { type ProgressReporter } from './progress.ts';
-import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact-codec.ts';
+import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact/artifact-codec.ts';
 
 /** What every command module is given by `runCli`. */
 export interface CliContext {

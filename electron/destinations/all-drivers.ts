@@ -1,6 +1,6 @@
 // Every destination kind Lifeboat can copy to, listed once (as restic's backend/all does): the app,
 // the CLI and the daemon hand this to the engine, which knows only the DestinationDriver interface.
-import type { DriverFactory } from '../engine/destination.ts';
+import type { DriverFactory } from '../engine/storage/destination.ts';
 import { driveDriver } from './drive/drive-setup.ts';
 import type { GoogleClient } from './drive/google-auth.ts';
 import { folderDestination } from './folder-destination.ts';

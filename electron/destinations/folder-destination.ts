@@ -8,13 +8,14 @@ import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Destination, Manifest } from '../../shared/model.ts';
-import type { DestinationDriver, RemoteRestorePoint } from '../engine/destination.ts';
-import { ensureDir, fsyncDir, fsyncFile, hashFile, hashingStream, writeFileDurable } from '../engine/durable-fs.ts';
-import { LifeboatError, errorCode, explainWriteError } from '../engine/errors.ts';
-import { TEMP_PREFIX } from '../engine/layout.ts';
-import { manifestForExport, readManifest, restorePointFiles, serializeManifest } from '../engine/manifest.ts';
-import { boundedReadStream, createMarker, isInside, openRegularFile } from '../engine/safe-files.ts';
-import { scanVault } from '../engine/vault.ts';
+import type { DestinationDriver, RemoteRestorePoint } from '../engine/storage/destination.ts';
+import { ensureDir, fsyncDir, fsyncFile, hashFile, hashingStream, writeFileDurable } from '../engine/common/durable-fs.ts';
+import { LifeboatError, errorCode, explainWriteError } from '../engine/common/errors.ts';
+import { TEMP_PREFIX } from '../engine/common/data-folder.ts';
+import { manifestForExport, readManifest, serializeManifest } from '../engine/vault/manifest.ts';
+import { restorePointFiles } from '../engine/vault/names.ts';
+import { boundedReadStream, createMarker, isInside, openRegularFile } from '../engine/common/safe-files.ts';
+import { scanVault } from '../engine/vault/vault.ts';
 
 export const MARKER = '.lifeboat-destination';
 

@@ -5,10 +5,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest, Replica } from '../../shared/model.ts';
-import type { DestinationDriver } from '../engine/destination.ts';
+import type { DestinationDriver } from '../engine/storage/destination.ts';
 import { createEngine } from '../engine/engine.ts';
 import { folderDestination } from './folder-destination.ts';
-import { RETRY_DELAYS_MS } from '../engine/replication.ts';
+import { RETRY_DELAYS_MS } from '../engine/remote/replication.ts';
 import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 

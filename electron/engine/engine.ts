@@ -8,13 +8,13 @@ import path from 'node:path';
 import pMap from 'p-map';
 import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
 import type { Destination, Manifest, Replica, RetentionPolicy, Schedule, Source } from '../../shared/model.ts';
-import type { DecryptWith } from './artifact-codec.ts';
-import { backup, type BackupRequest } from './backup.ts';
-import { openCatalog, type CopyCheckRecord, type VerificationRecord } from './catalog.ts';
-import { runVerification, type VerificationOptions, type VerificationReport, type VerificationScope } from './verify-run.ts';
-import { systemClock, type Clock } from './clock.ts';
-import { type EngineContext } from './context.ts';
-import { noDrivers, type DriverFactory, type RemoteRestorePoint } from './destination.ts';
+import type { DecryptWith } from './artifact/artifact-codec.ts';
+import { backup, type BackupRequest } from './vault/backup.ts';
+import { openCatalog, type CopyCheckRecord, type VerificationRecord } from './vault/catalog.ts';
+import { runVerification, type VerificationOptions, type VerificationReport, type VerificationScope } from './restore/verify-run.ts';
+import { systemClock, type Clock } from './common/clock.ts';
+import { type EngineContext } from './vault/context.ts';
+import { noDrivers, type DriverFactory, type RemoteRestorePoint } from './storage/destination.ts';
 import {
   addDestination,
   findFolderDestination,
@@ -26,33 +26,35 @@ import {
   setDestinationEncoding,
   setDestinationRetention,
   setDestinationUpload,
-} from './destination-settings.ts';
-import { createPrivateFile, ensureDir, makePrivate } from './durable-fs.ts';
-import { LifeboatError, isLifeboatError } from './errors.ts';
-import { createEventBus, type EventBus } from './events.ts';
-import { compareRestorePoint } from './compare.ts';
-import { exportTable, lookInside, tableRows, type ExportRequest, type InsideOptions, type RowsOptions } from './inspect.ts';
-import { createPrivateCopies } from './private-copies.ts';
-import { recoverRows, type RecoverRequest } from './recover.ts';
-import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './keys.ts';
-import { OWN_FILE } from './layout.ts';
-import { cleanLeftovers } from './leftovers.ts';
-import { withSourceLock } from './vault-move.ts';
-import { findHolders, type Holder } from './open-holders.ts';
-import { manifestPath, readManifest, writeManifest } from './manifest.ts';
-import { deleteRestorePoint, prune, pruneDestinations, type DestinationPruneResult, type PruneResult } from './prune.ts';
-import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas } from './replication.ts';
-import { lastChange, recoverInterruptedRestores, restore, restoreTarget, undo, type LastChange, type RestoreRequest, type RestoreResult } from './restore.ts';
-import { listRestorePoints, loadRestorePoint } from './restore-points.ts';
-import { planRetention, type RetentionPlan } from './retention.ts';
-import { createFileSecretStore, type SecretStore } from './secrets.ts';
-import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './settings.ts';
-import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './sources.ts';
-import { startUploadQueue, type UploadQueueOptions } from './upload-queue.ts';
-import { failedVerificationIds, queueMissing, reconcileDestinations, retentionOptions, RECONCILE_NOTE, type ReconcileResult } from './destination-sync.ts';
-import { MANIFEST_READS_AT_ONCE, manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault.ts';
-import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './verify.ts';
-import { configuredVaultDir, followVaultMove, moveVault, recoverInterruptedVaultMove, type VaultMoveOptions, type VaultMoveResult } from './vault-move.ts';
+} from './remote/destination-settings.ts';
+import { createPrivateFile, ensureDir, makePrivate } from './common/durable-fs.ts';
+import { LifeboatError, isLifeboatError } from './common/errors.ts';
+import { createEventBus, type EventBus } from './common/events.ts';
+import { compareRestorePoint } from './inside/compare.ts';
+import { exportTable, lookInside, tableRows, type ExportRequest, type InsideOptions, type RowsOptions } from './inside/inspect.ts';
+import { createPrivateCopies } from './inside/private-copies.ts';
+import { recoverRows, type RecoverRequest } from './inside/recover.ts';
+import { forgetPassphrase, rememberedKeyId, rememberPassphrase, resolveDecryption, resolveEncryption, type EncryptRequest } from './artifact/keys.ts';
+import { OWN_FILE } from './vault/names.ts';
+import { cleanLeftovers } from './vault/leftovers.ts';
+import { withSourceLock } from './vault/source-lock.ts';
+import { findHolders, type Holder } from './snapshot/open-holders.ts';
+import { manifestPath, readManifest, writeManifest } from './vault/manifest.ts';
+import { deleteRestorePoint, prune, type PruneResult } from './vault/prune.ts';
+import { pruneDestinations, type DestinationPruneResult } from './remote/prune-destinations.ts';
+import { configuredDestinations, destinationStatus, pullRestorePoint, pushPending, queueReplicas } from './remote/replication.ts';
+import { lastChange, recoverInterruptedRestores, restore, restoreTarget, undo, type LastChange, type RestoreRequest, type RestoreResult } from './restore/restore.ts';
+import { listRestorePoints, loadRestorePoint } from './vault/restore-points.ts';
+import { planRetention, type RetentionPlan } from './vault/retention.ts';
+import { createFileSecretStore, type SecretStore } from './common/secrets.ts';
+import { effectiveRetention, moveSecretsOutOfSettings, openSettings, settingsPatchSchema, type Settings, type SettingsPatch } from './common/settings.ts';
+import { addSource, databaseAdvice, findSourceByPath, getSource, listSources, removeSource, updateSource, type Advice, type SourcePatch } from './vault/sources.ts';
+import { startUploadQueue, type UploadQueueOptions } from './remote/upload-queue.ts';
+import { failedVerificationIds, retentionOptions } from './vault/prune.ts';
+import { queueMissing, reconcileDestinations, RECONCILE_NOTE, type ReconcileResult } from './remote/destination-sync.ts';
+import { MANIFEST_READS_AT_ONCE, manifestNames, openVault, requireVault, scanVault, sourceFolders, vaultProblem, type ScanResult } from './vault/vault.ts';
+import { verifyRestorePoint, type VerifyOptions, type VerifyResult } from './restore/verify.ts';
+import { configuredVaultDir, followVaultMove, moveVault, recoverInterruptedVaultMove, type VaultMoveOptions, type VaultMoveResult } from './vault/vault-move.ts';
 
 export interface EngineOptions {
   dataDir: string;
@@ -271,8 +273,8 @@ export interface Engine {
 export type UploadQueue = ReturnType<typeof startUploadQueue>;
 export type { ReconcileResult, UploadQueueOptions, VaultMoveOptions, VaultMoveResult, VerificationReport, VerificationScope };
 /** The schedule a database added in the app gets (every hour). */
-export { NEW_SOURCE_SCHEDULE } from './sources.ts';
-export { describeVaultMove } from './vault-move.ts';
+export { NEW_SOURCE_SCHEDULE } from './vault/sources.ts';
+export { describeVaultMove } from './vault/vault-move.ts';
 
 /** Opens (creating if needed) the data folder and returns the engine bound to it. */
 export async function createEngine(opts: EngineOptions): Promise<Engine> {

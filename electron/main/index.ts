@@ -4,9 +4,9 @@ import { app, BrowserWindow, dialog, net, Notification, powerMonitor, powerSaveB
 import path from 'node:path';
 import type { IpcEventName } from '../../shared/ipc-contract.ts';
 import { ipcEventNames } from '../../shared/ipc-contract.ts';
-import { APP_VERSION } from '../engine/app-version.ts';
+import { APP_VERSION } from '../engine/common/app-version.ts';
 import { createDesktopServices } from '../app/desktop-services.ts';
-import { defaultDataDir } from '../engine/layout.ts';
+import { defaultDataDir } from '../engine/common/data-folder.ts';
 import { BUILT_IN_CLIENT_FILE } from '../destinations/drive/built-in-client.ts';
 import { bindIpc, sendEvent } from './ipc-binder.ts';
 import { safeStorageSecrets } from './safe-storage-secrets.ts';

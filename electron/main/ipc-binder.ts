@@ -4,7 +4,7 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { channelNames, ipcContract, type IpcEventName, type IpcEvents, type IpcHandlers, type IpcResult } from '../../shared/ipc-contract.ts';
 import { invokeChecked } from '../app/ipc-dispatch.ts';
-import type { Log } from '../engine/log.ts';
+import type { Log } from '../engine/common/log.ts';
 
 /** Registers every channel; returns a function that removes them again. */
 export function bindIpc(handlers: IpcHandlers, isTrusted: (event: IpcMainInvokeEvent) => boolean, log?: Log): () => void {

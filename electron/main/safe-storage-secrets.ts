@@ -5,9 +5,9 @@
 import { safeStorage } from 'electron';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileDurable } from '../engine/durable-fs.ts';
-import { LifeboatError, errorCode } from '../engine/errors.ts';
-import type { SecretStore } from '../engine/secrets.ts';
+import { writeFileDurable } from '../engine/common/durable-fs.ts';
+import { LifeboatError, errorCode } from '../engine/common/errors.ts';
+import type { SecretStore } from '../engine/common/secrets.ts';
 
 /** A SecretStore on safeStorage, in `dataDir`. */
 export function safeStorageSecrets(dataDir: string): SecretStore {

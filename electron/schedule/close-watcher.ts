@@ -2,8 +2,8 @@
 // written all the time, or one it keeps locked), a source can ask to be backed up as soon as that
 // program lets go of it. The watcher looks every `pollMs` at who has each such database open, and
 // when the last program closes it — and it changed since its newest restore point — takes one.
-import { singleTimer, type Clock } from '../engine/clock.ts';
-import type { Holder } from '../engine/open-holders.ts';
+import { singleTimer, type Clock } from '../engine/common/clock.ts';
+import type { Holder } from '../engine/snapshot/open-holders.ts';
 
 export interface CloseWatcherDeps {
   clock: Clock;

@@ -4,7 +4,7 @@
 // the fall-back day runs once, at its first occurrence.
 import { Cron } from 'croner';
 import type { Schedule } from '../../shared/model.ts';
-import { LifeboatError } from '../engine/errors.ts';
+import { LifeboatError } from '../engine/common/errors.ts';
 
 /** The cron pattern (minute hour day month weekday) a schedule stands for; undefined when off. */
 export function cronPatternOf(schedule: Schedule): string | undefined {

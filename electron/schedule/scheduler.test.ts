@@ -2,7 +2,7 @@
 // slots, retries with backoff without stopping the schedule, no overlap, state across restarts.
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../../shared/model.ts';
-import type { Clock } from '../engine/clock.ts';
+import type { Clock } from '../engine/common/clock.ts';
 import { createScheduler, memoryStateStore, type SchedulerStateStore } from './scheduler.ts';
 
 function fakeClock(start: string) {

@@ -11,7 +11,7 @@
 //   the machine is suspended, so a long timer would fire late after a wake; a short poll does not.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Schedule } from '../../shared/model.ts';
-import { singleTimer, type Clock } from '../engine/clock.ts';
+import { singleTimer, type Clock } from '../engine/common/clock.ts';
 import { nextRun } from './schedule.ts';
 
 export interface SourceScheduleState {

@@ -2,11 +2,11 @@
 // through the engine, state in the data folder; and the close watcher ("back up when it closes").
 // The app and `lifeboat daemon` both call these.
 import path from 'node:path';
-import { systemClock, type Clock } from '../engine/clock.ts';
+import { systemClock, type Clock } from '../engine/common/clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Manifest } from '../../shared/model.ts';
 import { stat } from 'node:fs/promises';
-import { findHolders } from '../engine/open-holders.ts';
+import { findHolders } from '../engine/snapshot/open-holders.ts';
 import { createCloseWatcher } from './close-watcher.ts';
 import { createScheduler, fileStateStore, resilientStore } from './scheduler.ts';
 

@@ -5,7 +5,7 @@
 // Lifeboat does not start a check at once. A clock that jumped back restarts the count from now.
 import path from 'node:path';
 import { jsonFileStore, resilientStore } from './scheduler.ts';
-import { singleTimer, type Clock } from '../engine/clock.ts';
+import { singleTimer, type Clock } from '../engine/common/clock.ts';
 import type { Engine, VerificationReport, VerificationScope } from '../engine/engine.ts';
 
 const DAY = 86_400_000;

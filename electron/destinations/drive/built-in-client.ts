@@ -5,7 +5,7 @@
 // Google does not treat an installed app's client secret as confidential, but it is never logged.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { LifeboatError, errorCode } from '../../engine/errors.ts';
+import { LifeboatError, errorCode } from '../../engine/common/errors.ts';
 import type { GoogleClient } from './google-auth.ts';
 
 /** The file's name in the app's resources folder. */

@@ -3,8 +3,8 @@
 // CLI and the desktop app both call these, so they behave the same.
 import type { Destination, Replica } from '../../../shared/model.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { LifeboatError } from '../../engine/errors.ts';
-import { GOOGLE_CLIENT_SECRET } from '../../engine/settings.ts';
+import { LifeboatError } from '../../engine/common/errors.ts';
+import { GOOGLE_CLIENT_SECRET } from '../../engine/common/settings.ts';
 import type { DriveQuota } from './drive-destination.ts';
 import type { GoogleClient } from './google-auth.ts';
 import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET, revokeDriveAccess } from './drive-setup.ts';

@@ -2,9 +2,9 @@
 // SecretStore, and a driver that loads them on first use. Removing the destination revokes access.
 import path from 'node:path';
 import type { Destination } from '../../../shared/model.ts';
-import type { DestinationDriver, DriverContext } from '../../engine/destination.ts';
-import { LifeboatError } from '../../engine/errors.ts';
-import { GOOGLE_CLIENT_SECRET } from '../../engine/settings.ts';
+import type { DestinationDriver, DriverContext } from '../../engine/storage/destination.ts';
+import { LifeboatError } from '../../engine/common/errors.ts';
+import { GOOGLE_CLIENT_SECRET } from '../../engine/common/settings.ts';
 import type { DriveQuota } from './drive-destination.ts';
 import type { GoogleClient } from './google-auth.ts';
 import { googleEndpoints } from './google-endpoints.ts';

@@ -6,7 +6,7 @@ import { CodeChallengeMethod, OAuth2Client } from 'google-auth-library';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LifeboatError } from '../../engine/errors.ts';
+import { LifeboatError } from '../../engine/common/errors.ts';
 import type { GoogleEndpoints } from './google-endpoints.ts';
 
 export const DRIVE_FILE_SCOPE = 'https://www.googleapis.com/auth/drive.file';

@@ -1,7 +1,7 @@
 // Every Google endpoint Lifeboat calls, with the two overrides that point a build at an emulator:
 // LIFEBOAT_GOOGLE_OAUTH_ROOT replaces accounts.google.com and oauth2.googleapis.com, and
 // LIFEBOAT_GOOGLE_API_ROOT replaces www.googleapis.com (metadata and uploads alike).
-import { LifeboatError } from '../../engine/errors.ts';
+import { LifeboatError } from '../../engine/common/errors.ts';
 
 export interface GoogleEndpoints {
   authUrl: string;

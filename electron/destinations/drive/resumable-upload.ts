@@ -4,7 +4,7 @@
 // and rate-limit 403s; a fresh access token on 401; a full Drive is final. The session URI is kept
 // (SessionStore) so an upload interrupted by quitting resumes after a restart.
 import { open } from 'node:fs/promises';
-import { LifeboatError } from '../../engine/errors.ts';
+import { LifeboatError } from '../../engine/common/errors.ts';
 
 export interface SessionStore {
   get(): Promise<string | undefined>;

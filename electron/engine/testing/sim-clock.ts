@@ -1,7 +1,7 @@
 // A simulated Clock for tests and the year-long simulation: timers run on a monotonic time that only
 // moves when the test says so, and the wall clock (`now()`) is that time plus an offset the test can
 // jump (set back an hour, forward a day), as a machine's clock can while its timers keep counting.
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../common/clock.ts';
 
 export interface SimClock extends Clock {
   /** Monotonic milliseconds (what timers count). */

@@ -1,0 +1,4 @@
+// The version recorded in every manifest.
+import pkg from '../../../package.json' with { type: 'json' };
+
+export const APP_VERSION: string = pkg.version;

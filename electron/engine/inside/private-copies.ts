@@ -1,0 +1,314 @@
+// What Lifeboat reads when it looks inside databases. A compressed or encrypted restore point is
+// decoded (decompressed, decrypted) and checked against both its SHA-256s into the private place:
+// `tmp/` in the data folder, owner-only, never the vault (decrypted bytes never land there). A
+// plain restore point needs no decoding: SQLite reads the vault's file itself, read-only (it writes
+// nothing beside it), while it is hashed alongside; nothing is shown or written from it until its
+// checksum matched. The live database is read as a backup reads it: in place inside one read
+// transaction when it is in WAL mode and open elsewhere (its writers never wait for a WAL reader),
+// otherwise from a private lock-free snapshot (snapshot.ts). Each private copy has its own folder
+// named after the process that made it (workDir's rule); it is removed when done, a decoded restore
+// point a few minutes later (the next look at it is then instant), and what a crashed or killed
+// process left is removed at the next start (cleanLeftovers).
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobProgress, Manifest, Source } from '../../../shared/model.ts';
+import { decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
+import { workDir } from '../common/data-folder.ts';
+import { type EngineContext } from '../vault/context.ts';
+import { ensureFreeSpace, type HashResult } from '../common/durable-fs.ts';
+import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
+import { artifactPath } from '../vault/manifest.ts';
+import { readDatabaseHeader } from '../snapshot/quiet-copy.ts';
+import { hashExpectedFile } from '../common/safe-files.ts';
+import { takeSnapshot } from '../snapshot/snapshot.ts';
+import { finishCopy, preflight } from '../snapshot/sqlite-files.ts';
+
+export interface CopyOptions {
+  keys?: DecryptWith;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+}
+
+/** A database to read, and `release` when done with it (idempotent; a snapshot is removed before it resolves). */
+export interface PrivateCopy {
+  /** What SQLite opens (read-only): a file in the private place, or the file itself. */
+  file: string;
+  /** Resolves once the bytes read are known to match the manifest's SHA-256s; rejects `tampered`. */
+  verified: Promise<void>;
+  /** A live database read in place: read it inside one read transaction, so it is one committed state. */
+  inPlace?: boolean;
+  release(): Promise<void>;
+}
+
+export interface PrivateCopies {
+  /** The database inside a restore point, decoded and verified (shared by concurrent users, kept a few minutes after). */
+  restorePoint(manifest: Manifest, o?: CopyOptions): Promise<PrivateCopy>;
+  /** A consistent snapshot of a live database, taken as a backup takes it: never blocking its writers. */
+  live(source: Source, o?: CopyOptions): Promise<PrivateCopy>;
+  /** Removes the restore points' copies nobody is using now (the person is done looking). */
+  dropIdle(): void;
+  /** Removes every private copy now; the engine is closing. */
+  closeAll(): void;
+}
+
+/** A new owner-only folder for one copy. */
+async function newFolder(ctx: EngineContext, kind: 'look' | 'live', label: string): Promise<string> {
+  const root = workDir(ctx);
+  try {
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    await chmod(root, 0o700);
+    const dir = path.join(root, `${process.pid}-${kind}-${label}-${randomBytes(3).toString('hex')}`);
+    await mkdir(dir, { mode: 0o700 });
+    return dir;
+  } catch (e) {
+    throw explainWriteError(e, root);
+  }
+}
+
+/** Waits for `p`, or rejects with `cancelled` as soon as `signal` aborts. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(stopped());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(stopped());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function stopped(): LifeboatError {
+  return new LifeboatError('cancelled', 'Stopped', 'Nothing was changed');
+}
+
+/**
+ * Runs `work` while the copies are verified alongside, and returns its result only once they are;
+ * a checksum that does not match stops the work and is what is thrown.
+ */
+export async function whileVerifying<T>(copies: PrivateCopy[], signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let failure: unknown;
+  const checks = Promise.all(copies.map((c) => c.verified)).then(
+    () => undefined,
+    (e: unknown) => {
+      failure = e;
+      stop.abort();
+    },
+  );
+  try {
+    const result = await work(stop.signal);
+    await checks;
+    if (failure !== undefined) throw failure;
+    return result;
+  } catch (e) {
+    throw failure ?? e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function checksumMismatch(manifest: Manifest): LifeboatError {
+  return new LifeboatError('tampered', `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged), so it was not opened`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest');
+}
+
+/** Hashes a plain restore point's artifact in the vault against its manifest. */
+async function verifyInPlace(ctx: EngineContext, manifest: Manifest, signal: AbortSignal): Promise<void> {
+  let h: HashResult;
+  try {
+    // Only a regular file no larger than the manifest says is read (never more than that).
+    h = await hashExpectedFile(artifactPath(ctx.vaultDir, manifest), manifest.artifact.bytes, { signal });
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
+    if (errorCode(e) === 'ABORT_ERR') throw stopped();
+    if (isLifeboatError(e) && e.code === 'tampered') throw checksumMismatch(manifest);
+    throw e;
+  }
+  if (h.sha256 !== manifest.artifact.sha256 || h.bytes !== manifest.artifact.bytes || h.sha256 !== manifest.database.sha256) throw checksumMismatch(manifest);
+}
+
+/** Decodes and verifies a compressed or encrypted restore point's database into `file` (see PrivateCopies.restorePoint). */
+async function decodeInto(ctx: EngineContext, manifest: Manifest, file: string, o: CopyOptions): Promise<void> {
+  const report = (done: number, total: number) => o.onProgress?.({ phase: 'opening', done, total, unit: 'bytes' });
+  await ensureFreeSpace(path.dirname(file), manifest.database.bytes, 'a private copy of the restore point', 'Free some space and try again; nothing was changed');
+  const artifact = artifactPath(ctx.vaultDir, manifest);
+  let plain: HashResult;
+  let stored: HashResult;
+  try {
+    // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
+    ({ plain, stored } = await decodeArtifact(artifact, manifest.artifact.format, file, {
+      expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
+      keys: o.keys,
+      signal: o.signal,
+      onBytes: (b) => report(b, manifest.artifact.bytes),
+    }));
+    await chmod(file, 0o600);
+  } catch (e) {
+    if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
+    if (errorCode(e) === 'ABORT_ERR') throw stopped();
+    throw explainWriteError(e, path.dirname(file));
+  }
+  if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
+    throw checksumMismatch(manifest);
+  }
+}
+
+interface Entry {
+  id: string;
+  /** The private folder of a decoded restore point (none for a plain one, read in the vault). */
+  dir?: string;
+  file: string;
+  /** The file can be opened (decoded); for a plain restore point at once. */
+  ready: Promise<void>;
+  /** The checksums matched (for a decoded one, together with `ready`). */
+  verified: Promise<void>;
+  settled: boolean;
+  users: number;
+  idleSince: number;
+  timer?: unknown;
+  stop: AbortController;
+}
+
+/**
+ * The private copies of one engine. A restore point's copy is kept `keepMs` after its last user
+ * lets go (at most `keep` idle ones), so that looking at its tables one after another, then
+ * comparing, decodes it once.
+ */
+export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; keep?: number } = {}): PrivateCopies {
+  const keepMs = o.keepMs ?? 5 * 60_000;
+  const keep = o.keep ?? 2;
+  const entries = new Map<string, Entry>();
+  const liveDirs = new Set<string>();
+  let closed = false;
+
+  const drop = (e: Entry) => {
+    if (entries.get(e.id) === e) entries.delete(e.id);
+    if (e.timer !== undefined) ctx.clock.clearTimer(e.timer);
+    e.timer = undefined;
+    e.stop.abort();
+    if (e.dir) rmSync(e.dir, { recursive: true, force: true });
+  };
+  const release = (e: Entry) => {
+    e.users--;
+    if (e.users > 0) return;
+    if (closed || !e.settled) return drop(e); // nobody waits for an unfinished decode or hash any more
+    e.idleSince = ctx.now().getTime();
+    e.timer = ctx.clock.setTimer(() => drop(e), keepMs);
+    const idle = [...entries.values()].filter((x) => x.users === 0).sort((a, b) => a.idleSince - b.idleSince);
+    for (const x of idle.slice(0, Math.max(0, idle.length - keep))) drop(x);
+  };
+  const once = (fn: () => void | Promise<void>) => {
+    let done: Promise<void> | undefined;
+    return () => (done ??= Promise.resolve(fn()));
+  };
+
+  return {
+    async restorePoint(manifest, opts = {}) {
+      if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
+      let e = entries.get(manifest.id);
+      if (!e) {
+        const stop = new AbortController();
+        let created: Entry;
+        const failed = (err: unknown) => {
+          drop(created);
+          throw err;
+        };
+        if (manifest.artifact.format === 'sqlite') {
+          // Plain: SQLite reads the vault's file, read-only, while it is hashed.
+          created = { id: manifest.id, file: artifactPath(ctx.vaultDir, manifest), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop };
+          created.verified = verifyInPlace(ctx, manifest, stop.signal).then(() => void (created.settled = true), failed);
+        } else {
+          const dir = await newFolder(ctx, 'look', manifest.id);
+          created = { id: manifest.id, dir, file: path.join(dir, 'restore-point.sqlite'), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop };
+          created.ready = decodeInto(ctx, manifest, created.file, { ...opts, signal: stop.signal })
+            .then(() => ctx.checkpoint('look:decoded'))
+            .then(() => void (created.settled = true), failed);
+          created.verified = created.ready;
+        }
+        // Waited for by the users; never an unhandled rejection.
+        created.ready.catch(() => undefined);
+        created.verified.catch(() => undefined);
+        entries.set(manifest.id, created);
+        e = created;
+      }
+      const entry = e;
+      entry.users++;
+      if (entry.timer !== undefined) {
+        ctx.clock.clearTimer(entry.timer);
+        entry.timer = undefined;
+      }
+      try {
+        await abortable(entry.ready, opts.signal);
+      } catch (err) {
+        release(entry);
+        throw isLifeboatError(err) || !(err instanceof Error) ? err : explainWriteError(err, entry.dir ?? ctx.vaultDir);
+      }
+      return { file: entry.file, verified: entry.verified, release: once(() => release(entry)) };
+    },
+
+    async live(source, opts = {}) {
+      if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
+      const facts = await preflight(source.path);
+      const header = await readDatabaseHeader(source.path);
+      if (header.wal && (await stat(`${source.path}-wal`).then(() => true, () => false))) {
+        // WAL mode, open in its program: read in place, in one read transaction that never holds up its writers.
+        return { file: source.path, verified: Promise.resolve(), inPlace: true, release: async () => undefined };
+      }
+      const dir = await newFolder(ctx, 'live', source.id);
+      liveDirs.add(dir);
+      const file = path.join(dir, 'live.sqlite');
+      const forget = async () => {
+        liveDirs.delete(dir);
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      };
+      try {
+        await ensureFreeSpace(dir, facts.bytes + facts.walBytes, 'a private snapshot of the database', 'Free some space and try again; nothing was changed');
+        const settings = ctx.settings.read();
+        await takeSnapshot(source.path, file, {
+          busyTimeoutMs: settings.busyTimeoutMs,
+          quietWaitMs: settings.quietWaitMs,
+          lockIfBusy: source.lockIfBusy,
+          whenClosed: source.backUpWhenClosed,
+          sourceId: source.id,
+          signal: opts.signal,
+          onProgress: (done, total, unit) => opts.onProgress?.({ phase: 'copying', done, total, unit }),
+        });
+        // A self-contained rollback-journal file, so the worker can read it read-only.
+        finishCopy(file);
+        await chmod(file, 0o600);
+      } catch (e) {
+        await forget();
+        if (isLifeboatError(e) && e.code === 'cancelled') throw stopped();
+        throw e;
+      }
+      return { file, verified: Promise.resolve(), release: once(forget) };
+    },
+
+    dropIdle() {
+      for (const e of [...entries.values()]) if (e.users === 0) drop(e);
+    },
+
+    closeAll() {
+      closed = true;
+      for (const e of [...entries.values()]) {
+        if (e.timer !== undefined) ctx.clock.clearTimer(e.timer);
+        e.stop.abort();
+        entries.delete(e.id);
+        if (e.dir) rmSync(e.dir, { recursive: true, force: true });
+      }
+      for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+      liveDirs.clear();
+    },
+  };
+}

@@ -1,0 +1,231 @@
+// Copies restore points to destinations: a replica per restore point and destination, moving
+// pending → uploading → completed / failed, with attempts, timings and the last error. Each
+// destination succeeds or fails on its own and retries with backoff; nothing here can fail or
+// remove a local restore point, and the vault works with no destination reachable at all.
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Destination, Manifest, Replica } from '../../../shared/model.ts';
+import { uploadLockFile } from '../common/data-folder.ts';
+import { type EngineContext } from '../vault/context.ts';
+import type { ConfiguredDestination } from '../storage/destination.ts';
+import { receives } from './destination-sync.ts';
+import { ensureDir, ensureFreeSpace, fsyncDir, writeFileDurable } from '../common/durable-fs.ts';
+import { LifeboatError, explainWriteError, isLifeboatError } from '../common/errors.ts';
+import { TEMP_PREFIX } from '../common/data-folder.ts';
+import { restorePointFiles } from '../vault/names.ts';
+import { serializeManifest } from '../vault/manifest.ts';
+import { listSources } from '../vault/sources.ts';
+import { acquireLock } from '../common/locks.ts';
+import { withSourceLock } from '../vault/source-lock.ts';
+import { prepareCopy } from './destination-encoding.ts';
+import { requireVault } from '../vault/vault.ts';
+
+
+/**
+ * Delays before attempt 2, 3, …; after the last, every 6 hours for as long as it takes (a disk
+ * unplugged for a week gets its copies within hours of coming back, without anyone pushing), and
+ * at once when a newer copy to the same destination succeeds.
+ */
+export const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000, 6 * 60 * 60_000];
+
+export type { ConfiguredDestination };
+
+/** The enabled and disabled destinations in settings, in priority order, each with its driver. */
+export function configuredDestinations(ctx: EngineContext): ConfiguredDestination[] {
+  const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo };
+  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: ctx.drivers(destination, driverContext) }));
+}
+
+/** Whether a fresh restore point goes to this destination automatically. */
+export function uploadsAutomatically(ctx: EngineContext, manifest: Manifest, destination: Destination): boolean {
+  return receives(manifest, destination, listSources(ctx));
+}
+
+/** Records the replicas a new restore point should get (status `pending`). */
+export function queueReplicas(ctx: EngineContext, manifest: Manifest, destinations: ConfiguredDestination[]): Replica[] {
+  const queued: Replica[] = [];
+  for (const { destination } of destinations) {
+    if (!uploadsAutomatically(ctx, manifest, destination)) continue;
+    const replica: Replica = { restorePointId: manifest.id, destinationId: destination.id, status: 'pending', attempts: 0 };
+    ctx.catalog.upsertReplica(replica);
+    queued.push(replica);
+  }
+  return queued;
+}
+
+/**
+ * Copies one restore point to one destination and records the outcome. Never throws. Holds a lock
+ * per replica (freed by the OS if the process dies), so the app and the CLI never upload the same
+ * one at once; a replica another process is uploading is left to it.
+ */
+export async function replicate(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Replica> {
+  let lock;
+  try {
+    lock = await acquireLock(uploadLockFile(ctx, target.destination.id, manifest.id), `an upload of ${manifest.id}`);
+  } catch (e) {
+    const current = ctx.catalog.replicas({ restorePointId: manifest.id, destinationId: target.destination.id })[0];
+    if (isLifeboatError(e) && e.code === 'busy' && current) return current;
+    throw e;
+  }
+  try {
+    // Retention may have removed it while this copy waited for its turn: nothing to send.
+    if (!ctx.catalog.get(manifest.id)) return { restorePointId: manifest.id, destinationId: target.destination.id, status: 'failed', attempts: 0, error: `${manifest.id} is no longer in the vault (retention removed it)` };
+    return await replicateLocked(ctx, manifest, target, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal }): Promise<Replica> {
+  const previous = ctx.catalog.replicas({ restorePointId: manifest.id, destinationId: target.destination.id })[0];
+  const attempts = (previous?.status === 'completed' ? 0 : (previous?.attempts ?? 0)) + 1;
+  const uploading: Replica = { restorePointId: manifest.id, destinationId: target.destination.id, status: 'uploading', attempts, startedAt: ctx.now().toISOString() };
+  ctx.catalog.upsertReplica(uploading);
+  ctx.events.emit('replica-changed', { replica: uploading });
+  try {
+    const copy = await prepareCopy(ctx, manifest, target.destination, opts.signal);
+    const stored = await target.driver.put(copy.manifest, copy.file, opts);
+    await copy.done();
+    const done: Replica = { ...uploading, status: 'completed', remoteId: stored.remoteId, bytes: stored.bytes, sha256: stored.sha256, finishedAt: ctx.now().toISOString() };
+    ctx.catalog.upsertReplica(done);
+    ctx.events.emit('replica-changed', { replica: done });
+    return done;
+  } catch (e) {
+    const error = isLifeboatError(e) ? e.oneLine : `${(e as Error).message}`;
+    // Lost access (reconnect needed) is not retried on a timer: uploads to this destination pause
+    // until the person reconnects, which pushes what is waiting.
+    const delay = isLifeboatError(e) && e.code === 'wrong-key' ? undefined : RETRY_DELAYS_MS[Math.min(attempts, RETRY_DELAYS_MS.length) - 1];
+    const failed = { ...uploading, status: 'failed' as const, error, finishedAt: ctx.now().toISOString(), ...(delay !== undefined ? { nextAttemptAt: new Date(ctx.now().getTime() + delay).toISOString() } : {}) };
+    ctx.catalog.upsertReplica(failed);
+    ctx.events.emit('replica-changed', { replica: failed });
+    return failed;
+  }
+}
+
+/**
+ * Runs one copy (the app wraps it in a job, for progress, cancel and the activity list). `copy`
+ * never throws: a failed copy comes back as a failed replica.
+ */
+export type CopyRunner = (manifest: Manifest, destination: Destination, copy: (o: { onBytes?: (b: number) => void; signal?: AbortSignal }) => Promise<Replica>) => Promise<Replica>;
+
+/**
+ * Uploads what is waiting: pending replicas, and failed ones whose retry time has come (or all of
+ * them with `force`). With `restorePointId`, that restore point goes to every enabled destination
+ * that does not hold it yet, whatever the automatic rules say.
+ */
+export async function pushPending(
+  ctx: EngineContext,
+  destinations: ConfiguredDestination[],
+  opts: { restorePointId?: string; destinationId?: string; force?: boolean; onBytes?: (b: number) => void; runCopy?: CopyRunner } = {},
+): Promise<Replica[]> {
+  const results: Replica[] = [];
+  const now = ctx.now().getTime();
+  const manifests = new Map(ctx.catalog.list().map((m) => [m.id, m]));
+  for (const target of destinations) {
+    if (opts.destinationId && target.destination.id !== opts.destinationId) continue;
+    if (!target.destination.enabled && !opts.destinationId) continue;
+    const replicas = new Map(ctx.catalog.replicas({ destinationId: target.destination.id }).map((r) => [r.restorePointId, r]));
+    const wanted: Manifest[] = [];
+    if (opts.restorePointId) {
+      const m = manifests.get(opts.restorePointId);
+      if (m && replicas.get(m.id)?.status !== 'completed') wanted.push(m);
+    } else {
+      for (const r of replicas.values()) {
+        const m = manifests.get(r.restorePointId);
+        if (!m) continue;
+        // `uploading` here means a process died mid-upload (a live one holds the replica's lock).
+        const due = r.status === 'pending' || r.status === 'uploading' || (r.status === 'failed' && (opts.force || (r.nextAttemptAt !== undefined && Date.parse(r.nextAttemptAt) <= now)));
+        if (due) wanted.push(m);
+      }
+    }
+    const send = async (m: Manifest): Promise<Replica | undefined> => {
+      if (!ctx.catalog.get(m.id)) return undefined; // removed by retention since the list was made
+      const copy = (o: { onBytes?: (b: number) => void; signal?: AbortSignal }) => replicate(ctx, m, target, { onBytes: o.onBytes ?? opts.onBytes, signal: o.signal });
+      const r = await (opts.runCopy ? opts.runCopy(m, target.destination, copy) : copy({}));
+      results.push(r);
+      return r;
+    };
+    // Oldest first, so a destination catches up in order.
+    let reached = false;
+    for (const m of wanted.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) reached = (await send(m))?.status === 'completed' || reached;
+    if (reached && !opts.restorePointId) {
+      // The destination is back (a copy just got there): what failed earlier goes now, not at its next retry.
+      const later = ctx.catalog.replicas({ destinationId: target.destination.id }).filter((r) => r.status === 'failed' && !wanted.some((m) => m.id === r.restorePointId));
+      for (const r of later.sort((a, b) => a.restorePointId.localeCompare(b.restorePointId))) {
+        const m = manifests.get(r.restorePointId);
+        if (m) await send(m);
+      }
+    }
+  }
+  return results;
+}
+
+/** When the next failed replica is due for a retry, if any. */
+export function nextRetryAt(ctx: EngineContext): Date | undefined {
+  const times = ctx.catalog
+    .replicas()
+    .filter((r) => r.status === 'failed' && r.nextAttemptAt)
+    .map((r) => Date.parse(r.nextAttemptAt as string));
+  return times.length ? new Date(Math.min(...times)) : undefined;
+}
+
+/** Per destination: its last upload time, status and error, derived from its replicas. */
+export function destinationStatus(ctx: EngineContext, destination: Destination, inVault: Set<string> = ctx.catalog.ids()) {
+  // A copy that never got there of a restore point retention has since removed is moot, not waiting.
+  const replicas = ctx.catalog.replicas({ destinationId: destination.id }).filter((r) => r.status === 'completed' || inVault.has(r.restorePointId));
+  const finished = replicas.filter((r) => r.finishedAt).sort((a, b) => (b.finishedAt as string).localeCompare(a.finishedAt as string));
+  const last = finished[0];
+  return {
+    destination,
+    completed: replicas.filter((r) => r.status === 'completed').length,
+    pending: replicas.filter((r) => r.status === 'pending' || r.status === 'uploading').length,
+    failed: replicas.filter((r) => r.status === 'failed').length,
+    lastUploadAt: finished.find((r) => r.status === 'completed')?.finishedAt,
+    lastStatus: last?.status,
+    lastError: last?.status === 'failed' ? last.error : undefined,
+  };
+}
+
+/**
+ * Brings a restore point from a destination into the local vault (artifact verified against its
+ * manifest, then the manifest), so that restore, verify and undo work on it as on any other. The
+ * download stops at the size the manifest declares, and the disk must have room for it first. A
+ * restore point already in the vault is never replaced by what a destination holds under its id.
+ */
+export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Manifest> {
+  await requireVault(ctx.vaultDir); // never make a vault in place of one whose disk is not connected
+  const remote = (await target.driver.list()).points.find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
+  if (!remote) throw new LifeboatError('unknown-restore-point', `${target.destination.name} has no restore point "${id}"`, 'See what it holds with `lifeboat list --remote`');
+  const manifest = remote.manifest;
+  if (ctx.catalog.get(manifest.id)) {
+    throw new LifeboatError('exists', `Restore point ${manifest.id} is already in the vault`, 'Use it from there (`lifeboat restore`, `lifeboat verify`); a copy at a destination never replaces it');
+  }
+  const dir = path.join(ctx.vaultDir, manifest.source.id);
+  await ensureDir(dir);
+  // Under the source's lock: the next start's cleanup never removes a pull that is still running.
+  return withSourceLock(ctx, manifest.source.id, `fetching ${manifest.id}`, async () => {
+    await ensureFreeSpace(dir, manifest.artifact.bytes, `fetching ${manifest.id}`, 'Free some space, or prune old restore points (`lifeboat prune`)');
+    const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
+    const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);
+    try {
+      const got = await target.driver.fetch(remote, temp, opts);
+      await ctx.checkpoint('pull:fetched');
+      if (got.sha256 !== manifest.artifact.sha256 || got.bytes !== manifest.artifact.bytes) {
+        throw new LifeboatError('tampered', `The copy of ${manifest.id} on ${target.destination.name} does not match its checksum`, 'Try another destination, or another restore point');
+      }
+      await rename(temp, path.join(dir, files.artifactName));
+      await fsyncDir(dir);
+    } catch (e) {
+      throw explainWriteError(e, dir);
+    } finally {
+      await rm(temp, { force: true });
+    }
+    // The vault's copy says where and when it came from (this machine's clock): its own dates are not trusted beyond that.
+    const local: Manifest = { ...manifest, received: { from: target.destination.id, at: ctx.now().toISOString() } };
+    await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(local));
+    ctx.catalog.upsert(local);
+    ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
+    return local;
+  });
+}
