@@ -20,6 +20,8 @@ const ENGINE_ROOMS = {
   restore: ['common', 'snapshot', 'artifact', 'storage', 'vault'],
   inside: ['common', 'snapshot', 'artifact', 'vault'],
   remote: ['common', 'artifact', 'storage', 'vault'],
+  // the Engine interface in parts, one per area, over every room below
+  api: ['common', 'snapshot', 'artifact', 'storage', 'vault', 'restore', 'inside', 'remote'],
 };
 const room = (name, mayImport) => ({
   name: `engine-${name}-imports-down-only`,

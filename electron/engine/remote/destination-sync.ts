@@ -4,14 +4,13 @@
 // deletes what it should hold, so uploads and pruning never undo each other.
 import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '../../../shared/model.ts';
 import type { EngineContext } from '../vault/context.ts';
+import { RECONCILE_NOTE } from '../vault/open.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import type { ConfiguredDestination } from '../storage/destination.ts';
 import { failedVerificationIds, retentionOptions } from '../vault/prune.ts';
 import { planRetention, type RetentionDecision } from '../vault/retention.ts';
 import { effectiveRetention, type Settings } from '../common/settings.ts';
 
-/** The catalog note that says the catalog was rebuilt and the destinations must be compared with it. */
-export const RECONCILE_NOTE = 'destinations-need-reconcile';
 
 /** A destination's retention for one source: its own rules over the source's over the global ones. */
 export function destinationPolicy(settings: Settings, source: Source | undefined, destination: Destination): RetentionPolicy {

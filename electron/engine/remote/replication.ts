@@ -2,24 +2,16 @@
 // pending → uploading → completed / failed, with attempts, timings and the last error. Each
 // destination succeeds or fails on its own and retries with backoff; nothing here can fail or
 // remove a local restore point, and the vault works with no destination reachable at all.
-import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { Destination, Manifest, Replica } from '../../../shared/model.ts';
 import { uploadLockFile } from '../common/data-folder.ts';
-import { type EngineContext } from '../vault/context.ts';
-import type { ConfiguredDestination } from '../storage/destination.ts';
-import { receives } from './destination-sync.ts';
-import { ensureDir, ensureFreeSpace, fsyncDir, writeFileDurable } from '../common/durable-fs.ts';
-import { LifeboatError, explainWriteError, isLifeboatError } from '../common/errors.ts';
-import { TEMP_PREFIX } from '../common/data-folder.ts';
-import { restorePointFiles } from '../vault/names.ts';
-import { serializeManifest } from '../vault/manifest.ts';
-import { listSources } from '../vault/sources.ts';
+import { isLifeboatError } from '../common/errors.ts';
 import { acquireLock } from '../common/locks.ts';
-import { withSourceLock } from '../vault/source-lock.ts';
+import type { ConfiguredDestination } from '../storage/destination.ts';
+import type { EngineContext } from '../vault/context.ts';
+import { listSources } from '../vault/sources.ts';
 import { prepareCopy } from './destination-encoding.ts';
-import { requireVault } from '../vault/vault.ts';
+import { getDestination } from './destination-settings.ts';
+import { receives } from './destination-sync.ts';
 
 
 /**
@@ -35,6 +27,12 @@ export type { ConfiguredDestination };
 export function configuredDestinations(ctx: EngineContext): ConfiguredDestination[] {
   const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo };
   return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: ctx.drivers(destination, driverContext) }));
+}
+
+/** The destinations to read: the one called `id` (a clear error if there is none), or every one. */
+export function destinationsFor(ctx: EngineContext, id?: string): ConfiguredDestination[] {
+  if (id) getDestination(ctx, id);
+  return configuredDestinations(ctx).filter((t) => !id || t.destination.id === id);
 }
 
 /** Whether a fresh restore point goes to this destination automatically. */
@@ -185,47 +183,4 @@ export function destinationStatus(ctx: EngineContext, destination: Destination, 
     lastStatus: last?.status,
     lastError: last?.status === 'failed' ? last.error : undefined,
   };
-}
-
-/**
- * Brings a restore point from a destination into the local vault (artifact verified against its
- * manifest, then the manifest), so that restore, verify and undo work on it as on any other. The
- * download stops at the size the manifest declares, and the disk must have room for it first. A
- * restore point already in the vault is never replaced by what a destination holds under its id.
- */
-export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Manifest> {
-  await requireVault(ctx.vaultDir); // never make a vault in place of one whose disk is not connected
-  const remote = (await target.driver.list()).points.find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
-  if (!remote) throw new LifeboatError('unknown-restore-point', `${target.destination.name} has no restore point "${id}"`, 'See what it holds with `lifeboat list --remote`');
-  const manifest = remote.manifest;
-  if (ctx.catalog.get(manifest.id)) {
-    throw new LifeboatError('exists', `Restore point ${manifest.id} is already in the vault`, 'Use it from there (`lifeboat restore`, `lifeboat verify`); a copy at a destination never replaces it');
-  }
-  const dir = path.join(ctx.vaultDir, manifest.source.id);
-  await ensureDir(dir);
-  // Under the source's lock: the next start's cleanup never removes a pull that is still running.
-  return withSourceLock(ctx, manifest.source.id, `fetching ${manifest.id}`, async () => {
-    await ensureFreeSpace(dir, manifest.artifact.bytes, `fetching ${manifest.id}`, 'Free some space, or prune old restore points (`lifeboat prune`)');
-    const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
-    const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);
-    try {
-      const got = await target.driver.fetch(remote, temp, opts);
-      await ctx.checkpoint('pull:fetched');
-      if (got.sha256 !== manifest.artifact.sha256 || got.bytes !== manifest.artifact.bytes) {
-        throw new LifeboatError('tampered', `The copy of ${manifest.id} on ${target.destination.name} does not match its checksum`, 'Try another destination, or another restore point');
-      }
-      await rename(temp, path.join(dir, files.artifactName));
-      await fsyncDir(dir);
-    } catch (e) {
-      throw explainWriteError(e, dir);
-    } finally {
-      await rm(temp, { force: true });
-    }
-    // The vault's copy says where and when it came from (this machine's clock): its own dates are not trusted beyond that.
-    const local: Manifest = { ...manifest, received: { from: target.destination.id, at: ctx.now().toISOString() } };
-    await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(local));
-    ctx.catalog.upsert(local);
-    ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
-    return local;
-  });
 }

@@ -5,7 +5,8 @@
 // Uploads never block or fail a backup.
 import { singleTimer, type Clock } from '../common/clock.ts';
 import type { EngineContext } from '../vault/context.ts';
-import { queueMissing, reconcileDestinations, RECONCILE_NOTE } from './destination-sync.ts';
+import { RECONCILE_NOTE } from '../vault/open.ts';
+import { queueMissing, reconcileDestinations } from './destination-sync.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import { pruneDestinations } from './prune-destinations.ts';
 import { configuredDestinations, nextRetryAt, pushPending, queueReplicas, type CopyRunner } from './replication.ts';

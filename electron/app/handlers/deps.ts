@@ -1,0 +1,31 @@
+// What every IPC handler is given: the engine, the jobs, the scheduler, the shell's effects and the
+// desktop services' own actions.
+import type { Health, Manifest, Trigger } from '../../../shared/model.ts';
+import type { GoogleClient } from '../../destinations/drive/google-auth.ts';
+import type { Engine, VaultStatus } from '../../engine/engine.ts';
+import type { Scheduler } from '../../schedule/scheduler.ts';
+import type { VerificationSummary } from '../../schedule/verification-scheduler.ts';
+import type { DesktopEffects } from '../effects.ts';
+import type { Jobs } from '../jobs.ts';
+
+export interface HandlerDeps {
+  engine: Engine;
+  jobs: Jobs;
+  scheduler: Scheduler;
+  effects: DesktopEffects;
+  env: NodeJS.ProcessEnv;
+  backUp: (sourceId: string, trigger: Extract<Trigger, 'manual' | 'scheduled'>, o?: { firstBackup?: boolean }) => Promise<Manifest>;
+  /** Judges health, from `status` when the caller already read it. */
+  checkHealth: (status?: VaultStatus) => Promise<Health>;
+  /** Something the other screens, the tray or the scheduler show has changed. */
+  settingsChanged: () => void;
+  /** Sends what waits for a destination now, in the background (after Google Drive is reconnected). */
+  sendNow: (destinationId: string) => void;
+  setPaused: (paused: boolean) => boolean;
+  /** The log file written now, if there is one. */
+  logFile: () => Promise<string | undefined>;
+  /** The build's built-in Google OAuth client, if it carries one (never sent to the renderer). */
+  googleClient?: GoogleClient;
+  /** The verification schedule's last run and next one. */
+  verificationStatus?: () => { last?: VerificationSummary; nextAt?: string };
+}

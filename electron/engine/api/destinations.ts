@@ -1,0 +1,105 @@
+// The destinations part of the Engine: which destinations there are and what they receive, adding
+// and removing them (their driver makes them ready or gives up its access), and what each holds.
+import type { Destination, RetentionPolicy, Source } from '../../../shared/model.ts';
+import { isLifeboatError } from '../common/errors.ts';
+import {
+  addDestination,
+  findFolderDestination,
+  getDestination,
+  listDestinations,
+  newFolderDestination,
+  removeDestination,
+  setDestinationEnabled,
+  setDestinationEncoding,
+  setDestinationRetention,
+  setDestinationUpload,
+} from '../remote/destination-settings.ts';
+import { queueMissing } from '../remote/destination-sync.ts';
+import { configuredDestinations, destinationStatus, destinationsFor } from '../remote/replication.ts';
+import type { RemoteRestorePoint } from '../storage/destination.ts';
+import type { EngineContext } from '../vault/context.ts';
+
+export type DestinationStatus = ReturnType<typeof destinationStatus>;
+
+/** What one destination holds, read from the destination itself (with the error if it could not be read). */
+export interface RemoteListing {
+  destination: Destination;
+  points: RemoteRestorePoint[];
+  /** Entries there that could not be read or trusted, one line each. */
+  problems: string[];
+  error?: string;
+}
+
+export interface DestinationsApi {
+  list(): Destination[];
+  get(id: string): Destination;
+  /** Each destination with its copies' counts, last upload and last error. */
+  status(): DestinationStatus[];
+  /** Adds a folder destination (the folder is made ready by its driver: the marker file). */
+  addFolder(folder: string, o?: { id?: string; name?: string }): Promise<Destination>;
+  /** Adds a destination from settings-shaped data (Google Drive after connecting). */
+  add(d: Destination): Destination;
+  /** Removes a destination; its driver gives up any access it held. What it holds stays there. */
+  remove(id: string): Promise<Destination>;
+  setEnabled(id: string, enabled: boolean): Destination;
+  setUpload(id: string, upload: { manual?: boolean; scheduled?: boolean }): Destination;
+  /** What the destination does to plain restore points it receives (checked now: keys must work). */
+  setEncoding(id: string, o: { encrypt?: Source['encryption'] | null; compressLevel?: number | null }): Promise<Destination>;
+  setRetention(id: string, retention: Partial<RetentionPolicy>): Destination;
+  /** What one destination (or each) holds, read from the destination itself. */
+  listRemote(id?: string): Promise<RemoteListing[]>;
+}
+
+/** The destinations part of the Engine over `ctx`. */
+export function destinationsApi(ctx: EngineContext): DestinationsApi {
+  const driverOf = (d: Destination) =>
+    configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo });
+  // A destination added or switched on receives what its retention keeps of the history too: queued now, copied in the background.
+  const queueHistory = (id: string) => queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === id));
+  return {
+    list: () => listDestinations(ctx),
+    get: (id) => getDestination(ctx, id),
+    status: () => {
+      const inVault = ctx.catalog.ids();
+      return listDestinations(ctx).map((d) => destinationStatus(ctx, d, inVault));
+    },
+    addFolder: async (folder, o = {}) => {
+      const existing = findFolderDestination(ctx, folder);
+      if (existing) return existing;
+      const d = newFolderDestination(ctx, folder, o);
+      await driverOf(d).init?.();
+      const added = addDestination(ctx, d);
+      queueHistory(added.id);
+      return added;
+    },
+    add: (d) => {
+      const added = addDestination(ctx, d);
+      queueHistory(added.id);
+      return added;
+    },
+    remove: async (id) => {
+      const d = getDestination(ctx, id);
+      await driverOf(d).forget?.();
+      return removeDestination(ctx, id);
+    },
+    setEnabled: (id, enabled) => {
+      const d = setDestinationEnabled(ctx, id, enabled);
+      if (enabled) queueHistory(id);
+      return d;
+    },
+    setUpload: (id, upload) => setDestinationUpload(ctx, id, upload),
+    setEncoding: (id, o) => setDestinationEncoding(ctx, id, o),
+    setRetention: (id, retention) => setDestinationRetention(ctx, id, retention),
+    listRemote: async (id) => {
+      const out: RemoteListing[] = [];
+      for (const target of destinationsFor(ctx, id)) {
+        try {
+          out.push({ destination: target.destination, ...(await target.driver.list()) });
+        } catch (e) {
+          out.push({ destination: target.destination, points: [], problems: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// The engine's status: each source with its restore points and where its copies are (is any off
+// the database's own disk?), the vault with its free space, and folders that share a database's disk.
+import { stat, statfs } from 'node:fs/promises';
+import type { Manifest, Source } from '../../../shared/model.ts';
+import { listDestinations } from '../remote/destination-settings.ts';
+import type { EngineContext } from '../vault/context.ts';
+import { listRestorePoints } from '../vault/restore-points.ts';
+import { databaseAdvice, listSources, type Advice } from '../vault/sources.ts';
+import { vaultProblem } from '../vault/vault.ts';
+import { followVaultMove } from '../vault/vault-move.ts';
+
+export interface SourceStatus {
+  source: Source;
+  /** The database file is not there (deleted, or on a disk that is not connected). */
+  missing: boolean;
+  /** Some copy lives off the database's disk: the vault, an enabled folder on another disk, or Google Drive. */
+  offDisk: boolean;
+  restorePoints: number;
+  bytes: number;
+  newest?: Manifest;
+  newestVerified?: Manifest;
+  /** What a person can do to back this database up without holding up its program (see `databaseAdvice`). */
+  advice?: Advice;
+}
+
+export interface VaultStatus {
+  dataDir: string;
+  vaultDir: string;
+  freeBytes?: number;
+  sources: SourceStatus[];
+  /** Restore points in the vault whose source is no longer registered. */
+  orphans: number;
+  /** Bytes all restore points in the vault take. */
+  vaultBytes: number;
+  /** Why the vault cannot be used (its disk is not connected), if so. */
+  vaultProblem?: string;
+  /** Enabled folder destinations on the same disk as some source's database (they are not copies off that disk). */
+  sameDisk: { destinationId: string; sourceIds: string[] }[];
+}
+
+/** Which disk a path is on (st_dev), if it is there. */
+const deviceOf = async (p: string) => (await stat(p).catch(() => undefined))?.dev;
+
+/** Sources, their last backups, the vault and its free space, and which copies share a database's disk. */
+export async function vaultStatus(ctx: EngineContext): Promise<VaultStatus> {
+  followVaultMove(ctx); // another process may have moved it
+  const sources = listSources(ctx);
+  const all = listRestorePoints(ctx);
+  const fs = await statfs(ctx.vaultDir).catch(() => undefined);
+  // Which disk each thing is on (st_dev): a copy on the database's own disk dies with it.
+  const vaultDevice = await deviceOf(ctx.vaultDir);
+  const copies = await Promise.all(
+    listDestinations(ctx)
+      .filter((d) => d.enabled)
+      .map(async (d) => ({ destination: d, device: d.kind === 'folder' ? await deviceOf(d.path) : undefined })),
+  );
+  const sourceDevices = new Map(await Promise.all(sources.map(async (s) => [s.id, await deviceOf(s.path)] as const)));
+  // An unreachable folder (its disk unplugged) counts as off the disk: its failing copies are reported on their own.
+  const offDisk = (device: number | undefined) =>
+    device === undefined || (vaultDevice !== undefined && vaultDevice !== device) || copies.some((c) => c.destination.kind !== 'folder' || c.device === undefined || c.device !== device);
+  return {
+    dataDir: ctx.dataDir,
+    vaultDir: ctx.vaultDir,
+    vaultProblem: await vaultProblem(ctx.vaultDir),
+    freeBytes: fs ? fs.bavail * fs.bsize : undefined,
+    sameDisk: copies
+      .filter((c) => c.device !== undefined)
+      .map((c) => ({ destinationId: c.destination.id, sourceIds: sources.filter((s) => sourceDevices.get(s.id) === c.device).map((s) => s.id) }))
+      .filter((x) => x.sourceIds.length > 0),
+    sources: await Promise.all(sources.map((source) => sourceStatus(source, all.filter((m) => m.source.id === source.id), offDisk(sourceDevices.get(source.id))))),
+    orphans: all.filter((m) => !sources.some((s) => s.id === m.source.id)).length,
+    vaultBytes: all.reduce((n, m) => n + m.artifact.bytes, 0),
+  };
+}
+
+async function sourceStatus(source: Source, points: Manifest[], offDisk: boolean): Promise<SourceStatus> {
+  const missing = !(await stat(source.path).then((s) => s.isFile(), () => false));
+  const advice = missing ? undefined : await databaseAdvice(source);
+  return {
+    source,
+    offDisk,
+    missing,
+    ...(advice ? { advice } : {}),
+    restorePoints: points.length,
+    bytes: points.reduce((n, m) => n + m.artifact.bytes, 0),
+    newest: points[0],
+    newestVerified: points.find((m) => m.integrity.status === 'ok'),
+  };
+}
