@@ -7,7 +7,7 @@ import { identityToRecipient } from 'age-encryption';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
-import { decodeArtifact, type DecryptWith } from './artifact-codec.ts';
+import { checkIdentities, decodeArtifact, type DecryptWith } from './artifact-codec.ts';
 import { workDir, type EngineContext } from './context.ts';
 import { ensureDir } from './durable-fs.ts';
 import { hashExpectedFile } from './safe-files.ts';
@@ -51,6 +51,8 @@ async function usableKeys(manifest: Manifest, keys: DecryptWith | undefined): Pr
   const encryption = manifest.artifact.encryption;
   if (!encryption) return keys;
   if (encryption.kind === 'passphrase') return keys?.passphrases?.length ? { passphrases: keys.passphrases } : undefined;
+  // A damaged key is a clear error, not a silent "not checked (no key)".
+  await checkIdentities(keys?.identities ?? []);
   const identities: string[] = [];
   for (const identity of keys?.identities ?? []) {
     const recipient = await identityToRecipient(identity).catch(() => undefined);
