@@ -591,6 +591,110 @@ function constraintFailure(e: { code?: string; message?: string }, table: string
   return fail('conflict', `Rows could not be brought back into ${table}: ${why}; nothing was changed`, 'Bring back fewer rows, or export them (`--to rows.csv`) and merge them by hand');
 }
 
+/** The message a guard trigger raises when a row of `table` would be deleted (see guardAgainstDeletes). */
+function deleteGuardMessage(table: string): string {
+  return `lifeboat: a row of ${table} would be deleted`;
+}
+
+/**
+ * Rows brought back never delete a row, whatever the database's schema says. The statements that
+ * write say OR ABORT, which overrides every ON CONFLICT REPLACE of the schema (a column's or table's
+ * UNIQUE, PRIMARY KEY or NOT NULL) and the conflict clauses inside its triggers (SQLite's rule: the
+ * outer statement's OR clause wins). What is left is a trigger that deletes (or a foreign key's ON
+ * DELETE CASCADE it sets off): a TEMP trigger on every ordinary table (kept in this connection
+ * only, never in the database) raises an error at the first row deleted, and the whole
+ * transaction rolls back. Storage tables of virtual tables are left alone: their modules delete
+ * there as part of keeping their index.
+ */
+function guardAgainstDeletes(db: Db, live: Map<string, TableDesc>): void {
+  let n = 0;
+  for (const t of live.values()) {
+    if (t.kind !== 'table' && t.kind !== 'without-rowid') continue;
+    const message = deleteGuardMessage(t.name).replace(/'/g, "''");
+    db.exec(`CREATE TEMP TRIGGER lifeboat_guard_${n++} AFTER DELETE ON main.${quoteId(t.name)} BEGIN SELECT RAISE(ABORT, '${message}'); END`);
+  }
+}
+
+/** A failure for a guard trigger's error (a row would have been deleted), or undefined for any other error. */
+function deletionFailure(e: { code?: string; message?: string }, table: string): Failure | undefined {
+  const m = /^lifeboat: a row of ([\s\S]*) would be deleted$/.exec(e.message ?? '');
+  if (!m) return undefined;
+  return fail(
+    'conflict',
+    `Bringing these rows back into ${table} would delete rows of ${m[1]} (a trigger of the database deletes there, directly or through a foreign key's ON DELETE), and Lifeboat never deletes a row to bring one back; nothing was changed`,
+    'Export the rows instead (`--to rows.csv`) and add them with the program that owns the database',
+  );
+}
+
+/**
+ * Brings back the rows of `a` (restore point) that `pick` chooses into `l` (live), matched by their
+ * primary key: missing ones inserted; existing ones that differ skipped, or updated in place with
+ * `replace`. Fills `r`. Refuses (throws) when SQLite inserted fewer rows than were missing (a
+ * trigger of the database skipped some).
+ */
+function bringBackByKey(db: Db, a: TableDesc, l: TableDesc, common: [string, string][], pick: string, onConflict: OnConflict, r: RecoveredTable): void {
+  const T = `main.${quoteId(l.name)}`;
+  const S = `lifeboat_rp.${quoteId(a.name)}`;
+  const yOnX = a.key.map((k, i) => `${colRef('y', l.key[i]!, l)} IS ${colRef('x', k, a)}`).join(' AND ');
+  const keyNames = new Set(a.key.map((k) => k.toLowerCase()));
+  const values = common.filter(([x]) => !keyNames.has(x.toLowerCase()));
+  const differs = values.length ? `(${values.map(([x, y]) => `${colRef('x', x, a)} IS NOT ${colRef('y', y, l)}`).join(' OR ')})` : '0';
+  const counts = db.prepare(`SELECT count(*) AS total, coalesce(sum(NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})), 0) AS missing, coalesce(sum(EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX} AND NOT ${differs})), 0) AS same FROM ${S} AS x WHERE ${pick}`).get() as { total: bigint; missing: bigint; same: bigint };
+  const missing = num(counts.missing);
+  const differing = num(counts.total) - missing - num(counts.same);
+  r.unchanged = num(counts.same);
+  if (common.length) {
+    const insertCols = common.map(([, b]) => quoteId(b)).join(', ');
+    const selectCols = common.map(([x]) => colRef('x', x, a)).join(', ');
+    r.inserted = db.prepare(`INSERT OR ABORT INTO ${T} (${insertCols}) SELECT ${selectCols} FROM ${S} AS x WHERE ${pick} AND NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})`).run().changes;
+    if (r.inserted !== missing) throw skippedFailure(db, l.name, r.inserted, missing);
+  }
+  if (onConflict === 'replace' && values.length && differing > 0) {
+    const kAs = a.key.map((k, i) => `${colRef('x', k, a)} AS k${i}`);
+    const vAs = values.map(([x], i) => `${colRef('x', x, a)} AS v${i}`);
+    const on = l.key.map((k, i) => `lifeboat_y.${quoteId(k)} IS z.k${i}`).join(' AND ');
+    const set = values.map(([, y], i) => `${quoteId(y)} = z.v${i}`).join(', ');
+    const diff = values.map(([, y], i) => `lifeboat_y.${quoteId(y)} IS NOT z.v${i}`).join(' OR ');
+    r.replaced = db.prepare(`UPDATE OR ABORT ${T} AS lifeboat_y SET ${set} FROM (SELECT ${[...kAs, ...vAs].join(', ')} FROM ${S} AS x WHERE ${pick}) AS z WHERE ${on} AND (${diff})`).run().changes;
+  } else r.skipped = differing;
+}
+
+/**
+ * Brings back the rows of `a` that `pick` chooses into `l`, both without a primary key, by whole
+ * rows: a chosen row comes back while the database holds fewer copies of it than the restore point
+ * did. Fills `r`; refuses like bringBackByKey when a trigger skipped rows.
+ */
+function bringBackByContent(db: Db, a: TableDesc, l: TableDesc, common: [string, string][], pick: string, r: RecoveredTable): void {
+  const T = `main.${quoteId(l.name)}`;
+  const S = `lifeboat_rp.${quoteId(a.name)}`;
+  const c = common.map((_, i) => `c${i}`);
+  const groups = (into: string, alias: string, t: TableDesc, side: 0 | 1, table: string) =>
+    db.exec(`DROP TABLE IF EXISTS temp.${into}; CREATE TEMP TABLE ${into} AS SELECT ${common.map((p, i) => `${colRef(alias, p[side], t)} COLLATE BINARY AS c${i}`).join(', ')}, count(*) AS n FROM ${table} AS ${alias} GROUP BY ${c.map((_, i) => i + 1).join(', ')}; CREATE INDEX temp.${into}_i ON ${into} (${c.join(', ')});`);
+  groups('lifeboat_have', 'y', l, 1, T);
+  groups('lifeboat_then', 'x', a, 0, S);
+  const vals = common.map(([x], i) => `${colRef('x', x, a)} AS c${i}`).join(', ');
+  const partition = common.map(([x]) => `${colRef('x', x, a)} COLLATE BINARY`).join(', ');
+  const chosen = `SELECT ${vals}, row_number() OVER (PARTITION BY ${partition} ORDER BY x.${a.rowid}) AS occ FROM ${S} AS x WHERE ${pick}`;
+  const same = (g: string) => `coalesce((SELECT g.n FROM temp.${g} AS g WHERE ${c.map((x) => `g.${x} IS z.${x}`).join(' AND ')}), 0)`;
+  const wanted = `FROM (${chosen}) AS z WHERE z.occ <= ${same('lifeboat_then')} - ${same('lifeboat_have')}`;
+  const total = num(db.prepare(`SELECT count(*) FROM ${S} AS x WHERE ${pick}`).pluck().get());
+  const missing = num(db.prepare(`SELECT count(*) ${wanted}`).pluck().get());
+  r.inserted = db.prepare(`INSERT OR ABORT INTO ${T} (${common.map(([, b]) => quoteId(b)).join(', ')}) SELECT ${c.join(', ')} ${wanted}`).run().changes;
+  if (r.inserted !== missing) throw skippedFailure(db, l.name, r.inserted, missing);
+  r.unchanged = total - r.inserted;
+  db.exec('DROP TABLE temp.lifeboat_have; DROP TABLE temp.lifeboat_then;');
+}
+
+/** A failure for rows SQLite did not insert although they were missing (a trigger's RAISE(IGNORE)). */
+function skippedFailure(db: Db, table: string, inserted: number, missing: number): Failure {
+  const triggers = triggersFor(db, table, ['INSERT']);
+  return fail(
+    'conflict',
+    `Only ${inserted} of the ${missing} rows of ${table} that are not in the database were inserted: ${triggers.length ? `a trigger of the database (${triggers.join(', ')})` : 'the database'} skipped the others; nothing was changed`,
+    'Export the rows instead (`--to rows.csv`) and add them with the program that owns the database',
+  );
+}
+
 /**
  * Brings rows of the restore point's copy (`from`) back into the live database in one transaction
  * through SQLite's locking (waiting up to busyTimeoutMs for its writers): missing rows are
@@ -631,6 +735,7 @@ function recoverRows(Database: typeof BetterSqlite3, req: Extract<InsideRequest,
       db.pragma('defer_foreign_keys = ON');
       const rp = describeTables(db, 'lifeboat_rp');
       const live = describeTables(db, 'main');
+      guardAgainstDeletes(db, live);
       let changed = 0;
       for (const sel of req.selections) {
         const a = findTable(rp, sel.table, 'the restore point');
@@ -647,60 +752,26 @@ function recoverRows(Database: typeof BetterSqlite3, req: Extract<InsideRequest,
           throw fail('schema-changed', `The primary key of ${l.name} is not the same as in the restore point (${a.key.join(', ') || 'none'} then, ${l.key.join(', ') || 'none'} now), so its rows cannot be matched`, `Nothing was changed. Export them instead: \`lifeboat recover ID --table ${a.name} --to ${a.name}.csv\``);
         }
         if (!keyed && !a.rowid) throw fail('usage', `The rows of ${a.name} cannot be told apart`, 'Export the table instead');
-        const T = `main.${quoteId(l.name)}`;
-        const S = `lifeboat_rp.${quoteId(a.name)}`;
         const keyCols = keyed ? a.key : [a.rowid!];
-        let src = `${S} AS x`;
+        let pick = '1';
         if (sel.rows) {
           fillSelection(db, keyCols.length, sel.rows, a.name);
+          const S = `lifeboat_rp.${quoteId(a.name)}`;
           const on = keyCols.map((k, i) => `${colRef('x', k, a)} IS s.k${i}`).join(' AND ');
           const absent = db.prepare(`SELECT ${keyCols.map((_, i) => `s.k${i}`).join(', ')} FROM temp.lifeboat_sel AS s WHERE NOT EXISTS (SELECT 1 FROM ${S} AS x WHERE ${on})`).raw().all() as Raw[][];
           if (absent.length) {
             const list = absent.slice(0, 5).map((r) => r.map((v) => JSON.stringify(toValue(v))).join('/')).join(', ');
             throw fail('not-found', `${absent.length} of the chosen rows of ${a.name} are not in the restore point (${keyCols.join(', ')} ${list}${absent.length > 5 ? ', …' : ''})`, 'Nothing was changed. See its rows with `lifeboat show ID --table ' + a.name + '`');
           }
-          src = `temp.lifeboat_sel AS s JOIN ${S} AS x ON ${on}`;
+          // EXISTS rather than a join: a key given twice still picks its row once.
+          pick = `EXISTS (SELECT 1 FROM temp.lifeboat_sel AS s WHERE ${on})`;
         }
-        const insertCols = common.map(([, b]) => quoteId(b)).join(', ');
-        const selectCols = common.map(([x]) => colRef('x', x, a)).join(', ');
         const r: RecoveredTable = { table: l.name, inserted: 0, replaced: 0, skipped: 0, unchanged: 0, droppedColumns: dropped, triggers: [] };
         try {
-          if (keyed) {
-            const yOnX = a.key.map((k, i) => `${colRef('y', l.key[i]!, l)} IS ${colRef('x', k, a)}`).join(' AND ');
-            const keyNames = new Set(a.key.map((k) => k.toLowerCase()));
-            const values = common.filter(([x]) => !keyNames.has(x.toLowerCase()));
-            const differs = values.length ? `(${values.map(([x, y]) => `${colRef('x', x, a)} IS NOT ${colRef('y', y, l)}`).join(' OR ')})` : '0';
-            const counts = db.prepare(`SELECT count(*) AS total, coalesce(sum(NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})), 0) AS missing, coalesce(sum(EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX} AND NOT ${differs})), 0) AS same FROM ${src}`).get() as { total: bigint; missing: bigint; same: bigint };
-            const differing = num(counts.total) - num(counts.missing) - num(counts.same);
-            r.unchanged = num(counts.same);
-            if (common.length) r.inserted = db.prepare(`INSERT INTO ${T} (${insertCols}) SELECT ${selectCols} FROM ${src} WHERE NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})`).run().changes;
-            if (req.onConflict === 'replace' && values.length && differing > 0) {
-              const kAs = a.key.map((k, i) => `${colRef('x', k, a)} AS k${i}`);
-              const vAs = values.map(([x], i) => `${colRef('x', x, a)} AS v${i}`);
-              const on = l.key.map((k, i) => `lifeboat_y.${quoteId(k)} IS z.k${i}`).join(' AND ');
-              const set = values.map(([, y], i) => `${quoteId(y)} = z.v${i}`).join(', ');
-              const diff = values.map(([, y], i) => `lifeboat_y.${quoteId(y)} IS NOT z.v${i}`).join(' OR ');
-              r.replaced = db.prepare(`UPDATE ${T} AS lifeboat_y SET ${set} FROM (SELECT ${[...kAs, ...vAs].join(', ')} FROM ${src}) AS z WHERE ${on} AND (${diff})`).run().changes;
-            } else r.skipped = differing;
-          } else {
-            // Whole rows, duplicates counted: a chosen row comes back while the database holds fewer
-            // copies of it than the restore point did.
-            const c = common.map((_, i) => `c${i}`);
-            const groups = (into: string, alias: string, t: TableDesc, side: 0 | 1, table: string) =>
-              db.exec(`DROP TABLE IF EXISTS temp.${into}; CREATE TEMP TABLE ${into} AS SELECT ${common.map((p, i) => `${colRef(alias, p[side], t)} COLLATE BINARY AS c${i}`).join(', ')}, count(*) AS n FROM ${table} AS ${alias} GROUP BY ${c.map((_, i) => i + 1).join(', ')}; CREATE INDEX temp.${into}_i ON ${into} (${c.join(', ')});`);
-            groups('lifeboat_have', 'y', l, 1, T);
-            groups('lifeboat_then', 'x', a, 0, S);
-            const vals = common.map(([x], i) => `${colRef('x', x, a)} AS c${i}`).join(', ');
-            const partition = common.map(([x]) => `${colRef('x', x, a)} COLLATE BINARY`).join(', ');
-            const chosen = `SELECT ${vals}, row_number() OVER (PARTITION BY ${partition} ORDER BY x.${a.rowid}) AS occ FROM ${src}`;
-            const same = (g: string) => `coalesce((SELECT g.n FROM temp.${g} AS g WHERE ${c.map((x) => `g.${x} IS z.${x}`).join(' AND ')}), 0)`;
-            const total = num(db.prepare(`SELECT count(*) FROM ${src}`).pluck().get());
-            r.inserted = db.prepare(`INSERT INTO ${T} (${insertCols}) SELECT ${c.join(', ')} FROM (${chosen}) AS z WHERE z.occ <= ${same('lifeboat_then')} - ${same('lifeboat_have')}`).run().changes;
-            r.unchanged = total - r.inserted;
-            db.exec('DROP TABLE temp.lifeboat_have; DROP TABLE temp.lifeboat_then;');
-          }
+          if (keyed) bringBackByKey(db, a, l, common, pick, req.onConflict, r);
+          else bringBackByContent(db, a, l, common, pick, r);
         } catch (e) {
-          throw constraintFailure(e as { code?: string }, l.name) ?? e;
+          throw deletionFailure(e as { code?: string; message?: string }, l.name) ?? constraintFailure(e as { code?: string }, l.name) ?? e;
         }
         r.triggers = triggersFor(db, l.name, [...(r.inserted ? ['INSERT'] : []), ...(r.replaced ? ['UPDATE'] : [])]);
         changed += r.inserted + r.replaced;
@@ -874,6 +945,12 @@ const WORKER_FUNCTIONS: ((...args: never[]) => unknown)[] = [
   compareDatabases,
   triggersFor,
   constraintFailure,
+  deleteGuardMessage,
+  guardAgainstDeletes,
+  deletionFailure,
+  bringBackByKey,
+  bringBackByContent,
+  skippedFailure,
   recoverRows,
   csvField,
   exportTable,
