@@ -87,8 +87,10 @@ function cellPreview(c: Cell): string {
   if (typeof c === 'number') return String(c);
   if (typeof c === 'string') return c.length > 40 ? `${c.slice(0, 39)}…` : c.replace(/\s+/g, ' ');
   if ('int' in c) return c.int;
-  if ('blob' in c) return `<blob ${formatBytes(c.blob)} ${c.hex.slice(0, 16)}${c.blob > 8 ? '…' : ''}>`;
+  if ('blob' in c) return c.hex === '' && c.blob > 0 ? `<blob ${formatBytes(c.blob)}>` : `<blob ${formatBytes(c.blob)} ${c.hex.slice(0, 16)}${c.blob > 8 ? '…' : ''}>`;
   if ('hex' in c) return `x'${c.hex.slice(0, 16)}${c.hex.length > 16 ? '…' : ''}'`;
+  if ('bytes' in c) return `(text, ${formatBytes(c.bytes)})`;
+  if ('generated' in c) return '(generated: not computed)';
   return `${c.text.slice(0, 39).replace(/\s+/g, ' ')}… (${c.chars} chars)`;
 }
 
