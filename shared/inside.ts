@@ -21,8 +21,13 @@ export const sqlValueSchema: z.ZodType<SqlValue> = z.union([
 export type RowKey = SqlValue[];
 export const rowKeySchema = z.array(sqlValueSchema).min(1).max(32);
 
-/** A value shown on screen: long text and blobs are cut to a preview with their full size. */
-export type Cell = SqlValue | { text: string; chars: number } | { blob: number; hex: string };
+/**
+ * A value shown on screen: long text and blobs are cut to a preview (200 characters, 32 bytes) with
+ * their full size; a value over 1 MiB is not read at all: a text is then only its size in bytes,
+ * a blob's `hex` is empty. A VIRTUAL generated column of a restore point is not computed
+ * (`generated`): its expression is the restore point's, and could take any time or memory.
+ */
+export type Cell = SqlValue | { text: string; chars: number } | { text: ''; bytes: number } | { blob: number; hex: string } | { generated: true };
 
 /**
  * How rows of a table are told apart across two databases: by the primary key's columns (`key`),

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import { formatBytes } from '../../shared/bytes.ts';
 import { collect, confirm, countOption, keysFrom, localTime, promptHidden, table, type CliContext, type Io, withKeyOptions } from './shared.ts';
+import { multiLine, oneLine } from './terminal-text.ts';
 
 /** The keys for one restore point: --identity, --passphrase-file, LIFEBOAT_PASSPHRASE, the remembered one, or a prompt. */
 async function keysFor(io: Io, e: Engine, m: Manifest, o: { identity?: string[]; passphraseFile?: string }): Promise<DecryptWith> {
@@ -75,19 +76,40 @@ export function parseSelections(tables: string[], rows: string[]): RecoverSelect
   return selections;
 }
 
-/** A cell for a terminal: short, one line. */
+/** A cell for a terminal: short, one line, its control characters visible (see terminal-text.ts). */
 function cellText(c: Cell): string {
+  return oneLine(cellPreview(c));
+}
+
+/** A cell, short and on one line (its control characters still raw). */
+function cellPreview(c: Cell): string {
   if (c === null) return 'NULL';
   if (typeof c === 'number') return String(c);
   if (typeof c === 'string') return c.length > 40 ? `${c.slice(0, 39)}…` : c.replace(/\s+/g, ' ');
   if ('int' in c) return c.int;
-  if ('blob' in c) return `<blob ${formatBytes(c.blob)} ${c.hex.slice(0, 16)}${c.blob > 8 ? '…' : ''}>`;
+  if ('blob' in c) return c.hex === '' && c.blob > 0 ? `<blob ${formatBytes(c.blob)}>` : `<blob ${formatBytes(c.blob)} ${c.hex.slice(0, 16)}${c.blob > 8 ? '…' : ''}>`;
   if ('hex' in c) return `x'${c.hex.slice(0, 16)}${c.hex.length > 16 ? '…' : ''}'`;
+  if ('bytes' in c) return `(text, ${formatBytes(c.bytes)})`;
+  if ('generated' in c) return '(generated: not computed)';
   return `${c.text.slice(0, 39).replace(/\s+/g, ' ')}… (${c.chars} chars)`;
 }
 
-/** The comparison as a table and sentences, for a terminal. */
-function describeComparison(c: Comparison, aLabel: string, bLabel: string): string {
+/** The comparison with every table, column and schema object name made safe for a terminal (see terminal-text.ts). */
+function namesForTerminal(c: Comparison): Comparison {
+  return {
+    ...c,
+    tables: c.tables.map((t) => ({
+      ...t,
+      table: oneLine(t.table),
+      ...(t.columns ? { columns: { added: t.columns.added.map(oneLine), removed: t.columns.removed.map(oneLine), retyped: t.columns.retyped.map(oneLine) } } : {}),
+    })),
+    schema: c.schema.map((x) => ({ ...x, name: oneLine(x.name) })),
+  };
+}
+
+/** The comparison as a table and sentences, for a terminal (names from the databases made safe). */
+function describeComparison(compared: Comparison, aLabel: string, bLabel: string): string {
+  const c = namesForTerminal(compared);
   const rows = [['TABLE', 'ROWS THEN', 'NOW', 'BACK', 'LOST', 'CHANGED', 'NOTE']];
   if (c.b.kind === 'restore-point') rows[0] = ['TABLE', 'ROWS IN A', 'IN B', 'ONLY IN A', 'ONLY IN B', 'CHANGED', 'NOTE'];
   const n = (x: number | null) => (x === null ? '?' : x.toLocaleString('en-US'));
@@ -127,8 +149,8 @@ export function registerInspectCommands(cx: CliContext): void {
         const page = await e.tableRows(m.id, o.table, { keys, limit: o.limit, offset: o.offset, ...(o.rows ? { rows: parseRows(o.rows) } : {}), onProgress: (p) => bar.update(p) });
         bar.done();
         const head = page.rows.length ? `rows ${page.offset + 1}–${page.offset + page.rows.length} of ${page.total.toLocaleString('en-US')}` : `no rows (of ${page.total.toLocaleString('en-US')})`;
-        const lines = [`${page.table} in ${m.id} (${localTime(m.createdAt)}): ${head}, ${page.order}`];
-        if (page.rows.length) lines.push(table([page.columns, ...page.rows.map((r) => r.cells.map(cellText))]));
+        const lines = [`${oneLine(page.table)} in ${m.id} (${localTime(m.createdAt)}): ${head}, ${oneLine(page.order)}`];
+        if (page.rows.length) lines.push(table([page.columns.map(oneLine), ...page.rows.map((r) => r.cells.map(cellText))]));
         if (page.offset + page.rows.length < page.total) lines.push(`More: --offset ${page.offset + page.rows.length}`);
         print(lines.join('\n'), page);
         return;
@@ -138,15 +160,17 @@ export function registerInspectCommands(cx: CliContext): void {
       const rows = [['TABLE', 'KIND', 'ROWS', 'SIZE', 'KEY']];
       for (const t of c.tables.filter((x) => x.kind !== 'shadow')) {
         const kind = t.kind === 'without-rowid' ? 'without rowid' : t.kind === 'virtual' ? `virtual (${c.tables.filter((s) => s.of === t.name).length} storage tables)` : 'table';
-        rows.push([t.name, kind, t.rows === null ? '?' : t.rows.toLocaleString('en-US'), formatBytes(t.bytes + t.indexBytes + c.tables.filter((s) => s.of === t.name).reduce((n, s) => n + s.bytes + s.indexBytes, 0)), t.match === 'content' ? '(none: rows matched by content)' : t.key.join(', ')]);
+        rows.push([oneLine(t.name), kind, t.rows === null ? '?' : t.rows.toLocaleString('en-US'), formatBytes(t.bytes + t.indexBytes + c.tables.filter((s) => s.of === t.name).reduce((n, s) => n + s.bytes + s.indexBytes, 0)), t.match === 'content' ? '(none: rows matched by content)' : oneLine(t.key.join(', '))]);
       }
       const lines = [`Restore point ${m.id} of ${m.source.id}, taken ${localTime(m.createdAt)}: ${formatBytes(c.databaseBytes)}, ${c.tables.filter((t) => t.kind !== 'shadow').length} tables`, table(rows)];
-      if (c.views.length) lines.push(`Views: ${c.views.map((v) => v.name).join(', ')}`);
+      if (c.views.length) lines.push(`Views: ${c.views.map((v) => oneLine(v.name)).join(', ')}`);
       const triggers = [...c.tables.flatMap((t) => t.triggers), ...c.otherTriggers];
-      if (triggers.length) lines.push(`Triggers: ${triggers.map((t) => t.name).join(', ')}`);
+      if (triggers.length) lines.push(`Triggers: ${triggers.map((t) => oneLine(t.name)).join(', ')}`);
       if (o.schema) {
-        for (const t of c.tables.filter((x) => x.kind !== 'shadow')) lines.push('', `${t.sql};`, ...t.indexes.map((i) => `${i.sql};`), ...t.triggers.map((x) => `${x.sql};`));
-        for (const v of [...c.views, ...c.otherTriggers]) lines.push('', `${v.sql};`);
+        // CREATE statements keep their lines (and tabs); nothing else in them reaches the terminal raw.
+        const sql = (text: string) => multiLine(`${text};`);
+        for (const t of c.tables.filter((x) => x.kind !== 'shadow')) lines.push('', sql(t.sql), ...t.indexes.map((i) => sql(i.sql)), ...t.triggers.map((x) => sql(x.sql)));
+        for (const v of [...c.views, ...c.otherTriggers]) lines.push('', sql(v.sql));
       } else lines.push(`Rows of a table: lifeboat show ${m.id} --table NAME; its CREATE statements: --schema`);
       print(lines.join('\n'), c);
     } finally {
@@ -204,7 +228,7 @@ export function registerInspectCommands(cx: CliContext): void {
         if (selections.length !== 1) throw new LifeboatError('usage', '--to writes one table', 'Give one --table with --to');
         const r = await e.exportTable({ id: m.id, table: selections[0]!.table, to: o.to, format: o.format, rows: selections[0]!.rows, keys, onProgress: (p) => bar.update(p) });
         bar.done();
-        print(`Wrote ${r.rows.toLocaleString('en-US')} row${r.rows === 1 ? '' : 's'} of ${r.table} to ${r.file} (${r.format === 'csv' ? 'CSV' : 'a new SQLite database'})`, r);
+        print(`Wrote ${r.rows.toLocaleString('en-US')} row${r.rows === 1 ? '' : 's'} of ${oneLine(r.table)} to ${oneLine(r.file)} (${r.format === 'csv' ? 'CSV' : 'a new SQLite database'})`, r);
         return;
       }
       const what = selections.map((s) => (s.rows ? `${s.rows.length} row${s.rows.length === 1 ? '' : 's'} of ${s.table}` : `every row of ${s.table}`)).join(' and ');
@@ -217,9 +241,9 @@ export function registerInspectCommands(cx: CliContext): void {
         if (t.replaced) parts.push(`${t.replaced.toLocaleString('en-US')} overwritten`);
         if (t.skipped) parts.push(`${t.skipped.toLocaleString('en-US')} left as they are now (they differ; --on-conflict replace overwrites them)`);
         if (t.unchanged) parts.push(`${t.unchanged.toLocaleString('en-US')} already there`);
-        lines.push(`${t.table}: ${parts.join(', ')}`);
-        if (t.triggers.length) lines.push(`  the database's own triggers for these rows were in force (each runs when its WHEN matches): ${t.triggers.join(', ')}`);
-        if (t.droppedColumns.length) lines.push(`  not brought back (the table no longer has these columns): ${t.droppedColumns.join(', ')}`);
+        lines.push(`${oneLine(t.table)}: ${parts.join(', ')}`);
+        if (t.triggers.length) lines.push(`  the database's own triggers for these rows were in force (each runs when its WHEN matches): ${t.triggers.map(oneLine).join(', ')}`);
+        if (t.droppedColumns.length) lines.push(`  not brought back (the table no longer has these columns): ${t.droppedColumns.map(oneLine).join(', ')}`);
       }
       if (r.nothingToDo) lines.push('Nothing was changed: every chosen row is already there.');
       else lines.push(`Safety copy of the database before: ${r.safetyCopyId} (undo with \`lifeboat undo\`)`);

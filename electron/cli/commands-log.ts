@@ -3,8 +3,9 @@
 import { open, stat } from 'node:fs/promises';
 import { logFiles, readLog } from '../engine/common/log.ts';
 import { countOption, localTime, type CliContext, type GlobalOptions } from './shared.ts';
+import { oneLine } from './terminal-text.ts';
 
-/** One log entry on one line: time, level, program, message, then its fields. */
+/** One log entry on one line: time, level, program, message, then its fields (control characters visible: see terminal-text.ts). */
 export function formatLogEntry(e: Record<string, unknown>): string {
   const { time, level, msg, process: proc, pid: _pid, hostname: _h, err, ...fields } = e;
   const when = typeof time === 'string' ? localTime(time) : '';
@@ -12,7 +13,7 @@ export function formatLogEntry(e: Record<string, unknown>): string {
   const rest = Object.entries(fields)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return [when, String(level ?? '').toUpperCase().padEnd(5), `[${String(proc ?? '')}]`, String(msg ?? ''), rest, error ? `— ${error.message ?? ''}${error.hint ? ` (${error.hint})` : ''}` : ''].filter(Boolean).join(' ');
+  return oneLine([when, String(level ?? '').toUpperCase().padEnd(5), `[${String(proc ?? '')}]`, String(msg ?? ''), rest, error ? `— ${error.message ?? ''}${error.hint ? ` (${error.hint})` : ''}` : ''].filter(Boolean).join(' '));
 }
 
 /** Registers `lifeboat log`. */

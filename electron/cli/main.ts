@@ -15,6 +15,7 @@ import { registerRestorePointCommands } from './commands-restore-points.ts';
 import { registerDestinationCommands } from './commands-destinations.ts';
 import { registerSettingsCommands } from './commands-settings.ts';
 import { registerInspectCommands } from './commands-inspect.ts';
+import { multiLine, oneLine } from './terminal-text.ts';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -24,7 +25,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const program = new Command();
   const print = (human: string, json: unknown) => {
     const o = program.opts<GlobalOptions>();
-    io.stdout.write(o.json ? `${JSON.stringify(json, null, 2)}\n` : human ? `${human}\n` : '');
+    // Human text may carry names and values from a database or a destination: nothing in it drives the terminal.
+    io.stdout.write(o.json ? `${JSON.stringify(json, null, 2)}\n` : human ? `${multiLine(human)}\n` : '');
   };
   const dataDir = () => {
     const o = program.opts<GlobalOptions>();
@@ -82,14 +84,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       exit = e.code === 'usage' ? 2 : 1;
       log?.error('command failed', e, { exit, ms: Date.now() - started });
       if (json) io.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
-      io.stderr.write(`lifeboat: ${e.oneLine}\n`);
+      io.stderr.write(`lifeboat: ${oneLine(e.oneLine)}\n`);
       return exit;
     }
     exit = 1;
     log?.error('command failed: unexpected error', e, { exit, ms: Date.now() - started });
     const message = e instanceof Error ? e.message : String(e);
     if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'internal', message, hint: '' } }, null, 2)}\n`);
-    io.stderr.write(`lifeboat: unexpected error: ${message}. Nothing was listed that is incomplete; the details are in the log (\`lifeboat log\`); please report this\n`);
+    io.stderr.write(`lifeboat: unexpected error: ${oneLine(message)}. Nothing was listed that is incomplete; the details are in the log (\`lifeboat log\`); please report this\n`);
     if (io.env.LIFEBOAT_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
     return exit;
   } finally {

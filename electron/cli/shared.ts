@@ -9,7 +9,7 @@ import { type Engine } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import { formatBytes, parseBytes } from '../../shared/bytes.ts';
 import { type ProgressReporter } from './progress.ts';
-import { DEFAULT_ZSTD_LEVEL, parseKeyFile, type DecryptWith } from '../engine/artifact/artifact-codec.ts';
+import { DEFAULT_ZSTD_LEVEL, KEY_FILE_HINT, identityProblem, parseKeyFile, type DecryptWith } from '../engine/artifact/artifact-codec.ts';
 
 /** What every command module is given by `runCli`. */
 export interface CliContext {
@@ -121,6 +121,12 @@ export async function keysFrom(io: Io, o: { identity?: string[]; passphraseFile?
     }
     const found = parseKeyFile(text).identities;
     if (found.length === 0) throw new LifeboatError('usage', `${f} holds no age identity (AGE-SECRET-KEY-1…)`, 'Give the file age-keygen wrote, not the recipient');
+    for (const identity of found) {
+      const problem = await identityProblem(identity);
+      if (!problem) continue;
+      const line = text.split(/\r?\n/).findIndex((l) => l.trim() === identity) + 1;
+      throw new LifeboatError('usage', `The key file ${f} holds a line that looks like an age secret key (AGE-SECRET-KEY-1…, line ${line}) but is not one: ${problem}`, KEY_FILE_HINT);
+    }
     identities.push(...found);
   }
   const passphrase = await passphraseFrom(io, o.passphraseFile);

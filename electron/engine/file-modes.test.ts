@@ -7,7 +7,7 @@ import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync }
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { makeBankDb, readMarker, runCli, setMarker, setSetting } from './testing/fixtures.ts';
+import { makeBankDb, readMarker, runCli, setMarker, setSetting, startCliHeldAt } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
 
 const tmp = useTestFolder();
@@ -43,6 +43,26 @@ describe.runIf(unix)('file modes', () => {
     expect(mode(path.join(usb, 'store'))).toBe('700');
     for (const f of readdirSync(tmp.home).filter((n) => /^(settings\.json|catalog\.db(-wal|-shm)?|secrets\.json)$/.test(n))) expect(mode(path.join(tmp.home, f)), f).toBe('600');
     expect(readdirSync(tmp.home)).toEqual(expect.arrayContaining(['settings.json', 'catalog.db', 'secrets.json']));
+  });
+
+  it('the lock files under locks/ (and the note naming their holder) are owner-only, also while held', async () => {
+    makeBankDb(tmp.db);
+    await backup();
+    const locks = path.join(tmp.home, 'locks');
+    const held = await startCliHeldAt(['backup', tmp.db], tmp.home, 'backup:copied');
+    try {
+      const files = readdirSync(locks);
+      expect(files).toEqual(expect.arrayContaining(['source-store.lock', 'source-store.lock.owner', 'settings.lock']));
+      expect(mode(locks)).toBe('700');
+      for (const f of files) expect(mode(path.join(locks, f)), f).toBe('600');
+    } finally {
+      held.child.kill('SIGKILL');
+      await held.exited;
+    }
+    // A lock file an older version left readable by others is made owner-only when next taken.
+    chmodSync(path.join(locks, 'source-store.lock'), 0o644);
+    await backup();
+    for (const f of readdirSync(locks)) expect(mode(path.join(locks, f)), f).toBe('600');
   });
 
   it('what an older version left readable by others is made owner-only at the next start', async () => {

@@ -20,6 +20,8 @@ export function cellText(c: Cell): string {
   if ('int' in c) return c.int;
   if ('blob' in c) return `‹${bytes(c.blob)} of binary data›`;
   if ('hex' in c) return `x'${c.hex}'`;
+  if ('bytes' in c) return `‹${bytes(c.bytes)} of text›`;
+  if ('generated' in c) return '‹computed when read: not shown›';
   return `${c.text}… (${c.chars.toLocaleString()} characters)`;
 }
 

@@ -202,6 +202,33 @@ describe('restoring and verifying encrypted restore points', () => {
     expect(damaged.stdout.split('\n').find((l) => l.includes(withPassphrase.id))).toMatch(/^FAILED/);
   });
 
+  it('a key file whose identity is damaged is refused with a clear message by every command that takes --identity, and never echoed', async () => {
+    const key = newKey('key.txt');
+    const m = await backup('--compress', '--recipient', key.recipient);
+    const text = readFileSync(key.file, 'utf8');
+    const identity = /AGE-SECRET-KEY-1[0-9A-Z]+/.exec(text)![0];
+    const mixed = path.join(tmp.dir, 'mixed.key');
+    writeFileSync(mixed, text.replace(identity, identity.slice(0, 20) + identity.slice(20).toLowerCase()));
+    const changed = path.join(tmp.dir, 'changed.key');
+    writeFileSync(changed, text.replace(identity, identity.slice(0, -1) + (identity.endsWith('Q') ? 'P' : 'Q')));
+    const before = sha256(tmp.db);
+    const commands = [['verify', m.id], ['--yes', 'restore', m.id], ['show', m.id], ['diff', m.id], ['--yes', 'recover', m.id, '--table', 'accounts']];
+    for (const [file, why] of [[mixed, /mixes upper- and lower-case letters/], [changed, /checksum does not match/]] as const) {
+      for (const args of commands) {
+        const r = await runCli([...args, '--identity', file], { home: tmp.home });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^lifeboat: The key file ${file} holds a line that looks like an age secret key \\(AGE-SECRET-KEY-1…, line 3\\) but is not one: `));
+        expect(r.stderr).toMatch(why);
+        expect(r.stderr).toMatch(/Give the key file age-keygen wrote, unchanged/);
+        expect(r.stderr).not.toMatch(/unexpected error/);
+        expect(r.stderr.toUpperCase()).not.toContain(identity.slice(16, 40));
+      }
+    }
+    expect(sha256(tmp.db)).toBe(before);
+    // The engine refuses such a key too (the app passes keys without a file).
+    await expect(decodeArtifact(artifactOf(m), m.artifact.format, path.join(tmp.dir, 'out.db'), { keys: { identities: [identity.slice(0, 20) + identity.slice(20).toLowerCase()] } })).rejects.toMatchObject({ code: 'usage', message: expect.stringMatching(/^An age key given is not a valid age secret key: it mixes upper- and lower-case letters/) });
+  });
+
   it('a changed passphrase applies to new restore points; old ones keep the key id they were made with', async () => {
     const first = path.join(tmp.dir, 'first.txt');
     const second = path.join(tmp.dir, 'second.txt');

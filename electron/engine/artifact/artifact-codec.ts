@@ -183,6 +183,34 @@ export function parseKeyFile(text: string): { identities: string[]; recipients: 
   };
 }
 
+/**
+ * Why `identity` (a line that starts like an age secret key) is not one, in words that never repeat
+ * the key; undefined when it is a valid key. (age's own messages quote the whole secret.)
+ */
+export async function identityProblem(identity: string): Promise<string | undefined> {
+  const { identityToRecipient } = await import('age-encryption');
+  try {
+    await identityToRecipient(identity);
+    return undefined;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/mixed-case/i.test(message)) return 'it mixes upper- and lower-case letters (age-keygen writes it all in capitals)';
+    if (/checksum/i.test(message)) return 'its checksum does not match (a character was changed, added or lost)';
+    return 'it is not the length and shape of one (AGE-SECRET-KEY-1 and 58 more letters and digits)';
+  }
+}
+
+/** Refuses, as a usage error, identities that are not valid age secret keys, before any work. */
+export async function checkIdentities(identities: readonly string[]): Promise<void> {
+  for (const identity of identities) {
+    const problem = await identityProblem(identity);
+    if (problem) throw new LifeboatError('usage', `An age key given is not a valid age secret key: ${problem}`, KEY_FILE_HINT);
+  }
+}
+
+/** What to do about a damaged age key. */
+export const KEY_FILE_HINT = 'Give the key file age-keygen wrote, unchanged (or the passphrase, for a restore point encrypted with one)';
+
 /** Checks the encryption target before any work, so a bad key is a clear usage error. */
 export async function checkTarget(to: EncryptTo): Promise<void> {
   const { Encrypter } = await import('age-encryption');
@@ -258,6 +286,7 @@ export async function decodeArtifact(
   if (encrypted && !opts.keys?.passphrases?.length && !opts.keys?.identities?.length) {
     throw new LifeboatError('wrong-key', 'This restore point is encrypted and no passphrase or key was given', 'Give the passphrase (prompt, LIFEBOAT_PASSPHRASE or --passphrase-file) or the key file with --identity');
   }
+  if (encrypted) await checkIdentities(opts.keys?.identities ?? []);
   const storedHash = hashingStream(opts.onBytes);
   const plainHash = hashingStream();
   const back: Transform[] = format.includes('zstd') ? [createZstdDecompress({ chunkSize: CHUNK })] : [];

@@ -2,14 +2,34 @@
 // on a small lock database. The operating system drops the lock when the holder exits or is
 // killed, so a crash never leaves a stale lock behind.
 import Database from 'better-sqlite3';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { closeSync, fchmodSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { ensureDir } from './durable-fs.ts';
 import path from 'node:path';
 import { LifeboatError, errorCode, explainWriteError } from './errors.ts';
 
 export interface Lock {
   release(): Promise<void>;
+}
+
+/**
+ * Creates `file` owner-only (0600) if it is missing, and makes it owner-only if it is not (an older
+ * version left lock files 0644): SQLite would create it with the umask's mode, and gives its
+ * journal the mode of the database.
+ */
+function ownerOnly(file: string): void {
+  const fd = openSync(file, 'a', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes the note naming the holder, owner-only (it names what Lifeboat is doing). */
+function writeOwner(file: string, owner: Owner): void {
+  ownerOnly(`${file}.owner`);
+  writeFileSync(`${file}.owner`, JSON.stringify(owner));
 }
 
 interface Owner {
@@ -26,6 +46,7 @@ export async function acquireLock(file: string, what: string, opts: { waitMs?: n
   await ensureDir(path.dirname(file));
   let opened: Database.Database | undefined;
   try {
+    ownerOnly(file);
     opened = new Database(file, { timeout: opts.waitMs ?? 0 });
     opened.pragma('journal_mode = DELETE');
     opened.exec('BEGIN EXCLUSIVE');
@@ -39,7 +60,11 @@ export async function acquireLock(file: string, what: string, opts: { waitMs?: n
   }
   const db = opened;
   const owner: Owner = { pid: process.pid, what, since: (opts.now?.() ?? new Date()).toISOString() };
-  await writeFile(`${file}.owner`, JSON.stringify(owner)).catch(() => undefined);
+  try {
+    writeOwner(file, owner);
+  } catch {
+    // the owner note only improves a message
+  }
   let released = false;
   return {
     async release() {
@@ -61,6 +86,7 @@ export function withLockSync<T>(file: string, what: string, fn: () => T, opts: {
   let db: Database.Database | undefined;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    ownerOnly(file);
     db = new Database(file, { timeout: opts.waitMs ?? 10_000 });
     db.pragma('journal_mode = DELETE');
     db.exec('BEGIN EXCLUSIVE');
@@ -71,7 +97,7 @@ export function withLockSync<T>(file: string, what: string, fn: () => T, opts: {
     throw new LifeboatError('busy', `Lifeboat is already busy with ${what} in another process`, 'Wait a moment, then try again');
   }
   try {
-    writeFileSync(`${file}.owner`, JSON.stringify({ pid: process.pid, what, since: new Date().toISOString() } satisfies Owner));
+    writeOwner(file, { pid: process.pid, what, since: new Date().toISOString() });
   } catch {
     // the owner note only improves a message
   }

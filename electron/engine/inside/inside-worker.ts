@@ -8,6 +8,16 @@
 //
 // Every statement names its tables through quoteId and binds its values; nothing a caller sends
 // (a table name, a row key) is ever pasted into SQL unquoted.
+//
+// A restore point is foreign data (it may come back from a disk anyone could write to), and the
+// work done on it is bounded by its size, whatever its schema says. SQLite's own ways to cut a
+// query short are not there (better-sqlite3 builds SQLite without the progress handler and offers
+// no interrupt), and a worker thread inside SQLite cannot be terminated (nor can the process exit
+// while it runs), so the bound comes from what is never run: a restore point's views, the queries
+// of its virtual tables whose modules read something it chooses (virtualReadRefusal; they are
+// counted from their own storage), its VIRTUAL generated columns (TableDesc.computed), and its
+// planner statistics (private-copies.ts reads a copy without them). Values are cut to previews by
+// SQLite (previewSql), and a look's heap is bounded (runInside).
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as NodeFs from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
@@ -27,7 +37,9 @@ export type InsideRequest =
   /** `bInPlace`: B is a live WAL database read in place, inside one read transaction. */
   | { op: 'compare'; a: string; b: string; sample: number; bInPlace?: boolean; busyTimeoutMs?: number }
   | { op: 'recover'; live: string; from: string; selections: RecoverSelection[]; onConflict: OnConflict; foreignKeys: boolean; busyTimeoutMs: number }
-  | { op: 'export'; file: string; table: string; temp: string; format: ExportFormat; keys?: RowKey[] };
+  | { op: 'export'; file: string; table: string; temp: string; format: ExportFormat; keys?: RowKey[] }
+  /** The planner statistics tables in `file`; with `drop`, removes them (only ever from a private copy). */
+  | { op: 'planner-stats'; file: string; drop: boolean };
 
 export interface ContentsResult {
   pageSize: number;
@@ -66,6 +78,12 @@ interface TableDesc {
   sql: string;
   /** The table could not be read (a virtual table whose module is not built into Lifeboat's SQLite). */
   unreadable?: string;
+  /**
+   * Its VIRTUAL generated columns: SQLite computes them on every read, with an expression the
+   * database's schema chooses (one can take any time and up to a gigabyte per value), so the
+   * values of a restore point's are never computed (see readRows). STORED ones are read as stored.
+   */
+  computed: string[];
 }
 
 /** A failure meant for a person, sent back from the worker and raised as a LifeboatError. */
@@ -87,6 +105,8 @@ function insideWorkerMain(port: MessagePort, data: { request: InsideRequest; sto
     let result: unknown;
     if (request.op === 'recover') {
       result = recoverRows(Database, request, stop);
+    } else if (request.op === 'planner-stats') {
+      result = plannerStats(Database, request.file, request.drop);
     } else {
       const db = new Database(request.op === 'compare' ? request.a : request.file, { readonly: true, fileMustExist: true });
       try {
@@ -113,6 +133,27 @@ function insideWorkerMain(port: MessagePort, data: { request: InsideRequest; sto
     const err = e as { lifeboat?: boolean; code?: string; message?: string; hint?: string };
     if (err && err.lifeboat) port.postMessage({ fail: { code: err.code, message: err.message, hint: err.hint } });
     else port.postMessage({ error: { message: String((err && err.message) || e), code: err && typeof err.code === 'string' ? err.code : undefined } });
+  }
+}
+
+/**
+ * The planner statistics tables (sqlite_stat1 and sqlite_stat4, and the stat2 and stat3 of old
+ * versions) in `file`. With `drop` they are dropped: the file is a private copy, and nothing else
+ * in it changes (no foreign key action: a crafted schema may point a table at one of them).
+ */
+function plannerStats(Database: typeof BetterSqlite3, file: string, drop: boolean): { tables: string[] } {
+  const db = new Database(file, { readonly: !drop, fileMustExist: true });
+  try {
+    db.pragma('trusted_schema = OFF');
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'sqlite!_stat%' ESCAPE '!'").pluck().all() as string[];
+    if (drop && tables.length) {
+      db.pragma('foreign_keys = OFF');
+      db.pragma('journal_mode = DELETE');
+      db.exec(tables.map((t) => `DROP TABLE main.${quoteId(t)};`).join(' '));
+    }
+    return { tables };
+  } finally {
+    db.close();
   }
 }
 
@@ -164,11 +205,30 @@ function toValue(v: Raw): SqlValue {
   return { hex: Buffer.from(v).toString('hex') };
 }
 
-/** A value as shown on screen: long text and blobs cut to a preview. */
-function toCell(v: Raw): Cell {
-  if (typeof v === 'string' && v.length > 200) return { text: v.slice(0, 200), chars: v.length };
-  if (v instanceof Uint8Array) return { blob: v.length, hex: Buffer.from(v.subarray(0, 32)).toString('hex') };
-  return toValue(v);
+/**
+ * The SQL for a value as shown on screen, two result columns: the value itself (a number, NULL),
+ * or its preview (the first 200 characters of a text, the first 32 bytes of a blob), cut by SQLite
+ * so that a long value never reaches JavaScript; and its size (characters of a text, bytes of a
+ * blob). A value over 1 MiB is not read at all, not even by SQLite: no preview, and its size in
+ * bytes (a text's as a negative number), which octet_length() knows without reading the value
+ * (and a zeroblob() without making it).
+ */
+function previewSql(ref: string): string {
+  const max = 1 << 20;
+  return [
+    `CASE WHEN typeof(${ref}) NOT IN ('text', 'blob') THEN ${ref} WHEN octet_length(${ref}) > ${max} THEN NULL WHEN typeof(${ref}) = 'text' THEN substr(${ref}, 1, 200) ELSE substr(${ref}, 1, 32) END`,
+    `CASE typeof(${ref}) WHEN 'text' THEN (CASE WHEN octet_length(${ref}) > ${max} THEN -octet_length(${ref}) ELSE length(${ref}) END) WHEN 'blob' THEN octet_length(${ref}) END`,
+  ].join(', ');
+}
+
+/** A cell from the two columns previewSql reads: the value, or a preview with its full size. */
+function previewCell(v: Raw, size: Raw): Cell {
+  if (size === null || size === undefined) return toValue(v);
+  const n = num(size);
+  if (typeof v === 'string') return n <= 200 ? v : { text: v, chars: n };
+  if (v instanceof Uint8Array) return { blob: n, hex: Buffer.from(v).toString('hex') };
+  // Too long to read: its size alone.
+  return n < 0 ? { text: '', bytes: -n } : { blob: n, hex: '' };
 }
 
 /** A SqlValue bound as SQLite would have stored it (a whole number as an INTEGER, not a REAL). */
@@ -199,10 +259,12 @@ function describeTables(db: Db, schema: string): Map<string, TableDesc> {
     if (t.name.toLowerCase().startsWith('sqlite_') || !['table', 'virtual', 'shadow'].includes(t.type)) continue;
     const kind: TableKind = t.type === 'virtual' ? 'virtual' : t.type === 'shadow' ? 'shadow' : num(t.wr) ? 'without-rowid' : 'table';
     let columns: ColumnInfo[] = [];
+    let computed: string[] = [];
     let unreadable: string | undefined;
     try {
       const info = db.prepare('SELECT name, type, "notnull" AS nn, pk, hidden FROM pragma_table_xinfo(?, ?)').all(t.name, schema) as { name: string; type: string; nn: bigint; pk: bigint; hidden: bigint }[];
       columns = info.filter((c) => num(c.hidden) !== 1).map((c) => ({ name: c.name, type: c.type, notNull: num(c.nn) === 1, primaryKey: num(c.pk), generated: num(c.hidden) >= 2 }));
+      computed = info.filter((c) => num(c.hidden) === 2).map((c) => c.name);
     } catch (e) {
       unreadable = String((e as Error).message);
     }
@@ -224,7 +286,9 @@ function describeTables(db: Db, schema: string): Map<string, TableDesc> {
     const walk = rowid ? [rowid] : pk.map((c) => c.name);
     const ref = (c: string) => (c === rowid ? c : quoteId(c));
     const datePattern = /(^|_)(date|time|timestamp|created|updated|modified|placed|when)$|_(at|on)$/i;
-    const dateCol = columns.find((c) => /DATE|TIME/i.test(c.type)) ?? columns.find((c) => datePattern.test(c.name));
+    // Never a generated column: ordering by one would compute it for every row.
+    const stored = columns.filter((c) => !c.generated);
+    const dateCol = stored.find((c) => /DATE|TIME/i.test(c.type)) ?? stored.find((c) => datePattern.test(c.name));
     let orderSql: string;
     let order: string;
     if (match === 'key' && pk.length === 1 && /INT/i.test(pk[0]!.type)) {
@@ -240,7 +304,7 @@ function describeTables(db: Db, schema: string): Map<string, TableDesc> {
       orderSql = key.map(ref).join(', ') || '1';
       order = `by ${key.join(', ')}`;
     }
-    const desc: TableDesc = { name: t.name, kind, columns, key, match, walk, orderSql, order, sql: sqlOf.get(t.name.toLowerCase()) ?? '' };
+    const desc: TableDesc = { name: t.name, kind, columns, key, match, walk, orderSql, order, sql: sqlOf.get(t.name.toLowerCase()) ?? '', computed };
     if (rowid) desc.rowid = rowid;
     if (kind === 'shadow') desc.of = shadowOwner(t.name, virtuals);
     if (unreadable) desc.unreadable = unreadable;
@@ -259,14 +323,57 @@ function findTable(tables: Map<string, TableDesc>, name: string, where: string):
   return t;
 }
 
-/** Rows in a table, or null when it cannot be read here. */
-function countRows(db: Db, schema: string, t: TableDesc): number | null {
+/**
+ * Rows in a table, or null when they cannot be counted here. A virtual table is counted from the
+ * storage table its module keeps one row per entry in (FTS `_docsize` or `_content`, R*Tree
+ * `_rowid`), never by running its own query: that may read anything (an FTS table's content= can
+ * name a view that never ends). A virtual table without such a table is not counted (null).
+ */
+function countRows(db: Db, schema: string, t: TableDesc, tables: Map<string, TableDesc>): number | null {
   if (t.unreadable) return null;
+  let counted: TableDesc | undefined = t;
+  if (t.kind === 'virtual') {
+    counted = ['_docsize', '_content', '_rowid'].map((suffix) => tables.get(`${t.name}${suffix}`.toLowerCase())).find((s) => s?.kind === 'shadow' && s.of === t.name);
+    if (!counted) return null;
+  }
   try {
-    return num(db.prepare(`SELECT count(*) FROM ${quoteId(schema)}.${quoteId(t.name)}`).pluck().get());
+    return num(db.prepare(`SELECT count(*) FROM ${quoteId(schema)}.${quoteId(counted.name)}`).pluck().get());
   } catch {
     return null;
   }
+}
+
+/**
+ * Why the rows of virtual table `t` are not read here, or undefined when reading them is bounded:
+ * its module is one built into Lifeboat's SQLite that reads only its own storage (FTS, R*Tree,
+ * geopoly, dbstat, fts5vocab), or an FTS table whose content= names a plain table. An FTS table
+ * whose content= names a view (or anything else) would run that view's query, and an FTS4 table
+ * with uncompress= calls that function on every value (zeroblob() makes a gigabyte of a number):
+ * the restore point chooses both, so neither is ever run.
+ */
+function virtualReadRefusal(db: Db, schema: string, t: TableDesc): Failure | undefined {
+  if (t.kind !== 'virtual') return undefined;
+  const id = '(?:"(?:[^"]|"")*"|\\[[^\\]]*\\]|`(?:[^`]|``)*`|\'(?:[^\']|\'\')*\'|[^\\s.(]+)';
+  const m = new RegExp(`^\\s*CREATE\\s+VIRTUAL\\s+TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(?:${id}\\s*\\.\\s*)?${id}\\s+USING\\s+(\\w+)\\s*(?:\\(([\\s\\S]*)\\))?[\\s;]*$`, 'i').exec(t.sql);
+  const module = (m?.[1] ?? '').toLowerCase();
+  const hint = `Its index is counted from its own storage tables (\`lifeboat show ID\`); read the rows of the table it indexes instead`;
+  if (!['fts3', 'fts4', 'fts5', 'fts5vocab', 'rtree', 'rtree_i32', 'geopoly', 'dbstat'].includes(module)) {
+    return fail('unreadable', `The rows of ${t.name} are not read here: its module (${module || 'unknown'}) is not one Lifeboat reads`, hint);
+  }
+  if (!module.startsWith('fts') || module === 'fts5vocab') return undefined;
+  // Its options, split at the commas outside quotes and brackets: content=… names where its rows are.
+  const args = (m?.[2] ?? '').match(/(?:"(?:[^"]|"")*"|'(?:[^']|'')*'|`(?:[^`]|``)*`|\[[^\]]*\]|\([^)]*\)|[^,])+/g) ?? [];
+  const codec = args.map((a) => /^\s*uncompress\s*=\s*([\s\S]*?)\s*$/i.exec(a)).find(Boolean);
+  if (codec) return fail('unreadable', `The rows of ${t.name} are not read here: its module (${module}) passes each of them through ${codec[1]}, a function the restore point chooses`, hint);
+  const option = args.map((a) => /^\s*content\s*=\s*([\s\S]*?)\s*$/i.exec(a)).find(Boolean);
+  if (!option) return undefined;
+  const raw = option[1]!;
+  const content = /^(["'`])([\s\S]*)\1$/.test(raw) ? raw.slice(1, -1).replace(new RegExp(`${raw[0]}${raw[0]}`, 'g'), raw[0]!) : /^\[[\s\S]*\]$/.test(raw) ? raw.slice(1, -1) : raw;
+  if (content === '') return undefined;
+  const type = db.prepare('SELECT type FROM pragma_table_list WHERE schema = ? AND lower(name) = lower(?)').pluck().get(schema, content) as string | undefined;
+  if (type === 'table') return undefined;
+  const what = type === 'view' ? "a view, and Lifeboat never runs the queries of a restore point's views" : type ? `a ${type} table, not a plain one` : 'not in the restore point';
+  return fail('unreadable', `The rows of ${t.name} are not read here: its module (${module}) reads them from ${content}, which is ${what}`, hint);
 }
 
 /** The tables, their row counts and sizes, and the schema of the database opened as main. */
@@ -288,7 +395,7 @@ function readContents(db: Db): {
     const info: TableInfo = {
       name: t.name,
       kind: t.kind,
-      rows: countRows(db, 'main', t),
+      rows: countRows(db, 'main', t, tables),
       bytes: sizes.get(t.name.toLowerCase()) ?? 0,
       indexBytes: indexes.reduce((n, i) => n + (sizes.get(i.name.toLowerCase()) ?? 0), 0),
       columns: t.columns,
@@ -324,14 +431,20 @@ function fillSelection(db: Db, width: number, keys: RowKey[], what: string): voi
   }
 }
 
-/** A page of rows of one table, in its order (newest first where it can tell), or the rows with the given keys. */
+/**
+ * A page of rows of one table, in its order (newest first where it can tell), or the rows with the
+ * given keys. The page's rows are found first (their keys), then each one's cells are read as
+ * previews (previewSql), a few hundred columns at a time (SQLite's limit on result columns). A
+ * VIRTUAL generated column is not computed (TableDesc.computed): its cells say so.
+ */
 function readRows(db: Db, table: string, offset: number, limit: number, keys: RowKey[] | undefined): RowsPage {
   const t = findTable(describeTables(db, 'main'), table, 'this restore point');
   if (t.unreadable) throw fail('unreadable', `The table ${t.name} cannot be read here (${t.unreadable})`, 'It is a virtual table of a SQLite module Lifeboat does not have; its data is in its own tables');
-  if (t.key.length === 0) throw fail('unreadable', `The rows of ${t.name} cannot be told apart (it has no primary key and no rowid)`, 'Export the table instead');
+  if (t.key.length === 0 || t.walk.length === 0) throw fail('unreadable', `The rows of ${t.name} cannot be told apart (it has no primary key and no rowid)`, 'Export the table instead');
+  const refusal = virtualReadRefusal(db, 'main', t);
+  if (refusal) throw refusal;
   const keyRefs = t.key.map((k) => colRef('x', k, t));
-  const cols = t.columns.map((c) => c.name);
-  const select = [...keyRefs, ...cols.map((c) => colRef('x', c, t))].join(', ');
+  const walkRefs = t.walk.map((k) => colRef('x', k, t));
   const from = `main.${quoteId(t.name)} AS x`;
   let where = '';
   if (keys) {
@@ -339,16 +452,22 @@ function readRows(db: Db, table: string, offset: number, limit: number, keys: Ro
     where = `WHERE EXISTS (SELECT 1 FROM temp.lifeboat_sel AS s WHERE ${keyRefs.map((k, i) => `s.k${i} IS ${k}`).join(' AND ')})`;
   }
   const total = num(db.prepare(`SELECT count(*) FROM ${from} ${where}`).pluck().get());
-  const rows = db.prepare(`SELECT ${select} FROM ${from} ${where} ORDER BY ${t.orderSql} LIMIT ? OFFSET ?`).raw().all(BigInt(limit), BigInt(offset)) as Raw[][];
-  return {
-    table: t.name,
-    columns: cols,
-    keyColumns: t.key,
-    order: t.order,
-    total,
-    offset,
-    rows: rows.map((r) => ({ key: r.slice(0, t.key.length).map(toValue), cells: r.slice(t.key.length).map(toCell) })),
-  };
+  const page = db.prepare(`SELECT ${[...walkRefs, ...keyRefs].join(', ')} FROM ${from} ${where} ORDER BY ${t.orderSql} LIMIT ? OFFSET ?`).raw().all(BigInt(limit), BigInt(offset)) as Raw[][];
+  const read = t.columns.map((c) => c.name).filter((c) => !t.computed.includes(c));
+  const batches: string[][] = [];
+  for (let i = 0; i < read.length; i += 500) batches.push(read.slice(i, i + 500));
+  const byWalk = walkRefs.map((w) => `${w} = ?`).join(' AND ');
+  const reads = batches.map((b) => db.prepare(`SELECT ${b.map((c) => previewSql(colRef('x', c, t))).join(', ')} FROM ${from} WHERE ${byWalk}`).raw());
+  const rows = page.map((r) => {
+    const got: Cell[] = [];
+    for (const stmt of reads) {
+      const values = (stmt.get(...r.slice(0, t.walk.length)) ?? []) as Raw[];
+      for (let i = 0; i < values.length; i += 2) got.push(previewCell(values[i]!, values[i + 1]!));
+    }
+    const cells = t.columns.map((c): Cell => (t.computed.includes(c.name) ? { generated: true } : got.shift()!));
+    return { key: r.slice(t.walk.length).map(toValue), cells };
+  });
+  return { table: t.name, columns: t.columns.map((c) => c.name), keyColumns: t.key, order: t.order, total, offset, rows };
 }
 
 /**
@@ -495,7 +614,7 @@ function compareDatabases(db: Db, sample: number, stop: Int32Array, progress: (d
     const ta = A.get(name);
     const tb = B.get(name);
     if (ta?.kind === 'shadow' || tb?.kind === 'shadow') continue;
-    const rows = { a: ta ? countRows(db, 'main', ta) : null, b: tb ? countRows(db, 'lifeboat_b', tb) : null };
+    const rows = { a: ta ? countRows(db, 'main', ta, A) : null, b: tb ? countRows(db, 'lifeboat_b', tb, B) : null };
     counts.set(name, rows);
     total += (rows.a ?? 0) + (rows.b ?? 0);
   }
@@ -591,6 +710,110 @@ function constraintFailure(e: { code?: string; message?: string }, table: string
   return fail('conflict', `Rows could not be brought back into ${table}: ${why}; nothing was changed`, 'Bring back fewer rows, or export them (`--to rows.csv`) and merge them by hand');
 }
 
+/** The message a guard trigger raises when a row of `table` would be deleted (see guardAgainstDeletes). */
+function deleteGuardMessage(table: string): string {
+  return `lifeboat: a row of ${table} would be deleted`;
+}
+
+/**
+ * Rows brought back never delete a row, whatever the database's schema says. The statements that
+ * write say OR ABORT, which overrides every ON CONFLICT REPLACE of the schema (a column's or table's
+ * UNIQUE, PRIMARY KEY or NOT NULL) and the conflict clauses inside its triggers (SQLite's rule: the
+ * outer statement's OR clause wins). What is left is a trigger that deletes (or a foreign key's ON
+ * DELETE CASCADE it sets off): a TEMP trigger on every ordinary table (kept in this connection
+ * only, never in the database) raises an error at the first row deleted, and the whole
+ * transaction rolls back. Storage tables of virtual tables are left alone: their modules delete
+ * there as part of keeping their index.
+ */
+function guardAgainstDeletes(db: Db, live: Map<string, TableDesc>): void {
+  let n = 0;
+  for (const t of live.values()) {
+    if (t.kind !== 'table' && t.kind !== 'without-rowid') continue;
+    const message = deleteGuardMessage(t.name).replace(/'/g, "''");
+    db.exec(`CREATE TEMP TRIGGER lifeboat_guard_${n++} AFTER DELETE ON main.${quoteId(t.name)} BEGIN SELECT RAISE(ABORT, '${message}'); END`);
+  }
+}
+
+/** A failure for a guard trigger's error (a row would have been deleted), or undefined for any other error. */
+function deletionFailure(e: { code?: string; message?: string }, table: string): Failure | undefined {
+  const m = /^lifeboat: a row of ([\s\S]*) would be deleted$/.exec(e.message ?? '');
+  if (!m) return undefined;
+  return fail(
+    'conflict',
+    `Bringing these rows back into ${table} would delete rows of ${m[1]} (a trigger of the database deletes there, directly or through a foreign key's ON DELETE), and Lifeboat never deletes a row to bring one back; nothing was changed`,
+    'Export the rows instead (`--to rows.csv`) and add them with the program that owns the database',
+  );
+}
+
+/**
+ * Brings back the rows of `a` (restore point) that `pick` chooses into `l` (live), matched by their
+ * primary key: missing ones inserted; existing ones that differ skipped, or updated in place with
+ * `replace`. Fills `r`. Refuses (throws) when SQLite inserted fewer rows than were missing (a
+ * trigger of the database skipped some).
+ */
+function bringBackByKey(db: Db, a: TableDesc, l: TableDesc, common: [string, string][], pick: string, onConflict: OnConflict, r: RecoveredTable): void {
+  const T = `main.${quoteId(l.name)}`;
+  const S = `lifeboat_rp.${quoteId(a.name)}`;
+  const yOnX = a.key.map((k, i) => `${colRef('y', l.key[i]!, l)} IS ${colRef('x', k, a)}`).join(' AND ');
+  const keyNames = new Set(a.key.map((k) => k.toLowerCase()));
+  const values = common.filter(([x]) => !keyNames.has(x.toLowerCase()));
+  const differs = values.length ? `(${values.map(([x, y]) => `${colRef('x', x, a)} IS NOT ${colRef('y', y, l)}`).join(' OR ')})` : '0';
+  const counts = db.prepare(`SELECT count(*) AS total, coalesce(sum(NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})), 0) AS missing, coalesce(sum(EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX} AND NOT ${differs})), 0) AS same FROM ${S} AS x WHERE ${pick}`).get() as { total: bigint; missing: bigint; same: bigint };
+  const missing = num(counts.missing);
+  const differing = num(counts.total) - missing - num(counts.same);
+  r.unchanged = num(counts.same);
+  if (common.length) {
+    const insertCols = common.map(([, b]) => quoteId(b)).join(', ');
+    const selectCols = common.map(([x]) => colRef('x', x, a)).join(', ');
+    r.inserted = db.prepare(`INSERT OR ABORT INTO ${T} (${insertCols}) SELECT ${selectCols} FROM ${S} AS x WHERE ${pick} AND NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})`).run().changes;
+    if (r.inserted !== missing) throw skippedFailure(db, l.name, r.inserted, missing);
+  }
+  if (onConflict === 'replace' && values.length && differing > 0) {
+    const kAs = a.key.map((k, i) => `${colRef('x', k, a)} AS k${i}`);
+    const vAs = values.map(([x], i) => `${colRef('x', x, a)} AS v${i}`);
+    const on = l.key.map((k, i) => `lifeboat_y.${quoteId(k)} IS z.k${i}`).join(' AND ');
+    const set = values.map(([, y], i) => `${quoteId(y)} = z.v${i}`).join(', ');
+    const diff = values.map(([, y], i) => `lifeboat_y.${quoteId(y)} IS NOT z.v${i}`).join(' OR ');
+    r.replaced = db.prepare(`UPDATE OR ABORT ${T} AS lifeboat_y SET ${set} FROM (SELECT ${[...kAs, ...vAs].join(', ')} FROM ${S} AS x WHERE ${pick}) AS z WHERE ${on} AND (${diff})`).run().changes;
+  } else r.skipped = differing;
+}
+
+/**
+ * Brings back the rows of `a` that `pick` chooses into `l`, both without a primary key, by whole
+ * rows: a chosen row comes back while the database holds fewer copies of it than the restore point
+ * did. Fills `r`; refuses like bringBackByKey when a trigger skipped rows.
+ */
+function bringBackByContent(db: Db, a: TableDesc, l: TableDesc, common: [string, string][], pick: string, r: RecoveredTable): void {
+  const T = `main.${quoteId(l.name)}`;
+  const S = `lifeboat_rp.${quoteId(a.name)}`;
+  const c = common.map((_, i) => `c${i}`);
+  const groups = (into: string, alias: string, t: TableDesc, side: 0 | 1, table: string) =>
+    db.exec(`DROP TABLE IF EXISTS temp.${into}; CREATE TEMP TABLE ${into} AS SELECT ${common.map((p, i) => `${colRef(alias, p[side], t)} COLLATE BINARY AS c${i}`).join(', ')}, count(*) AS n FROM ${table} AS ${alias} GROUP BY ${c.map((_, i) => i + 1).join(', ')}; CREATE INDEX temp.${into}_i ON ${into} (${c.join(', ')});`);
+  groups('lifeboat_have', 'y', l, 1, T);
+  groups('lifeboat_then', 'x', a, 0, S);
+  const vals = common.map(([x], i) => `${colRef('x', x, a)} AS c${i}`).join(', ');
+  const partition = common.map(([x]) => `${colRef('x', x, a)} COLLATE BINARY`).join(', ');
+  const chosen = `SELECT ${vals}, row_number() OVER (PARTITION BY ${partition} ORDER BY x.${a.rowid}) AS occ FROM ${S} AS x WHERE ${pick}`;
+  const same = (g: string) => `coalesce((SELECT g.n FROM temp.${g} AS g WHERE ${c.map((x) => `g.${x} IS z.${x}`).join(' AND ')}), 0)`;
+  const wanted = `FROM (${chosen}) AS z WHERE z.occ <= ${same('lifeboat_then')} - ${same('lifeboat_have')}`;
+  const total = num(db.prepare(`SELECT count(*) FROM ${S} AS x WHERE ${pick}`).pluck().get());
+  const missing = num(db.prepare(`SELECT count(*) ${wanted}`).pluck().get());
+  r.inserted = db.prepare(`INSERT OR ABORT INTO ${T} (${common.map(([, b]) => quoteId(b)).join(', ')}) SELECT ${c.join(', ')} ${wanted}`).run().changes;
+  if (r.inserted !== missing) throw skippedFailure(db, l.name, r.inserted, missing);
+  r.unchanged = total - r.inserted;
+  db.exec('DROP TABLE temp.lifeboat_have; DROP TABLE temp.lifeboat_then;');
+}
+
+/** A failure for rows SQLite did not insert although they were missing (a trigger's RAISE(IGNORE)). */
+function skippedFailure(db: Db, table: string, inserted: number, missing: number): Failure {
+  const triggers = triggersFor(db, table, ['INSERT']);
+  return fail(
+    'conflict',
+    `Only ${inserted} of the ${missing} rows of ${table} that are not in the database were inserted: ${triggers.length ? `a trigger of the database (${triggers.join(', ')})` : 'the database'} skipped the others; nothing was changed`,
+    'Export the rows instead (`--to rows.csv`) and add them with the program that owns the database',
+  );
+}
+
 /**
  * Brings rows of the restore point's copy (`from`) back into the live database in one transaction
  * through SQLite's locking (waiting up to busyTimeoutMs for its writers): missing rows are
@@ -631,6 +854,7 @@ function recoverRows(Database: typeof BetterSqlite3, req: Extract<InsideRequest,
       db.pragma('defer_foreign_keys = ON');
       const rp = describeTables(db, 'lifeboat_rp');
       const live = describeTables(db, 'main');
+      guardAgainstDeletes(db, live);
       let changed = 0;
       for (const sel of req.selections) {
         const a = findTable(rp, sel.table, 'the restore point');
@@ -647,60 +871,26 @@ function recoverRows(Database: typeof BetterSqlite3, req: Extract<InsideRequest,
           throw fail('schema-changed', `The primary key of ${l.name} is not the same as in the restore point (${a.key.join(', ') || 'none'} then, ${l.key.join(', ') || 'none'} now), so its rows cannot be matched`, `Nothing was changed. Export them instead: \`lifeboat recover ID --table ${a.name} --to ${a.name}.csv\``);
         }
         if (!keyed && !a.rowid) throw fail('usage', `The rows of ${a.name} cannot be told apart`, 'Export the table instead');
-        const T = `main.${quoteId(l.name)}`;
-        const S = `lifeboat_rp.${quoteId(a.name)}`;
         const keyCols = keyed ? a.key : [a.rowid!];
-        let src = `${S} AS x`;
+        let pick = '1';
         if (sel.rows) {
           fillSelection(db, keyCols.length, sel.rows, a.name);
+          const S = `lifeboat_rp.${quoteId(a.name)}`;
           const on = keyCols.map((k, i) => `${colRef('x', k, a)} IS s.k${i}`).join(' AND ');
           const absent = db.prepare(`SELECT ${keyCols.map((_, i) => `s.k${i}`).join(', ')} FROM temp.lifeboat_sel AS s WHERE NOT EXISTS (SELECT 1 FROM ${S} AS x WHERE ${on})`).raw().all() as Raw[][];
           if (absent.length) {
             const list = absent.slice(0, 5).map((r) => r.map((v) => JSON.stringify(toValue(v))).join('/')).join(', ');
             throw fail('not-found', `${absent.length} of the chosen rows of ${a.name} are not in the restore point (${keyCols.join(', ')} ${list}${absent.length > 5 ? ', …' : ''})`, 'Nothing was changed. See its rows with `lifeboat show ID --table ' + a.name + '`');
           }
-          src = `temp.lifeboat_sel AS s JOIN ${S} AS x ON ${on}`;
+          // EXISTS rather than a join: a key given twice still picks its row once.
+          pick = `EXISTS (SELECT 1 FROM temp.lifeboat_sel AS s WHERE ${on})`;
         }
-        const insertCols = common.map(([, b]) => quoteId(b)).join(', ');
-        const selectCols = common.map(([x]) => colRef('x', x, a)).join(', ');
         const r: RecoveredTable = { table: l.name, inserted: 0, replaced: 0, skipped: 0, unchanged: 0, droppedColumns: dropped, triggers: [] };
         try {
-          if (keyed) {
-            const yOnX = a.key.map((k, i) => `${colRef('y', l.key[i]!, l)} IS ${colRef('x', k, a)}`).join(' AND ');
-            const keyNames = new Set(a.key.map((k) => k.toLowerCase()));
-            const values = common.filter(([x]) => !keyNames.has(x.toLowerCase()));
-            const differs = values.length ? `(${values.map(([x, y]) => `${colRef('x', x, a)} IS NOT ${colRef('y', y, l)}`).join(' OR ')})` : '0';
-            const counts = db.prepare(`SELECT count(*) AS total, coalesce(sum(NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})), 0) AS missing, coalesce(sum(EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX} AND NOT ${differs})), 0) AS same FROM ${src}`).get() as { total: bigint; missing: bigint; same: bigint };
-            const differing = num(counts.total) - num(counts.missing) - num(counts.same);
-            r.unchanged = num(counts.same);
-            if (common.length) r.inserted = db.prepare(`INSERT INTO ${T} (${insertCols}) SELECT ${selectCols} FROM ${src} WHERE NOT EXISTS (SELECT 1 FROM ${T} AS y WHERE ${yOnX})`).run().changes;
-            if (req.onConflict === 'replace' && values.length && differing > 0) {
-              const kAs = a.key.map((k, i) => `${colRef('x', k, a)} AS k${i}`);
-              const vAs = values.map(([x], i) => `${colRef('x', x, a)} AS v${i}`);
-              const on = l.key.map((k, i) => `lifeboat_y.${quoteId(k)} IS z.k${i}`).join(' AND ');
-              const set = values.map(([, y], i) => `${quoteId(y)} = z.v${i}`).join(', ');
-              const diff = values.map(([, y], i) => `lifeboat_y.${quoteId(y)} IS NOT z.v${i}`).join(' OR ');
-              r.replaced = db.prepare(`UPDATE ${T} AS lifeboat_y SET ${set} FROM (SELECT ${[...kAs, ...vAs].join(', ')} FROM ${src}) AS z WHERE ${on} AND (${diff})`).run().changes;
-            } else r.skipped = differing;
-          } else {
-            // Whole rows, duplicates counted: a chosen row comes back while the database holds fewer
-            // copies of it than the restore point did.
-            const c = common.map((_, i) => `c${i}`);
-            const groups = (into: string, alias: string, t: TableDesc, side: 0 | 1, table: string) =>
-              db.exec(`DROP TABLE IF EXISTS temp.${into}; CREATE TEMP TABLE ${into} AS SELECT ${common.map((p, i) => `${colRef(alias, p[side], t)} COLLATE BINARY AS c${i}`).join(', ')}, count(*) AS n FROM ${table} AS ${alias} GROUP BY ${c.map((_, i) => i + 1).join(', ')}; CREATE INDEX temp.${into}_i ON ${into} (${c.join(', ')});`);
-            groups('lifeboat_have', 'y', l, 1, T);
-            groups('lifeboat_then', 'x', a, 0, S);
-            const vals = common.map(([x], i) => `${colRef('x', x, a)} AS c${i}`).join(', ');
-            const partition = common.map(([x]) => `${colRef('x', x, a)} COLLATE BINARY`).join(', ');
-            const chosen = `SELECT ${vals}, row_number() OVER (PARTITION BY ${partition} ORDER BY x.${a.rowid}) AS occ FROM ${src}`;
-            const same = (g: string) => `coalesce((SELECT g.n FROM temp.${g} AS g WHERE ${c.map((x) => `g.${x} IS z.${x}`).join(' AND ')}), 0)`;
-            const total = num(db.prepare(`SELECT count(*) FROM ${src}`).pluck().get());
-            r.inserted = db.prepare(`INSERT INTO ${T} (${insertCols}) SELECT ${c.join(', ')} FROM (${chosen}) AS z WHERE z.occ <= ${same('lifeboat_then')} - ${same('lifeboat_have')}`).run().changes;
-            r.unchanged = total - r.inserted;
-            db.exec('DROP TABLE temp.lifeboat_have; DROP TABLE temp.lifeboat_then;');
-          }
+          if (keyed) bringBackByKey(db, a, l, common, pick, req.onConflict, r);
+          else bringBackByContent(db, a, l, common, pick, r);
         } catch (e) {
-          throw constraintFailure(e as { code?: string }, l.name) ?? e;
+          throw deletionFailure(e as { code?: string; message?: string }, l.name) ?? constraintFailure(e as { code?: string }, l.name) ?? e;
         }
         r.triggers = triggersFor(db, l.name, [...(r.inserted ? ['INSERT'] : []), ...(r.replaced ? ['UPDATE'] : [])]);
         changed += r.inserted + r.replaced;
@@ -768,7 +958,11 @@ function csvField(v: Raw): string {
 function exportTable(db: Db, Database: typeof BetterSqlite3, fs: typeof NodeFs, table: string, temp: string, format: ExportFormat, keys: RowKey[] | undefined, stop: Int32Array, progress: (done: number, total: number) => void): { table: string; rows: number } {
   const t = findTable(describeTables(db, 'main'), table, 'this restore point');
   if (t.unreadable) throw fail('unreadable', `The table ${t.name} cannot be read here (${t.unreadable})`, 'It is a virtual table of a SQLite module Lifeboat does not have');
-  const cols = t.columns.filter((c) => !c.generated || format === 'csv');
+  const refusal = virtualReadRefusal(db, 'main', t);
+  if (refusal) throw refusal;
+  // A generated column is left to the new table's own definition (SQLite), or written to CSV when it
+  // is STORED; a VIRTUAL one is never computed from a restore point (TableDesc.computed).
+  const cols = t.columns.filter((c) => !c.generated || (format === 'csv' && !t.computed.includes(c.name)));
   const keyRefs = t.key.map((k) => colRef('x', k, t));
   let where = '';
   if (keys) {
@@ -848,19 +1042,22 @@ function exportTable(db: Db, Database: typeof BetterSqlite3, fs: typeof NodeFs, 
 
 const WORKER_FUNCTIONS: ((...args: never[]) => unknown)[] = [
   insideWorkerMain,
+  plannerStats,
   beginReadOf,
   fail,
   checkStop,
   quoteId,
   colRef,
   toValue,
-  toCell,
+  previewSql,
+  previewCell,
   fromValue,
   num,
   shadowOwner,
   describeTables,
   findTable,
   countRows,
+  virtualReadRefusal,
   readContents,
   fillSelection,
   readRows,
@@ -874,6 +1071,12 @@ const WORKER_FUNCTIONS: ((...args: never[]) => unknown)[] = [
   compareDatabases,
   triggersFor,
   constraintFailure,
+  deleteGuardMessage,
+  guardAgainstDeletes,
+  deletionFailure,
+  bringBackByKey,
+  bringBackByContent,
+  skippedFailure,
   recoverRows,
   csvField,
   exportTable,
@@ -886,6 +1089,9 @@ const fs = require('node:fs');
 ${WORKER_FUNCTIONS.map((f) => f.toString()).join('\n')}
 insideWorkerMain(parentPort, workerData, Database, fs);
 `;
+
+/** The heap a look inside gets (see runInside). */
+const LOOK_HEAP_MB = 256;
 
 export interface RunOptions {
   /** Stops the work: a read at once (the worker is ended), a recover only before it starts writing. */
@@ -904,10 +1110,17 @@ export function runInside(request: Extract<InsideRequest, { op: 'rows' }>, o?: R
 export function runInside(request: Extract<InsideRequest, { op: 'compare' }>, o?: RunOptions): Promise<CompareResult>;
 export function runInside(request: Extract<InsideRequest, { op: 'recover' }>, o?: RunOptions): Promise<RecoverResult>;
 export function runInside(request: Extract<InsideRequest, { op: 'export' }>, o?: RunOptions): Promise<ExportResult>;
+export function runInside(request: Extract<InsideRequest, { op: 'planner-stats' }>, o?: RunOptions): Promise<{ tables: string[] }>;
 export async function runInside(request: InsideRequest, o: RunOptions = {}): Promise<unknown> {
   if (o.signal?.aborted) throw cancelledError(request.op);
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: betterSqlitePath(), request, stop } });
+  // Looking (tables, a page of rows, a comparison) holds little in JavaScript: previews, counts and
+  // keys, whatever the data. Its heap is bounded, so that a restore point that would make it hold
+  // more stops it with a clear error instead of swelling the app. (An export carries whole values,
+  // and a recover none: they keep the default.)
+  const look = request.op === 'contents' || request.op === 'rows' || request.op === 'compare';
+  const resourceLimits = look ? { maxOldGenerationSizeMb: LOOK_HEAP_MB, maxYoungGenerationSizeMb: 16 } : undefined;
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: betterSqlitePath(), request, stop }, ...(resourceLimits ? { resourceLimits } : {}) });
   let settled = false;
   try {
     return await new Promise((resolve, reject) => {
@@ -935,7 +1148,7 @@ export async function runInside(request: InsideRequest, o: RunOptions = {}): Pro
       worker.on('error', (e) => {
         if (!settled) {
           settled = true;
-          reject(e);
+          reject((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(o.file) : e);
         }
       });
       worker.on('exit', () => {
@@ -948,6 +1161,10 @@ export async function runInside(request: InsideRequest, o: RunOptions = {}): Pro
   } finally {
     await worker.terminate();
   }
+}
+
+function outOfMemory(file: string | undefined): LifeboatError {
+  return new LifeboatError('too-large', `Looking inside ${file ?? 'the database'} needed more than the ${LOOK_HEAP_MB} MB of memory Lifeboat gives it, so it was stopped`, 'Export the table you need instead (`lifeboat recover ID --table T --to rows.csv`); nothing was changed');
 }
 
 function cancelledError(op: InsideRequest['op']): LifeboatError {

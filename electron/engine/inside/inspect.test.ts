@@ -225,3 +225,61 @@ describe('lifeboat show, diff and recover --to', () => {
     engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
   });
 });
+
+describe('names and values that drive a terminal', () => {
+  it('are printed with their control characters visible by show, diff and recover, and exact in --json', async () => {
+    engine.close();
+    const table = 'evil\x1b[2J\x1b]0;owned\x07';
+    const note = 'note\x9b31m';
+    const who = 'who\u202egnp.exe';
+    const db = new Database(tmp.db);
+    db.exec(`CREATE TABLE "${table}" (id INTEGER PRIMARY KEY, "${note}" TEXT, "${who}" TEXT);
+      CREATE TABLE "two
+lines" (a);
+      CREATE VIEW "view\x1b[5m" AS SELECT 1;
+      CREATE TRIGGER "trigger\x1b[8m" AFTER INSERT ON "${table}" BEGIN SELECT 1; END;`);
+    const add = db.prepare(`INSERT INTO "${table}" VALUES (?, ?, ?)`);
+    add.run(1, '\x1b[31mred\x1b[0m', 'x\u2066y');
+    add.run(2, 'fake\r\x1b[1Aline\nnext', 'plain');
+    db.close();
+    const cli = (args: string[]) => runCli(args, { home: tmp.home });
+    const m = JSON.parse((await cli(['--json', 'backup', tmp.db])).stdout) as Manifest;
+    const live = new Database(tmp.db);
+    live.exec(`DELETE FROM "${table}" WHERE id = 1; ALTER TABLE "${table}" ADD COLUMN "added\x1b[7m" TEXT;`);
+    live.close();
+    const outputs = {
+      show: await cli(['show', m.id]),
+      schema: await cli(['show', m.id, '--schema']),
+      rows: await cli(['show', m.id, '--table', table]),
+      diff: await cli(['diff', m.id]),
+      missing: await cli(['show', m.id, '--table', 'nope']),
+      recover: await cli(['-y', 'recover', m.id, '--table', table, '--rows', '1']),
+    };
+    // Nothing but newlines below U+0020, no DEL or C1 control, no bidi control.
+    const unsafe = (text: string) =>
+      [...text].filter((ch) => {
+        const c = ch.codePointAt(0)!;
+        return (c < 0x20 && ch !== '\n') || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+      });
+    for (const [name, r] of Object.entries(outputs)) {
+      expect(r.code, `${name}: ${r.stderr}`).toBe(name === 'missing' ? 1 : 0);
+      const last = r.stderr.trim().split('\n').at(-1) ?? '';
+      expect(unsafe(`${r.stdout}${name === 'missing' ? last : ''}`), name).toEqual([]);
+    }
+    expect(outputs.show.stdout).toContain('evil\\x1b[2J\\x1b]0;owned\\x07');
+    expect(outputs.show.stdout).toContain('two\\x0alines');
+    expect(outputs.show.stdout).toMatch(/Views: view\\x1b\[5m\n/);
+    expect(outputs.show.stdout).toMatch(/Triggers: trigger\\x1b\[8m\n/);
+    expect(outputs.schema.stdout).toContain(`CREATE TABLE "evil\\x1b[2J\\x1b]0;owned\\x07" (id INTEGER PRIMARY KEY, "note\\x9b31m" TEXT, "who\\u202egnp.exe" TEXT);`);
+    expect(outputs.rows.stdout).toMatch(/^evil\\x1b\[2J\\x1b\]0;owned\\x07 in .*\nid +note\\x9b31m +who\\u202egnp\.exe\n2 +fake \\x1b\[1Aline next +plain\n1 +\\x1b\[31mred\\x1b\[0m +x\\u2066y\n$/);
+    expect(outputs.diff.stdout).toMatch(/\nevil\\x1b\[2J\\x1b\]0;owned\\x07 +2 +1 +1 +0 +0\n/);
+    expect(outputs.diff.stdout).toContain('column evil\\x1b[2J\\x1b]0;owned\\x07.added\\x1b[7m added since');
+    expect(outputs.missing.stderr).toMatch(/Its tables are: evil\\x1b\[2J\\x1b\]0;owned\\x07, two\\x0alines\n$/);
+    expect(outputs.recover.stdout).toMatch(/^evil\\x1b\[2J\\x1b\]0;owned\\x07: 1 brought back\n {2}the database's own triggers for these rows were in force \(each runs when its WHEN matches\): trigger\\x1b\[8m\n/);
+    // --json keeps every name and value exact (JSON escapes control characters itself).
+    const json = JSON.parse((await cli(['--json', 'show', m.id, '--table', table])).stdout) as RowsPage;
+    expect(json).toMatchObject({ table, columns: ['id', note, who] });
+    expect(json.rows.map((r) => r.cells[1])).toEqual(['fake\r\x1b[1Aline\nnext', '\x1b[31mred\x1b[0m']);
+    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+  });
+});

@@ -3,7 +3,10 @@
 // `tmp/` in the data folder, owner-only, never the vault (decrypted bytes never land there). A
 // plain restore point needs no decoding: SQLite reads the vault's file itself, read-only (it writes
 // nothing beside it), while it is hashed alongside; nothing is shown or written from it until its
-// checksum matched. The live database is read as a backup reads it: in place inside one read
+// checksum matched. Except when it carries the query planner's statistics (sqlite_stat1,
+// sqlite_stat4): a restore point is foreign data, and its statistics would choose how SQLite runs
+// every query on it (see withoutPlannerStats); such a one is copied into the private place like a
+// decoded one, and its statistics are dropped there. The live database is read as a backup reads it: in place inside one read
 // transaction when it is in WAL mode and open elsewhere (its writers never wait for a WAL reader),
 // otherwise from a private lock-free snapshot (snapshot.ts). Each private copy has its own folder
 // named after the process that made it (workDir's rule); it is removed when done, a decoded restore
@@ -24,6 +27,7 @@ import { readDatabaseHeader } from '../snapshot/quiet-copy.ts';
 import { hashExpectedFile } from '../common/safe-files.ts';
 import { takeSnapshot } from '../snapshot/snapshot.ts';
 import { finishCopy, preflight } from '../snapshot/sqlite-files.ts';
+import { runInside } from './inside-worker.ts';
 
 export interface CopyOptions {
   keys?: DecryptWith;
@@ -123,6 +127,38 @@ function checksumMismatch(manifest: Manifest): LifeboatError {
   return new LifeboatError('tampered', `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged), so it was not opened`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest');
 }
 
+/**
+ * Whether a database file carries planner statistics, read in a worker (a restore point's schema is
+ * never parsed on the main thread). A file SQLite cannot read counts as without: reading it will
+ * say what is wrong with it.
+ */
+async function carriesPlannerStats(file: string): Promise<boolean> {
+  try {
+    return (await runInside({ op: 'planner-stats', file, drop: false })).tables.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Drops the planner statistics from a private copy. SQLite loads sqlite_stat1 and sqlite_stat4 from
+ * a database file whenever it reads its schema, and the planner follows them: statistics that say
+ * every key matches every row turn each lookup of a comparison into a full scan (a diff of a second
+ * takes hours). Nothing turns that off for a file opened read-only (`PRAGMA analysis_limit` only
+ * bounds ANALYZE, `PRAGMA optimize` writes statistics of its own, a planner's statistics always come
+ * from the database's own file), and forcing each query's plan by hand would leave the next query
+ * exposed. So a restore point is read from a file without them: SQLite then plans with its built-in
+ * estimates, as for any database that was never analyzed. The vault's file is never changed.
+ */
+async function withoutPlannerStats(file: string): Promise<void> {
+  try {
+    await runInside({ op: 'planner-stats', file, drop: true });
+  } catch (e) {
+    // A file SQLite cannot read is explained by the reading itself; statistics left in place are not.
+    if (await carriesPlannerStats(file)) throw e;
+  }
+}
+
 /** Hashes a plain restore point's artifact in the vault against its manifest. */
 async function verifyInPlace(ctx: EngineContext, manifest: Manifest, signal: AbortSignal): Promise<void> {
   let h: HashResult;
@@ -162,6 +198,25 @@ async function decodeInto(ctx: EngineContext, manifest: Manifest, file: string, 
   if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
     throw checksumMismatch(manifest);
   }
+}
+
+/**
+ * Makes a new entry readable. A plain restore point without planner statistics is read in the vault
+ * while it is hashed alongside (`verified`); any other is decoded (a plain one copied) into a new
+ * private folder, verified on the way, and its statistics dropped there (withoutPlannerStats).
+ */
+async function prepare(ctx: EngineContext, manifest: Manifest, entry: Entry, opts: CopyOptions, failed: (err: unknown) => never): Promise<void> {
+  if (manifest.artifact.format === 'sqlite' && !(await carriesPlannerStats(entry.file))) {
+    entry.verified = verifyInPlace(ctx, manifest, entry.stop.signal).then(() => void (entry.settled = true), failed);
+    entry.verified.catch(() => undefined);
+    return;
+  }
+  entry.dir = await newFolder(ctx, 'look', manifest.id);
+  entry.file = path.join(entry.dir, 'restore-point.sqlite');
+  await decodeInto(ctx, manifest, entry.file, { ...opts, signal: entry.stop.signal });
+  await withoutPlannerStats(entry.file);
+  await ctx.checkpoint('look:decoded');
+  entry.settled = true;
 }
 
 interface Entry {
@@ -218,27 +273,16 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
       if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
       let e = entries.get(manifest.id);
       if (!e) {
-        const stop = new AbortController();
-        let created: Entry;
-        const failed = (err: unknown) => {
+        // Listed at once (the next user waits for the same copy); `prepare` settles where it is read from.
+        const created: Entry = { id: manifest.id, file: artifactPath(ctx.vaultDir, manifest), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
+        const failed = (err: unknown): never => {
           drop(created);
           throw err;
         };
-        if (manifest.artifact.format === 'sqlite') {
-          // Plain: SQLite reads the vault's file, read-only, while it is hashed.
-          created = { id: manifest.id, file: artifactPath(ctx.vaultDir, manifest), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop };
-          created.verified = verifyInPlace(ctx, manifest, stop.signal).then(() => void (created.settled = true), failed);
-        } else {
-          const dir = await newFolder(ctx, 'look', manifest.id);
-          created = { id: manifest.id, dir, file: path.join(dir, 'restore-point.sqlite'), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop };
-          created.ready = decodeInto(ctx, manifest, created.file, { ...opts, signal: stop.signal })
-            .then(() => ctx.checkpoint('look:decoded'))
-            .then(() => void (created.settled = true), failed);
-          created.verified = created.ready;
-        }
+        created.ready = prepare(ctx, manifest, created, opts, failed).catch(failed);
+        created.verified = created.ready;
         // Waited for by the users; never an unhandled rejection.
         created.ready.catch(() => undefined);
-        created.verified.catch(() => undefined);
         entries.set(manifest.id, created);
         e = created;
       }

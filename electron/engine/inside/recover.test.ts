@@ -170,6 +170,79 @@ describe('bringing rows back', () => {
   });
 });
 
+/** Every row of every table of a database, to show that nothing changed. */
+function dump(file: string): Record<string, unknown[]> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY 1, 2`).all()]));
+  } finally {
+    db.close();
+  }
+}
+
+describe('rows brought back never delete a live row, whatever the schema says', () => {
+  // child: rows 1–5 with codes c1–c5 in the restore point. Since: row 5 deleted, row 3's code
+  // changed to x3, and row 6 (or 7) took code c5 (or c3). `log` is written by triggers.
+  const cases: { name: string; schema: string; later?: string; rows: number; onConflict?: 'replace'; refused: RegExp }[] = [
+    { name: 'a column UNIQUE ON CONFLICT REPLACE', schema: 'CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT UNIQUE ON CONFLICT REPLACE, n INTEGER)', rows: 5, refused: /UNIQUE constraint failed: child\.code/ },
+    { name: 'a table UNIQUE (…) ON CONFLICT REPLACE', schema: 'CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT, n INTEGER, UNIQUE (code) ON CONFLICT REPLACE)', rows: 5, refused: /UNIQUE constraint failed: child\.code/ },
+    { name: 'a PRIMARY KEY ON CONFLICT REPLACE (WITHOUT ROWID) and a UNIQUE ON CONFLICT REPLACE', schema: 'CREATE TABLE child (id INTEGER, code TEXT UNIQUE ON CONFLICT REPLACE, n INTEGER, PRIMARY KEY (id) ON CONFLICT REPLACE) WITHOUT ROWID', rows: 5, refused: /UNIQUE constraint failed: child\.code/ },
+    { name: '--on-conflict replace over a UNIQUE ON CONFLICT REPLACE (a different row holds the value)', schema: 'CREATE TABLE child (id INTEGER PRIMARY KEY ON CONFLICT REPLACE, code TEXT UNIQUE ON CONFLICT REPLACE, n INTEGER)', rows: 3, onConflict: 'replace', refused: /UNIQUE constraint failed: child\.code/ },
+    { name: 'a trigger whose INSERT OR REPLACE would replace a row of another table', schema: 'CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT, n INTEGER); CREATE TRIGGER child_latest AFTER INSERT ON child BEGIN INSERT OR REPLACE INTO log (what, id) VALUES (new.code, new.id); END', rows: 5, refused: /UNIQUE constraint failed: log\.what/ },
+    { name: 'a trigger that deletes', schema: "CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT, n INTEGER); CREATE TRIGGER child_tidy AFTER INSERT ON child BEGIN DELETE FROM log WHERE what = new.code; END", rows: 5, refused: /would delete rows of log/ },
+    { name: 'an UPDATE trigger that deletes (--on-conflict replace)', schema: "CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT, n INTEGER); CREATE TRIGGER child_tidy AFTER UPDATE ON child BEGIN DELETE FROM log; END", rows: 3, onConflict: 'replace', refused: /would delete rows of log/ },
+    { name: 'a foreign key ON DELETE CASCADE reached from a trigger', schema: "CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT, n INTEGER); CREATE TABLE grandchild (id INTEGER PRIMARY KEY, what TEXT REFERENCES log (what) ON DELETE CASCADE); INSERT INTO log VALUES ('c5', 0); INSERT INTO grandchild VALUES (1, 'c5'); CREATE TRIGGER child_tidy AFTER INSERT ON child BEGIN DELETE FROM log WHERE what = new.code; END", rows: 5, refused: /would delete rows of (log|grandchild)/ },
+    { name: 'a BEFORE INSERT trigger that silently skips the row (RAISE(IGNORE))', schema: 'CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT, n INTEGER)', later: 'CREATE TRIGGER child_skip BEFORE INSERT ON child BEGIN SELECT RAISE(IGNORE); END', rows: 5, refused: /only 0 of the 1 rows of child that are not in the database were inserted.*child_skip/ },
+  ];
+  it.each(cases)('$name: refused, nothing changed', async ({ schema, later, rows, onConflict, refused }) => {
+    const db = new Database(tmp.db);
+    db.pragma('journal_mode = delete');
+    db.exec(`CREATE TABLE log (what TEXT PRIMARY KEY, id INTEGER); ${schema};`);
+    for (let i = 1; i <= 5; i++) db.prepare('INSERT INTO child (id, code, n) VALUES (?, ?, ?)').run(i, `c${i}`, i);
+    if (later) db.exec(later);
+    db.close();
+    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
+    // Since the restore point: row 5 went and row 6 took its code; row 3 changed code, row 7 took c3.
+    exec(tmp.db, "PRAGMA foreign_keys = ON; DELETE FROM child WHERE id = 5; INSERT INTO child (id, code, n) VALUES (6, 'c5', 6); UPDATE child SET code = 'x3' WHERE id = 3; INSERT INTO child (id, code, n) VALUES (7, 'c3', 7); INSERT OR IGNORE INTO log (what, id) VALUES ('c5', 6), ('c3', 7);");
+    const before = dump(tmp.db);
+    await expect(engine.recover({ id: m.id, selections: [{ table: 'child', rows: [[rows]] }], ...(onConflict ? { onConflict } : {}) })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(new RegExp(`${refused.source}.*nothing was changed`, 'i')) });
+    expect(dump(tmp.db)).toEqual(before);
+    expect(safetyCopies()).toEqual([]);
+  });
+
+  it('lifeboat recover says so and keeps the live row (the case of the review)', async () => {
+    engine.close();
+    const db = new Database(tmp.db);
+    db.exec('CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT UNIQUE ON CONFLICT REPLACE)');
+    for (let i = 1; i <= 5; i++) db.prepare('INSERT INTO child (id, code) VALUES (?, ?)').run(i, `c${i}`);
+    db.close();
+    const cli = (args: string[]) => runCli(args, { home: tmp.home });
+    const m = JSON.parse((await cli(['--json', 'backup', tmp.db])).stdout) as Manifest;
+    exec(tmp.db, "DELETE FROM child WHERE id = 5; INSERT INTO child (id, code) VALUES (6, 'c5');");
+    const r = await cli(['-y', 'recover', m.id, '--table', 'child', '--rows', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^lifeboat: Rows could not be brought back into child: a row would repeat a value that must be unique and another row now holds it \(UNIQUE constraint failed: child\.code\); nothing was changed/);
+    expect(sql(tmp.db, 'SELECT id, code FROM child ORDER BY id')).toEqual([1, 2, 3, 4, 6].map((id) => ({ id, code: `c${id === 6 ? 5 : id}` })));
+    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+  });
+
+  it('still brings rows back (and replaces the row with the same key) when nothing would be deleted; a key given twice comes back once', async () => {
+    const db = new Database(tmp.db);
+    db.exec('CREATE TABLE log (what TEXT PRIMARY KEY, id INTEGER); CREATE TABLE child (id INTEGER PRIMARY KEY ON CONFLICT REPLACE, code TEXT UNIQUE ON CONFLICT REPLACE, n INTEGER); CREATE TRIGGER child_logged AFTER INSERT ON child BEGIN INSERT OR REPLACE INTO log (what, id) VALUES (new.code, new.id); END; CREATE TABLE events (what TEXT)');
+    for (let i = 1; i <= 5; i++) db.prepare('INSERT INTO child (id, code, n) VALUES (?, ?, ?)').run(i, `c${i}`, i);
+    db.exec("INSERT INTO events VALUES ('a'), ('a'), ('b')");
+    db.close();
+    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
+    exec(tmp.db, "DELETE FROM child WHERE id IN (4, 5); DELETE FROM log WHERE id IN (4, 5); UPDATE child SET n = 30 WHERE id = 3; DELETE FROM events;");
+    const r = await engine.recover({ id: m.id, selections: [{ table: 'child', rows: [[3], [4], [5], [4], [3]] }, { table: 'events', rows: [[1], [1]] }], onConflict: 'replace' });
+    expect(r.tables.map((t) => [t.table, t.inserted, t.replaced])).toEqual([['child', 2, 1], ['events', 1, 0]]);
+    expect(sql(tmp.db, 'SELECT id, code, n FROM child ORDER BY id')).toEqual([1, 2, 3, 4, 5].map((id) => ({ id, code: `c${id}`, n: id })));
+    expect(sql(tmp.db, 'SELECT what, id FROM log ORDER BY id')).toEqual([1, 2, 3, 4, 5].map((id) => ({ what: `c${id}`, id })));
+    expect(sql(tmp.db, 'SELECT what FROM events')).toEqual([{ what: 'a' }]);
+  });
+});
+
 describe('when rows cannot be brought back', () => {
   it('says who keeps the database busy, and changes nothing', async () => {
     makeBankDb(tmp.db, { blobRows: 20 });

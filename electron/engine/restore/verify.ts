@@ -7,7 +7,7 @@ import { identityToRecipient } from 'age-encryption';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../../shared/model.ts';
-import { decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
+import { checkIdentities, decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
 import { workDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
 import { ensureDir } from '../common/durable-fs.ts';
@@ -52,6 +52,8 @@ async function usableKeys(manifest: Manifest, keys: DecryptWith | undefined): Pr
   const encryption = manifest.artifact.encryption;
   if (!encryption) return keys;
   if (encryption.kind === 'passphrase') return keys?.passphrases?.length ? { passphrases: keys.passphrases } : undefined;
+  // A damaged key is a clear error, not a silent "not checked (no key)".
+  await checkIdentities(keys?.identities ?? []);
   const identities: string[] = [];
   for (const identity of keys?.identities ?? []) {
     const recipient = await identityToRecipient(identity).catch(() => undefined);

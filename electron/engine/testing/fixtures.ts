@@ -126,9 +126,11 @@ export interface CliResult {
 /**
  * Runs `lifeboat` in a child process with the given data folder. `maxFileKb` caps the size of any
  * file it writes (the shell's `ulimit -f`): a write past it kills the process with SIGXFSZ, which is
- * how a test shows that nothing could fill the disk.
+ * how a test shows that nothing could fill the disk. `killAfterMs` kills it (SIGKILL, in `signal`)
+ * if it has not ended by then, so that a command that would never finish fails the test instead of
+ * hanging it (a generous bound, not a measurement).
  */
-export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string; maxFileKb?: number } = { home: '' }): Promise<CliResult> {
+export function runCli(args: string[], opts: { home: string; env?: NodeJS.ProcessEnv; cwd?: string; input?: string; maxFileKb?: number; killAfterMs?: number } = { home: '' }): Promise<CliResult> {
   const argv = [CLI, '--home', opts.home, ...args];
   // POSIX sh counts `ulimit -f` in 512-byte blocks.
   const [command, commandArgs] = opts.maxFileKb === undefined ? [process.execPath, argv] : ['/bin/sh', ['-c', `ulimit -f ${opts.maxFileKb * 2} && exec "$0" "$@"`, process.execPath, ...argv]];
@@ -142,8 +144,12 @@ export function runCli(args: string[], opts: { home: string; env?: NodeJS.Proces
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
