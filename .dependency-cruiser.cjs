@@ -16,12 +16,13 @@ const ENGINE_ROOMS = {
   snapshot: ['common'],
   artifact: ['common'],
   storage: ['common'],
-  vault: ['common', 'snapshot', 'artifact', 'storage'],
-  restore: ['common', 'snapshot', 'artifact', 'storage', 'vault'],
-  inside: ['common', 'snapshot', 'artifact', 'vault'],
-  remote: ['common', 'artifact', 'storage', 'vault'],
+  pages: ['common', 'artifact'],
+  vault: ['common', 'snapshot', 'artifact', 'storage', 'pages'],
+  restore: ['common', 'snapshot', 'artifact', 'storage', 'pages', 'vault'],
+  inside: ['common', 'snapshot', 'artifact', 'pages', 'vault'],
+  remote: ['common', 'artifact', 'storage', 'pages', 'vault'],
   // the Engine interface in parts, one per area, over every room below
-  api: ['common', 'snapshot', 'artifact', 'storage', 'vault', 'restore', 'inside', 'remote'],
+  api: ['common', 'snapshot', 'artifact', 'storage', 'pages', 'vault', 'restore', 'inside', 'remote'],
 };
 const room = (name, mayImport) => ({
   name: `engine-${name}-imports-down-only`,

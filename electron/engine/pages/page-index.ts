@@ -1,0 +1,125 @@
+// The local index of a page store: which packs each place holds and which blobs each pack holds, in
+// a SQLite file in the data folder. A cache of what the packs' own index files say: lost, it is
+// rebuilt from them (rebuildPlaceIndex).
+import Database from 'better-sqlite3';
+import type { BlobKind } from './blob-id.ts';
+import { parsePackFile, readPackIndex, type PackEntry, type WrittenPack } from './packs.ts';
+import type { PackPlace } from './pack-place.ts';
+
+/** A pack at a place, as the index knows it. */
+export interface IndexedPack {
+  id: string;
+  encrypted: boolean;
+  storedBytes: number;
+  plainBytes: number;
+}
+
+/** Where one blob is: the pack at the place that holds it, and its entry there. */
+export interface BlobLocation {
+  pack: string;
+  encrypted: boolean;
+  entry: PackEntry;
+}
+
+export interface PageIndex {
+  /** Records packs written to `place` (after they are durable there). */
+  addPacks(place: string, packs: WrittenPack[]): void;
+  /** Whether `place` holds blob `id`. */
+  has(place: string, id: string): boolean;
+  /** Where each of `ids` is at `place` (ids it does not hold are absent from the result). */
+  locate(place: string, ids: Iterable<string>): Map<string, BlobLocation>;
+  /** The packs `place` holds. */
+  packs(place: string): IndexedPack[];
+  /** The blobs of one pack. */
+  blobsOf(pack: string): PackEntry[];
+  /** Forgets a pack at `place` (and its blobs once no place holds it). */
+  removePack(place: string, pack: string): void;
+  /** Forgets everything about `place`. */
+  clearPlace(place: string): void;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS packs (place TEXT NOT NULL, id TEXT NOT NULL, encrypted INTEGER NOT NULL, stored_bytes INTEGER NOT NULL, plain_bytes INTEGER NOT NULL, PRIMARY KEY (place, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (id TEXT NOT NULL, pack TEXT NOT NULL, kind TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (id, pack)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs (pack);
+`;
+
+interface BlobRow {
+  id: string;
+  pack: string;
+  kind: BlobKind;
+  offset: number;
+  length: number;
+  encrypted: number;
+}
+
+/** Opens (creating if needed) the index in `file`. */
+export function openPageIndex(file: string): PageIndex {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SCHEMA);
+  const insertPack = db.prepare('INSERT OR REPLACE INTO packs (place, id, encrypted, stored_bytes, plain_bytes) VALUES (?, ?, ?, ?, ?)');
+  const insertBlob = db.prepare('INSERT OR IGNORE INTO blobs (id, pack, kind, offset, length) VALUES (?, ?, ?, ?, ?)');
+  const hasBlob = db.prepare('SELECT 1 FROM blobs b JOIN packs p ON p.id = b.pack AND p.place = ? WHERE b.id = ? LIMIT 1').pluck();
+  const findBlob = db.prepare('SELECT b.id, b.pack, b.kind, b.offset, b.length, p.encrypted FROM blobs b JOIN packs p ON p.id = b.pack AND p.place = ? WHERE b.id = ? LIMIT 1');
+  const addPacks = db.transaction((place: string, packs: WrittenPack[]) => {
+    for (const p of packs) {
+      insertPack.run(place, p.id, p.encrypted ? 1 : 0, p.storedBytes, p.plainBytes);
+      for (const [id, kind, offset, length] of p.blobs) insertBlob.run(id, p.id, kind, offset, length);
+    }
+  });
+  const dropPack = db.transaction((place: string, pack: string) => {
+    db.prepare('DELETE FROM packs WHERE place = ? AND id = ?').run(place, pack);
+    if (!db.prepare('SELECT 1 FROM packs WHERE id = ?').get(pack)) db.prepare('DELETE FROM blobs WHERE pack = ?').run(pack);
+  });
+  return {
+    addPacks: (place, packs) => addPacks(place, packs),
+    has: (place, id) => hasBlob.get(place, id) !== undefined,
+    locate(place, ids) {
+      const out = new Map<string, BlobLocation>();
+      for (const id of ids) {
+        if (out.has(id)) continue;
+        const row = findBlob.get(place, id) as BlobRow | undefined;
+        if (row) out.set(id, { pack: row.pack, encrypted: row.encrypted === 1, entry: [row.id, row.kind, row.offset, row.length] });
+      }
+      return out;
+    },
+    packs: (place) =>
+      (db.prepare('SELECT id, encrypted, stored_bytes AS storedBytes, plain_bytes AS plainBytes FROM packs WHERE place = ? ORDER BY id').all(place) as (Omit<IndexedPack, 'encrypted'> & { encrypted: number })[]).map((p) => ({
+        ...p,
+        encrypted: p.encrypted === 1,
+      })),
+    blobsOf: (pack) => (db.prepare('SELECT id, kind, offset, length FROM blobs WHERE pack = ? ORDER BY offset').all(pack) as { id: string; kind: BlobKind; offset: number; length: number }[]).map((b) => [b.id, b.kind, b.offset, b.length]),
+    removePack: (place, pack) => dropPack(place, pack),
+    clearPlace: (place) => {
+      for (const p of db.prepare('SELECT id FROM packs WHERE place = ?').pluck().all(place) as string[]) dropPack(place, p);
+    },
+    close: () => db.close(),
+  };
+}
+
+/**
+ * Rebuilds what the index knows of `place` from the index files there (every pack whose index can
+ * be read; a pack without one is left out: nothing durable names it). Returns the packs it found.
+ */
+export async function rebuildPlaceIndex(index: PageIndex, placeName: string, place: PackPlace, identity?: string): Promise<number> {
+  index.clearPlace(placeName);
+  const found: WrittenPack[] = [];
+  const files = await place.list('packs/');
+  const names = new Set(files.map((f) => f.name));
+  for (const f of files) {
+    const parsed = parsePackFile(f.name);
+    if (!parsed || parsed.kind !== 'index') continue;
+    const packName = f.name.replace(/\.index\.zst/, '.pack.zst');
+    if (!names.has(packName)) continue;
+    const idx = await readPackIndex(place, parsed.id, parsed.encrypted, identity);
+    if (!idx) continue;
+    const packBytes = files.find((x) => x.name === packName)?.bytes ?? 0;
+    const plainBytes = idx.blobs.reduce((n, [, , offset, length]) => Math.max(n, offset + length), 0);
+    found.push({ id: parsed.id, blobs: idx.blobs, encrypted: parsed.encrypted, storedBytes: packBytes + f.bytes, plainBytes });
+  }
+  index.addPacks(placeName, found);
+  return found.length;
+}
