@@ -3,14 +3,16 @@
 // unchanged one writes nothing; two databases share what they have in common; encrypted packs open
 // only with the repository key; a damaged pack or a page map naming a page nobody stored is refused.
 import Database from 'better-sqlite3';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sha256 } from '../testing/fixtures.ts';
+import { REPO, sha256 } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 import { folderPlace, type PackPlace } from './pack-place.ts';
 import { openPageIndex, rebuildPlaceIndex, type PageIndex } from './page-index.ts';
 import { packRecipient, newRepositoryKey, unwrapKey, wrapKey, type RepositoryKey } from './repository-key.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { rebuildDatabase } from './rebuild-database.ts';
 import { storePages, type StoredPages } from './store-database.ts';
 
@@ -139,8 +141,83 @@ describe('the page store', () => {
     const packFile = readdirSync(packDir, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.pack.zst') && stored.packs[0] && f.includes(stored.packs[0].id)) as string;
     const full = path.join(packDir, packFile);
     const bytes = readFileSync(full);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const middle = Math.floor(bytes.length / 2);
+    bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle);
     writeFileSync(full, bytes);
     await expect(rebuild(again, stored, path.join(tmp.dir, 'damaged.db'))).rejects.toMatchObject({ code: 'tampered' });
+  });
+
+  it('collects garbage: what a forgotten restore point alone needed goes, what a kept one needs stays, whatever step a crash stops at', async () => {
+    const db = path.join(tmp.dir, 'store.db');
+    makeDb(db, 20_000);
+    const s = await openStore();
+    const reader = { place: s.place, placeName: 'vault', index: s.index, idKey: s.idKey };
+    const first = await store(s, db);
+    const conn = new Database(db);
+    conn.exec("UPDATE sales SET note = note || ' changed' WHERE id % 3 = 0");
+    conn.close();
+    const second = await store(s, db, first);
+    const before = (await s.place.list('packs/')).reduce((n, f) => n + f.bytes, 0);
+
+    // Both kept: nothing goes.
+    expect(await collectGarbage(reader, [first, second], { level: 3 })).toMatchObject({ removedPacks: 0, repackedPacks: 0 });
+
+    // The first forgotten, and the collection stopped (as by a kill) right after repacking, then at
+    // the first removal: the second restore point stays whole at every step, and a new run finishes.
+    for (const step of ['gc:repacked', 'gc:pack-removed']) {
+      const stop = async (name: string) => {
+        if (name === step) throw new Error(`stopped at ${name}`);
+      };
+      await expect(collectGarbage(reader, [second], { level: 3, checkpoint: stop })).rejects.toThrow(`stopped at ${step}`);
+      expect((await rebuild(s, second, path.join(tmp.dir, `after-${step}.db`))).sha256).toBe(sha256(db));
+    }
+    await collectGarbage(reader, [second], { level: 3 });
+    expect((await rebuild(s, second, path.join(tmp.dir, 'after-gc.db'))).sha256).toBe(sha256(db));
+    const after = (await s.place.list('packs/')).reduce((n, f) => n + f.bytes, 0);
+    expect(after).toBeLessThan(before);
+    // Nothing left to collect, and the first restore point's own pages are gone.
+    expect(await collectGarbage(reader, [second], { level: 3 })).toMatchObject({ removedPacks: 0, repackedPacks: 0, strays: 0 });
+    await expect(rebuild(s, first, path.join(tmp.dir, 'forgotten.db'))).rejects.toMatchObject({ code: 'tampered' });
+  });
+
+  it.each([false, true])('is rebuilt without Lifeboat by tools/rebuild-from-pages.py, with zstd and age (encrypted: %s)', async (encrypted) => {
+    const db = path.join(tmp.dir, 'store.db');
+    makeDb(db, 8_000);
+    const s = await openStore(encrypted);
+    const stored = await store(s, db);
+    const pagesDir = path.join(tmp.dir, 'vault', '_pages');
+    writeFileSync(path.join(pagesDir, 'config.json'), JSON.stringify({ version: 1, repository: s.key.repository, ...(encrypted ? {} : { idKey: s.key.idKey }) }));
+    const manifest = path.join(tmp.dir, 'manifest.json');
+    writeFileSync(manifest, JSON.stringify({ artifact: { format: 'pages' }, pages: { pageSize: stored.pageSize, pageCount: stored.pageCount, map: stored.map }, database: { sha256: sha256(db) } }));
+    const tool = path.join(REPO, 'tools', 'rebuild-from-pages.py');
+    const args = [tool, path.join(tmp.dir, 'vault'), manifest];
+    if (encrypted) {
+      // Without the key it says what to give; with the key file a person decrypted with age, it rebuilds.
+      const refused = spawnSync('python3', [...args, path.join(tmp.dir, 'no.db')], { encoding: 'utf8' });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/is encrypted: give the repository key with --key/);
+      const wrapped = path.join(tmp.dir, 'key.age');
+      const identity = path.join(tmp.dir, 'me.txt');
+      execFileSync('age-keygen', ['-o', identity], { stdio: 'ignore' });
+      const recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
+      writeFileSync(wrapped, await wrapKey(s.key, { recipients: [recipient] }));
+      execFileSync('age', ['-d', '-i', identity, '-o', path.join(tmp.dir, 'repo-key.json'), wrapped]);
+      args.push('--key', path.join(tmp.dir, 'repo-key.json'));
+    }
+    const out = path.join(tmp.dir, 'rebuilt.db');
+    const r = spawnSync('python3', [args[0] as string, args[1] as string, args[2] as string, out, ...args.slice(3)], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(sha256(out)).toBe(sha256(db));
+    expect(new Database(out, { readonly: true }).prepare('SELECT count(*) FROM sales').pluck().get()).toBe(8_000);
+    // A damaged pack is caught by the tool too.
+    const packDir = path.join(pagesDir, 'packs');
+    const packFile = readdirSync(packDir, { recursive: true, encoding: 'utf8' }).find((f) => /\.pack\.zst/.test(f)) as string;
+    const bytes = readFileSync(path.join(packDir, packFile));
+    const middle = Math.floor(bytes.length / 2);
+    bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle);
+    writeFileSync(path.join(packDir, packFile), bytes);
+    const damaged = spawnSync('python3', [args[0] as string, args[1] as string, args[2] as string, path.join(tmp.dir, 'damaged.db'), ...args.slice(3)], { encoding: 'utf8' });
+    expect(damaged.status).not.toBe(0);
   });
 });

@@ -58,32 +58,37 @@ export async function storePages(file: string, o: StorePagesOptions): Promise<St
     const ids = Buffer.alloc(pageCount * ID_BYTES);
     const pages = createPackWriter({ place: o.place, level: o.level, encryptTo: o.encryptTo });
     const seen = new Set<string>();
-    const isNew = (id: string) => !seen.has(id) && !o.index.has(o.placeName, id);
     let newPages = 0;
     const chunk = Buffer.alloc(Math.max(pageSize, READ_BYTES - (READ_BYTES % pageSize)));
     for (let at = 0; at < size; ) {
       if (o.signal?.aborted) throw new LifeboatError('cancelled', 'The backup was cancelled', 'Nothing was added to the vault');
       const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - at), at);
       if (bytesRead === 0 || bytesRead % pageSize !== 0) throw new LifeboatError('corrupt', `${file} changed while it was read`, 'Take the backup again');
+      // The pages of this read that differ from the previous map, then one lookup for all of them.
+      const changed: { id: string; page: Buffer }[] = [];
       for (let p = 0; p < bytesRead; p += pageSize) {
         const n = (at + p) / pageSize;
         const page = chunk.subarray(p, p + pageSize);
         const id = blobIdBytes(o.idKey, 'p', page);
         id.copy(ids, n * ID_BYTES);
         if (o.previousMap && o.previousMap.length >= (n + 1) * ID_BYTES && id.equals(o.previousMap.subarray(n * ID_BYTES, (n + 1) * ID_BYTES))) continue;
-        const hex = id.toString('hex');
-        if (!isNew(hex)) continue;
-        seen.add(hex);
+        changed.push({ id: id.toString('hex'), page });
+      }
+      const held = o.index.held(o.placeName, changed.map((c) => c.id).filter((id) => !seen.has(id)));
+      for (const { id, page } of changed) {
+        if (seen.has(id) || held.has(id)) continue;
+        seen.add(id);
         newPages++;
-        await pages.add(hex, 'p', page);
+        await pages.add(id, 'p', page);
       }
       at += bytesRead;
       o.onBytes?.(at, size);
     }
     const maps = createPackWriter({ place: o.place, level: o.level, encryptTo: o.encryptTo });
     const chunks = mapChunks(o.idKey, ids);
+    const heldChunks = o.index.held(o.placeName, chunks.map((c) => c.id));
     for (const c of chunks) {
-      if (!isNew(c.id)) continue;
+      if (seen.has(c.id) || heldChunks.has(c.id)) continue;
       seen.add(c.id);
       await maps.add(c.id, 'm', c.bytes);
     }
