@@ -31,6 +31,12 @@ async function remembered(ctx: KeyContext): Promise<RememberedPassphrase | undef
   return parsed.success ? parsed.data : undefined;
 }
 
+/** The remembered passphrase and its key id, for the work that needs the secret itself (wrapping a key). */
+export async function rememberedPassphrase(ctx: KeyContext): Promise<{ passphrase: string; keyId: string } | undefined> {
+  const r = await remembered(ctx);
+  return r ? { passphrase: r.passphrase, keyId: r.keyId } : undefined;
+}
+
 /** Remembers the passphrase for scheduled backups, under a new key id; returns the id. */
 export async function rememberPassphrase(ctx: KeyContext, passphrase: string): Promise<{ keyId: string; where: string }> {
   if (passphrase.length < 8) throw new LifeboatError('usage', 'That passphrase is too short', 'Use at least 8 characters (a few random words is best)');

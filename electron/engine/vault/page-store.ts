@@ -1,0 +1,154 @@
+// The vault's page store, opened for one job: its folder (`<vault>/_pages`), the local index of its
+// packs (`page-index.db` in the data folder, rebuilt from the packs when it does not match them),
+// the repository key (from the secret store; made the first time; opened from the store's wrapped
+// copies on a machine that lost it), and the lock that keeps garbage collection and backups apart.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { DecryptWith } from '../artifact/artifact-codec.ts';
+import { rememberedPassphrase } from '../artifact/keys.ts';
+import { acquireLock, type Lock } from '../common/locks.ts';
+import { LifeboatError } from '../common/errors.ts';
+import { folderPlace, PAGES_DIR, type PackPlace } from '../pages/pack-place.ts';
+import { openPageIndex, rebuildPlaceIndex, type PageIndex } from '../pages/page-index.ts';
+import type { StoreReader } from '../pages/page-map.ts';
+import { parsePackFile } from '../pages/packs.ts';
+import { newRepositoryKey, packRecipient, parseKey, storeConfigSchema, unwrapKey, wrapKey, type RepositoryKey, type StoreConfig } from '../pages/repository-key.ts';
+import type { EngineContext } from './context.ts';
+
+const KEY_SECRET = 'page-store-key';
+const CONFIG = 'config.json';
+/** The vault's name in the page index (destinations go by their ids). */
+export const VAULT_PLACE = 'vault';
+
+/** The vault's page store, open; `close` releases the lock and the index. */
+export interface VaultPageStore extends StoreReader {
+  key: RepositoryKey;
+  /** The age recipient encrypted packs are encrypted to. */
+  recipient: string;
+  close(): Promise<void>;
+}
+
+/** Where the vault's page store is. */
+export function vaultPlace(ctx: Pick<EngineContext, 'vaultDir'>): PackPlace {
+  return folderPlace(path.join(ctx.vaultDir, PAGES_DIR));
+}
+
+/**
+ * Opens the vault's page store for one job, holding its lock (waiting up to `waitMs` for another
+ * job's). `keys` opens the repository key from its wrapped copies when this machine does not hold it.
+ */
+export async function openVaultPageStore(ctx: EngineContext, o: { what: string; keys?: DecryptWith; waitMs?: number }): Promise<VaultPageStore> {
+  const lock: Lock = await acquireLock(path.join(ctx.dataDir, 'locks', 'page-store.lock'), o.what, { waitMs: o.waitMs ?? 10 * 60_000 });
+  let index: PageIndex | undefined;
+  try {
+    const place = vaultPlace(ctx);
+    const key = await repositoryKey(ctx, place, o.keys);
+    index = openPageIndex(path.join(ctx.dataDir, 'page-index.db'));
+    await syncIndex(index, place, key.identity);
+    const opened = index;
+    return {
+      place,
+      placeName: VAULT_PLACE,
+      index,
+      idKey: Buffer.from(key.idKey, 'hex'),
+      identity: key.identity,
+      key,
+      recipient: await packRecipient(key),
+      close: async () => {
+        opened.close();
+        await lock.release();
+      },
+    };
+  } catch (e) {
+    index?.close();
+    await lock.release();
+    throw e;
+  }
+}
+
+/** Rebuilds the index's view of the vault when it does not name exactly the packs there. */
+async function syncIndex(index: PageIndex, place: PackPlace, identity: string): Promise<void> {
+  const onDisk = new Set((await place.list('packs/')).flatMap((f) => {
+    const p = parsePackFile(f.name);
+    return p?.kind === 'pack' ? [p.id] : [];
+  }));
+  const known = index.packs(VAULT_PLACE).map((p) => p.id);
+  if (known.length === onDisk.size && known.every((id) => onDisk.has(id))) return;
+  await rebuildPlaceIndex(index, VAULT_PLACE, place, identity);
+}
+
+async function readConfig(place: PackPlace): Promise<StoreConfig | undefined> {
+  const bytes = await place.load(CONFIG, 64 * 1024);
+  if (!bytes) return undefined;
+  const parsed = storeConfigSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+  if (!parsed.success) throw new LifeboatError('bad-manifest', `${place.label}/${CONFIG} is not a page store's settings`, 'It was damaged or edited; move it away and run `lifeboat reindex`');
+  return parsed.data;
+}
+
+/**
+ * This data folder's repository key: the secret store's; else the one a wrapped copy in the store
+ * opens (with the remembered passphrase or `keys`), kept from then on; else, for a store that has
+ * none yet, a new one. The store's config is written the first time (with the id key in plain: the
+ * vault holds plain packs beside it; see docs/page-store.md).
+ */
+export async function repositoryKey(ctx: EngineContext, place: PackPlace, keys: DecryptWith = {}): Promise<RepositoryKey> {
+  const kept = await ctx.secrets.get(KEY_SECRET);
+  const config = await readConfig(place);
+  if (kept) {
+    const key = parseKey(kept, 'The page store key in the secret store');
+    if (config && config.repository !== key.repository) {
+      throw new LifeboatError('bad-manifest', `The page store in ${place.label} belongs to another Lifeboat data folder`, 'Point the vault at this data folder\'s own vault (Settings), or move that folder away');
+    }
+    if (!config) await place.save(CONFIG, Buffer.from(JSON.stringify({ version: 1, repository: key.repository, idKey: key.idKey } satisfies StoreConfig)));
+    return key;
+  }
+  if (config) {
+    const remembered = await rememberedPassphrase(ctx);
+    const opened = await openWrappedKey(place, { passphrases: [...(keys.passphrases ?? []), ...(remembered ? [remembered.passphrase] : [])], identities: keys.identities ?? [] });
+    if (opened && opened.repository === config.repository) {
+      await ctx.secrets.set(KEY_SECRET, JSON.stringify(opened));
+      return opened;
+    }
+    throw new LifeboatError('wrong-key', `The page store in ${place.label} was made on another machine (or its key was lost here), and no key given opens it`, 'Give the passphrase (`lifeboat passphrase set`) or the age key (`--identity`) its restore points were encrypted with');
+  }
+  const key = await newRepositoryKey();
+  await ctx.secrets.set(KEY_SECRET, JSON.stringify(key));
+  await place.save(CONFIG, Buffer.from(JSON.stringify({ version: 1, repository: key.repository, idKey: key.idKey } satisfies StoreConfig)));
+  return key;
+}
+
+async function openWrappedKey(place: PackPlace, keys: DecryptWith): Promise<RepositoryKey | undefined> {
+  for (const f of await place.list('keys/')) {
+    const wrapped = await place.load(f.name, 64 * 1024);
+    const key = wrapped && (await unwrapKey(wrapped, keys, `${place.label}/${f.name}`));
+    if (key) return key;
+  }
+  return undefined;
+}
+
+/**
+ * Keeps the store's wrapped copies of the key in line with the settings: one for the remembered
+ * passphrase (an older passphrase's copy goes once the new one is written) and one for each set of
+ * age recipients a source or destination encrypts to. Nothing is encrypted again.
+ */
+export async function wrapKeyForSettings(ctx: EngineContext, place: PackPlace, key: RepositoryKey): Promise<void> {
+  const settings = ctx.settings.read();
+  const existing = new Set((await place.list('keys/')).map((f) => f.name));
+  const wanted = new Set<string>();
+  const remembered = await rememberedPassphrase(ctx);
+  if (remembered) {
+    // Named by the passphrase's key id (random), never by anything derived from the passphrase.
+    const name = `keys/passphrase-${remembered.keyId}.age`;
+    wanted.add(name);
+    if (!existing.has(name)) await place.save(name, await wrapKey(key, { passphrase: remembered.passphrase, scryptWorkFactor: settings.scryptWorkFactor }));
+  }
+  const recipientSets = [...settings.sources.map((s) => s.encryption), ...settings.destinations.map((d) => d.encrypt)].flatMap((e) => (e?.kind === 'recipients' ? [[...e.recipients].sort()] : []));
+  for (const recipients of recipientSets) {
+    const name = `keys/recipients-${digest(recipients.join(','))}.age`;
+    wanted.add(name);
+    if (!existing.has(name)) await place.save(name, await wrapKey(key, { recipients }));
+  }
+  for (const name of existing) if (name.startsWith('keys/passphrase-') && !wanted.has(name) && remembered) await place.remove(name);
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
