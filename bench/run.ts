@@ -20,6 +20,7 @@ import { connectGoogle, oauthClient } from '../electron/destinations/drive/googl
 import { startDriveEmulator } from '../electron/destinations/drive/testing/drive-emulator.ts';
 import { generate } from './generate.ts';
 import { benchCompare } from './compare.ts';
+import { benchIncremental } from './incremental.ts';
 import { benchRollback } from './rollback.ts';
 import { benchStartup } from './startup.ts';
 import { benchRenderer } from './renderer.ts';
@@ -80,6 +81,13 @@ if (values.only === 'pipeline') {
   const sqlite3 = timed('sqlite3', [db, `.backup '${out('backup.db')}'`]);
   const plain = plainBackup(db, home, warm);
   compressedTable(dbBytes, await compressedRuns(db, path.dirname(db), home, warm, out), plain, sqlite3);
+  process.exit(0);
+}
+if (values.only === 'incremental') {
+  // What a restore point adds after a day's change, beside restic and borg (a few minutes).
+  const r = await benchIncremental(work);
+  printTable(r.title, r.rows);
+  for (const note of r.notes) console.log(`\n${note}`);
   process.exit(0);
 }
 if (values.only === 'compare') {
