@@ -2,8 +2,10 @@
 // Plain TypeScript + zod: no Node, no DOM.
 import { z } from 'zod';
 
-/** The manifest format this build writes; readers accept exactly the versions they know. */
+/** The manifest format of a whole-file restore point; readers accept exactly the versions they know. */
 export const MANIFEST_VERSION = 1;
+/** The manifest format of a page-level restore point (docs/page-store.md): version 1 plus `pages`. */
+export const PAGES_MANIFEST_VERSION = 2;
 
 /** `20261122T103700Z-a1b2c3`: UTC time of the snapshot plus 6 random hex digits. Sortable. */
 export const restorePointIdSchema = z
@@ -30,8 +32,11 @@ export const vaultRelativePathSchema = z
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}\/[A-Za-z0-9][A-Za-z0-9._-]{0,250}$/, 'an artifact path is "<source>/<file>"')
   .refine((p) => !p.split('/').some((seg) => seg === '..' || seg === '.'), 'an artifact path cannot contain ".."');
 
-/** What the stored bytes are: a plain SQLite file, zstd-compressed, age-encrypted, or both (compressed first). */
-export const artifactFormatSchema = z.enum(['sqlite', 'sqlite+zstd', 'sqlite+age', 'sqlite+zstd+age']);
+/**
+ * What the stored bytes are: a plain SQLite file, zstd-compressed, age-encrypted, or both (compressed
+ * first); or `pages`: the database's own pages in the vault's page store (docs/page-store.md).
+ */
+export const artifactFormatSchema = z.enum(['sqlite', 'sqlite+zstd', 'sqlite+age', 'sqlite+zstd+age', 'pages']);
 export type ArtifactFormat = z.infer<typeof artifactFormatSchema>;
 
 /** Which key an encrypted artifact was made for; never the secret itself. */
@@ -46,9 +51,24 @@ export const encryptionInfoSchema = z.discriminatedUnion('kind', [
 ]);
 export type EncryptionInfo = z.infer<typeof encryptionInfoSchema>;
 
+/** A page-level restore point's pages: the size and count, and the chunks of its page map in order. */
+export const pagesSchema = z.object({
+  pageSize: count,
+  pageCount: count,
+  /** Ids of the page map's chunks (1024 pages each), in order. */
+  map: z.array(z.string().regex(/^[0-9a-f]{32}$/, 'a blob id is 32 hex digits')).max(1_000_000),
+  /** The page store's id (config.json `repository`): the key that names the blobs. */
+  repository: z.string().regex(/^[0-9a-f]{32}$/),
+  /** Pages this restore point stored that no earlier one held. */
+  newPages: count,
+  /** Whether its new packs were encrypted (to the repository key). */
+  encrypted: z.boolean(),
+});
+export type PagesInfo = z.infer<typeof pagesSchema>;
+
 export const manifestSchema = z
   .object({
-    version: z.literal(MANIFEST_VERSION),
+    version: z.union([z.literal(MANIFEST_VERSION), z.literal(PAGES_MANIFEST_VERSION)]),
     kind: z.literal('lifeboat.restore-point'),
     id: restorePointIdSchema,
     createdAt: isoUtcSchema,
@@ -110,14 +130,20 @@ export const manifestSchema = z
      * a manifest from elsewhere says about its own time is not trusted beyond this moment.
      */
     received: z.object({ from: sourceIdSchema, at: isoUtcSchema }).optional(),
+    /** Only in a page-level restore point (format `pages`, version 2). */
+    pages: pagesSchema.optional(),
   })
   .refine((m) => m.artifact.path.startsWith(`${m.source.id}/`), {
     message: "the artifact must sit in its source's folder",
     path: ['artifact', 'path'],
   })
-  .refine((m) => m.artifact.format.includes('zstd') === (m.artifact.compression !== undefined) && m.artifact.format.includes('age') === (m.artifact.encryption !== undefined), {
+  .refine((m) => m.artifact.format === 'pages' || (m.artifact.format.includes('zstd') === (m.artifact.compression !== undefined) && m.artifact.format.includes('age') === (m.artifact.encryption !== undefined)), {
     message: 'the format does not match the compression and encryption recorded',
     path: ['artifact', 'format'],
+  })
+  .refine((m) => (m.artifact.format === 'pages') === (m.pages !== undefined) && (m.pages !== undefined) === (m.version === PAGES_MANIFEST_VERSION), {
+    message: 'a page-level restore point (format "pages", version 2) needs its pages, and only it has them',
+    path: ['pages'],
   });
 export type Manifest = z.infer<typeof manifestSchema>;
 

@@ -41,8 +41,12 @@ export function formatFor(compress: boolean, encrypt: boolean): ArtifactFormat {
   return `sqlite${compress ? '+zstd' : ''}${encrypt ? '+age' : ''}` as ArtifactFormat;
 }
 
-/** The file name suffix of a format: `.sqlite.zst.age` says which tools open it, in order. */
+/**
+ * The file name suffix of a format: `.sqlite.zst.age` says which tools open it, in order. A page-level
+ * restore point has no file of its own: `.pages` names it (its pages are in the page store).
+ */
 export function formatSuffix(format: ArtifactFormat): string {
+  if (format === 'pages') return '.pages';
   return `.sqlite${format.includes('zstd') ? '.zst' : ''}${format.includes('age') ? '.age' : ''}`;
 }
 
