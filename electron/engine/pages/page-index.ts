@@ -36,6 +36,10 @@ export interface PageIndex {
   blobsOf(pack: string): PackEntry[];
   /** Forgets a pack at `place` (and its blobs once no place holds it). */
   removePack(place: string, pack: string): void;
+  /** Keeps the page ids of a source's newest restore point (its next backup compares with them). */
+  rememberMap(sourceId: string, restorePointId: string, ids: Buffer): void;
+  /** The page ids last remembered for a source, and of which restore point. */
+  lastMap(sourceId: string): { restorePointId: string; ids: Buffer } | undefined;
   /** Forgets everything about `place`. */
   clearPlace(place: string): void;
   close(): void;
@@ -45,6 +49,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS packs (place TEXT NOT NULL, id TEXT NOT NULL, encrypted INTEGER NOT NULL, stored_bytes INTEGER NOT NULL, plain_bytes INTEGER NOT NULL, PRIMARY KEY (place, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (id TEXT NOT NULL, pack TEXT NOT NULL, kind TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (id, pack)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs (pack);
+CREATE TABLE IF NOT EXISTS last_maps (source TEXT PRIMARY KEY, restore_point TEXT NOT NULL, ids BLOB NOT NULL);
 `;
 
 interface BlobRow {
@@ -100,6 +105,11 @@ export function openPageIndex(file: string): PageIndex {
       })),
     blobsOf: (pack) => (db.prepare('SELECT id, kind, offset, length FROM blobs WHERE pack = ? ORDER BY offset').all(pack) as { id: string; kind: BlobKind; offset: number; length: number }[]).map((b) => [b.id, b.kind, b.offset, b.length]),
     removePack: (place, pack) => dropPack(place, pack),
+    rememberMap: (sourceId, restorePointId, ids) => void db.prepare('INSERT OR REPLACE INTO last_maps (source, restore_point, ids) VALUES (?, ?, ?)').run(sourceId, restorePointId, ids),
+    lastMap: (sourceId) => {
+      const row = db.prepare('SELECT restore_point AS restorePointId, ids FROM last_maps WHERE source = ?').get(sourceId) as { restorePointId: string; ids: Buffer } | undefined;
+      return row;
+    },
     clearPlace: (place) => {
       for (const p of db.prepare('SELECT id FROM packs WHERE place = ?').pluck().all(place) as string[]) dropPack(place, p);
     },

@@ -1,10 +1,12 @@
 // Taking a restore point: a consistent copy into the vault, checked, hashed, made durable, and only
 // then described by a manifest and listed.
+import { createHash } from 'node:crypto';
 import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ErrorJson } from '../../../shared/errors.ts';
-import { MANIFEST_VERSION, type EncryptionInfo, type JobProgress, type Manifest, type Source, type Trigger } from '../../../shared/model.ts';
-import { encodeArtifact, formatFor, formatSuffix, type EncryptTo } from '../artifact/artifact-codec.ts';
+import { MANIFEST_VERSION, PAGES_MANIFEST_VERSION, type EncryptionInfo, type JobProgress, type Manifest, type Source, type Trigger } from '../../../shared/model.ts';
+import { DEFAULT_ZSTD_LEVEL, encodeArtifact, formatFor, formatSuffix, type EncryptTo } from '../artifact/artifact-codec.ts';
+import { storeAsPages, type StoredAsPages } from './backup-pages.ts';
 import { type EngineContext } from './context.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, hashFile } from '../common/durable-fs.ts';
 import { LifeboatError, explainWriteError, isLifeboatError } from '../common/errors.ts';
@@ -29,6 +31,12 @@ export interface BackupRequest {
   compressLevel?: number;
   /** Encrypt the artifact with age, and what the manifest says about the key. */
   encryption?: { to: EncryptTo; info: EncryptionInfo };
+  /**
+   * Store the copy as pages in the vault's page store (a page-level restore point: only the pages
+   * the vault does not hold yet cost anything), compressed at `compressLevel` (or zstd's default)
+   * and, with `encryption`, encrypted to the store's key.
+   */
+  pages?: boolean;
   /** For safety copies: which restore this copy protects against. */
   safety?: Manifest['safety'];
   /** Wait this long for another job on the same source to finish before refusing. */
@@ -90,12 +98,13 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   await ensureFreeSpace(dir, size, 'a copy', 'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk');
 
   const id = newRestorePointId(started);
-  const format = formatFor(req.compressLevel !== undefined, req.encryption !== undefined);
+  const format = req.pages ? 'pages' : formatFor(req.compressLevel !== undefined, req.encryption !== undefined);
   const files = restorePointFiles(source.id, id, format);
   const temp = path.join(dir, `${TEMP_PREFIX}${id}.sqlite`);
   const encodedTemp = path.join(dir, `${TEMP_PREFIX}${id}${formatSuffix(format)}`);
   const finalArtifact = path.join(dir, files.artifactName);
   let listed = false;
+  let pages: StoredAsPages | undefined;
   try {
     // Claim the temp name first: a vault that cannot be written fails here, plainly, before SQLite.
     // Owner-only: the copy is as private as the database (SQLite keeps the mode of a file it writes into).
@@ -124,7 +133,13 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     const onBytes = (b: number) => report(phase, b, plainBytes);
     let plain, stored, artifactFile;
     try {
-      if (format === 'sqlite') {
+      if (req.pages) {
+        // Only the pages the vault does not hold yet are written; the store's lock is held until the manifest is listed.
+        pages = await storeAsPages(ctx, source.id, temp, { level: req.compressLevel ?? DEFAULT_ZSTD_LEVEL, encryption: req.encryption?.info, signal: req.signal, onBytes: (done) => onBytes(done) });
+        plain = pages.plain;
+        stored = { bytes: pages.addedBytes, sha256: createHash('sha256').update(JSON.stringify(pages.pages.map)).digest('hex') };
+        artifactFile = temp;
+      } else if (format === 'sqlite') {
         // The disk writes the copy back while this thread hashes it (from the page cache). Both
         // end before anything else happens to the file (a cancelled hash must not leave it open).
         const [hashed, synced] = await Promise.allSettled([hashFile(temp, { signal: req.signal, onBytes }), fsyncFile(temp)]);
@@ -145,11 +160,13 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     }
     report('checking', 0, 1);
     const integrity = await checking;
-    if (artifactFile !== temp) await rm(temp);
+    if (artifactFile !== temp || pages) await rm(temp);
     report('finishing', 0, 1);
     await ctx.checkpoint('backup:hashed');
+    const compressLevel = pages ? (req.compressLevel ?? DEFAULT_ZSTD_LEVEL) : req.compressLevel;
+    const compressedFrom = pages ? pages.addedPlainBytes : plain.bytes;
     const manifest: Manifest = {
-      version: MANIFEST_VERSION,
+      version: pages ? PAGES_MANIFEST_VERSION : MANIFEST_VERSION,
       kind: 'lifeboat.restore-point',
       id,
       createdAt: started.toISOString(),
@@ -160,7 +177,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
         bytes: stored.bytes,
         sha256: stored.sha256,
         format,
-        ...(req.compressLevel !== undefined ? { compression: { algorithm: 'zstd' as const, level: req.compressLevel, ratio: Math.round((plain.bytes / Math.max(1, stored.bytes)) * 1000) / 1000 } } : {}),
+        ...(compressLevel !== undefined ? { compression: { algorithm: 'zstd' as const, level: compressLevel, ratio: Math.round((Math.max(1, compressedFrom) / Math.max(1, stored.bytes)) * 1000) / 1000 } } : {}),
         ...(req.encryption ? { encryption: req.encryption.info } : {}),
       },
       database: { bytes: plain.bytes, sha256: plain.sha256, journalMode: snap.journalMode, ...description },
@@ -170,21 +187,27 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
       pinned: false,
       durationMs: Math.max(0, ctx.now().getTime() - started.getTime()),
       appVersion: ctx.appVersion,
+      ...(pages ? { pages: pages.pages } : {}),
     };
-    await rename(artifactFile, finalArtifact);
-    await fsyncDir(dir);
+    if (!pages) {
+      await rename(artifactFile, finalArtifact);
+      await fsyncDir(dir);
+    }
     await ctx.checkpoint('backup:artifact-in-place');
     await writeManifest(ctx.vaultDir, manifest);
     listed = true;
     await ctx.checkpoint('backup:manifest-in-place');
     ctx.catalog.upsert(manifest);
+    pages?.remember(manifest.id);
     return manifest;
   } catch (e) {
     await rm(temp, { force: true });
     await rm(`${temp}-journal`, { force: true });
     await rm(encodedTemp, { force: true });
     // Once its manifest is in place the restore point is complete; only an unlisted artifact goes.
-    if (!listed) await rm(finalArtifact, { force: true });
+    if (!listed && !pages) await rm(finalArtifact, { force: true });
     throw explainWriteError(e, ctx.vaultDir);
+  } finally {
+    await pages?.store.close();
   }
 }
