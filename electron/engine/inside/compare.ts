@@ -5,7 +5,7 @@
 // worker thread, with progress, and a cancel that stops at once.
 import type { Comparison } from '../../../shared/inside.ts';
 import type { EngineContext } from '../vault/context.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
 import { whileVerifying, type PrivateCopies, type PrivateCopy } from './private-copies.ts';
 import { loadRestorePoint } from '../vault/restore-points.ts';

@@ -11,7 +11,7 @@ import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { fsyncDir, fsyncFile } from '../common/durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError } from '../common/errors.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 import { whileVerifying, type PrivateCopies } from './private-copies.ts';
 import { loadRestorePoint } from '../vault/restore-points.ts';
 import { listSources } from '../vault/sources.ts';

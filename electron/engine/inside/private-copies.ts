@@ -27,7 +27,7 @@ import { readDatabaseHeader } from '../snapshot/quiet-copy.ts';
 import { hashExpectedFile } from '../common/safe-files.ts';
 import { takeSnapshot } from '../snapshot/snapshot.ts';
 import { finishCopy, preflight } from '../snapshot/sqlite-files.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 
 export interface CopyOptions {
   keys?: DecryptWith;

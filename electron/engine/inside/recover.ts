@@ -13,7 +13,7 @@ import { pendingRestoresDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
 import { ensureDir, writeFileDurable } from '../common/durable-fs.ts';
 import { LifeboatError, isLifeboatError } from '../common/errors.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
 import { withSourceLock } from '../vault/source-lock.ts';
 import type { PrivateCopies } from './private-copies.ts';
