@@ -1,12 +1,12 @@
 // `lifeboat backup`, `list`, `verify`, `restore`, `undo`, `prune`, `status`, `reindex`, `pin`.
 import { Option } from 'commander';
-import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
 import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 import { formatBytes } from '../../shared/bytes.ts';
 import { describeHolders } from '../engine/snapshot/open-holders.ts';
 import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact/artifact-codec.ts';
 import { NOT_CHECKED_NO_KEY } from '../engine/restore/verify.ts';
+import { filesOf } from '../engine/vault/manifest.ts';
 import { engineHealth } from '../app/engine-health.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions, withKeyOptions } from './shared.ts';
@@ -73,7 +73,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
       ];
       const locations = ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)];
       print(
-        [`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines, ...retentionLines].join('\n'),
+        [`Restore point ${describeManifest(manifest)}`, ...filesOf(e.vaultDir, manifest).stored.map((s) => `  ${s.file}`), ...uploadLines, ...retentionLines].join('\n'),
         program.opts<GlobalOptions>().json ? { ...manifest, locations, replicas, retention: { vault: retention?.removed ?? [], destinations: remote.map((r) => ({ destinationId: r.destinationId, removed: r.remove.map((d) => d.id) })) } } : manifest,
       );
       if (manifest.integrity.status !== 'ok') {

@@ -1,5 +1,6 @@
-// What Lifeboat reads when it looks inside databases. A compressed or encrypted restore point is
-// decoded (decompressed, decrypted) and checked against both its SHA-256s into the private place:
+// What Lifeboat reads when it looks inside databases. A restore point is made readable by
+// openRestorePoint (vault/read-restore-point.ts): a compressed or encrypted one is decoded
+// (decompressed, decrypted) and checked against both its SHA-256s into the private place:
 // `tmp/` in the data folder, owner-only, never the vault (decrypted bytes never land there). A
 // plain restore point needs no decoding: SQLite reads the vault's file itself, read-only (it writes
 // nothing beside it), while it is hashed alongside; nothing is shown or written from it until its
@@ -17,14 +18,13 @@ import { rmSync } from 'node:fs';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobProgress, Manifest, Source } from '../../../shared/model.ts';
-import { decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
+import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import { workDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
-import { ensureFreeSpace, type HashResult } from '../common/durable-fs.ts';
-import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
-import { artifactPath } from '../vault/manifest.ts';
+import { ensureFreeSpace } from '../common/durable-fs.ts';
+import { LifeboatError, explainWriteError, isLifeboatError } from '../common/errors.ts';
+import { openRestorePoint } from '../vault/read-restore-point.ts';
 import { readDatabaseHeader } from '../snapshot/quiet-copy.ts';
-import { hashExpectedFile } from '../common/safe-files.ts';
 import { takeSnapshot } from '../snapshot/snapshot.ts';
 import { finishCopy, preflight } from '../snapshot/sqlite-files.ts';
 import { runInside } from './run-inside.ts';
@@ -123,10 +123,6 @@ export async function whileVerifying<T>(copies: PrivateCopy[], signal: AbortSign
   }
 }
 
-function checksumMismatch(manifest: Manifest): LifeboatError {
-  return new LifeboatError('tampered', `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged), so it was not opened`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest');
-}
-
 /**
  * Whether a database file carries planner statistics, read in a worker (a restore point's schema is
  * never parsed on the main thread). A file SQLite cannot read counts as without: reading it will
@@ -159,61 +155,29 @@ async function withoutPlannerStats(file: string): Promise<void> {
   }
 }
 
-/** Hashes a plain restore point's artifact in the vault against its manifest. */
-async function verifyInPlace(ctx: EngineContext, manifest: Manifest, signal: AbortSignal): Promise<void> {
-  let h: HashResult;
-  try {
-    // Only a regular file no larger than the manifest says is read (never more than that).
-    h = await hashExpectedFile(artifactPath(ctx.vaultDir, manifest), manifest.artifact.bytes, { signal });
-  } catch (e) {
-    if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
-    if (errorCode(e) === 'ABORT_ERR') throw stopped();
-    if (isLifeboatError(e) && e.code === 'tampered') throw checksumMismatch(manifest);
-    throw e;
-  }
-  if (h.sha256 !== manifest.artifact.sha256 || h.bytes !== manifest.artifact.bytes || h.sha256 !== manifest.database.sha256) throw checksumMismatch(manifest);
-}
-
-/** Decodes and verifies a compressed or encrypted restore point's database into `file` (see PrivateCopies.restorePoint). */
-async function decodeInto(ctx: EngineContext, manifest: Manifest, file: string, o: CopyOptions): Promise<void> {
-  const report = (done: number, total: number) => o.onProgress?.({ phase: 'opening', done, total, unit: 'bytes' });
-  await ensureFreeSpace(path.dirname(file), manifest.database.bytes, 'a private copy of the restore point', 'Free some space and try again; nothing was changed');
-  const artifact = artifactPath(ctx.vaultDir, manifest);
-  let plain: HashResult;
-  let stored: HashResult;
-  try {
-    // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
-    ({ plain, stored } = await decodeArtifact(artifact, manifest.artifact.format, file, {
-      expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
-      keys: o.keys,
-      signal: o.signal,
-      onBytes: (b) => report(b, manifest.artifact.bytes),
-    }));
-    await chmod(file, 0o600);
-  } catch (e) {
-    if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
-    if (errorCode(e) === 'ABORT_ERR') throw stopped();
-    throw explainWriteError(e, path.dirname(file));
-  }
-  if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
-    throw checksumMismatch(manifest);
-  }
-}
-
 /**
  * Makes a new entry readable. A plain restore point without planner statistics is read in the vault
  * while it is hashed alongside (`verified`); any other is decoded (a plain one copied) into a new
  * private folder, verified on the way, and its statistics dropped there (withoutPlannerStats).
  */
 async function prepare(ctx: EngineContext, manifest: Manifest, entry: Entry, opts: CopyOptions, failed: (err: unknown) => never): Promise<void> {
-  if (manifest.artifact.format === 'sqlite' && !(await carriesPlannerStats(entry.file))) {
-    entry.verified = verifyInPlace(ctx, manifest, entry.stop.signal).then(() => void (entry.settled = true), failed);
+  const opened = await openRestorePoint(ctx, manifest, {
+    inPlace: async (file) => !(await carriesPlannerStats(file)),
+    to: async () => {
+      entry.dir = await newFolder(ctx, 'look', manifest.id);
+      return path.join(entry.dir, 'restore-point.sqlite');
+    },
+    keys: opts.keys,
+    signal: entry.stop.signal,
+    onProgress: (done, total) => opts.onProgress?.({ phase: 'opening', done, total, unit: 'bytes' }),
+    refusal: ', so it was not opened',
+  });
+  entry.file = opened.file;
+  if (opened.inPlace) {
+    entry.verified = opened.verified.then(() => void (entry.settled = true), failed);
     entry.verified.catch(() => undefined);
     return;
   }
-  entry.dir = await newFolder(ctx, 'look', manifest.id);
-  entry.file = path.join(entry.dir, 'restore-point.sqlite');
-  await decodeInto(ctx, manifest, entry.file, { ...opts, signal: entry.stop.signal });
   await withoutPlannerStats(entry.file);
   await ctx.checkpoint('look:decoded');
   entry.settled = true;
@@ -274,7 +238,7 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
       let e = entries.get(manifest.id);
       if (!e) {
         // Listed at once (the next user waits for the same copy); `prepare` settles where it is read from.
-        const created: Entry = { id: manifest.id, file: artifactPath(ctx.vaultDir, manifest), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
+        const created: Entry = { id: manifest.id, file: '', ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
         const failed = (err: unknown): never => {
           drop(created);
           throw err;

@@ -1,4 +1,4 @@
-// Restoring a restore point, in place or to a new file. The artifact is verified and materialised
+// Restoring a restore point, in place or to a new file. The restore point is verified and materialised
 // next to the target before anything is touched; in place, a safety copy is taken first; the target
 // is never left torn; and a database another process holds open is never renamed over.
 import Database from 'better-sqlite3';
@@ -10,13 +10,13 @@ import { backupLocked } from '../vault/backup.ts';
 import { changeReasonOf, type ChangeReason } from '../vault/catalog.ts';
 import { pendingRestoresDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
-import { decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
+import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from '../common/durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
 import { withSourceLock } from '../vault/source-lock.ts';
-import { artifactPath } from '../vault/manifest.ts';
 import { describeHolders, findHolders, holderNames, type Holder } from '../snapshot/open-holders.ts';
 import { isProcessAlive } from '../common/process-alive.ts';
+import { openRestorePoint } from '../vault/read-restore-point.ts';
 import { discardSafetyCopy, loadRestorePoint } from '../vault/restore-points.ts';
 import { getSource, listSources } from '../vault/sources.ts';
 import { checkIntegrity } from '../snapshot/sqlite-files.ts';
@@ -92,29 +92,7 @@ async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: Restor
   let replaced = false;
   try {
     await rm(temp, { force: true });
-    let hash;
-    try {
-      hash = await decodeArtifact(artifactPath(ctx.vaultDir, manifest), manifest.artifact.format, temp, {
-        // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
-        expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
-        keys: req.keys,
-        signal: req.signal,
-        onBytes: (b) => report('restoring', b, manifest.artifact.bytes),
-      });
-    } catch (e) {
-      if (errorCode(e) === 'ENOENT' && !(await exists(temp))) {
-        throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
-      }
-      throw explainWriteError(e, dir);
-    }
-    const { stored, plain } = hash;
-    if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
-      throw new LifeboatError(
-        'tampered',
-        `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged); nothing was restored`,
-        'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest',
-      );
-    }
+    await openRestorePoint(ctx, manifest, { to: temp, keys: req.keys, signal: req.signal, onProgress: (done, total) => report('restoring', done, total), refusal: '; nothing was restored' });
     report('checking', 0, 1);
     const integrity = await checkIntegrity(temp, ctx.settings.read().integrityCheck);
     if (integrity.status !== 'ok') {

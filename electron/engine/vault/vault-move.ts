@@ -13,11 +13,11 @@ import { sourceLockFile } from '../common/data-folder.ts';
 import { type EngineContext } from './context.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, hashFile, writeFileDurable } from '../common/durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
-import { MANIFEST_SUFFIX, OWN_FILE } from './names.ts';
+import { restorePointOfName } from './names.ts';
 import { TEMP_PREFIX } from '../common/data-folder.ts';
 import { formatBytes } from '../../../shared/bytes.ts';
 import { acquireLock, type Lock } from '../common/locks.ts';
-import { readManifest } from './manifest.ts';
+import { filesOf, readManifest } from './manifest.ts';
 import { VAULT_MARKER, markVault, requireVault, sourceFolders } from './vault.ts';
 
 const JOURNAL = 'vault-move.json';
@@ -128,10 +128,13 @@ async function checkTarget(from: string, to: string): Promise<void> {
   }
 }
 
+/** Whether a file name is a restore point's manifest. */
+const isManifest = (name: string) => restorePointOfName(name)?.isManifest === true;
+
 /** Lifeboat's files in one source folder of a vault (artifacts before manifests: a manifest makes a restore point exist). */
 async function ownFiles(vaultDir: string, sourceId: string): Promise<string[]> {
-  const names = (await readdir(path.join(vaultDir, sourceId)).catch(() => [] as string[])).filter((n) => OWN_FILE.test(n));
-  return [...names.filter((n) => !n.endsWith(MANIFEST_SUFFIX)), ...names.filter((n) => n.endsWith(MANIFEST_SUFFIX))];
+  const names = (await readdir(path.join(vaultDir, sourceId)).catch(() => [] as string[])).filter((n) => restorePointOfName(n));
+  return [...names.filter((n) => !isManifest(n)), ...names.filter(isManifest)];
 }
 
 /**
@@ -145,13 +148,13 @@ async function removeVaultFiles(vaultDir: string, keptIn?: string): Promise<void
     const dir = path.join(vaultDir, sourceId);
     const names = await readdir(dir).catch(() => [] as string[]);
     // Manifests first: a restore point stops existing before its artifact goes.
-    const order = [...names.filter((n) => n.endsWith(MANIFEST_SUFFIX)), ...names.filter((n) => !n.endsWith(MANIFEST_SUFFIX))];
+    const order = [...names.filter(isManifest), ...names.filter((n) => !isManifest(n))];
     for (const name of order) {
       if (name.startsWith(TEMP_PREFIX)) {
         await rm(path.join(dir, name), { force: true });
         continue;
       }
-      if (!OWN_FILE.test(name)) continue;
+      if (!restorePointOfName(name)) continue;
       if (keptIn) {
         const [here, there] = await Promise.all([lstat(path.join(dir, name)), lstat(path.join(keptIn, sourceId, name)).catch(() => undefined)]);
         if (!there?.isFile() || there.size !== here.size) continue;
@@ -228,13 +231,14 @@ export async function moveVault(ctx: EngineContext, given: string, o: VaultMoveO
       for (const f of plan) {
         o.signal?.throwIfAborted();
         const copied = path.join(to, f.sourceId, f.name);
-        if (f.name.endsWith(MANIFEST_SUFFIX)) {
+        if (isManifest(f.name)) {
           const [a, b] = await Promise.all([readFile(path.join(from, f.sourceId, f.name)), readFile(copied)]);
           if (!a.equals(b)) throw new LifeboatError('tampered', `The copy of ${f.name} in ${to} differs from the original`, 'Nothing was moved; check the disk of the new folder');
           const m = await readManifest(to, copied);
-          const artifact = path.join(to, ...m.artifact.path.split('/'));
-          const h = await hashFile(artifact, { signal: o.signal });
-          if (h.sha256 !== m.artifact.sha256) throw new LifeboatError('tampered', `The copy of ${path.basename(artifact)} in ${to} does not match its checksum`, 'Nothing was moved; check the disk of the new folder');
+          for (const stored of filesOf(to, m).stored) {
+            const h = await hashFile(stored.file, { signal: o.signal });
+            if (h.sha256 !== stored.sha256) throw new LifeboatError('tampered', `The copy of ${path.basename(stored.file)} in ${to} does not match its checksum`, 'Nothing was moved; check the disk of the new folder');
+          }
           restorePoints++;
         }
         done += f.bytes;
