@@ -199,6 +199,67 @@ interface Entry {
   stop: AbortController;
 }
 
+/** An entry for `manifest` whose copy is being made (`prepare` settles where it is read from); `drop` forgets it when that fails. */
+function newEntry(ctx: EngineContext, manifest: Manifest, opts: CopyOptions, drop: (e: Entry) => void): Entry {
+  const created: Entry = { id: manifest.id, file: '', ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
+  const failed = (err: unknown): never => {
+    drop(created);
+    throw err;
+  };
+  created.ready = prepare(ctx, manifest, created, opts, failed).catch(failed);
+  created.verified = created.ready;
+  // Waited for by the users; never an unhandled rejection.
+  created.ready.catch(() => undefined);
+  return created;
+}
+
+/**
+ * A live database to read: in place when it is in WAL mode and open in its program (in one read
+ * transaction that never holds up its writers), else a private snapshot taken as a backup takes it,
+ * in a new folder listed in `liveDirs` until it is released.
+ */
+async function liveCopy(ctx: EngineContext, liveDirs: Set<string>, source: Source, opts: CopyOptions): Promise<PrivateCopy> {
+  const facts = await preflight(source.path);
+  const header = await readDatabaseHeader(source.path);
+  if (header.wal && (await stat(`${source.path}-wal`).then(() => true, () => false))) {
+    return { file: source.path, verified: Promise.resolve(), inPlace: true, release: async () => undefined };
+  }
+  const dir = await newFolder(ctx, 'live', source.id);
+  liveDirs.add(dir);
+  const file = path.join(dir, 'live.sqlite');
+  const forget = async () => {
+    liveDirs.delete(dir);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  try {
+    await ensureFreeSpace(dir, facts.bytes + facts.walBytes, 'a private snapshot of the database', 'Free some space and try again; nothing was changed');
+    const settings = ctx.settings.read();
+    await takeSnapshot(source.path, file, {
+      busyTimeoutMs: settings.busyTimeoutMs,
+      quietWaitMs: settings.quietWaitMs,
+      lockIfBusy: source.lockIfBusy,
+      whenClosed: source.backUpWhenClosed,
+      sourceId: source.id,
+      signal: opts.signal,
+      onProgress: (done, total, unit) => opts.onProgress?.({ phase: 'copying', done, total, unit }),
+    });
+    // A self-contained rollback-journal file, so the worker can read it read-only.
+    finishCopy(file);
+    await chmod(file, 0o600);
+  } catch (e) {
+    await forget();
+    if (isLifeboatError(e) && e.code === 'cancelled') throw stopped();
+    throw e;
+  }
+  return { file, verified: Promise.resolve(), release: once(forget) };
+}
+
+/** `fn` run at most once, however often the result is called. */
+function once(fn: () => void | Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= Promise.resolve(fn()));
+}
+
 /**
  * The private copies of one engine. A restore point's copy is kept `keepMs` after its last user
  * lets go (at most `keep` idle ones), so that looking at its tables one after another, then
@@ -227,30 +288,13 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
     const idle = [...entries.values()].filter((x) => x.users === 0).sort((a, b) => a.idleSince - b.idleSince);
     for (const x of idle.slice(0, Math.max(0, idle.length - keep))) drop(x);
   };
-  const once = (fn: () => void | Promise<void>) => {
-    let done: Promise<void> | undefined;
-    return () => (done ??= Promise.resolve(fn()));
-  };
 
   return {
     async restorePoint(manifest, opts = {}) {
       if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
-      let e = entries.get(manifest.id);
-      if (!e) {
-        // Listed at once (the next user waits for the same copy); `prepare` settles where it is read from.
-        const created: Entry = { id: manifest.id, file: '', ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
-        const failed = (err: unknown): never => {
-          drop(created);
-          throw err;
-        };
-        created.ready = prepare(ctx, manifest, created, opts, failed).catch(failed);
-        created.verified = created.ready;
-        // Waited for by the users; never an unhandled rejection.
-        created.ready.catch(() => undefined);
-        entries.set(manifest.id, created);
-        e = created;
-      }
-      const entry = e;
+      // Listed at once (the next user waits for the same copy).
+      const entry = entries.get(manifest.id) ?? newEntry(ctx, manifest, opts, drop);
+      entries.set(manifest.id, entry);
       entry.users++;
       if (entry.timer !== undefined) {
         ctx.clock.clearTimer(entry.timer);
@@ -267,40 +311,7 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
 
     async live(source, opts = {}) {
       if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
-      const facts = await preflight(source.path);
-      const header = await readDatabaseHeader(source.path);
-      if (header.wal && (await stat(`${source.path}-wal`).then(() => true, () => false))) {
-        // WAL mode, open in its program: read in place, in one read transaction that never holds up its writers.
-        return { file: source.path, verified: Promise.resolve(), inPlace: true, release: async () => undefined };
-      }
-      const dir = await newFolder(ctx, 'live', source.id);
-      liveDirs.add(dir);
-      const file = path.join(dir, 'live.sqlite');
-      const forget = async () => {
-        liveDirs.delete(dir);
-        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      };
-      try {
-        await ensureFreeSpace(dir, facts.bytes + facts.walBytes, 'a private snapshot of the database', 'Free some space and try again; nothing was changed');
-        const settings = ctx.settings.read();
-        await takeSnapshot(source.path, file, {
-          busyTimeoutMs: settings.busyTimeoutMs,
-          quietWaitMs: settings.quietWaitMs,
-          lockIfBusy: source.lockIfBusy,
-          whenClosed: source.backUpWhenClosed,
-          sourceId: source.id,
-          signal: opts.signal,
-          onProgress: (done, total, unit) => opts.onProgress?.({ phase: 'copying', done, total, unit }),
-        });
-        // A self-contained rollback-journal file, so the worker can read it read-only.
-        finishCopy(file);
-        await chmod(file, 0o600);
-      } catch (e) {
-        await forget();
-        if (isLifeboatError(e) && e.code === 'cancelled') throw stopped();
-        throw e;
-      }
-      return { file, verified: Promise.resolve(), release: once(forget) };
+      return liveCopy(ctx, liveDirs, source, opts);
     },
 
     dropIdle() {
