@@ -1,7 +1,7 @@
 // `lifeboat show`, `diff` and `recover`: look inside a restore point, see what a restore would
 // change, and bring back just the rows that were lost (or write them to a file).
 import { Option } from 'commander';
-import type { Cell, Comparison, RecoverSelection, RecoverSummary, RestorePointContents, RowKey, SqlValue } from '../../shared/inside.ts';
+import type { Cell, Comparison, RecoverSelection, RecoverSummary, RestorePointContents, RowKey, SqlValue } from '../../shared/inside-view.ts';
 import type { Manifest } from '../../shared/model.ts';
 import { differenceSentence, restoreSentence, schemaSentence } from '../../shared/comparison-words.ts';
 import { LifeboatError } from '../engine/common/errors.ts';

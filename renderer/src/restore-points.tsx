@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RestorePointDetails, RestorePointRow } from '../../shared/ipc-contract.ts';
 import type { Manifest, Replica } from '../../shared/model.ts';
 import { bytes, explain, when, whenExact } from './format.ts';
-import { Inside } from './inside.tsx';
+import { LookInside } from './look-inside.tsx';
 import { useDashboard, type Filters } from './store.ts';
 
 const ROW_HEIGHT = 38;
@@ -259,7 +259,7 @@ export function RestorePoints() {
   const virtual = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   // The database column only when there is more than one to tell apart.
   const manySources = new Set(rows.map((r) => r.sourceId)).size > 1 || (status?.sources.length ?? 0) > 1;
-  if (inside) return <Inside id={inside} />;
+  if (inside) return <LookInside id={inside} />;
   if (rows.length === 0) {
     return (
       <div className="empty">

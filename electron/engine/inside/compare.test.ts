@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { restoreSentence } from '../../../shared/comparison-words.ts';
-import type { TableDiff } from '../../../shared/inside.ts';
+import type { TableDiff } from '../../../shared/inside-view.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { bankState, makeBankDb, makeShopDb, startHelper } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';

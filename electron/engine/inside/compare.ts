@@ -3,7 +3,7 @@
 // differ, and schema changes. The live database is read through a private snapshot taken the way a
 // backup takes it (snapshot.ts), so its writers are never held up; both sides are then read in a
 // worker thread, with progress, and a cancel that stops at once.
-import type { Comparison } from '../../../shared/inside.ts';
+import type { Comparison } from '../../../shared/inside-view.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { runInside } from './run-inside.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';

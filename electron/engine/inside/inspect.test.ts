@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Comparison, RestorePointContents, RowsPage } from '../../../shared/inside.ts';
+import type { Comparison, RestorePointContents, RowsPage } from '../../../shared/inside-view.ts';
 import type { Manifest } from '../../../shared/model.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { artifactPath } from '../vault/manifest.ts';

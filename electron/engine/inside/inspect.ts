@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExportFormat, ExportSummary, RestorePointContents, RowKey, RowsPage } from '../../../shared/inside.ts';
+import type { ExportFormat, ExportSummary, RestorePointContents, RowKey, RowsPage } from '../../../shared/inside-view.ts';
 import type { JobProgress, Manifest, Source } from '../../../shared/model.ts';
 import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import type { EngineContext } from '../vault/context.ts';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecoverSummary } from '../../../shared/inside.ts';
+import type { RecoverSummary } from '../../../shared/inside-view.ts';
 import type { Manifest } from '../../../shared/model.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { artifactPath } from '../vault/manifest.ts';

@@ -7,7 +7,7 @@
 // own triggers run, as they would for its program.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { OnConflict, RecoverSelection, RecoverSummary } from '../../../shared/inside.ts';
+import type { OnConflict, RecoverSelection, RecoverSummary } from '../../../shared/inside-view.ts';
 import { backupLocked } from '../vault/backup.ts';
 import { pendingRestoresDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';

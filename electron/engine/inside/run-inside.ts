@@ -2,7 +2,7 @@
 // a stop that ends a read at once, and a bounded heap for a look. Its failures come back as
 // LifeboatErrors; SQLite's errors are explained for the file they concern.
 import { Worker } from 'node:worker_threads';
-import type { RowsPage } from '../../../shared/inside.ts';
+import type { RowsPage } from '../../../shared/inside-view.ts';
 import { LifeboatError } from '../common/errors.ts';
 import { betterSqlitePath, explainSqliteError } from '../snapshot/sqlite-files.ts';
 import type { CompareResult, ContentsResult, ExportResult, InsideRequest, RecoverResult, WorkerInput, WorkerMessage } from './worker/messages.ts';

@@ -1,7 +1,7 @@
 // Comparing a restore point (main) with another database (lifeboat_b), table by table, in chunks
 // that stop when asked. Runs in the worker.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { RowKey, SchemaChange, TableDiff } from '../../../../shared/inside.ts';
+import type { RowKey, SchemaChange, TableDiff } from '../../../../shared/inside-view.ts';
 import type { CompareResult, Db, Raw, TableDesc } from './messages.ts';
 import { countRows, describeTables } from './describe-tables.ts';
 import { checkStop, colRef, isBusy, nap, num, quoteId, toValue } from './sql.ts';

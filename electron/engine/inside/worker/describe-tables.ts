@@ -2,7 +2,7 @@
 // many rows each holds (counted without running anything a restore point chooses), which virtual
 // tables may be read, the contents shown for a restore point, and its planner statistics.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ColumnInfo, MatchBy, RowKey, TableInfo, TableKind } from '../../../../shared/inside.ts';
+import type { ColumnInfo, MatchBy, RowKey, TableInfo, TableKind } from '../../../../shared/inside-view.ts';
 import type { ContentsResult, Db, Failure, TableDesc } from './messages.ts';
 import { colRef, fail, fillSelection, num, quoteId } from './sql.ts';
 

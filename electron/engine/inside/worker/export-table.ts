@@ -1,7 +1,7 @@
 // One table of a restore point (or chosen rows) written to a new CSV or SQLite file. Runs in the worker.
 import type BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
-import type { ColumnInfo, ExportFormat, RowKey } from '../../../../shared/inside.ts';
+import type { ColumnInfo, ExportFormat, RowKey } from '../../../../shared/inside-view.ts';
 import type { Db, ExportResult, Raw, TableDesc } from './messages.ts';
 import { chosenRows, readableTable } from './describe-tables.ts';
 import { checkStop, colRef, num, quoteId } from './sql.ts';

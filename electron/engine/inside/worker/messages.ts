@@ -3,7 +3,7 @@
 // (inside-worker.ts) answers with progress messages, then one result, failure or error.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ErrorCode } from '../../../../shared/errors.ts';
-import type { ColumnInfo, ExportFormat, MatchBy, OnConflict, RecoveredTable, RecoverSelection, RowKey, SchemaChange, TableDiff, TableInfo, TableKind } from '../../../../shared/inside.ts';
+import type { ColumnInfo, ExportFormat, MatchBy, OnConflict, RecoveredTable, RecoverSelection, RowKey, SchemaChange, TableDiff, TableInfo, TableKind } from '../../../../shared/inside-view.ts';
 
 /** A connection, as better-sqlite3 gives it. */
 export type Db = BetterSqlite3.Database;

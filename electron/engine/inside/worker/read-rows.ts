@@ -1,5 +1,5 @@
 // A page of one table's rows of a restore point, as previews. Runs in the worker.
-import type { Cell, RowKey, RowsPage } from '../../../../shared/inside.ts';
+import type { Cell, RowKey, RowsPage } from '../../../../shared/inside-view.ts';
 import type { Db, Raw } from './messages.ts';
 import { chosenRows, readableTable } from './describe-tables.ts';
 import { colRef, fail, num, previewCell, previewSql, quoteId, toValue } from './sql.ts';

@@ -1,7 +1,7 @@
 // Bringing rows of a restore point back into the live database, in one transaction that never
 // deletes a row. Runs in the worker.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { OnConflict, RecoveredTable, RecoverSelection, RowKey } from '../../../../shared/inside.ts';
+import type { OnConflict, RecoveredTable, RecoverSelection, RowKey } from '../../../../shared/inside-view.ts';
 import type { Db, Failure, InsideRequest, Raw, RecoverResult, TableDesc } from './messages.ts';
 import { commonColumns, sameKey } from './compare-databases.ts';
 import { describeTables, findTable } from './describe-tables.ts';

@@ -1,7 +1,7 @@
 // The small pieces every job of the inside worker shares: failures for a person, the stop flag,
 // quoting identifiers, and values as they cross between SQLite and the caller. Runs in the worker.
 import type { ErrorCode } from '../../../../shared/errors.ts';
-import type { Cell, RowKey, SqlValue } from '../../../../shared/inside.ts';
+import type { Cell, RowKey, SqlValue } from '../../../../shared/inside-view.ts';
 import type { Db, Failure, Raw } from './messages.ts';
 
 /** A failure for a person (see Failure). */
