@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, 
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../shared/model.ts';
-import { createEngine, type Engine } from '../engine.ts';
+import type { Engine } from '../engine.ts';
+import { openTestEngine } from '../testing/test-engine.ts';
 import { makeShopDb, sha256 } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 import { filesOf } from './manifest.ts';
@@ -18,8 +19,7 @@ import { checkStoredBytes, openRestorePoint, UnreadableRestorePoint, type Unread
 const tmp = useTestFolder();
 let engine: Engine;
 beforeEach(async () => {
-  engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
-  engine.updateSettings({ scryptWorkFactor: 10 });
+  engine = await openTestEngine(tmp.home, { fastKeys: true });
 });
 afterEach(() => engine.close());
 

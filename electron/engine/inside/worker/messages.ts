@@ -3,7 +3,7 @@
 // (inside-worker.ts) answers with progress messages, then one result, failure or error.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ErrorCode } from '../../../../shared/errors.ts';
-import type { ColumnInfo, ExportFormat, MatchBy, OnConflict, RecoveredTable, RecoverSelection, RowKey, SchemaChange, TableDiff, TableInfo, TableKind } from '../../../../shared/inside-view.ts';
+import type { ColumnInfo, ExportFormat, MatchBy, OnConflict, RecoveredTable, RecoverSelection, RestorePointContents, RowKey, SchemaChange, TableDiff, TableKind } from '../../../../shared/inside-view.ts';
 
 /** A connection, as better-sqlite3 gives it. */
 export type Db = BetterSqlite3.Database;
@@ -21,13 +21,8 @@ export type InsideRequest =
   /** The planner statistics tables in `file`; with `drop`, removes them (only ever from a private copy). */
   | { op: 'planner-stats'; file: string; drop: boolean };
 
-export interface ContentsResult {
-  pageSize: number;
-  userVersion: number;
-  tables: TableInfo[];
-  views: { name: string; sql: string }[];
-  otherTriggers: { name: string; sql: string }[];
-}
+/** What is inside a database, as the worker reads it (the caller adds which restore point it is). */
+export type ContentsResult = Omit<RestorePointContents, 'id' | 'sourceId' | 'createdAt' | 'databaseBytes'>;
 export interface CompareResult {
   tables: TableDiff[];
   schema: SchemaChange[];
