@@ -1,7 +1,7 @@
 // The comparison in words, as the restore confirmation and `lifeboat diff` say it.
 import { describe, expect, it } from 'vitest';
 import { differenceSentence, restoreSentence, rowsOf, schemaSentence } from './comparison-words.ts';
-import type { Comparison, TableDiff } from './inside.ts';
+import type { Comparison, TableDiff } from './inside-view.ts';
 
 function table(name: string, back: number, lost: number, changed = 0, extra: Partial<TableDiff> = {}): TableDiff {
   return { table: name, kind: 'table', match: 'key', keyColumns: ['id'], rows: { a: 0, b: 0 }, back, lost, changed, samples: { back: [], lost: [], changed: [] }, ...extra };

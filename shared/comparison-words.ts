@@ -1,6 +1,6 @@
 // A comparison in words, the same in the CLI and the dashboard: "Restoring to 02:30 gives back 3
 // orders and loses 46 orders and 12 customers added since."
-import type { Comparison, TableDiff } from './inside.ts';
+import type { Comparison, TableDiff } from './inside-view.ts';
 
 const count = (n: number) => n.toLocaleString('en-US');
 

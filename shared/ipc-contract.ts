@@ -3,7 +3,7 @@
 // binder and the preload client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
 import type { ErrorJson } from './errors.ts';
-import { recoverSelectionSchema, rowKeySchema, type Comparison, type ExportSummary, type RecoverSummary, type RestorePointContents, type RowsPage } from './inside.ts';
+import { recoverSelectionSchema, rowKeySchema, type Comparison, type ExportSummary, type RecoverSummary, type RestorePointContents, type RowsPage } from './inside-view.ts';
 import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
 import { destinationIdSchema, restorePointIdSchema, retentionOverrideSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 

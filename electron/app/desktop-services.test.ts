@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Comparison, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside.ts';
+import type { Comparison, RecoverSummary, RestorePointContents, RowsPage } from '../../shared/inside-view.ts';
 import { channelNames, ipcContract, type IpcEvents } from '../../shared/ipc-contract.ts';
 import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
 import { invokeChecked } from './ipc-dispatch.ts';

@@ -1,24 +1,13 @@
 // `lifeboat show`, `diff` and `recover`: look inside a restore point, see what a restore would
 // change, and bring back just the rows that were lost (or write them to a file).
 import { Option } from 'commander';
-import type { Cell, Comparison, RecoverSelection, RowKey, SqlValue } from '../../shared/inside.ts';
-import { differenceSentence, restoreSentence, schemaSentence } from '../../shared/comparison-words.ts';
+import type { Cell, Comparison, RecoverSelection, RecoverSummary, RestorePointContents, RowKey, SqlValue } from '../../shared/inside-view.ts';
 import type { Manifest } from '../../shared/model.ts';
-import type { DecryptWith } from '../engine/artifact/artifact-codec.ts';
-import type { Engine } from '../engine/engine.ts';
+import { differenceSentence, restoreSentence, schemaSentence } from '../../shared/comparison-words.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import { formatBytes } from '../../shared/bytes.ts';
-import { collect, confirm, countOption, keysFrom, localTime, promptHidden, table, type CliContext, type Io, withKeyOptions } from './shared.ts';
+import { collect, confirm, countOption, keysFor, localTime, table, type CliContext, withKeyOptions } from './shared.ts';
 import { multiLine, oneLine } from './terminal-text.ts';
-
-/** The keys for one restore point: --identity, --passphrase-file, LIFEBOAT_PASSPHRASE, the remembered one, or a prompt. */
-async function keysFor(io: Io, e: Engine, m: Manifest, o: { identity?: string[]; passphraseFile?: string }): Promise<DecryptWith> {
-  const keys = await keysFrom(io, o);
-  if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
-    keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
-  }
-  return keys;
-}
 
 /** A value read from the command line: an integer, a range's ends, or text. */
 function parseValue(text: string): SqlValue {
@@ -127,8 +116,14 @@ function describeComparison(compared: Comparison, aLabel: string, bLabel: string
 
 /** Registers the look-inside commands on the program. */
 export function registerInspectCommands(cx: CliContext): void {
-  const { io, program, open, print, progress } = cx;
+  registerShow(cx);
+  registerDiff(cx);
+  registerRecover(cx);
+}
 
+/** `lifeboat show ID`: its tables, or a page of one table's rows. */
+function registerShow(cx: CliContext): void {
+  const { io, program, open, print, progress } = cx;
   const show = program
     .command('show')
     .description('look inside a restore point without restoring it: its tables (rows, sizes), schema, or a page of a table\'s rows')
@@ -157,27 +152,37 @@ export function registerInspectCommands(cx: CliContext): void {
       }
       const c = await e.lookInside(m.id, { keys, onProgress: (p) => bar.update(p) });
       bar.done();
-      const rows = [['TABLE', 'KIND', 'ROWS', 'SIZE', 'KEY']];
-      for (const t of c.tables.filter((x) => x.kind !== 'shadow')) {
-        const kind = t.kind === 'without-rowid' ? 'without rowid' : t.kind === 'virtual' ? `virtual (${c.tables.filter((s) => s.of === t.name).length} storage tables)` : 'table';
-        rows.push([oneLine(t.name), kind, t.rows === null ? '?' : t.rows.toLocaleString('en-US'), formatBytes(t.bytes + t.indexBytes + c.tables.filter((s) => s.of === t.name).reduce((n, s) => n + s.bytes + s.indexBytes, 0)), t.match === 'content' ? '(none: rows matched by content)' : oneLine(t.key.join(', '))]);
-      }
-      const lines = [`Restore point ${m.id} of ${m.source.id}, taken ${localTime(m.createdAt)}: ${formatBytes(c.databaseBytes)}, ${c.tables.filter((t) => t.kind !== 'shadow').length} tables`, table(rows)];
-      if (c.views.length) lines.push(`Views: ${c.views.map((v) => oneLine(v.name)).join(', ')}`);
-      const triggers = [...c.tables.flatMap((t) => t.triggers), ...c.otherTriggers];
-      if (triggers.length) lines.push(`Triggers: ${triggers.map((t) => oneLine(t.name)).join(', ')}`);
-      if (o.schema) {
-        // CREATE statements keep their lines (and tabs); nothing else in them reaches the terminal raw.
-        const sql = (text: string) => multiLine(`${text};`);
-        for (const t of c.tables.filter((x) => x.kind !== 'shadow')) lines.push('', sql(t.sql), ...t.indexes.map((i) => sql(i.sql)), ...t.triggers.map((x) => sql(x.sql)));
-        for (const v of [...c.views, ...c.otherTriggers]) lines.push('', sql(v.sql));
-      } else lines.push(`Rows of a table: lifeboat show ${m.id} --table NAME; its CREATE statements: --schema`);
+      const lines = describeContents(m, c, o.schema);
       print(lines.join('\n'), c);
     } finally {
       bar.done();
     }
   });
+}
 
+/** A restore point's contents for a person: its tables (rows, sizes, keys), views and triggers, and with `schema` every CREATE statement. */
+function describeContents(m: Manifest, c: RestorePointContents, schema: boolean | undefined): string[] {
+  const rows = [['TABLE', 'KIND', 'ROWS', 'SIZE', 'KEY']];
+  for (const t of c.tables.filter((x) => x.kind !== 'shadow')) {
+    const kind = t.kind === 'without-rowid' ? 'without rowid' : t.kind === 'virtual' ? `virtual (${c.tables.filter((s) => s.of === t.name).length} storage tables)` : 'table';
+    rows.push([oneLine(t.name), kind, t.rows === null ? '?' : t.rows.toLocaleString('en-US'), formatBytes(t.bytes + t.indexBytes + c.tables.filter((s) => s.of === t.name).reduce((n, s) => n + s.bytes + s.indexBytes, 0)), t.match === 'content' ? '(none: rows matched by content)' : oneLine(t.key.join(', '))]);
+  }
+  const lines = [`Restore point ${m.id} of ${m.source.id}, taken ${localTime(m.createdAt)}: ${formatBytes(c.databaseBytes)}, ${c.tables.filter((t) => t.kind !== 'shadow').length} tables`, table(rows)];
+  if (c.views.length) lines.push(`Views: ${c.views.map((v) => oneLine(v.name)).join(', ')}`);
+  const triggers = [...c.tables.flatMap((t) => t.triggers), ...c.otherTriggers];
+  if (triggers.length) lines.push(`Triggers: ${triggers.map((t) => oneLine(t.name)).join(', ')}`);
+  if (schema) {
+    // CREATE statements keep their lines (and tabs); nothing else in them reaches the terminal raw.
+    const sql = (text: string) => multiLine(`${text};`);
+    for (const t of c.tables.filter((x) => x.kind !== 'shadow')) lines.push('', sql(t.sql), ...t.indexes.map((i) => sql(i.sql)), ...t.triggers.map((x) => sql(x.sql)));
+    for (const v of [...c.views, ...c.otherTriggers]) lines.push('', sql(v.sql));
+  } else lines.push(`Rows of a table: lifeboat show ${m.id} --table NAME; its CREATE statements: --schema`);
+  return lines;
+}
+
+/** `lifeboat diff ID [ID2]`. */
+function registerDiff(cx: CliContext): void {
+  const { io, program, open, print, progress } = cx;
   const diff = program
     .command('diff')
     .description('what restoring a restore point would change: compared with the database now, or with another restore point')
@@ -204,7 +209,11 @@ export function registerInspectCommands(cx: CliContext): void {
       bar.done();
     }
   });
+}
 
+/** `lifeboat recover ID --table T`: rows brought back, or written to a new file with --to. */
+function registerRecover(cx: CliContext): void {
+  const { io, program, open, print, progress } = cx;
   const recover = program
     .command('recover')
     .description('bring rows of a restore point back into the database (a safety copy is taken first; `lifeboat undo` reverses it), or write them to a new file with --to')
@@ -235,21 +244,27 @@ export function registerInspectCommands(cx: CliContext): void {
       await confirm(io, program.opts(), `Bring ${what} from ${m.id} (${localTime(m.createdAt)}) back into ${e.sources.get(m.source.id).path}${o.onConflict === 'replace' ? ', overwriting rows that are there with other values' : ''}? A safety copy of the database is taken first.`);
       const r = await e.recover({ id: m.id, selections, onConflict: o.onConflict, foreignKeys: o.foreignKeys, waitMs: (o.wait ?? 0) * 1000, keys, onProgress: (p) => bar.update(p) });
       bar.done();
-      const lines: string[] = [];
-      for (const t of r.tables) {
-        const parts = [`${t.inserted.toLocaleString('en-US')} brought back`];
-        if (t.replaced) parts.push(`${t.replaced.toLocaleString('en-US')} overwritten`);
-        if (t.skipped) parts.push(`${t.skipped.toLocaleString('en-US')} left as they are now (they differ; --on-conflict replace overwrites them)`);
-        if (t.unchanged) parts.push(`${t.unchanged.toLocaleString('en-US')} already there`);
-        lines.push(`${oneLine(t.table)}: ${parts.join(', ')}`);
-        if (t.triggers.length) lines.push(`  the database's own triggers for these rows were in force (each runs when its WHEN matches): ${t.triggers.map(oneLine).join(', ')}`);
-        if (t.droppedColumns.length) lines.push(`  not brought back (the table no longer has these columns): ${t.droppedColumns.map(oneLine).join(', ')}`);
-      }
-      if (r.nothingToDo) lines.push('Nothing was changed: every chosen row is already there.');
-      else lines.push(`Safety copy of the database before: ${r.safetyCopyId} (undo with \`lifeboat undo\`)`);
+      const lines = describeRecovered(r);
       print(lines.join('\n'), r);
     } finally {
       bar.done();
     }
   });
+}
+
+/** What bringing rows back did, table by table, for a person. */
+function describeRecovered(r: RecoverSummary): string[] {
+  const lines: string[] = [];
+  for (const t of r.tables) {
+    const parts = [`${t.inserted.toLocaleString('en-US')} brought back`];
+    if (t.replaced) parts.push(`${t.replaced.toLocaleString('en-US')} overwritten`);
+    if (t.skipped) parts.push(`${t.skipped.toLocaleString('en-US')} left as they are now (they differ; --on-conflict replace overwrites them)`);
+    if (t.unchanged) parts.push(`${t.unchanged.toLocaleString('en-US')} already there`);
+    lines.push(`${oneLine(t.table)}: ${parts.join(', ')}`);
+    if (t.triggers.length) lines.push(`  the database's own triggers for these rows were in force (each runs when its WHEN matches): ${t.triggers.map(oneLine).join(', ')}`);
+    if (t.droppedColumns.length) lines.push(`  not brought back (the table no longer has these columns): ${t.droppedColumns.map(oneLine).join(', ')}`);
+  }
+  if (r.nothingToDo) lines.push('Nothing was changed: every chosen row is already there.');
+  else lines.push(`Safety copy of the database before: ${r.safetyCopyId} (undo with \`lifeboat undo\`)`);
+  return lines;
 }

@@ -1,20 +1,47 @@
-// `lifeboat backup`, `list`, `verify`, `restore`, `undo`, `prune`, `status`, `reindex`, `pin`.
+// `lifeboat backup`, `list`, `verify`, `restore`, `undo`, `prune`, `status`, `reindex`, `pin`: one
+// function per command, each registering it on the program.
 import { Option } from 'commander';
-import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
+import type { Engine } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 import { formatBytes } from '../../shared/bytes.ts';
 import { describeHolders } from '../engine/snapshot/open-holders.ts';
 import { DEFAULT_ZSTD_LEVEL } from '../engine/artifact/artifact-codec.ts';
 import { NOT_CHECKED_NO_KEY } from '../engine/restore/verify.ts';
+import { filesOf } from '../engine/vault/manifest.ts';
 import { engineHealth } from '../app/engine-health.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
-import { collect, confirm, countOption, describeManifest, keysFrom, levelOption, localTime, passphraseFrom, promptHidden, sizeOption, table, type CliContext, type GlobalOptions, withKeyOptions } from './shared.ts';
+import { collect, confirm, countOption, describeManifest, keysFor, keysFrom, levelOption, localTime, passphraseFrom, sizeOption, table, type CliContext, type GlobalOptions, type Io, withKeyOptions } from './shared.ts';
 
-/** Registers restorepoint commands on the program. */
+/** Registers the restore point commands on the program. */
 export function registerRestorePointCommands(cx: CliContext): void {
-  const { io, program, open, print, progress } = cx;
-  program
+  registerBackup(cx);
+  registerList(cx);
+  registerVerify(cx);
+  registerRestore(cx);
+  registerUndo(cx);
+  registerPrune(cx);
+  registerStatus(cx);
+  registerReindex(cx);
+  registerPins(cx);
+}
+
+interface BackupOptions {
+  compact?: boolean;
+  maxSize?: number;
+  trigger: 'manual' | 'scheduled';
+  wait?: number;
+  compress?: number | boolean;
+  encrypt?: boolean;
+  recipient?: string[];
+  passphraseFile?: string;
+  rememberPassphrase?: boolean;
+  prune: boolean;
+}
+
+/** `lifeboat backup <database>`. */
+function registerBackup(cx: CliContext): void {
+  cx.program
     .command('backup')
     .description('take a restore point of a database (registering it as a source if it is new)')
     .argument('<database>', 'path to the SQLite file, or the id of a registered source')
@@ -30,91 +57,84 @@ export function registerRestorePointCommands(cx: CliContext): void {
     .option('--passphrase-file <file>', 'read the passphrase from this file')
     .option('--remember-passphrase', 'remember the passphrase for scheduled backups (see `lifeboat passphrase`)')
     .option('--no-prune', 'do not apply retention after this backup (it runs after every other one)')
-    .action(async (database: string, o: { compact?: boolean; maxSize?: number; trigger: 'manual' | 'scheduled'; wait?: number; compress?: number | boolean; encrypt?: boolean; recipient?: string[]; passphraseFile?: string; rememberPassphrase?: boolean; prune: boolean }) => {
-      const e = await open();
+    .action(async (database: string, o: BackupOptions) => {
+      const e = await cx.open();
       const known = e.sources.list().find((s) => s.id === database);
-      let encrypt: false | { passphrase: string } | { recipients: string[] } | undefined = o.encrypt === false ? false : undefined;
-      if (o.recipient?.length) encrypt = { recipients: o.recipient };
-      else if (o.encrypt) {
-        const passphrase = await passphraseFrom(io, o.passphraseFile, { prompt: 'Passphrase for this backup: ', confirm: true });
-        if (!passphrase) throw new LifeboatError('usage', '--encrypt needs a passphrase, and there is no terminal to ask on', 'Set LIFEBOAT_PASSPHRASE or use --passphrase-file, or encrypt to a key with --recipient');
-        if (o.rememberPassphrase) await e.passphrase.remember(passphrase);
-        encrypt = { passphrase };
-      }
+      const encrypt = await encryptionFor(cx.io, e, o);
       const compressLevel = o.compress === false ? false : o.compress === true ? DEFAULT_ZSTD_LEVEL : o.compress;
-      const bar = progress();
+      const bar = cx.progress();
       let manifest: Manifest;
       let retention: { removed: string[]; error?: string } | undefined;
       const stopListening = e.events.on('retention-applied', (r) => (retention = r));
       try {
-        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, {
-          prune: o.prune,
-          trigger: o.trigger,
-          compact: o.compact,
-          compressLevel,
-          encrypt,
-          maxBytes: o.maxSize,
-          waitMs: (o.wait ?? 0) * 1000,
-          onProgress: (p) => bar.update(p),
-        });
+        const waitMs = (o.wait ?? 0) * 1000;
+        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, { prune: o.prune, trigger: o.trigger, compact: o.compact, compressLevel, encrypt, maxBytes: o.maxSize, waitMs, onProgress: (p) => bar.update(p) });
       } finally {
         bar.done();
         stopListening();
       }
-      // Copies to the destinations; a failed upload is reported, retried later, and never fails the backup.
-      const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
-      const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
-      const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
-      // Then each destination's retention, as the app and the daemon do after every backup.
-      const remote = o.prune && manifest.integrity.status === 'ok' && replicas.length ? await e.pruneDestinations({ sourceId: manifest.source.id }) : [];
-      const retentionLines = [
-        ...(retention?.error ? [`  warning: old restore points were not removed: ${retention.error}`] : retention?.removed.length ? [`  retention removed ${retention.removed.length} older restore point${retention.removed.length === 1 ? '' : 's'} from the vault`] : []),
-        ...remote.filter((r) => r.remove.length).map((r) => `  retention removed ${r.remove.length} at ${names.get(r.destinationId) ?? r.destinationId}`),
-      ];
-      const locations = ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)];
-      print(
-        [`Restore point ${describeManifest(manifest)}`, `  ${path.join(e.vaultDir, manifest.artifact.path)}`, ...uploadLines, ...retentionLines].join('\n'),
-        program.opts<GlobalOptions>().json ? { ...manifest, locations, replicas, retention: { vault: retention?.removed ?? [], destinations: remote.map((r) => ({ destinationId: r.destinationId, removed: r.remove.map((d) => d.id) })) } } : manifest,
-      );
-      if (manifest.integrity.status !== 'ok') {
-        const registered = e.sources.list().some((s) => s.id === manifest.source.id);
-        throw new LifeboatError(
-          'integrity-failed',
-          `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed${registered ? '' : ', and the database was not added to the ones Lifeboat protects'}`,
-          'Restore an earlier restore point (`lifeboat list`) or repair the database',
-        );
-      }
+      await reportBackup(cx, e, manifest, o.prune, retention);
     });
+}
 
-  program
+/** How `backup` encrypts: --recipient, --encrypt (a passphrase, remembered when asked), --no-encrypt, or as the source's settings say (undefined). */
+async function encryptionFor(io: Io, e: Engine, o: BackupOptions): Promise<false | { passphrase: string } | { recipients: string[] } | undefined> {
+  if (o.recipient?.length) return { recipients: o.recipient };
+  if (!o.encrypt) return o.encrypt === false ? false : undefined;
+  const passphrase = await passphraseFrom(io, o.passphraseFile, { prompt: 'Passphrase for this backup: ', confirm: true });
+  if (!passphrase) throw new LifeboatError('usage', '--encrypt needs a passphrase, and there is no terminal to ask on', 'Set LIFEBOAT_PASSPHRASE or use --passphrase-file, or encrypt to a key with --recipient');
+  if (o.rememberPassphrase) await e.passphrase.remember(passphrase);
+  return { passphrase };
+}
+
+/**
+ * After a backup: copies to the destinations (a failed upload is reported, retried later, and never
+ * fails the backup), each destination's retention (as the app and the daemon do after every
+ * backup), then what happened; a copy that fails its integrity check makes the command fail.
+ */
+async function reportBackup(cx: CliContext, e: Engine, manifest: Manifest, prune: boolean, retention: { removed: string[]; error?: string } | undefined): Promise<void> {
+  const replicas = manifest.integrity.status === 'ok' ? await e.uploadNew(manifest) : [];
+  const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
+  const uploadLines = replicas.map((r) => (r.status === 'completed' ? `  copied to ${names.get(r.destinationId)}` : `  NOT copied to ${names.get(r.destinationId)}: ${r.error} (retried by \`lifeboat push\` or the app)`));
+  const remote = prune && manifest.integrity.status === 'ok' && replicas.length ? await e.pruneDestinations({ sourceId: manifest.source.id }) : [];
+  const retentionLines = [
+    ...(retention?.error ? [`  warning: old restore points were not removed: ${retention.error}`] : retention?.removed.length ? [`  retention removed ${retention.removed.length} older restore point${retention.removed.length === 1 ? '' : 's'} from the vault`] : []),
+    ...remote.filter((r) => r.remove.length).map((r) => `  retention removed ${r.remove.length} at ${names.get(r.destinationId) ?? r.destinationId}`),
+  ];
+  const locations = ['vault', ...replicas.filter((r) => r.status === 'completed').map((r) => names.get(r.destinationId) ?? r.destinationId)];
+  cx.print(
+    [`Restore point ${describeManifest(manifest)}`, ...filesOf(e.vaultDir, manifest).stored.map((s) => `  ${s.file}`), ...uploadLines, ...retentionLines].join('\n'),
+    cx.program.opts<GlobalOptions>().json ? { ...manifest, locations, replicas, retention: { vault: retention?.removed ?? [], destinations: remote.map((r) => ({ destinationId: r.destinationId, removed: r.remove.map((d) => d.id) })) } } : manifest,
+  );
+  if (manifest.integrity.status !== 'ok') {
+    const registered = e.sources.list().some((s) => s.id === manifest.source.id);
+    throw new LifeboatError(
+      'integrity-failed',
+      `The copy was taken but fails SQLite's integrity check (${manifest.integrity.message.split('\n')[0]}), so the database itself is probably damaged; the copy is kept and marked failed${registered ? '' : ', and the database was not added to the ones Lifeboat protects'}`,
+      'Restore an earlier restore point (`lifeboat list`) or repair the database',
+    );
+  }
+}
+
+type Listed = Manifest & { locations: string[] };
+
+/** `lifeboat list`. */
+function registerList(cx: CliContext): void {
+  cx.program
     .command('list')
     .description('list restore points, newest first')
     .option('--source <id>', 'only this source')
     .option('--remote', 'also read the destinations, to show restore points that are only there (a new machine)')
     .action(async (o: { source?: string; remote?: boolean }) => {
-      const e = await open();
+      const e = await cx.open();
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const where = new Map<string, string[]>();
       for (const r of e.replicas()) if (r.status === 'completed') where.set(r.restorePointId, [...(where.get(r.restorePointId) ?? []), names.get(r.destinationId) ?? r.destinationId]);
-      const points: (Manifest & { locations: string[] })[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
+      const points: Listed[] = e.list({ sourceId: o.source }).map((m) => ({ ...m, locations: ['vault', ...(where.get(m.id) ?? [])] }));
       const warnings: string[] = [];
       const vaultProblem = (await e.status()).vaultProblem;
       if (vaultProblem) warnings.push(`${vaultProblem}; the list below is what the index knows`);
-      if (o.remote) {
-        for (const { destination, points: remote, problems, error } of await e.destinations.listRemote()) {
-          if (error) warnings.push(`${destination.name}: ${error}`);
-          // What could not be read there is said, one line each, never skipped in silence.
-          for (const problem of problems) warnings.push(`${destination.name}: ${problem}`);
-          for (const { manifest } of remote) {
-            if (o.source && manifest.source.id !== o.source) continue;
-            const known = points.find((p) => p.id === manifest.id);
-            if (known) {
-              if (!known.locations.includes(destination.name)) known.locations.push(destination.name);
-            } else points.push({ ...manifest, locations: [destination.name] });
-          }
-        }
-        points.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-      }
+      if (o.remote) warnings.push(...(await addRemote(e, points, o.source)));
       // What is known of each one now: its integrity check when taken, and the last verification since.
       const verifications = e.verifications();
       const withChecks = points.map((m) => {
@@ -126,16 +146,38 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const rows = [['ID', 'SOURCE', 'CREATED', 'TRIGGER', 'SIZE', 'STATUS', 'PINNED', 'WHERE']];
       for (const m of withChecks) rows.push([m.id, m.source.id, localTime(m.createdAt), m.trigger, formatBytes(m.artifact.bytes), state(m), m.pinned ? 'pinned' : '', m.locations.join(', ')]);
       const human = points.length ? table(rows) : 'No restore points yet. Take one with `lifeboat backup <database>`.';
-      print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), withChecks);
+      cx.print([human, ...warnings.map((w) => `warning: ${w}`)].join('\n'), withChecks);
     });
+}
 
-  withKeyOptions(program.command('verify').description('re-hash and integrity-check restore points (all, or the ones given); exits 1 on any failure').argument('[ids...]', 'restore point ids'))
-    .action(async (ids: string[], o: { identity?: string[]; passphraseFile?: string }) => {
-      const e = await open();
-      const keys = await keysFrom(io, o);
+/** Adds what the destinations hold to `points` (newest first again), and returns what could not be read there, one line each. */
+async function addRemote(e: Engine, points: Listed[], sourceId: string | undefined): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const { destination, points: remote, problems, error } of await e.destinations.listRemote()) {
+    if (error) warnings.push(`${destination.name}: ${error}`);
+    // What could not be read there is said, one line each, never skipped in silence.
+    for (const problem of problems) warnings.push(`${destination.name}: ${problem}`);
+    for (const { manifest } of remote) {
+      if (sourceId && manifest.source.id !== sourceId) continue;
+      const known = points.find((p) => p.id === manifest.id);
+      if (known) {
+        if (!known.locations.includes(destination.name)) known.locations.push(destination.name);
+      } else points.push({ ...manifest, locations: [destination.name] });
+    }
+  }
+  points.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  return warnings;
+}
+
+/** `lifeboat verify [ID...]`. */
+function registerVerify(cx: CliContext): void {
+  withKeyOptions(cx.program.command('verify').description('re-hash and integrity-check restore points (all, or the ones given); exits 1 on any failure').argument('[ids...]', 'restore point ids')).action(
+    async (ids: string[], o: { identity?: string[]; passphraseFile?: string }) => {
+      const e = await cx.open();
+      const keys = await keysFrom(cx.io, o);
       const scan = ids.length ? { problems: [] } : await e.reindex();
       const targets = ids.length ? ids : e.list().map((m) => m.id);
-      const bar = progress();
+      const bar = cx.progress();
       const results = [];
       for (const id of targets) {
         results.push(await e.verify(id, { keys, onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
@@ -152,17 +194,22 @@ export function registerRestorePointCommands(cx: CliContext): void {
       const unchecked = results.filter((r) => r.status === 'unchecked').length;
       const total = results.length + problems.length;
       lines.push(`${total} restore point${total === 1 ? '' : 's'}: ${total - failed - unchecked} ok, ${failed} failed${unchecked ? `, ${unchecked} ${NOT_CHECKED_NO_KEY}` : ''}`);
-      print(lines.join('\n'), { results, problems, failed, unchecked });
+      cx.print(lines.join('\n'), { results, problems, failed, unchecked });
       if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
-    });
+    },
+  );
+}
 
+/** `lifeboat restore ID`. */
+function registerRestore(cx: CliContext): void {
+  const { io, program } = cx;
   withKeyOptions(program.command('restore').description('restore a restore point over its database (a safety copy is taken first) or to a new file').argument('<id>', 'restore point id (or a unique part of it)'))
     .option('--to <path>', 'restore to this new file instead of over the database')
     .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
     .option('--from <destination>', 'fetch it from this destination (otherwise: the vault, then each destination)')
     .option('--while-open', 'restore in place even though another program has the database open (restart it afterwards)')
     .action(async (id: string, o: { to?: string; wait?: number; identity?: string[]; passphraseFile?: string; from?: string; whileOpen?: boolean }) => {
-      const e = await open();
+      const e = await cx.open();
       const local = o.from
         ? undefined
         : await e.get(id).catch((err: unknown) => {
@@ -171,10 +218,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
           });
       const m = local ?? (await e.pull(id, o.from));
       if (!local) io.stderr.write(`Fetched ${m.id} from a destination into the vault.\n`);
-      const keys = await keysFrom(io, o);
-      if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
-        keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
-      }
+      const keys = await keysFor(io, e, m, o);
       // The real file: the registered database's own path (never the path a manifest claims).
       const target = e.restoreTarget(m, o.to);
       // A database open in another program is refused by the engine before anything happens (unless
@@ -183,7 +227,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
       if (!o.to && (!users?.length || o.whileOpen)) {
         await confirm(io, program.opts(), `Restore ${m.id} (${localTime(m.createdAt)}) over ${target}?${users?.length ? ` It is open in ${describeHolders(users)}: restart that afterwards.` : ''} A safety copy of the current database is taken first.`);
       }
-      const bar = progress();
+      const bar = cx.progress();
       try {
         const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
         bar.done();
@@ -191,12 +235,16 @@ export function registerRestorePointCommands(cx: CliContext): void {
         if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
         if (r.quarantinedTo) lines.push(`The previous, unreadable files were kept in ${r.quarantinedTo}`);
         if (r.requiresRestart) lines.push(r.holders.length ? `Restart the programs that had it open: ${describeHolders(r.holders)}` : 'Restart any program that had it open');
-        print(lines.join('\n'), r);
+        cx.print(lines.join('\n'), r);
       } finally {
         bar.done();
       }
     });
+}
 
+/** `lifeboat undo`. */
+function registerUndo(cx: CliContext): void {
+  const { io, program, open, print, progress } = cx;
   program
     .command('undo')
     .description('put back the database as it was before the last restore or rows brought back (from its safety copy)')
@@ -220,7 +268,11 @@ export function registerRestorePointCommands(cx: CliContext): void {
         bar.done();
       }
     });
+}
 
+/** `lifeboat prune`. */
+function registerPrune(cx: CliContext): void {
+  const { program, open, print } = cx;
   program
     .command('prune')
     .description('delete restore points that the retention policy no longer keeps')
@@ -245,7 +297,11 @@ export function registerRestorePointCommands(cx: CliContext): void {
       }
       print(lines.join('\n') || 'Nothing to prune.', program.opts<GlobalOptions>().json ? [...results, ...remote] : results);
     });
+}
 
+/** `lifeboat status`. */
+function registerStatus(cx: CliContext): void {
+  const { program, open, print } = cx;
   program
     .command('status')
     .description('sources, their newest restore points and the vault')
@@ -272,7 +328,11 @@ export function registerRestorePointCommands(cx: CliContext): void {
       lines.push(`Health: ${health.summary}`, ...health.reasons.map((r) => `  ${r.level === 'error' ? 'PROBLEM' : 'warning'}: ${r.text} ${r.action}`));
       print(lines.join('\n'), { ...s, destinations, health });
     });
+}
 
+/** `lifeboat reindex`. */
+function registerReindex(cx: CliContext): void {
+  const { program, open, print } = cx;
   program
     .command('reindex')
     .description('rebuild the restore point list from the manifests in the vault')
@@ -289,7 +349,11 @@ export function registerRestorePointCommands(cx: CliContext): void {
       if (destinations.some((d) => d.queued > 0)) lines.push('Queued copies go with `lifeboat push` (or on their own in the app and the daemon).');
       print(lines.join('\n'), { indexed: scan.manifests.length, problems: scan.problems.map((p) => ({ file: p.file, ...p.error.toJSON() })), destinations });
     });
+}
 
+/** `lifeboat pin ID` and `lifeboat unpin ID`. */
+function registerPins(cx: CliContext): void {
+  const { program, open, print } = cx;
   for (const [name, pinned] of [['pin', true], ['unpin', false]] as const) {
     program
       .command(name)
@@ -301,5 +365,4 @@ export function registerRestorePointCommands(cx: CliContext): void {
         print(`${m.id} ${pinned ? 'pinned' : 'unpinned'}`, m);
       });
   }
-
 }

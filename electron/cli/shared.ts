@@ -133,6 +133,15 @@ export async function keysFrom(io: Io, o: { identity?: string[]; passphraseFile?
   return { identities, passphrases: passphrase ? [passphrase] : [] };
 }
 
+/** The keys for one restore point: --identity, --passphrase-file, LIFEBOAT_PASSPHRASE, the remembered one, or a prompt. */
+export async function keysFor(io: Io, e: Engine, m: Manifest, o: { identity?: string[]; passphraseFile?: string }): Promise<DecryptWith> {
+  const keys = await keysFrom(io, o);
+  if (m.artifact.encryption?.kind === 'passphrase' && !keys.passphrases?.length && !(await e.passphrase.current()) && io.stdin.isTTY) {
+    keys.passphrases = [await promptHidden(io, `Passphrase for ${m.id}${m.artifact.encryption.keyId ? ` (${m.artifact.encryption.keyId})` : ''}: `)];
+  }
+  return keys;
+}
+
 export const RETENTION_OPTIONS = [
   ['keepLast', '--keep-last <n>', 'keep the newest N restore points'],
   ['keepDaily', '--keep-daily <n>', 'keep one per day for N days'],

@@ -5,8 +5,8 @@
 // the preload file, the renderer's page and the tray icons main points at must exist, IPC must be
 // bound with its sender check (own window, main frame, own page) before the window loads, a
 // packaged app must ignore ELECTRON_RENDERER_URL, an in-place restore and a delete must wait for
-// main's native dialog naming the file, and a backup's integrity check must run in its worker from
-// the unpacked better-sqlite3. This catches the wrong-path and missing-file mistakes
+// main's native dialog naming the file, and a backup's integrity check, a look inside and a comparison
+// must run in their workers (files of the build's own) from the unpacked better-sqlite3. This catches the wrong-path and missing-file mistakes
 // that stop a packaged app at start; it is no substitute for launching Electron (e2e/electron.spec.ts
 // does that where a binary exists).
 import { spawn, spawnSync } from 'node:child_process';
@@ -83,6 +83,9 @@ function checkShell(report: Report, root: string, builtInClient: boolean): void 
   // The build's own Google client is read from beside the tray icons when the build carries one.
   expect(report.calls?.destinations).toMatchObject({ ok: true, value: { google: { builtIn: builtInClient } } });
   expect(report.calls?.backup).toMatchObject({ ok: true, value: { integrity: { status: 'ok' } } });
+  // Looking inside and comparing ran in the inside worker, a file of the build's own.
+  expect(report.calls?.contents).toMatchObject({ ok: true, value: { tables: expect.arrayContaining([expect.objectContaining({ name: 'accounts' })]) } });
+  expect(report.calls?.compare).toMatchObject({ ok: true, value: { tables: expect.arrayContaining([expect.objectContaining({ table: 'accounts', back: 0, lost: 0, changed: 0 })]) } });
   // An in-place restore and a delete wait for main's native dialog, which names the real file;
   // "Cancel" changes nothing, so a renderer alone can do neither.
   const backup = report.calls?.backup?.value as { id: string; artifact: { path: string } };
@@ -105,7 +108,7 @@ describe('the built shell', () => {
     checkShell(await runShell(path.join(REPO, 'out', 'main', 'index.js'), { appPath: REPO }), REPO, existsSync(path.join(REPO, 'resources', 'google-client.json')));
   });
 
-  it('in the packaged layout (app.asar, resources, app.asar.unpacked) does the same, with the integrity worker on the unpacked better-sqlite3', async () => {
+  it('in the packaged layout (app.asar, resources, app.asar.unpacked) does the same, with the workers on the unpacked better-sqlite3', async () => {
     // The layout below is what electron-builder.yml asks for; if the config changes, change both.
     const config = readFileSync(path.join(REPO, 'electron-builder.yml'), 'utf8');
     for (const line of ['- out/**', '- package.json', 'from: resources', 'to: resources', "filter: ['tray-*.png', 'icon.png', 'google-client.json']", '- node_modules/better-sqlite3/**', '- node_modules/koffi/**', '- node_modules/@koromix/koffi-*/**']) expect(config).toContain(line);

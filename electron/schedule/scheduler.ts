@@ -7,12 +7,12 @@
 // - Failures retry with backoff (3 attempts by default) and never stop the schedule.
 // - Last run, next run and the success count persist across restarts (the state store).
 // - Wake comes from Electron's powerMonitor in the app. Under plain Node the loop re-reads the wall
-//   clock at least every `pollMs` (30 s): Node's timers run on a monotonic clock that stops while
-//   the machine is suspended, so a long timer would fire late after a wake; a short poll does not.
+//   clock at least every `pollMs` (30 s; see wake-loop.ts, the loop both schedulers run).
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Schedule } from '../../shared/model.ts';
-import { singleTimer, type Clock } from '../engine/common/clock.ts';
+import type { Clock } from '../engine/common/clock.ts';
 import { nextRun } from './schedule.ts';
+import { wakeLoop } from './wake-loop.ts';
 
 export interface SourceScheduleState {
   /** Everything scheduled up to this instant has been handled (run, or given up on). */
@@ -65,26 +65,89 @@ export interface SourceScheduleStatus {
 }
 
 
+const fresh = (): SourceScheduleState => ({ attempts: 0, successes: 0, failures: 0 });
+
+/** When a source should run next: a retry, the next slot after what was handled, or the next from now. */
+function dueAt(deps: SchedulerDeps, schedule: Schedule, s: SourceScheduleState, now: Date): Date | undefined {
+  if (s.retryAt) return new Date(s.retryAt);
+  const from = s.handledUntil ? new Date(s.handledUntil) : now;
+  return nextRun(schedule, from, deps.timeZone?.());
+}
+
+/** Records how one run that started at `startedAt` ended: success, or a failure retried after the next delay (given up on after the last). */
+function recordRun(s: SourceScheduleState, startedAt: Date, error: string | undefined, retryDelays: number[], now: Date): void {
+  s.lastRunAt = startedAt.toISOString();
+  s.lastOk = error === undefined;
+  s.lastError = error;
+  if (error === undefined) {
+    s.successes++;
+    s.attempts = 0;
+    s.retryAt = undefined;
+    return;
+  }
+  s.failures++;
+  s.attempts++;
+  const delay = retryDelays[s.attempts - 1];
+  // After the last attempt, give up on this slot; the next scheduled one still comes.
+  s.retryAt = delay === undefined ? undefined : new Date(now.getTime() + delay).toISOString();
+  if (delay === undefined) s.attempts = 0;
+}
+
+/**
+ * Starts (`run`) every source that is due and not running, once for all the slots it missed, and
+ * notes what it has seen (a new schedule starts counting from now; a removed one is forgotten).
+ * Returns how long until the next one is due.
+ */
+function startDue(deps: SchedulerDeps, running: Set<string>, run: (sourceId: string) => void): number {
+  const now = deps.clock.now();
+  const state = deps.state.read();
+  let changed = false;
+  let soonest = Number.POSITIVE_INFINITY;
+  const known = new Set<string>();
+  for (const { sourceId, schedule } of deps.schedules()) {
+    known.add(sourceId);
+    const s = state.sources[sourceId] ?? fresh();
+    if (!state.sources[sourceId] || !s.handledUntil) {
+      // First sight of this schedule: start counting from now (enabling a schedule runs nothing at once).
+      s.handledUntil = now.toISOString();
+      state.sources[sourceId] = s;
+      changed = true;
+    }
+    if (schedule.kind === 'off' || state.paused) continue;
+    const due = dueAt(deps, schedule, s, now);
+    if (!due) continue;
+    if (due.getTime() > now.getTime()) {
+      soonest = Math.min(soonest, due.getTime());
+      continue;
+    }
+    if (running.has(sourceId)) continue; // never two runs of one source; re-checked when it ends
+    // One run covers every slot missed up to now.
+    s.handledUntil = now.toISOString();
+    s.retryAt = undefined;
+    changed = true;
+    run(sourceId);
+  }
+  for (const id of Object.keys(state.sources)) {
+    if (!known.has(id)) {
+      delete state.sources[id];
+      changed = true;
+    }
+  }
+  if (changed) {
+    deps.state.write(state);
+    deps.onChange?.();
+  }
+  return soonest - now.getTime();
+}
+
 /** A scheduler over `deps`; nothing runs until `start()`. */
 export function createScheduler(deps: SchedulerDeps) {
   const retryDelays = deps.retryDelaysMs ?? [60_000, 5 * 60_000];
-  const pollMs = deps.pollMs ?? 30_000;
   const running = new Set<string>();
-  const timer = singleTimer(deps.clock, () => tick());
-  let started = false;
-
   const load = () => deps.state.read();
   const save = (state: SchedulerState) => {
     deps.state.write(state);
     deps.onChange?.();
-  };
-  const fresh = (): SourceScheduleState => ({ attempts: 0, successes: 0, failures: 0 });
-
-  /** When this source should run next: a retry, the next slot, or now for a missed one. */
-  const dueAt = (schedule: Schedule, s: SourceScheduleState, now: Date): Date | undefined => {
-    if (s.retryAt) return new Date(s.retryAt);
-    const from = s.handledUntil ? new Date(s.handledUntil) : now;
-    return nextRun(schedule, from, deps.timeZone?.());
   };
 
   const runOne = async (sourceId: string) => {
@@ -100,86 +163,21 @@ export function createScheduler(deps: SchedulerDeps) {
     running.delete(sourceId);
     const state = load();
     const s = state.sources[sourceId] ?? fresh();
-    s.lastRunAt = startedAt.toISOString();
-    s.lastOk = error === undefined;
-    s.lastError = error;
-    if (error === undefined) {
-      s.successes++;
-      s.attempts = 0;
-      s.retryAt = undefined;
-    } else {
-      s.failures++;
-      s.attempts++;
-      const delay = retryDelays[s.attempts - 1];
-      // After the last attempt, give up on this slot; the next scheduled one still comes.
-      s.retryAt = delay === undefined ? undefined : new Date(deps.clock.now().getTime() + delay).toISOString();
-      if (delay === undefined) s.attempts = 0;
-    }
+    recordRun(s, startedAt, error, retryDelays, deps.clock.now());
     state.sources[sourceId] = s;
     save(state);
-    tick();
+    loop.wake();
   };
 
-  /** Starts every due source, then sleeps until the next one is due. */
-  const tick = () => {
-    if (!started) return;
-    const now = deps.clock.now();
-    const state = load();
-    let changed = false;
-    let soonest = Number.POSITIVE_INFINITY;
-    const known = new Set<string>();
-    for (const { sourceId, schedule } of deps.schedules()) {
-      known.add(sourceId);
-      const s = state.sources[sourceId] ?? fresh();
-      if (!state.sources[sourceId] || !s.handledUntil) {
-        // First sight of this schedule: start counting from now (enabling a schedule runs nothing at once).
-        s.handledUntil = now.toISOString();
-        state.sources[sourceId] = s;
-        changed = true;
-      }
-      if (schedule.kind === 'off' || state.paused) continue;
-      const due = dueAt(schedule, s, now);
-      if (!due) continue;
-      if (due.getTime() <= now.getTime()) {
-        if (running.has(sourceId)) continue; // never two runs of one source; re-checked when it ends
-        // One run covers every slot missed up to now.
-        s.handledUntil = now.toISOString();
-        s.retryAt = undefined;
-        state.sources[sourceId] = s;
-        changed = true;
-        void runOne(sourceId);
-      } else {
-        soonest = Math.min(soonest, due.getTime());
-      }
-    }
-    for (const id of Object.keys(state.sources)) {
-      if (!known.has(id)) {
-        delete state.sources[id];
-        changed = true;
-      }
-    }
-    if (changed) save(state);
-    // Wake at the next due time, or after `pollMs` to re-read the wall clock.
-    timer.arm(Math.max(0, Math.min(pollMs, soonest - now.getTime())));
-  };
+  const loop = wakeLoop(deps.clock, { pollMs: deps.pollMs ?? 30_000 }, () => startDue(deps, running, (sourceId) => void runOne(sourceId)));
 
   return {
-    start() {
-      started = true;
-      tick();
-    },
-    stop() {
-      started = false;
-      timer.cancel();
-    },
+    start: loop.start,
+    stop: loop.stop,
     /** The machine woke up (powerMonitor 'resume') or the network came back: catch up now. */
-    wake() {
-      tick();
-    },
+    wake: loop.wake,
     /** Settings changed: recompute. */
-    refresh() {
-      tick();
-    },
+    refresh: loop.wake,
     setPaused(paused: boolean) {
       const state = load();
       state.paused = paused;
@@ -189,32 +187,34 @@ export function createScheduler(deps: SchedulerDeps) {
         for (const s of Object.values(state.sources)) s.handledUntil = now;
       }
       save(state);
-      tick();
+      loop.wake();
     },
     isPaused: () => load().paused,
     isRunning: (sourceId: string) => running.has(sourceId),
     /** Whether any scheduled backup is running now. */
     busy: () => running.size > 0,
-    status(): SourceScheduleStatus[] {
-      const state = load();
-      const now = deps.clock.now();
-      return deps.schedules().map(({ sourceId, schedule }) => {
-        const s = state.sources[sourceId] ?? fresh();
-        const due = schedule.kind === 'off' || state.paused ? undefined : dueAt(schedule, s, now);
-        const total = s.successes + s.failures;
-        return {
-          sourceId,
-          schedule,
-          nextRunAt: due ? new Date(Math.max(due.getTime(), now.getTime())).toISOString() : undefined,
-          lastRunAt: s.lastRunAt,
-          lastOk: s.lastOk,
-          lastError: s.lastError,
-          running: running.has(sourceId),
-          successRate: total > 0 ? s.successes / total : undefined,
-        };
-      });
-    },
+    status: (): SourceScheduleStatus[] => scheduleStatus(deps, load(), running),
   };
+}
+
+/** Each source's schedule as it stands: next run, last run and how it ended, whether it runs now, success rate. */
+function scheduleStatus(deps: SchedulerDeps, state: SchedulerState, running: Set<string>): SourceScheduleStatus[] {
+  const now = deps.clock.now();
+  return deps.schedules().map(({ sourceId, schedule }) => {
+    const s = state.sources[sourceId] ?? fresh();
+    const due = schedule.kind === 'off' || state.paused ? undefined : dueAt(deps, schedule, s, now);
+    const total = s.successes + s.failures;
+    return {
+      sourceId,
+      schedule,
+      nextRunAt: due ? new Date(Math.max(due.getTime(), now.getTime())).toISOString() : undefined,
+      lastRunAt: s.lastRunAt,
+      lastOk: s.lastOk,
+      lastError: s.lastError,
+      running: running.has(sourceId),
+      successRate: total > 0 ? s.successes / total : undefined,
+    };
+  });
 }
 
 export type Scheduler = ReturnType<typeof createScheduler>;

@@ -5,7 +5,8 @@
 // Lifeboat does not start a check at once. A clock that jumped back restarts the count from now.
 import path from 'node:path';
 import { jsonFileStore, resilientStore } from './scheduler.ts';
-import { singleTimer, type Clock } from '../engine/common/clock.ts';
+import type { Clock } from '../engine/common/clock.ts';
+import { wakeLoop } from './wake-loop.ts';
 import type { Engine, VerificationReport, VerificationScope } from '../engine/engine.ts';
 
 const DAY = 86_400_000;
@@ -62,11 +63,25 @@ export function summarise(report: VerificationReport): VerificationSummary {
   };
 }
 
+/** Which check is due now under `periods`, if any (all outranks newest: it covers it). */
+function dueScope(periods: { newestEveryDays: number; allEveryDays: number }, state: VerificationState, now: number): VerificationScope | undefined {
+  if (periods.allEveryDays > 0 && now - Date.parse(state.allAt ?? '') >= periods.allEveryDays * DAY) return 'all';
+  if (periods.newestEveryDays > 0 && now - Date.parse(state.newestAt ?? '') >= periods.newestEveryDays * DAY) return 'newest';
+  return undefined;
+}
+
+/** When the next check falls due under `periods` (Infinity when none is on). */
+function nextDueAt(periods: { newestEveryDays: number; allEveryDays: number }, state: VerificationState): number {
+  const times = [
+    ...(periods.newestEveryDays > 0 && state.newestAt ? [Date.parse(state.newestAt) + periods.newestEveryDays * DAY] : []),
+    ...(periods.allEveryDays > 0 && state.allAt ? [Date.parse(state.allAt) + periods.allEveryDays * DAY] : []),
+  ];
+  return times.length ? Math.min(...times) : Number.POSITIVE_INFINITY;
+}
+
 /** A verification scheduler; nothing runs until `start()`. */
 export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
   const pollMs = deps.pollMs ?? 60 * 60_000;
-  const timer = singleTimer(deps.clock, () => tick());
-  let started = false;
   let running: Promise<void> | undefined;
   /** When a run last failed to be carried out: the next try waits `pollMs`. */
   let failedAt: number | undefined;
@@ -74,22 +89,6 @@ export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
   const save = (state: VerificationState) => {
     deps.state.write(state);
     deps.onChange?.(state);
-  };
-
-  /** Which check is due now, if any (all outranks newest: it covers it). */
-  const due = (state: VerificationState, now: number): VerificationScope | undefined => {
-    const { newestEveryDays, allEveryDays } = deps.periods();
-    if (allEveryDays > 0 && now - Date.parse(state.allAt ?? '') >= allEveryDays * DAY) return 'all';
-    if (newestEveryDays > 0 && now - Date.parse(state.newestAt ?? '') >= newestEveryDays * DAY) return 'newest';
-    return undefined;
-  };
-  const nextDueAt = (state: VerificationState): number => {
-    const { newestEveryDays, allEveryDays } = deps.periods();
-    const times = [
-      ...(newestEveryDays > 0 && state.newestAt ? [Date.parse(state.newestAt) + newestEveryDays * DAY] : []),
-      ...(allEveryDays > 0 && state.allAt ? [Date.parse(state.allAt) + allEveryDays * DAY] : []),
-    ];
-    return times.length ? Math.min(...times) : Number.POSITIVE_INFINITY;
   };
 
   const runOne = async (scope: VerificationScope) => {
@@ -111,8 +110,8 @@ export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
     save(state);
   };
 
-  const tick = () => {
-    if (!started) return;
+  /** Starts the check that is due, if any; returns how long until the next look. */
+  const look = (): number => {
     const now = deps.clock.now().getTime();
     const state = deps.state.read();
     const iso = new Date(now).toISOString();
@@ -126,27 +125,22 @@ export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
     }
     if (changed) save(state);
     const waitingAfterFailure = failedAt !== undefined && now >= failedAt && now - failedAt < pollMs;
-    const scope = running || waitingAfterFailure ? undefined : due(state, now);
+    const scope = running || waitingAfterFailure ? undefined : dueScope(deps.periods(), state, now);
     if (scope) {
       running = runOne(scope).finally(() => {
         running = undefined;
-        tick();
+        loop.wake();
       });
     }
-    timer.arm(waitingAfterFailure ? Math.max(1000, pollMs - (now - (failedAt as number))) : Math.max(1000, Math.min(pollMs, nextDueAt(deps.state.read()) - now)));
+    return waitingAfterFailure ? pollMs - (now - (failedAt as number)) : nextDueAt(deps.periods(), deps.state.read()) - now;
   };
+  const loop = wakeLoop(deps.clock, { pollMs, minMs: 1000 }, look);
 
   return {
-    start() {
-      started = true;
-      tick();
-    },
-    stop() {
-      started = false;
-      timer.cancel();
-    },
+    start: loop.start,
+    stop: loop.stop,
     /** The clock jumped or the machine woke: look again now. */
-    wake: () => tick(),
+    wake: loop.wake,
     /** Resolves when no verification is running. */
     idle: async () => {
       while (running) await running;
@@ -155,7 +149,7 @@ export function createVerificationScheduler(deps: VerificationSchedulerDeps) {
     /** The last run's summary and when the next one is due. */
     status(): { last?: VerificationSummary; nextAt?: string } {
       const state = deps.state.read();
-      const next = nextDueAt(state);
+      const next = nextDueAt(deps.periods(), state);
       return { last: state.last, nextAt: Number.isFinite(next) ? new Date(next).toISOString() : undefined };
     },
   };

@@ -5,8 +5,8 @@ import { WEEKDAY_NAMES } from '../../shared/schedule-words.ts';
 
 export { when, whenExact, type WhenOptions } from '../../shared/time-words.ts';
 
-/** Bytes as KB/MB/GB (powers of 1000, as file managers show them). */
-export const bytes = (n: number): string => (n === 0 ? '0 KB' : n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`);
+/** Bytes as B/KB/MB/GB (powers of 1000, as file managers show them): the CLI's and the log's words too. */
+export { formatBytes as bytes } from '../../shared/bytes.ts';
 
 /** How long ago (or from now) in words: "just now", "5 min ago", "3 hours ago", "2 days ago", "in 40 min". */
 export function ago(iso: string, now: Date = new Date()): string {

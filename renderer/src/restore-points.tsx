@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { RestorePointDetails, RestorePointRow } from '../../shared/ipc-contract.ts';
 import type { Manifest, Replica } from '../../shared/model.ts';
 import { bytes, explain, when, whenExact } from './format.ts';
-import { Inside } from './inside.tsx';
+import { LookInside } from './look-inside.tsx';
 import { useDashboard, type Filters } from './store.ts';
 
 const ROW_HEIGHT = 38;
@@ -161,8 +161,46 @@ function Technical({ m }: { m: Manifest }) {
   );
 }
 
+/** What can be done with the restore point shown: restore, look inside, verify, pin, delete. */
+function DetailActions({ m }: { m: Manifest }) {
+  const { busy, verify, restore, run, select, openInside } = useDashboard();
+  return (
+    <div className="detail-actions">
+      {/* Main confirms in its own dialog, naming the database it replaces (or asks where to restore to). */}
+      <button type="button" className="primary wide" disabled={busy !== undefined} onClick={() => void restore(m.id, false)}>
+        Restore…
+      </button>
+      <button type="button" className="wide" disabled={busy !== undefined} onClick={() => void restore(m.id, true)}>
+        Restore to another file…
+      </button>
+      <button type="button" onClick={() => openInside(m.id)}>
+        Look inside
+      </button>
+      <button type="button" disabled={busy !== undefined} onClick={() => void verify(m.id)}>
+        {busy === `verify:${m.id}` ? 'Verifying…' : 'Verify'}
+      </button>
+      <button type="button" disabled={busy !== undefined} onClick={() => void run('pin', async () => void (await window.lifeboat['restore-points:pin']({ id: m.id, pinned: !m.pinned })))}>
+        {m.pinned ? 'Unpin' : 'Pin'}
+      </button>
+      <button
+        type="button"
+        disabled={busy !== undefined || m.pinned}
+        title={m.pinned ? 'Unpin it first' : undefined}
+        onClick={() =>
+          void run('delete', async () => {
+            // Main asks in its own dialog, naming the file it deletes.
+            if (await window.lifeboat['restore-points:delete']({ id: m.id })) select(undefined);
+          })
+        }
+      >
+        Delete…
+      </button>
+    </div>
+  );
+}
+
 function Details({ id }: { id: string }) {
-  const { busy, verify, restore, rows, run, select, revision, openInside } = useDashboard();
+  const { rows, revision } = useDashboard();
   const [details, setDetails] = useState<RestorePointDetails | undefined>();
   const [error, setError] = useState<string | undefined>();
   const row = rows.find((r) => r.id === id);
@@ -217,38 +255,44 @@ function Details({ id }: { id: string }) {
         ))}
       </ul>
       <Technical m={m} />
-      <div className="detail-actions">
-        {/* Main confirms in its own dialog, naming the database it replaces (or asks where to restore to). */}
-        <button type="button" className="primary wide" disabled={busy !== undefined} onClick={() => void restore(m.id, false)}>
-          Restore…
-        </button>
-        <button type="button" className="wide" disabled={busy !== undefined} onClick={() => void restore(m.id, true)}>
-          Restore to another file…
-        </button>
-        <button type="button" onClick={() => openInside(m.id)}>
-          Look inside
-        </button>
-        <button type="button" disabled={busy !== undefined} onClick={() => void verify(m.id)}>
-          {busy === `verify:${m.id}` ? 'Verifying…' : 'Verify'}
-        </button>
-        <button type="button" disabled={busy !== undefined} onClick={() => void run('pin', async () => void (await window.lifeboat['restore-points:pin']({ id: m.id, pinned: !m.pinned })))}>
-          {m.pinned ? 'Unpin' : 'Pin'}
-        </button>
-        <button
-          type="button"
-          disabled={busy !== undefined || m.pinned}
-          title={m.pinned ? 'Unpin it first' : undefined}
-          onClick={() =>
-            void run('delete', async () => {
-              // Main asks in its own dialog, naming the file it deletes.
-              if (await window.lifeboat['restore-points:delete']({ id: m.id })) select(undefined);
-            })
-          }
-        >
-          Delete…
-        </button>
-      </div>
+      <DetailActions m={m} />
     </aside>
+  );
+}
+
+/** One restore point in the list: when, (which database,) why, size, its check and its copies. */
+function PointRow(p: { r: RestorePointRow; index: number; start: number; cls: string; manySources: boolean; selected: boolean; onSelect: () => void; onKeyDown: (e: React.KeyboardEvent) => void }) {
+  const { r } = p;
+  const check = checked(r);
+  const copies = copiesOf(r);
+  return (
+    <div
+      data-id={r.id}
+      role="row"
+      aria-rowindex={p.index + 1}
+      aria-selected={p.selected}
+      tabIndex={0}
+      className={`${p.cls}${p.selected ? ' selected' : ''}`}
+      style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${p.start}px)` }}
+      onClick={p.onSelect}
+      onKeyDown={p.onKeyDown}
+    >
+      <span role="cell">{whenExact(r.createdAt)}</span>
+      {p.manySources && <span role="cell">{r.sourceName}</span>}
+      <span role="cell">
+        {WHY[r.trigger]}
+        {r.pinned ? ' · pinned' : ''}
+      </span>
+      <span role="cell" className="num">
+        {bytes(r.bytes)}
+      </span>
+      <span role="cell" className={check.bad ? 'err' : undefined}>
+        {check.text}
+      </span>
+      <span role="cell" className={copies.bad ? 'err' : undefined}>
+        {copies.text}
+      </span>
+    </div>
   );
 }
 
@@ -259,7 +303,7 @@ export function RestorePoints() {
   const virtual = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   // The database column only when there is more than one to tell apart.
   const manySources = new Set(rows.map((r) => r.sourceId)).size > 1 || (status?.sources.length ?? 0) > 1;
-  if (inside) return <Inside id={inside} />;
+  if (inside) return <LookInside id={inside} />;
   if (rows.length === 0) {
     return (
       <div className="empty">
@@ -304,38 +348,7 @@ export function RestorePoints() {
             <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
               {virtual.getVirtualItems().map((item) => {
                 const r = shown[item.index]!;
-                const check = checked(r);
-                const copies = copiesOf(r);
-                return (
-                  <div
-                    key={r.id}
-                    data-id={r.id}
-                    role="row"
-                    aria-rowindex={item.index + 1}
-                    aria-selected={r.id === selectedId}
-                    tabIndex={0}
-                    className={`${cls}${r.id === selectedId ? ' selected' : ''}`}
-                    style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                    onClick={() => select(r.id)}
-                    onKeyDown={(e) => onKey(e, item.index)}
-                  >
-                    <span role="cell">{whenExact(r.createdAt)}</span>
-                    {manySources && <span role="cell">{r.sourceName}</span>}
-                    <span role="cell">
-                      {WHY[r.trigger]}
-                      {r.pinned ? ' · pinned' : ''}
-                    </span>
-                    <span role="cell" className="num">
-                      {bytes(r.bytes)}
-                    </span>
-                    <span role="cell" className={check.bad ? 'err' : undefined}>
-                      {check.text}
-                    </span>
-                    <span role="cell" className={copies.bad ? 'err' : undefined}>
-                      {copies.text}
-                    </span>
-                  </div>
-                );
+                return <PointRow key={r.id} r={r} index={item.index} start={item.start} cls={cls} manySources={manySources} selected={r.id === selectedId} onSelect={() => select(r.id)} onKeyDown={(e) => onKey(e, item.index)} />;
               })}
             </div>
           </div>

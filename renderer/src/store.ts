@@ -3,7 +3,7 @@
 // a problem shown where the person acted; changing screens clears what was said on the last one.
 import { create } from 'zustand';
 import type { RestorePointRow, RestoreSummary, StatusView } from '../../shared/ipc-contract.ts';
-import type { OnConflict, RecoverSelection, RecoverSummary } from '../../shared/inside.ts';
+import type { OnConflict, RecoverSelection, RecoverSummary } from '../../shared/inside-view.ts';
 import { errorCodeOf } from '../../shared/errors.ts';
 import type { JobView, Schedule } from '../../shared/model.ts';
 import { scheduleWords, when } from './format.ts';

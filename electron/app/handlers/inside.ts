@@ -3,7 +3,7 @@
 import type { IpcHandlers } from '../../../shared/ipc-contract.ts';
 import { rowsOf } from '../../../shared/comparison-words.ts';
 import { whenExact } from '../../../shared/time-words.ts';
-import type { RecoverSummary } from '../../../shared/inside.ts';
+import type { RecoverSummary } from '../../../shared/inside-view.ts';
 import type { HandlerDeps } from './deps.ts';
 
 /** What a recover did, in words, for the activity list. */

@@ -1,8 +1,8 @@
 // IPC handlers of the restore points list: listing, details, verifying, pinning, deleting (main
 // asks first), backing up now, cancelling a job.
-import path from 'node:path';
 import type { IpcHandlers, RestorePointRow } from '../../../shared/ipc-contract.ts';
 import { whenExact } from '../../../shared/time-words.ts';
+import { filesOf } from '../../engine/vault/manifest.ts';
 import type { HandlerDeps } from './deps.ts';
 
 /** The channels of the restore points list. */
@@ -61,10 +61,10 @@ export function restorePointHandlers(deps: HandlerDeps): Pick<IpcHandlers, 'rest
     'restore-points:delete': async ({ id }) => {
       // Main asks, naming the file: the renderer alone cannot delete a restore point.
       const found = await engine.get(id);
-      const file = path.join(engine.vaultDir, ...found.artifact.path.split('/'));
+      const files = filesOf(engine.vaultDir, found).stored.map((s) => s.file);
       const confirmed = await effects.confirm({
         message: `Delete the restore point of ${found.source.name} from ${whenExact(found.createdAt)}?`,
-        detail: `${file} and its manifest are deleted from this computer. Copies at other destinations stay.`,
+        detail: `${files.join(', ')} and its manifest are deleted from this computer. Copies at other destinations stay.`,
         confirmLabel: 'Delete',
       });
       if (!confirmed) return null;

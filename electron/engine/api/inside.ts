@@ -1,6 +1,6 @@
 // The looking-inside part of the Engine: a restore point's tables and rows, what a restore would
 // change, bringing rows back and exporting them, all on private copies kept a few minutes.
-import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, RowsPage } from '../../../shared/inside.ts';
+import type { Comparison, ExportSummary, RecoverSummary, RestorePointContents, RowsPage } from '../../../shared/inside-view.ts';
 import { resolveDecryption } from '../artifact/keys.ts';
 import { compareRestorePoint } from '../inside/compare.ts';
 import { exportTable, lookInside, tableRows, type ExportRequest, type InsideOptions, type RowsOptions } from '../inside/inspect.ts';

@@ -7,15 +7,16 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { restoreSentence } from '../../../shared/comparison-words.ts';
-import type { TableDiff } from '../../../shared/inside.ts';
-import { createEngine, type Engine } from '../engine.ts';
+import type { TableDiff } from '../../../shared/inside-view.ts';
+import type { Engine } from '../engine.ts';
+import { openTestEngine } from '../testing/test-engine.ts';
 import { bankState, makeBankDb, makeShopDb, startHelper } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const tmp = useTestFolder();
 let engine: Engine;
 beforeEach(async () => {
-  engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+  engine = await openTestEngine(tmp.home);
 });
 afterEach(() => engine.close());
 
@@ -175,6 +176,6 @@ describe('stopping a comparison', () => {
     expect(readdirSync(path.join(tmp.home, 'tmp')).filter((n) => n.includes('-live-'))).toEqual([]);
     engine.close();
     expect(readdirSync(path.join(tmp.home, 'tmp'))).toEqual([]);
-    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    engine = await openTestEngine(tmp.home);
   });
 });

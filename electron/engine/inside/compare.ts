@@ -3,9 +3,9 @@
 // differ, and schema changes. The live database is read through a private snapshot taken the way a
 // backup takes it (snapshot.ts), so its writers are never held up; both sides are then read in a
 // worker thread, with progress, and a cancel that stops at once.
-import type { Comparison } from '../../../shared/inside.ts';
+import type { Comparison } from '../../../shared/inside-view.ts';
 import type { EngineContext } from '../vault/context.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
 import { whileVerifying, type PrivateCopies, type PrivateCopy } from './private-copies.ts';
 import { loadRestorePoint } from '../vault/restore-points.ts';

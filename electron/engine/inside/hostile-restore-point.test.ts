@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Comparison, RestorePointContents, RowsPage } from '../../../shared/inside.ts';
+import type { Comparison, RestorePointContents, RowsPage } from '../../../shared/inside-view.ts';
 import type { Manifest } from '../../../shared/model.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { artifactPath } from '../vault/manifest.ts';

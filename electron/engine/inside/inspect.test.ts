@@ -8,9 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Comparison, RestorePointContents, RowsPage } from '../../../shared/inside.ts';
+import type { Comparison, RestorePointContents, RowsPage } from '../../../shared/inside-view.ts';
 import type { Manifest } from '../../../shared/model.ts';
-import { createEngine, type Engine } from '../engine.ts';
+import type { Engine } from '../engine.ts';
+import { openTestEngine } from '../testing/test-engine.ts';
 import { artifactPath } from '../vault/manifest.ts';
 import { makeShopDb, runCli, sha256, startCliHeldAt } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
@@ -18,8 +19,7 @@ import { useTestFolder } from '../testing/test-folder.ts';
 const tmp = useTestFolder();
 let engine: Engine;
 beforeEach(async () => {
-  engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
-  engine.updateSettings({ scryptWorkFactor: 10 });
+  engine = await openTestEngine(tmp.home, { fastKeys: true });
 });
 afterEach(() => engine.close());
 
@@ -141,7 +141,7 @@ describe('looking inside a restore point', () => {
     // And a command that finishes takes its copy away with it.
     expect((await runCli(['show', m.id], { home: tmp.home })).code).toBe(0);
     expect(inScratch()).toEqual([]);
-    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    engine = await openTestEngine(tmp.home);
   });
 });
 
@@ -222,7 +222,7 @@ describe('lifeboat show, diff and recover --to', () => {
     const noTable = await cli(['--json', 'recover', m.id]);
     expect(noTable.code).toBe(2);
     expect(JSON.parse(noTable.stdout)).toMatchObject({ error: { code: 'usage', message: 'Name the table to bring rows back into' } });
-    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    engine = await openTestEngine(tmp.home);
   });
 });
 
@@ -280,6 +280,6 @@ lines" (a);
     const json = JSON.parse((await cli(['--json', 'show', m.id, '--table', table])).stdout) as RowsPage;
     expect(json).toMatchObject({ table, columns: ['id', note, who] });
     expect(json.rows.map((r) => r.cells[1])).toEqual(['fake\r\x1b[1Aline\nnext', '\x1b[31mred\x1b[0m']);
-    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    engine = await openTestEngine(tmp.home);
   });
 });

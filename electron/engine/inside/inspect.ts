@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { link, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExportFormat, ExportSummary, RestorePointContents, RowKey, RowsPage } from '../../../shared/inside.ts';
+import type { ExportFormat, ExportSummary, RestorePointContents, RowKey, RowsPage } from '../../../shared/inside-view.ts';
 import type { JobProgress, Manifest, Source } from '../../../shared/model.ts';
 import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { fsyncDir, fsyncFile } from '../common/durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError } from '../common/errors.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 import { whileVerifying, type PrivateCopies } from './private-copies.ts';
 import { loadRestorePoint } from '../vault/restore-points.ts';
 import { listSources } from '../vault/sources.ts';

@@ -1,5 +1,6 @@
-// What Lifeboat reads when it looks inside databases. A compressed or encrypted restore point is
-// decoded (decompressed, decrypted) and checked against both its SHA-256s into the private place:
+// What Lifeboat reads when it looks inside databases. A restore point is made readable by
+// openRestorePoint (vault/read-restore-point.ts): a compressed or encrypted one is decoded
+// (decompressed, decrypted) and checked against both its SHA-256s into the private place:
 // `tmp/` in the data folder, owner-only, never the vault (decrypted bytes never land there). A
 // plain restore point needs no decoding: SQLite reads the vault's file itself, read-only (it writes
 // nothing beside it), while it is hashed alongside; nothing is shown or written from it until its
@@ -17,17 +18,16 @@ import { rmSync } from 'node:fs';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobProgress, Manifest, Source } from '../../../shared/model.ts';
-import { decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
+import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import { workDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
-import { ensureFreeSpace, type HashResult } from '../common/durable-fs.ts';
-import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
-import { artifactPath } from '../vault/manifest.ts';
+import { ensureFreeSpace } from '../common/durable-fs.ts';
+import { LifeboatError, explainWriteError, isLifeboatError } from '../common/errors.ts';
+import { openRestorePoint } from '../vault/read-restore-point.ts';
 import { readDatabaseHeader } from '../snapshot/quiet-copy.ts';
-import { hashExpectedFile } from '../common/safe-files.ts';
 import { takeSnapshot } from '../snapshot/snapshot.ts';
 import { finishCopy, preflight } from '../snapshot/sqlite-files.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 
 export interface CopyOptions {
   keys?: DecryptWith;
@@ -123,10 +123,6 @@ export async function whileVerifying<T>(copies: PrivateCopy[], signal: AbortSign
   }
 }
 
-function checksumMismatch(manifest: Manifest): LifeboatError {
-  return new LifeboatError('tampered', `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged), so it was not opened`, 'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest');
-}
-
 /**
  * Whether a database file carries planner statistics, read in a worker (a restore point's schema is
  * never parsed on the main thread). A file SQLite cannot read counts as without: reading it will
@@ -159,61 +155,29 @@ async function withoutPlannerStats(file: string): Promise<void> {
   }
 }
 
-/** Hashes a plain restore point's artifact in the vault against its manifest. */
-async function verifyInPlace(ctx: EngineContext, manifest: Manifest, signal: AbortSignal): Promise<void> {
-  let h: HashResult;
-  try {
-    // Only a regular file no larger than the manifest says is read (never more than that).
-    h = await hashExpectedFile(artifactPath(ctx.vaultDir, manifest), manifest.artifact.bytes, { signal });
-  } catch (e) {
-    if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
-    if (errorCode(e) === 'ABORT_ERR') throw stopped();
-    if (isLifeboatError(e) && e.code === 'tampered') throw checksumMismatch(manifest);
-    throw e;
-  }
-  if (h.sha256 !== manifest.artifact.sha256 || h.bytes !== manifest.artifact.bytes || h.sha256 !== manifest.database.sha256) throw checksumMismatch(manifest);
-}
-
-/** Decodes and verifies a compressed or encrypted restore point's database into `file` (see PrivateCopies.restorePoint). */
-async function decodeInto(ctx: EngineContext, manifest: Manifest, file: string, o: CopyOptions): Promise<void> {
-  const report = (done: number, total: number) => o.onProgress?.({ phase: 'opening', done, total, unit: 'bytes' });
-  await ensureFreeSpace(path.dirname(file), manifest.database.bytes, 'a private copy of the restore point', 'Free some space and try again; nothing was changed');
-  const artifact = artifactPath(ctx.vaultDir, manifest);
-  let plain: HashResult;
-  let stored: HashResult;
-  try {
-    // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
-    ({ plain, stored } = await decodeArtifact(artifact, manifest.artifact.format, file, {
-      expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
-      keys: o.keys,
-      signal: o.signal,
-      onBytes: (b) => report(b, manifest.artifact.bytes),
-    }));
-    await chmod(file, 0o600);
-  } catch (e) {
-    if (errorCode(e) === 'ENOENT') throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
-    if (errorCode(e) === 'ABORT_ERR') throw stopped();
-    throw explainWriteError(e, path.dirname(file));
-  }
-  if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
-    throw checksumMismatch(manifest);
-  }
-}
-
 /**
  * Makes a new entry readable. A plain restore point without planner statistics is read in the vault
  * while it is hashed alongside (`verified`); any other is decoded (a plain one copied) into a new
  * private folder, verified on the way, and its statistics dropped there (withoutPlannerStats).
  */
 async function prepare(ctx: EngineContext, manifest: Manifest, entry: Entry, opts: CopyOptions, failed: (err: unknown) => never): Promise<void> {
-  if (manifest.artifact.format === 'sqlite' && !(await carriesPlannerStats(entry.file))) {
-    entry.verified = verifyInPlace(ctx, manifest, entry.stop.signal).then(() => void (entry.settled = true), failed);
+  const opened = await openRestorePoint(ctx, manifest, {
+    inPlace: async (file) => !(await carriesPlannerStats(file)),
+    to: async () => {
+      entry.dir = await newFolder(ctx, 'look', manifest.id);
+      return path.join(entry.dir, 'restore-point.sqlite');
+    },
+    keys: opts.keys,
+    signal: entry.stop.signal,
+    onProgress: (done, total) => opts.onProgress?.({ phase: 'opening', done, total, unit: 'bytes' }),
+    refusal: ', so it was not opened',
+  });
+  entry.file = opened.file;
+  if (opened.inPlace) {
+    entry.verified = opened.verified.then(() => void (entry.settled = true), failed);
     entry.verified.catch(() => undefined);
     return;
   }
-  entry.dir = await newFolder(ctx, 'look', manifest.id);
-  entry.file = path.join(entry.dir, 'restore-point.sqlite');
-  await decodeInto(ctx, manifest, entry.file, { ...opts, signal: entry.stop.signal });
   await withoutPlannerStats(entry.file);
   await ctx.checkpoint('look:decoded');
   entry.settled = true;
@@ -233,6 +197,67 @@ interface Entry {
   idleSince: number;
   timer?: unknown;
   stop: AbortController;
+}
+
+/** An entry for `manifest` whose copy is being made (`prepare` settles where it is read from); `drop` forgets it when that fails. */
+function newEntry(ctx: EngineContext, manifest: Manifest, opts: CopyOptions, drop: (e: Entry) => void): Entry {
+  const created: Entry = { id: manifest.id, file: '', ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
+  const failed = (err: unknown): never => {
+    drop(created);
+    throw err;
+  };
+  created.ready = prepare(ctx, manifest, created, opts, failed).catch(failed);
+  created.verified = created.ready;
+  // Waited for by the users; never an unhandled rejection.
+  created.ready.catch(() => undefined);
+  return created;
+}
+
+/**
+ * A live database to read: in place when it is in WAL mode and open in its program (in one read
+ * transaction that never holds up its writers), else a private snapshot taken as a backup takes it,
+ * in a new folder listed in `liveDirs` until it is released.
+ */
+async function liveCopy(ctx: EngineContext, liveDirs: Set<string>, source: Source, opts: CopyOptions): Promise<PrivateCopy> {
+  const facts = await preflight(source.path);
+  const header = await readDatabaseHeader(source.path);
+  if (header.wal && (await stat(`${source.path}-wal`).then(() => true, () => false))) {
+    return { file: source.path, verified: Promise.resolve(), inPlace: true, release: async () => undefined };
+  }
+  const dir = await newFolder(ctx, 'live', source.id);
+  liveDirs.add(dir);
+  const file = path.join(dir, 'live.sqlite');
+  const forget = async () => {
+    liveDirs.delete(dir);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  try {
+    await ensureFreeSpace(dir, facts.bytes + facts.walBytes, 'a private snapshot of the database', 'Free some space and try again; nothing was changed');
+    const settings = ctx.settings.read();
+    await takeSnapshot(source.path, file, {
+      busyTimeoutMs: settings.busyTimeoutMs,
+      quietWaitMs: settings.quietWaitMs,
+      lockIfBusy: source.lockIfBusy,
+      whenClosed: source.backUpWhenClosed,
+      sourceId: source.id,
+      signal: opts.signal,
+      onProgress: (done, total, unit) => opts.onProgress?.({ phase: 'copying', done, total, unit }),
+    });
+    // A self-contained rollback-journal file, so the worker can read it read-only.
+    finishCopy(file);
+    await chmod(file, 0o600);
+  } catch (e) {
+    await forget();
+    if (isLifeboatError(e) && e.code === 'cancelled') throw stopped();
+    throw e;
+  }
+  return { file, verified: Promise.resolve(), release: once(forget) };
+}
+
+/** `fn` run at most once, however often the result is called. */
+function once(fn: () => void | Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= Promise.resolve(fn()));
 }
 
 /**
@@ -263,30 +288,13 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
     const idle = [...entries.values()].filter((x) => x.users === 0).sort((a, b) => a.idleSince - b.idleSince);
     for (const x of idle.slice(0, Math.max(0, idle.length - keep))) drop(x);
   };
-  const once = (fn: () => void | Promise<void>) => {
-    let done: Promise<void> | undefined;
-    return () => (done ??= Promise.resolve(fn()));
-  };
 
   return {
     async restorePoint(manifest, opts = {}) {
       if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
-      let e = entries.get(manifest.id);
-      if (!e) {
-        // Listed at once (the next user waits for the same copy); `prepare` settles where it is read from.
-        const created: Entry = { id: manifest.id, file: artifactPath(ctx.vaultDir, manifest), ready: Promise.resolve(), verified: Promise.resolve(), settled: false, users: 0, idleSince: 0, stop: new AbortController() };
-        const failed = (err: unknown): never => {
-          drop(created);
-          throw err;
-        };
-        created.ready = prepare(ctx, manifest, created, opts, failed).catch(failed);
-        created.verified = created.ready;
-        // Waited for by the users; never an unhandled rejection.
-        created.ready.catch(() => undefined);
-        entries.set(manifest.id, created);
-        e = created;
-      }
-      const entry = e;
+      // Listed at once (the next user waits for the same copy).
+      const entry = entries.get(manifest.id) ?? newEntry(ctx, manifest, opts, drop);
+      entries.set(manifest.id, entry);
       entry.users++;
       if (entry.timer !== undefined) {
         ctx.clock.clearTimer(entry.timer);
@@ -303,40 +311,7 @@ export function createPrivateCopies(ctx: EngineContext, o: { keepMs?: number; ke
 
     async live(source, opts = {}) {
       if (closed) throw new LifeboatError('cancelled', 'Lifeboat is closing', '');
-      const facts = await preflight(source.path);
-      const header = await readDatabaseHeader(source.path);
-      if (header.wal && (await stat(`${source.path}-wal`).then(() => true, () => false))) {
-        // WAL mode, open in its program: read in place, in one read transaction that never holds up its writers.
-        return { file: source.path, verified: Promise.resolve(), inPlace: true, release: async () => undefined };
-      }
-      const dir = await newFolder(ctx, 'live', source.id);
-      liveDirs.add(dir);
-      const file = path.join(dir, 'live.sqlite');
-      const forget = async () => {
-        liveDirs.delete(dir);
-        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      };
-      try {
-        await ensureFreeSpace(dir, facts.bytes + facts.walBytes, 'a private snapshot of the database', 'Free some space and try again; nothing was changed');
-        const settings = ctx.settings.read();
-        await takeSnapshot(source.path, file, {
-          busyTimeoutMs: settings.busyTimeoutMs,
-          quietWaitMs: settings.quietWaitMs,
-          lockIfBusy: source.lockIfBusy,
-          whenClosed: source.backUpWhenClosed,
-          sourceId: source.id,
-          signal: opts.signal,
-          onProgress: (done, total, unit) => opts.onProgress?.({ phase: 'copying', done, total, unit }),
-        });
-        // A self-contained rollback-journal file, so the worker can read it read-only.
-        finishCopy(file);
-        await chmod(file, 0o600);
-      } catch (e) {
-        await forget();
-        if (isLifeboatError(e) && e.code === 'cancelled') throw stopped();
-        throw e;
-      }
-      return { file, verified: Promise.resolve(), release: once(forget) };
+      return liveCopy(ctx, liveDirs, source, opts);
     },
 
     dropIdle() {

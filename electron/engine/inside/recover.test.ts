@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecoverSummary } from '../../../shared/inside.ts';
+import type { RecoverSummary } from '../../../shared/inside-view.ts';
 import type { Manifest } from '../../../shared/model.ts';
-import { createEngine, type Engine } from '../engine.ts';
+import type { Engine } from '../engine.ts';
+import { openTestEngine } from '../testing/test-engine.ts';
 import { artifactPath } from '../vault/manifest.ts';
 import { bankState, makeBankDb, makeShopDb, runCli, startCliHeldAt, startHelper } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
@@ -17,7 +18,7 @@ import { useTestFolder } from '../testing/test-folder.ts';
 const tmp = useTestFolder();
 let engine: Engine;
 beforeEach(async () => {
-  engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+  engine = await openTestEngine(tmp.home);
 });
 afterEach(() => engine.close());
 
@@ -224,7 +225,7 @@ describe('rows brought back never delete a live row, whatever the schema says', 
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^lifeboat: Rows could not be brought back into child: a row would repeat a value that must be unique and another row now holds it \(UNIQUE constraint failed: child\.code\); nothing was changed/);
     expect(sql(tmp.db, 'SELECT id, code FROM child ORDER BY id')).toEqual([1, 2, 3, 4, 6].map((id) => ({ id, code: `c${id === 6 ? 5 : id}` })));
-    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    engine = await openTestEngine(tmp.home);
   });
 
   it('still brings rows back (and replaces the row with the same key) when nothing would be deleted; a key given twice comes back once', async () => {
@@ -289,7 +290,7 @@ describe('a recover killed half-way', () => {
     expect(u.code, u.stderr).toBe(0);
     expect(sql(tmp.db, 'SELECT count(*) AS n FROM orders WHERE id = 9')).toEqual([{ n: 0 }]);
     expect(sql(tmp.db, 'SELECT name FROM customers WHERE id = 1')).toEqual([{ name: 'Customer 1' }]);
-    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    engine = await openTestEngine(tmp.home);
   });
 });
 
@@ -322,7 +323,7 @@ describe('lifeboat recover and undo', () => {
     expect(sql(tmp.db, 'SELECT id FROM orders WHERE id = 5')).toEqual([]);
     expect(sql(tmp.db, 'SELECT count(*) AS n FROM items WHERE order_id = 5')).toEqual([{ n: 0 }]);
     expect(bankLike(tmp.db)).toBe('ok');
-    engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test' });
+    engine = await openTestEngine(tmp.home);
   });
 });
 

@@ -7,13 +7,13 @@
 // own triggers run, as they would for its program.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { OnConflict, RecoverSelection, RecoverSummary } from '../../../shared/inside.ts';
+import type { OnConflict, RecoverSelection, RecoverSummary } from '../../../shared/inside-view.ts';
 import { backupLocked } from '../vault/backup.ts';
 import { pendingRestoresDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
 import { ensureDir, writeFileDurable } from '../common/durable-fs.ts';
 import { LifeboatError, isLifeboatError } from '../common/errors.ts';
-import { runInside } from './inside-worker.ts';
+import { runInside } from './run-inside.ts';
 import { liveSourceOf, type InsideOptions } from './inspect.ts';
 import { withSourceLock } from '../vault/source-lock.ts';
 import type { PrivateCopies } from './private-copies.ts';

@@ -1,4 +1,4 @@
-// Restoring a restore point, in place or to a new file. The artifact is verified and materialised
+// Restoring a restore point, in place or to a new file. The restore point is verified and materialised
 // next to the target before anything is touched; in place, a safety copy is taken first; the target
 // is never left torn; and a database another process holds open is never renamed over.
 import Database from 'better-sqlite3';
@@ -10,13 +10,13 @@ import { backupLocked } from '../vault/backup.ts';
 import { changeReasonOf, type ChangeReason } from '../vault/catalog.ts';
 import { pendingRestoresDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
-import { decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
+import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, writeFileDurable } from '../common/durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
 import { withSourceLock } from '../vault/source-lock.ts';
-import { artifactPath } from '../vault/manifest.ts';
 import { describeHolders, findHolders, holderNames, type Holder } from '../snapshot/open-holders.ts';
 import { isProcessAlive } from '../common/process-alive.ts';
+import { openRestorePoint } from '../vault/read-restore-point.ts';
 import { discardSafetyCopy, loadRestorePoint } from '../vault/restore-points.ts';
 import { getSource, listSources } from '../vault/sources.ts';
 import { checkIntegrity } from '../snapshot/sqlite-files.ts';
@@ -64,123 +64,142 @@ export async function restore(ctx: EngineContext, req: RestoreRequest): Promise<
   return withSourceLock(ctx, manifest.source.id, `a restore of ${manifest.source.id}`, () => restoreLocked(ctx, manifest, req), { waitMs: req.waitMs });
 }
 
+/** One restore under way: what it restores where, and what the cleanup after a failure must know. */
+interface RestoreRun {
+  ctx: EngineContext;
+  manifest: Manifest;
+  req: RestoreRequest;
+  target: string;
+  reason: 'restore' | 'undo';
+  inPlace: boolean;
+  /** The restored database, materialised next to the target before anything is touched. */
+  temp: string;
+  /** The note that lets the next start finish what a killed restore left (recoverInterruptedRestores). */
+  pending: string;
+  report: (phase: JobProgress['phase'], done: number, total: number) => void;
+  /** The safety copy taken for this restore: discarded when the target was not replaced after all. */
+  safetyCopy?: Manifest;
+  replaced: boolean;
+}
+
 async function restoreLocked(ctx: EngineContext, manifest: Manifest, req: RestoreRequest): Promise<RestoreResult> {
   const inPlace = req.to === undefined;
   const target = restoreTarget(ctx, manifest, req.to);
   const reason = req.reason ?? 'restore';
-  const report = (phase: JobProgress['phase'], done: number, total: number) => req.onProgress?.({ phase, done, total, unit: 'bytes' });
   const targetExists = await exists(target);
-  if (!inPlace) {
+  await checkRestoreTarget(manifest, target, { inPlace, targetExists, reason, whileOpen: req.whileOpen });
+  const run: RestoreRun = {
+    ctx,
+    manifest,
+    req,
+    target,
+    reason,
+    inPlace,
+    temp: path.join(path.dirname(target), `.${path.basename(target)}.lifeboat-restore-${manifest.id}.tmp`),
+    pending: path.join(pendingRestoresDir(ctx), `${manifest.id}-${process.pid}.json`),
+    report: (phase, done, total) => req.onProgress?.({ phase, done, total, unit: 'bytes' }),
+    replaced: false,
+  };
+  await ensureDir(pendingRestoresDir(ctx));
+  await writeFileDurable(run.pending, JSON.stringify({ temp: run.temp, target, id: manifest.id, startedAt: ctx.now().toISOString() }));
+  try {
+    await materialise(run);
+    // In place over an existing database: safety copy first. Otherwise (a new file with --to, or the
+    // database is gone) there is nothing to protect.
+    return inPlace && targetExists ? await replaceExisting(run) : await renameNew(run);
+  } catch (e) {
+    await rm(run.temp, { force: true });
+    await rm(`${run.temp}-journal`, { force: true });
+    await rm(run.pending, { force: true });
+    // The live database was not changed (SQLite rolled its transaction back, or nothing was renamed):
+    // the safety copy taken for this restore would only make `undo` bring back what is already there.
+    if (run.safetyCopy && !run.replaced) await discardSafetyCopy(ctx, run.safetyCopy);
+    throw e;
+  }
+}
+
+/** Refuses a restore that must not start: onto an existing file with --to, into a missing folder, over a database open elsewhere, onto a full disk. */
+async function checkRestoreTarget(manifest: Manifest, target: string, o: { inPlace: boolean; targetExists: boolean; reason: 'restore' | 'undo'; whileOpen?: boolean }): Promise<void> {
+  if (!o.inPlace) {
     for (const f of [target, ...COMPANIONS.map((c) => target + c)]) {
       if (await exists(f)) throw new LifeboatError('exists', `${f} already exists`, 'Restore to a path that does not exist yet (Lifeboat never overwrites a file with --to)');
     }
   }
   const dir = path.dirname(target);
   if (!(await exists(dir))) throw new LifeboatError('not-found', `The folder ${dir} does not exist`, 'Create it first, or restore somewhere else with --to');
-  if (inPlace && targetExists && !req.whileOpen) {
+  if (o.inPlace && o.targetExists && !o.whileOpen) {
     const open = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
-    if (open?.length) throw openElsewhere(target, open, reason);
+    if (open?.length) throw openElsewhere(target, open, o.reason);
   }
   await ensureFreeSpace(dir, manifest.database.bytes, 'a restore', 'Free some space and try again; nothing was changed');
+}
 
-  // 1. Materialise the artifact next to the target, hashing it as it is copied, and check it.
-  const temp = path.join(dir, `.${path.basename(target)}.lifeboat-restore-${manifest.id}.tmp`);
-  const pending = path.join(pendingRestoresDir(ctx), `${manifest.id}-${process.pid}.json`);
-  await ensureDir(pendingRestoresDir(ctx));
-  await writeFileDurable(pending, JSON.stringify({ temp, target, id: manifest.id, startedAt: ctx.now().toISOString() }));
-  let safetyCopy: Manifest | undefined;
-  let replaced = false;
-  try {
-    await rm(temp, { force: true });
-    let hash;
-    try {
-      hash = await decodeArtifact(artifactPath(ctx.vaultDir, manifest), manifest.artifact.format, temp, {
-        // Never more than the manifest declares: a zstd bomb stops here, before it fills the disk.
-        expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes },
-        keys: req.keys,
-        signal: req.signal,
-        onBytes: (b) => report('restoring', b, manifest.artifact.bytes),
-      });
-    } catch (e) {
-      if (errorCode(e) === 'ENOENT' && !(await exists(temp))) {
-        throw new LifeboatError('tampered', `The artifact of restore point ${manifest.id} is missing from the vault`, 'Choose another restore point (`lifeboat list`)');
-      }
-      throw explainWriteError(e, dir);
-    }
-    const { stored, plain } = hash;
-    if (stored.sha256 !== manifest.artifact.sha256 || stored.bytes !== manifest.artifact.bytes || plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
-      throw new LifeboatError(
-        'tampered',
-        `Restore point ${manifest.id} does not match its checksum (the artifact was changed or damaged); nothing was restored`,
-        'Choose another restore point (`lifeboat list`) and run `lifeboat verify` to check the rest',
-      );
-    }
-    report('checking', 0, 1);
-    const integrity = await checkIntegrity(temp, ctx.settings.read().integrityCheck);
-    if (integrity.status !== 'ok') {
-      throw new LifeboatError('integrity-failed', `Restore point ${manifest.id} fails SQLite's integrity check (${integrity.message.split('\n')[0]}); nothing was restored`, 'Choose another restore point');
-    }
-    await ctx.checkpoint('restore:materialised');
-
-    // 2. In place over an existing database: safety copy, then replace through SQLite if it can read it.
-    if (inPlace && targetExists) {
-      const source = getSource(ctx, manifest.source.id);
-      let unreadable: LifeboatError | undefined;
-      report('safety-copy', 0, 1);
-      try {
-        safetyCopy = await backupLocked(ctx, { source, trigger: 'safety', safety: { before: reason, restoring: manifest.id }, signal: req.signal, onProgress: req.onProgress });
-      } catch (e) {
-        if (isLifeboatError(e) && ['not-sqlite', 'corrupt', 'empty-file'].includes(e.code)) unreadable = e;
-        else throw e;
-      }
-      if (safetyCopy) {
-        // Noted before the database is touched: if this process dies from here on, the next start
-        // cannot tell whether the restore committed, so it records it as interrupted and `undo`
-        // brings back this safety copy (the database as it was just before).
-        await writeFileDurable(pending, JSON.stringify({ temp, target, id: manifest.id, startedAt: ctx.now().toISOString(), sourceId: source.id, safetyCopyId: safetyCopy.id, reason }));
-      }
-      await ctx.checkpoint('restore:safety-copied');
-      const holders = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
-      if (!unreadable) {
-        report('restoring', 0, manifest.database.bytes);
-        await copyIntoLiveDatabase(temp, target, ctx.settings.read().busyTimeoutMs, holders);
-        replaced = true;
-        await ctx.checkpoint('restore:replaced');
-        await rm(temp, { force: true });
-        return finish(ctx, pending, reason, { restored: manifest, target, inPlace, safetyCopy, method: 'sqlite-backup', holders: holders ?? [], requiresRestart: holders === undefined || holders.length > 0 });
-      }
-      // The current file is not a readable database: keep its bytes aside, then rename into place.
-      if (holders === undefined || holders.length > 0) {
-        throw new LifeboatError(
-          'in-use',
-          `${target} is unreadable and ${holders ? `held open by ${describeHolders(holders)}` : 'may be open in another program'}, so it cannot be replaced safely`,
-          'Close the program using it and try again',
-        );
-      }
-      const quarantinedTo = await quarantine(ctx, manifest.source.id, target);
-      await renameIntoPlace(temp, target, manifest.database.journalMode, ctx);
-      replaced = true;
-      return finish(ctx, pending, reason, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, quarantinedTo });
-    }
-
-    // 3. A new file (--to), or the database is gone: nothing to protect, rename into place.
-    let quarantinedTo: string | undefined;
-    if (inPlace && (await Promise.all(COMPANIONS.map((c) => exists(target + c)))).some(Boolean)) {
-      // A -wal left by the vanished database must never be replayed over the restored one.
-      quarantinedTo = await quarantine(ctx, manifest.source.id, target);
-    }
-    await renameIntoPlace(temp, target, manifest.database.journalMode, ctx);
-    replaced = true;
-    return finish(ctx, pending, reason, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, ...(quarantinedTo ? { quarantinedTo } : {}) });
-  } catch (e) {
-    await rm(temp, { force: true });
-    await rm(`${temp}-journal`, { force: true });
-    await rm(pending, { force: true });
-    // The live database was not changed (SQLite rolled its transaction back, or nothing was renamed):
-    // the safety copy taken for this restore would only make `undo` bring back what is already there.
-    if (safetyCopy && !replaced) await discardSafetyCopy(ctx, safetyCopy);
-    throw e;
+/** Step 1: the restore point materialised next to the target (verified on the way: openRestorePoint), then integrity-checked. */
+async function materialise(run: RestoreRun): Promise<void> {
+  const { ctx, manifest, req } = run;
+  await rm(run.temp, { force: true });
+  await openRestorePoint(ctx, manifest, { to: run.temp, keys: req.keys, signal: req.signal, onProgress: (done, total) => run.report('restoring', done, total), refusal: '; nothing was restored' });
+  run.report('checking', 0, 1);
+  const integrity = await checkIntegrity(run.temp, ctx.settings.read().integrityCheck);
+  if (integrity.status !== 'ok') {
+    throw new LifeboatError('integrity-failed', `Restore point ${manifest.id} fails SQLite's integrity check (${integrity.message.split('\n')[0]}); nothing was restored`, 'Choose another restore point');
   }
+  await ctx.checkpoint('restore:materialised');
+}
+
+/** Step 2, in place over an existing database: a safety copy, then the restored pages through SQLite if it can read the database, else a rename after its files are kept aside. */
+async function replaceExisting(run: RestoreRun): Promise<RestoreResult> {
+  const { ctx, manifest, req, target, reason } = run;
+  const source = getSource(ctx, manifest.source.id);
+  let unreadable: LifeboatError | undefined;
+  run.report('safety-copy', 0, 1);
+  try {
+    run.safetyCopy = await backupLocked(ctx, { source, trigger: 'safety', safety: { before: reason, restoring: manifest.id }, signal: req.signal, onProgress: req.onProgress });
+  } catch (e) {
+    if (isLifeboatError(e) && ['not-sqlite', 'corrupt', 'empty-file'].includes(e.code)) unreadable = e;
+    else throw e;
+  }
+  if (run.safetyCopy) {
+    // Noted before the database is touched: if this process dies from here on, the next start
+    // cannot tell whether the restore committed, so it records it as interrupted and `undo`
+    // brings back this safety copy (the database as it was just before).
+    await writeFileDurable(run.pending, JSON.stringify({ temp: run.temp, target, id: manifest.id, startedAt: ctx.now().toISOString(), sourceId: source.id, safetyCopyId: run.safetyCopy.id, reason }));
+  }
+  await ctx.checkpoint('restore:safety-copied');
+  const holders = await findHolders([target, ...COMPANIONS.map((c) => target + c)]);
+  if (!unreadable) {
+    run.report('restoring', 0, manifest.database.bytes);
+    await copyIntoLiveDatabase(run.temp, target, ctx.settings.read().busyTimeoutMs, holders);
+    run.replaced = true;
+    await ctx.checkpoint('restore:replaced');
+    await rm(run.temp, { force: true });
+    return finish(ctx, run.pending, reason, { restored: manifest, target, inPlace: true, safetyCopy: run.safetyCopy, method: 'sqlite-backup', holders: holders ?? [], requiresRestart: holders === undefined || holders.length > 0 });
+  }
+  // The current file is not a readable database: keep its bytes aside, then rename into place.
+  if (holders === undefined || holders.length > 0) {
+    throw new LifeboatError(
+      'in-use',
+      `${target} is unreadable and ${holders ? `held open by ${describeHolders(holders)}` : 'may be open in another program'}, so it cannot be replaced safely`,
+      'Close the program using it and try again',
+    );
+  }
+  const quarantinedTo = await quarantine(ctx, manifest.source.id, target);
+  await renameIntoPlace(run.temp, target, manifest.database.journalMode, ctx);
+  run.replaced = true;
+  return finish(ctx, run.pending, reason, { restored: manifest, target, inPlace: true, method: 'rename', holders: [], requiresRestart: false, quarantinedTo });
+}
+
+/** Step 3, a new file (--to) or a database that is gone: renamed into place (a -wal it left kept aside, never replayed over it). */
+async function renameNew(run: RestoreRun): Promise<RestoreResult> {
+  const { ctx, manifest, target, inPlace } = run;
+  let quarantinedTo: string | undefined;
+  if (inPlace && (await Promise.all(COMPANIONS.map((c) => exists(target + c)))).some(Boolean)) {
+    // A -wal left by the vanished database must never be replayed over the restored one.
+    quarantinedTo = await quarantine(ctx, manifest.source.id, target);
+  }
+  await renameIntoPlace(run.temp, target, manifest.database.journalMode, ctx);
+  run.replaced = true;
+  return finish(ctx, run.pending, run.reason, { restored: manifest, target, inPlace, method: 'rename', holders: [], requiresRestart: false, ...(quarantinedTo ? { quarantinedTo } : {}) });
 }
 
 /** Ends a restore that changed its target: the pending note goes, and an in-place restore is recorded for `undo`. */

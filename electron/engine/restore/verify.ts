@@ -7,13 +7,11 @@ import { identityToRecipient } from 'age-encryption';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../../shared/model.ts';
-import { checkIdentities, decodeArtifact, type DecryptWith } from '../artifact/artifact-codec.ts';
+import { checkIdentities, type DecryptWith } from '../artifact/artifact-codec.ts';
 import { workDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
 import { ensureDir } from '../common/durable-fs.ts';
-import { hashExpectedFile } from '../common/safe-files.ts';
-import { errorCode, isLifeboatError } from '../common/errors.ts';
-import { artifactPath } from '../vault/manifest.ts';
+import { checkStoredBytes, openRestorePoint, UnreadableRestorePoint, type StoredAt } from '../vault/read-restore-point.ts';
 import { loadRestorePoint } from '../vault/restore-points.ts';
 import { checkIntegrity } from '../snapshot/sqlite-files.ts';
 
@@ -42,7 +40,7 @@ export const NOT_CHECKED_NO_KEY = 'not checked (no key)';
 /** Verifies one restore point as it stands on disk now, and records the outcome in the catalog. */
 export async function verifyRestorePoint(ctx: EngineContext, idOrPrefix: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const manifest = await loadRestorePoint(ctx, idOrPrefix);
-  const result = await verifyArtifactFile(ctx, manifest, artifactPath(ctx.vaultDir, manifest), opts);
+  const result = await verifyStored(ctx, manifest, undefined, opts);
   ctx.catalog.recordVerification({ id: manifest.id, at: ctx.now().toISOString(), status: result.ok ? 'ok' : 'failed', message: result.message });
   return result;
 }
@@ -63,62 +61,58 @@ async function usableKeys(manifest: Manifest, keys: DecryptWith | undefined): Pr
 }
 
 /**
- * Checks `file` against what `manifest` says it is: the stored bytes' SHA-256, and when it can be
- * opened, the plain database's SHA-256 and SQLite's integrity check. Used for the vault's artifacts
- * and for copies downloaded from a destination.
+ * Checks `file` (a copy of the artifact, downloaded from a destination) against what `manifest` says
+ * it is, like a vault's own (see verifyStored).
  */
 export async function verifyArtifactFile(ctx: EngineContext, manifest: Manifest, file: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  return verifyStored(ctx, manifest, { artifactFile: file }, opts);
+}
+
+/**
+ * Checks a restore point stored where `from` says (the vault by default) against its manifest: the
+ * stored bytes' SHA-256, and when a key given opens it, the database's SHA-256 and SQLite's integrity
+ * check. A compressed or encrypted one is decoded into Lifeboat's private scratch folder (never the
+ * vault, so decrypted bytes never land there); a plain one is read where it lies.
+ */
+async function verifyStored(ctx: EngineContext, manifest: Manifest, from: StoredAt | undefined, opts: VerifyOptions): Promise<VerifyResult> {
   const base = { id: manifest.id, sourceId: manifest.source.id };
-  const missing = { ...base, ok: false, status: 'failed', checksum: 'missing', integrity: 'skipped', message: `the artifact ${manifest.artifact.path} is missing` } as const;
-  const mismatch = { ...base, ok: false, status: 'failed', checksum: 'mismatch', integrity: 'skipped', message: 'the artifact does not match its SHA-256 (it was changed or damaged)' } as const;
-  const integrityCheck = ctx.settings.read().integrityCheck;
-  const checked = async (dbFile: string): Promise<VerifyResult> => {
-    const integrity = await checkIntegrity(dbFile, integrityCheck);
-    if (integrity.status !== 'ok') return { ...base, ok: false, status: 'failed', checksum: 'ok', integrity: 'failed', message: `SQLite's ${integrity.check} failed: ${integrity.message.split('\n')[0]}` };
-    return { ...base, ok: true, status: 'ok', checksum: 'ok', integrity: 'ok', message: 'ok' };
-  };
+  const reading = { from, signal: opts.signal, onProgress: opts.onBytes };
   /** Only the stored bytes can be checked: hash them, and say why the database inside was not. */
   const storedOnly = async (why: string): Promise<VerifyResult> => {
-    let hash;
     try {
-      hash = await hashExpectedFile(file, manifest.artifact.bytes, opts);
+      await checkStoredBytes(ctx, manifest, reading);
     } catch (e) {
-      if (errorCode(e) === 'ENOENT') return missing;
-      if (isLifeboatError(e) && e.code === 'tampered') return { ...mismatch, message: e.message };
+      if (e instanceof UnreadableRestorePoint) return failed(base, manifest, e);
       throw e;
     }
-    if (hash.sha256 !== manifest.artifact.sha256 || hash.bytes !== manifest.artifact.bytes) return mismatch;
-    if (manifest.artifact.format === 'sqlite') return await checked(file);
     return { ...base, ok: true, status: 'unchecked', checksum: 'ok', integrity: 'skipped', message: `${NOT_CHECKED_NO_KEY}: the stored bytes match; ${why}` };
   };
-
-  if (manifest.artifact.format === 'sqlite') return storedOnly('');
   const encryption = manifest.artifact.encryption;
-  const keys = await usableKeys(manifest, opts.keys);
   const which = encryption?.kind === 'passphrase' ? `its passphrase${encryption.keyId ? ` (${encryption.keyId})` : ''}` : 'the age key it was encrypted to';
+  const keys = await usableKeys(manifest, opts.keys);
   if (encryption && !keys) return storedOnly(`give ${which} to check the database inside`);
 
-  // Compressed and/or encrypted: decode into Lifeboat's private scratch folder (never the vault, so
-  // decrypted bytes never land there), checking both checksums and stopping at the declared sizes.
   await ensureDir(workDir(ctx));
   const temp = path.join(workDir(ctx), `${process.pid}-verify-${manifest.id}.sqlite`);
   try {
-    let decoded;
-    try {
-      decoded = await decodeArtifact(file, manifest.artifact.format, temp, { ...opts, keys, expect: { storedBytes: manifest.artifact.bytes, plainBytes: manifest.database.bytes } });
-    } catch (e) {
-      if (errorCode(e) === 'ENOENT') return missing;
-      if (isLifeboatError(e) && e.code === 'wrong-key') return storedOnly(`the keys given do not open it; give ${which}`);
-      if (isLifeboatError(e)) return { ...mismatch, message: e.message };
-      throw e;
-    }
-    await ctx.checkpoint('verify:decoded');
-    if (decoded.stored.sha256 !== manifest.artifact.sha256 || decoded.stored.bytes !== manifest.artifact.bytes) return mismatch;
-    if (decoded.plain.sha256 !== manifest.database.sha256 || decoded.plain.bytes !== manifest.database.bytes) {
-      return { ...mismatch, message: 'the database inside the artifact does not match its SHA-256' };
-    }
-    return await checked(temp);
+    const opened = await openRestorePoint(ctx, manifest, { ...reading, to: temp, inPlace: true, keys });
+    await opened.verified;
+    if (!opened.inPlace) await ctx.checkpoint('verify:decoded');
+    const integrity = await checkIntegrity(opened.file, ctx.settings.read().integrityCheck);
+    if (integrity.status !== 'ok') return { ...base, ok: false, status: 'failed', checksum: 'ok', integrity: 'failed', message: `SQLite's ${integrity.check} failed: ${integrity.message.split('\n')[0]}` };
+    return { ...base, ok: true, status: 'ok', checksum: 'ok', integrity: 'ok', message: 'ok' };
+  } catch (e) {
+    if (!(e instanceof UnreadableRestorePoint)) throw e;
+    return e.reason === 'wrong-key' ? storedOnly(`the keys given do not open it; give ${which}`) : failed(base, manifest, e);
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+/** The result for a restore point whose stored bytes are missing, do not match, or do not decode. */
+function failed(base: Pick<VerifyResult, 'id' | 'sourceId'>, manifest: Manifest, e: UnreadableRestorePoint): VerifyResult {
+  if (e.reason === 'missing') return { ...base, ok: false, status: 'failed', checksum: 'missing', integrity: 'skipped', message: `the artifact ${manifest.artifact.path} is missing` };
+  const message =
+    e.reason === 'mismatch' ? 'the artifact does not match its SHA-256 (it was changed or damaged)' : e.reason === 'inside-mismatch' ? 'the database inside the artifact does not match its SHA-256' : e.message;
+  return { ...base, ok: false, status: 'failed', checksum: 'mismatch', integrity: 'skipped', message };
 }

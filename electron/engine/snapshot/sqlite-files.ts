@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LifeboatError, errorCode } from '../common/errors.ts';
+import type { IntegrityWorkerInput, IntegrityWorkerReply } from './integrity-worker.ts';
 import { holderNames, type Holder } from './open-holders.ts';
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -209,31 +210,15 @@ export function sqliteVersion(): string {
   }
 }
 
-export type IntegrityKind = 'quick_check' | 'integrity_check';
+export type IntegrityKind = IntegrityWorkerInput['kind'];
 export interface IntegrityResult {
   check: IntegrityKind;
   status: 'ok' | 'failed';
   message: string;
 }
 
-// The check runs in a worker thread: an integrity_check of a large database takes minutes, and in
-// the desktop app this code runs on Electron's main thread, which must keep answering the window and
-// the tray meanwhile. The worker is given as text (with better-sqlite3's resolved path) so that it
-// needs no separate file in the bundled app.
-const INTEGRITY_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.module);
-let db;
-try {
-  db = new Database(workerData.file, { readonly: true, fileMustExist: true });
-  // The check reads each page about once: a small page cache is as fast and keeps memory low.
-  db.pragma('cache_size = -2000');
-  parentPort.postMessage({ lines: db.pragma(workerData.kind + '(100)').map((r) => String(Object.values(r)[0])) });
-} catch (e) {
-  parentPort.postMessage({ error: String((e && e.message) || e) });
-} finally {
-  if (db) db.close();
-}`;
+/** The integrity check's worker module (see integrity-worker.ts): run from the sources as it is, its own file in each build. */
+const INTEGRITY_WORKER = new URL('./integrity-worker.ts', import.meta.url);
 
 /**
  * Where better-sqlite3 is, for the worker. In the packaged app it is unpacked from the asar archive
@@ -252,12 +237,13 @@ export function betterSqlitePath(): string {
  */
 export async function checkIntegrity(copy: string, kind: IntegrityKind = 'quick_check', signal?: AbortSignal): Promise<IntegrityResult> {
   // A small heap: the worker only runs one pragma (its isolate costs ~20 MB whatever the limit).
-  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { module: betterSqlitePath(), file: copy, kind }, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } });
+  const workerData: IntegrityWorkerInput = { module: betterSqlitePath(), file: copy, kind };
+  const worker = new Worker(INTEGRITY_WORKER, { workerData, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 } });
   try {
     // Rejects when the signal aborts (the worker is then terminated below).
-    const [reply] = (await once(worker, 'message', { signal })) as [{ lines?: string[]; error?: string }];
-    if (reply.error !== undefined) return { check: kind, status: 'failed', message: `SQLite could not check the copy: ${reply.error}` };
-    const lines = reply.lines ?? [];
+    const [reply] = (await once(worker, 'message', { signal })) as [IntegrityWorkerReply];
+    if ('error' in reply) return { check: kind, status: 'failed', message: `SQLite could not check the copy: ${reply.error}` };
+    const lines = reply.lines;
     const ok = lines.length === 1 && lines[0] === 'ok';
     return { check: kind, status: ok ? 'ok' : 'failed', message: lines.join('\n').slice(0, 20_000) };
   } finally {

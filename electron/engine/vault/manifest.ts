@@ -62,8 +62,29 @@ export function artifactPath(vaultDir: string, manifest: Manifest): string {
   return path.join(vaultDir, ...manifest.artifact.path.split('/'));
 }
 
-export function manifestPath(vaultDir: string, manifest: Manifest): string {
+/** Absolute path of a manifest in `vaultDir` (or a folder laid out like it). */
+export function manifestPath(vaultDir: string, manifest: Pick<Manifest, 'id' | 'source'>): string {
   return path.join(vaultDir, manifest.source.id, restorePointFiles(manifest.source.id, manifest.id).manifestName);
+}
+
+/** A restore point's files in a vault (or a folder laid out like one). */
+export interface RestorePointFiles {
+  /** Its manifest: written last and removed first (it makes the restore point exist). */
+  manifest: string;
+  /** The files that hold its stored bytes, each with the size and SHA-256 its manifest gives it (today one: its artifact). */
+  stored: { file: string; bytes: number; sha256: string }[];
+}
+
+/**
+ * Which files are restore point `manifest`'s in `folder` (the vault, or a folder laid out like one).
+ * Everything that names, copies, checks or removes a restore point's files asks here, so a restore
+ * point made of more pieces changes this function, not its callers.
+ */
+export function filesOf(folder: string, manifest: Manifest): RestorePointFiles {
+  return {
+    manifest: manifestPath(folder, manifest),
+    stored: [{ file: artifactPath(folder, manifest), bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256 }],
+  };
 }
 
 /**

@@ -26,7 +26,29 @@ export function restorePointFiles(sourceId: string, id: string, format: Artifact
 }
 
 /** Recognises our own artifact and manifest names, so we never touch a file we did not create. */
-export const OWN_FILE = /^([a-z0-9][a-z0-9._-]{0,62})_(\d{8}T\d{6}Z-[0-9a-f]{6})(\.sqlite(?:\.zst)?(?:\.age)?|\.manifest\.json)$/;
+const OWN_FILE = /^([a-z0-9][a-z0-9._-]{0,62})_(\d{8}T\d{6}Z-[0-9a-f]{6})(\.sqlite(?:\.zst)?(?:\.age)?|\.manifest\.json)$/;
+
+/** A file name of a source folder that belongs to a restore point (see restorePointOfName). */
+export interface OwnName {
+  sourceId: string;
+  id: RestorePointId;
+  /** The file name of that restore point's manifest. */
+  manifestName: string;
+  /** This is the manifest (else a file holding its stored bytes). */
+  isManifest: boolean;
+}
+
+/**
+ * Which restore point a file name in a source folder belongs to, and whether it is its manifest;
+ * undefined for any name Lifeboat does not give. Whatever goes through a folder's files by name
+ * (moving the vault, cleaning up after a crash, syncing the index) asks here, and touches nothing else.
+ */
+export function restorePointOfName(name: string): OwnName | undefined {
+  const m = OWN_FILE.exec(name);
+  if (!m) return undefined;
+  const [, sourceId, id, suffix] = m as unknown as [string, string, string, string];
+  return { sourceId, id, manifestName: `${restorePointStem(sourceId, id)}${MANIFEST_SUFFIX}`, isManifest: suffix === MANIFEST_SUFFIX };
+}
 
 /** A source id derived from a database's file name: `Store DB.sqlite3` → `store-db`. */
 export function sourceIdFromPath(file: string): string {

@@ -14,7 +14,7 @@ import { openCatalog } from './catalog.ts';
 import type { EngineContext } from './context.ts';
 import { cleanLeftovers } from './leftovers.ts';
 import { readManifest } from './manifest.ts';
-import { OWN_FILE } from './names.ts';
+import { restorePointOfName } from './names.ts';
 import { MANIFEST_READS_AT_ONCE, manifestNames, openVault, requireVault, scanVault, sourceFolders, type ScanResult } from './vault.ts';
 import { configuredVaultDir, recoverInterruptedVaultMove } from './vault-move.ts';
 
@@ -106,7 +106,7 @@ async function syncCatalog(ctx: EngineContext): Promise<void> {
   for (const sourceId of await sourceFolders(ctx.vaultDir)) {
     const unknown: string[] = [];
     for (const name of await manifestNames(ctx.vaultDir, sourceId)) {
-      const id = OWN_FILE.exec(name)?.[2];
+      const id = restorePointOfName(name)?.id;
       if (!id) continue;
       seen.add(id);
       if (!known.has(id)) unknown.push(path.join(ctx.vaultDir, sourceId, name));

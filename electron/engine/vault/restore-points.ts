@@ -6,8 +6,7 @@ import type { EngineContext } from './context.ts';
 import { LifeboatError } from '../common/errors.ts';
 import { rm } from 'node:fs/promises';
 import { fsyncDir } from '../common/durable-fs.ts';
-import { artifactPath, manifestPath, readManifest } from './manifest.ts';
-import { restorePointFiles } from './names.ts';
+import { filesOf, manifestPath, readManifest } from './manifest.ts';
 
 /** The restore points in the catalog, newest first. */
 export function listRestorePoints(ctx: EngineContext, filter: { sourceId?: string } = {}): Manifest[] {
@@ -30,7 +29,7 @@ export async function loadRestorePoint(ctx: EngineContext, idOrPrefix: string): 
     throw new LifeboatError('usage', `"${wanted}" matches ${matches.length} restore points`, 'Give more of the id (see `lifeboat list`)');
   }
   const found = matches[0] as Manifest;
-  const file = path.join(ctx.vaultDir, found.source.id, restorePointFiles(found.source.id, found.id).manifestName);
+  const file = manifestPath(ctx.vaultDir, found);
   const onDisk = await readManifest(ctx.vaultDir, file);
   if (onDisk.id !== found.id) {
     throw new LifeboatError('bad-manifest', `The manifest ${file} changed since it was listed`, 'Run `lifeboat reindex`');
@@ -55,7 +54,8 @@ export async function discardSafetyCopy(ctx: EngineContext, safetyCopy: Manifest
  * nothing) goes through here.
  */
 export async function removeFromVault(ctx: EngineContext, m: Manifest): Promise<void> {
-  await rm(manifestPath(ctx.vaultDir, m), { force: true });
-  await rm(artifactPath(ctx.vaultDir, m), { force: true });
+  const files = filesOf(ctx.vaultDir, m);
+  await rm(files.manifest, { force: true });
+  for (const stored of files.stored) await rm(stored.file, { force: true });
   ctx.catalog.remove(m.id);
 }

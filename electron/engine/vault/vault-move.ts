@@ -13,11 +13,11 @@ import { sourceLockFile } from '../common/data-folder.ts';
 import { type EngineContext } from './context.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, hashFile, writeFileDurable } from '../common/durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
-import { MANIFEST_SUFFIX, OWN_FILE } from './names.ts';
+import { restorePointOfName } from './names.ts';
 import { TEMP_PREFIX } from '../common/data-folder.ts';
 import { formatBytes } from '../../../shared/bytes.ts';
 import { acquireLock, type Lock } from '../common/locks.ts';
-import { readManifest } from './manifest.ts';
+import { filesOf, readManifest } from './manifest.ts';
 import { VAULT_MARKER, markVault, requireVault, sourceFolders } from './vault.ts';
 
 const JOURNAL = 'vault-move.json';
@@ -128,10 +128,13 @@ async function checkTarget(from: string, to: string): Promise<void> {
   }
 }
 
+/** Whether a file name is a restore point's manifest. */
+const isManifest = (name: string) => restorePointOfName(name)?.isManifest === true;
+
 /** Lifeboat's files in one source folder of a vault (artifacts before manifests: a manifest makes a restore point exist). */
 async function ownFiles(vaultDir: string, sourceId: string): Promise<string[]> {
-  const names = (await readdir(path.join(vaultDir, sourceId)).catch(() => [] as string[])).filter((n) => OWN_FILE.test(n));
-  return [...names.filter((n) => !n.endsWith(MANIFEST_SUFFIX)), ...names.filter((n) => n.endsWith(MANIFEST_SUFFIX))];
+  const names = (await readdir(path.join(vaultDir, sourceId)).catch(() => [] as string[])).filter((n) => restorePointOfName(n));
+  return [...names.filter((n) => !isManifest(n)), ...names.filter(isManifest)];
 }
 
 /**
@@ -145,13 +148,13 @@ async function removeVaultFiles(vaultDir: string, keptIn?: string): Promise<void
     const dir = path.join(vaultDir, sourceId);
     const names = await readdir(dir).catch(() => [] as string[]);
     // Manifests first: a restore point stops existing before its artifact goes.
-    const order = [...names.filter((n) => n.endsWith(MANIFEST_SUFFIX)), ...names.filter((n) => !n.endsWith(MANIFEST_SUFFIX))];
+    const order = [...names.filter(isManifest), ...names.filter((n) => !isManifest(n))];
     for (const name of order) {
       if (name.startsWith(TEMP_PREFIX)) {
         await rm(path.join(dir, name), { force: true });
         continue;
       }
-      if (!OWN_FILE.test(name)) continue;
+      if (!restorePointOfName(name)) continue;
       if (keptIn) {
         const [here, there] = await Promise.all([lstat(path.join(dir, name)), lstat(path.join(keptIn, sourceId, name)).catch(() => undefined)]);
         if (!there?.isFile() || there.size !== here.size) continue;
@@ -181,6 +184,48 @@ async function copyDurable(file: string, target: string): Promise<void> {
   }
 }
 
+/** One file of the old vault to copy. */
+type Planned = { sourceId: string; name: string; bytes: number };
+
+/** Copies each planned file from `from` into `to` durably (making its source folder as needed); `copied` is told each one's size. */
+async function copyAll(plan: Planned[], from: string, to: string, signal: AbortSignal | undefined, copied: (bytes: number) => void): Promise<void> {
+  for (const f of plan) {
+    signal?.throwIfAborted();
+    const dir = path.join(to, f.sourceId);
+    if (!existsSync(dir)) {
+      await ensureDir(dir);
+      await fsyncDir(to);
+    }
+    await copyDurable(path.join(from, f.sourceId, f.name), path.join(dir, f.name));
+    copied(f.bytes);
+  }
+}
+
+/**
+ * Checks each copy before the old files may go: manifests byte for byte, and each restore point's
+ * stored files against its manifest's SHA-256 (filesOf); `checked` is told each file's size.
+ * Returns how many restore points were checked.
+ */
+async function checkCopies(plan: Planned[], from: string, to: string, signal: AbortSignal | undefined, checked: (bytes: number) => void): Promise<number> {
+  let restorePoints = 0;
+  for (const f of plan) {
+    signal?.throwIfAborted();
+    const copied = path.join(to, f.sourceId, f.name);
+    if (isManifest(f.name)) {
+      const [a, b] = await Promise.all([readFile(path.join(from, f.sourceId, f.name)), readFile(copied)]);
+      if (!a.equals(b)) throw new LifeboatError('tampered', `The copy of ${f.name} in ${to} differs from the original`, 'Nothing was moved; check the disk of the new folder');
+      const m = await readManifest(to, copied);
+      for (const stored of filesOf(to, m).stored) {
+        const h = await hashFile(stored.file, { signal });
+        if (h.sha256 !== stored.sha256) throw new LifeboatError('tampered', `The copy of ${path.basename(stored.file)} in ${to} does not match its checksum`, 'Nothing was moved; check the disk of the new folder');
+      }
+      restorePoints++;
+    }
+    checked(f.bytes);
+  }
+  return restorePoints;
+}
+
 /**
  * Moves the vault into `to`, an empty folder that exists: copies every restore point (and the
  * vault's marker), checks each copy, switches settings to it, then removes the old files. Refused
@@ -201,7 +246,7 @@ export async function moveVault(ctx: EngineContext, given: string, o: VaultMoveO
     const sources = [...new Set([...(await sourceFolders(from)), ...ctx.settings.read().sources.map((s) => s.id)])];
     for (const id of sources) held.push(await acquireLock(sourceLockFile(ctx, id), `moving the vault to ${to}`, { waitMs: 10 * 60_000 }));
 
-    const plan: { sourceId: string; name: string; bytes: number }[] = [];
+    const plan: Planned[] = [];
     for (const sourceId of await sourceFolders(from)) {
       for (const name of await ownFiles(from, sourceId)) plan.push({ sourceId, name, bytes: (await stat(path.join(from, sourceId, name))).size });
     }
@@ -211,35 +256,15 @@ export async function moveVault(ctx: EngineContext, given: string, o: VaultMoveO
     const report = (phase: JobProgress['phase']) => o.onProgress?.({ phase, done, total, unit: 'bytes' });
     report('moving');
     try {
-      for (const f of plan) {
-        o.signal?.throwIfAborted();
-        const dir = path.join(to, f.sourceId);
-        if (!existsSync(dir)) {
-          await ensureDir(dir);
-          await fsyncDir(to);
-        }
-        await copyDurable(path.join(from, f.sourceId, f.name), path.join(dir, f.name));
-        done += f.bytes;
+      await copyAll(plan, from, to, o.signal, (bytes) => {
+        done += bytes;
         report('moving');
-      }
-      // Each copy is checked before the old files may go: artifacts against their manifest's SHA-256, manifests byte for byte.
+      });
       done = 0;
-      let restorePoints = 0;
-      for (const f of plan) {
-        o.signal?.throwIfAborted();
-        const copied = path.join(to, f.sourceId, f.name);
-        if (f.name.endsWith(MANIFEST_SUFFIX)) {
-          const [a, b] = await Promise.all([readFile(path.join(from, f.sourceId, f.name)), readFile(copied)]);
-          if (!a.equals(b)) throw new LifeboatError('tampered', `The copy of ${f.name} in ${to} differs from the original`, 'Nothing was moved; check the disk of the new folder');
-          const m = await readManifest(to, copied);
-          const artifact = path.join(to, ...m.artifact.path.split('/'));
-          const h = await hashFile(artifact, { signal: o.signal });
-          if (h.sha256 !== m.artifact.sha256) throw new LifeboatError('tampered', `The copy of ${path.basename(artifact)} in ${to} does not match its checksum`, 'Nothing was moved; check the disk of the new folder');
-          restorePoints++;
-        }
-        done += f.bytes;
+      const restorePoints = await checkCopies(plan, from, to, o.signal, (bytes) => {
+        done += bytes;
         report('hashing');
-      }
+      });
       await markVault(to);
       await ctx.checkpoint('vault-move:copied');
       // The switch: one atomic write of the settings. From here on the new vault is the vault.

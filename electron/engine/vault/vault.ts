@@ -5,7 +5,7 @@ import path from 'node:path';
 import pMap from 'p-map';
 import type { Manifest } from '../../../shared/model.ts';
 import { LifeboatError, errorCode, explainWriteError } from '../common/errors.ts';
-import { MANIFEST_SUFFIX, OWN_FILE } from './names.ts';
+import { restorePointOfName } from './names.ts';
 import { TEMP_PREFIX } from '../common/data-folder.ts';
 import { readManifest } from './manifest.ts';
 import { fsyncDir } from '../common/durable-fs.ts';
@@ -37,7 +37,7 @@ export async function sourceFolders(vaultDir: string): Promise<string[]> {
 
 /** The manifest file names in one source folder. */
 export async function manifestNames(vaultDir: string, sourceId: string): Promise<string[]> {
-  return (await listDir(path.join(vaultDir, sourceId))).filter((n) => OWN_FILE.test(n) && n.endsWith(MANIFEST_SUFFIX));
+  return (await listDir(path.join(vaultDir, sourceId))).filter((n) => restorePointOfName(n)?.isManifest);
 }
 
 /**
@@ -89,9 +89,10 @@ export async function leftoversIn(vaultDir: string, sourceId: string): Promise<s
   const names = await listDir(path.join(vaultDir, sourceId));
   const present = new Set(names);
   return names.filter((name) => {
-    const own = OWN_FILE.exec(name);
-    const orphanArtifact = own && own[3] !== MANIFEST_SUFFIX && !present.has(`${own[1]}_${own[2]}${MANIFEST_SUFFIX}`);
-    return name.startsWith(TEMP_PREFIX) || Boolean(orphanArtifact);
+    const own = restorePointOfName(name);
+    // A file of a restore point whose manifest was never written (nor will be: the caller holds the lock).
+    const orphan = own !== undefined && !own.isManifest && !present.has(own.manifestName);
+    return name.startsWith(TEMP_PREFIX) || orphan;
   });
 }
 

@@ -2,8 +2,8 @@
 // Node: it records what main asks Electron for (the window's preload and page, tray icons, IPC
 // channels, native dialogs, in order), then plays a short session through the recorded IPC handlers
 // (calls from a foreign window, a sub-frame and a main frame showing another page; adding a database
-// through the "open" dialog; a backup; an in-place restore and a delete, each answered "Cancel" and
-// then "Restore" in main's native dialog) and writes the record as JSON to $STUB_REPORT. Loaded by
+// through the "open" dialog; a backup; a look inside it and a comparison with the database; an
+// in-place restore and a delete, each answered "Cancel" and then "Restore" in main's native dialog) and writes the record as JSON to $STUB_REPORT. Loaded by
 // electron-hooks.mjs; used by shell-paths.test.ts.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -146,6 +146,9 @@ async function session() {
   calls.backup = calls.add.ok ? await call(own, 'backup:run', { sourceId: calls.add.value.source.id }) : undefined;
   if (calls.backup?.ok) {
     const id = calls.backup.value.id;
+    // Looking inside and comparing run in the inside worker (its own file in the build).
+    calls.contents = await call(own, 'inside:contents', { id });
+    calls.compare = await call(own, 'inside:compare', { id });
     answers.push(1);
     calls.restoreCancelled = await call(own, 'restore:run', { id });
     calls.listAfterCancel = await call(own, 'restore-points:list', {});

@@ -4,7 +4,7 @@
 // database; a safety copy first, Undo after), or save the table to a CSV or SQLite file.
 import { useEffect, useState } from 'react';
 import { restoreSentence, rowsOf, schemaSentence } from '../../shared/comparison-words.ts';
-import type { Cell, Comparison, RestorePointContents, RowKey, RowsPage, TableDiff, TableInfo } from '../../shared/inside.ts';
+import type { Cell, Comparison, RestorePointContents, RowKey, RowsPage, TableDiff, TableInfo } from '../../shared/inside-view.ts';
 import type { JobView } from '../../shared/model.ts';
 import { bytes, explain, whenExact } from './format.ts';
 import { useDashboard } from './store.ts';
@@ -61,7 +61,7 @@ function changedSince(d: TableDiff | undefined): string {
 const recoverable = (t: TableInfo | undefined) => t !== undefined && (t.kind === 'table' || t.kind === 'without-rowid') && t.key.length > 0;
 const keyId = (k: RowKey) => JSON.stringify(k);
 
-export function Inside({ id }: { id: string }) {
+export function LookInside({ id }: { id: string }) {
   const { closeInside, rows: points, jobs, recover, busy, revision } = useDashboard();
   const point = points.find((r) => r.id === id);
   const [contents, setContents] = useState<RestorePointContents>();
