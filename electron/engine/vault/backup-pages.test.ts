@@ -2,12 +2,12 @@
 // backup after a small change adds a small part of the database, an unchanged database adds no pack,
 // and an encrypted source's packs are encrypted with the key wrapped for its passphrase.
 import Database from 'better-sqlite3';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../../shared/model.ts';
 import { createEngine, type Engine } from '../engine.ts';
-import { makeBankDb } from '../testing/fixtures.ts';
+import { bankState, makeBankDb } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const tmp = useTestFolder();
@@ -49,5 +49,28 @@ describe('page-level restore points', () => {
     expect(packFiles().every((f) => f.endsWith('.age'))).toBe(true);
     const keys = readdirSync(path.join(engine.vaultDir, '_pages', 'keys'));
     expect(keys.some((k) => k.startsWith('passphrase-'))).toBe(true);
+  });
+
+  it('are restored, verified and looked inside like any other, and a damaged pack is found and refused', async () => {
+    makeBankDb(tmp.db, { mode: 'wal', accounts: 1000, blobRows: 500, blobBytes: 2000 });
+    const m = await engine.backup({ path: tmp.db }, { trigger: 'manual', pages: true });
+    const to = path.join(tmp.dir, 'restored.db');
+    const r = await engine.restore({ id: m.id, to });
+    expect(r.target).toBe(to);
+    expect(bankState(to)).toEqual({ total: 1000 * 100, accounts: 1000, check: 'ok' });
+    expect(await engine.verify(m.id)).toMatchObject({ ok: true, status: 'ok' });
+    const inside = await engine.lookInside(m.id);
+    expect(inside.tables.find((t) => t.name === 'accounts')?.rows).toBe(1000);
+
+    // One byte of one pack changed: verify says so, and a restore refuses, writing nothing.
+    const pack = packFiles().find((f) => f.endsWith('.pack.zst')) as string;
+    const file = path.join(engine.vaultDir, '_pages', 'packs', pack);
+    const bytes = readFileSync(file);
+    bytes.writeUInt8(bytes.readUInt8(100) ^ 0xff, 100);
+    writeFileSync(file, bytes);
+    expect(await engine.verify(m.id)).toMatchObject({ ok: false, status: 'failed' });
+    const again = path.join(tmp.dir, 'again.db');
+    await expect(engine.restore({ id: m.id, to: again })).rejects.toMatchObject({ code: 'tampered' });
+    expect(existsSync(again)).toBe(false);
   });
 });

@@ -83,7 +83,8 @@ export interface RestorePointFiles {
 export function filesOf(folder: string, manifest: Manifest): RestorePointFiles {
   return {
     manifest: manifestPath(folder, manifest),
-    stored: [{ file: artifactPath(folder, manifest), bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256 }],
+    // A page-level restore point's pages are in the page store, shared with other restore points.
+    stored: manifest.pages ? [] : [{ file: artifactPath(folder, manifest), bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256 }],
   };
 }
 

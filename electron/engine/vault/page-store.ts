@@ -66,6 +66,28 @@ export async function openVaultPageStore(ctx: EngineContext, o: { what: string; 
   }
 }
 
+/**
+ * The page store of a folder laid out like a vault (a folder destination, a copy of one), read-only:
+ * an index built in memory from its packs' index files, and the key that opens it (this machine's
+ * when it is the same store; else a wrapped copy there, opened with `keys` or the remembered passphrase).
+ */
+export async function openFolderPageStore(ctx: EngineContext, folder: string, o: { keys?: DecryptWith } = {}): Promise<VaultPageStore> {
+  const place = folderPlace(path.join(folder, PAGES_DIR));
+  const config = await readConfig(place);
+  if (!config) throw new LifeboatError('not-found', `${folder} holds no page store`, 'Choose the folder that holds the restore points (its _pages folder beside the sources\' folders)');
+  const kept = await ctx.secrets.get(KEY_SECRET);
+  let key = kept ? parseKey(kept, 'The page store key in the secret store') : undefined;
+  if (key?.repository !== config.repository) {
+    const remembered = await rememberedPassphrase(ctx);
+    key = await openWrappedKey(place, { passphrases: [...(o.keys?.passphrases ?? []), ...(remembered ? [remembered.passphrase] : [])], identities: o.keys?.identities ?? [] });
+    if (!key && config.idKey) key = { version: 1, repository: config.repository, idKey: config.idKey, identity: await newRepositoryKey().then((k) => k.identity) };
+  }
+  if (!key || key.repository !== config.repository) throw new LifeboatError('wrong-key', `The page store in ${folder} is encrypted and no key given opens it`, 'Give the passphrase or the age key its restore points were encrypted with');
+  const index = openPageIndex(':memory:');
+  await rebuildPlaceIndex(index, 'folder', place, key.identity);
+  return { place, placeName: 'folder', index, idKey: Buffer.from(key.idKey, 'hex'), identity: key.identity, key, recipient: await packRecipient(key), close: async () => index.close() };
+}
+
 /** Rebuilds the index's view of the vault when it does not name exactly the packs there. */
 async function syncIndex(index: PageIndex, place: PackPlace, identity: string): Promise<void> {
   const onDisk = new Set((await place.list('packs/')).flatMap((f) => {

@@ -12,18 +12,26 @@ import type { Engine } from '../engine.ts';
 import { openTestEngine } from '../testing/test-engine.ts';
 import { makeShopDb, sha256 } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
+import type { EngineContext } from './context.ts';
 import { filesOf } from './manifest.ts';
+import { openContext } from './open.ts';
 import { restorePointOfName } from './names.ts';
 import { checkStoredBytes, openRestorePoint, UnreadableRestorePoint, type UnreadableReason } from './read-restore-point.ts';
 
 const tmp = useTestFolder();
 let engine: Engine;
+let context: EngineContext;
 beforeEach(async () => {
   engine = await openTestEngine(tmp.home, { fastKeys: true });
+  // The engine's modules' own view of the same data folder (what the engine hands the reader).
+  context = await openContext({ dataDir: tmp.home, appVersion: '0.0.0-test' }, async () => undefined);
 });
-afterEach(() => engine.close());
+afterEach(() => {
+  engine.close();
+  context.catalog.close();
+});
 
-const ctx = () => ({ vaultDir: engine.vaultDir });
+const ctx = () => context;
 const artifactOf = (m: Manifest) => filesOf(engine.vaultDir, m).stored[0]!.file;
 const vaultFiles = () => readdirSync(path.join(engine.vaultDir, 'store')).sort();
 

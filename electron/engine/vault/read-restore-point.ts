@@ -3,7 +3,9 @@
 // vault's own file read in place) and a check of a copy fetched from a destination all come here;
 // none of them knows how a restore point's bytes are stored. Today that is one artifact (plain
 // SQLite, zstd-compressed and/or age-encrypted, see artifact-codec.ts); a restore point made of many
-// pieces changes this module and `filesOf`, not its callers.
+// pieces changes this module and `filesOf`, not its callers: a page-level restore point (format
+// `pages`) is rebuilt here from the vault's page store (or a folder laid out like a vault), every
+// page checked against its id and the whole file against the manifest's SHA-256.
 //
 // What holds for every caller: the plain database is written only where the caller says (never the
 // vault: decrypted bytes never land there), owner-only; never more than the manifest declares is
@@ -19,6 +21,9 @@ import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '..
 import { hashExpectedFile } from '../common/safe-files.ts';
 import type { EngineContext } from './context.ts';
 import { filesOf } from './manifest.ts';
+import { openFolderPageStore, openVaultPageStore, type VaultPageStore } from './page-store.ts';
+import { readBlobs, readMap } from '../pages/page-map.ts';
+import { rebuildDatabase } from '../pages/rebuild-database.ts';
 
 /**
  * Where a restore point's stored bytes are read from: the vault (the default), another folder laid
@@ -96,7 +101,8 @@ function artifactFileOf(ctx: Pick<EngineContext, 'vaultDir'>, manifest: Manifest
  * promised): written to `o.to`, decoded and verified on the way, or, for one stored as a plain
  * file where `o.inPlace` allows it, that file with `verified` settling once it is hashed.
  */
-export async function openRestorePoint(ctx: Pick<EngineContext, 'vaultDir'>, manifest: Manifest, o: OpenOptions): Promise<OpenedRestorePoint> {
+export async function openRestorePoint(ctx: EngineContext, manifest: Manifest, o: OpenOptions): Promise<OpenedRestorePoint> {
+  if (manifest.pages) return openPages(ctx, manifest, manifest.pages, o);
   const artifact = artifactFileOf(ctx, manifest, o.from);
   if (manifest.artifact.format === 'sqlite' && (typeof o.inPlace === 'function' ? await o.inPlace(artifact) : o.inPlace)) {
     const verified = checkPlainFile(manifest, artifact, o);
@@ -132,8 +138,68 @@ export async function openRestorePoint(ctx: Pick<EngineContext, 'vaultDir'>, man
  * resolves when they match, rejects with an UnreadableRestorePoint ('missing', 'mismatch',
  * 'damaged') or 'cancelled'. Never reads more than the manifest declares.
  */
-export async function checkStoredBytes(ctx: Pick<EngineContext, 'vaultDir'>, manifest: Manifest, o: Pick<OpenOptions, 'from' | 'signal' | 'onProgress' | 'refusal'> = {}): Promise<void> {
+export async function checkStoredBytes(ctx: EngineContext, manifest: Manifest, o: Pick<OpenOptions, 'from' | 'signal' | 'onProgress' | 'refusal' | 'keys'> = {}): Promise<void> {
+  if (manifest.pages) return checkPages(ctx, manifest, manifest.pages, o);
   await hashStored(manifest, artifactFileOf(ctx, manifest, o.from), o);
+}
+
+/** The page store a page-level restore point is read from: the vault's, or a folder laid out like a vault. */
+async function pageStoreFor(ctx: EngineContext, manifest: Manifest, pages: NonNullable<Manifest['pages']>, o: Pick<OpenOptions, 'from' | 'keys'>): Promise<VaultPageStore> {
+  if (o.from && 'artifactFile' in o.from) throw new LifeboatError('usage', `Restore point ${manifest.id} is stored as pages, not as one file`, 'Read it from the place that holds its page store');
+  const what = `reading restore point ${manifest.id}`;
+  const store = o.from ? await openFolderPageStore(ctx, o.from.folder, { keys: o.keys }) : await openVaultPageStore(ctx, { what, keys: o.keys });
+  if (store.key.repository !== pages.repository) {
+    await store.close();
+    throw new UnreadableRestorePoint('missing', new LifeboatError('tampered', `Restore point ${manifest.id} was stored in another page store than the one in ${store.place.label}`, 'Read it from the place it was copied to, or choose another restore point'));
+  }
+  return store;
+}
+
+/** Rebuilds a page-level restore point into `o.to`, every page checked, then the whole file. */
+async function openPages(ctx: EngineContext, manifest: Manifest, pages: NonNullable<Manifest['pages']>, o: OpenOptions): Promise<OpenedRestorePoint> {
+  const to = typeof o.to === 'function' ? await o.to() : o.to;
+  await ensureFreeSpace(path.dirname(to), manifest.database.bytes, `the database of restore point ${manifest.id}`, 'Free some space and try again; nothing was changed');
+  let plain: HashResult;
+  const store = await pageStoreFor(ctx, manifest, pages, o);
+  try {
+    plain = await rebuildDatabase(store, to, { map: pages.map, pageSize: pages.pageSize, pageCount: pages.pageCount, signal: o.signal, onBytes: o.onProgress });
+    await chmod(to, 0o600);
+  } catch (e) {
+    if (errorCode(e) !== 'EEXIST') await rm(to, { force: true });
+    throw pagesError(e, path.dirname(to));
+  } finally {
+    await store.close();
+  }
+  if (plain.sha256 !== manifest.database.sha256 || plain.bytes !== manifest.database.bytes) {
+    await rm(to, { force: true });
+    throw mismatch('inside-mismatch', manifest, o.refusal);
+  }
+  return { file: to, inPlace: false, verified: Promise.resolve() };
+}
+
+/** Reads every blob a page-level restore point needs, each checked against its id (nothing written). */
+async function checkPages(ctx: EngineContext, manifest: Manifest, pages: NonNullable<Manifest['pages']>, o: Pick<OpenOptions, 'from' | 'signal' | 'keys'>): Promise<void> {
+  const store = await pageStoreFor(ctx, manifest, pages, o);
+  try {
+    const ids = await readMap(store, pages.map, pages.pageCount);
+    const wanted = new Set<string>();
+    for (let at = 0; at < ids.length; at += 16) wanted.add(ids.subarray(at, at + 16).toString('hex'));
+    await readBlobs(store, wanted, () => {
+      if (o.signal?.aborted) throw new LifeboatError('cancelled', 'Stopped', 'Nothing was changed');
+    });
+  } catch (e) {
+    throw pagesError(e);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A page store's failure, as the reason a restore point could not be read. */
+function pagesError(e: unknown, writing?: string): unknown {
+  if (isLifeboatError(e) && e.code === 'cancelled') return e;
+  if (isLifeboatError(e) && e.code === 'wrong-key') return new UnreadableRestorePoint('wrong-key', e);
+  if (isLifeboatError(e) && (e.code === 'tampered' || e.code === 'not-found')) return new UnreadableRestorePoint(/has no blob|is missing/.test(e.message) ? 'missing' : 'damaged', e);
+  return writing ? explainWriteError(e, writing) : e;
 }
 
 /** Hashes the stored file `artifact` (a regular file no larger than the manifest says, never more than that) against the manifest. */
