@@ -17,6 +17,7 @@ export interface CollectOptions {
   /** A pack whose needed bytes are below this share of it is repacked (0.5: half). */
   repackBelow?: number;
   level: number;
+  /** The repository key's recipient: blobs of an encrypted pack are repacked encrypted to it (plain ones stay plain). */
   encryptTo?: string;
   dryRun?: boolean;
   /** Named steps (crash tests stop the process at one). */
@@ -63,9 +64,13 @@ export async function collectGarbage(store: StoreReader, kept: KeptMap[], o: Col
   // The needed blobs of mostly-dead packs go into new packs first (unless a kept pack holds them too).
   const keptElsewhere = (id: string, except: Set<string>) => [...store.index.locate(store.placeName, [id]).values()].some((l) => !except.has(l.pack));
   const leaving = new Set([...remove, ...repack].map((p) => p.id));
-  const writer = createPackWriter({ place: store.place, level: o.level, encryptTo: o.encryptTo });
+  // Blobs keep their protection: those of an encrypted pack go into encrypted packs, plain ones into plain packs.
+  const plainWriter = createPackWriter({ place: store.place, level: o.level });
+  const encryptedWriter = o.encryptTo ? createPackWriter({ place: store.place, level: o.level, encryptTo: o.encryptTo }) : undefined;
   const moved = new Set<string>();
   for (const pack of repack) {
+    if (pack.encrypted && !encryptedWriter) throw new Error('collectGarbage: an encrypted pack needs the repository key\'s recipient to be repacked');
+    const writer = pack.encrypted ? (encryptedWriter as typeof plainWriter) : plainWriter;
     const plain = await readPack(store.place, { version: 1, pack: pack.id, blobs: store.index.blobsOf(pack.id) }, pack.encrypted, store.identity);
     for (const entry of pack.live) {
       if (moved.has(entry[0]) || keptElsewhere(entry[0], leaving)) continue;
@@ -73,7 +78,7 @@ export async function collectGarbage(store: StoreReader, kept: KeptMap[], o: Col
       await writer.add(entry[0], entry[1], takeBlob(plain, entry, store.idKey, `The pack ${pack.id} in ${store.place.label}`));
     }
   }
-  const written = await writer.finish();
+  const written = [...(await plainWriter.finish()), ...((await encryptedWriter?.finish()) ?? [])];
   store.index.addPacks(store.placeName, written);
   await o.checkpoint?.('gc:repacked');
   // Only now do the old packs go: the index first (nobody reads them any more), then their files.

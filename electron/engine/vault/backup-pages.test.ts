@@ -2,7 +2,7 @@
 // backup after a small change adds a small part of the database, an unchanged database adds no pack,
 // and an encrypted source's packs are encrypted with the key wrapped for its passphrase.
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../../shared/model.ts';
@@ -72,5 +72,32 @@ describe('page-level restore points', () => {
     const again = path.join(tmp.dir, 'again.db');
     await expect(engine.restore({ id: m.id, to: again })).rejects.toMatchObject({ code: 'tampered' });
     expect(existsSync(again)).toBe(false);
+  });
+});
+
+describe('retention of page-level restore points', () => {
+  it('frees what only forgotten restore points needed, keeps what the rest need, and restores them all', async () => {
+    makeBankDb(tmp.db, { mode: 'wal', accounts: 3000, blobRows: 2000, blobBytes: 3000 });
+    const source = await engine.sources.add(tmp.db);
+    await engine.sources.update(source.id, { retention: { keepLast: 2, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, minCount: 0 } });
+    const storeBytes = () => readdirSync(path.join(engine.vaultDir, '_pages', 'packs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((n, e) => n + statSync(path.join(e.parentPath, e.name)).size, 0);
+    const taken = [];
+    for (let i = 0; i < 4; i++) {
+      const db = new Database(tmp.db);
+      // Each round rewrites a different half of the blobs: what the forgotten ones alone held goes.
+      db.prepare('UPDATE blobs SET data = randomblob(3000) WHERE id % 2 = ?').run(i % 2);
+      db.close();
+      taken.push(await engine.backup({ sourceId: source.id }, { trigger: 'manual', pages: true, prune: false }));
+    }
+    const before = storeBytes();
+    const [result] = await engine.prune({ sourceId: source.id });
+    expect(result?.remove.map((d) => d.id).sort()).toEqual([taken[0]?.id, taken[1]?.id].sort());
+    expect(storeBytes()).toBeLessThan(before * 0.75);
+    for (const m of engine.list({ sourceId: source.id })) {
+      expect(await engine.verify(m.id)).toMatchObject({ ok: true });
+      const to = path.join(tmp.dir, `${m.id}.db`);
+      await engine.restore({ id: m.id, to });
+      expect(bankState(to).check).toBe('ok');
+    }
   });
 });

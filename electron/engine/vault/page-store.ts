@@ -12,6 +12,9 @@ import { folderPlace, PAGES_DIR, type PackPlace } from '../pages/pack-place.ts';
 import { openPageIndex, rebuildPlaceIndex, type PageIndex } from '../pages/page-index.ts';
 import type { StoreReader } from '../pages/page-map.ts';
 import { parsePackFile } from '../pages/packs.ts';
+import { collectGarbage, type CollectResult } from '../pages/collect-garbage.ts';
+import { DEFAULT_ZSTD_LEVEL } from '../artifact/artifact-codec.ts';
+import { scanVault } from './vault.ts';
 import { newRepositoryKey, packRecipient, parseKey, storeConfigSchema, unwrapKey, wrapKey, type RepositoryKey, type StoreConfig } from '../pages/repository-key.ts';
 import type { EngineContext } from './context.ts';
 
@@ -174,3 +177,23 @@ export async function wrapKeyForSettings(ctx: EngineContext, place: PackPlace, k
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/**
+ * After restore points left the vault: removes from its page store what no restore point still in
+ * the vault needs (read from the manifests on disk once the store's lock is held, so a backup that
+ * listed its restore point a moment ago is counted), repacking mostly dead packs. Nothing is done
+ * when the vault has no page store, or while a manifest in it cannot be read (`verify` reports it).
+ */
+export async function collectVaultGarbage(ctx: EngineContext): Promise<CollectResult | undefined> {
+  if (!(await readConfig(vaultPlace(ctx)))) return undefined;
+  const store = await openVaultPageStore(ctx, { what: 'cleaning up the page store' });
+  try {
+    const { manifests, problems } = await scanVault(ctx.vaultDir);
+    // A manifest that cannot be read may still name blobs: nothing is removed until it is dealt with.
+    if (problems.length) return undefined;
+    const maps = manifests.flatMap((m) => (m.pages && m.pages.repository === store.key.repository ? [{ map: m.pages.map }] : []));
+    return await collectGarbage(store, maps, { level: DEFAULT_ZSTD_LEVEL, encryptTo: store.recipient, checkpoint: ctx.checkpoint });
+  } finally {
+    await store.close();
+  }
+}

@@ -15,6 +15,7 @@ import { listSources } from './sources.ts';
 import { requireVault, scanVault } from './vault.ts';
 import { isLifeboatError, LifeboatError } from '../common/errors.ts';
 import { loadRestorePoint, removeFromVault } from './restore-points.ts';
+import { collectVaultGarbage } from './page-store.ts';
 import { readManifest } from './manifest.ts';
 
 /**
@@ -69,6 +70,7 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
     bySource.set(m.source.id, [...(bySource.get(m.source.id) ?? []), m]);
   }
   const results: PruneResult[] = [];
+  const removedPages: string[] = [];
   for (const [sourceId, points] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
     const source = listSources(ctx).find((s) => s.id === sourceId);
     const plan = planRetention(points, effectiveRetention(settings, source), { ...retentionOptions(ctx), failedVerification: failedVerificationIds(ctx) });
@@ -82,6 +84,7 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
           try {
             await removeFromVault(ctx, m);
             removed.push(m.id);
+            if (m.pages) removedPages.push(m.id);
           } finally {
             for (const l of uploads) await l.release();
           }
@@ -94,6 +97,8 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
     }
     results.push({ sourceId, ...plan, dryRun: opts.dryRun ?? false });
   }
+  // Forgotten page-level restore points free only what no restore point left in the vault needs.
+  if (removedPages.length) await collectVaultGarbage(ctx);
   return results;
 }
 
