@@ -30,6 +30,11 @@ export function sourceLockFile(ctx: { dataDir: string }, sourceId: string): stri
   return path.join(ctx.dataDir, 'locks', `source-${sourceId}.lock`);
 }
 
+/** The lock of the vault's page store: held while pages are written, collected or moved. */
+export function pageStoreLockFile(ctx: { dataDir: string }): string {
+  return path.join(ctx.dataDir, 'locks', 'page-store.lock');
+}
+
 /** The lock held while one restore point is copied to one destination (retention waits for it). */
 export function uploadLockFile(ctx: { dataDir: string }, destinationId: string, restorePointId: string): string {
   return path.join(ctx.dataDir, 'locks', `upload-${destinationId}-${restorePointId}.lock`);

@@ -2,7 +2,7 @@
 // backup after a small change adds a small part of the database, an unchanged database adds no pack,
 // and an encrypted source's packs are encrypted with the key wrapped for its passphrase.
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestSchema } from '../../../shared/model.ts';
@@ -99,5 +99,31 @@ describe('retention of page-level restore points', () => {
       await engine.restore({ id: m.id, to });
       expect(bankState(to).check).toBe('ok');
     }
+  });
+});
+
+describe('moving a vault that holds page-level restore points', () => {
+  it('moves the page store with them: every restore point opens from the new folder, nothing is left in the old one', async () => {
+    makeBankDb(tmp.db, { mode: 'wal', accounts: 800, blobRows: 400, blobBytes: 2000 });
+    const first = await engine.backup({ path: tmp.db }, { trigger: 'manual', pages: true });
+    const db = new Database(tmp.db);
+    db.exec('UPDATE accounts SET balance = balance + 5 WHERE id = 7');
+    db.close();
+    const second = await engine.backup({ path: tmp.db }, { trigger: 'manual', pages: true });
+    const old = engine.vaultDir;
+    const to = path.join(tmp.dir, 'usb-vault');
+    mkdirSync(to);
+    const moved = await engine.moveVault(to);
+    expect(moved.restorePoints).toBe(2);
+    expect(existsSync(path.join(old, '_pages'))).toBe(false);
+    for (const m of [first, second]) {
+      expect(await engine.verify(m.id)).toMatchObject({ ok: true });
+      const out = path.join(tmp.dir, `${m.id}.db`);
+      await engine.restore({ id: m.id, to: out });
+      expect(bankState(out)).toEqual({ total: 800 * 100, accounts: 800, check: 'ok' });
+    }
+    // A backup after the move still stores only what changed.
+    const third = await engine.backup({ path: tmp.db }, { trigger: 'manual', pages: true });
+    expect(third.pages?.newPages).toBe(0);
   });
 });

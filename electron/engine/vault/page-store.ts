@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import { rememberedPassphrase } from '../artifact/keys.ts';
+import { pageStoreLockFile } from '../common/data-folder.ts';
 import { acquireLock, type Lock } from '../common/locks.ts';
 import { LifeboatError } from '../common/errors.ts';
 import { folderPlace, PAGES_DIR, type PackPlace } from '../pages/pack-place.ts';
@@ -41,7 +42,7 @@ export function vaultPlace(ctx: Pick<EngineContext, 'vaultDir'>): PackPlace {
  * job's). `keys` opens the repository key from its wrapped copies when this machine does not hold it.
  */
 export async function openVaultPageStore(ctx: EngineContext, o: { what: string; keys?: DecryptWith; waitMs?: number }): Promise<VaultPageStore> {
-  const lock: Lock = await acquireLock(path.join(ctx.dataDir, 'locks', 'page-store.lock'), o.what, { waitMs: o.waitMs ?? 10 * 60_000 });
+  const lock: Lock = await acquireLock(pageStoreLockFile(ctx), o.what, { waitMs: o.waitMs ?? 10 * 60_000 });
   let index: PageIndex | undefined;
   try {
     const place = vaultPlace(ctx);

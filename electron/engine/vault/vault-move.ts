@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { copyFile, lstat, readFile, readdir, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobProgress } from '../../../shared/model.ts';
-import { sourceLockFile } from '../common/data-folder.ts';
+import { pageStoreLockFile, sourceLockFile } from '../common/data-folder.ts';
+import { folderPlace, PAGES_DIR } from '../pages/pack-place.ts';
 import { type EngineContext } from './context.ts';
 import { ensureDir, ensureFreeSpace, fsyncDir, fsyncFile, hashFile, writeFileDurable } from '../common/durable-fs.ts';
 import { LifeboatError, errorCode, explainWriteError, isLifeboatError } from '../common/errors.ts';
@@ -144,6 +145,7 @@ async function ownFiles(vaultDir: string, sourceId: string): Promise<string[]> {
  */
 async function removeVaultFiles(vaultDir: string, keptIn?: string): Promise<void> {
   if (!existsSync(vaultDir)) return;
+  await removePageStore(vaultDir, keptIn);
   for (const sourceId of await sourceFolders(vaultDir)) {
     const dir = path.join(vaultDir, sourceId);
     const names = await readdir(dir).catch(() => [] as string[]);
@@ -171,6 +173,24 @@ async function removeVaultFiles(vaultDir: string, keptIn?: string): Promise<void
   }
 }
 
+/** Removes a vault's page store files (with `keptIn`, only those copied there with the same size), then its empty folders. */
+async function removePageStore(vaultDir: string, keptIn?: string): Promise<void> {
+  const root = path.join(vaultDir, PAGES_DIR);
+  if (!existsSync(root)) return;
+  for (const f of await folderPlace(root).list('')) {
+    const file = path.join(root, ...f.name.split('/'));
+    if (keptIn && !path.basename(f.name).startsWith(TEMP_PREFIX)) {
+      const there = await lstat(path.join(keptIn, PAGES_DIR, ...f.name.split('/'))).catch(() => undefined);
+      if (!there?.isFile() || there.size !== f.bytes) continue;
+    }
+    await rm(file, { force: true });
+  }
+  // Folders left empty, deepest first (a folder holding something Lifeboat did not write stays).
+  const dirs = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => path.join(e.parentPath, e.name));
+  for (const dir of dirs.sort((a, b) => b.length - a.length)) await rmdir(dir).catch(() => undefined);
+  await rmdir(root).catch(() => undefined);
+}
+
 /** Copies `file` to `target` durably: a temp name beside it, fsync, rename, fsync the folder. */
 async function copyDurable(file: string, target: string): Promise<void> {
   const temp = path.join(path.dirname(target), `${TEMP_PREFIX}${path.basename(target)}`);
@@ -191,10 +211,10 @@ type Planned = { sourceId: string; name: string; bytes: number };
 async function copyAll(plan: Planned[], from: string, to: string, signal: AbortSignal | undefined, copied: (bytes: number) => void): Promise<void> {
   for (const f of plan) {
     signal?.throwIfAborted();
-    const dir = path.join(to, f.sourceId);
+    const dir = path.dirname(path.join(to, f.sourceId, f.name));
     if (!existsSync(dir)) {
       await ensureDir(dir);
-      await fsyncDir(to);
+      await fsyncDir(path.dirname(dir));
     }
     await copyDurable(path.join(from, f.sourceId, f.name), path.join(dir, f.name));
     copied(f.bytes);
@@ -220,6 +240,10 @@ async function checkCopies(plan: Planned[], from: string, to: string, signal: Ab
         if (h.sha256 !== stored.sha256) throw new LifeboatError('tampered', `The copy of ${path.basename(stored.file)} in ${to} does not match its checksum`, 'Nothing was moved; check the disk of the new folder');
       }
       restorePoints++;
+    } else if (f.sourceId === PAGES_DIR) {
+      // The page store's files are checked against the originals (a pack names no checksum of its own).
+      const [a, b] = await Promise.all([hashFile(path.join(from, f.sourceId, f.name), { signal }), hashFile(copied, { signal })]);
+      if (a.sha256 !== b.sha256) throw new LifeboatError('tampered', `The copy of ${PAGES_DIR}/${f.name} in ${to} differs from the original`, 'Nothing was moved; check the disk of the new folder');
     }
     checked(f.bytes);
   }
@@ -246,7 +270,11 @@ export async function moveVault(ctx: EngineContext, given: string, o: VaultMoveO
     const sources = [...new Set([...(await sourceFolders(from)), ...ctx.settings.read().sources.map((s) => s.id)])];
     for (const id of sources) held.push(await acquireLock(sourceLockFile(ctx, id), `moving the vault to ${to}`, { waitMs: 10 * 60_000 }));
 
-    const plan: Planned[] = [];
+    // The page store's files first: a manifest copied into the new vault names only pages already there.
+    held.push(await acquireLock(pageStoreLockFile(ctx), `moving the vault to ${to}`, { waitMs: 10 * 60_000 }));
+    const plan: Planned[] = (await folderPlace(path.join(from, PAGES_DIR)).list(''))
+      .filter((f) => !path.basename(f.name).startsWith(TEMP_PREFIX))
+      .map((f) => ({ sourceId: PAGES_DIR, name: f.name, bytes: f.bytes }));
     for (const sourceId of await sourceFolders(from)) {
       for (const name of await ownFiles(from, sourceId)) plan.push({ sourceId, name, bytes: (await stat(path.join(from, sourceId, name))).size });
     }
