@@ -216,7 +216,7 @@ async function copyAll(plan: Planned[], from: string, to: string, signal: AbortS
       await ensureDir(dir);
       await fsyncDir(path.dirname(dir));
     }
-    await copyDurable(path.join(from, f.sourceId, f.name), path.join(dir, f.name));
+    await copyDurable(path.join(from, f.sourceId, f.name), path.join(to, f.sourceId, f.name));
     copied(f.bytes);
   }
 }
