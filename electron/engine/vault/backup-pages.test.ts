@@ -107,7 +107,7 @@ describe('moving a vault that holds page-level restore points', () => {
     makeBankDb(tmp.db, { mode: 'wal', accounts: 800, blobRows: 400, blobBytes: 2000 });
     const first = await engine.backup({ path: tmp.db }, { trigger: 'manual', pages: true });
     const db = new Database(tmp.db);
-    db.exec('UPDATE accounts SET balance = balance + 5 WHERE id = 7');
+    db.exec('UPDATE accounts SET balance = balance + 5 WHERE id = 7; UPDATE accounts SET balance = balance - 5 WHERE id = 8');
     db.close();
     const second = await engine.backup({ path: tmp.db }, { trigger: 'manual', pages: true });
     const old = engine.vaultDir;
