@@ -10,7 +10,7 @@ PLACE     the folder that holds `_pages/` (a vault, or a copy of a destination f
 MANIFEST  the restore point's manifest (PLACE/<source>/<source>_<id>.manifest.json)
 OUTPUT    the database file to write (must not exist)
 --key     the repository key, for encrypted packs: decrypt it first with
-          `age -d -o repo-key.json PLACE/_pages/keys/<key>.age` (asks for the passphrase, or
+          `age -d -o repo-key.json PLACE/_pages/key-<…>.age` (asks for the passphrase, or
           add `-i your-age-key.txt`)
 
 Every page is checked against its id when the id key is known (config.json, or --key), and the
@@ -73,15 +73,13 @@ def main():
     try:
         # Where every blob is: the packs' index files.
         where = {}
-        packs_dir = os.path.join(store, "packs")
-        for sub in sorted(os.listdir(packs_dir)):
-            for name in sorted(os.listdir(os.path.join(packs_dir, sub))):
-                if ".index.zst" not in name:
-                    continue
-                index = json.loads(decode(os.path.join(packs_dir, sub, name), identity_file))
-                pack = os.path.join(packs_dir, sub, name.replace(".index.zst", ".pack.zst"))
-                for blob, kind, offset, length in index["blobs"]:
-                    where.setdefault(blob, (pack, kind, offset, length))
+        for name in sorted(os.listdir(store)):
+            if ".index.zst" not in name:
+                continue
+            index = json.loads(decode(os.path.join(store, name), identity_file))
+            pack = os.path.join(store, name.replace(".index.zst", ".pack.zst"))
+            for blob, kind, offset, length in index["blobs"]:
+                where.setdefault(blob, (pack, kind, offset, length))
 
         def read_blobs(ids, use):
             by_pack = {}

@@ -101,11 +101,11 @@ export async function collectGarbage(store: StoreReader, kept: KeptMap[], o: Col
 async function removeStrays(store: StoreReader): Promise<number> {
   const known = new Set(store.index.packs(store.placeName).map((p) => p.id));
   let strays = 0;
-  for (const f of await store.place.list('packs/')) {
+  for (const f of await store.place.list('')) {
     const parsed = parsePackFile(f.name);
     if (parsed && known.has(parsed.id)) continue;
     // A file that is not a pack's or an index's is not Lifeboat's, unless it is a temp file it left.
-    if (!parsed && !/\/\.lifeboat-tmp-/.test(f.name)) continue;
+    if (!parsed && !f.name.startsWith('.lifeboat-tmp-')) continue;
     await store.place.remove(f.name);
     strays++;
   }

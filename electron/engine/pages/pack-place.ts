@@ -10,7 +10,10 @@ import { openRegularFile, readOpened } from '../common/safe-files.ts';
 /** The folder of a page store, in the vault and at the top of a destination (never a source id). */
 export const PAGES_DIR = '_pages';
 
-/** The files of a page store, by name relative to it (`config.json`, `packs/ab/ab12….pack.zst`). */
+/**
+ * The files of a page store, by name relative to its folder, all in that one folder (`config.json`,
+ * `ab12….pack.zst`, `key-passphrase-….age`): a destination keeps them as files of one folder too.
+ */
 export interface PackPlace {
   /** Where it is, for messages. */
   readonly label: string;
@@ -18,7 +21,7 @@ export interface PackPlace {
   save(name: string, bytes: Uint8Array): Promise<void>;
   /** The bytes under `name` (a regular file no larger than `maxBytes`), or undefined when there is none. */
   load(name: string, maxBytes: number): Promise<Buffer | undefined>;
-  /** Every file under the folder `prefix` (e.g. `packs/`), with its size. */
+  /** Every file whose name starts with `prefix` (`''`: all), with its size. */
   list(prefix: string): Promise<{ name: string; bytes: number }[]>;
   /** Removes `name` (nothing happens when it is not there). */
   remove(name: string): Promise<void>;
@@ -26,11 +29,11 @@ export interface PackPlace {
 
 /** The page store in a local folder (`<vault>/_pages`). */
 export function folderPlace(root: string): PackPlace {
-  const full = (name: string) => path.join(root, ...name.split('/'));
+  const full = (name: string) => path.join(root, path.basename(name));
   return {
     label: root,
     async save(name, bytes) {
-      await ensureDir(path.dirname(full(name)));
+      await ensureDir(root);
       await writeFileDurable(full(name), bytes, 0o600);
     },
     async load(name, maxBytes) {
@@ -42,19 +45,15 @@ export function folderPlace(root: string): PackPlace {
       }
     },
     async list(prefix) {
+      const entries = await readdir(root, { withFileTypes: true }).catch((e: unknown) => {
+        if (errorCode(e) === 'ENOENT') return [];
+        throw e;
+      });
       const out: { name: string; bytes: number }[] = [];
-      const walk = async (rel: string): Promise<void> => {
-        const entries = await readdir(full(rel), { withFileTypes: true }).catch((e: unknown) => {
-          if (errorCode(e) === 'ENOENT') return [];
-          throw e;
-        });
-        for (const entry of entries) {
-          const name = rel ? `${rel.replace(/\/$/, '')}/${entry.name}` : entry.name;
-          if (entry.isDirectory()) await walk(`${name}/`);
-          else if (entry.isFile()) out.push({ name, bytes: (await stat(full(name))).size });
-        }
-      };
-      await walk(prefix);
+      for (const entry of entries) {
+        if (!entry.isFile() || !entry.name.startsWith(prefix)) continue;
+        out.push({ name: entry.name, bytes: (await stat(full(entry.name))).size });
+      }
       return out.sort((a, b) => a.name.localeCompare(b.name));
     },
     async remove(name) {

@@ -42,18 +42,18 @@ export interface WrittenPack {
   plainBytes: number;
 }
 
-/** The file names of a pack and its index (`packs/ab/ab12…`). */
+/** The file names of a pack and its index (`ab12….pack.zst`, `ab12….index.zst`, `.age` when encrypted). */
 export function packFiles(id: string, encrypted: boolean): { pack: string; index: string } {
-  const stem = `packs/${id.slice(0, 2)}/${id}`;
+  const stem = id;
   const age = encrypted ? '.age' : '';
   return { pack: `${stem}.pack.zst${age}`, index: `${stem}.index.zst${age}` };
 }
 
 /** Recognises a pack's or an index's file name: its id and whether it is encrypted. */
 export function parsePackFile(name: string): { id: string; kind: 'pack' | 'index'; encrypted: boolean } | undefined {
-  const m = /^packs\/([0-9a-f]{2})\/([0-9a-f]{32})\.(pack|index)\.zst(\.age)?$/.exec(name);
-  if (!m || m[2]?.slice(0, 2) !== m[1]) return undefined;
-  return { id: m[2] as string, kind: m[3] as 'pack' | 'index', encrypted: m[4] !== undefined };
+  const m = /^([0-9a-f]{32})\.(pack|index)\.zst(\.age)?$/.exec(name);
+  if (!m) return undefined;
+  return { id: m[1] as string, kind: m[2] as 'pack' | 'index', encrypted: m[3] !== undefined };
 }
 
 export interface PackWriterOptions {

@@ -124,7 +124,7 @@ export function openPageIndex(file: string): PageIndex {
 export async function rebuildPlaceIndex(index: PageIndex, placeName: string, place: PackPlace, identity?: string): Promise<number> {
   index.clearPlace(placeName);
   const found: WrittenPack[] = [];
-  const files = await place.list('packs/');
+  const files = await place.list('');
   const names = new Set(files.map((f) => f.name));
   for (const f of files) {
     const parsed = parsePackFile(f.name);

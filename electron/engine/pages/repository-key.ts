@@ -1,7 +1,7 @@
 // The page store's repository key: one secret per data folder, made once. It holds the id key (which
 // names every blob, see blob-id.ts) and an age identity (which encrypted packs are encrypted to). It
 // is kept in Lifeboat's secret store on this machine, and at each place wrapped with age to the
-// remembered passphrase and/or to age recipients (`_pages/keys/*.age`), so that a new machine opens
+// remembered passphrase and/or to age recipients (`_pages/key-*.age`), so that a new machine opens
 // it with what the person has. Changing the passphrase wraps it again; no pack is encrypted again.
 import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +52,7 @@ export function parseKey(text: string, where: string): RepositoryKey {
   return parsed.data;
 }
 
-/** The key encrypted with age to a passphrase or to recipients: what `_pages/keys/<id>.age` holds. */
+/** The key encrypted with age to a passphrase or to recipients: what `_pages/key-<id>.age` holds. */
 export async function wrapKey(key: RepositoryKey, to: { passphrase: string; scryptWorkFactor?: number } | { recipients: string[] }): Promise<Uint8Array> {
   const e = new Encrypter();
   if ('passphrase' in to) {

@@ -17,7 +17,7 @@ beforeEach(async () => {
 });
 afterEach(() => engine.close());
 
-const packFiles = () => readdirSync(path.join(engine.vaultDir, '_pages', 'packs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('.pack.'));
+const packFiles = () => readdirSync(path.join(engine.vaultDir, '_pages')).filter((f) => f.includes('.pack.'));
 
 describe('page-level restore points', () => {
   it('store only what changed since the last one, and nothing for an unchanged database', async () => {
@@ -47,8 +47,8 @@ describe('page-level restore points', () => {
     const m = await engine.backup({ path: tmp.db }, { trigger: 'manual', pages: true, encrypt: { passphrase: 'a passphrase for the test' } });
     expect(m.pages?.encrypted).toBe(true);
     expect(packFiles().every((f) => f.endsWith('.age'))).toBe(true);
-    const keys = readdirSync(path.join(engine.vaultDir, '_pages', 'keys'));
-    expect(keys.some((k) => k.startsWith('passphrase-'))).toBe(true);
+    const keys = readdirSync(path.join(engine.vaultDir, '_pages')).filter((f) => f.startsWith('key-'));
+    expect(keys.some((k) => k.startsWith('key-passphrase-'))).toBe(true);
   });
 
   it('are restored, verified and looked inside like any other, and a damaged pack is found and refused', async () => {
@@ -64,7 +64,7 @@ describe('page-level restore points', () => {
 
     // One byte of one pack changed: verify says so, and a restore refuses, writing nothing.
     const pack = packFiles().find((f) => f.endsWith('.pack.zst')) as string;
-    const file = path.join(engine.vaultDir, '_pages', 'packs', pack);
+    const file = path.join(engine.vaultDir, '_pages', pack);
     const bytes = readFileSync(file);
     bytes.writeUInt8(bytes.readUInt8(100) ^ 0xff, 100);
     writeFileSync(file, bytes);
@@ -80,7 +80,7 @@ describe('retention of page-level restore points', () => {
     makeBankDb(tmp.db, { mode: 'wal', accounts: 3000, blobRows: 2000, blobBytes: 3000 });
     const source = await engine.sources.add(tmp.db);
     await engine.sources.update(source.id, { retention: { keepLast: 2, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, minCount: 0 } });
-    const storeBytes = () => readdirSync(path.join(engine.vaultDir, '_pages', 'packs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((n, e) => n + statSync(path.join(e.parentPath, e.name)).size, 0);
+    const storeBytes = () => readdirSync(path.join(engine.vaultDir, '_pages'), { withFileTypes: true }).filter((e) => e.isFile() && e.name.includes('.pack.')).reduce((n, e) => n + statSync(path.join(e.parentPath, e.name)).size, 0);
     const taken = [];
     for (let i = 0; i < 4; i++) {
       const db = new Database(tmp.db);

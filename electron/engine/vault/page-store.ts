@@ -94,7 +94,7 @@ export async function openFolderPageStore(ctx: EngineContext, folder: string, o:
 
 /** Rebuilds the index's view of the vault when it does not name exactly the packs there. */
 async function syncIndex(index: PageIndex, place: PackPlace, identity: string): Promise<void> {
-  const onDisk = new Set((await place.list('packs/')).flatMap((f) => {
+  const onDisk = new Set((await place.list('')).flatMap((f) => {
     const p = parsePackFile(f.name);
     return p?.kind === 'pack' ? [p.id] : [];
   }));
@@ -144,7 +144,7 @@ export async function repositoryKey(ctx: EngineContext, place: PackPlace, keys: 
 }
 
 async function openWrappedKey(place: PackPlace, keys: DecryptWith): Promise<RepositoryKey | undefined> {
-  for (const f of await place.list('keys/')) {
+  for (const f of await place.list('key-')) {
     const wrapped = await place.load(f.name, 64 * 1024);
     const key = wrapped && (await unwrapKey(wrapped, keys, `${place.label}/${f.name}`));
     if (key) return key;
@@ -159,22 +159,22 @@ async function openWrappedKey(place: PackPlace, keys: DecryptWith): Promise<Repo
  */
 export async function wrapKeyForSettings(ctx: EngineContext, place: PackPlace, key: RepositoryKey): Promise<void> {
   const settings = ctx.settings.read();
-  const existing = new Set((await place.list('keys/')).map((f) => f.name));
+  const existing = new Set((await place.list('key-')).map((f) => f.name));
   const wanted = new Set<string>();
   const remembered = await rememberedPassphrase(ctx);
   if (remembered) {
     // Named by the passphrase's key id (random), never by anything derived from the passphrase.
-    const name = `keys/passphrase-${remembered.keyId}.age`;
+    const name = `key-passphrase-${remembered.keyId}.age`;
     wanted.add(name);
     if (!existing.has(name)) await place.save(name, await wrapKey(key, { passphrase: remembered.passphrase, scryptWorkFactor: settings.scryptWorkFactor }));
   }
   const recipientSets = [...settings.sources.map((s) => s.encryption), ...settings.destinations.map((d) => d.encrypt)].flatMap((e) => (e?.kind === 'recipients' ? [[...e.recipients].sort()] : []));
   for (const recipients of recipientSets) {
-    const name = `keys/recipients-${digest(recipients.join(','))}.age`;
+    const name = `key-recipients-${digest(recipients.join(','))}.age`;
     wanted.add(name);
     if (!existing.has(name)) await place.save(name, await wrapKey(key, { recipients }));
   }
-  for (const name of existing) if (name.startsWith('keys/passphrase-') && !wanted.has(name) && remembered) await place.remove(name);
+  for (const name of existing) if (name.startsWith('key-passphrase-') && !wanted.has(name) && remembered) await place.remove(name);
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
