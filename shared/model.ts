@@ -216,6 +216,11 @@ export const sourceSchema = z.object({
   lockIfBusy: z.boolean().optional(),
   /** Take a restore point as soon as the program keeping the database open closes it (if it changed). */
   backUpWhenClosed: z.boolean().optional(),
+  /**
+   * Keep each restore point as one whole file (a SQLite file `sqlite3` opens, optionally .zst/.age)
+   * instead of as pages in the vault's page store (only what changed costs anything; the default).
+   */
+  wholeFile: z.boolean().optional(),
 });
 export type Source = z.infer<typeof sourceSchema>;
 

@@ -34,7 +34,8 @@ export interface BackupRequest {
   /**
    * Store the copy as pages in the vault's page store (a page-level restore point: only the pages
    * the vault does not hold yet cost anything), compressed at `compressLevel` (or zstd's default)
-   * and, with `encryption`, encrypted to the store's key.
+   * and, with `encryption`, encrypted to the store's key. Default: pages unless the source keeps
+   * whole files (`wholeFile`).
    */
   pages?: boolean;
   /** For safety copies: which restore this copy protects against. */
@@ -69,6 +70,11 @@ export async function backupLocked(ctx: EngineContext, req: BackupRequest): Prom
   }
 }
 
+/** Whether this backup stores pages (see BackupRequest.pages). */
+function storesPages(req: BackupRequest): boolean {
+  return req.pages ?? false;
+}
+
 async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise<Manifest> {
   const { source } = req;
   const settings = ctx.settings.read();
@@ -98,7 +104,8 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   await ensureFreeSpace(dir, size, 'a copy', 'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk');
 
   const id = newRestorePointId(started);
-  const format = req.pages ? 'pages' : formatFor(req.compressLevel !== undefined, req.encryption !== undefined);
+  const asPages = storesPages(req);
+  const format = asPages ? 'pages' : formatFor(req.compressLevel !== undefined, req.encryption !== undefined);
   const files = restorePointFiles(source.id, id, format);
   const temp = path.join(dir, `${TEMP_PREFIX}${id}.sqlite`);
   const encodedTemp = path.join(dir, `${TEMP_PREFIX}${id}${formatSuffix(format)}`);
@@ -133,7 +140,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
     const onBytes = (b: number) => report(phase, b, plainBytes);
     let plain, stored, artifactFile;
     try {
-      if (req.pages) {
+      if (asPages) {
         // Only the pages the vault does not hold yet are written; the store's lock is held until the manifest is listed.
         pages = await storeAsPages(ctx, source.id, temp, { level: req.compressLevel ?? DEFAULT_ZSTD_LEVEL, encryption: req.encryption?.info, signal: req.signal, onBytes: (done) => onBytes(done) });
         plain = pages.plain;

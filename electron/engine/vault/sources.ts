@@ -82,7 +82,7 @@ export function removeSource(ctx: EngineContext, id: string): Source {
 }
 
 /** A change to a source's settings; `retention: null` drops its own rules (it follows the global ones). */
-export type SourcePatch = Partial<Pick<Source, 'maxBytes' | 'compact' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload' | 'lockIfBusy' | 'backUpWhenClosed'>> & { retention?: Source['retention'] | null };
+export type SourcePatch = Partial<Pick<Source, 'maxBytes' | 'compact' | 'compressLevel' | 'encryption' | 'schedule' | 'autoUpload' | 'lockIfBusy' | 'backUpWhenClosed' | 'wholeFile'>> & { retention?: Source['retention'] | null };
 
 /**
  * Changes a source's own settings. Encryption is checked now, not at the next scheduled backup.
