@@ -39,8 +39,10 @@ export interface SourceSummary {
 export interface StatusView {
   vaultDir: string;
   freeBytes?: number;
-  /** Bytes the vault's restore points take. */
+  /** Bytes the vault's restore points take on its disk. */
   vaultBytes: number;
+  /** Bytes of the databases they hold, one full copy each (more than vaultBytes when pages are shared). */
+  logicalBytes: number;
   sources: SourceSummary[];
   health: Health;
   schedulePaused: boolean;

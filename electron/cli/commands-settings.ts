@@ -216,8 +216,8 @@ export function registerSettingsCommands(cx: CliContext): void {
       const s = await e.status();
       const count = s.sources.reduce((n, x) => n + x.restorePoints, 0) + s.orphans;
       print(
-        [`Vault: ${s.vaultDir}`, `${count} restore point${count === 1 ? '' : 's'}, ${formatBytes(s.vaultBytes)}${s.freeBytes !== undefined ? `; ${formatBytes(s.freeBytes)} free on its disk` : ''}`, ...(s.vaultProblem ? [`PROBLEM: ${s.vaultProblem}`] : [])].join('\n'),
-        { vaultDir: s.vaultDir, restorePoints: count, bytes: s.vaultBytes, freeBytes: s.freeBytes, problem: s.vaultProblem ?? null },
+        [`Vault: ${s.vaultDir}`, `${count} restore point${count === 1 ? '' : 's'}, ${formatBytes(s.vaultBytes)} on disk${s.logicalBytes > s.vaultBytes * 1.05 ? ` (${formatBytes(s.logicalBytes)} of databases: unchanged pages are stored once)` : ''}${s.freeBytes !== undefined ? `; ${formatBytes(s.freeBytes)} free on its disk` : ''}`, ...(s.vaultProblem ? [`PROBLEM: ${s.vaultProblem}`] : [])].join('\n'),
+        { vaultDir: s.vaultDir, restorePoints: count, bytes: s.vaultBytes, logicalBytes: s.logicalBytes, freeBytes: s.freeBytes, problem: s.vaultProblem ?? null },
       );
     });
   vault

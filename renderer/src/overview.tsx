@@ -149,7 +149,9 @@ function Tiles() {
       <div>
         <dt>Restore points</dt>
         <dd>{status.sources.reduce((n, s) => n + s.restorePoints, 0)}</dd>
-        <dd className="muted">{bytes(status.vaultBytes)} on this computer</dd>
+        <dd className="muted">
+          {bytes(status.vaultBytes)} on this computer{status.logicalBytes > status.vaultBytes * 1.05 ? ` for ${bytes(status.logicalBytes)} of databases (unchanged pages are kept once)` : ''}
+        </dd>
       </div>
     </dl>
   );

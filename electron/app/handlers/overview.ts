@@ -45,6 +45,7 @@ export function overviewHandlers(deps: HandlerDeps): Pick<IpcHandlers, 'status:g
         vaultDir: status.vaultDir,
         freeBytes: status.freeBytes,
         vaultBytes: status.vaultBytes,
+        logicalBytes: status.logicalBytes,
         health,
         schedulePaused: scheduler.isPaused(),
         running: jobs.running(),

@@ -6,6 +6,7 @@ import { listDestinations } from '../remote/destination-settings.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { listRestorePoints } from '../vault/restore-points.ts';
 import { databaseAdvice, listSources, type Advice } from '../vault/sources.ts';
+import { vaultPlace } from '../vault/page-store.ts';
 import { vaultProblem } from '../vault/vault.ts';
 import { followVaultMove } from '../vault/vault-move.ts';
 
@@ -30,12 +31,19 @@ export interface VaultStatus {
   sources: SourceStatus[];
   /** Restore points in the vault whose source is no longer registered. */
   orphans: number;
-  /** Bytes all restore points in the vault take. */
+  /** Bytes all restore points in the vault take on its disk (whole files, and the page store as it is). */
   vaultBytes: number;
+  /** Bytes of the databases they hold, one full copy each: what the vault would take without sharing pages. */
+  logicalBytes: number;
   /** Why the vault cannot be used (its disk is not connected), if so. */
   vaultProblem?: string;
   /** Enabled folder destinations on the same disk as some source's database (they are not copies off that disk). */
   sameDisk: { destinationId: string; sourceIds: string[] }[];
+}
+
+/** What the vault's page store takes on disk now (after garbage collection, shared pages counted once). */
+async function pageStoreBytes(ctx: EngineContext): Promise<number> {
+  return (await vaultPlace(ctx).list('')).reduce((n, f) => n + f.bytes, 0);
 }
 
 /** Which disk a path is on (st_dev), if it is there. */
@@ -69,7 +77,8 @@ export async function vaultStatus(ctx: EngineContext): Promise<VaultStatus> {
       .filter((x) => x.sourceIds.length > 0),
     sources: await Promise.all(sources.map((source) => sourceStatus(source, all.filter((m) => m.source.id === source.id), offDisk(sourceDevices.get(source.id))))),
     orphans: all.filter((m) => !sources.some((s) => s.id === m.source.id)).length,
-    vaultBytes: all.reduce((n, m) => n + m.artifact.bytes, 0),
+    vaultBytes: all.reduce((n, m) => n + (m.pages ? 0 : m.artifact.bytes), 0) + (await pageStoreBytes(ctx)),
+    logicalBytes: all.reduce((n, m) => n + m.database.bytes, 0),
   };
 }
 
