@@ -7,20 +7,19 @@ import { drive as driveApi, type drive_v3 } from '@googleapis/drive';
 import type { OAuth2Client } from 'google-auth-library';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { manifestSchema, type Destination, type Manifest } from '../../../shared/model.ts';
 import type { DestinationDriver, RemoteRestorePoint } from '../../engine/storage/destination.ts';
-import { ensureDir, fsyncFile, hashingStream, writeFileDurable } from '../../engine/common/durable-fs.ts';
+import { fsyncFile, hashingStream } from '../../engine/common/durable-fs.ts';
 import { LifeboatError, errorCode, isLifeboatError } from '../../engine/common/errors.ts';
 import { formatBytes } from '../../../shared/bytes.ts';
 import { MANIFEST_MAX_BYTES, manifestForExport, serializeManifest } from '../../engine/vault/manifest.ts';
 import { restorePointFiles } from '../../engine/vault/names.ts';
 import { explainGoogleAuthError } from './google-auth.ts';
 import type { GoogleEndpoints } from './google-endpoints.ts';
-import { resumableUpload, type SessionStore } from './resumable-upload.ts';
+import { fileSessionStore, resumableUpload } from './resumable-upload.ts';
 
 const FOLDER_MIME = 'application/vnd.google-apps.folder';
 const SIMPLE_LIMIT = 5 * 1024 * 1024;
@@ -34,27 +33,6 @@ export interface DriveQuota {
   lifeboatBytes: number;
   /** 'warning' from 80 % used, 'critical' from 95 %. */
   level: 'ok' | 'warning' | 'critical';
-}
-
-/** A session store in `<dir>/<key>.json` (the data folder's uploads/). */
-export function fileSessionStore(dir: string, key: string): SessionStore {
-  const file = path.join(dir, `${key}.json`);
-  return {
-    async get() {
-      try {
-        return (JSON.parse(await readFile(file, 'utf8')) as { uri?: string }).uri;
-      } catch {
-        return undefined;
-      }
-    },
-    async set(uri) {
-      await ensureDir(dir);
-      await writeFileDurable(file, JSON.stringify({ uri }), 0o600);
-    },
-    async clear() {
-      await rm(file, { force: true });
-    },
-  };
 }
 
 const q = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");

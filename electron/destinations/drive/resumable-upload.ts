@@ -3,13 +3,36 @@
 // there; restart the session on 404/410; truncated exponential backoff with jitter on 5xx, 429
 // and rate-limit 403s; a fresh access token on 401; a full Drive is final. The session URI is kept
 // (SessionStore) so an upload interrupted by quitting resumes after a restart.
-import { open } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureDir, writeFileDurable } from '../../engine/common/durable-fs.ts';
 import { LifeboatError } from '../../engine/common/errors.ts';
 
 export interface SessionStore {
   get(): Promise<string | undefined>;
   set(uri: string): Promise<void>;
   clear(): Promise<void>;
+}
+
+/** A session store in `<dir>/<key>.json` (the data folder's uploads/), owner-only. */
+export function fileSessionStore(dir: string, key: string): SessionStore {
+  const file = path.join(dir, `${key}.json`);
+  return {
+    async get() {
+      try {
+        return (JSON.parse(await readFile(file, 'utf8')) as { uri?: string }).uri;
+      } catch {
+        return undefined;
+      }
+    },
+    async set(uri) {
+      await ensureDir(dir);
+      await writeFileDurable(file, JSON.stringify({ uri }), 0o600);
+    },
+    async clear() {
+      await rm(file, { force: true });
+    },
+  };
 }
 
 export interface UploadDeps {
@@ -60,11 +83,14 @@ export async function resumableUpload(
   let failures = 0;
   let freshToken = false;
   const backoff = async (what: string) => {
+    opts.signal?.throwIfAborted();
     if (++failures > MAX_RETRIES) throw new LifeboatError('busy', `Google Drive kept failing (${what})`, 'It will be retried later; the restore point is safe in the vault');
     const base = deps.retryBaseMs ?? 1000;
     await sleep(Math.min(base * 2 ** (failures - 1), 32 * base) + random() * base);
   };
+  // A cancelled upload stops at once (its session stays, to be resumed by the next attempt).
   const send = async (url: string, init: RequestInit): Promise<Response> => {
+    opts.signal?.throwIfAborted();
     const token = await deps.token(freshToken);
     freshToken = false;
     return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` }, signal: opts.signal });

@@ -21,13 +21,15 @@ export type Fault =
   | { kind: 'status'; status: number; reason?: string; times?: number; when?: (req: IncomingMessage) => boolean }
   /** Reads this many bytes of the next matching upload chunk, keeps them, then drops the connection. */
   | { kind: 'cut'; afterBytes: number; times?: number }
-  /** Sends this many bytes of the next download, then drops the connection. */
-  | { kind: 'cut-download'; afterBytes: number; times?: number };
+  /** Sends this many bytes of the next download (of an artifact, unless `file` says which), then drops the connection. */
+  | { kind: 'cut-download'; afterBytes: number; times?: number; file?: (f: EmulatedFile) => boolean };
 
 export interface EmulatorOptions {
   email?: string;
   quotaBytes?: number;
   accessTokenSeconds?: number;
+  /** The most files one page of a listing holds (Drive's own limit is 1000), so tests see several pages. */
+  maxPageSize?: number;
 }
 
 const FOLDER = 'application/vnd.google-apps.folder';
@@ -75,8 +77,10 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
     sha256Checksum: createHash('sha256').update(f.content).digest('hex'),
     createdTime: f.createdTime,
   });
-  const takeFault = (req: IncomingMessage, kind: Fault['kind']): Fault | undefined => {
-    const i = faults.findIndex((f) => f.kind === kind && (f.kind !== 'status' || !f.when || f.when(req)));
+  const takeFault = (req: IncomingMessage, kind: Fault['kind'], file?: EmulatedFile): Fault | undefined => {
+    const applies = (f: Fault) =>
+      f.kind === 'status' ? !f.when || f.when(req) : f.kind === 'cut-download' ? (f.file ? f.file(file as EmulatedFile) : file?.appProperties.lifeboat === 'artifact') : true;
+    const i = faults.findIndex((f) => f.kind === kind && applies(f));
     if (i < 0) return undefined;
     const f = faults[i] as Fault;
     if (f.times === undefined || --f.times <= 0) faults.splice(i, 1);
@@ -186,7 +190,12 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
     }
     if (url.pathname === '/drive/v3/files' && req.method === 'GET') {
       const q = url.searchParams.get('q') ?? '';
-      return json(res, 200, { files: [...files.values()].filter((f) => matches(f, q)).map(fileView) });
+      // Pages as Drive does: at most pageSize files (and the emulator's own limit), then a token for the rest.
+      const size = Math.max(1, Math.min(Number(url.searchParams.get('pageSize') ?? 100), opts.maxPageSize ?? 1000));
+      const from = Number(url.searchParams.get('pageToken') ?? 0);
+      const found = [...files.values()].filter((f) => matches(f, q));
+      const next = from + size < found.length ? { nextPageToken: String(from + size) } : {};
+      return json(res, 200, { files: found.slice(from, from + size).map(fileView), ...next });
     }
     if (url.pathname === '/drive/v3/files' && req.method === 'POST') {
       const metadata = JSON.parse((await readBody(req)).toString() || '{}') as Partial<EmulatedFile>;
@@ -204,9 +213,10 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
       if (url.searchParams.get('alt') === 'media') {
         const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
         const start = range ? Number(range[1]) : 0;
-        const end = range && range[2] ? Number(range[2]) + 1 : f.content.length;
+        const end = range && range[2] ? Math.min(Number(range[2]) + 1, f.content.length) : f.content.length;
+        if (range && start >= f.content.length) return apiError(res, 416, 'requestedRangeNotSatisfiable', 'Request range not satisfiable');
         res.writeHead(range ? 206 : 200, { 'content-type': 'application/octet-stream', 'content-length': String(end - start) });
-        const cut = f.appProperties.lifeboat === 'artifact' ? takeFault(req, 'cut-download') : undefined;
+        const cut = takeFault(req, 'cut-download', f);
         if (cut && cut.kind === 'cut-download') {
           res.write(f.content.subarray(start, Math.min(end, start + cut.afterBytes)), () => req.socket.destroy());
           return;
@@ -306,6 +316,10 @@ export async function startDriveEmulator(opts: EmulatorOptions = {}) {
     log,
     inject(fault: Fault) {
       faults.push(fault);
+    },
+    /** Drops every fault not yet taken. */
+    clearFaults() {
+      faults.length = 0;
     },
     setQuota(bytes: number) {
       quota = bytes;
