@@ -5,11 +5,11 @@
 import path from 'node:path';
 import type { IpcEvents } from '../../shared/ipc-contract.ts';
 import type { Health, Replica, Trigger } from '../../shared/model.ts';
-import { allDrivers } from '../destinations/all-drivers.ts';
+import { allStorages } from '../destinations/all-drivers.ts';
 import { readBuiltInGoogleClient } from '../destinations/drive/built-in-client.ts';
 import type { GoogleClient } from '../destinations/drive/google-auth.ts';
 import { singleTimer, systemClock, type Clock } from '../engine/common/clock.ts';
-import type { DriverFactory } from '../engine/storage/destination.ts';
+import type { StorageFactory } from '../engine/storage/storage.ts';
 import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import { createEventBus } from '../engine/common/events.ts';
@@ -31,7 +31,7 @@ export interface DesktopOptions {
   secrets?: SecretStore;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
-  drivers?: DriverFactory;
+  storages?: StorageFactory;
   /** How often health is re-judged without any event (a database file can vanish any time). */
   healthEveryMs?: number;
   /** Crash and pause points inside jobs (tests hold a backup mid-way to see its progress). */
@@ -57,7 +57,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)), secrets: googleClient?.clientSecret ? [googleClient.clientSecret] : [] }).catch(() => noLog);
   log.info('app started', { version: opts.appVersion, builtInGoogleClient: googleClient !== undefined });
   if (googleClientProblem) log.error('the built-in Google client could not be read', googleClientProblem);
-  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env, { googleClient }), clock, checkpoint: opts.checkpoint });
+  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, storages: opts.storages ?? allStorages(env, { googleClient }), clock, checkpoint: opts.checkpoint });
   logEngineEvents(engine.events, log);
 
   let lastHealth: Health | undefined;

@@ -9,7 +9,7 @@ import { defaultDataDir } from '../engine/common/data-folder.ts';
 import { createProgress } from './progress.ts';
 import { logEngineEvents, logLimits, noLog, openLog, type Log } from '../engine/common/log.ts';
 import { registerLogCommand } from './commands-log.ts';
-import { allDrivers } from '../destinations/all-drivers.ts';
+import { allStorages } from '../destinations/all-drivers.ts';
 import { checkpointFromEnv, type CliContext, type GlobalOptions, type Io } from './shared.ts';
 import { registerRestorePointCommands } from './commands-restore-points.ts';
 import { registerDestinationCommands } from './commands-destinations.ts';
@@ -41,7 +41,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       log = await openLog(dir, { process: argv.includes('daemon') ? 'daemon' : 'cli', ...(await logLimits(dir)), secrets }).catch(() => noLog);
       log.info('command', { args: argv });
     }
-    engine = await createEngine({ dataDir: dir, appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), drivers: allDrivers(io.env) });
+    engine = await createEngine({ dataDir: dir, appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), storages: allStorages(io.env) });
     logEngineEvents(engine.events, log);
     return engine;
   };

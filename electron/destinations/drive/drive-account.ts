@@ -5,9 +5,9 @@ import type { Destination, Replica } from '../../../shared/model.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { LifeboatError } from '../../engine/common/errors.ts';
 import { GOOGLE_CLIENT_SECRET } from '../../engine/common/settings.ts';
-import type { DriveQuota } from './drive-destination.ts';
+import type { DriveQuota } from './drive-storage.ts';
 import type { GoogleClient } from './google-auth.ts';
-import { driveDriver, googleClientFor, REFRESH_TOKEN_SECRET, revokeDriveAccess } from './drive-setup.ts';
+import { driveStorageFor, googleClientFor, REFRESH_TOKEN_SECRET, revokeDriveAccess } from './drive-setup.ts';
 import { googleEndpoints } from './google-endpoints.ts';
 
 type DriveDestination = Extract<Destination, { kind: 'drive' }>;
@@ -74,7 +74,7 @@ export async function connectDrive(
   const { refreshToken } = await connectGoogle({ client: await googleClientFor(engine, env, opts.builtIn), endpoints: googleEndpoints(env), openBrowser: opts.openBrowser, onUrl: opts.onUrl, signal: opts.signal });
   await engine.secrets.set(REFRESH_TOKEN_SECRET, refreshToken);
   const destination = engine.destinations.add(driveDestinationOf(engine) ?? DRIVE) as DriveDestination;
-  const quota = await driveDriver(engine, destination, env, opts.builtIn).quota();
+  const quota = await driveStorageFor(engine, destination, env, opts.builtIn).quota();
   // Uploads that waited for a reconnection go now (and a new Drive's history).
   const resumed = opts.sendNow === false ? [] : await engine.push({ destinationId: destination.id, force: true });
   return { quota, destination, resumed };
@@ -84,13 +84,13 @@ export async function connectDrive(
 export async function driveQuota(engine: Engine, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): Promise<DriveQuota> {
   const destination = driveDestinationOf(engine);
   if (!destination) throw new LifeboatError('not-found', 'Google Drive is not connected', 'Connect it first (`lifeboat drive connect`, or Destinations in the app)');
-  return driveDriver(engine, destination, env, builtIn).quota();
+  return driveStorageFor(engine, destination, env, builtIn).quota();
 }
 
 /** Revokes Lifeboat's access, forgets the token and removes the destination; copies on Drive stay. */
 export async function disconnectDrive(engine: Engine, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): Promise<Destination | undefined> {
   const destination = driveDestinationOf(engine);
-  // Removing the destination revokes through its driver; a token without a destination is revoked here.
+  // Removing the destination revokes through its storage; a token without a destination is revoked here.
   if (destination) return engine.destinations.remove(destination.id);
   await revokeDriveAccess(engine, env, builtIn);
   return undefined;

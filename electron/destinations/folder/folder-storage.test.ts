@@ -31,8 +31,8 @@ describe('a folder destination', () => {
   it('whose disk is not mounted (the marker is gone) refuses every operation and writes nothing', async () => {
     const { root, storage, file } = await ready();
     rmSync(path.join(root, MARKER));
-    for (const op of [storage.check(), storage.save('store/x', file), storage.load('store/x'), storage.stat('store/x'), storage.list(''), storage.remove('store/x')]) {
-      await expect(op).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/looks disconnected: its \.lifeboat-destination file is missing/) });
+    for (const op of [() => storage.check(), () => storage.save('store/x', file), () => storage.load('store/x'), () => storage.stat('store/x'), () => storage.list(''), () => storage.remove('store/x')]) {
+      await expect(op()).rejects.toMatchObject({ code: 'not-found', message: expect.stringMatching(/looks disconnected: its \.lifeboat-destination file is missing/) });
     }
     expect(readdirSync(root)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 // The destinations part of the Engine: which destinations there are and what they receive, adding
-// and removing them (their driver makes them ready or gives up its access), and what each holds.
+// and removing them (their storage makes them ready or gives up its access), and what each holds.
 import type { Destination, RetentionPolicy, Source } from '../../../shared/model.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import {
@@ -15,8 +15,8 @@ import {
   setDestinationUpload,
 } from '../remote/destination-settings.ts';
 import { queueMissing } from '../remote/destination-sync.ts';
-import { configuredDestinations, destinationStatus, destinationsFor } from '../remote/replication.ts';
-import type { RemoteRestorePoint } from '../storage/destination.ts';
+import { configuredDestinations, destinationStatus, destinationsFor, storageOf } from '../remote/replication.ts';
+import type { RemoteRestorePoint } from '../storage/restore-points.ts';
 import type { EngineContext } from '../vault/context.ts';
 
 export type DestinationStatus = ReturnType<typeof destinationStatus>;
@@ -35,11 +35,11 @@ export interface DestinationsApi {
   get(id: string): Destination;
   /** Each destination with its copies' counts, last upload and last error. */
   status(): DestinationStatus[];
-  /** Adds a folder destination (the folder is made ready by its driver: the marker file). */
+  /** Adds a folder destination (the folder is made ready by its storage: the marker file). */
   addFolder(folder: string, o?: { id?: string; name?: string }): Promise<Destination>;
   /** Adds a destination from settings-shaped data (Google Drive after connecting). */
   add(d: Destination): Destination;
-  /** Removes a destination; its driver gives up any access it held. What it holds stays there. */
+  /** Removes a destination; its storage gives up any access it held. What it holds stays there. */
   remove(id: string): Promise<Destination>;
   setEnabled(id: string, enabled: boolean): Destination;
   setUpload(id: string, upload: { manual?: boolean; scheduled?: boolean }): Destination;
@@ -52,8 +52,6 @@ export interface DestinationsApi {
 
 /** The destinations part of the Engine over `ctx`. */
 export function destinationsApi(ctx: EngineContext): DestinationsApi {
-  const driverOf = (d: Destination) =>
-    configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo });
   // A destination added or switched on receives what its retention keeps of the history too: queued now, copied in the background.
   const queueHistory = (id: string) => queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === id));
   return {
@@ -67,7 +65,7 @@ export function destinationsApi(ctx: EngineContext): DestinationsApi {
       const existing = findFolderDestination(ctx, folder);
       if (existing) return existing;
       const d = newFolderDestination(ctx, folder, o);
-      await driverOf(d).init?.();
+      await storageOf(ctx, d).init?.();
       const added = addDestination(ctx, d);
       queueHistory(added.id);
       return added;
@@ -79,7 +77,7 @@ export function destinationsApi(ctx: EngineContext): DestinationsApi {
     },
     remove: async (id) => {
       const d = getDestination(ctx, id);
-      await driverOf(d).forget?.();
+      await storageOf(ctx, d).forget?.();
       return removeDestination(ctx, id);
     },
     setEnabled: (id, enabled) => {
@@ -94,7 +92,7 @@ export function destinationsApi(ctx: EngineContext): DestinationsApi {
       const out: RemoteListing[] = [];
       for (const target of destinationsFor(ctx, id)) {
         try {
-          out.push({ destination: target.destination, ...(await target.driver.list()) });
+          out.push({ destination: target.destination, ...(await target.store.list()) });
         } catch (e) {
           out.push({ destination: target.destination, points: [], problems: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
         }

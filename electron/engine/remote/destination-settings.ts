@@ -1,6 +1,6 @@
 // Destinations as settings: which exist, whether they are on, what they receive and keep. Beside
 // sources.ts, and like it the one place their rules live, so the app and the CLI agree. The bytes
-// themselves go through the drivers (destination.ts, replication.ts).
+// themselves go through the restore point store (restore-point-store.ts, replication.ts).
 import path from 'node:path';
 import type { Destination, RetentionPolicy, Source } from '../../../shared/model.ts';
 import type { EngineContext } from '../vault/context.ts';
