@@ -5,9 +5,7 @@
 import path from 'node:path';
 import type { IpcEvents } from '../../shared/ipc-contract.ts';
 import type { Health, Replica, Trigger } from '../../shared/model.ts';
-import { allStorages } from '../destinations/all-drivers.ts';
-import { readBuiltInGoogleClient } from '../destinations/drive/built-in-client.ts';
-import type { GoogleClient } from '../destinations/drive/google-auth.ts';
+import { loadDestinationKinds } from '../destinations/registry.ts';
 import { singleTimer, systemClock, type Clock } from '../engine/common/clock.ts';
 import type { StorageFactory } from '../engine/storage/storage.ts';
 import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
@@ -50,14 +48,12 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const events = createEventBus<IpcEvents>();
-  // Read before the log opens, so that its secret is one the log scrubs from any text.
-  let googleClient: GoogleClient | undefined;
-  let googleClientProblem: unknown;
-  if (opts.googleClientFile) googleClient = await readBuiltInGoogleClient(opts.googleClientFile).catch((e: unknown) => void (googleClientProblem = e));
-  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)), secrets: googleClient?.clientSecret ? [googleClient.clientSecret] : [] }).catch(() => noLog);
-  log.info('app started', { version: opts.appVersion, builtInGoogleClient: googleClient !== undefined });
-  if (googleClientProblem) log.error('the built-in Google client could not be read', googleClientProblem);
-  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, storages: opts.storages ?? allStorages(env, { googleClient }), clock, checkpoint: opts.checkpoint });
+  // Read before the log opens, so that the secrets the kinds hold (a built-in client's) are ones the log scrubs from any text.
+  const { kinds, builtInGoogleClient, problem: kindsProblem } = await loadDestinationKinds({ env, googleClientFile: opts.googleClientFile });
+  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)), secrets: kinds.logSecrets }).catch(() => noLog);
+  log.info('app started', { version: opts.appVersion, builtInGoogleClient });
+  if (kindsProblem) log.error('the built-in Google client could not be read', kindsProblem);
+  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, storages: opts.storages ?? kinds.storages, clock, checkpoint: opts.checkpoint });
   logEngineEvents(engine.events, log);
 
   let lastHealth: Health | undefined;
@@ -161,7 +157,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return on;
   };
   const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status() });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), kinds, verificationStatus: () => verification.status() });
 
   let uploads: UploadQueue | undefined;
   let stopped = false;

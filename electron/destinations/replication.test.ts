@@ -11,6 +11,7 @@ import { folderStorage } from './folder/folder-storage.ts';
 import { RETRY_DELAYS_MS } from '../engine/remote/replication.ts';
 import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
+import { addFolderDestination } from './folder/folder-kind.ts';
 
 const tmp = useTestFolder();
 let usb: string;
@@ -204,9 +205,9 @@ describe('the upload queue', () => {
         return inner.save(...args);
       },
     });
-    const engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test', clock, storages: (d) => flaky(folderStorage((d as { path: string }).path, d.name)) });
+    const engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test', clock, storages: (d) => flaky(folderStorage(String(d.path), d.name)) });
     try {
-      await engine.destinations.addFolder(usb, { id: 'usb' });
+      await addFolderDestination(engine, usb, { id: 'usb' });
       const queue = engine.startUploads();
       const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
       await queue.drain();

@@ -1,6 +1,7 @@
 // Google Drive as a destination's storage: the person's OAuth client, the refresh token from the
 // SecretStore, and a storage that loads them on first use. Removing the destination revokes access.
 import path from 'node:path';
+import { z } from 'zod';
 import type { Destination } from '../../../shared/model.ts';
 import type { Storage, StorageContext } from '../../engine/storage/storage.ts';
 import { LifeboatError } from '../../engine/common/errors.ts';
@@ -8,8 +9,18 @@ import { GOOGLE_CLIENT_SECRET } from '../../engine/common/settings.ts';
 import type { DriveQuota } from './drive-storage.ts';
 import type { GoogleClient } from './google-auth.ts';
 import { googleEndpoints } from './google-endpoints.ts';
+import { kindSettings } from '../kind.ts';
 
 export const REFRESH_TOKEN_SECRET = 'google-refresh-token';
+
+/** A Drive destination's own settings: the visible folder it fills, and two tuning knobs. */
+export const driveSettingsSchema = z.object({
+  /** The visible folder in My Drive that holds one sub-folder per source. */
+  folderName: z.string().min(1).max(200).default('Lifeboat Backups'),
+  /** Upload piece size (a multiple of 256 KiB) and the first backoff delay. */
+  chunkBytes: z.number().int().positive().multipleOf(256 * 1024).optional(),
+  retryBaseMs: z.number().int().nonnegative().optional(),
+});
 
 type DriveStorage = Storage & { quota(): Promise<DriveQuota> };
 
@@ -54,7 +65,8 @@ function lazy(load: () => Promise<DriveStorage>, forget: () => Promise<void>): D
 }
 
 /** The Drive storage of `dest`, using the remembered refresh token (and the build's client when the person has none). */
-export function driveStorageFor(ctx: StorageContext, dest: Extract<Destination, { kind: 'drive' }>, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): DriveStorage {
+export function driveStorageFor(ctx: StorageContext, destination: Destination, env: NodeJS.ProcessEnv = process.env, builtIn?: GoogleClient): DriveStorage {
+  const dest = { ...kindSettings(driveSettingsSchema, destination, 'Google Drive'), id: destination.id };
   return lazy(
     async () => {
       const refreshToken = await ctx.secrets.get(REFRESH_TOKEN_SECRET);

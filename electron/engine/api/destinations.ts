@@ -1,13 +1,13 @@
 // The destinations part of the Engine: which destinations there are and what they receive, adding
 // and removing them (their storage makes them ready or gives up its access), and what each holds.
-import type { Destination, RetentionPolicy, Source } from '../../../shared/model.ts';
+import { destinationSchema, type Destination, type RetentionPolicy, type Source } from '../../../shared/model.ts';
+import type { z } from 'zod';
 import { isLifeboatError } from '../common/errors.ts';
 import {
   addDestination,
-  findFolderDestination,
+  freeDestinationId,
   getDestination,
   listDestinations,
-  newFolderDestination,
   removeDestination,
   setDestinationEnabled,
   setDestinationEncoding,
@@ -35,10 +35,14 @@ export interface DestinationsApi {
   get(id: string): Destination;
   /** Each destination with its copies' counts, last upload and last error. */
   status(): DestinationStatus[];
-  /** Adds a folder destination (the folder is made ready by its storage: the marker file). */
-  addFolder(folder: string, o?: { id?: string; name?: string }): Promise<Destination>;
-  /** Adds a destination from settings-shaped data (Google Drive after connecting). */
-  add(d: Destination): Destination;
+  /**
+   * Adds a destination from settings-shaped data (its kind's set-up makes it): its kind checks its
+   * own settings and its storage is made ready (a folder's marker) before it is saved; then what it
+   * should hold is queued. One with the same id already there is kept as it is.
+   */
+  add(d: z.input<typeof destinationSchema>): Promise<Destination>;
+  /** `base` as a destination id no destination has yet (`base-2`…). */
+  freeId(base: string): string;
   /** Removes a destination; its storage gives up any access it held. What it holds stays there. */
   remove(id: string): Promise<Destination>;
   setEnabled(id: string, enabled: boolean): Destination;
@@ -61,20 +65,16 @@ export function destinationsApi(ctx: EngineContext): DestinationsApi {
       const inVault = ctx.catalog.ids();
       return listDestinations(ctx).map((d) => destinationStatus(ctx, d, inVault));
     },
-    addFolder: async (folder, o = {}) => {
-      const existing = findFolderDestination(ctx, folder);
+    add: async (input) => {
+      const d = destinationSchema.parse(input);
+      const existing = listDestinations(ctx).find((x) => x.id === d.id);
       if (existing) return existing;
-      const d = newFolderDestination(ctx, folder, o);
       await storageOf(ctx, d).init?.();
       const added = addDestination(ctx, d);
       queueHistory(added.id);
       return added;
     },
-    add: (d) => {
-      const added = addDestination(ctx, d);
-      queueHistory(added.id);
-      return added;
-    },
+    freeId: (base) => freeDestinationId(ctx, base),
     remove: async (id) => {
       const d = getDestination(ctx, id);
       await storageOf(ctx, d).forget?.();
