@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { SetupFieldView } from '../../shared/ipc-contract.ts';
 import { formatBytes } from '../../shared/bytes.ts';
-import type { Destination } from '../../shared/model.ts';
+import type { Destination, Replica } from '../../shared/model.ts';
 import type { DestinationKind, DestinationKinds, SetupEffects, SetupValues } from '../destinations/registry.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -91,11 +91,12 @@ function theOneOf(e: Engine, kind: DestinationKind): Destination | undefined {
   return e.destinations.list().find((d) => d.kind === kind.describe.kind);
 }
 
-/** Registers destination commands on the program. */
-export function registerDestinationCommands(cx: CliContext): void {
-  const { io, program, open, print, kinds } = cx;
-  /** `push` and `drive push`: copy what is waiting (or one restore point) and report each copy. */
-  const push = async (id: string | undefined, to: string | undefined) => {
+type SetUp = (kind: DestinationKind, values: SetupValues) => Promise<{ e: Engine; d: Destination; resumed: Replica[] }>;
+type Push = (id: string | undefined, to: string | undefined) => Promise<void>;
+
+/** `push` and `drive push`: copies what is waiting (or one restore point) and reports each copy. */
+function pusher({ open, print }: CliContext): Push {
+  return async (id, to) => {
     const e = await open();
     const restorePointId = id ? (await e.get(id)).id : undefined;
     const results = await e.push({ restorePointId, destinationId: to, force: true });
@@ -105,8 +106,23 @@ export function registerDestinationCommands(cx: CliContext): void {
     print(lines.join('\n') || 'Nothing to copy: every destination is up to date.', results);
     if (failed) throw new LifeboatError('busy', `${failed} cop${failed === 1 ? 'y' : 'ies'} failed`, 'The restore points are safe in the vault; fix the destination and run `lifeboat push` again');
   };
+}
 
-  const destinations = program.command('destinations').description('where copies go besides the vault: folders on other disks or a NAS');
+/** Sets a destination of a kind up through its own flow; one that signs in gets what waited for it at once. */
+function setUpper({ io, open }: CliContext): SetUp {
+  return async (kind, values) => {
+    const e = await open();
+    const done = await kind.setup(e, values, cliEffects(io));
+    if (!done) throw new LifeboatError('cancelled', 'Nothing was set up', '');
+    // Uploads that waited for a reconnection go now (and a new destination's history).
+    const resumed = kind.describe.browserSignIn ? await e.push({ destinationId: done.destination.id, force: true }) : [];
+    return { e, d: done.destination, resumed };
+  };
+}
+
+/** `destinations list` and `destinations add [folder] [--kind KIND --FIELD VALUE…]`. */
+function registerListAndAdd(cx: CliContext, destinations: Command, setUp: SetUp): void {
+  const { io, open, print, kinds } = cx;
   destinations
     .command('list', { isDefault: true })
     .description('destinations with their last upload and status')
@@ -119,15 +135,6 @@ export function registerDestinationCommands(cx: CliContext): void {
       for (const d of list) rows.push([d.destination.id, whereOf(kinds, d.destination), d.destination.enabled ? 'yes' : 'no', sends(d.destination), String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
       print(list.length ? table(rows) : 'No destinations yet. Add a folder on another disk with `lifeboat destinations add <folder>`.', list);
     });
-  /** Sets a destination of `kind` up and says what happened; one that signs in gets what waited for it at once. */
-  const setUp = async (kind: DestinationKind, values: SetupValues) => {
-    const e = await open();
-    const done = await kind.setup(e, values, cliEffects(io));
-    if (!done) throw new LifeboatError('cancelled', 'Nothing was set up', '');
-    // Uploads that waited for a reconnection go now (and a new destination's history).
-    const resumed = kind.describe.browserSignIn ? await e.push({ destinationId: done.destination.id, force: true }) : [];
-    return { e, d: done.destination, resumed };
-  };
   withFieldOptions(
     destinations
       .command('add')
@@ -147,6 +154,11 @@ export function registerDestinationCommands(cx: CliContext): void {
       d,
     );
   });
+}
+
+/** `destinations remove|set|enable|disable`. */
+function registerChanges(cx: CliContext, destinations: Command): void {
+  const { open, print } = cx;
   destinations
     .command('remove')
     .description('stop copying to a destination (what is there stays)')
@@ -189,6 +201,16 @@ export function registerDestinationCommands(cx: CliContext): void {
       });
   }
 
+}
+
+/** Registers destination commands on the program: `destinations …`, `push`, `pull`, `drive …`. */
+export function registerDestinationCommands(cx: CliContext): void {
+  const { program, open, print } = cx;
+  const push = pusher(cx);
+  const setUp = setUpper(cx);
+  const destinations = program.command('destinations').description('where copies go besides the vault: folders on other disks or a NAS, Google Drive');
+  registerListAndAdd(cx, destinations, setUp);
+  registerChanges(cx, destinations);
   program
     .command('push')
     .description('copy restore points to the destinations now: what is waiting or failed, or one restore point everywhere it is missing')
@@ -214,7 +236,7 @@ export function registerDestinationCommands(cx: CliContext): void {
  * `lifeboat drive …`, as it always was, over the Drive kind from the registry: connect (sign in,
  * then send what waited), push, list, pull, status (the account and its storage), disconnect.
  */
-function registerDriveCommands(cx: CliContext, setUp: (kind: DestinationKind, values: SetupValues) => Promise<{ e: Engine; d: Destination; resumed: { status: string }[] }>, push: (id: string | undefined, to: string | undefined) => Promise<void>): void {
+function registerDriveCommands(cx: CliContext, setUp: SetUp, push: Push): void {
   const { io, program, open, print, kinds } = cx;
   const kind = kinds.get('drive');
   const driveId = async () => theOneOf(await open(), kind)?.id ?? 'drive';

@@ -83,6 +83,65 @@ function counting(onBytes?: (bytes: number) => void): Transform {
   });
 }
 
+const missing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes(errorCode(e) ?? '');
+
+/** Every object under `dir` (named `rel/…`) whose name could start with `prefix`: links and devices refused, temp files and the marker unseen. */
+async function walk(dir: string, rel: string, prefix: string): Promise<ObjectInfo[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+    if (missing(e)) return [] as Dirent[];
+    throw e;
+  });
+  const found = await pMap(entries, async (e): Promise<ObjectInfo[]> => {
+    const objectName = rel ? `${rel}/${e.name}` : e.name;
+    if (e.name.startsWith(TEMP_PREFIX) || objectName === MARKER) return [];
+    if (!objectName.startsWith(prefix) && !prefix.startsWith(`${objectName}/`)) return [];
+    const file = path.join(dir, e.name);
+    if (e.isDirectory()) return walk(file, objectName, prefix);
+    if (!objectName.startsWith(prefix)) return [];
+    if (!e.isFile()) return [{ name: objectName, size: 0, refused: refusal(file, e) }];
+    const info = await lstat(file).catch(() => undefined);
+    return info?.isFile() ? [{ name: objectName, size: info.size }] : [];
+  }, { concurrency: 16 });
+  return found.flat();
+}
+
+/**
+ * Copies `from` to `final` the way the vault writes: a temp name beside it (named after the object,
+ * so what a killed save left is replaced, never written through), fsync, rename, fsync the folder.
+ */
+async function writeDurably(root: string, from: string, final: string, opts: SaveOptions): Promise<void> {
+  const dir = path.dirname(final);
+  const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(final)}`);
+  try {
+    await rm(temp, { force: true });
+    await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), counting(opts.onBytes), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }), { signal: opts.signal });
+    await fsyncFile(temp);
+    await rename(temp, final);
+    await fsyncDir(dir);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw explainWriteError(e, root);
+  }
+}
+
+/** At most `length` bytes of `file` from `offset`: only the regular file inside `root`, never through a link, a device or a pipe. */
+async function readSlice(root: string, file: string, what: string, opts: LoadOptions): Promise<Readable> {
+  let opened;
+  try {
+    opened = await openRegularFile(file, { within: root, what });
+  } catch (e) {
+    if (missing(e)) throw new LifeboatError('not-found', `${what} is missing`, 'Try another destination, or another restore point');
+    throw e;
+  }
+  const start = opts.offset ?? 0;
+  const end = Math.min(opened.size, opts.length === undefined ? Infinity : start + opts.length);
+  if (end <= start) {
+    await opened.handle.close();
+    return Readable.from([]);
+  }
+  return opened.handle.createReadStream({ start, end: end - 1, highWaterMark: 1 << 20, autoClose: true });
+}
+
 /** The storage of a folder destination at `root` (`name`: how the person calls it, for messages). */
 export function folderStorage(root: string, name: string = root): Storage {
   // A folder destination is named after its path unless the person named it: say the path once.
@@ -100,26 +159,6 @@ export function folderStorage(root: string, name: string = root): Storage {
       throw new LifeboatError('tampered', `${dir} on ${name} is a link to a folder outside ${root}`, 'Remove the link at the destination; Lifeboat writes only inside the destination folder');
     }
   };
-  /** Every object under `dir` (named `rel/…`) whose name could start with `prefix`, links and devices refused, temp files unseen. */
-  const walk = async (dir: string, rel: string, prefix: string): Promise<ObjectInfo[]> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
-      if (['ENOENT', 'ENOTDIR'].includes(errorCode(e) ?? '')) return [] as Dirent[];
-      throw e;
-    });
-    const found = await pMap(entries, async (e): Promise<ObjectInfo[]> => {
-      const objectName = rel ? `${rel}/${e.name}` : e.name;
-      if (e.name.startsWith(TEMP_PREFIX) || objectName === MARKER) return [];
-      if (!objectName.startsWith(prefix) && !prefix.startsWith(`${objectName}/`)) return [];
-      const file = path.join(dir, e.name);
-      if (e.isDirectory()) return walk(file, objectName, prefix);
-      if (!objectName.startsWith(prefix)) return [];
-      if (!e.isFile()) return [{ name: objectName, size: 0, refused: refusal(file, e) }];
-      const info = await lstat(file).catch(() => undefined);
-      return info?.isFile() ? [{ name: objectName, size: info.size }] : [];
-    }, { concurrency: 16 });
-    return found.flat();
-  };
-
   return {
     localPath: root,
     init: () => initFolder(root),
@@ -127,47 +166,21 @@ export function folderStorage(root: string, name: string = root): Storage {
     async save(objectName, from, opts: SaveOptions = {}) {
       await check();
       const final = fileOf(objectName);
-      const dir = path.dirname(final);
-      await ensureDir(dir);
-      await insideRoot(dir);
-      // Named after the object, so what a killed save left is replaced (never written through) by the next one.
-      const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(final)}`);
-      try {
-        await rm(temp, { force: true });
-        await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), counting(opts.onBytes), createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }), { signal: opts.signal });
-        await fsyncFile(temp);
-        await rename(temp, final);
-        await fsyncDir(dir);
-      } catch (e) {
-        await rm(temp, { force: true });
-        throw explainWriteError(e, root);
-      }
+      await ensureDir(path.dirname(final));
+      await insideRoot(path.dirname(final));
+      await writeDurably(root, from, final, opts);
       return { size: (await stat(final)).size };
     },
     async load(objectName, opts: LoadOptions = {}) {
       await check();
       const file = fileOf(objectName);
-      let opened;
-      try {
-        // Only the regular file inside this folder, never through a link, never a device or a pipe.
-        opened = await openRegularFile(file, { within: root, what: `${file} on ${name}` });
-      } catch (e) {
-        if (['ENOENT', 'ENOTDIR'].includes(errorCode(e) ?? '')) throw new LifeboatError('not-found', `${file} on ${name} is missing`, 'Try another destination, or another restore point');
-        throw e;
-      }
-      const start = opts.offset ?? 0;
-      const end = Math.min(opened.size, opts.length === undefined ? Infinity : start + opts.length);
-      if (end <= start) {
-        await opened.handle.close();
-        return Readable.from([]);
-      }
-      return opened.handle.createReadStream({ start, end: end - 1, highWaterMark: 1 << 20, autoClose: true });
+      return readSlice(root, file, `${file} on ${name}`, opts);
     },
     async stat(objectName) {
       await check();
       const file = fileOf(objectName);
       const info = await lstat(file).catch((e: unknown) => {
-        if (['ENOENT', 'ENOTDIR'].includes(errorCode(e) ?? '')) return undefined;
+        if (missing(e)) return undefined;
         throw e;
       });
       if (!info || info.isDirectory()) return undefined;
