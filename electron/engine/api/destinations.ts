@@ -15,7 +15,7 @@ import {
   setDestinationUpload,
 } from '../remote/destination-settings.ts';
 import { queueMissing } from '../remote/destination-sync.ts';
-import { configuredDestinations, destinationStatus, destinationsFor, storageOf } from '../remote/replication.ts';
+import { configured, configuredDestinations, destinationStatus, destinationsFor, storageOf } from '../remote/replication.ts';
 import type { RemoteRestorePoint } from '../storage/restore-points.ts';
 import type { EngineContext } from '../vault/context.ts';
 
@@ -76,8 +76,8 @@ export function destinationsApi(ctx: EngineContext): DestinationsApi {
     },
     freeId: (base) => freeDestinationId(ctx, base),
     remove: async (id) => {
-      const d = getDestination(ctx, id);
-      await storageOf(ctx, d).forget?.();
+      // Its storage gives up the access it holds; one that cannot even be built holds none.
+      await configured(ctx, getDestination(ctx, id)).store.storage.forget?.();
       return removeDestination(ctx, id);
     },
     setEnabled: (id, enabled) => {

@@ -7,7 +7,7 @@ import { uploadLockFile } from '../common/data-folder.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import { acquireLock } from '../common/locks.ts';
 import type { ConfiguredDestination } from '../storage/restore-points.ts';
-import type { Storage, StorageContext } from '../storage/storage.ts';
+import { unusableStorage, type Storage, type StorageContext } from '../storage/storage.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { listSources } from '../vault/sources.ts';
 import { prepareCopy } from './destination-encoding.ts';
@@ -35,9 +35,18 @@ export function storageOf(ctx: EngineContext, destination: Destination): Storage
   return ctx.storages(destination, storageContext(ctx));
 }
 
-/** A destination with the store of restore points over its storage. */
+/**
+ * A destination with the store of restore points over its storage; one whose storage cannot be
+ * built (broken settings, a kind this build does not know) fails on its own, saying why.
+ */
 export function configured(ctx: EngineContext, destination: Destination): ConfiguredDestination {
-  return { destination, store: restorePointStore(destination, storageOf(ctx, destination), { dataDir: ctx.dataDir, sleep: ctx.sleep, memo: ctx.manifestMemo }) };
+  let storage: Storage;
+  try {
+    storage = storageOf(ctx, destination);
+  } catch (e) {
+    storage = unusableStorage(e);
+  }
+  return { destination, store: restorePointStore(destination, storage, { dataDir: ctx.dataDir, sleep: ctx.sleep, memo: ctx.manifestMemo }) };
 }
 
 /** The enabled and disabled destinations in settings, in priority order, each with its store. */

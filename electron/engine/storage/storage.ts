@@ -97,6 +97,18 @@ export const noStorage: StorageFactory = (d) => {
 };
 
 /**
+ * A storage that could not be built (its destination's settings are broken, or of a kind this
+ * build does not know): every operation fails with `error`, so that destination fails on its own
+ * and every other one goes on.
+ */
+export function unusableStorage(error: unknown): Storage {
+  const fail = async (): Promise<never> => {
+    throw error;
+  };
+  return { check: fail, save: fail, load: fail, stat: fail, list: fail, remove: fail };
+}
+
+/**
  * Refuses a name outside the rules of `ObjectName` with a LifeboatError 'usage', so no backend ever
  * turns one into a path that climbs out of its folder. Returns the name's segments.
  */
