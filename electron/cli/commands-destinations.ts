@@ -61,7 +61,7 @@ async function valuesFrom(io: Io, kind: DestinationKind, o: Record<string, unkno
     // A secret is asked for only beside the values it belongs to (the client id).
     else if (f.type === 'secret' && (typed.length > 0 || o[optionKey(f)] !== undefined || o[f.name] !== undefined)) values[f.name] = await secretFrom(io, f, o);
   }
-  if (kind.describe.fields.some((f) => f.type === 'folder' && !f.optional) && !folder) throw new LifeboatError('usage', `A ${kind.describe.label.toLowerCase()} destination needs the folder`, `lifeboat destinations add <folder>${kind.describe.kind === 'folder' ? '' : ` --kind ${kind.describe.kind}`}`);
+  if (kind.describe.fields.some((f) => f.type === 'folder' && !f.optional) && !folder) throw new LifeboatError('usage', `A ${kind.describe.label.toLowerCase()} destination needs the folder`, `lifeboat destinations add <folder> --kind ${kind.describe.kind}`);
   return values;
 }
 
