@@ -164,7 +164,6 @@ function driveFolders(api: DriveCalls, folderName: string) {
 /** A name as Drive keeps it: the folder segment ('' for the root) and the file's own name. */
 function split(name: string): { dir: string; file: string } {
   const segments = checkObjectName(name);
-  if (segments.length > 2) throw new LifeboatError('usage', `Google Drive keeps names of at most two segments, not "${name}"`, 'Use "folder/file"');
   return segments.length === 2 ? { dir: segments[0] as string, file: segments[1] as string } : { dir: '', file: segments[0] as string };
 }
 

@@ -74,6 +74,12 @@ describe('a folder destination', () => {
     await expect(storage.save('store/.lifeboat-tmp-x', file)).rejects.toMatchObject({ code: 'usage' });
     await expect(storage.save('../escape', file)).rejects.toMatchObject({ code: 'usage' });
     await expect(storage.save('store//x', file)).rejects.toMatchObject({ code: 'usage' });
+    await expect(storage.save('a/b/c', file)).rejects.toMatchObject({ code: 'usage' });
+    // Someone's own deeper folders beside Lifeboat's are never walked.
+    mkdirSync(path.join(root, 'family photos', '2020'), { recursive: true });
+    writeFileSync(path.join(root, 'family photos', '2020', 'beach.jpg'), 'photo');
+    writeFileSync(path.join(root, 'family photos', 'list.txt'), 'list');
+    expect((await storage.list('')).map((o) => o.name)).toEqual(['family photos/list.txt']);
     await expect(storage.load(MARKER)).rejects.toMatchObject({ code: 'usage' });
   });
 });

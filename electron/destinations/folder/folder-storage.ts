@@ -85,7 +85,11 @@ function counting(onBytes?: (bytes: number) => void): Transform {
 
 const missing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes(errorCode(e) ?? '');
 
-/** Every object under `dir` (named `rel/…`) whose name could start with `prefix`: links and devices refused, temp files and the marker unseen. */
+/**
+ * Every object under `dir` (named `rel/…`) whose name could start with `prefix`, two levels deep at
+ * most (names are `file` or `folder/file`): links and devices refused, temp files and the marker
+ * unseen, deeper folders (someone's own, beside Lifeboat's) not walked.
+ */
 async function walk(dir: string, rel: string, prefix: string): Promise<ObjectInfo[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
     if (missing(e)) return [] as Dirent[];
@@ -96,7 +100,7 @@ async function walk(dir: string, rel: string, prefix: string): Promise<ObjectInf
     if (e.name.startsWith(TEMP_PREFIX) || objectName === MARKER) return [];
     if (!objectName.startsWith(prefix) && !prefix.startsWith(`${objectName}/`)) return [];
     const file = path.join(dir, e.name);
-    if (e.isDirectory()) return walk(file, objectName, prefix);
+    if (e.isDirectory()) return rel === '' ? walk(file, objectName, prefix) : [];
     if (!objectName.startsWith(prefix)) return [];
     if (!e.isFile()) return [{ name: objectName, size: 0, refused: refusal(file, e) }];
     const info = await lstat(file).catch(() => undefined);

@@ -11,9 +11,9 @@ import type { SecretStore } from '../common/secrets.ts';
 import type { Settings } from '../common/settings.ts';
 
 /**
- * A name is one or more segments joined by `/` (`store/store_….sqlite`): each segment non-empty,
- * neither `.` nor `..`, without `\` or control characters; spaces and any other Unicode are fine.
- * Lifeboat's own names have at most two segments (a backend may refuse deeper ones).
+ * A name is `file` or `folder/file` (`store/store_….sqlite`): each segment non-empty, neither `.`
+ * nor `..`, without `\` or control characters; spaces and any other Unicode are fine. Two levels
+ * at most, so that a listing never walks a deep tree someone keeps beside Lifeboat's folders.
  */
 export type ObjectName = string;
 
@@ -114,6 +114,7 @@ export function unusableStorage(error: unknown): Storage {
  */
 export function checkObjectName(name: ObjectName): string[] {
   const segments = name.split('/');
+  if (segments.length > 2) throw new LifeboatError('usage', `"${name}" has more than two segments`, 'Names are "file" or "folder/file"');
   // eslint-disable-next-line no-control-regex
   const bad = segments.find((s) => s === '' || s === '.' || s === '..' || /[\\\u0000-\u001f\u007f]/.test(s));
   if (bad !== undefined) throw new LifeboatError('usage', `"${name}" is not a name an object can have (segment "${bad}")`, 'Names are segments joined by "/", none empty, "." or ".."');
