@@ -75,13 +75,6 @@ function driveCalls(o: DriveStorageOptions) {
   // The client applies its global rootUrl to metadata URLs but builds media-upload URLs from the
   // per-call options: every call passes it, so nothing escapes LIFEBOAT_GOOGLE_API_ROOT.
   const per = { rootUrl };
-  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (e) {
-      throw explainDriveError(e);
-    }
-  };
   const token = async (fresh: boolean): Promise<string> => {
     try {
       if (fresh) o.auth.credentials = { ...o.auth.credentials, access_token: undefined, expiry_date: 0 };
@@ -90,6 +83,24 @@ function driveCalls(o: DriveStorageOptions) {
       return t;
     } catch (e) {
       throw explainGoogleAuthError(e);
+    }
+  };
+  /**
+   * One API call, its failure explained. An access token Drive stops accepting before it expires
+   * (access was revoked meanwhile) is refreshed once and the call made again: a refresh Google
+   * refuses says to reconnect at once, instead of passing for a busy server retried for minutes.
+   */
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { status?: number }).status !== 401) throw explainDriveError(e);
+    }
+    await token(true);
+    try {
+      return await fn();
+    } catch (e) {
+      throw explainDriveError(e);
     }
   };
   /** The files a query finds (not in the trash), every page of them, or only the first `pageSize`. */

@@ -13,9 +13,11 @@ export interface BoundedReadOptions {
   tooLarge: () => LifeboatError;
   /** The destination's name, for the message when it keeps failing. */
   where: string;
+  /** Attempts in a row without progress before giving up (READ_ATTEMPTS). */
+  attempts?: number;
 }
 
-/** Attempts that fail in a row (each after a longer wait) before a read gives up. */
+/** Attempts that fail in a row (each after a longer wait: 2 s, 4 s … 30 s) before a download gives up. */
 export const READ_ATTEMPTS = 7;
 
 /** Whether a failed load may succeed if asked again (a cut connection, a server's bad moment). */
@@ -24,7 +26,7 @@ const transient = (e: unknown) => !isLifeboatError(e) || e.code === 'busy';
 /**
  * Passes the bytes of `name` to `sink`, in order, and returns how many there were: at most `limit`
  * (one byte more is `tooLarge()`, and nothing of it reaches the sink). A load cut part-way resumes
- * from the byte it reached; READ_ATTEMPTS failures in a row without progress give up.
+ * from the byte it reached; `attempts` failures in a row without progress give up.
  */
 export async function readBounded(storage: Storage, name: string, limit: number, sink: (chunk: Uint8Array) => unknown, opts: BoundedReadOptions): Promise<number> {
   let have = 0;
@@ -45,7 +47,7 @@ export async function readBounded(storage: Storage, name: string, limit: number,
       return have;
     } catch (e) {
       if (opts.signal?.aborted || !transient(e)) throw e;
-      if (++failures >= READ_ATTEMPTS) {
+      if (++failures >= (opts.attempts ?? READ_ATTEMPTS)) {
         const why = isLifeboatError(e) ? e.message : (e as Error).message;
         throw new LifeboatError('busy', `Reading ${name} from ${opts.where} failed ${failures} times in a row (${why})`, 'Check the connection and try again later');
       }

@@ -50,13 +50,14 @@ const labels = (what: 'artifact' | 'manifest', m: Manifest) => ({ lifeboat: what
 /** The store of one destination over its storage. */
 export function restorePointStore(destination: Destination, storage: Storage, deps: StoreDeps): RestorePointStore {
   const where = destination.name;
-  const read = (name: string, limit: number, sink: (chunk: Uint8Array) => unknown, tooLarge: () => LifeboatError, signal?: AbortSignal) =>
-    readBounded(storage, name, limit, sink, { signal, sleep: deps.sleep, tooLarge, where });
+  const read = (name: string, limit: number, sink: (chunk: Uint8Array) => unknown, tooLarge: () => LifeboatError, o: { signal?: AbortSignal; attempts?: number } = {}) =>
+    readBounded(storage, name, limit, sink, { ...o, sleep: deps.sleep, tooLarge, where });
   /** Reads one manifest there (never more than a manifest can be) and checks it names its own place. */
   const readManifestAt = async (o: ObjectInfo): Promise<Manifest> => {
     const what = `The manifest ${path.posix.basename(o.name)} on ${where}`;
     const chunks: Uint8Array[] = [];
-    await read(o.name, MANIFEST_MAX_BYTES, (c) => chunks.push(c), () => new LifeboatError('too-large', `${what} is more than ${formatBytes(MANIFEST_MAX_BYTES)}, more than a manifest can be; it was not read`));
+    // A listing waits for a manifest a little (a cut, a server's bad moment), not minutes: the upload queue waits behind it.
+    await read(o.name, MANIFEST_MAX_BYTES, (c) => chunks.push(c), () => new LifeboatError('too-large', `${what} is more than ${formatBytes(MANIFEST_MAX_BYTES)}, more than a manifest can be; it was not read`), { attempts: 3 });
     const manifest = parseManifest(Buffer.concat(chunks).toString('utf8'), what);
     if (!manifestInPlace(manifest, o.name)) throw new LifeboatError('bad-manifest', `${what} does not match its place (it names ${manifest.source.id}/${manifest.id})`, 'It was moved or edited; the restore point it described cannot be trusted');
     return manifest;
@@ -66,7 +67,7 @@ export function restorePointStore(destination: Destination, storage: Storage, de
     let sha256 = saved.sha256;
     if (sha256 === undefined) {
       const hash = createHash('sha256');
-      await read(name, m.artifact.bytes, (c) => hash.update(c), () => mismatch(), signal);
+      await read(name, m.artifact.bytes, (c) => hash.update(c), () => mismatch(), { signal });
       sha256 = hash.digest('hex');
     }
     if (sha256 !== m.artifact.sha256 || saved.size !== m.artifact.bytes) {
@@ -112,7 +113,7 @@ export function restorePointStore(destination: Destination, storage: Storage, de
           await handle.write(chunk);
           bytes += chunk.length;
           opts.onBytes?.(bytes);
-        }, tooLarge, opts.signal);
+        }, tooLarge, { signal: opts.signal });
         await handle.sync();
       } finally {
         await handle.close();
