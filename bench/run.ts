@@ -15,7 +15,8 @@ import { ageEncryptStream } from '../electron/engine/artifact/age-stream.ts';
 import { hashFile } from '../electron/engine/common/durable-fs.ts';
 import { formatBytes, parseBytes } from '../shared/bytes.ts';
 import type { Manifest } from '../shared/model.ts';
-import { driveDestination } from '../electron/destinations/drive/drive-destination.ts';
+import { driveStorage } from '../electron/destinations/drive/drive-storage.ts';
+import { restorePointStore } from '../electron/engine/remote/restore-point-store.ts';
 import { connectGoogle, oauthClient } from '../electron/destinations/drive/google-auth.ts';
 import { startDriveEmulator } from '../electron/destinations/drive/testing/drive-emulator.ts';
 import { generate } from './generate.ts';
@@ -329,10 +330,9 @@ if (big.plainPoint) {
   const auth = oauthClient(client, endpoints);
   auth.setCredentials({ refresh_token: refreshToken });
   const sessionsDir = path.join(work, 'upload-sessions');
-  const driver = driveDestination(
-    { id: 'drive', kind: 'drive', name: 'Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true }, retryBaseMs: 50 },
-    { auth, endpoints, sessionsDir },
-  );
+  const destination = { id: 'drive', kind: 'drive', name: 'Drive', folderName: 'Lifeboat Backups', enabled: true, priority: 50, upload: { manual: true, scheduled: true } } as const;
+  const storage = driveStorage({ auth, endpoints, sessionsDir, id: destination.id, folderName: destination.folderName, retryBaseMs: 50 });
+  const driver = restorePointStore(destination, storage, { dataDir: work, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
   const urows: string[][] = [['upload to the emulator (8 MiB chunks)', 'time (s)', 'MB/s', 'bytes sent again']];
   const run = async (label: string, fault?: Parameters<typeof em.inject>[0]) => {
     for (const f of [...em.files.values()].filter((x) => x.appProperties.lifeboat === 'artifact' || x.appProperties.lifeboat === 'manifest')) em.files.delete(f.id);

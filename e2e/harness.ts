@@ -49,7 +49,7 @@ const refuse = async (): Promise<undefined> => undefined;
  * running as in the app). Dialogs (main's native confirmations too) answer with what `effects`
  * says, cancelled when not given.
  */
-export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'drivers' | 'secrets' | 'checkpoint' | 'googleClientFile'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
+export async function startHarness(dataDir: string, effects: Partial<DesktopEffects>, options: Partial<Pick<DesktopOptions, 'env' | 'storages' | 'secrets' | 'checkpoint' | 'googleClientFile'>> & { colorScheme?: 'light' | 'dark' } = {}): Promise<Harness> {
   if (!existsSync(path.join(RENDERER, 'index.html'))) {
     const build = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], { cwd: REPO, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('building the renderer failed');

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ErrorJson } from './errors.ts';
 import { recoverSelectionSchema, rowKeySchema, type Comparison, type ExportSummary, type RecoverSummary, type RestorePointContents, type RowsPage } from './inside-view.ts';
 import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
-import { destinationIdSchema, restorePointIdSchema, retentionOverrideSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
+import { destinationIdSchema, destinationKindSchema, restorePointIdSchema, retentionOverrideSchema, retentionPolicySchema, scheduleSchema, sourceIdSchema, type Schedule } from './model.ts';
 
 /** A channel: its input schema and (as a phantom type) its output. */
 export interface Channel<I extends z.ZodType, O> {
@@ -17,6 +17,10 @@ const none = z.undefined();
 const byId = z.object({ id: restorePointIdSchema }).strict();
 const bySource = z.object({ sourceId: sourceIdSchema }).strict();
 const byDestination = z.object({ id: destinationIdSchema }).strict();
+/** Set-up values by field name: a few short strings. */
+const setupValues = z
+  .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,31}$/), z.string().max(4096))
+  .refine((v) => Object.keys(v).length <= 32, 'too many values');
 const agePublicKey = z.string().regex(/^age1[0-9a-z]{58}$/, 'an age public key starts with age1 and has 62 characters');
 
 export interface SourceSummary {
@@ -100,25 +104,113 @@ export interface RetentionPreview {
 
 export interface DestinationsView {
   vault: { dir: string; freeBytes?: number; usedBytes: number };
-  destinations: { destination: Destination; completed: number; pending: number; failed: number; lastUploadAt?: string; lastError?: string }[];
-  /**
-   * Google sign-in: the person's own OAuth client if they set one (never its secret), and whether
-   * this build carries a built-in client (then Connect needs nothing else: one click).
-   */
-  google: { clientId?: string; hasSecret: boolean; connecting: boolean; builtIn: boolean };
+  destinations: {
+    destination: Destination;
+    /** Where it is, in a few words its kind chooses (a folder's path, "Google Drive"). */
+    where: string;
+    /** Its kind reports an account and storage for it (`destinations:usage`). */
+    hasUsage: boolean;
+    completed: number;
+    pending: number;
+    failed: number;
+    lastUploadAt?: string;
+    lastError?: string;
+  }[];
 }
 
-export interface DriveView {
-  connected: boolean;
-  email?: string;
-  limit?: number;
-  usage?: number;
-  lifeboatBytes?: number;
+/** One thing a destination kind asks for when it is set up. */
+export interface SetupFieldView {
+  /** The key in `destinations:setup`'s values (and, kebab-cased, the CLI's option). */
+  name: string;
+  label: string;
+  /** `folder`: chosen in main's folder dialog, never typed by the renderer; `secret`: never shown again, never on a command line. */
+  type: 'text' | 'secret' | 'folder';
+  placeholder?: string;
+  optional?: boolean;
+  /** Shown under "Advanced" (Drive: the person's own OAuth client). */
+  advanced?: boolean;
+  /** An environment variable the command line reads it from too (a secret never goes on a command line). */
+  env?: string;
+}
+
+/** A kind of destination as the dashboard shows its set-up: everything kind-specific comes from here. */
+export interface DestinationKindView {
+  kind: string;
+  /** Its name ("Google Drive", "Folder"). */
+  label: string;
+  /** The heading of its section on the Destinations screen. */
+  title: string;
+  /** What it is for, in a sentence, before one is set up. */
+  about: string;
+  fields: SetupFieldView[];
+  /** Set-up signs in through the system browser. */
+  browserSignIn: boolean;
+  /** At most one destination of this kind (one Google account). */
+  single: boolean;
+  /** The words on its buttons and notes. */
+  words: {
+    /** The button that sets one up ("Add a folder…", "Connect Google Drive"), and in Overview's health when one is missing. */
+    add: string;
+    addFromHealth: string;
+    /** In Overview's health when set-up cannot run yet (it needs the Destinations screen). */
+    setUpElsewhere?: string;
+    reconnect?: string;
+    /** While a set-up waits (a sign-in in the browser): on its button, and a sentence. */
+    waiting?: string;
+    waitingNote?: string;
+    /** Why set-up cannot run yet (no sign-in of its own: the advanced fields first). */
+    notReady?: string;
+    /** Advanced fields: their summary, save and forget buttons. */
+    advanced?: string;
+    save?: string;
+    forget?: string;
+    /** No destination of this kind yet. */
+    empty?: string;
+    /** Removing one: the button and what it means. */
+    remove: string;
+    removeNote?: string;
+  };
+  /** Set-up can run now with no more values (Drive: the build's own sign-in, or a client saved under Advanced). */
+  ready: boolean;
+  /** Advanced values remembered for this kind; a secret one is only `true` (kept), never its value. */
+  saved: Record<string, string | true>;
+  /** What is remembered (or how to use the advanced fields), in a sentence. */
+  advancedNote?: string;
+  /** The advanced fields are the usual way here (no sign-in of its own): shown open. */
+  advancedOpen: boolean;
+  /** What is remembered can be forgotten now (back to the build's own sign-in). */
+  canForget: boolean;
+  /** A set-up of this kind is waiting now (a sign-in in the browser). */
+  settingUp: boolean;
+}
+
+/** What setting a destination up did. */
+export interface SetupSummary {
+  destination: Destination;
+  /** false: it was set up already (nothing changed). */
+  added: boolean;
+  /** What happened, in a sentence for the person. */
+  notice: string;
+}
+
+/** A destination's account and storage, as its kind reads them (Drive: the Google account and its quota). */
+export interface DestinationUsage {
+  account?: string;
+  used?: number;
+  /** The account's whole storage, if it has a limit. */
+  total?: number;
+  /** What Lifeboat's restore points take there. */
+  mine?: number;
+  /** 'warning' from 80 % used, 'critical' from 95 %. */
   level?: 'ok' | 'warning' | 'critical';
-  /** Why the account could not be read (offline, access revoked…), in a sentence for the person. */
+  /** Where copies go there, in a sentence. */
+  detail?: string;
+  /** Why it could not be read (offline, access withdrawn…), in a sentence for the person. */
   error?: string;
-  /** Google no longer accepts Lifeboat's access (revoked, expired): signing in again fixes it. */
-  needsReconnect?: boolean;
+  /** Signing in again fixes it. */
+  needsSignIn?: boolean;
+  /** The same for a terminal, a line each. */
+  lines: string[];
 }
 
 /** Settings → where the vault lives, the time zone, the verification schedule. */
@@ -219,8 +311,6 @@ export const ipcContract = {
   /** What retention would delete now under `policy` (nothing is deleted). */
   'retention:preview': channel<RetentionPreview>()(z.object({ sourceId: sourceIdSchema, policy: retentionOverrideSchema.strict() }).strict()),
   'destinations:list': channel<DestinationsView>()(none),
-  /** Opens the system folder dialog (in main) and adds the chosen folder; null when cancelled. */
-  'destinations:add-folder': channel<Destination | null>()(none),
   'destinations:remove': channel<Destination>()(byDestination),
   'destinations:set-enabled': channel<Destination>()(z.object({ id: destinationIdSchema, enabled: z.boolean() }).strict()),
   /** What a destination does to plain restore points it receives: compress and/or encrypt (null: off). */
@@ -233,14 +323,22 @@ export const ipcContract = {
       })
       .strict(),
   ),
-  'drive:set-client': channel<void>()(z.object({ clientId: z.string().trim().min(10).max(300), clientSecret: z.string().trim().max(300).optional() }).strict()),
-  /** Forgets the person's own OAuth client (its secret too): the build's built-in client signs in from now on. */
-  'drive:forget-client': channel<void>()(none),
-  /** Opens Google's sign-in in the system browser and waits for it (up to 5 minutes). */
-  'drive:connect': channel<DriveView>()(none),
-  'drive:cancel-connect': channel<void>()(none),
-  'drive:status': channel<DriveView>()(none),
-  'drive:disconnect': channel<void>()(none),
+  /** The kinds of destination this build can set up, each with its fields and words, and its state (a remembered client, a sign-in waiting). */
+  'destinations:kinds': channel<DestinationKindView[]>()(none),
+  /**
+   * Sets a destination of `kind` up from `values` (its fields; a folder is chosen in main's folder
+   * dialog, never given by the renderer; a sign-in opens the system browser and waits up to 5
+   * minutes) and adds it; what it should hold is sent in the background. Null when cancelled.
+   */
+  'destinations:setup': channel<SetupSummary | null>()(z.object({ kind: destinationKindSchema, values: setupValues.optional() }).strict()),
+  /** Cancels a set-up of `kind` that waits (a sign-in in the browser). */
+  'destinations:cancel-setup': channel<void>()(z.object({ kind: destinationKindSchema }).strict()),
+  /** Remembers a kind's advanced values (Drive: the person's own OAuth client, its secret in the keychain) without setting anything up. */
+  'destinations:remember': channel<void>()(z.object({ kind: destinationKindSchema, values: setupValues }).strict()),
+  /** Forgets a kind's advanced values (Drive: the build's own sign-in is used from now on). */
+  'destinations:forget-remembered': channel<void>()(z.object({ kind: destinationKindSchema }).strict()),
+  /** A destination's account and storage as its kind reads them; null for a kind that has none (a folder). */
+  'destinations:usage': channel<DestinationUsage | null>()(byDestination),
   /** Remembers the passphrase for encrypted backups; it goes to main and never comes back. */
   'encryption:set-passphrase': channel<EncryptionView>()(z.object({ passphrase: z.string().min(8).max(1024) }).strict()),
   'encryption:forget-passphrase': channel<EncryptionView>()(none),

@@ -236,38 +236,28 @@ const destinationTransform = {
   compressLevel: z.number().int().min(1).max(19).optional(),
 };
 
-/** Where copies go beyond the vault. Folders now (external disk, NAS); Google Drive next. */
-export const destinationSchema = z.discriminatedUnion('kind', [
-  z.object({
-    id: destinationIdSchema,
-    kind: z.literal('folder'),
-    name: z.string().min(1).max(100),
-    path: z.string().min(1),
-    enabled: z.boolean().default(true),
-    /** Lower numbers upload first. */
-    priority: z.number().int().default(100),
-    /** Which triggers upload automatically after a backup. */
-    upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
-    /** Retention at this destination, over the global and per-source rules (e.g. Drive keeps more). */
-    retention: retentionOverrideSchema.optional(),
-    ...destinationTransform,
-  }),
-  z.object({
-    id: destinationIdSchema,
-    kind: z.literal('drive'),
-    name: z.string().min(1).max(100),
-    /** The visible folder in My Drive that holds one sub-folder per source. */
-    folderName: z.string().min(1).max(200).default('Lifeboat Backups'),
-    enabled: z.boolean().default(true),
-    priority: z.number().int().default(50),
-    upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
-    /** Upload chunk size (a multiple of 256 KiB) and the first backoff delay; tuning knobs. */
-    chunkBytes: z.number().int().positive().multipleOf(256 * 1024).optional(),
-    retryBaseMs: z.number().int().nonnegative().optional(),
-    retention: retentionOverrideSchema.optional(),
-    ...destinationTransform,
-  }),
-]);
+/** A destination kind's name in settings (`folder`, `drive`; `s3` and `azure` next). */
+export const destinationKindSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a destination kind is a lower-case word');
+
+/**
+ * Where copies go beyond the vault: the fields every destination has, and its kind. The kind's own
+ * fields (a folder's `path`, Drive's `folderName`) sit beside them in the same object, as they
+ * always have in settings.json, and are checked by the kind's own schema (electron/destinations/)
+ * when a destination is added or its storage is built; here they are kept as they are.
+ */
+export const destinationSchema = z.looseObject({
+  id: destinationIdSchema,
+  kind: destinationKindSchema,
+  name: z.string().min(1).max(100),
+  enabled: z.boolean().default(true),
+  /** Lower numbers upload first. */
+  priority: z.number().int().default(100),
+  /** Which triggers upload automatically after a backup. */
+  upload: z.object({ manual: z.boolean().default(true), scheduled: z.boolean().default(true) }).default({ manual: true, scheduled: true }),
+  /** Retention at this destination, over the global and per-source rules (e.g. Drive keeps more). */
+  retention: retentionOverrideSchema.optional(),
+  ...destinationTransform,
+});
 export type Destination = z.infer<typeof destinationSchema>;
 
 export const replicaStatusSchema = z.enum(['pending', 'uploading', 'completed', 'failed']);
@@ -342,7 +332,8 @@ export type HealthFix =
   | { kind: 'set-schedule'; sourceId: string; schedule: Schedule }
   /** A copy off this disk: Google Drive or a folder on another disk. */
   | { kind: 'add-copy' }
-  | { kind: 'reconnect-drive' }
+  /** Sign in again to a destination that lost its access (Google Drive's was revoked). */
+  | { kind: 'reconnect'; destinationId: string }
   | { kind: 'resume-schedule' }
   /** Look at a destination that keeps failing. */
   | { kind: 'show-destinations' }

@@ -15,6 +15,7 @@ import { estimate } from './jobs.ts';
 import { makeBankDb } from '../engine/testing/fixtures.ts';
 import { createSimClock } from '../engine/testing/sim-clock.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
+import { addFolderDestination } from '../destinations/folder/folder-kind.ts';
 
 const tmp = useTestFolder();
 const effectsCalled: string[] = [];
@@ -109,8 +110,8 @@ describe('uploads', () => {
     await s.engine.sources.add(tmp.db);
     const usb = path.join(tmp.dir, 'usb');
     const nas = path.join(tmp.dir, 'nas');
-    await s.engine.destinations.addFolder(usb, { id: 'usb', name: 'USB disk' });
-    await s.engine.destinations.addFolder(nas, { id: 'nas', name: 'NAS' });
+    await addFolderDestination(s.engine, usb, { id: 'usb', name: 'USB disk' });
+    await addFolderDestination(s.engine, nas, { id: 'nas', name: 'NAS' });
     rmSync(path.join(nas, '.lifeboat-destination')); // the NAS is not mounted: an empty mount point
     const progress: string[] = [];
     s.events.on('job:progress', (j) => j.kind === 'upload' && j.progress && progress.push(`${j.title} ${j.progress.phase}`));
@@ -134,7 +135,7 @@ describe('retention and history', () => {
     const none = { keepDaily: 0, keepWeekly: 0, keepMonthly: 0, minCount: 1 };
     await s.engine.sources.update('store', { retention: { keepLast: 2, ...none } });
     const usb = path.join(tmp.dir, 'usb');
-    await s.engine.destinations.addFolder(usb, { id: 'usb' });
+    await addFolderDestination(s.engine, usb, { id: 'usb' });
     s.engine.destinations.setRetention('usb', { keepLast: 3 });
     s.start();
     const ids: string[] = [];
@@ -159,7 +160,7 @@ describe('retention and history', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await s.engine.backup({ sourceId: 'store' }, { trigger: 'manual' })).id);
     s.start();
-    const r = await invokeChecked(ipcContract, s.handlers, 'destinations:add-folder', undefined);
+    const r = await invokeChecked(ipcContract, s.handlers, 'destinations:setup', { kind: 'folder' });
     expect(r.ok).toBe(true);
     await expect.poll(async () => (await s.drainUploads(), s.engine.replicas().filter((x) => x.status === 'completed').length)).toBe(3);
     expect(readdirSync(path.join(usb, 'store')).filter((f) => f.endsWith('.manifest.json'))).toHaveLength(3);
@@ -226,7 +227,7 @@ describe('verification on a schedule', () => {
     open.push(s);
     await s.engine.sources.add(tmp.db);
     const usb = path.join(tmp.dir, 'usb');
-    await s.engine.destinations.addFolder(usb, { id: 'usb' });
+    await addFolderDestination(s.engine, usb, { id: 'usb' });
     s.engine.updateSettings({ verification: { destinationSample: 5 } });
     s.start();
     const older = await s.backUp('store', 'manual');
@@ -351,8 +352,8 @@ describe('the IPC handler table', () => {
     const status: { health: { level: string }; sources: unknown[] } = await call('status:get', undefined);
     expect(status.health.level).toBe('warning');
     expect(status.sources).toHaveLength(1);
-    expect(await call('destinations:add-folder', undefined)).toBeNull(); // the dialog was cancelled
-    expect(await call('drive:status', undefined)).toEqual({ connected: false });
+    expect(await call('destinations:setup', { kind: 'folder' })).toBeNull(); // the dialog was cancelled
+    expect(await call('destinations:kinds', undefined)).toMatchObject([{ kind: 'folder', ready: true }, { kind: 'drive', ready: false, settingUp: false }]);
     expect(await call('app-settings:get', undefined)).toEqual({ closeToTray: true, openAtLogin: false, notifyOnSuccess: false });
     expect(await call('app-settings:set', { notifyOnSuccess: true })).toMatchObject({ notifyOnSuccess: true });
     await expect(call('sources:update', { sourceId: 'store', patch: { encryption: { kind: 'passphrase' } } })).rejects.toThrow(/No passphrase is set/);

@@ -5,11 +5,9 @@
 import path from 'node:path';
 import type { IpcEvents } from '../../shared/ipc-contract.ts';
 import type { Health, Replica, Trigger } from '../../shared/model.ts';
-import { allDrivers } from '../destinations/all-drivers.ts';
-import { readBuiltInGoogleClient } from '../destinations/drive/built-in-client.ts';
-import type { GoogleClient } from '../destinations/drive/google-auth.ts';
+import { loadDestinationKinds } from '../destinations/registry.ts';
 import { singleTimer, systemClock, type Clock } from '../engine/common/clock.ts';
-import type { DriverFactory } from '../engine/storage/destination.ts';
+import type { StorageFactory } from '../engine/storage/storage.ts';
 import { createEngine, type UploadQueue, type VaultStatus } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import { createEventBus } from '../engine/common/events.ts';
@@ -22,7 +20,7 @@ import { describeVerification, setupVerification } from '../schedule/verificatio
 import type { DesktopEffects } from './effects.ts';
 import { engineHealth } from './engine-health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
-import { createJobs, fileActivityLog } from './jobs.ts';
+import { createJobs, fileActivityLog, type Jobs } from './jobs.ts';
 
 export interface DesktopOptions {
   dataDir: string;
@@ -31,7 +29,7 @@ export interface DesktopOptions {
   secrets?: SecretStore;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
-  drivers?: DriverFactory;
+  storages?: StorageFactory;
   /** How often health is re-judged without any event (a database file can vanish any time). */
   healthEveryMs?: number;
   /** Crash and pause points inside jobs (tests hold a backup mid-way to see its progress). */
@@ -45,20 +43,77 @@ export interface DesktopOptions {
   schedulerPollMs?: number;
 }
 
+/**
+ * The destination kinds, the log and the engine, in that order: the kinds first, so that the secrets
+ * they hold (a built-in client's) are ones the log scrubs from any text.
+ */
+async function openEngine(opts: DesktopOptions, env: NodeJS.ProcessEnv, clock: Clock) {
+  const { kinds, builtInGoogleClient, problem } = await loadDestinationKinds({ env, googleClientFile: opts.googleClientFile });
+  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)), secrets: kinds.logSecrets }).catch(() => noLog);
+  log.info('app started', { version: opts.appVersion, builtInGoogleClient });
+  if (problem) log.error('the built-in Google client could not be read', problem);
+  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, storages: opts.storages ?? kinds.storages, clock, checkpoint: opts.checkpoint });
+  logEngineEvents(engine.events, log);
+  return { kinds, log, engine };
+}
+
+/** Runs each upload as a job: progress in the window and the tray, Cancel, a line in Activity. */
+function copiesAsJobs(jobs: Jobs): CopyRunner {
+  return async (manifest, destination, copy) => {
+    let replica: Replica | undefined;
+    try {
+      await jobs.run(
+        { kind: 'upload', title: `Copying ${manifest.source.name} to ${destination.name}`, sourceId: manifest.source.id, restorePointId: manifest.id },
+        async ({ signal, progress }) => {
+          replica = await copy({ signal, onBytes: (done) => progress({ phase: 'uploading', done, total: manifest.artifact.bytes, unit: 'bytes' }) });
+          // Thrown so the job ends failed, or cancelled when the person cancelled it.
+          if (replica.status === 'failed') throw new LifeboatError('busy', replica.error ?? 'The copy failed', 'Lifeboat tries again later on its own');
+        },
+        () => ({ message: `Copied (${formatBytes(replica?.bytes ?? manifest.artifact.bytes)})`, restorePointId: manifest.id }),
+      );
+    } catch (e) {
+      // A replica says how the copy ended (the failed or cancelled job is in the activity list);
+      // without one the copy could not even start, and that error is the caller's.
+      if (!replica) throw e;
+    }
+    return replica as Replica;
+  };
+}
+
+/** Runs each scheduled verification as a job (Activity, the tray, a notification when it finds damage). */
+function verificationAsJob(jobs: Jobs): Parameters<typeof setupVerification>[1]['run'] {
+  return (scope, work) =>
+    jobs.run(
+      { kind: 'verify', title: scope === 'all' ? 'Checking every restore point (monthly)' : 'Checking the newest restore points (weekly)', trigger: 'scheduled' },
+      ({ signal, progress }) => work({ signal, onProgress: (done, total) => progress({ phase: 'checking', done, total, unit: 'pages' }) }),
+      (r) => {
+        const damaged = r.restorePoints.failed.length + r.copies.failed.length > 0;
+        return { message: describeVerification(r), failed: damaged, ...(damaged ? { hint: 'Do not restore from the damaged ones; check the disk they are on (damaged copies at destinations are sent again)' } : {}) };
+      },
+    );
+}
+
+/** Resolves once nothing runs: no backup, upload, verification or job. */
+async function waitIdle(parts: { uploads?: UploadQueue; jobs: Jobs; scheduler: { busy(): boolean }; verification: { idle(): Promise<void>; isRunning(): boolean } }): Promise<void> {
+  for (;;) {
+    await parts.uploads?.drain();
+    await parts.verification.idle();
+    await new Promise((r) => setImmediate(r));
+    const busy = parts.jobs.running().length > 0 || parts.scheduler.busy() || parts.verification.isRunning();
+    if (!busy) {
+      await parts.uploads?.drain();
+      if (parts.jobs.running().length === 0) return;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 /** Builds every desktop service over the data folder; nothing runs on a timer until `start()`. */
 export async function createDesktopServices(opts: DesktopOptions) {
   const clock = opts.clock ?? systemClock;
   const env = opts.env ?? process.env;
   const events = createEventBus<IpcEvents>();
-  // Read before the log opens, so that its secret is one the log scrubs from any text.
-  let googleClient: GoogleClient | undefined;
-  let googleClientProblem: unknown;
-  if (opts.googleClientFile) googleClient = await readBuiltInGoogleClient(opts.googleClientFile).catch((e: unknown) => void (googleClientProblem = e));
-  const log = await openLog(opts.dataDir, { process: 'app', ...(await logLimits(opts.dataDir)), secrets: googleClient?.clientSecret ? [googleClient.clientSecret] : [] }).catch(() => noLog);
-  log.info('app started', { version: opts.appVersion, builtInGoogleClient: googleClient !== undefined });
-  if (googleClientProblem) log.error('the built-in Google client could not be read', googleClientProblem);
-  const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env, { googleClient }), clock, checkpoint: opts.checkpoint });
-  logEngineEvents(engine.events, log);
+  const { kinds, log, engine } = await openEngine(opts, env, clock);
 
   let lastHealth: Health | undefined;
   // Retention that could not run (in the vault after a backup, or at a destination) until it runs again.
@@ -107,26 +162,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     events.emit('replicas:changed', { restorePointId: r.restorePointId, destinationId: r.destinationId, status: r.status, error: r.error });
   });
 
-  /** Each upload is a job too: progress in the window and the tray, Cancel, a line in Activity. */
-  const runCopy: CopyRunner = async (manifest, destination, copy) => {
-    let replica: Replica | undefined;
-    try {
-      await jobs.run(
-        { kind: 'upload', title: `Copying ${manifest.source.name} to ${destination.name}`, sourceId: manifest.source.id, restorePointId: manifest.id },
-        async ({ signal, progress }) => {
-          replica = await copy({ signal, onBytes: (done) => progress({ phase: 'uploading', done, total: manifest.artifact.bytes, unit: 'bytes' }) });
-          // Thrown so the job ends failed, or cancelled when the person cancelled it.
-          if (replica.status === 'failed') throw new LifeboatError('busy', replica.error ?? 'The copy failed', 'Lifeboat tries again later on its own');
-        },
-        () => ({ message: `Copied (${formatBytes(replica?.bytes ?? manifest.artifact.bytes)})`, restorePointId: manifest.id }),
-      );
-    } catch (e) {
-      // A replica says how the copy ended (the failed or cancelled job is in the activity list);
-      // without one the copy could not even start, and that error is the caller's.
-      if (!replica) throw e;
-    }
-    return replica as Replica;
-  };
+  const runCopy = copiesAsJobs(jobs);
 
   const scheduler = setupScheduler(engine, { clock, pollMs: opts.schedulerPollMs, backup: (id) => backUp(id, 'scheduled'), onChange: () => void checkHealth().catch(() => undefined) });
   const closeWatcher = setupCloseWatcher(engine, { clock, backup: (id) => backUp(id, 'scheduled'), paused: () => scheduler.isPaused() });
@@ -138,15 +174,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
       void uploads?.kick(); // damaged copies it found are sent again now
       void checkHealth().catch(() => undefined);
     },
-    run: (scope, work) =>
-      jobs.run(
-        { kind: 'verify', title: scope === 'all' ? 'Checking every restore point (monthly)' : 'Checking the newest restore points (weekly)', trigger: 'scheduled' },
-        ({ signal, progress }) => work({ signal, onProgress: (done, total) => progress({ phase: 'checking', done, total, unit: 'pages' }) }),
-        (r) => {
-          const damaged = r.restorePoints.failed.length + r.copies.failed.length > 0;
-          return { message: describeVerification(r), failed: damaged, ...(damaged ? { hint: 'Do not restore from the damaged ones; check the disk they are on (damaged copies at destinations are sent again)' } : {}) };
-        },
-      ),
+    run: verificationAsJob(jobs),
   });
   const settingsChanged = () => {
     scheduler.refresh();
@@ -161,7 +189,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return on;
   };
   const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status() });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), kinds, verificationStatus: () => verification.status() });
 
   let uploads: UploadQueue | undefined;
   let stopped = false;
@@ -189,19 +217,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     /** The verification schedule: its last result and next run (the tray shows them). */
     verification,
     /** Resolves once nothing runs: no backup, upload, verification or job (tests and the simulation). */
-    async idle() {
-      for (;;) {
-        await uploads?.drain();
-        await verification.idle();
-        await new Promise((r) => setImmediate(r));
-        const busy = jobs.running().length > 0 || scheduler.busy() || verification.isRunning();
-        if (!busy) {
-          await uploads?.drain();
-          if (jobs.running().length === 0) return;
-        }
-        await new Promise((r) => setTimeout(r, 1));
-      }
-    },
+    idle: () => waitIdle({ uploads, jobs, scheduler, verification }),
     /** Starts the scheduler, the upload queue, the verification schedule and the health check. */
     start() {
       uploads = engine.startUploads({ runCopy });

@@ -128,11 +128,12 @@ describe('Google Drive with the build\'s own client', () => {
       { openExternal: async (url) => void (opened.push(url), fetch(url).catch(() => undefined)) },
       { googleClientFile: file, env: { LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root, LIFEBOAT_GOOGLE_API_ROOT: em.root } },
     );
-    const before = await call<{ google: unknown }>('destinations:list');
-    expect(before.google).toEqual({ hasSecret: false, connecting: false, builtIn: true });
-    expect(await call('drive:connect')).toMatchObject({ connected: true, email: 'shop@example.com' });
+    const drive = async () => (await call<{ kind: string }[]>('destinations:kinds')).find((k) => k.kind === 'drive');
+    expect(await drive()).toMatchObject({ ready: true, saved: {}, canForget: false, settingUp: false });
+    expect(await call('destinations:setup', { kind: 'drive' })).toMatchObject({ added: true, notice: expect.stringContaining('(shop@example.com)') });
+    expect(await call('destinations:usage', { id: 'drive' })).toMatchObject({ account: 'shop@example.com' });
     expect(new URL(opened[0]!).searchParams.get('client_id')).toBe('lifeboat-built-in.apps.googleusercontent.com');
-    expect(JSON.stringify(await call('destinations:list'))).not.toContain(SECRET);
+    expect(JSON.stringify([await call('destinations:list'), await call('destinations:kinds')])).not.toContain(SECRET);
     expect(readFileSync(path.join(tmp.home, 'settings.json'), 'utf8')).not.toContain(SECRET);
     // Copies reach Drive with it (the token is refreshed with the built-in secret).
     s.start();
@@ -140,11 +141,12 @@ describe('Google Drive with the build\'s own client', () => {
     await s.idle();
     expect(s.engine.replicas().map((r) => r.status)).toEqual(['completed']);
     // Advanced: the person's own client is used instead, until forgotten.
-    await call('drive:set-client', { clientId: 'my-own.apps.googleusercontent.com', clientSecret: 'my-own-secret' });
-    expect((await call<{ google: unknown }>('destinations:list')).google).toEqual({ clientId: 'my-own.apps.googleusercontent.com', hasSecret: true, connecting: false, builtIn: true });
+    await call('destinations:remember', { kind: 'drive', values: { clientId: 'my-own.apps.googleusercontent.com', clientSecret: 'my-own-secret' } });
+    expect(await drive()).toMatchObject({ ready: true, saved: { clientId: 'my-own.apps.googleusercontent.com', clientSecret: true }, canForget: true, settingUp: false });
+    expect(JSON.stringify(await call('destinations:kinds'))).not.toContain('my-own-secret');
     expect(readFileSync(path.join(tmp.home, 'settings.json'), 'utf8')).not.toContain('my-own-secret');
-    await call('drive:forget-client');
-    expect((await call<{ google: unknown }>('destinations:list')).google).toEqual({ hasSecret: false, connecting: false, builtIn: true });
+    await call('destinations:forget-remembered', { kind: 'drive' });
+    expect(await drive()).toMatchObject({ ready: true, saved: {}, canForget: false, settingUp: false });
     expect(await s.engine.secrets.get('google-client-secret')).toBeUndefined();
     // What the log holds of all this (the sign-in, the copy, the client changes) never holds the secret.
     open.splice(open.indexOf(s), 1);
@@ -159,10 +161,10 @@ describe('Google Drive with the build\'s own client', () => {
     const file = path.join(tmp.dir, 'google-client.json');
     writeFileSync(file, JSON.stringify({ clientId: 'lifeboat-built-in.apps.googleusercontent.com', clientSecret: SECRET }));
     const { call } = await services({ openExternal: async (url) => void fetch(url).catch(() => undefined) }, { googleClientFile: file, env: { LIFEBOAT_GOOGLE_OAUTH_ROOT: em.root, LIFEBOAT_GOOGLE_API_ROOT: em.root } });
-    await call('drive:connect');
+    await call('destinations:setup', { kind: 'drive' });
     em.revokeAll();
-    const view = await call<{ needsReconnect?: boolean; error?: string }>('drive:status');
-    expect(view).toMatchObject({ connected: true, needsReconnect: true, error: expect.stringMatching(/^Google Drive asks you to sign in again/) });
+    const view = await call<{ needsSignIn?: boolean; error?: string }>('destinations:usage', { id: 'drive' });
+    expect(view).toMatchObject({ needsSignIn: true, error: expect.stringMatching(/^Google Drive asks you to sign in again/) });
     expect(view.error).not.toMatch(/`|lifeboat |Testing|Google Cloud/);
   });
 });

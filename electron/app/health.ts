@@ -94,8 +94,9 @@ export function judgeHealth(input: HealthInput): Health {
   }
   for (const d of input.destinations) {
     if (!d.destination.enabled || d.failed === 0) continue;
-    if (d.lastError?.startsWith('Reconnect Google Drive')) {
-      add({ level: 'error', destinationId: d.destination.id, text: `${d.destination.name} needs reconnecting: copies are waiting.`, action: 'Open Destinations and click Reconnect.', fix: { kind: 'reconnect-drive' } });
+    // A destination that lost its access says so as "Reconnect <it>: …" (its copies wait, not retried on a timer).
+    if (d.lastError?.startsWith('Reconnect ')) {
+      add({ level: 'error', destinationId: d.destination.id, text: `${d.destination.name} needs reconnecting: copies are waiting.`, action: 'Open Destinations and click Reconnect.', fix: { kind: 'reconnect', destinationId: d.destination.id } });
     } else {
       add({ level: 'warning', destinationId: d.destination.id, text: `${d.failed} cop${d.failed === 1 ? 'y' : 'ies'} to ${d.destination.name} failed${d.lastError ? `: ${d.lastError}` : ''}.`, action: 'Lifeboat retries on its own; check the destination if this stays.', fix: { kind: 'show-destinations' } });
     }

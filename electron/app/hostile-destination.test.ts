@@ -21,6 +21,7 @@ import { useTestFolder } from '../engine/testing/test-folder.ts';
 import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
 import type { ConfirmRequest } from './effects.ts';
 import { invokeChecked } from './ipc-dispatch.ts';
+import { addFolderDestination } from '../destinations/folder/folder-kind.ts';
 
 const tmp = useTestFolder();
 /** Every file the CLI writes in these tests is capped at 64 MiB. */
@@ -309,7 +310,7 @@ describe('a hostile destination, through the IPC handler table', () => {
         openExternal: async () => undefined,
       },
     });
-    await services.engine.destinations.addFolder(usb(), { id: 'usb' });
+    await addFolderDestination(services.engine, usb(), { id: 'usb' });
     const m = await services.engine.backup({ path: tmp.db }, { trigger: 'manual' });
     expect((await services.engine.uploadNew(m)).map((r) => r.status)).toEqual(['completed']);
     return m;

@@ -1,34 +1,102 @@
-// `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault.
-import { LifeboatError } from '../engine/common/errors.ts';
-import { formatBytes } from '../../shared/bytes.ts';
-import { connectDrive, disconnectDrive, driveDestinationOf, driveQuota, setGoogleClient } from '../destinations/drive/drive-account.ts';
+// `lifeboat destinations`, `push`, `pull` and `drive`: copies beyond the vault. Every kind of
+// destination is set up through the registry: `destinations add <folder>`, `destinations add --kind
+// drive`, and `drive connect|status|disconnect` as they always were, all over the kinds' own flows.
 import { spawn } from 'node:child_process';
-import { Option } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import type { SetupFieldView } from '../../shared/ipc-contract.ts';
+import { formatBytes } from '../../shared/bytes.ts';
+import type { Destination, Replica } from '../../shared/model.ts';
+import type { DestinationKind, DestinationKinds, SetupEffects, SetupValues } from '../destinations/registry.ts';
+import { LifeboatError } from '../engine/common/errors.ts';
+import type { Engine } from '../engine/engine.ts';
 import { encodingFrom, localTime, promptHidden, retentionFrom, table, withEncodingOptions, withRetentionOptions, type CliContext, type Io } from './shared.ts';
 
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** The commander property of a field's option (`--client-secret-file` → clientSecretFile). */
+const optionKey = (f: SetupFieldView) => (f.type === 'secret' ? `${f.name}File` : f.name);
+
+/** Adds an option for each typed field of `kinds` (a secret as `--…-file`; its value on the command line is refused). */
+function withFieldOptions(cmd: Command, kinds: DestinationKind[]): Command {
+  const seen = new Set<string>();
+  for (const f of kinds.flatMap((k) => k.describe.fields)) {
+    if (f.type === 'folder' || seen.has(f.name)) continue;
+    seen.add(f.name);
+    if (f.type === 'secret') {
+      cmd.option(`--${kebab(f.name)}-file <file>`, `read the ${f.label.toLowerCase()} from this file (kept in the secret store, never in settings)`);
+      cmd.addOption(new Option(`--${kebab(f.name)} <secret>`).hideHelp());
+    } else cmd.option(`--${kebab(f.name)} <value>`, f.label.toLowerCase());
+  }
+  return cmd;
+}
+
 /**
- * The Google client secret for `drive connect`: --client-secret-file, then
- * LIFEBOAT_GOOGLE_CLIENT_SECRET, then a hidden prompt on a terminal; never the command line.
+ * A secret field's value: its file, then its environment variable, then a hidden prompt on a
+ * terminal; never the command line (visible to everyone on the machine, kept in shell history).
  */
-async function clientSecretFrom(io: Io, file: string | undefined, clientId: string): Promise<string | undefined> {
+async function secretFrom(io: Io, f: SetupFieldView, o: Record<string, unknown>): Promise<string | undefined> {
+  if (o[f.name] !== undefined) {
+    throw new LifeboatError('usage', `A ${f.label.toLowerCase()} on the command line is visible to everyone on this machine (ps) and stays in your shell history`, `Type it when asked, or give it with --${kebab(f.name)}-file FILE${f.env ? ` or in ${f.env}` : ''}`);
+  }
+  const file = o[optionKey(f)] as string | undefined;
   if (file) {
     try {
       return (await readFile(file, 'utf8')).trim();
     } catch (e) {
-      throw new LifeboatError('usage', `The client secret file ${file} cannot be read (${(e as Error).message})`, 'Check the path');
+      throw new LifeboatError('usage', `The ${f.label.toLowerCase()} file ${file} cannot be read (${(e as Error).message})`, 'Check the path');
     }
   }
-  if (io.env.LIFEBOAT_GOOGLE_CLIENT_SECRET) return io.env.LIFEBOAT_GOOGLE_CLIENT_SECRET;
+  if (f.env && io.env[f.env]) return io.env[f.env];
   if (!io.stdin.isTTY) return undefined;
-  return (await promptHidden(io, `Client secret of ${clientId} (Enter for none): `)).trim() || undefined;
+  return (await promptHidden(io, `${f.label} (Enter for none): `)).trim() || undefined;
 }
 
-/** Registers destination commands on the program. */
-export function registerDestinationCommands(cx: CliContext): void {
-  const { io, program, open, print } = cx;
-  /** `push` and `drive push`: copy what is waiting (or one restore point) and report each copy. */
-  const push = async (id: string | undefined, to: string | undefined) => {
+/** The set-up values of `kind` from the command's options (and `folder`, the argument). */
+async function valuesFrom(io: Io, kind: DestinationKind, o: Record<string, unknown>, folder?: string): Promise<SetupValues> {
+  const values: SetupValues = {};
+  const typed = kind.describe.fields.filter((f) => f.type !== 'secret' && o[f.name] !== undefined);
+  for (const f of kind.describe.fields) {
+    if (f.type === 'folder') values[f.name] = folder;
+    else if (f.type === 'text') values[f.name] = o[f.name] as string | undefined;
+    // A secret is asked for only beside the values it belongs to (the client id).
+    else if (f.type === 'secret' && (typed.length > 0 || o[optionKey(f)] !== undefined || o[f.name] !== undefined)) values[f.name] = await secretFrom(io, f, o);
+  }
+  if (kind.describe.fields.some((f) => f.type === 'folder' && !f.optional) && !folder) throw new LifeboatError('usage', `A ${kind.describe.label.toLowerCase()} destination needs the folder`, `lifeboat destinations add <folder> --kind ${kind.describe.kind}`);
+  return values;
+}
+
+/** The terminal's ways of showing a sign-in: the address printed, the system browser opened (unless LIFEBOAT_NO_BROWSER). */
+function cliEffects(io: Io): SetupEffects {
+  return {
+    onUrl: (url) => io.stderr.write(`Open this address to sign in (waiting up to 5 minutes):\n${url}\n`),
+    openBrowser: async (url) => {
+      if (io.env.LIFEBOAT_NO_BROWSER) return;
+      const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+      spawn(opener, [url], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
+    },
+  };
+}
+
+/** Where a destination is, as its kind says (its name when this build cannot read its settings). */
+function whereOf(kinds: DestinationKinds, d: Destination): string {
+  try {
+    return kinds.of(d).where(d);
+  } catch {
+    return d.name;
+  }
+}
+
+/** The destination of a kind that allows one (Google Drive), or a clear error. */
+function theOneOf(e: Engine, kind: DestinationKind): Destination | undefined {
+  return e.destinations.list().find((d) => d.kind === kind.describe.kind);
+}
+
+type SetUp = (kind: DestinationKind, values: SetupValues) => Promise<{ e: Engine; d: Destination; resumed: Replica[] }>;
+type Push = (id: string | undefined, to: string | undefined) => Promise<void>;
+
+/** `push` and `drive push`: copies what is waiting (or one restore point) and reports each copy. */
+function pusher({ open, print }: CliContext): Push {
+  return async (id, to) => {
     const e = await open();
     const restorePointId = id ? (await e.get(id)).id : undefined;
     const results = await e.push({ restorePointId, destinationId: to, force: true });
@@ -38,37 +106,59 @@ export function registerDestinationCommands(cx: CliContext): void {
     print(lines.join('\n') || 'Nothing to copy: every destination is up to date.', results);
     if (failed) throw new LifeboatError('busy', `${failed} cop${failed === 1 ? 'y' : 'ies'} failed`, 'The restore points are safe in the vault; fix the destination and run `lifeboat push` again');
   };
+}
 
-  const destinations = program.command('destinations').description('where copies go besides the vault: folders on other disks or a NAS');
+/** Sets a destination of a kind up through its own flow; one that signs in gets what waited for it at once. */
+function setUpper({ io, open }: CliContext): SetUp {
+  return async (kind, values) => {
+    const e = await open();
+    const done = await kind.setup(e, values, cliEffects(io));
+    if (!done) throw new LifeboatError('cancelled', 'Nothing was set up', '');
+    // Uploads that waited for a reconnection go now (and a new destination's history).
+    const resumed = kind.describe.browserSignIn ? await e.push({ destinationId: done.destination.id, force: true }) : [];
+    return { e, d: done.destination, resumed };
+  };
+}
+
+/** `destinations list` and `destinations add [folder] [--kind KIND --FIELD VALUE…]`. */
+function registerListAndAdd(cx: CliContext, destinations: Command, setUp: SetUp): void {
+  const { io, open, print, kinds } = cx;
   destinations
     .command('list', { isDefault: true })
     .description('destinations with their last upload and status')
     .action(async () => {
       const e = await open();
       const list = e.destinations.status();
-      const rows = [['ID', 'FOLDER', 'ENABLED', 'SENDS', 'COPIES', 'WAITING', 'FAILED', 'LAST UPLOAD', 'LAST ERROR']];
+      const rows = [['ID', 'WHERE', 'ENABLED', 'SENDS', 'COPIES', 'WAITING', 'FAILED', 'LAST UPLOAD', 'LAST ERROR']];
       const sends = (d: (typeof list)[number]['destination']) =>
         [d.compressLevel !== undefined ? 'zstd' : '', d.encrypt ? (d.encrypt.kind === 'passphrase' ? 'age (passphrase)' : 'age (keys)') : ''].filter(Boolean).join('+') || 'as is';
-      for (const d of list) rows.push([d.destination.id, d.destination.kind === 'folder' ? d.destination.path : d.destination.name, d.destination.enabled ? 'yes' : 'no', sends(d.destination), String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
+      for (const d of list) rows.push([d.destination.id, whereOf(kinds, d.destination), d.destination.enabled ? 'yes' : 'no', sends(d.destination), String(d.completed), String(d.pending), String(d.failed), d.lastUploadAt ? localTime(d.lastUploadAt) : 'never', d.lastError ?? '']);
       print(list.length ? table(rows) : 'No destinations yet. Add a folder on another disk with `lifeboat destinations add <folder>`.', list);
     });
-  destinations
-    .command('add')
-    .description('copy restore points to this folder (an external disk, a NAS mount) after each backup')
-    .argument('<folder>')
-    .option('--name <name>', 'a name to show')
-    .option('--id <id>', 'the id to use (default: from the folder name)')
-    .action(async (folder: string, o: { name?: string; id?: string }) => {
-      const e = await open();
-      const d = await e.destinations.addFolder(folder, o);
-      const same = (await e.status()).sameDisk.find((x) => x.destinationId === d.id);
-      if (same) io.stderr.write(`warning: ${folder} is on the same disk as ${same.sourceIds.map((id) => e.sources.get(id).name).join(', ')}: it is not a copy off this disk (a failing disk would take both). Prefer an external disk, a NAS or Google Drive.\n`);
-      const waiting = e.destinations.status().find((x) => x.destination.id === d.id)?.pending ?? 0;
-      print(
-        `Destination ${d.id}: ${d.kind === 'folder' ? d.path : ''}. New restore points are copied there${waiting ? `; ${waiting} restore point${waiting === 1 ? '' : 's'} already in the vault (what its retention keeps) ${waiting === 1 ? 'is' : 'are'} queued for it: \`lifeboat push\` sends them now (the app and \`lifeboat daemon\` send them on their own)` : ''}.`,
-        d,
-      );
-    });
+  withFieldOptions(
+    destinations
+      .command('add')
+      .description('copy restore points to this folder (an external disk, a NAS mount) after each backup; or, with --kind, to another kind of destination')
+      .argument('[folder]')
+      .option('--kind <kind>', `the kind of destination: ${kinds.list.map((k) => k.describe.kind).join(', ')}`, 'folder'),
+    kinds.list,
+  ).action(async (folder: string | undefined, o: Record<string, unknown> & { kind: string }) => {
+    const kind = kinds.get(o.kind);
+    const { e, d, resumed } = await setUp(kind, await valuesFrom(io, kind, o, folder));
+    const same = (await e.status()).sameDisk.find((x) => x.destinationId === d.id);
+    if (same) io.stderr.write(`warning: ${folder} is on the same disk as ${same.sourceIds.map((id) => e.sources.get(id).name).join(', ')}: it is not a copy off this disk (a failing disk would take both). Prefer an external disk, a NAS or Google Drive.\n`);
+    const waiting = e.destinations.status().find((x) => x.destination.id === d.id)?.pending ?? 0;
+    const copied = resumed.filter((r) => r.status === 'completed').length;
+    print(
+      `Destination ${d.id}: ${whereOf(kinds, d)}. New restore points are copied there${copied ? `; ${copied} cop${copied === 1 ? 'y' : 'ies'} sent` : ''}${waiting ? `; ${waiting} restore point${waiting === 1 ? '' : 's'} already in the vault (what its retention keeps) ${waiting === 1 ? 'is' : 'are'} queued for it: \`lifeboat push\` sends them now (the app and \`lifeboat daemon\` send them on their own)` : ''}.`,
+      d,
+    );
+  });
+}
+
+/** `destinations remove|set|enable|disable`. */
+function registerChanges(cx: CliContext, destinations: Command): void {
+  const { open, print } = cx;
   destinations
     .command('remove')
     .description('stop copying to a destination (what is there stays)')
@@ -111,6 +201,16 @@ export function registerDestinationCommands(cx: CliContext): void {
       });
   }
 
+}
+
+/** Registers destination commands on the program: `destinations …`, `push`, `pull`, `drive …`. */
+export function registerDestinationCommands(cx: CliContext): void {
+  const { program, open, print } = cx;
+  const push = pusher(cx);
+  const setUp = setUpper(cx);
+  const destinations = program.command('destinations').description('where copies go besides the vault: folders on other disks or a NAS, Google Drive');
+  registerListAndAdd(cx, destinations, setUp);
+  registerChanges(cx, destinations);
   program
     .command('push')
     .description('copy restore points to the destinations now: what is waiting or failed, or one restore point everywhere it is missing')
@@ -129,49 +229,38 @@ export function registerDestinationCommands(cx: CliContext): void {
       print(`Fetched ${m.id} of ${m.source.id} into the vault`, m);
     });
 
+  registerDriveCommands(cx, setUp, push);
+}
+
+/**
+ * `lifeboat drive …`, as it always was, over the Drive kind from the registry: connect (sign in,
+ * then send what waited), push, list, pull, status (the account and its storage), disconnect.
+ */
+function registerDriveCommands(cx: CliContext, setUp: SetUp, push: Push): void {
+  const { io, program, open, print, kinds } = cx;
+  const kind = kinds.get('drive');
+  const driveId = async () => theOneOf(await open(), kind)?.id ?? 'drive';
   const drive = program.command('drive').description('Google Drive: connect your account and keep copies there');
-  drive
-    .command('connect')
-    .description('sign in with Google in your browser and copy restore points to Google Drive')
-    .option('--client-id <id>', 'your "Desktop app" OAuth client id (saved in settings); its secret is asked for, or read from LIFEBOAT_GOOGLE_CLIENT_SECRET or --client-secret-file')
-    .option('--client-secret-file <file>', 'read the client secret from this file (kept in the secret store, never in settings)')
-    .addOption(new Option('--client-secret <secret>').hideHelp())
-    .action(async (o: { clientId?: string; clientSecret?: string; clientSecretFile?: string }) => {
-      if (o.clientSecret !== undefined) {
-        throw new LifeboatError('usage', 'A client secret on the command line is visible to everyone on this machine (ps) and stays in your shell history', 'Type it when asked, or give it with --client-secret-file FILE or in LIFEBOAT_GOOGLE_CLIENT_SECRET');
-      }
-      const e = await open();
-      if (o.clientId || o.clientSecretFile) {
-        const clientId = o.clientId ?? e.settings().google?.clientId;
-        if (!clientId) throw new LifeboatError('usage', '--client-secret-file needs the client id it belongs to', 'Add --client-id …apps.googleusercontent.com');
-        await setGoogleClient(e, { clientId, clientSecret: await clientSecretFrom(io, o.clientSecretFile, clientId) });
-      }
-      const { quota, destination, resumed } = await connectDrive(e, {
-        env: io.env,
-        onUrl: (url) => io.stderr.write(`Open this address to sign in with Google (waiting up to 5 minutes):\n${url}\n`),
-        openBrowser: async (url) => {
-          if (io.env.LIFEBOAT_NO_BROWSER) return;
-          const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-          spawn(opener, [url], { detached: true, stdio: 'ignore' }).on('error', () => undefined).unref();
-        },
-      });
-      const copied = resumed.filter((r) => r.status === 'completed').length;
-      print(
-        `Connected to Google Drive as ${quota.email}. New restore points are copied to "${destination.folderName}"${copied ? `; ${copied} waiting cop${copied === 1 ? 'y' : 'ies'} uploaded` : ''}; \`lifeboat push\` copies the ones already in the vault.`,
-        { email: quota.email, destination: destination.id, resumed },
-      );
-    });
+  withFieldOptions(drive.command('connect').description('sign in with Google in your browser and copy restore points to Google Drive'), [kind]).action(async (o: Record<string, unknown>) => {
+    const { e, d, resumed } = await setUp(kind, await valuesFrom(io, kind, o));
+    const usage = await kind.usage?.(e, d);
+    const copied = resumed.filter((r) => r.status === 'completed').length;
+    print(
+      `Connected to ${kind.describe.label} as ${usage?.account ?? 'your account'}. ${usage?.detail ?? 'New restore points are copied there.'}${copied ? ` ${copied} waiting cop${copied === 1 ? 'y' : 'ies'} uploaded.` : ''} \`lifeboat push\` copies the ones already in the vault.`,
+      { email: usage?.account, destination: d.id, resumed },
+    );
+  });
   drive
     .command('push')
     .description('copy restore points to Google Drive now (what is waiting, or one restore point)')
     .argument('[id]')
-    .action(async (id: string | undefined) => push(id, 'drive'));
+    .action(async (id: string | undefined) => push(id, await driveId()));
   drive
     .command('list')
     .description('the restore points on Google Drive (read from Drive)')
     .action(async () => {
       const e = await open();
-      const [remote] = await e.destinations.listRemote('drive');
+      const [remote] = await e.destinations.listRemote(await driveId());
       if (remote?.error) throw new LifeboatError('busy', remote.error, '');
       const points = (remote?.points ?? []).map((p) => p.manifest).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       const rows = [['ID', 'SOURCE', 'CREATED', 'SIZE', 'FORMAT'], ...points.map((m) => [m.id, m.source.id, localTime(m.createdAt), formatBytes(m.artifact.bytes), m.artifact.format])];
@@ -184,31 +273,29 @@ export function registerDestinationCommands(cx: CliContext): void {
     .argument('<id>')
     .action(async (id: string) => {
       const e = await open();
-      const m = await e.pull(id, 'drive');
+      const m = await e.pull(id, await driveId());
       print(`Fetched ${m.id} of ${m.source.id} from Google Drive into the vault`, m);
     });
   drive
     .command('status')
-    .description('the connected account, its storage and how much of it is Lifeboat\'s')
+    .description("the connected account, its storage and how much of it is Lifeboat's")
     .action(async () => {
       const e = await open();
+      const d = theOneOf(e, kind);
       // Not connected is an answer, not a failure.
-      if (!driveDestinationOf(e)) return print('Google Drive is not connected. Connect it with `lifeboat drive connect` (or Destinations in the app).', { connected: false });
-      const q = await driveQuota(e, io.env);
-      const lines = [
-        `Account: ${q.email}`,
-        `Storage: ${formatBytes(q.usage)} used${q.limit ? ` of ${formatBytes(q.limit)} (${Math.round((q.usage / q.limit) * 100)}%)` : ' (no limit)'}; in Drive ${formatBytes(q.usageInDrive)}, in the trash ${formatBytes(q.usageInTrash)}`,
-        `Lifeboat's restore points: ${formatBytes(q.lifeboatBytes)}`,
-      ];
-      if (q.level !== 'ok') lines.push(`warning: Google Drive is ${q.level === 'critical' ? 'almost full (95% or more)' : 'filling up (80% or more)'}; free space or buy more storage before uploads fail`);
-      print(lines.join('\n'), q);
+      if (!d) return print('Google Drive is not connected. Connect it with `lifeboat drive connect` (or Destinations in the app).', { connected: false });
+      const usage = await kind.usage?.(e, d);
+      if (usage?.error) throw new LifeboatError(usage.needsSignIn ? 'wrong-key' : 'busy', usage.lines.join('; '), '');
+      print((usage?.lines ?? []).join('\n'), usage);
     });
   drive
     .command('disconnect')
-    .description('revoke Lifeboat\'s access and forget the token (copies on Drive stay)')
+    .description("revoke Lifeboat's access and forget the token (copies on Drive stay)")
     .action(async () => {
-      await disconnectDrive(await open(), io.env);
+      const e = await open();
+      const d = theOneOf(e, kind);
+      // Removing the destination gives up its access (its storage revokes the token).
+      if (d) await e.destinations.remove(d.id);
       print('Disconnected from Google Drive; the restore points there were not touched.', {});
     });
-
 }

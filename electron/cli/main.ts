@@ -9,7 +9,7 @@ import { defaultDataDir } from '../engine/common/data-folder.ts';
 import { createProgress } from './progress.ts';
 import { logEngineEvents, logLimits, noLog, openLog, type Log } from '../engine/common/log.ts';
 import { registerLogCommand } from './commands-log.ts';
-import { allDrivers } from '../destinations/all-drivers.ts';
+import { destinationKinds } from '../destinations/registry.ts';
 import { checkpointFromEnv, type CliContext, type GlobalOptions, type Io } from './shared.ts';
 import { registerRestorePointCommands } from './commands-restore-points.ts';
 import { registerDestinationCommands } from './commands-destinations.ts';
@@ -23,6 +23,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   let log: Log | undefined;
   const started = Date.now();
   const program = new Command();
+  // Every destination kind, through the registry: its storage for the engine, its set-up for `destinations add`.
+  const kinds = destinationKinds({ env: io.env });
   const print = (human: string, json: unknown) => {
     const o = program.opts<GlobalOptions>();
     // Human text may carry names and values from a database or a destination: nothing in it drives the terminal.
@@ -37,11 +39,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (engine) return engine;
     const dir = dataDir();
     if (!log) {
-      const secrets = [io.env.LIFEBOAT_PASSPHRASE, io.env.LIFEBOAT_GOOGLE_CLIENT_SECRET].filter((s): s is string => Boolean(s));
+      const secrets = [io.env.LIFEBOAT_PASSPHRASE, ...kinds.logSecrets].filter((s): s is string => Boolean(s));
       log = await openLog(dir, { process: argv.includes('daemon') ? 'daemon' : 'cli', ...(await logLimits(dir)), secrets }).catch(() => noLog);
       log.info('command', { args: argv });
     }
-    engine = await createEngine({ dataDir: dir, appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), drivers: allDrivers(io.env) });
+    engine = await createEngine({ dataDir: dir, appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), storages: kinds.storages });
     logEngineEvents(engine.events, log);
     return engine;
   };
@@ -62,7 +64,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const cx: CliContext = { io, program, open, dataDir, print, progress };
+  const cx: CliContext = { io, program, open, dataDir, print, progress, kinds };
   registerRestorePointCommands(cx);
   registerDestinationCommands(cx);
   registerSettingsCommands(cx);

@@ -1,5 +1,6 @@
 // What the CLI's command modules share: the process's streams, the option parsers, prompts for
 // confirmations and passphrases, and the formatting of tables and times.
+import type { DestinationKinds } from '../destinations/registry.ts';
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
@@ -22,6 +23,8 @@ export interface CliContext {
   /** Prints the human text, or `json` with --json. */
   print: (human: string, json: unknown) => void;
   progress: () => ProgressReporter;
+  /** Every kind of destination, through the registry. */
+  kinds: DestinationKinds;
 }
 
 export interface GlobalOptions {

@@ -5,12 +5,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest, Replica } from '../../shared/model.ts';
-import type { DestinationDriver } from '../engine/storage/destination.ts';
+import type { Storage } from '../engine/storage/storage.ts';
 import { createEngine } from '../engine/engine.ts';
-import { folderDestination } from './folder-destination.ts';
+import { folderStorage } from './folder/folder-storage.ts';
 import { RETRY_DELAYS_MS } from '../engine/remote/replication.ts';
 import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
+import { addFolderDestination } from './folder/folder-kind.ts';
 
 const tmp = useTestFolder();
 let usb: string;
@@ -197,16 +198,16 @@ describe('the upload queue', () => {
       setTimer: (fn: () => void, ms: number) => timers.push({ at: now + ms, fn }),
       clearTimer: () => undefined,
     };
-    const flaky = (inner: DestinationDriver): DestinationDriver => ({
+    const flaky = (inner: Storage): Storage => ({
       ...inner,
-      put: async (...args) => {
+      save: async (...args) => {
         if (failuresLeft-- > 0) throw new Error('connection reset');
-        return inner.put(...args);
+        return inner.save(...args);
       },
     });
-    const engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test', clock, drivers: (d) => flaky(folderDestination(d as never)) });
+    const engine = await createEngine({ dataDir: tmp.home, appVersion: '0.0.0-test', clock, storages: (d) => flaky(folderStorage(String(d.path), d.name)) });
     try {
-      await engine.destinations.addFolder(usb, { id: 'usb' });
+      await addFolderDestination(engine, usb, { id: 'usb' });
       const queue = engine.startUploads();
       const m = await engine.backup({ path: tmp.db }, { trigger: 'manual' });
       await queue.drain();

@@ -7,7 +7,7 @@ import { ipcEventNames } from '../../shared/ipc-contract.ts';
 import { APP_VERSION } from '../engine/common/app-version.ts';
 import { createDesktopServices } from '../app/desktop-services.ts';
 import { defaultDataDir } from '../engine/common/data-folder.ts';
-import { BUILT_IN_CLIENT_FILE } from '../destinations/drive/built-in-client.ts';
+import { BUILT_IN_CLIENT_FILE } from '../destinations/registry.ts';
 import { bindIpc, sendEvent } from './ipc-binder.ts';
 import { safeStorageSecrets } from './safe-storage-secrets.ts';
 import { setupTray } from './tray.ts';

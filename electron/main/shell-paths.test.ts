@@ -81,7 +81,8 @@ function checkShell(report: Report, root: string, builtInClient: boolean): void 
   // Added with its first restore point taken at once.
   expect(report.calls?.add).toMatchObject({ ok: true, value: { added: true, source: { id: 'store' }, first: { integrity: { status: 'ok' } } } });
   // The build's own Google client is read from beside the tray icons when the build carries one.
-  expect(report.calls?.destinations).toMatchObject({ ok: true, value: { google: { builtIn: builtInClient } } });
+  // (Google Drive's set-up then needs nothing more: its advanced fields, the person's own client, stay closed.)
+  expect(report.calls?.destinations).toMatchObject({ ok: true, value: expect.arrayContaining([expect.objectContaining({ kind: 'drive', ready: builtInClient, advancedOpen: !builtInClient })]) });
   expect(report.calls?.backup).toMatchObject({ ok: true, value: { integrity: { status: 'ok' } } });
   // Looking inside and comparing ran in the inside worker, a file of the build's own.
   expect(report.calls?.contents).toMatchObject({ ok: true, value: { tables: expect.arrayContaining([expect.objectContaining({ name: 'accounts' })]) } });

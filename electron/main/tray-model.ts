@@ -114,10 +114,11 @@ export function jobNotification(job: JobView, app: AppSettings, failing: Set<str
   return undefined;
 }
 
-/** A notification when health newly says Google Drive needs reconnecting (once, not on every check). */
+/** A notification when health newly says a destination (Google Drive) needs reconnecting (once, not on every check). */
 export function healthNotification(previous: Health | undefined, next: Health): NotificationSpec | undefined {
   const reconnect = (h: Health | undefined) => h?.reasons.filter((r) => r.text.includes('needs reconnecting')).map((r) => r.text) ?? [];
   const fresh = reconnect(next).filter((t) => !reconnect(previous).includes(t));
   if (fresh.length === 0) return undefined;
-  return { title: 'Reconnect Google Drive', body: `${fresh[0]} Open Lifeboat, Destinations, and click Reconnect.` };
+  const name = fresh[0]?.split(' needs reconnecting')[0] ?? 'a destination';
+  return { title: `Reconnect ${name}`, body: `${fresh[0]} Open Lifeboat, Destinations, and click Reconnect.` };
 }

@@ -1,8 +1,10 @@
-// Destinations: the vault on this computer and its free space; extra folders (an external disk, a
-// NAS); Google Drive: Connect in one click (the system browser; the build's own sign-in), the
-// person's own OAuth client under Advanced, the account, its quota, Reconnect and Disconnect.
+// Destinations: the vault on this computer and its free space, then one section per kind of
+// destination this build knows (folders on an external disk or a NAS, Google Drive; S3 and Azure
+// next), each drawn from what the kind describes: its set-up (a folder from main's dialog; Connect
+// in one click with the build's own sign-in, the person's own client under Advanced), its
+// destinations with their copies, and an account with its storage where the kind has one.
 import { useEffect, useState } from 'react';
-import type { DestinationsView, DriveView } from '../../shared/ipc-contract.ts';
+import type { DestinationKindView, DestinationsView, DestinationUsage } from '../../shared/ipc-contract.ts';
 import { UsageBar } from './charts.tsx';
 import { bytes, when } from './format.ts';
 import { useDashboard } from './store.ts';
@@ -54,130 +56,222 @@ function Sending({ entry }: { entry: Entry }) {
   );
 }
 
-/** The person's own Google OAuth client (Advanced): for a build without one of its own, or by choice. */
-function OwnClient({ google }: { google: DestinationsView['google'] }) {
-  const { run } = useDashboard();
-  const [clientId, setClientId] = useState('');
-  const [clientSecret, setClientSecret] = useState('');
+/** "12 copied · 1 waiting · last copy today 10:00": a destination's copies in a line. */
+function Copies({ entry, hideError }: { entry: Entry; hideError?: boolean }) {
   return (
     <>
-      <p className="muted">
-        {google.clientId
-          ? `Signing in with your own OAuth client ${google.clientId}${google.hasSecret ? ' (its secret is kept in this computer\'s keychain)' : ''}.`
-          : 'Use your own Google OAuth client: a “Desktop app” client from your Google Cloud project (the README, “Google Drive”, shows the five steps). Lifeboat asks only for the files it creates.'}
-      </p>
-      <form
-        className="client"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run('drive-client', async () => {
-            await window.lifeboat['drive:set-client']({ clientId, clientSecret: clientSecret || undefined });
-            setClientId('');
-            setClientSecret('');
-          });
-        }}
-      >
-        <label className="block">
-          Client ID
-          <input aria-label="Client ID" placeholder="….apps.googleusercontent.com" size={40} value={clientId} onChange={(e) => setClientId(e.target.value)} />
-        </label>
-        <label className="block">
-          Client secret
-          <input aria-label="Client secret" type="password" size={24} value={clientSecret} onChange={(e) => setClientSecret(e.target.value)} autoComplete="off" />
-        </label>
-        <div className="buttons end">
-          <button type="submit" disabled={clientId.trim().length < 10}>
-            Save client
-          </button>
-          {google.clientId && google.builtIn && (
-            <button type="button" onClick={() => void run('drive-client', async () => void (await window.lifeboat['drive:forget-client'](undefined)))}>
-              Use Lifeboat's own sign-in instead
-            </button>
-          )}
-        </div>
-      </form>
+      {entry.completed} copied{entry.pending ? ` · ${entry.pending} waiting` : ''}
+      {entry.failed ? ` · ${entry.failed} not copied yet${entry.lastError && !hideError ? `: ${entry.lastError}` : ''}` : ''}
+      {entry.lastUploadAt ? ` · last copy ${when(entry.lastUploadAt)}` : ''}
     </>
   );
 }
 
-function GoogleDrive({ view }: { view: DestinationsView }) {
-  const { run, busy, revision, connecting, connectDrive } = useDashboard();
-  const [drive, setDrive] = useState<DriveView | undefined>();
-  useEffect(() => {
-    void window.lifeboat['drive:status'](undefined).then(setDrive, () => undefined);
-  }, [revision, connecting]);
-  const entry = view.destinations.find((d) => d.destination.kind === 'drive');
-  const canConnect = view.google.builtIn || view.google.clientId !== undefined;
-  const connectButton = (label: string) => (
+/** The set-up button of a kind (and Cancel while its sign-in waits in the browser). */
+function SetUpButton({ kind, label, values, primary }: { kind: DestinationKindView; label: string; values?: Record<string, string>; primary?: boolean }) {
+  const { busy, settingUp, setUp } = useDashboard();
+  const waiting = settingUp === kind.kind;
+  return (
     <div className="actions start">
-      <button type="button" className="primary" disabled={!canConnect || connecting || busy !== undefined} onClick={() => void connectDrive()}>
-        {connecting ? 'Waiting for Google…' : label}
+      <button type="button" className={primary ? 'primary' : undefined} disabled={!kind.ready || settingUp !== undefined || busy !== undefined} onClick={() => void setUp(kind.kind, values)}>
+        {waiting && kind.words.waiting ? kind.words.waiting : label}
       </button>
-      {connecting && (
-        <button type="button" onClick={() => void window.lifeboat['drive:cancel-connect'](undefined)}>
+      {waiting && kind.browserSignIn && (
+        <button type="button" onClick={() => void window.lifeboat['destinations:cancel-setup']({ kind: kind.kind })}>
           Cancel
         </button>
       )}
     </div>
   );
+}
+
+/** Inputs for some of a kind's fields (never a folder: main's dialog chooses it). */
+function Fields({ kind, advanced, values, set }: { kind: DestinationKindView; advanced: boolean; values: Record<string, string>; set: (v: Record<string, string>) => void }) {
   return (
-    <section className="card column" aria-label="Google Drive">
-      <h3>Google Drive</h3>
-      {drive?.connected ? (
-        <>
-          {drive.error ? (
-            <div className="banner error" role="alert">
-              {drive.error}
-            </div>
-          ) : (
-            <>
-              <p>
-                Connected as <strong>{drive.email}</strong>. New restore points are copied to the folder “Lifeboat Backups”.
-              </p>
-              <UsageBar label="Google Drive storage" used={drive.usage ?? 0} total={drive.limit} detail={`Lifeboat's restore points take ${bytes(drive.lifeboatBytes ?? 0)}${drive.level !== 'ok' ? ` · ${drive.level === 'critical' ? 'almost full: copies will fail soon' : 'filling up'}` : ''}`} />
-            </>
-          )}
-          {drive.needsReconnect && connectButton('Reconnect Google Drive')}
-          {entry && (
-            <p className="muted">
-              {entry.completed} copied{entry.pending ? ` · ${entry.pending} waiting` : ''}
-              {entry.failed ? ` · ${entry.failed} not copied yet${entry.lastError && !drive.needsReconnect ? `: ${entry.lastError}` : ''}` : ''}
-              {entry.lastUploadAt ? ` · last copy ${when(entry.lastUploadAt)}` : ''}
-            </p>
-          )}
-          {entry && <Sending entry={entry} />}
-          {entry && <Encoding entry={entry} />}
-          <div className="actions start">
-            <button type="button" disabled={busy !== undefined} onClick={() => void run('drive', async () => void (await window.lifeboat['drive:disconnect'](undefined)))}>
-              Disconnect
+    <>
+      {kind.fields
+        .filter((f) => f.type !== 'folder' && Boolean(f.advanced) === advanced)
+        .map((f) => (
+          <label key={f.name} className="block">
+            {f.label}
+            <input aria-label={f.label} type={f.type === 'secret' ? 'password' : 'text'} autoComplete="off" placeholder={f.placeholder} size={f.type === 'secret' ? 24 : 40} value={values[f.name] ?? ''} onChange={(e) => set({ ...values, [f.name]: e.target.value })} />
+          </label>
+        ))}
+    </>
+  );
+}
+
+/** The advanced values a kind remembers (Drive: the person's own Google client), saved or forgotten without setting anything up. */
+function Advanced({ kind }: { kind: DestinationKindView }) {
+  const { run } = useDashboard();
+  const [values, setValues] = useState<Record<string, string>>({});
+  const first = kind.fields.find((f) => f.advanced && f.type !== 'folder' && !f.optional) ?? kind.fields.find((f) => f.advanced && f.type !== 'folder');
+  return (
+    <details className="advanced" open={kind.advancedOpen || undefined}>
+      <summary>{kind.words.advanced}</summary>
+      {kind.advancedNote && <p className="muted">{kind.advancedNote}</p>}
+      <form
+        className="client"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(`remember:${kind.kind}`, async () => {
+            await window.lifeboat['destinations:remember']({ kind: kind.kind, values: Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== '')) });
+            setValues({});
+          });
+        }}
+      >
+        <Fields kind={kind} advanced values={values} set={setValues} />
+        <div className="buttons end">
+          <button type="submit" disabled={first !== undefined && (values[first.name] ?? '').trim() === ''}>
+            {kind.words.save}
+          </button>
+          {kind.canForget && kind.words.forget && (
+            <button type="button" onClick={() => void run(`remember:${kind.kind}`, async () => void (await window.lifeboat['destinations:forget-remembered']({ kind: kind.kind })))}>
+              {kind.words.forget}
             </button>
-          </div>
-          <p className="muted">Disconnecting removes Lifeboat's access; the copies already on Drive stay there.</p>
-        </>
+          )}
+        </div>
+      </form>
+    </details>
+  );
+}
+
+/** How a kind is set up when it has no destination yet (or to add another): what it is for, its fields, its button. */
+function SetUp({ kind, primary }: { kind: DestinationKindView; primary?: boolean }) {
+  const settingUp = useDashboard((s) => s.settingUp);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const typed = kind.fields.some((f) => f.type !== 'folder' && !f.advanced);
+  return (
+    <>
+      {typed && <Fields kind={kind} advanced={false} values={values} set={setValues} />}
+      {kind.ready ? <SetUpButton kind={kind} label={kind.words.add} values={typed ? values : undefined} primary={primary} /> : <p className="muted">{kind.words.notReady}</p>}
+      {settingUp === kind.kind && kind.words.waitingNote && <p className="muted">{kind.words.waitingNote}</p>}
+      {kind.words.advanced && <Advanced kind={kind} />}
+    </>
+  );
+}
+
+/** A destination's account and storage, as its kind reads them (Drive: the account and its quota). */
+function Usage({ kind, entry }: { kind: DestinationKindView; entry: Entry }) {
+  const { revision, settingUp } = useDashboard();
+  const [usage, setUsage] = useState<DestinationUsage | null | undefined>();
+  useEffect(() => {
+    void window.lifeboat['destinations:usage']({ id: entry.destination.id }).then(setUsage, () => undefined);
+  }, [revision, settingUp, entry.destination.id]);
+  if (!usage) return null;
+  return (
+    <>
+      {usage.error ? (
+        <div className="banner error" role="alert">
+          {usage.error}
+        </div>
       ) : (
         <>
-          <p>Keep a copy of every restore point in your Google Drive: it survives this computer. Lifeboat sees only the files it puts there.</p>
-          {canConnect ? connectButton('Connect Google Drive') : <p className="muted">This copy of Lifeboat has no Google sign-in of its own: set up your own client below, then connect.</p>}
-          {connecting && <p className="muted">Finish signing in to Google in your browser; Lifeboat waits up to five minutes.</p>}
-          {/* Open from the start when the build has no sign-in of its own: then it is the only way. */}
-          <details className="advanced" open={!view.google.builtIn || undefined}>
-            <summary>Advanced: your own Google client</summary>
-            <OwnClient google={view.google} />
-          </details>
+          <p>
+            Connected as <strong>{usage.account}</strong>. {usage.detail}
+          </p>
+          <UsageBar label={`${kind.label} storage`} used={usage.used ?? 0} total={usage.total} detail={`Lifeboat's restore points take ${bytes(usage.mine ?? 0)}${usage.level && usage.level !== 'ok' ? ` · ${usage.level === 'critical' ? 'almost full: copies will fail soon' : 'filling up'}` : ''}`} />
         </>
       )}
+      {usage.needsSignIn && kind.words.reconnect && <SetUpButton kind={kind} label={kind.words.reconnect} primary />}
+    </>
+  );
+}
+
+/** One destination of a kind that has several (a folder): its copies, on/off, remove, what it sends. */
+function Listed({ kind, entry }: { kind: DestinationKindView; entry: Entry }) {
+  const { run } = useDashboard();
+  const d = entry.destination;
+  return (
+    <li className="folder">
+      <div>
+        <strong>{d.name}</strong>{' '}
+        <span className="muted">
+          <Copies entry={entry} />
+        </span>
+        <Sending entry={entry} />
+      </div>
+      <div className="actions start">
+        <label>
+          <input type="checkbox" checked={d.enabled} onChange={(e) => void run('dest', async () => void (await window.lifeboat['destinations:set-enabled']({ id: d.id, enabled: e.target.checked })))} /> Copy here
+        </label>
+        <button type="button" className="link" onClick={() => void run('dest', async () => void (await window.lifeboat['destinations:remove']({ id: d.id })))}>
+          {kind.words.remove}
+        </button>
+      </div>
+      <Encoding entry={entry} />
+    </li>
+  );
+}
+
+/** The one destination of a kind that allows one (Google Drive), set up: its account, copies, what it sends, remove. */
+function Single({ kind, entry }: { kind: DestinationKindView; entry: Entry }) {
+  const { run, busy } = useDashboard();
+  return (
+    <>
+      {entry.hasUsage && <Usage kind={kind} entry={entry} />}
+      <p className="muted">
+        <Copies entry={entry} hideError={entry.lastError?.startsWith('Reconnect ')} />
+      </p>
+      <Sending entry={entry} />
+      <Encoding entry={entry} />
+      <div className="actions start">
+        <button type="button" disabled={busy !== undefined} onClick={() => void run(`remove:${kind.kind}`, async () => void (await window.lifeboat['destinations:remove']({ id: entry.destination.id })))}>
+          {kind.words.remove}
+        </button>
+      </div>
+      {kind.words.removeNote && <p className="muted">{kind.words.removeNote}</p>}
+    </>
+  );
+}
+
+/** A kind's section: its destinations, and how to set one up. */
+function KindSection({ kind, entries }: { kind: DestinationKindView; entries: Entry[] }) {
+  const typed = kind.fields.some((f) => f.type !== 'folder' && !f.advanced);
+  if (kind.single) {
+    return (
+      <section className="card column" aria-label={kind.title}>
+        <h3>{kind.title}</h3>
+        {entries[0] ? (
+          <Single kind={kind} entry={entries[0]} />
+        ) : (
+          <>
+            <p>{kind.about}</p>
+            <SetUp kind={kind} primary />
+          </>
+        )}
+      </section>
+    );
+  }
+  return (
+    <section className="card column" aria-label={kind.title}>
+      <div className="section-head">
+        <h3>{kind.title}</h3>
+        {!typed && kind.ready && <SetUpButton kind={kind} label={kind.words.add} />}
+      </div>
+      {entries.length === 0 ? (
+        <p className="muted">{kind.words.empty ?? kind.about}</p>
+      ) : (
+        <ul className="plain">
+          {entries.map((e) => (
+            <Listed key={e.destination.id} kind={kind} entry={e} />
+          ))}
+        </ul>
+      )}
+      {typed && <SetUp kind={kind} />}
     </section>
   );
 }
 
 export function Destinations() {
-  const { run, busy, revision, show, addFolder } = useDashboard();
+  const { revision, settingUp, show } = useDashboard();
   const [view, setView] = useState<DestinationsView | undefined>();
+  const [kinds, setKinds] = useState<DestinationKindView[] | undefined>();
   useEffect(() => {
     void window.lifeboat['destinations:list'](undefined).then(setView, () => undefined);
-  }, [revision]);
-  if (!view) return <p>Loading…</p>;
-  const folders = view.destinations.filter((d) => d.destination.kind === 'folder');
+    void window.lifeboat['destinations:kinds'](undefined).then(setKinds, () => undefined);
+  }, [revision, settingUp]);
+  if (!view || !kinds) return <p>Loading…</p>;
   return (
     <>
       <h2>Destinations</h2>
@@ -191,48 +285,9 @@ export function Destinations() {
           </button>
         </p>
       </section>
-      <section className="card column" aria-label="Folders">
-        <div className="section-head">
-          <h3>Folders (an external disk, a NAS)</h3>
-          <button type="button" disabled={busy !== undefined} onClick={() => void addFolder()}>
-            Add a folder…
-          </button>
-        </div>
-        {folders.length === 0 ? (
-          <p className="muted">No folder yet. A copy on another disk survives this computer's disk failing.</p>
-        ) : (
-          <ul className="plain">
-            {folders.map((d) => (
-              <li key={d.destination.id} className="folder">
-                <div>
-                  <strong>{d.destination.name}</strong>{' '}
-                  <span className="muted">
-                    {d.completed} copied{d.pending ? ` · ${d.pending} waiting` : ''}
-                    {d.failed ? ` · ${d.failed} not copied yet${d.lastError ? `: ${d.lastError}` : ''}` : ''}
-                    {d.lastUploadAt ? ` · last copy ${when(d.lastUploadAt)}` : ''}
-                  </span>
-                  <Sending entry={d} />
-                </div>
-                <div className="actions start">
-                  <label>
-                    <input
-                      type="checkbox"
-                      checked={d.destination.enabled}
-                      onChange={(e) => void run('dest', async () => void (await window.lifeboat['destinations:set-enabled']({ id: d.destination.id, enabled: e.target.checked })))}
-                    />{' '}
-                    Copy here
-                  </label>
-                  <button type="button" className="link" onClick={() => void run('dest', async () => void (await window.lifeboat['destinations:remove']({ id: d.destination.id })))}>
-                    Remove
-                  </button>
-                </div>
-                <Encoding entry={d} />
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <GoogleDrive view={view} />
+      {kinds.map((k) => (
+        <KindSection key={k.kind} kind={k} entries={view.destinations.filter((d) => d.destination.kind === k.kind)} />
+      ))}
     </>
   );
 }

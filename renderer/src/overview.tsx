@@ -2,16 +2,43 @@
 // it), the last and next backup, the success rate, Back Up Now per database with live progress,
 // size and duration over time, and disk usage.
 import { useEffect, useState } from 'react';
-import type { DestinationsView, DriveView } from '../../shared/ipc-contract.ts';
+import type { DestinationKindView, DestinationsView, DestinationUsage } from '../../shared/ipc-contract.ts';
 import type { HealthFix } from '../../shared/model.ts';
 import { BarChart, durationFormat, sizeFormat, UsageBar } from './charts.tsx';
 import { ago, bytes, scheduleWords, when } from './format.ts';
 import { useDashboard } from './store.ts';
 
+/** The kinds of destination and the destinations there are: what the copy and reconnect fixes offer. */
+interface DestinationsKnown {
+  kinds: DestinationKindView[];
+  destinations: DestinationsView['destinations'];
+}
+
+/** "A copy off this disk": each kind's own button (Connect Google Drive, Add a folder on another disk…), sign-ins first. */
+function AddCopy({ known, idle }: { known?: DestinationsKnown; idle: boolean }) {
+  const { settingUp, setUp, show } = useDashboard();
+  const kinds = [...(known?.kinds ?? [])].sort((a, b) => Number(b.browserSignIn) - Number(a.browserSignIn));
+  return (
+    <span className="fix-pair">
+      {kinds.map((k, i) =>
+        k.ready && !k.fields.some((f) => f.type !== 'folder' && !f.advanced && !f.optional) ? (
+          <button key={k.kind} type="button" className={i === 0 ? 'primary' : undefined} disabled={!idle} onClick={() => void setUp(k.kind)}>
+            {settingUp === k.kind && k.words.waiting ? k.words.waiting : k.words.addFromHealth}
+          </button>
+        ) : (
+          <button key={k.kind} type="button" onClick={() => show('destinations')}>
+            {k.words.setUpElsewhere ?? `Set up ${k.label}…`}
+          </button>
+        ),
+      )}
+    </span>
+  );
+}
+
 /** The button (or two) that fixes one health reason in one click. */
-function Fix({ fix, google }: { fix: HealthFix; google?: DestinationsView['google'] }) {
-  const { busy, connecting, addSource, backUp, setSchedule, addFolder, connectDrive, show, run } = useDashboard();
-  const idle = busy === undefined && !connecting;
+function Fix({ fix, known }: { fix: HealthFix; known?: DestinationsKnown }) {
+  const { busy, settingUp, addSource, backUp, setSchedule, setUp, show, run } = useDashboard();
+  const idle = busy === undefined && settingUp === undefined;
   switch (fix.kind) {
     case 'add-database':
       return (
@@ -32,28 +59,17 @@ function Fix({ fix, google }: { fix: HealthFix; google?: DestinationsView['googl
         </button>
       );
     case 'add-copy':
+      return <AddCopy known={known} idle={idle} />;
+    case 'reconnect': {
+      const d = known?.destinations.find((x) => x.destination.id === fix.destinationId)?.destination;
+      const kind = known?.kinds.find((k) => k.kind === d?.kind);
+      if (!d || !kind) return null;
       return (
-        <span className="fix-pair">
-          {google?.builtIn || google?.clientId ? (
-            <button type="button" className="primary" disabled={!idle} onClick={() => void connectDrive()}>
-              {connecting ? 'Waiting for Google…' : 'Connect Google Drive'}
-            </button>
-          ) : (
-            <button type="button" onClick={() => show('destinations')}>
-              Set up Google Drive…
-            </button>
-          )}
-          <button type="button" disabled={!idle} onClick={() => void addFolder()}>
-            Add a folder on another disk…
-          </button>
-        </span>
-      );
-    case 'reconnect-drive':
-      return (
-        <button type="button" className="primary" disabled={!idle} onClick={() => void connectDrive()}>
-          {connecting ? 'Waiting for Google…' : 'Reconnect Google Drive'}
+        <button type="button" className="primary" disabled={!idle} onClick={() => void setUp(kind.kind)}>
+          {settingUp === kind.kind && kind.words.waiting ? kind.words.waiting : (kind.words.reconnect ?? `Reconnect ${d.name}`)}
         </button>
       );
+    }
     case 'resume-schedule':
       return (
         <button type="button" disabled={!idle} onClick={() => void run('pause', async () => void (await window.lifeboat['schedule:pause']({ paused: false })))}>
@@ -81,16 +97,17 @@ const OPENS = {
 } as const;
 
 /** Fixes whose button says all the reason's action says. */
-const SELF_EVIDENT = new Set<HealthFix['kind']>(['add-database', 'back-up', 'set-schedule', 'reconnect-drive', 'resume-schedule']);
+const SELF_EVIDENT = new Set<HealthFix['kind']>(['add-database', 'back-up', 'set-schedule', 'reconnect', 'resume-schedule']);
 
 export function HealthPanel() {
   const status = useDashboard((s) => s.status);
   const revision = useDashboard((s) => s.revision);
-  const connecting = useDashboard((s) => s.connecting);
-  const [google, setGoogle] = useState<DestinationsView['google'] | undefined>();
+  const settingUp = useDashboard((s) => s.settingUp);
+  const [known, setKnown] = useState<DestinationsKnown | undefined>();
   useEffect(() => {
-    void window.lifeboat['destinations:list'](undefined).then((v) => setGoogle(v.google), () => undefined);
-  }, [revision]);
+    void Promise.all([window.lifeboat['destinations:kinds'](undefined), window.lifeboat['destinations:list'](undefined)]).then(([kinds, list]) => setKnown({ kinds, destinations: list.destinations }), () => undefined);
+  }, [revision, settingUp]);
+  const waiting = known?.kinds.find((k) => k.kind === settingUp)?.words.waitingNote;
   if (!status) return null;
   const { health } = status;
   // The same fix offered by several reasons (two databases without a copy elsewhere) is offered once.
@@ -112,13 +129,13 @@ export function HealthPanel() {
                   {/* The button says it when it is the whole of what to do. */}
                   {!(showFix && r.fix && SELF_EVIDENT.has(r.fix.kind)) && <span className="muted"> {r.action}</span>}
                 </div>
-                {showFix && r.fix && <Fix fix={r.fix} google={google} />}
+                {showFix && r.fix && <Fix fix={r.fix} known={known} />}
               </li>
             );
           })}
         </ul>
       )}
-      {connecting && <p className="muted">Finish signing in to Google in your browser; Lifeboat waits up to five minutes.</p>}
+      {waiting && <p className="muted">{waiting}</p>}
     </section>
   );
 }
@@ -204,12 +221,24 @@ function BackUpList() {
   );
 }
 
+/** The account and storage of each destination whose kind reports them (Google Drive's quota). */
+function DestinationStorage({ entry }: { entry: DestinationsView['destinations'][number] }) {
+  const revision = useDashboard((s) => s.revision);
+  const [usage, setUsage] = useState<DestinationUsage | null | undefined>();
+  useEffect(() => {
+    void window.lifeboat['destinations:usage']({ id: entry.destination.id }).then(setUsage, () => setUsage(undefined));
+  }, [revision, entry.destination.id]);
+  if (!usage) return null;
+  if (usage.error) return <p className="muted">{usage.error}</p>;
+  return <UsageBar label={`${entry.destination.name} (${usage.account})`} used={usage.used ?? 0} total={usage.total} detail={`Lifeboat's restore points: ${bytes(usage.mine ?? 0)}`} />;
+}
+
 function Storage() {
   const status = useDashboard((s) => s.status);
   const revision = useDashboard((s) => s.revision);
-  const [drive, setDrive] = useState<DriveView | undefined>();
+  const [destinations, setDestinations] = useState<DestinationsView['destinations']>([]);
   useEffect(() => {
-    void window.lifeboat['drive:status'](undefined).then(setDrive, () => setDrive(undefined));
+    void window.lifeboat['destinations:list'](undefined).then((v) => setDestinations(v.destinations), () => setDestinations([]));
   }, [revision]);
   if (!status) return null;
   return (
@@ -221,11 +250,10 @@ function Storage() {
         total={status.freeBytes !== undefined ? status.vaultBytes + status.freeBytes : undefined}
         detail={status.freeBytes !== undefined ? `${bytes(status.freeBytes)} free · ${status.vaultDir}` : status.vaultDir}
       />
-      {drive?.connected &&
-        (drive.error ? (
-          <p className="muted">{drive.error}</p>
-        ) : (
-          <UsageBar label={`Google Drive (${drive.email})`} used={drive.usage ?? 0} total={drive.limit} detail={`Lifeboat's restore points: ${bytes(drive.lifeboatBytes ?? 0)}`} />
+      {destinations
+        .filter((d) => d.hasUsage)
+        .map((d) => (
+          <DestinationStorage key={d.destination.id} entry={d} />
         ))}
     </section>
   );

@@ -39,8 +39,8 @@ interface DashboardState {
   inside?: string;
   selectedId?: string;
   filters: Filters;
-  /** A Google sign-in waits in the browser. */
-  connecting: boolean;
+  /** The kind of destination being set up now (a Google sign-in waiting in the browser, main's folder dialog open). */
+  settingUp?: string;
   /** Bumped whenever settings change, so screens reload what they show. */
   revision: number;
   show(screen: Screen): void;
@@ -51,10 +51,12 @@ interface DashboardState {
   addSource(): Promise<void>;
   backUp(sourceId: string): Promise<void>;
   setSchedule(sourceId: string, schedule: Schedule): Promise<void>;
-  /** A folder on another disk (main's folder dialog). */
-  addFolder(): Promise<void>;
-  /** Google sign-in in the system browser (one click with the build's own client). */
-  connectDrive(): Promise<void>;
+  /**
+   * Sets a destination of `kind` up through its own flow (a folder from main's dialog; Google's
+   * sign-in in the system browser, one click with the build's own client), with the values its
+   * fields asked for; says what happened.
+   */
+  setUp(kind: string, values?: Record<string, string>): Promise<void>;
   cancel(jobId: string): Promise<void>;
   verify(id: string): Promise<void>;
   /** Main asks for confirmation itself (a native dialog naming the file) or for a file to restore into. */
@@ -77,7 +79,6 @@ export const useDashboard = create<DashboardState>((set, get) => ({
   rows: [],
   jobs: {},
   revision: 0,
-  connecting: false,
   filters: { sourceId: '', destinationId: '', trigger: '', from: '', to: '' },
   // What was said about the last screen does not follow the person to the next one.
   show: (screen) => set({ screen, problem: undefined, notice: undefined, inside: screen === 'restore-points' ? get().inside : undefined }),
@@ -148,21 +149,16 @@ export const useDashboard = create<DashboardState>((set, get) => ({
       const v = await window.lifeboat['schedule:set']({ sourceId, schedule });
       set({ notice: `Backed up ${scheduleWords(v.schedule)} from now on${v.next[0] ? `; the next backup runs ${when(v.next[0])}` : ''}.` });
     }),
-  addFolder: () =>
-    get().run('add-folder', async () => {
-      const d = await window.lifeboat['destinations:add-folder'](undefined);
-      if (d) set({ notice: `Copies now go to ${d.name} as well.` });
-    }),
-  async connectDrive() {
-    if (get().connecting) return;
-    set({ connecting: true });
+  async setUp(kind, values) {
+    if (get().settingUp) return;
+    set({ settingUp: kind });
     try {
-      await get().run('drive-connect', async () => {
-        const drive = await window.lifeboat['drive:connect'](undefined);
-        if (drive.connected && !drive.error) set({ notice: `Google Drive is connected${drive.email ? ` (${drive.email})` : ''}: every restore point is copied there from now on.` });
+      await get().run(`setup:${kind}`, async () => {
+        const done = await window.lifeboat['destinations:setup']({ kind, values });
+        if (done) set({ notice: done.notice });
       });
     } finally {
-      set({ connecting: false });
+      set({ settingUp: undefined });
     }
   },
   async cancel(jobId) {

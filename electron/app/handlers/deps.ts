@@ -1,7 +1,7 @@
 // What every IPC handler is given: the engine, the jobs, the scheduler, the shell's effects and the
 // desktop services' own actions.
 import type { Health, Manifest, Trigger } from '../../../shared/model.ts';
-import type { GoogleClient } from '../../destinations/drive/google-auth.ts';
+import type { DestinationKinds } from '../../destinations/registry.ts';
 import type { Engine, VaultStatus } from '../../engine/engine.ts';
 import type { Scheduler } from '../../schedule/scheduler.ts';
 import type { VerificationSummary } from '../../schedule/verification-scheduler.ts';
@@ -19,13 +19,13 @@ export interface HandlerDeps {
   checkHealth: (status?: VaultStatus) => Promise<Health>;
   /** Something the other screens, the tray or the scheduler show has changed. */
   settingsChanged: () => void;
-  /** Sends what waits for a destination now, in the background (after Google Drive is reconnected). */
+  /** Sends what waits for a destination now, in the background (after one is set up or signed in again). */
   sendNow: (destinationId: string) => void;
   setPaused: (paused: boolean) => boolean;
   /** The log file written now, if there is one. */
   logFile: () => Promise<string | undefined>;
-  /** The build's built-in Google OAuth client, if it carries one (never sent to the renderer). */
-  googleClient?: GoogleClient;
+  /** Every kind of destination this build can set up (the registry). */
+  kinds: DestinationKinds;
   /** The verification schedule's last run and next one. */
   verificationStatus?: () => { last?: VerificationSummary; nextAt?: string };
 }

@@ -72,8 +72,8 @@ async function handle(req: SimRequest): Promise<unknown> {
       if (!chosen) throw new Error('no database chosen');
       await handlers['schedule:set']({ sourceId: chosen.source.id, schedule: { kind: 'hourly', minute: 0 } });
       engine.updateSettings({ timeZone: req.timeZone, lowSpaceWarningBytes: req.lowSpaceBytes, verification: req.verification });
-      await handlers['destinations:add-folder'](undefined);
-      await handlers['drive:connect'](undefined);
+      await handlers['destinations:setup']({ kind: 'folder' });
+      await handlers['destinations:setup']({ kind: 'drive' });
       engine.destinations.setRetention('drive', req.driveRetention);
       services.start();
       await settle();
@@ -94,7 +94,7 @@ async function handle(req: SimRequest): Promise<unknown> {
     case 'health':
       return services.checkHealth();
     case 'reconnect-drive':
-      await handlers['drive:connect'](undefined);
+      await handlers['destinations:setup']({ kind: 'drive' });
       await settle();
       return null;
     case 'time-zone':

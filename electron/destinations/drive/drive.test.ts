@@ -39,8 +39,8 @@ const cli = (args: string[], h = tmp.home) => runCli(args, { home: h, env });
  * These tests check the vault's own bytes at Drive, so they switch off the compression a new Drive
  * destination has by default (tested on its own below) unless `keepDefaults`.
  */
-async function connect(h = tmp.home, o: { keepDefaults?: boolean; args?: string[]; env?: NodeJS.ProcessEnv; beforeBrowser?: (url: string) => Promise<void> } = {}): Promise<string> {
-  const child = spawn(process.execPath, [CLI, '--home', h, 'drive', 'connect', ...(o.args ?? [])], { cwd: REPO, env: { ...process.env, ...(o.env ?? env) }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function connect(h = tmp.home, o: { keepDefaults?: boolean; args?: string[]; command?: string[]; env?: NodeJS.ProcessEnv; beforeBrowser?: (url: string) => Promise<void> } = {}): Promise<string> {
+  const child = spawn(process.execPath, [CLI, '--home', h, ...(o.command ?? ['drive', 'connect']), ...(o.args ?? [])], { cwd: REPO, env: { ...process.env, ...(o.env ?? env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -86,6 +86,18 @@ describe('connecting', () => {
     expect(status.stdout).toMatch(/Storage: .* of 16 GB/);
     const settings = await cli(['--json', 'status']);
     expect(settings.stdout).not.toMatch(/\b(rt|at)-[A-Za-z0-9_-]{16}\b/); // no token anywhere in output
+  });
+
+  it('connects the same way as the generic `destinations add --kind drive`, its fields as options', async () => {
+    const out = await connect(tmp.home, { command: ['destinations', 'add', '--kind', 'drive'] });
+    expect(out).toMatch(/^Destination drive: Google Drive\. New restore points are copied there/);
+    const status = await cli(['drive', 'status']);
+    expect(status.stdout).toMatch(/Account: shop@example\.com/);
+    const listed = await cli(['destinations', 'list']);
+    expect(listed.stdout).toMatch(/drive +Google Drive +yes/);
+    const onArgv = await cli(['destinations', 'add', '--kind', 'drive', '--client-id', 'x.apps.googleusercontent.com', '--client-secret', 'GOCSPX-on-argv']);
+    expect(onArgv.code).toBe(2);
+    expect(onArgv.stderr).toMatch(/--client-secret-file FILE or in LIFEBOAT_GOOGLE_CLIENT_SECRET/);
   });
 
   it('a request to the loopback port with another state is ignored: the sign-in keeps waiting and completes', async () => {

@@ -1,13 +1,13 @@
 // The destinations part of the Engine: which destinations there are and what they receive, adding
-// and removing them (their driver makes them ready or gives up its access), and what each holds.
-import type { Destination, RetentionPolicy, Source } from '../../../shared/model.ts';
+// and removing them (their storage makes them ready or gives up its access), and what each holds.
+import { destinationSchema, type Destination, type RetentionPolicy, type Source } from '../../../shared/model.ts';
+import type { z } from 'zod';
 import { isLifeboatError } from '../common/errors.ts';
 import {
   addDestination,
-  findFolderDestination,
+  freeDestinationId,
   getDestination,
   listDestinations,
-  newFolderDestination,
   removeDestination,
   setDestinationEnabled,
   setDestinationEncoding,
@@ -15,8 +15,8 @@ import {
   setDestinationUpload,
 } from '../remote/destination-settings.ts';
 import { queueMissing } from '../remote/destination-sync.ts';
-import { configuredDestinations, destinationStatus, destinationsFor } from '../remote/replication.ts';
-import type { RemoteRestorePoint } from '../storage/destination.ts';
+import { configured, configuredDestinations, destinationStatus, destinationsFor, storageOf } from '../remote/replication.ts';
+import type { RemoteRestorePoint } from '../storage/restore-points.ts';
 import type { EngineContext } from '../vault/context.ts';
 
 export type DestinationStatus = ReturnType<typeof destinationStatus>;
@@ -35,11 +35,15 @@ export interface DestinationsApi {
   get(id: string): Destination;
   /** Each destination with its copies' counts, last upload and last error. */
   status(): DestinationStatus[];
-  /** Adds a folder destination (the folder is made ready by its driver: the marker file). */
-  addFolder(folder: string, o?: { id?: string; name?: string }): Promise<Destination>;
-  /** Adds a destination from settings-shaped data (Google Drive after connecting). */
-  add(d: Destination): Destination;
-  /** Removes a destination; its driver gives up any access it held. What it holds stays there. */
+  /**
+   * Adds a destination from settings-shaped data (its kind's set-up makes it): its kind checks its
+   * own settings and its storage is made ready (a folder's marker) before it is saved; then what it
+   * should hold is queued. One with the same id already there is kept as it is.
+   */
+  add(d: z.input<typeof destinationSchema>): Promise<Destination>;
+  /** `base` as a destination id no destination has yet (`base-2`…). */
+  freeId(base: string): string;
+  /** Removes a destination; its storage gives up any access it held. What it holds stays there. */
   remove(id: string): Promise<Destination>;
   setEnabled(id: string, enabled: boolean): Destination;
   setUpload(id: string, upload: { manual?: boolean; scheduled?: boolean }): Destination;
@@ -52,8 +56,6 @@ export interface DestinationsApi {
 
 /** The destinations part of the Engine over `ctx`. */
 export function destinationsApi(ctx: EngineContext): DestinationsApi {
-  const driverOf = (d: Destination) =>
-    configuredDestinations(ctx).find((t) => t.destination.id === d.id)?.driver ?? ctx.drivers(d, { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo });
   // A destination added or switched on receives what its retention keeps of the history too: queued now, copied in the background.
   const queueHistory = (id: string) => queueMissing(ctx, configuredDestinations(ctx).filter((t) => t.destination.id === id));
   return {
@@ -63,23 +65,19 @@ export function destinationsApi(ctx: EngineContext): DestinationsApi {
       const inVault = ctx.catalog.ids();
       return listDestinations(ctx).map((d) => destinationStatus(ctx, d, inVault));
     },
-    addFolder: async (folder, o = {}) => {
-      const existing = findFolderDestination(ctx, folder);
+    add: async (input) => {
+      const d = destinationSchema.parse(input);
+      const existing = listDestinations(ctx).find((x) => x.id === d.id);
       if (existing) return existing;
-      const d = newFolderDestination(ctx, folder, o);
-      await driverOf(d).init?.();
+      await storageOf(ctx, d).init?.();
       const added = addDestination(ctx, d);
       queueHistory(added.id);
       return added;
     },
-    add: (d) => {
-      const added = addDestination(ctx, d);
-      queueHistory(added.id);
-      return added;
-    },
+    freeId: (base) => freeDestinationId(ctx, base),
     remove: async (id) => {
-      const d = getDestination(ctx, id);
-      await driverOf(d).forget?.();
+      // Its storage gives up the access it holds; one that cannot even be built holds none.
+      await configured(ctx, getDestination(ctx, id)).store.storage.forget?.();
       return removeDestination(ctx, id);
     },
     setEnabled: (id, enabled) => {
@@ -94,7 +92,7 @@ export function destinationsApi(ctx: EngineContext): DestinationsApi {
       const out: RemoteListing[] = [];
       for (const target of destinationsFor(ctx, id)) {
         try {
-          out.push({ destination: target.destination, ...(await target.driver.list()) });
+          out.push({ destination: target.destination, ...(await target.store.list()) });
         } catch (e) {
           out.push({ destination: target.destination, points: [], problems: [], error: isLifeboatError(e) ? e.oneLine : String(e) });
         }

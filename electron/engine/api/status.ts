@@ -1,8 +1,9 @@
 // The engine's status: each source with its restore points and where its copies are (is any off
 // the database's own disk?), the vault with its free space, and folders that share a database's disk.
 import { stat, statfs } from 'node:fs/promises';
-import type { Manifest, Source } from '../../../shared/model.ts';
+import type { Destination, Manifest, Source } from '../../../shared/model.ts';
 import { listDestinations } from '../remote/destination-settings.ts';
+import { storageOf } from '../remote/replication.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { listRestorePoints } from '../vault/restore-points.ts';
 import { databaseAdvice, listSources, type Advice } from '../vault/sources.ts';
@@ -14,7 +15,7 @@ export interface SourceStatus {
   source: Source;
   /** The database file is not there (deleted, or on a disk that is not connected). */
   missing: boolean;
-  /** Some copy lives off the database's disk: the vault, an enabled folder on another disk, or Google Drive. */
+  /** Some copy lives off the database's disk: the vault, an enabled folder on another disk, or a destination off this machine. */
   offDisk: boolean;
   restorePoints: number;
   bytes: number;
@@ -46,6 +47,15 @@ async function pageStoreBytes(ctx: EngineContext): Promise<number> {
   return (await vaultPlace(ctx).list('')).reduce((n, f) => n + f.bytes, 0);
 }
 
+/** Where a destination keeps its copies on this machine's file system, if its storage is a local folder. */
+function localPathOf(ctx: EngineContext, d: Destination): string | undefined {
+  try {
+    return storageOf(ctx, d).localPath;
+  } catch {
+    return undefined; // a kind this build cannot build is not a folder here
+  }
+}
+
 /** Which disk a path is on (st_dev), if it is there. */
 const deviceOf = async (p: string) => (await stat(p).catch(() => undefined))?.dev;
 
@@ -57,15 +67,19 @@ export async function vaultStatus(ctx: EngineContext): Promise<VaultStatus> {
   const fs = await statfs(ctx.vaultDir).catch(() => undefined);
   // Which disk each thing is on (st_dev): a copy on the database's own disk dies with it.
   const vaultDevice = await deviceOf(ctx.vaultDir);
+  // A destination whose storage is a folder of this machine says where (its kind knows); any other is off this machine.
   const copies = await Promise.all(
     listDestinations(ctx)
       .filter((d) => d.enabled)
-      .map(async (d) => ({ destination: d, device: d.kind === 'folder' ? await deviceOf(d.path) : undefined })),
+      .map(async (d) => {
+        const local = localPathOf(ctx, d);
+        return { destination: d, local: local !== undefined, device: local !== undefined ? await deviceOf(local) : undefined };
+      }),
   );
   const sourceDevices = new Map(await Promise.all(sources.map(async (s) => [s.id, await deviceOf(s.path)] as const)));
   // An unreachable folder (its disk unplugged) counts as off the disk: its failing copies are reported on their own.
   const offDisk = (device: number | undefined) =>
-    device === undefined || (vaultDevice !== undefined && vaultDevice !== device) || copies.some((c) => c.destination.kind !== 'folder' || c.device === undefined || c.device !== device);
+    device === undefined || (vaultDevice !== undefined && vaultDevice !== device) || copies.some((c) => !c.local || c.device === undefined || c.device !== device);
   return {
     dataDir: ctx.dataDir,
     vaultDir: ctx.vaultDir,

@@ -5,12 +5,12 @@
 // continues with the very same bytes.
 import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { manifestSchema, type Destination, type Manifest } from '../../../shared/model.ts';
+import type { Destination, Manifest } from '../../../shared/model.ts';
 import { formatFor, transcodeArtifact } from '../artifact/artifact-codec.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { ensureDir, writeFileDurable } from '../common/durable-fs.ts';
 import { resolveEncryption } from '../artifact/keys.ts';
-import { artifactPath, serializeManifest } from '../vault/manifest.ts';
+import { artifactPath, parseManifest, serializeManifest } from '../vault/manifest.ts';
 import { restorePointFiles } from '../vault/names.ts';
 
 export interface PreparedCopy {
@@ -41,7 +41,7 @@ export async function prepareCopy(ctx: EngineContext, manifest: Manifest, destin
   };
   // An earlier attempt's copy, complete (its manifest is written after it): send the same bytes.
   try {
-    const earlier = manifestSchema.parse(JSON.parse(await readFile(sidecar, 'utf8')));
+    const earlier = parseManifest(await readFile(sidecar, 'utf8'), `The manifest ${sidecar}`);
     if (earlier.id === manifest.id && (await stat(file)).size === earlier.artifact.bytes) return { manifest: earlier, file, done };
   } catch {
     // none, or unusable: encode afresh

@@ -1,13 +1,11 @@
 // Destinations as settings: which exist, whether they are on, what they receive and keep. Beside
 // sources.ts, and like it the one place their rules live, so the app and the CLI agree. The bytes
-// themselves go through the drivers (destination.ts, replication.ts).
-import path from 'node:path';
-import type { Destination, RetentionPolicy, Source } from '../../../shared/model.ts';
+// themselves go through the restore point store (restore-point-store.ts, replication.ts).
+import { destinationIdSchema, type Destination, type RetentionPolicy, type Source } from '../../../shared/model.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { LifeboatError } from '../common/errors.ts';
 import { checkTarget } from '../artifact/artifact-codec.ts';
 import { resolveEncryption } from '../artifact/keys.ts';
-import { sourceIdFromPath } from '../vault/names.ts';
 
 /** The destinations in settings, as saved. */
 export function listDestinations(ctx: EngineContext): Destination[] {
@@ -33,20 +31,14 @@ function updateDestination(ctx: EngineContext, id: string, change: (d: Destinati
   return updated as Destination;
 }
 
-/** Settings for a new folder destination at `folder` (an id made unique among the destinations). */
-export function newFolderDestination(ctx: EngineContext, folder: string, o: { id?: string; name?: string } = {}): Destination {
-  const absolute = path.resolve(folder);
+/** `base` as a destination id (`base-2`, `base-3`… when it is taken), checked as an id. */
+export function freeDestinationId(ctx: EngineContext, base: string): string {
+  const checked = destinationIdSchema.safeParse(base);
+  if (!checked.success) throw new LifeboatError('usage', `"${base}" cannot be a destination's id (${checked.error.issues[0]?.message ?? 'not an id'})`, 'Use lower-case letters, digits, ".", "_" or "-"');
   const taken = new Set(listDestinations(ctx).map((d) => d.id));
-  const base = o.id ?? sourceIdFromPath(path.basename(absolute) || 'folder');
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-  return { id, kind: 'folder', name: o.name ?? absolute, path: absolute, enabled: true, priority: 100, upload: { manual: true, scheduled: true } };
-}
-
-/** The folder destination already set up for `folder`, if any. */
-export function findFolderDestination(ctx: EngineContext, folder: string): Destination | undefined {
-  const absolute = path.resolve(folder);
-  return listDestinations(ctx).find((d) => d.kind === 'folder' && d.path === absolute);
+  return id;
 }
 
 /** Saves a destination (one with the same id is kept as it is) and returns the saved one. */

@@ -6,7 +6,7 @@ import type { Destination, Manifest, Replica, RetentionPolicy, Source } from '..
 import type { EngineContext } from '../vault/context.ts';
 import { RECONCILE_NOTE } from '../vault/open.ts';
 import { isLifeboatError } from '../common/errors.ts';
-import type { ConfiguredDestination } from '../storage/destination.ts';
+import type { ConfiguredDestination } from '../storage/restore-points.ts';
 import { failedVerificationIds, retentionOptions } from '../vault/prune.ts';
 import { planRetention, type RetentionDecision } from '../vault/retention.ts';
 import { effectiveRetention, type Settings } from '../common/settings.ts';
@@ -91,7 +91,7 @@ export async function reconcileDestinations(ctx: EngineContext, targets: Configu
     let held: number | undefined;
     let error: string | undefined;
     try {
-      const { points: remote } = await target.driver.list();
+      const { points: remote } = await target.store.list();
       held = remote.length;
       const completed = new Set(ctx.catalog.replicas({ destinationId: destination.id }).filter((r) => r.status === 'completed').map((r) => r.restorePointId));
       for (const { manifest, remoteId } of remote) {

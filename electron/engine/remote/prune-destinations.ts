@@ -3,7 +3,7 @@
 import type { EngineContext } from '../vault/context.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import type { PruneResult } from '../vault/prune.ts';
-import type { ConfiguredDestination } from '../storage/destination.ts';
+import type { ConfiguredDestination } from '../storage/restore-points.ts';
 import { planAtDestination } from './destination-sync.ts';
 
 export interface DestinationPruneResult extends PruneResult {
@@ -19,11 +19,11 @@ export interface DestinationPruneResult extends PruneResult {
  */
 export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredDestination[], opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<DestinationPruneResult[]> {
   const results: DestinationPruneResult[] = [];
-  for (const { destination, driver } of targets) {
+  for (const { destination, store } of targets) {
     if (!destination.enabled) continue;
     let points;
     try {
-      ({ points } = await driver.list());
+      ({ points } = await store.list());
     } catch (e) {
       results.push({ destinationId: destination.id, sourceId: opts.sourceId ?? '*', keep: [], remove: [], dryRun: opts.dryRun ?? false, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;
@@ -34,7 +34,7 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
         for (const d of plan.remove) {
           const point = points.find((p) => p.manifest.id === d.id);
           if (!point) continue;
-          await driver.remove(point);
+          await store.remove(point);
           ctx.catalog.removeReplica(d.id, destination.id);
         }
       }

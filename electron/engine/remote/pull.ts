@@ -5,11 +5,11 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../../../shared/model.ts';
 import { TEMP_PREFIX } from '../common/data-folder.ts';
-import { ensureDir, ensureFreeSpace, fsyncDir, writeFileDurable } from '../common/durable-fs.ts';
+import { ensureDir, ensureFreeSpace, fsyncDir } from '../common/durable-fs.ts';
 import { LifeboatError, explainWriteError, isLifeboatError } from '../common/errors.ts';
-import type { ConfiguredDestination } from '../storage/destination.ts';
+import type { ConfiguredDestination } from '../storage/restore-points.ts';
 import type { EngineContext } from '../vault/context.ts';
-import { serializeManifest } from '../vault/manifest.ts';
+import { writeManifest } from '../vault/manifest.ts';
 import { restorePointFiles } from '../vault/names.ts';
 import { withSourceLock } from '../vault/source-lock.ts';
 import { requireVault } from '../vault/vault.ts';
@@ -23,7 +23,7 @@ import { destinationsFor } from './replication.ts';
  */
 export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Manifest> {
   await requireVault(ctx.vaultDir); // never make a vault in place of one whose disk is not connected
-  const remote = (await target.driver.list()).points.find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
+  const remote = (await target.store.list()).points.find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
   if (!remote) throw new LifeboatError('unknown-restore-point', `${target.destination.name} has no restore point "${id}"`, 'See what it holds with `lifeboat list --remote`');
   const manifest = remote.manifest;
   if (ctx.catalog.get(manifest.id)) {
@@ -37,7 +37,7 @@ export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDes
     const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
     const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);
     try {
-      const got = await target.driver.fetch(remote, temp, opts);
+      const got = await target.store.fetch(remote, temp, opts);
       await ctx.checkpoint('pull:fetched');
       if (got.sha256 !== manifest.artifact.sha256 || got.bytes !== manifest.artifact.bytes) {
         throw new LifeboatError('tampered', `The copy of ${manifest.id} on ${target.destination.name} does not match its checksum`, 'Try another destination, or another restore point');
@@ -51,7 +51,7 @@ export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDes
     }
     // The vault's copy says where and when it came from (this machine's clock): its own dates are not trusted beyond that.
     const local: Manifest = { ...manifest, received: { from: target.destination.id, at: ctx.now().toISOString() } };
-    await writeFileDurable(path.join(dir, files.manifestName), serializeManifest(local));
+    await writeManifest(ctx.vaultDir, local);
     ctx.catalog.upsert(local);
     ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
     return local;

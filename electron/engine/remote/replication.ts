@@ -6,12 +6,14 @@ import type { Destination, Manifest, Replica } from '../../../shared/model.ts';
 import { uploadLockFile } from '../common/data-folder.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import { acquireLock } from '../common/locks.ts';
-import type { ConfiguredDestination } from '../storage/destination.ts';
+import type { ConfiguredDestination } from '../storage/restore-points.ts';
+import { unusableStorage, type Storage, type StorageContext } from '../storage/storage.ts';
 import type { EngineContext } from '../vault/context.ts';
 import { listSources } from '../vault/sources.ts';
 import { prepareCopy } from './destination-encoding.ts';
 import { getDestination } from './destination-settings.ts';
 import { receives } from './destination-sync.ts';
+import { restorePointStore } from './restore-point-store.ts';
 
 
 /**
@@ -23,10 +25,33 @@ export const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000, 6 
 
 export type { ConfiguredDestination };
 
-/** The enabled and disabled destinations in settings, in priority order, each with its driver. */
+/** What a destination's storage may use of the engine. */
+export function storageContext(ctx: EngineContext): StorageContext {
+  return { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read() };
+}
+
+/** The storage of one destination, built by its kind (which checks the destination's own settings first). */
+export function storageOf(ctx: EngineContext, destination: Destination): Storage {
+  return ctx.storages(destination, storageContext(ctx));
+}
+
+/**
+ * A destination with the store of restore points over its storage; one whose storage cannot be
+ * built (broken settings, a kind this build does not know) fails on its own, saying why.
+ */
+export function configured(ctx: EngineContext, destination: Destination): ConfiguredDestination {
+  let storage: Storage;
+  try {
+    storage = storageOf(ctx, destination);
+  } catch (e) {
+    storage = unusableStorage(e);
+  }
+  return { destination, store: restorePointStore(destination, storage, { dataDir: ctx.dataDir, sleep: ctx.sleep, memo: ctx.manifestMemo }) };
+}
+
+/** The enabled and disabled destinations in settings, in priority order, each with its store. */
 export function configuredDestinations(ctx: EngineContext): ConfiguredDestination[] {
-  const driverContext = { dataDir: ctx.dataDir, secrets: ctx.secrets, settings: () => ctx.settings.read(), memo: ctx.driverMemo };
-  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => ({ destination, driver: ctx.drivers(destination, driverContext) }));
+  return [...ctx.settings.read().destinations].sort((a, b) => a.priority - b.priority || a.id.localeCompare(b.id)).map((destination) => configured(ctx, destination));
 }
 
 /** The destinations to read: the one called `id` (a clear error if there is none), or every one. */
@@ -83,7 +108,7 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
   ctx.events.emit('replica-changed', { replica: uploading });
   try {
     const copy = await prepareCopy(ctx, manifest, target.destination, opts.signal);
-    const stored = await target.driver.put(copy.manifest, copy.file, opts);
+    const stored = await target.store.put(copy.manifest, copy.file, opts);
     await copy.done();
     const done: Replica = { ...uploading, status: 'completed', remoteId: stored.remoteId, bytes: stored.bytes, sha256: stored.sha256, finishedAt: ctx.now().toISOString() };
     ctx.catalog.upsertReplica(done);

@@ -9,7 +9,7 @@ import type { DecryptWith } from '../artifact/artifact-codec.ts';
 import type { CopyCheckRecord } from '../vault/catalog.ts';
 import { workDir } from '../common/data-folder.ts';
 import { type EngineContext } from '../vault/context.ts';
-import type { ConfiguredDestination, RemoteRestorePoint } from '../storage/destination.ts';
+import type { ConfiguredDestination, RemoteRestorePoint } from '../storage/restore-points.ts';
 import { ensureDir } from '../common/durable-fs.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import { verifyArtifactFile, verifyRestorePoint, type VerifyResult } from './verify.ts';
@@ -54,7 +54,7 @@ export async function verifyCopy(ctx: EngineContext, target: ConfiguredDestinati
   let result: Pick<VerifyResult, 'status' | 'message'>;
   try {
     await rm(temp, { force: true });
-    await target.driver.fetch(point, temp, { signal: opts.signal });
+    await target.store.fetch(point, temp, { signal: opts.signal });
     result = await verifyArtifactFile(ctx, point.manifest, temp, { keys: opts.keys, signal: opts.signal });
   } catch (e) {
     // A destination that cannot be reached now is not a damaged copy: the caller reports it.
@@ -123,7 +123,7 @@ export async function runVerification(ctx: EngineContext, targets: ConfiguredDes
     if (candidates.length === 0) continue;
     let listing: RemoteRestorePoint[];
     try {
-      ({ points: listing } = await target.driver.list());
+      ({ points: listing } = await target.store.list());
     } catch (e) {
       report.copies.unreachable.push({ destinationId: id, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;

@@ -24,6 +24,37 @@ export async function writeManifest(vaultDir: string, manifest: Manifest): Promi
 }
 
 /**
+ * Parses a manifest's text, wherever it came from (the vault, a destination), with the one schema
+ * every reader uses: anything that is not JSON or not a valid Lifeboat manifest is refused with a
+ * LifeboatError ('bad-manifest') whose message starts with `what` ("The manifest … on NAS").
+ */
+export function parseManifest(text: string, what: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new LifeboatError('bad-manifest', `${what} is not valid JSON`, 'It was damaged or edited; the restore point it described cannot be trusted. Run `lifeboat verify` to check the others');
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? `${first.path.join('.') || 'document'}: ${first.message}` : 'unknown problem';
+    throw new LifeboatError('bad-manifest', `${what} is not a valid Lifeboat manifest (${where})`, 'It was damaged or edited; the restore point it described cannot be trusted');
+  }
+  return parsed.data;
+}
+
+/**
+ * Whether a manifest sits where its own ids say it must: `<source>/<source>_<id>.manifest.json`
+ * (`name`, relative to the vault or the destination), describing `<source>/<source>_<id><suffix>`.
+ * A manifest anyone moved or edited to name another restore point is not trusted.
+ */
+export function manifestInPlace(manifest: Manifest, name: string): boolean {
+  const expected = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
+  return name === `${manifest.source.id}/${expected.manifestName}` && manifest.artifact.path === expected.artifactRel;
+}
+
+/**
  * Reads and validates one manifest file. Anything malformed, tampered or pointing outside its own
  * folder is refused with a message naming the file; a manifest is never trusted as it stands.
  */
@@ -36,22 +67,9 @@ export async function readManifest(vaultDir: string, file: string): Promise<Mani
     if (e instanceof LifeboatError) throw e;
     throw new LifeboatError('bad-manifest', `The manifest ${file} cannot be read (${(e as Error).message})`, 'Run `lifeboat reindex` to rebuild the list from the vault', { cause: e });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new LifeboatError('bad-manifest', `The manifest ${file} is not valid JSON`, 'It was damaged or edited; the restore point it described cannot be trusted. Run `lifeboat verify` to check the others');
-  }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first ? `${first.path.join('.') || 'document'}: ${first.message}` : 'unknown problem';
-    throw new LifeboatError('bad-manifest', `The manifest ${file} is not a valid Lifeboat manifest (${where})`, 'It was damaged or edited; the restore point it described cannot be trusted');
-  }
-  const manifest = parsed.data;
-  const expected = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
-  const relDir = path.relative(vaultDir, path.dirname(file)).split(path.sep).join('/');
-  if (relDir !== manifest.source.id || path.basename(file) !== expected.manifestName || manifest.artifact.path !== expected.artifactRel) {
+  const manifest = parseManifest(text, `The manifest ${file}`);
+  const relName = path.relative(vaultDir, file).split(path.sep).join('/');
+  if (!manifestInPlace(manifest, relName)) {
     throw new LifeboatError('bad-manifest', `The manifest ${file} does not match its place in the vault (it names ${manifest.source.id}/${manifest.id})`, 'It was moved or edited; the restore point it described cannot be trusted');
   }
   return manifest;

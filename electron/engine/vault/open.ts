@@ -9,7 +9,7 @@ import { createPrivateFile, ensureDir, makePrivate } from '../common/durable-fs.
 import { createEventBus, type EventBus } from '../common/events.ts';
 import { createFileSecretStore, type SecretStore } from '../common/secrets.ts';
 import { moveSecretsOutOfSettings, openSettings } from '../common/settings.ts';
-import { noDrivers, type DriverFactory } from '../storage/destination.ts';
+import { noStorage, type StorageFactory } from '../storage/storage.ts';
 import { openCatalog } from './catalog.ts';
 import type { EngineContext } from './context.ts';
 import { cleanLeftovers } from './leftovers.ts';
@@ -28,8 +28,10 @@ export interface EngineOptions {
   checkpoint?: (name: string) => Promise<void>;
   /** Where secrets are kept; the app passes its safeStorage store, the CLI gets an owner-only file. */
   secrets?: SecretStore;
-  /** Builds destination drivers (electron/destinations/all-drivers.ts); without it no destination can be used. */
-  drivers?: DriverFactory;
+  /** Builds destinations' storages (electron/destinations/registry.ts); without it no destination can be used. */
+  storages?: StorageFactory;
+  /** Waits between download attempts; real timers unless a test passes its own. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The catalog note that says the catalog was rebuilt and the destinations must be compared with it. */
@@ -71,8 +73,9 @@ export async function openContext(opts: EngineOptions, recoverInterrupted: (ctx:
     events: opts.events ?? createEventBus(),
     clock,
     now: () => clock.now(),
-    drivers: opts.drivers ?? noDrivers,
-    driverMemo: new Map(),
+    storages: opts.storages ?? noStorage,
+    manifestMemo: new Map(),
+    sleep: opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     appVersion: opts.appVersion,
     checkpoint: opts.checkpoint ?? (async () => undefined),
   };

@@ -142,7 +142,7 @@ async function session() {
     elsewhere: await call(elsewhere, 'status:get', undefined),
     add: await call(own, 'sources:choose', undefined),
   };
-  calls.destinations = await call(own, 'destinations:list', undefined);
+  calls.destinations = await call(own, 'destinations:kinds', undefined);
   calls.backup = calls.add.ok ? await call(own, 'backup:run', { sourceId: calls.add.value.source.id }) : undefined;
   if (calls.backup?.ok) {
     const id = calls.backup.value.id;
