@@ -53,7 +53,7 @@ export function restoreApi(ctx: EngineContext): RestoreApi {
       } catch (e) {
         if (!isLifeboatError(e) || e.code !== 'unknown-restore-point') throw e;
       }
-      const pulled = await pullFromDestinations(ctx, req.id, req.from);
+      const pulled = await pullFromDestinations(ctx, req.id, req.from, keys);
       return restore(ctx, { ...req, id: pulled.id, keys });
     },
     restoreTarget: (restorePoint, to) => restoreTarget(ctx, restorePoint, to),

@@ -5,6 +5,7 @@ import { isLifeboatError } from '../common/errors.ts';
 import type { PruneResult } from '../vault/prune.ts';
 import type { ConfiguredDestination } from '../storage/restore-points.ts';
 import { planAtDestination } from './destination-sync.ts';
+import { collectGarbageAt } from './page-copies.ts';
 
 export interface DestinationPruneResult extends PruneResult {
   destinationId: string;
@@ -22,13 +23,15 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
   for (const { destination, store } of targets) {
     if (!destination.enabled) continue;
     let points;
+    let problems: string[];
     try {
-      ({ points } = await store.list());
+      ({ points, problems } = await store.list());
     } catch (e) {
       results.push({ destinationId: destination.id, sourceId: opts.sourceId ?? '*', keep: [], remove: [], dryRun: opts.dryRun ?? false, error: isLifeboatError(e) ? e.oneLine : String(e) });
       continue;
     }
     const plans = planAtDestination(ctx, destination, points.map((p) => p.manifest), opts.sourceId);
+    const removed = new Set<string>();
     for (const [sourceId, plan] of [...plans].sort(([a], [b]) => a.localeCompare(b))) {
       if (!opts.dryRun) {
         for (const d of plan.remove) {
@@ -36,10 +39,13 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
           if (!point) continue;
           await store.remove(point);
           ctx.catalog.removeReplica(d.id, destination.id);
+          if (point.manifest.pages) removed.add(point.manifest.id);
         }
       }
       results.push({ destinationId: destination.id, sourceId, ...plan, dryRun: opts.dryRun ?? false });
     }
+    // The pages only forgotten restore points needed go too (never while a manifest there could not be read).
+    if (removed.size && problems.length === 0) await collectGarbageAt(ctx, { destination, store });
   }
   return results;
 }

@@ -14,6 +14,9 @@ import { restorePointFiles } from '../vault/names.ts';
 import { withSourceLock } from '../vault/source-lock.ts';
 import { requireVault } from '../vault/vault.ts';
 import { destinationsFor } from './replication.ts';
+import type { DecryptWith } from '../artifact/artifact-codec.ts';
+import { pullPages } from './page-copies.ts';
+
 
 /**
  * Brings a restore point from a destination into the local vault (artifact verified against its
@@ -21,7 +24,7 @@ import { destinationsFor } from './replication.ts';
  * download stops at the size the manifest declares, and the disk must have room for it first. A
  * restore point already in the vault is never replaced by what a destination holds under its id.
  */
-export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal } = {}): Promise<Manifest> {
+export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDestination, id: string, opts: { onBytes?: (b: number) => void; signal?: AbortSignal; keys?: DecryptWith } = {}): Promise<Manifest> {
   await requireVault(ctx.vaultDir); // never make a vault in place of one whose disk is not connected
   const remote = (await target.store.list()).points.find((p) => p.manifest.id === id || p.manifest.id.endsWith(`-${id}`) || p.manifest.id.startsWith(id));
   if (!remote) throw new LifeboatError('unknown-restore-point', `${target.destination.name} has no restore point "${id}"`, 'See what it holds with `lifeboat list --remote`');
@@ -33,6 +36,11 @@ export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDes
   await ensureDir(dir);
   // Under the source's lock: the next start's cleanup never removes a pull that is still running.
   return withSourceLock(ctx, manifest.source.id, `fetching ${manifest.id}`, async () => {
+    if (manifest.pages) {
+      // The pages the vault lacks, each checked against its id; then the manifest lists it.
+      await pullPages(ctx, target, manifest, { keys: opts.keys, signal: opts.signal });
+      return recordPulled(ctx, target, remote.remoteId, manifest);
+    }
     await ensureFreeSpace(dir, manifest.artifact.bytes, `fetching ${manifest.id}`, 'Free some space, or prune old restore points (`lifeboat prune`)');
     const files = restorePointFiles(manifest.source.id, manifest.id, manifest.artifact.format);
     const temp = path.join(dir, `${TEMP_PREFIX}pull-${randomBytes(3).toString('hex')}-${files.artifactName}`);
@@ -49,24 +57,29 @@ export async function pullRestorePoint(ctx: EngineContext, target: ConfiguredDes
     } finally {
       await rm(temp, { force: true });
     }
-    // The vault's copy says where and when it came from (this machine's clock): its own dates are not trusted beyond that.
-    const local: Manifest = { ...manifest, received: { from: target.destination.id, at: ctx.now().toISOString() } };
-    await writeManifest(ctx.vaultDir, local);
-    ctx.catalog.upsert(local);
-    ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId: remote.remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
-    return local;
+    return recordPulled(ctx, target, remote.remoteId, manifest);
   });
 }
 
+/** Lists a restore point brought in from a destination: its manifest in the vault, saying where and when it came from. */
+async function recordPulled(ctx: EngineContext, target: ConfiguredDestination, remoteId: string, manifest: Manifest): Promise<Manifest> {
+  // The vault's copy says where and when it came from (this machine's clock): its own dates are not trusted beyond that.
+  const local: Manifest = { ...manifest, received: { from: target.destination.id, at: ctx.now().toISOString() } };
+  await writeManifest(ctx.vaultDir, local);
+  ctx.catalog.upsert(local);
+  ctx.catalog.upsertReplica({ restorePointId: manifest.id, destinationId: target.destination.id, status: 'completed', remoteId, bytes: manifest.artifact.bytes, sha256: manifest.artifact.sha256, attempts: 0 });
+  return local;
+}
+
 /** Finds a restore point at the destinations (in priority order, or only at `from`) and brings it into the vault. */
-export async function pullFromDestinations(ctx: EngineContext, id: string, from?: string): Promise<Manifest> {
+export async function pullFromDestinations(ctx: EngineContext, id: string, from?: string, keys?: DecryptWith): Promise<Manifest> {
   await requireVault(ctx.vaultDir); // the vault's disk must be there before anything is brought into it
   const targets = destinationsFor(ctx, from);
   if (targets.length === 0) throw new LifeboatError('unknown-restore-point', `There is no restore point "${id}"`, 'See the ids with `lifeboat list`');
   const problems: string[] = [];
   for (const target of targets) {
     try {
-      return await pullRestorePoint(ctx, target, id);
+      return await pullRestorePoint(ctx, target, id, { keys });
     } catch (e) {
       if (isLifeboatError(e) && e.code === 'unknown-restore-point') continue;
       problems.push(isLifeboatError(e) ? e.oneLine : String(e));

@@ -11,6 +11,7 @@ import { unusableStorage, type Storage, type StorageContext } from '../storage/s
 import type { EngineContext } from '../vault/context.ts';
 import { listSources } from '../vault/sources.ts';
 import { prepareCopy } from './destination-encoding.ts';
+import { checkPagesAt, sendPages, withPagesAt } from './page-copies.ts';
 import { getDestination } from './destination-settings.ts';
 import { receives } from './destination-sync.ts';
 import { restorePointStore } from './restore-point-store.ts';
@@ -46,7 +47,10 @@ export function configured(ctx: EngineContext, destination: Destination): Config
   } catch (e) {
     storage = unusableStorage(e);
   }
-  return { destination, store: restorePointStore(destination, storage, { dataDir: ctx.dataDir, sleep: ctx.sleep, memo: ctx.manifestMemo }) };
+  const store = restorePointStore(destination, storage, { dataDir: ctx.dataDir, sleep: ctx.sleep, memo: ctx.manifestMemo });
+  const target: ConfiguredDestination = { destination, store };
+  store.checkPages = (manifest, o) => checkPagesAt(ctx, target, manifest, o);
+  return target;
 }
 
 /** The enabled and disabled destinations in settings, in priority order, each with its store. */
@@ -107,9 +111,7 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
   ctx.catalog.upsertReplica(uploading);
   ctx.events.emit('replica-changed', { replica: uploading });
   try {
-    const copy = await prepareCopy(ctx, manifest, target.destination, opts.signal);
-    const stored = await target.store.put(copy.manifest, copy.file, opts);
-    await copy.done();
+    const stored = manifest.pages ? await replicatePages(ctx, manifest, target, opts) : await replicateFile(ctx, manifest, target, opts);
     const done: Replica = { ...uploading, status: 'completed', remoteId: stored.remoteId, bytes: stored.bytes, sha256: stored.sha256, finishedAt: ctx.now().toISOString() };
     ctx.catalog.upsertReplica(done);
     ctx.events.emit('replica-changed', { replica: done });
@@ -124,6 +126,23 @@ async function replicateLocked(ctx: EngineContext, manifest: Manifest, target: C
     ctx.events.emit('replica-changed', { replica: failed });
     return failed;
   }
+}
+
+/** A whole-file restore point: its artifact (re-encoded for a destination that asks), then its manifest. */
+async function replicateFile(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal }) {
+  const copy = await prepareCopy(ctx, manifest, target.destination, opts.signal);
+  const stored = await target.store.put(copy.manifest, copy.file, opts);
+  await copy.done();
+  return stored;
+}
+
+/** A page-level restore point: the pages the destination lacks, then its manifest. */
+async function replicatePages(ctx: EngineContext, manifest: Manifest, target: ConfiguredDestination, opts: { onBytes?: (b: number) => void; signal?: AbortSignal }) {
+  return withPagesAt(ctx, target.destination, `copying ${manifest.id} to ${target.destination.name}`, async () => {
+    const bytes = await sendPages(ctx, manifest, target, opts);
+    const { remoteId } = await target.store.putManifest(manifest, opts);
+    return { remoteId, bytes, sha256: manifest.artifact.sha256 };
+  });
 }
 
 /**

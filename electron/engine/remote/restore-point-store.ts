@@ -100,6 +100,10 @@ export function restorePointStore(destination: Destination, storage: Storage, de
       await saveManifest(manifest, opts.signal);
       return { remoteId: saved.id ?? names.artifact, bytes: saved.size, sha256: manifest.artifact.sha256 };
     },
+    async putManifest(manifest, opts: CopyOptions = {}) {
+      await saveManifest(manifest, opts.signal);
+      return { remoteId: storedNames(manifest).manifest };
+    },
     list: () => listPoints(destination, storage, readManifestAt, deps.memo),
     async fetch(point, toFile, opts: CopyOptions = {}) {
       const { id, artifact } = point.manifest;
@@ -122,9 +126,10 @@ export function restorePointStore(destination: Destination, storage: Storage, de
     },
     async remove(point) {
       // Only the two names a valid manifest there gave, the manifest first: no half restore point is ever listed.
+      // A page-level one has only its manifest (its pages go with garbage collection there).
       const names = storedNames(point.manifest);
       await storage.remove(names.manifest);
-      await storage.remove(names.artifact);
+      if (!point.manifest.pages) await storage.remove(names.artifact);
     },
   };
 }
@@ -154,6 +159,8 @@ async function listPoints(destination: Destination, storage: Storage, readManife
       throw e;
     }
     if (key(o)) memo?.set(key(o) as string, manifest);
+    // A page-level restore point has no artifact: its manifest, written after its pages, is all there is.
+    if (manifest.pages) return { manifest, remoteId: o.id ?? o.name };
     const artifact = byName.get(manifest.artifact.path);
     if (!artifact) return `${what} does not match its artifact's name (or the artifact is missing)`;
     return { manifest, remoteId: artifact.id ?? artifact.name };

@@ -54,8 +54,14 @@ export async function verifyCopy(ctx: EngineContext, target: ConfiguredDestinati
   let result: Pick<VerifyResult, 'status' | 'message'>;
   try {
     await rm(temp, { force: true });
-    await target.store.fetch(point, temp, { signal: opts.signal });
-    result = await verifyArtifactFile(ctx, point.manifest, temp, { keys: opts.keys, signal: opts.signal });
+    if (point.manifest.pages && target.store.checkPages) {
+      // A page-level copy: every blob it needs there, read and checked against its id.
+      await target.store.checkPages(point.manifest, { signal: opts.signal });
+      result = { status: 'ok', message: 'ok' };
+    } else {
+      await target.store.fetch(point, temp, { signal: opts.signal });
+      result = await verifyArtifactFile(ctx, point.manifest, temp, { keys: opts.keys, signal: opts.signal });
+    }
   } catch (e) {
     // A destination that cannot be reached now is not a damaged copy: the caller reports it.
     if (opts.signal?.aborted || (isLifeboatError(e) && ['busy', 'wrong-key', 'not-found', 'disk-full'].includes(e.code))) throw e;

@@ -32,6 +32,11 @@ export interface RestorePointStore {
    * it already, and checks what arrived. Returns the remote id and the size and SHA-256 held there.
    */
   put(manifest: Manifest, artifactFile: string, opts?: CopyOptions): Promise<{ remoteId: string } & HashResult>;
+  /**
+   * Writes only the exported manifest of a page-level restore point, once its pages are there
+   * (remote/page-copies.ts sends them): its manifest is what lists it. Returns its name there.
+   */
+  putManifest(manifest: Manifest, opts?: CopyOptions): Promise<{ remoteId: string }>;
   /** The restore points there (manifests validated, artifacts present), and a line for each entry that could not be trusted. */
   list(): Promise<StoreListing>;
   /**
@@ -39,6 +44,11 @@ export interface RestorePointStore {
    * never more than the manifest declares, resumed where a cut connection stopped.
    */
   fetch(point: RemoteRestorePoint, toFile: string, opts?: CopyOptions): Promise<HashResult>;
+  /**
+   * Reads every blob a page-level restore point needs there, each checked against its id (nothing
+   * is written); throws 'tampered' naming what is missing or damaged.
+   */
+  checkPages?(manifest: Manifest, opts?: CopyOptions): Promise<void>;
   /** Deletes one restore point there (manifest, then artifact), permanently. */
   remove(point: RemoteRestorePoint): Promise<void>;
 }

@@ -40,15 +40,17 @@ export function vaultPlace(ctx: Pick<EngineContext, 'vaultDir'>): PackPlace {
 /**
  * Opens the vault's page store for one job, holding its lock (waiting up to `waitMs` for another
  * job's). `keys` opens the repository key from its wrapped copies when this machine does not hold it.
+ * `unlocked` opens it to read while other jobs go on (a long upload must not hold up backups): the
+ * index is taken as it is, and a pack garbage collection moved meanwhile is looked up again.
  */
-export async function openVaultPageStore(ctx: EngineContext, o: { what: string; keys?: DecryptWith; waitMs?: number }): Promise<VaultPageStore> {
-  const lock: Lock = await acquireLock(pageStoreLockFile(ctx), o.what, { waitMs: o.waitMs ?? 10 * 60_000 });
+export async function openVaultPageStore(ctx: EngineContext, o: { what: string; keys?: DecryptWith; waitMs?: number; unlocked?: boolean }): Promise<VaultPageStore> {
+  const lock: Lock | undefined = o.unlocked ? undefined : await acquireLock(pageStoreLockFile(ctx), o.what, { waitMs: o.waitMs ?? 10 * 60_000 });
   let index: PageIndex | undefined;
   try {
     const place = vaultPlace(ctx);
     const key = await repositoryKey(ctx, place, o.keys);
     index = openPageIndex(path.join(ctx.dataDir, 'page-index.db'));
-    await syncIndex(index, place, key.identity);
+    if (lock) await syncIndex(index, place, key.identity);
     const opened = index;
     return {
       place,
@@ -60,12 +62,12 @@ export async function openVaultPageStore(ctx: EngineContext, o: { what: string; 
       recipient: await packRecipient(key),
       close: async () => {
         opened.close();
-        await lock.release();
+        await lock?.release();
       },
     };
   } catch (e) {
     index?.close();
-    await lock.release();
+    await lock?.release();
     throw e;
   }
 }
@@ -134,6 +136,13 @@ export async function repositoryKey(ctx: EngineContext, place: PackPlace, keys: 
     if (opened && opened.repository === config.repository) {
       await ctx.secrets.set(KEY_SECRET, JSON.stringify(opened));
       return opened;
+    }
+    // A store that never encrypted anything has no wrapped key: its id key is in its settings, and
+    // this machine takes a new age identity for whatever it encrypts from now on.
+    if (config.idKey && (await place.list('key-')).length === 0) {
+      const adopted: RepositoryKey = { version: 1, repository: config.repository, idKey: config.idKey, identity: (await newRepositoryKey()).identity };
+      await ctx.secrets.set(KEY_SECRET, JSON.stringify(adopted));
+      return adopted;
     }
     throw new LifeboatError('wrong-key', `The page store in ${place.label} was made on another machine (or its key was lost here), and no key given opens it`, 'Give the passphrase (`lifeboat passphrase set`) or the age key (`--identity`) its restore points were encrypted with');
   }
