@@ -28,6 +28,7 @@ export function registerRestorePointCommands(cx: CliContext): void {
 
 interface BackupOptions {
   compact?: boolean;
+  wholeFile?: boolean;
   maxSize?: number;
   trigger: 'manual' | 'scheduled';
   wait?: number;
@@ -46,6 +47,7 @@ function registerBackup(cx: CliContext): void {
     .description('take a restore point of a database (registering it as a source if it is new)')
     .argument('<database>', 'path to the SQLite file, or the id of a registered source')
     .option('--compact', 'take a compacted copy (VACUUM INTO) instead of a page-for-page copy')
+    .option('--whole-file', 'keep this restore point as one file that sqlite3 opens (.zst/.age with --compress/--encrypt), not as pages in the page store')
     .option('--max-size <size>', 'allow a database up to this size for this run (e.g. 8GB)', sizeOption)
     .addOption(new Option('--trigger <trigger>', 'why it is taken').choices(['manual', 'scheduled']).default('manual'))
     .option('--wait <seconds>', 'wait this long for another job on the same database', countOption)
@@ -68,7 +70,7 @@ function registerBackup(cx: CliContext): void {
       const stopListening = e.events.on('retention-applied', (r) => (retention = r));
       try {
         const waitMs = (o.wait ?? 0) * 1000;
-        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, { prune: o.prune, trigger: o.trigger, compact: o.compact, compressLevel, encrypt, maxBytes: o.maxSize, waitMs, onProgress: (p) => bar.update(p) });
+        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, { prune: o.prune, trigger: o.trigger, compact: o.compact, ...(o.wholeFile ? { pages: false } : {}), compressLevel, encrypt, maxBytes: o.maxSize, waitMs, onProgress: (p) => bar.update(p) });
       } finally {
         bar.done();
         stopListening();

@@ -154,6 +154,8 @@ export function registerSettingsCommands(cx: CliContext): void {
     .option('--max-size <size>', 'largest database size to accept', sizeOption)
     .option('--compact', 'take compacted copies (VACUUM INTO)')
     .option('--no-compact', 'take page-for-page copies')
+    .option('--whole-file', 'keep each restore point as one file that sqlite3 opens (no pages shared between them)')
+    .option('--pages', 'keep restore points as pages in the page store, each page stored once (the default)')
     .option('--schedule <when>', 'back up on a schedule: off, "hourly :15", "daily 02:30", "weekly mon 09:00", "cron 30 2 * * *"')
     .option('--auto-upload', 'copy new restore points to the destinations (the default)')
     .option('--no-auto-upload', 'keep new restore points of this source in the vault only (push by hand)')
@@ -167,6 +169,7 @@ export function registerSettingsCommands(cx: CliContext): void {
       const s = await e.sources.update(id, {
         ...(o.maxSize !== undefined ? { maxBytes: o.maxSize as number } : {}),
         ...(o.compact !== undefined ? { compact: o.compact as boolean } : {}),
+        ...(o.wholeFile === true ? { wholeFile: true } : o.pages === true ? { wholeFile: false } : {}),
         ...(typeof o.schedule === 'string' ? { schedule: parseSchedule(o.schedule) } : {}),
         ...(typeof o.autoUpload === 'boolean' ? { autoUpload: o.autoUpload } : {}),
         ...(typeof o.lockIfBusy === 'boolean' ? { lockIfBusy: o.lockIfBusy } : {}),

@@ -9,6 +9,7 @@
 // restore point the vault keeps at every enabled destination within a day of it being reachable,
 // every fault visible in health while it lasts and gone after, scheduled verification running,
 // and no file Lifeboat did not create touched. It ends with one summary line.
+import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -315,7 +316,8 @@ export async function runYearSimulation(opts: SimulationOptions): Promise<Simula
   const onDrive = () =>
     new Set(
       [...em.files.values()]
-        .filter((f) => f.appProperties.lifeboat === 'artifact')
+        // A manifest is written after everything it names (an artifact, or pages): it says the copy is whole.
+        .filter((f) => f.appProperties.lifeboat === 'manifest')
         .map((f) => f.appProperties.restorePointId as string),
     );
   const daily = async (hour: number) => {
@@ -325,7 +327,8 @@ export async function runYearSimulation(opts: SimulationOptions): Promise<Simula
     if (points.length > retentionBound(policy)) violate(hour, `the vault holds ${points.length} restore points, above the policy's bound of ${retentionBound(policy)}`);
     // 2. The newest good restore point is there.
     if (newestGood && !points.some((m) => m.id === newestGood!.id)) violate(hour, `the newest good restore point ${newestGood.id} is gone from the vault`);
-    if (newestGood && !existsSync(path.join(vault, 'store', `store_${newestGood.id}.sqlite`))) violate(hour, `the artifact of ${newestGood.id} is gone`);
+    const newest = newestGood && points.find((m) => m.id === newestGood!.id);
+    if (newest && !storedBytesThere(vault, newest)) violate(hour, `the stored bytes of ${newest.id} are gone`);
     // 3. Every restore point the vault keeps is at every destination within a day of it being reachable.
     const atUsb = new Set(readManifests(path.join(usb, 'store')).map((m) => m.id));
     const atDrive = onDrive();
@@ -539,3 +542,23 @@ export async function runYearSimulation(opts: SimulationOptions): Promise<Simula
     summary,
   };
 }
+
+/**
+ * Whether what a restore point's manifest names is in the vault: a whole-file one's artifact, or a
+ * page-level one's map chunks in packs of the page store (the local page index says which pack
+ * holds each, and the pack must be there).
+ */
+function storedBytesThere(vault: string, m: Manifest): boolean {
+  if (!m.pages) return existsSync(path.join(vault, 'store', `store_${m.id}.sqlite`));
+  const index = new Database(path.join(path.dirname(vault), 'page-index.db'), { readonly: true, fileMustExist: true });
+  try {
+    const packOf = index.prepare("SELECT b.pack FROM blobs b JOIN packs p ON p.id = b.pack AND p.place = 'vault' WHERE b.id = ?").pluck();
+    return m.pages.map.every((id) => {
+      const pack = packOf.get(id) as string | undefined;
+      return pack !== undefined && readdirSync(path.join(vault, '_pages')).some((f) => f.startsWith(`${pack}.pack.`));
+    });
+  } finally {
+    index.close();
+  }
+}
+

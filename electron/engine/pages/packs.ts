@@ -67,23 +67,28 @@ export interface PackWriterOptions {
 
 /** Collects blobs and writes them as packs; `finish` writes what is left and says what was written. */
 export interface PackWriter {
-  /** Adds a blob (its bytes are copied); resolves once the writer has room for more. */
+  /** Adds a blob (kept as given until its pack is written: the caller does not reuse `data`); resolves once the writer has room for more. */
   add(id: string, kind: BlobKind, data: Uint8Array): Promise<void>;
   /** Writes the last pack and returns every pack written, in order. */
   finish(): Promise<WrittenPack[]>;
 }
 
-/** A pack writer for one place. One pack is written while the next fills (two in memory at most). */
+/** Packs compressed at once (on libuv's threads) while this thread reads and names the next pages. */
+const PACKS_IN_FLIGHT = 3;
+
+/** A pack writer for one place. Packs are compressed (and encrypted) a few at a time, and written in order. */
 export function createPackWriter(opts: PackWriterOptions): PackWriter {
   const target = opts.targetBytes ?? PACK_TARGET_BYTES;
   const written: WrittenPack[] = [];
   let parts: Buffer[] = [];
   let entries: PackEntry[] = [];
   let size = 0;
-  let inFlight: Promise<void> = Promise.resolve();
+  let writing: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
   const flush = async () => {
-    await inFlight; // one pack written at a time, in order
+    // Room for one more: wait for the oldest pack in flight to be written.
+    while (inFlight.length >= PACKS_IN_FLIGHT) await inFlight.shift();
     if (failure) throw failure.error;
     if (entries.length === 0) return;
     const plain = Buffer.concat(parts, size);
@@ -91,40 +96,58 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     parts = [];
     entries = [];
     size = 0;
-    // Written while the next pack fills; a failure is kept for the next add or finish to throw.
-    inFlight = writePack(opts, plain, blobs).then(
-      (w) => void written.push(w),
-      (error: unknown) => void (failure ??= { error }),
-    );
+    const encoded = encodePack(opts, plain, blobs);
+    encoded.catch(() => undefined); // reported through `failure` below
+    // Written in order, each once it is encoded; a failure is kept for the next add or finish to throw.
+    writing = writing.then(async () => {
+      if (failure) return;
+      try {
+        written.push(await savePack(opts.place, await encoded));
+      } catch (error) {
+        failure ??= { error };
+      }
+    });
+    inFlight.push(writing);
   };
   return {
     async add(id, kind, data) {
       if (failure) throw failure.error;
       entries.push([id, kind, size, data.length]);
-      parts.push(Buffer.from(data));
+      parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
       size += data.length;
       if (size >= target) await flush();
     },
     async finish() {
       await flush();
-      await inFlight;
+      await writing;
       if (failure) throw failure.error;
       return written;
     },
   };
 }
 
-async function writePack(opts: PackWriterOptions, plain: Buffer, blobs: PackEntry[]): Promise<WrittenPack> {
+interface EncodedPack {
+  id: string;
+  blobs: PackEntry[];
+  encrypted: boolean;
+  pack: Buffer;
+  index: Buffer;
+  plainBytes: number;
+}
+
+async function encodePack(opts: PackWriterOptions, plain: Buffer, blobs: PackEntry[]): Promise<EncodedPack> {
   const id = randomBytes(16).toString('hex');
-  const encrypted = opts.encryptTo !== undefined;
-  const files = packFiles(id, encrypted);
   const index = Buffer.from(JSON.stringify({ version: 1, pack: id, blobs } satisfies PackIndex));
-  const pack = await encode(plain, opts);
-  const packIndex = await encode(index, opts);
+  const [pack, packIndex] = await Promise.all([encode(plain, opts), encode(index, opts)]);
+  return { id, blobs, encrypted: opts.encryptTo !== undefined, pack, index: packIndex, plainBytes: plain.length };
+}
+
+async function savePack(place: PackPlace, p: EncodedPack): Promise<WrittenPack> {
+  const files = packFiles(p.id, p.encrypted);
   // The pack first, then its index: an index never names a pack that is not there.
-  await opts.place.save(files.pack, pack);
-  await opts.place.save(files.index, packIndex);
-  return { id, blobs, encrypted, storedBytes: pack.length + packIndex.length, plainBytes: plain.length };
+  await place.save(files.pack, p.pack);
+  await place.save(files.index, p.index);
+  return { id: p.id, blobs: p.blobs, encrypted: p.encrypted, storedBytes: p.pack.length + p.index.length, plainBytes: p.plainBytes };
 }
 
 async function encode(plain: Buffer, opts: Pick<PackWriterOptions, 'level' | 'encryptTo'>): Promise<Buffer> {

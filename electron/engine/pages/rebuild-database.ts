@@ -3,6 +3,7 @@
 // One pack in memory at a time. The caller checks the result's SHA-256 against the manifest.
 import { open } from 'node:fs/promises';
 import { fsyncFile, hashFile, type HashResult } from '../common/durable-fs.ts';
+import { LifeboatError } from '../common/errors.ts';
 import { ID_BYTES } from './blob-id.ts';
 import { readBlobs, readMap, type StoreReader } from './page-map.ts';
 
@@ -29,14 +30,34 @@ export async function rebuildDatabase(store: StoreReader, to: string, o: Rebuild
   let written = 0;
   try {
     await out.truncate(total);
-    await readBlobs(store, where.keys(), async (id, data) => {
-      if (o.signal?.aborted) throw new Error('cancelled');
-      for (const n of where.get(id) ?? []) {
-        await out.write(data, 0, data.length, n * o.pageSize);
-        written += data.length;
-      }
+    // Pages go out in runs of consecutive page numbers (one write each), a pack's worth at a time.
+    let run: { first: number; pages: Buffer[] } | undefined;
+    const flush = async () => {
+      if (!run) return;
+      const bytes = Buffer.concat(run.pages);
+      await out.write(bytes, 0, bytes.length, run.first * o.pageSize);
+      written += bytes.length;
       o.onBytes?.(written, total);
+      run = undefined;
+    };
+    const pending: { n: number; data: Buffer }[] = [];
+    await readBlobs(store, where.keys(), async (id, data) => {
+      if (o.signal?.aborted) throw new LifeboatError('cancelled', 'Stopped', 'Nothing was changed');
+      for (const n of where.get(id) ?? []) pending.push({ n, data });
+      if (pending.length < 2048) return;
+      await writeRuns();
     });
+    await writeRuns();
+    async function writeRuns(): Promise<void> {
+      pending.sort((a, b) => a.n - b.n);
+      for (const { n, data } of pending) {
+        if (run && run.first + run.pages.length !== n) await flush();
+        run ??= { first: n, pages: [] };
+        run.pages.push(data);
+      }
+      await flush();
+      pending.length = 0;
+    }
   } finally {
     await out.close();
   }

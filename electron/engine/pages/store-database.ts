@@ -59,9 +59,11 @@ export async function storePages(file: string, o: StorePagesOptions): Promise<St
     const pages = createPackWriter({ place: o.place, level: o.level, encryptTo: o.encryptTo });
     const seen = new Set<string>();
     let newPages = 0;
-    const chunk = Buffer.alloc(Math.max(pageSize, READ_BYTES - (READ_BYTES % pageSize)));
+    const chunkBytes = Math.max(pageSize, READ_BYTES - (READ_BYTES % pageSize));
     for (let at = 0; at < size; ) {
       if (o.signal?.aborted) throw new LifeboatError('cancelled', 'The backup was cancelled', 'Nothing was added to the vault');
+      // A fresh buffer per read: the pack writer keeps the new pages as views of it, without copying each.
+      const chunk = Buffer.allocUnsafe(chunkBytes);
       const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - at), at);
       if (bytesRead === 0 || bytesRead % pageSize !== 0) throw new LifeboatError('corrupt', `${file} changed while it was read`, 'Take the backup again');
       // The pages of this read that differ from the previous map, then one lookup for all of them.

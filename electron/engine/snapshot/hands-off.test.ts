@@ -4,12 +4,12 @@
 // folder it cannot write).
 import { execFileSync, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../shared/model.ts';
 import { createEngine } from '../engine.ts';
-import { artifactPath } from '../vault/manifest.ts';
+import { databaseOf } from '../testing/restore-point-file.ts';
 import { CLI, REPO, bankState, makeBankDb, readMarker, runCli, sha256, startHelper } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
@@ -106,7 +106,7 @@ describe('a WAL database nobody has open', () => {
     const m = JSON.parse(r.stdout) as Manifest;
     expect(m.snapshot.method).toBe('quiet-copy');
     const copy = path.join(tmp.dir, 'check.db');
-    copyFileSync(path.join(tmp.home, 'vault', ...m.artifact.path.split('/')), copy);
+    expect((await runCli(['restore', m.id, '--to', copy], { home: tmp.home })).code).toBe(0);
     expect(readMarker(copy)).toBe('before the crash');
     expect(leftOvers()).toEqual(before);
 
@@ -166,7 +166,7 @@ describe('a WAL database whose program closes it while the backup reads it', () 
       });
       expect(closedMidCopy).toBe(true);
       expect(m.snapshot).toMatchObject({ method: 'backup-api', heldLock: false });
-      expect(bankState(artifactPath(engine.vaultDir, m))).toEqual({ total: 500 * 100, accounts: 500, check: 'ok' });
+      expect(bankState(await databaseOf(engine, m, tmp.dir))).toEqual({ total: 500 * 100, accounts: 500, check: 'ok' });
     } finally {
       await writer.stop();
       engine.close();

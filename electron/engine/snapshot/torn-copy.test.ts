@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../engine.ts';
 import { LifeboatError } from '../common/errors.ts';
-import { artifactPath } from '../vault/manifest.ts';
+import { databaseOf } from '../testing/restore-point-file.ts';
 import { bankState, makeBankDb, startHelper, tempDir } from '../testing/fixtures.ts';
 
 const ACCOUNTS = 60_000;
@@ -50,7 +50,7 @@ async function backUpAndJudge(sourceId: string, outcome: Outcome): Promise<void>
   try {
     const m = await engine.backup({ sourceId }, { trigger: 'manual' });
     outcome.taken++;
-    const state = bankState(artifactPath(engine.vaultDir, m));
+    const state = bankState(await databaseOf(engine, m, t.dir));
     if (state.total !== TOTAL || state.check !== 'ok') outcome.torn.push(`${m.id}: total ${state.total - TOTAL} off, integrity ${state.check}, ${m.snapshot?.method}`);
   } catch (e) {
     if (!(e instanceof LifeboatError) || e.code !== 'busy') throw e;

@@ -72,7 +72,7 @@ export async function backupLocked(ctx: EngineContext, req: BackupRequest): Prom
 
 /** Whether this backup stores pages (see BackupRequest.pages). */
 function storesPages(req: BackupRequest): boolean {
-  return req.pages ?? false;
+  return req.pages ?? !req.source.wholeFile;
 }
 
 async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise<Manifest> {
