@@ -252,7 +252,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     answer = false;
     await details.getByRole('button', { name: 'Delete…' }).click();
     await expect.poll(() => confirms.length).toBe(1);
-    expect(confirms[0]).toMatchObject({ confirmLabel: 'Delete', detail: expect.stringContaining(path.join(h.engine.vaultDir, oldest.artifact.path)) });
+    expect(confirms[0]).toMatchObject({ confirmLabel: 'Delete', detail: expect.stringContaining(path.join(h.engine.vaultDir, oldest.source.id, `${oldest.source.id}_${oldest.id}.manifest.json`)) });
     await expect.poll(() => details.getByRole('button', { name: 'Delete…' }).isEnabled()).toBe(true);
     expect(h.engine.list()).toHaveLength(5);
     answer = true;
@@ -293,7 +293,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     expect(h.engine.sources.get('store').retention).toMatchObject({ keepLast: 1, minCount: 1 });
   });
 
-  it('switches compression and encryption on for a database: the next restore point is .sqlite.zst.age and restores', async () => {
+  it('switches compression and encryption on for a database: the next restore point\'s pages are compressed and encrypted, and it restores', async () => {
     const { page } = h;
     h.engine.updateSettings({ scryptWorkFactor: 10 }); // a fast scrypt for tests
     await addDatabase();
@@ -324,13 +324,13 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     await page.getByRole('button', { name: 'Back Up Now' }).click();
     await page.getByText('Restore point taken').waitFor();
     const [m] = h.engine.list();
-    expect(m!.artifact.format).toBe('sqlite+zstd+age');
+    expect(m!.pages).toMatchObject({ encrypted: true });
     await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
     await rows().first().click();
     const details = page.getByRole('complementary', { name: 'Details' });
     await details.getByText(/\(compressed, encrypted with the passphrase\)/).waitFor();
     await details.getByText('Technical details').click();
-    await details.getByText(/sqlite\+zstd\+age · zstd level 3, .* · age, passphrase \(key /).waitFor();
+    await details.getByText(/pages \(.* new, .* added\) · zstd level 3, .* · age, passphrase \(key /).waitFor();
     setMarker(db, 'after');
     await page.getByRole('button', { name: 'Restore…' }).click();
     await page.getByText('Restored. The previous database was kept as a safety copy.').waitFor();

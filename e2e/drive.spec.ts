@@ -6,7 +6,6 @@
 // sentence with the one click that fixes it. And a build without a client of its own connects with
 // the person's own client, under Advanced.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
@@ -85,10 +84,11 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await page.getByRole('navigation').getByRole('button', { name: 'Restore points' }).click();
     const [point] = h.engine.list();
     await page.locator(`[role="row"][data-id="${point!.id}"]`).getByText('copied to 1 place').waitFor();
-    // Compressed on the way by default (a new Drive destination); the vault keeps the plain file.
-    const first = [...em.files.values()].find((f) => f.appProperties.restorePointId === point!.id && f.appProperties.lifeboat === 'artifact')!;
-    expect(first.name).toMatch(/\.sqlite\.zst$/);
-    expect(createHash('sha256').update(zstdDecompressSync(first.content)).digest('hex')).toBe(point!.database.sha256);
+    // Its manifest on Drive, and its pages there in compressed packs (zstd frames).
+    expect([...em.files.values()].some((f) => f.appProperties.restorePointId === point!.id && f.appProperties.lifeboat === 'manifest')).toBe(true);
+    const packs = [...em.files.values()].filter((f) => /\.pack\.zst$/.test(f.name));
+    expect(packs.length).toBeGreaterThan(0);
+    for (const p of packs) expect(zstdDecompressSync(p.content).length).toBeGreaterThan(0);
     await page.locator('[role="row"][data-id]').first().click();
     await page.getByRole('list', { name: 'Copies' }).getByText(/Google Drive: copied today/).waitFor();
     await page.getByLabel('Copied to').selectOption('drive');
@@ -96,7 +96,7 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await page.getByRole('search').getByText('2 restore points').waitFor(); // both at Drive: none filtered out
     await h.screenshot('13-copied-to-drive');
 
-    // "Encrypt what goes to Drive": refused until a passphrase is set, then Drive gets .zst.age.
+    // "Encrypt what goes to Drive": refused until a passphrase is set, then Drive gets encrypted packs.
     h.engine.updateSettings({ scryptWorkFactor: 10 }); // a fast scrypt for tests
     await page.getByLabel('Copied to').selectOption('');
     await page.getByRole('navigation').getByRole('button', { name: 'Destinations' }).click();
@@ -116,14 +116,23 @@ describe.skipIf(unavailable !== undefined)('Google Drive in the dashboard', () =
     await page.getByText('Restore point taken').waitFor();
     const second = h.engine.list()[0]!;
     await expect.poll(() => h.engine.replicas(second.id)[0]?.status).toBe('completed');
-    const onDrive = [...em.files.values()].find((f) => f.appProperties.restorePointId === second.id && f.appProperties.lifeboat === 'artifact')!;
-    expect(onDrive.name).toMatch(/\.sqlite\.zst\.age$/);
-    expect(second.artifact.format).toBe('sqlite'); // the vault keeps it plain
-    const encrypted = path.join(t.dir, 'from-drive.age');
-    const zst = path.join(t.dir, 'from-drive.zst');
-    writeFileSync(encrypted, onDrive.content);
-    execFileSync('script', ['-q', '-c', `age -d -o '${zst}' '${encrypted}'`, '/dev/null'], { input: `${PASSPHRASE}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
-    expect(createHash('sha256').update(zstdDecompressSync(readFileSync(zst))).digest('hex')).toBe(second.database.sha256);
+    // Every pack on Drive is encrypted now (the plain ones sent before were sent again, encrypted,
+    // and removed), and a person with the passphrase opens them with age alone: the store's key
+    // first (wrapped for the passphrase), then a pack with it.
+    const driveFiles = [...em.files.values()];
+    const packsThere = driveFiles.filter((f) => /\.pack\.zst/.test(f.name));
+    expect(packsThere.length).toBeGreaterThan(0);
+    expect(packsThere.every((f) => f.name.endsWith('.pack.zst.age'))).toBe(true);
+    const wrapped = path.join(t.dir, 'key.age');
+    const keyJson = path.join(t.dir, 'repo-key.json');
+    writeFileSync(wrapped, driveFiles.find((f) => f.name.startsWith('key-passphrase-'))!.content);
+    execFileSync('script', ['-q', '-c', `age -d -o '${keyJson}' '${wrapped}'`, '/dev/null'], { input: `${PASSPHRASE}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+    const identity = path.join(t.dir, 'identity.txt');
+    writeFileSync(identity, `${(JSON.parse(readFileSync(keyJson, 'utf8')) as { identity: string }).identity}\n`);
+    const pack = path.join(t.dir, 'pack.age');
+    writeFileSync(pack, packsThere[0]!.content);
+    expect(zstdDecompressSync(execFileSync('age', ['-d', '-i', identity, pack])).length).toBeGreaterThan(0);
+    expect(second.pages?.newPages).toBe(0); // the vault holds each page once, plain
 
     // Access revoked in the Google account: the next copy waits, health says to reconnect, in a
     // sentence, with the one click that does it (no command line, no Google Cloud status).

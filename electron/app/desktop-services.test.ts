@@ -12,12 +12,14 @@ import { channelNames, ipcContract, type IpcEvents } from '../../shared/ipc-cont
 import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
 import { invokeChecked } from './ipc-dispatch.ts';
 import { estimate } from './jobs.ts';
-import { makeBankDb } from '../engine/testing/fixtures.ts';
+import { makeBankDb, keepWholeFiles } from '../engine/testing/fixtures.ts';
 import { createSimClock } from '../engine/testing/sim-clock.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 import { addFolderDestination } from '../destinations/folder/folder-kind.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are damaged by hand here (the page store's damage has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 const effectsCalled: string[] = [];
 /** The effects a test does not expect to be used (main's confirmation says no). */
 const unused = { confirm: async () => false, chooseExportTarget: async () => undefined, openPath: async () => undefined };

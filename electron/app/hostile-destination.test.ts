@@ -13,10 +13,10 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as zlib, createZstdCompress } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, beforeEach } from 'vitest';
 import { ipcContract, type ChannelName } from '../../shared/ipc-contract.ts';
 import type { Manifest } from '../../shared/model.ts';
-import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, startCliHeldAt, type CliResult } from '../engine/testing/fixtures.ts';
+import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, startCliHeldAt, type CliResult, keepWholeFiles } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 import { createDesktopServices, type DesktopServices } from './desktop-services.ts';
 import type { ConfirmRequest } from './effects.ts';
@@ -24,6 +24,8 @@ import { invokeChecked } from './ipc-dispatch.ts';
 import { addFolderDestination } from '../destinations/folder/folder-kind.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 /** Every file the CLI writes in these tests is capped at 64 MiB. */
 const CAP_KB = 64 * 1024;
 const GiB = 1024 ** 3;

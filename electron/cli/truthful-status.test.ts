@@ -2,12 +2,14 @@
 // fails, `list`, `list --json` and `status` say that restore point failed, not "ok".
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, it, beforeEach } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { makeBankDb, runCli } from '../engine/testing/fixtures.ts';
+import { makeBankDb, runCli, keepWholeFiles } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are damaged by hand here (the page store's damage has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 const cli = (args: string[]) => runCli(args, { home: tmp.home });
 
 it('status names a failing destination and health says it is not all ok', async () => {

@@ -9,11 +9,13 @@ import type { Storage } from '../engine/storage/storage.ts';
 import { createEngine } from '../engine/engine.ts';
 import { folderStorage } from './folder/folder-storage.ts';
 import { RETRY_DELAYS_MS } from '../engine/remote/replication.ts';
-import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from '../engine/testing/fixtures.ts';
+import { makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, keepWholeFiles } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 import { addFolderDestination } from './folder/folder-kind.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 let usb: string;
 let nas: string;
 beforeEach(() => {

@@ -11,11 +11,13 @@ import type { Destination, Manifest } from '../../shared/model.ts';
 import { createEngine } from '../engine/engine.ts';
 import { restorePointStore, storedNames } from '../engine/remote/restore-point-store.ts';
 import type { Storage } from '../engine/storage/storage.ts';
-import { makeBankDb, sha256 } from '../engine/testing/fixtures.ts';
+import { makeBankDb, sha256, keepWholeFiles } from '../engine/testing/fixtures.ts';
 import { useTestFolder } from '../engine/testing/test-folder.ts';
 import { folderStorage } from './folder/folder-storage.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 let manifest: Manifest;
 let artifact: string;
 let root: string;

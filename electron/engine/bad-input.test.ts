@@ -4,12 +4,14 @@ import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, beforeEach } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
-import { makeBankDb, readMarker, runCli, startHelper, type CliResult } from './testing/fixtures.ts';
+import { makeBankDb, readMarker, runCli, startHelper, type CliResult, keepWholeFiles } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 afterEach(() => {
   if (existsSync(path.join(tmp.home, 'vault'))) chmodSync(path.join(tmp.home, 'vault'), 0o755);
 });

@@ -3,13 +3,15 @@
 // restored one, and leftovers that the next run removes.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeEach } from 'vitest';
 import type { Manifest } from '../../shared/model.ts';
 import { spawn } from 'node:child_process';
-import { CLI, REPO, bankState, makeBankDb, readMarker, runCli, setMarker, startCliHeldAt } from './testing/fixtures.ts';
+import { CLI, REPO, bankState, makeBankDb, readMarker, runCli, setMarker, startCliHeldAt, keepWholeFiles } from './testing/fixtures.ts';
 import { useTestFolder } from './testing/test-folder.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 
 async function listed(): Promise<Manifest[]> {
   const r = await runCli(['--json', 'list'], { home: tmp.home });

@@ -34,11 +34,17 @@ describe.runIf(unix)('file modes', () => {
     expect(mode(path.join(tmp.home, 'vault'))).toBe('700');
     expect(mode(path.join(tmp.home, 'vault', 'store'))).toBe('700');
     for (const m of [plain, packed]) {
-      expect(mode(path.join(tmp.home, 'vault', m.artifact.path)), m.artifact.path).toBe('600');
       expect(mode(path.join(tmp.home, 'vault', 'store', `store_${m.id}.manifest.json`))).toBe('600');
       // The copies at a folder destination too.
-      expect(mode(path.join(usb, m.artifact.path))).toBe('600');
       expect(mode(path.join(usb, 'store', `store_${m.id}.manifest.json`))).toBe('600');
+    }
+    // Their pages: every file of the page store, in the vault and at the destination, and its folder.
+    for (const root of [path.join(tmp.home, 'vault'), usb]) {
+      const pages = path.join(root, '_pages');
+      expect(mode(pages), pages).toBe('700');
+      const files = readdirSync(pages);
+      expect(files.some((f) => f.endsWith('.pack.zst'))).toBe(true);
+      for (const f of files) expect(mode(path.join(pages, f)), f).toBe('600');
     }
     expect(mode(path.join(usb, 'store'))).toBe('700');
     for (const f of readdirSync(tmp.home).filter((n) => /^(settings\.json|catalog\.db(-wal|-shm)?|secrets\.json)$/.test(n))) expect(mode(path.join(tmp.home, f)), f).toBe('600');

@@ -98,7 +98,7 @@ function checkShell(report: Report, root: string, builtInClient: boolean): void 
   expect((report.calls?.listAfterCancel?.value as unknown[]).length).toBe(2); // the first restore point and the backup, no safety copy
   expect(restoreDone?.message).toContain(db);
   expect(report.calls?.restore).toMatchObject({ ok: true, value: { inPlace: true, target: db, safetyCopyId: expect.any(String) } });
-  expect(deleteAsked?.detail).toContain(path.join(tmp.home, 'vault', ...backup.artifact.path.split('/')));
+  expect(deleteAsked?.detail).toContain(path.join(tmp.home, 'vault', 'store', `store_${backup.id}.manifest.json`));
   expect(report.calls?.deleteCancelled).toEqual({ ok: true, value: null });
   expect((report.calls?.list?.value as { id: string }[]).map((r) => r.id)).toContain(backup.id);
   expect(report.dialogs).toHaveLength(3);

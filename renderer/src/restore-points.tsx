@@ -131,7 +131,7 @@ function Technical({ m }: { m: Manifest }) {
         <dd className="hash">{m.id}</dd>
         <dt>Stored as</dt>
         <dd>
-          {m.artifact.format}
+          {m.pages ? `pages (${m.pages.newPages.toLocaleString()} of ${m.pages.pageCount.toLocaleString()} new, ${bytes(m.artifact.bytes)} added)` : m.artifact.format}
           {m.artifact.compression ? ` · zstd level ${m.artifact.compression.level}, ${m.artifact.compression.ratio.toFixed(2)}×` : ''}
           {enc ? ` · age, ${enc.kind === 'passphrase' ? `passphrase${enc.keyId ? ` (key ${enc.keyId})` : ''}` : `${enc.recipients.length} recipient key${enc.recipients.length === 1 ? '' : 's'}`}` : ''}
         </dd>
@@ -150,7 +150,7 @@ function Technical({ m }: { m: Manifest }) {
         </dd>
         <dt>SHA-256 (database)</dt>
         <dd className="hash">{m.database.sha256}</dd>
-        {m.artifact.sha256 !== m.database.sha256 && (
+        {!m.pages && m.artifact.sha256 !== m.database.sha256 && (
           <>
             <dt>SHA-256 (stored)</dt>
             <dd className="hash">{m.artifact.sha256}</dd>

@@ -61,10 +61,13 @@ export function restorePointHandlers(deps: HandlerDeps): Pick<IpcHandlers, 'rest
     'restore-points:delete': async ({ id }) => {
       // Main asks, naming the file: the renderer alone cannot delete a restore point.
       const found = await engine.get(id);
-      const files = filesOf(engine.vaultDir, found).stored.map((s) => s.file);
+      const { manifest, stored } = filesOf(engine.vaultDir, found);
+      const what = stored.length
+        ? `${stored.map((s) => s.file).join(', ')} and its manifest are deleted from this computer.`
+        : `Its manifest ${manifest} is deleted from this computer, and the pages no other restore point needs at the next clean-up.`;
       const confirmed = await effects.confirm({
         message: `Delete the restore point of ${found.source.name} from ${whenExact(found.createdAt)}?`,
-        detail: `${files.join(', ')} and its manifest are deleted from this computer. Copies at other destinations stay.`,
+        detail: `${what} Copies at other destinations stay.`,
         confirmLabel: 'Delete',
       });
       if (!confirmed) return null;

@@ -8,11 +8,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest, Replica } from '../../../shared/model.ts';
-import { CLI, REPO, makeBankDb, readMarker, runCli, setMarker, setSetting } from '../../engine/testing/fixtures.ts';
+import { CLI, REPO, makeBankDb, readMarker, runCli, setMarker, setSetting, keepWholeFiles } from '../../engine/testing/fixtures.ts';
 import { useTestFolder } from '../../engine/testing/test-folder.ts';
 import { startDriveEmulator, type DriveEmulator } from './testing/drive-emulator.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 let em: DriveEmulator;
 let env: NodeJS.ProcessEnv;
 

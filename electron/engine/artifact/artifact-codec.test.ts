@@ -9,11 +9,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../shared/model.ts';
 import { decodeArtifact, encodeArtifact, parseKeyFile } from './artifact-codec.ts';
 import { manifestForExport } from '../vault/manifest.ts';
-import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256 } from '../testing/fixtures.ts';
+import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, keepWholeFiles } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 beforeEach(async () => {
   makeBankDb(tmp.db, { mode: 'wal', blobRows: 400, blobBytes: 2000 });
   // A fast scrypt for tests; the default (18) is age's own and takes about a second.

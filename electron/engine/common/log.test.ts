@@ -21,7 +21,7 @@ it('records each command, what the engine did and how it ended, with error detai
   const messages = entries.map((e) => e.msg);
   expect(messages).toEqual(expect.arrayContaining(['command', 'restore point taken', 'command finished', 'command failed']));
   const taken = entries.find((e) => e.msg === 'restore point taken')!;
-  expect(taken).toMatchObject({ process: 'cli', level: 'info', source: 'store', format: 'sqlite+age', integrity: 'ok' });
+  expect(taken).toMatchObject({ process: 'cli', level: 'info', source: 'store', format: 'pages', integrity: 'ok' });
   const failed = entries.find((e) => e.msg === 'command failed')!;
   expect(failed).toMatchObject({ level: 'error', exit: 1, err: { code: 'not-found', message: expect.stringMatching(/missing\.db does not exist/), hint: expect.any(String), stack: expect.any(String) } });
   // Never the passphrase, though the command had it in its environment.

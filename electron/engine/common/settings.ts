@@ -42,6 +42,11 @@ export const settingsSchema = z.object({
   verification: verificationSettingsSchema.default(verificationSettingsSchema.parse({})),
   /** How long a backup waits for a moment when the database is not being written (see snapshot.ts). */
   quietWaitMs: z.number().int().nonnegative().default(60_000),
+  /**
+   * Keep every source's restore points as whole files (a SQLite file `sqlite3` opens) unless a
+   * source says otherwise, instead of as pages in the page store (the default).
+   */
+  wholeFiles: z.boolean().default(false),
   /** The log (logs/ in the data folder) rotates after this many bytes and keeps this many older files. */
   logMaxBytes: z.number().int().positive().default(2 * 1024 ** 2),
   logFiles: z.number().int().min(1).max(50).default(4),
@@ -86,6 +91,7 @@ export const settingsPatchSchema = z
     lowSpaceWarningBytes: z.number().int().nonnegative().optional(),
     verification: z.object({ newestEveryDays: z.number().int().nonnegative().optional(), allEveryDays: z.number().int().nonnegative().optional(), destinationSample: z.number().int().nonnegative().optional() }).strict().optional(),
     quietWaitMs: z.number().int().nonnegative().optional(),
+    wholeFiles: z.boolean().optional(),
     /** The person's own OAuth client id, or null to forget it (the build's built-in client then signs in). */
     google: z.object({ clientId: z.string().min(1) }).strict().nullable().optional(),
     app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),

@@ -9,15 +9,17 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeEach } from 'vitest';
 import type { Comparison, RestorePointContents, RowsPage } from '../../../shared/inside-view.ts';
 import type { Manifest } from '../../../shared/model.ts';
 import { createEngine, type Engine } from '../engine.ts';
 import { artifactPath } from '../vault/manifest.ts';
-import { runCli, type CliResult } from '../testing/fixtures.ts';
+import { runCli, type CliResult, keepWholeFiles } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 /** Far longer than any of these commands takes once bounded; far shorter than the unbounded ones. */
 const KILL_AFTER_MS = 60_000;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { home: tmp.home, env, killAfterMs: KILL_AFTER_MS });

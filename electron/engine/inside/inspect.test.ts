@@ -13,10 +13,12 @@ import type { Manifest } from '../../../shared/model.ts';
 import type { Engine } from '../engine.ts';
 import { openTestEngine } from '../testing/test-engine.ts';
 import { artifactPath } from '../vault/manifest.ts';
-import { makeShopDb, runCli, sha256, startCliHeldAt } from '../testing/fixtures.ts';
+import { makeShopDb, runCli, sha256, startCliHeldAt, keepWholeFiles } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is read here (backup-pages.test.ts does the same with pages).
+beforeEach(() => keepWholeFiles(tmp.home));
 let engine: Engine;
 beforeEach(async () => {
   engine = await openTestEngine(tmp.home, { fastKeys: true });

@@ -26,8 +26,8 @@ export interface PageIndex {
   addPacks(place: string, packs: WrittenPack[]): void;
   /** Whether `place` holds blob `id`. */
   has(place: string, id: string): boolean;
-  /** Which of `ids` `place` holds (one query for many ids). */
-  held(place: string, ids: string[]): Set<string>;
+  /** Which of `ids` `place` holds (one query for many ids); `encryptedOnly`: only in encrypted packs. */
+  held(place: string, ids: string[], o?: { encryptedOnly?: boolean }): Set<string>;
   /** Where each of `ids` is at `place` (ids it does not hold are absent from the result). */
   locate(place: string, ids: Iterable<string>): Map<string, BlobLocation>;
   /** The packs `place` holds. */
@@ -72,7 +72,7 @@ export function openPageIndex(file: string): PageIndex {
   const hasBlob = db.prepare('SELECT 1 FROM blobs b JOIN packs p ON p.id = b.pack AND p.place = ? WHERE b.id = ? LIMIT 1').pluck();
   // Many ids per query (a JSON array): one statement per thousand pages, not one per page. CROSS
   // JOIN keeps SQLite's order: each id of the array looked up by key, never a scan of every blob.
-  const heldOf = db.prepare('SELECT DISTINCT b.id FROM json_each(?) j CROSS JOIN blobs b ON b.id = j.value CROSS JOIN packs p ON p.id = b.pack AND p.place = ?').pluck();
+  const heldOf = db.prepare('SELECT DISTINCT b.id FROM json_each(?) j CROSS JOIN blobs b ON b.id = j.value CROSS JOIN packs p ON p.id = b.pack AND p.place = ? AND p.encrypted >= ?').pluck();
   const findMany = db.prepare('SELECT b.id, b.pack, b.kind, b.offset, b.length, p.encrypted FROM json_each(?) j CROSS JOIN blobs b ON b.id = j.value CROSS JOIN packs p ON p.id = b.pack AND p.place = ?');
   const addPacks = db.transaction((place: string, packs: WrittenPack[]) => {
     for (const p of packs) {
@@ -87,7 +87,7 @@ export function openPageIndex(file: string): PageIndex {
   return {
     addPacks: (place, packs) => addPacks(place, packs),
     has: (place, id) => hasBlob.get(place, id) !== undefined,
-    held: (place, ids) => new Set(ids.length ? (heldOf.all(JSON.stringify(ids), place) as string[]) : []),
+    held: (place, ids, o = {}) => new Set(ids.length ? (heldOf.all(JSON.stringify(ids), place, o.encryptedOnly ? 1 : 0) as string[]) : []),
     locate(place, ids) {
       const out = new Map<string, BlobLocation>();
       const all = [...new Set(ids)];

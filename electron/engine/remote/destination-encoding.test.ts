@@ -9,11 +9,13 @@ import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest, Replica } from '../../../shared/model.ts';
 import { parseKeyFile } from '../artifact/artifact-codec.ts';
-import { bankState, makeBankDb, runCli, setSetting, sha256 } from '../testing/fixtures.ts';
+import { bankState, makeBankDb, runCli, setSetting, sha256, keepWholeFiles } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const PASSPHRASE = 'correct horse battery staple';
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 let nas: string;
 const env = { LIFEBOAT_PASSPHRASE: PASSPHRASE };
 

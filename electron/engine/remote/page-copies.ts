@@ -96,7 +96,10 @@ export async function sendPages(ctx: EngineContext, manifest: Manifest, target: 
     const there = await syncDestinationIndex(vault.index, placeName, place, vault.identity);
     let sent = await sendSettings(vault, place, there, encryptedAt(target.destination, manifest));
     const needed = await neededBy(vault, pages);
-    const held = vault.index.held(placeName, [...needed]);
+    // Where the destination encrypts, a page it holds only in a plain pack (sent before encryption
+    // was switched on) is sent again, encrypted, and the plain pack goes.
+    const encryptedOnly = encryptedAt(target.destination, manifest);
+    const held = vault.index.held(placeName, [...needed], { encryptedOnly });
     const missing = [...needed].filter((id) => !held.has(id));
     for (let attempt = 0; missing.length > 0; attempt++) {
       const packs = new Set([...vault.index.locate(vault.placeName, missing).values()].map((l) => l.pack));
@@ -109,7 +112,7 @@ export async function sendPages(ctx: EngineContext, manifest: Manifest, target: 
         });
         o.onBytes?.(sent);
       }
-      const nowHeld = vault.index.held(placeName, missing);
+      const nowHeld = vault.index.held(placeName, missing, { encryptedOnly });
       missing.splice(0, missing.length, ...missing.filter((id) => !nowHeld.has(id)));
     }
     return sent;
@@ -151,6 +154,12 @@ async function sendPack(vault: VaultPageStore, place: PackPlace, placeName: stri
   // The pack first, then its index: an index there never names a pack that is not there.
   await place.save(to.pack, packOut);
   await place.save(to.index, indexOut);
+  if (encryptNow) {
+    // A plain copy of the same pack sent before encryption was switched on goes now.
+    const plainThere = packFiles(pack, false);
+    await place.remove(plainThere.index);
+    await place.remove(plainThere.pack);
+  }
   vault.index.addPacks(placeName, [{ id: pack, blobs: vault.index.blobsOf(pack), encrypted: indexed.encrypted || encryptNow, storedBytes: packOut.length + indexOut.length, plainBytes: indexed.plainBytes }]);
   return packOut.length + indexOut.length;
 }

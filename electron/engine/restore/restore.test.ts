@@ -2,12 +2,14 @@
 // artifacts, and restore while another process has the database open.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeEach } from 'vitest';
 import type { Manifest } from '../../../shared/model.ts';
-import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, startHelper } from '../testing/fixtures.ts';
+import { bankState, makeBankDb, readMarker, runCli, setMarker, setSetting, sha256, startHelper, keepWholeFiles } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 
 async function backupWithMarker(label: string): Promise<Manifest> {
   setMarker(tmp.db, label);

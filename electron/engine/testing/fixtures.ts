@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -268,4 +268,13 @@ export function mountSmallDisk(dir: string, bytes: number): SmallDisk | string {
     readOnly: (on) => execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir], { stdio: 'pipe' }),
     unmount: () => execFileSync('umount', ['-l', dir], { stdio: 'pipe' }),
   };
+}
+
+/**
+ * Makes a new data folder keep whole-file restore points (settings' `wholeFiles`): for the tests of
+ * what a whole-file artifact is (the page store has tests of its own).
+ */
+export function keepWholeFiles(home: string): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(home, 'settings.json'), JSON.stringify({ wholeFiles: true }), { mode: 0o600 });
 }

@@ -70,9 +70,9 @@ export async function backupLocked(ctx: EngineContext, req: BackupRequest): Prom
   }
 }
 
-/** Whether this backup stores pages (see BackupRequest.pages). */
-function storesPages(req: BackupRequest): boolean {
-  return req.pages ?? !req.source.wholeFile;
+/** Whether this backup stores pages (see BackupRequest.pages): the request's choice, else the source's, else the setting's. */
+function storesPages(req: BackupRequest, wholeFiles: boolean): boolean {
+  return req.pages ?? !(req.source.wholeFile ?? wholeFiles);
 }
 
 async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise<Manifest> {
@@ -104,7 +104,7 @@ async function takeRestorePoint(ctx: EngineContext, req: BackupRequest): Promise
   await ensureFreeSpace(dir, size, 'a copy', 'Free some space, prune old restore points (`lifeboat prune`), or move the vault to a larger disk');
 
   const id = newRestorePointId(started);
-  const asPages = storesPages(req);
+  const asPages = storesPages(req, settings.wholeFiles);
   const format = asPages ? 'pages' : formatFor(req.compressLevel !== undefined, req.encryption !== undefined);
   const files = restorePointFiles(source.id, id, format);
   const temp = path.join(dir, `${TEMP_PREFIX}${id}.sqlite`);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../shared/model.ts';
 import type { Engine } from '../engine.ts';
 import { openTestEngine } from '../testing/test-engine.ts';
-import { makeShopDb, sha256 } from '../testing/fixtures.ts';
+import { makeShopDb, sha256, keepWholeFiles } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 import type { EngineContext } from './context.ts';
 import { filesOf } from './manifest.ts';
@@ -19,6 +19,8 @@ import { restorePointOfName } from './names.ts';
 import { checkStoredBytes, openRestorePoint, UnreadableRestorePoint, type UnreadableReason } from './read-restore-point.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is tested here (the page store has tests of its own).
+beforeEach(() => keepWholeFiles(tmp.home));
 let engine: Engine;
 let context: EngineContext;
 beforeEach(async () => {

@@ -5,13 +5,15 @@
 // writes into the vault while it moves, and another process that had the old place follows the move.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, it, beforeEach } from 'vitest';
 import type { JobProgress, Manifest } from '../../../shared/model.ts';
 import { createEngine } from '../engine.ts';
-import { makeBankDb, runCli, startCliHeldAt } from '../testing/fixtures.ts';
+import { makeBankDb, runCli, startCliHeldAt, keepWholeFiles } from '../testing/fixtures.ts';
 import { useTestFolder } from '../testing/test-folder.ts';
 
 const tmp = useTestFolder();
+// Whole-file restore points are what is read here (backup-pages.test.ts does the same with pages).
+beforeEach(() => keepWholeFiles(tmp.home));
 const cli = (args: string[]) => runCli(args, { home: tmp.home });
 
 /** Two restore points in the default vault (one compressed), and an empty folder to move to. */
