@@ -311,6 +311,9 @@ export interface JobProgress {
 /** The kinds of work the app runs as jobs (DESIGN.md "job"). */
 export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune' | 'look' | 'compare' | 'recover' | 'export' | 'move-vault';
 
+/** Which program ran an operation: the desktop app, the `lifeboat` command line, or `lifeboat daemon`. */
+export type RunBy = 'app' | 'cli' | 'daemon';
+
 /** One job as the dashboard, the tray and the activity list see it. */
 export interface JobView {
   id: string;
@@ -327,6 +330,8 @@ export interface JobView {
   message?: string;
   hint?: string;
   progress?: JobProgress & { percent?: number; etaSeconds?: number };
+  /** Who ran it (the one history holds every program's operations); absent in entries older than that. */
+  by?: RunBy;
 }
 
 /** The one step in the app that fixes a health reason; the dashboard shows it as a button. */

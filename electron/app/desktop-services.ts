@@ -22,7 +22,8 @@ import { describeVerification, setupVerification } from '../schedule/verificatio
 import type { DesktopEffects } from './effects.ts';
 import { engineHealth } from './engine-health.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
-import { createJobs, fileActivityLog } from './jobs.ts';
+import { backupOutcome, historyActivityLog, importLegacyActivity } from './history.ts';
+import { createJobs } from './jobs.ts';
 
 export interface DesktopOptions {
   dataDir: string;
@@ -78,9 +79,13 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return health;
   };
 
+  // One history for every program (the catalog's): what the app finishes is recorded as the app's,
+  // and Activity lists what the command line and the daemon did too.
+  importLegacyActivity(engine.history, path.join(engine.dataDir, 'activity.json'));
   const jobs = createJobs({
     now: () => clock.now(),
-    log: fileActivityLog(path.join(engine.dataDir, 'activity.json')),
+    by: 'app',
+    log: historyActivityLog(engine.history, 'app'),
     onError: (job, error) => log.error(`${job.title} failed`, error, { job: job.kind, source: job.sourceId }),
     onChange: (job, change) => {
       if (change === 'finished') log.info(`${job.title}: ${job.outcome}`, { job: job.kind, source: job.sourceId, message: job.message, ms: Date.parse(job.finishedAt ?? job.startedAt) - Date.parse(job.startedAt) });
@@ -95,10 +100,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return jobs.run(
       { kind: 'backup', title: `Backing up ${source.name}`, sourceId, trigger },
       ({ signal, progress }) => engine.backup({ sourceId }, { trigger, signal, onProgress: progress, waitMs: trigger === 'scheduled' ? 10 * 60_000 : undefined, firstBackup: o.firstBackup }),
-      (m) => ({
-        message: m.integrity.status === 'ok' ? `Restore point taken and checked (${formatBytes(m.artifact.bytes)})` : 'The copy was taken but fails its integrity check: the database itself may be damaged',
-        restorePointId: m.id,
-      }),
+      backupOutcome,
     );
   };
 

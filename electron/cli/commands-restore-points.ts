@@ -175,29 +175,36 @@ function registerVerify(cx: CliContext): void {
     async (ids: string[], o: { identity?: string[]; passphraseFile?: string }) => {
       const e = await cx.open();
       const keys = await keysFrom(cx.io, o);
-      const scan = ids.length ? { problems: [] } : await e.reindex();
-      const targets = ids.length ? ids : e.list().map((m) => m.id);
-      const bar = cx.progress();
-      const results = [];
-      for (const id of targets) {
-        results.push(await e.verify(id, { keys, onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
-      }
-      bar.done();
-      const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
-      const word = { ok: 'ok', failed: 'FAILED', unchecked: NOT_CHECKED_NO_KEY } as const;
-      const width = Math.max(...results.map((r) => word[r.status].length), problems.length ? 6 : 2);
-      const lines = [
-        ...results.map((r) => `${word[r.status].padEnd(width)}  ${r.id}  ${r.sourceId}${r.status === 'ok' ? '' : `  ${r.status === 'unchecked' ? r.message.slice(NOT_CHECKED_NO_KEY.length + 2) : r.message}`}`),
-        ...problems.map((p) => `${'FAILED'.padEnd(width)}  ${p.message}`),
-      ];
-      const failed = results.filter((r) => r.status === 'failed').length + problems.length;
-      const unchecked = results.filter((r) => r.status === 'unchecked').length;
-      const total = results.length + problems.length;
-      lines.push(`${total} restore point${total === 1 ? '' : 's'}: ${total - failed - unchecked} ok, ${failed} failed${unchecked ? `, ${unchecked} ${NOT_CHECKED_NO_KEY}` : ''}`);
-      cx.print(lines.join('\n'), { results, problems, failed, unchecked });
-      if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
+      const title = ids.length === 1 ? 'Verifying a restore point' : ids.length ? `Verifying ${ids.length} restore points` : 'Verifying every restore point';
+      const counts = await cx.record({ kind: 'verify', title, ...(ids.length === 1 ? { restorePointId: ids[0] } : {}) }, () => verifyAll(cx, e, ids, keys), (n) => ({ message: n.failed ? `${n.failed} of ${n.total} FAILED` : `${n.total} checked, all good${n.unchecked ? ` (${n.unchecked} ${NOT_CHECKED_NO_KEY})` : ''}`, failed: n.failed > 0 }));
+      if (counts.failed > 0) throw new LifeboatError('integrity-failed', `${counts.failed} restore point${counts.failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
     },
   );
+}
+
+/** Verifies `ids` (or every restore point, after re-reading the vault) and prints each result; returns the counts. */
+async function verifyAll(cx: CliContext, e: Engine, ids: string[], keys: Awaited<ReturnType<typeof keysFrom>>): Promise<{ failed: number; unchecked: number; total: number }> {
+  const scan = ids.length ? { problems: [] } : await e.reindex();
+  const targets = ids.length ? ids : e.list().map((m) => m.id);
+  const bar = cx.progress();
+  const results = [];
+  for (const id of targets) {
+    results.push(await e.verify(id, { keys, onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
+  }
+  bar.done();
+  const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
+  const word = { ok: 'ok', failed: 'FAILED', unchecked: NOT_CHECKED_NO_KEY } as const;
+  const width = Math.max(...results.map((r) => word[r.status].length), problems.length ? 6 : 2);
+  const lines = [
+    ...results.map((r) => `${word[r.status].padEnd(width)}  ${r.id}  ${r.sourceId}${r.status === 'ok' ? '' : `  ${r.status === 'unchecked' ? r.message.slice(NOT_CHECKED_NO_KEY.length + 2) : r.message}`}`),
+    ...problems.map((p) => `${'FAILED'.padEnd(width)}  ${p.message}`),
+  ];
+  const failed = results.filter((r) => r.status === 'failed').length + problems.length;
+  const unchecked = results.filter((r) => r.status === 'unchecked').length;
+  const total = results.length + problems.length;
+  lines.push(`${total} restore point${total === 1 ? '' : 's'}: ${total - failed - unchecked} ok, ${failed} failed${unchecked ? `, ${unchecked} ${NOT_CHECKED_NO_KEY}` : ''}`);
+  cx.print(lines.join('\n'), { results, problems, failed, unchecked });
+  return { failed, unchecked, total };
 }
 
 /** `lifeboat restore ID`. */
@@ -229,7 +236,11 @@ function registerRestore(cx: CliContext): void {
       }
       const bar = cx.progress();
       try {
-        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
+        const r = await cx.record(
+          { kind: 'restore', title: o.to ? `Restoring ${m.source.name} into another file` : `Restoring ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+          () => e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen }),
+          restoreOutcome,
+        );
         bar.done();
         const lines = [`Restored ${r.restored.id} to ${r.target}${r.method === 'sqlite-backup' ? ' (through SQLite, so programs using it see the restored data)' : ''}`];
         if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
@@ -240,6 +251,11 @@ function registerRestore(cx: CliContext): void {
         bar.done();
       }
     });
+}
+
+/** How a restore or an undo reads in the history (as the app's restore job says it). */
+function restoreOutcome(r: { inPlace: boolean; restored: Manifest; safetyCopy?: Manifest; target: string }): { message: string; restorePointId: string } {
+  return { message: r.inPlace ? `Restored ${r.restored.source.name}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`, restorePointId: r.restored.id };
 }
 
 /** `lifeboat undo`. */
@@ -261,7 +277,7 @@ function registerUndo(cx: CliContext): void {
       }
       const bar = progress();
       try {
-        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
+        const r = await cx.record({ kind: 'undo', title: `Undoing the last change${safety ? ` of ${safety.source.name}` : ''}`, ...(safety ? { sourceId: safety.source.id } : {}) }, () => e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen }), restoreOutcome);
         bar.done();
         print(`Undone: ${r.target} is back as it was at ${localTime(r.restored.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
       } finally {
@@ -280,8 +296,11 @@ function registerPrune(cx: CliContext): void {
     .option('--source <id>', 'only this source')
     .action(async (o: { dryRun?: boolean; source?: string }) => {
       const e = await open();
-      const results = await e.prune({ dryRun: o.dryRun, sourceId: o.source });
-      const remote = await e.pruneDestinations({ dryRun: o.dryRun, sourceId: o.source });
+      const both = async () => ({ results: await e.prune({ dryRun: o.dryRun, sourceId: o.source }), remote: await e.pruneDestinations({ dryRun: o.dryRun, sourceId: o.source }) });
+      // What only shows what would go changes nothing, and is not an operation in the history.
+      const { results, remote } = o.dryRun
+        ? await both()
+        : await cx.record({ kind: 'prune', title: 'Removing old restore points', ...(o.source ? { sourceId: o.source } : {}) }, both, (r) => ({ message: `${r.results.reduce((n, x) => n + x.remove.length, 0)} deleted in the vault, ${r.remote.reduce((n, x) => n + ('remove' in x ? x.remove.length : 0), 0)} at the destinations` }));
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const lines: string[] = [];
       for (const r of [...results, ...remote]) {
@@ -309,7 +328,8 @@ function registerStatus(cx: CliContext): void {
       const e = await open();
       const s = await e.status();
       // The same judgement the app shows: "ok" only when it is.
-      const health = await engineHealth(e, { scheduler: setupScheduler(e) }, s);
+      // Every program's last backups (the one history), as the app judges from them.
+      const health = await engineHealth(e, { scheduler: setupScheduler(e), recentJobs: e.history.list({ limit: 100 }) }, s);
       const verifications = e.verifications();
       const lines = [`Data folder: ${s.dataDir}`, `Vault: ${s.vaultDir}${s.freeBytes !== undefined ? ` (${formatBytes(s.freeBytes)} free)` : ''}`];
       if (s.sources.length === 0) lines.push('No sources yet. Back one up with `lifeboat backup <database>`.');

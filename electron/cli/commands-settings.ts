@@ -69,7 +69,8 @@ export function registerSettingsCommands(cx: CliContext): void {
       const verification = setupVerification(e, {
         clock: systemClock,
         run: async (scope, work) => {
-          const r = await work({});
+          const title = scope === 'all' ? 'Checking every restore point (monthly)' : 'Checking the newest restore points (weekly)';
+          const r = await cx.record({ kind: 'verify', title, trigger: 'scheduled' }, () => work({}), (x) => ({ message: describeVerification(x), failed: x.restorePoints.failed.length + x.copies.failed.length > 0 }));
           log(`verification (${scope === 'all' ? 'every restore point' : 'the newest'}): ${describeVerification(r)}`);
           void uploads.kick(); // damaged copies it found are sent again now
           return r;
@@ -231,7 +232,7 @@ export function registerSettingsCommands(cx: CliContext): void {
       const cancel = () => stop.abort();
       process.once('SIGINT', cancel);
       try {
-        const r = await e.moveVault(folder, { onProgress: (p) => bar.update(p), signal: stop.signal });
+        const r = await cx.record({ kind: 'move-vault', title: 'Moving the vault' }, () => e.moveVault(folder, { onProgress: (p) => bar.update(p), signal: stop.signal }), (m) => ({ message: describeVaultMove(m) }));
         bar.done();
         print(describeVaultMove(r), r);
       } finally {

@@ -16,12 +16,14 @@ import { registerDestinationCommands } from './commands-destinations.ts';
 import { registerSettingsCommands } from './commands-settings.ts';
 import { registerInspectCommands } from './commands-inspect.ts';
 import { multiLine, oneLine } from './terminal-text.ts';
+import { recordEngineOperations, recorded } from '../app/history.ts';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let engine: Engine | undefined;
   let log: Log | undefined;
   const started = Date.now();
+  const by = argv.includes('daemon') ? 'daemon' : 'cli';
   const program = new Command();
   const print = (human: string, json: unknown) => {
     const o = program.opts<GlobalOptions>();
@@ -38,13 +40,16 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const dir = dataDir();
     if (!log) {
       const secrets = [io.env.LIFEBOAT_PASSPHRASE, io.env.LIFEBOAT_GOOGLE_CLIENT_SECRET].filter((s): s is string => Boolean(s));
-      log = await openLog(dir, { process: argv.includes('daemon') ? 'daemon' : 'cli', ...(await logLimits(dir)), secrets }).catch(() => noLog);
+      log = await openLog(dir, { process: by, ...(await logLimits(dir)), secrets }).catch(() => noLog);
       log.info('command', { args: argv });
     }
     engine = await createEngine({ dataDir: dir, appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), drivers: allDrivers(io.env) });
     logEngineEvents(engine.events, log);
+    // Backups and copies land in the one history (the app's Activity, `lifeboat history`) as this program's.
+    recordEngineOperations(engine, by);
     return engine;
   };
+  const record: CliContext['record'] = async (spec, work, describe) => recorded((await open()).history, by, spec, work, describe);
   const progress = () => {
     const o = program.opts<GlobalOptions>();
     return createProgress(io.stderr, { quiet: Boolean(o.quiet || o.json) });
@@ -62,7 +67,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const cx: CliContext = { io, program, open, dataDir, print, progress };
+  const cx: CliContext = { io, program, open, dataDir, print, progress, record };
   registerRestorePointCommands(cx);
   registerDestinationCommands(cx);
   registerSettingsCommands(cx);
