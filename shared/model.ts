@@ -351,9 +351,18 @@ export type HealthFix =
   /** Where the vault lives (Settings). */
   | { kind: 'show-settings' };
 
+/**
+ * What kind of problem a health reason is, for those that alerts leave the machine for (with its
+ * source or destination, one alert per problem): a backup failed, backups stopped (no good one for
+ * over twice the schedule's interval), copies to a destination fail or it is over a day behind,
+ * verification found damage; and alerts themselves that could not be sent.
+ */
+export type HealthTopic = 'backup-failed' | 'overdue' | 'copies-failed' | 'destination-behind' | 'damaged' | 'alerts-undelivered';
+
 /** One thing that is not right, and what the person can do about it. */
 export interface HealthReason {
   level: 'warning' | 'error';
+  topic?: HealthTopic;
   sourceId?: string;
   destinationId?: string;
   text: string;

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
+import { alertSettingsSchema } from '../../../shared/alerts.ts';
 import { appSettingsSchema, destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../../shared/model.ts';
 import { LifeboatError } from './errors.ts';
 import { withLockSync } from './locks.ts';
@@ -56,6 +57,8 @@ export const settingsSchema = z.object({
   google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
   /** The desktop app's preferences (tray, login, notifications). */
   app: appSettingsSchema.default(appSettingsSchema.parse({})),
+  /** Where alerts go off the machine (e-mail, webhooks, heartbeat pings); the SMTP password is in the SecretStore. */
+  alerts: alertSettingsSchema.default(alertSettingsSchema.parse({})),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -89,6 +92,8 @@ export const settingsPatchSchema = z
     /** The person's own OAuth client id, or null to forget it (the build's built-in client then signs in). */
     google: z.object({ clientId: z.string().min(1) }).strict().nullable().optional(),
     app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
+    /** The alert channels, all of them (app/alerts/alert-settings.ts keeps their ids unique). */
+    alerts: alertSettingsSchema.optional(),
   })
   .strict()
   .transform(({ timeZone, google, ...rest }) => ({
