@@ -20,7 +20,9 @@ import type { SecretStore } from '../engine/common/secrets.ts';
 import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import type { DesktopEffects } from './effects.ts';
+import { openAlerts, pingOnBackups } from './alerts/alert-settings.ts';
 import { engineHealth } from './engine-health.ts';
+import { claimRunner } from './runner.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
 import { backupOutcome, historyActivityLog, importLegacyActivity } from './history.ts';
 import { createJobs } from './jobs.ts';
@@ -60,6 +62,9 @@ export async function createDesktopServices(opts: DesktopOptions) {
   if (googleClientProblem) log.error('the built-in Google client could not be read', googleClientProblem);
   const engine = await createEngine({ dataDir: opts.dataDir, appVersion: opts.appVersion, secrets: opts.secrets, drivers: opts.drivers ?? allDrivers(env, { googleClient }), clock, checkpoint: opts.checkpoint });
   logEngineEvents(engine.events, log);
+  // Alerts off the machine: heartbeats for every backup this app takes; problems told by the runner (see runner.ts).
+  const alerts = openAlerts(engine, { log });
+  pingOnBackups(engine, alerts);
 
   let lastHealth: Health | undefined;
   // Retention that could not run (in the vault after a backup, or at a destination) until it runs again.
@@ -68,7 +73,11 @@ export async function createDesktopServices(opts: DesktopOptions) {
   engine.events.on('retention-applied', ({ error }) => (vaultRetentionProblem = error));
   engine.events.on('destination-retention-applied', ({ error }) => (destinationRetentionProblem = error));
   const judge = (status: VaultStatus): Promise<Health> =>
-    engineHealth(engine, { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem, verificationProblem: verification.status().last?.error }, status);
+    engineHealth(
+      engine,
+      { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem, verificationProblem: verification.status().last?.error, undeliveredAlerts: alerts.undelivered() },
+      status,
+    );
   /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
   const checkHealth = async (status?: VaultStatus): Promise<Health> => {
     const health = await judge(status ?? (await engine.status()));
@@ -76,6 +85,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
       lastHealth = health;
       events.emit('health:changed', health);
     }
+    // The program that runs the schedule tells the problems off the machine (once each; see alerts.ts).
+    if (runner.held()) void alerts.evaluate(health);
     return health;
   };
 
@@ -163,6 +174,16 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return on;
   };
   const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
+  // The schedule, the verification schedule and the close watcher run in this app only while it holds the runner lock.
+  const runner = claimRunner(engine.dataDir, 'app', {
+    clock,
+    onAcquired: () => {
+      scheduler.start();
+      verification.start();
+      closeWatcher.start();
+      void checkHealth().catch(() => undefined);
+    },
+  });
   const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status() });
 
   let uploads: UploadQueue | undefined;
@@ -190,6 +211,10 @@ export async function createDesktopServices(opts: DesktopOptions) {
     setPaused,
     /** The verification schedule: its last result and next run (the tray shows them). */
     verification,
+    /** The alerts that leave the machine (Settings → Alerts; a test from there). */
+    alerts,
+    /** Whether this app runs the schedule and sends the alerts now (it holds the runner lock: runner.ts). */
+    runsSchedule: () => runner.held(),
     /** Resolves once nothing runs: no backup, upload, verification or job (tests and the simulation). */
     async idle() {
       for (;;) {
@@ -207,9 +232,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     /** Starts the scheduler, the upload queue, the verification schedule and the health check. */
     start() {
       uploads = engine.startUploads({ runCopy });
-      scheduler.start();
-      verification.start();
-      closeWatcher.start();
+      void runner.start();
       void checkHealth().catch(() => undefined);
       healthLoop();
     },
@@ -229,10 +252,11 @@ export async function createDesktopServices(opts: DesktopOptions) {
       closeWatcher.stop();
       uploads?.stop();
       healthTimer.cancel();
+      const released = runner.stop();
       engine.close();
       log.info('app stopped');
-      // Resolves once the log is written and closed.
-      return log.close();
+      // Resolves once the runner lock is let go and the log is written and closed.
+      return Promise.all([released, log.close()]).then(() => undefined);
     },
   };
 }

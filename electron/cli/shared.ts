@@ -9,6 +9,7 @@ import { type Engine } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import { formatBytes, parseBytes } from '../../shared/bytes.ts';
 import { type ProgressReporter } from './progress.ts';
+import type { Alerts } from '../app/alerts/alerts.ts';
 import type { Outcome } from '../app/history.ts';
 import type { JobSpec } from '../app/jobs.ts';
 import { DEFAULT_ZSTD_LEVEL, KEY_FILE_HINT, identityProblem, parseKeyFile, type DecryptWith } from '../engine/artifact/artifact-codec.ts';
@@ -29,6 +30,8 @@ export interface CliContext {
    * history the app's Activity and `lifeboat history` show; returns or throws what `work` does.
    */
   record: <T>(spec: JobSpec, work: () => Promise<T>, describe: (result: T) => Outcome) => Promise<T>;
+  /** The alerts over the engine (heartbeats of this program's backups are pinged by themselves). */
+  alerts: () => Promise<Alerts>;
 }
 
 export interface GlobalOptions {

@@ -76,3 +76,29 @@ export function openAlerts(engine: Engine, o: { log?: Log; sender?: AlertSender 
     log: o.log,
   });
 }
+
+/**
+ * Pings the heartbeat channels for every backup `engine` takes, whoever started it (not the safety
+ * copy a restore takes): start, then success or fail. `track` is given each ping (a command waits
+ * for them before it exits). Returns the unsubscriber.
+ */
+export function pingOnBackups(engine: Engine, alerts: Alerts, track: (ping: Promise<void>) => void = () => undefined): () => void {
+  const safety = new Set<string>();
+  const name = (id: string) => engine.sources.list().find((s) => s.id === id)?.name ?? id;
+  const offs = [
+    engine.events.on('backup-started', ({ sourceId, trigger }) => {
+      if (trigger === 'safety') return void safety.add(sourceId);
+      track(alerts.ping(sourceId, 'start', `backing up ${name(sourceId)} (${trigger})`));
+    }),
+    engine.events.on('backup-finished', ({ manifest: m }) => {
+      if (safety.delete(m.source.id)) return;
+      const ok = m.integrity.status === 'ok';
+      track(alerts.ping(m.source.id, ok ? 'success' : 'fail', ok ? `${m.source.name}: restore point ${m.id} taken and checked` : `${m.source.name}: the copy fails its integrity check`));
+    }),
+    engine.events.on('backup-failed', ({ sourceId, error }) => {
+      if (safety.delete(sourceId)) return;
+      track(alerts.ping(sourceId, 'fail', `${name(sourceId)}: the backup failed: ${error.message}`));
+    }),
+  ];
+  return () => offs.forEach((off) => off());
+}

@@ -117,13 +117,14 @@ export function createAlerts(deps: AlertsDeps) {
       serial(async () => {
         const now = deps.now();
         const state = deps.state.read();
+        const before = JSON.stringify(state);
         observe(state, health.reasons, now);
         const channels = deps.channels().filter((c): c is MessageChannel => c.enabled && c.kind !== 'heartbeat');
         await Promise.all(channels.map((c) => deliver(state, c, now)));
         // A fix nobody is left to tell of (its channels removed or switched off) is done with.
         const live = new Set(channels.map((c) => c.id));
         for (const [key, f] of Object.entries(state.fixed)) if (!f.pending.some((id) => live.has(id))) delete state.fixed[key];
-        deps.state.write(state);
+        if (JSON.stringify(state) !== before) deps.state.write(state);
       }).catch((e: unknown) => deps.log?.warn('alerts could not be checked', { error: errorText(e) })),
 
     /** Pings the heartbeat channels that watch `sourceId` (start, success or fail, with a line saying why). Never throws. */
