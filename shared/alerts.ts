@@ -55,6 +55,13 @@ export const alertChannelSchema = z.discriminatedUnion('kind', [
 ]);
 export type AlertChannel = z.infer<typeof alertChannelSchema>;
 
+/** A channel as the dashboard sends it: the same, its id absent for a new one, nothing more (checked in main). */
+export const alertChannelInputSchema = z.discriminatedUnion('kind', [
+  alertChannelSchema.options[0].extend({ id: alertChannelIdSchema.optional() }).strict(),
+  alertChannelSchema.options[1].extend({ id: alertChannelIdSchema.optional() }).strict(),
+  alertChannelSchema.options[2].extend({ id: alertChannelIdSchema.optional() }).strict(),
+]);
+
 export const alertSettingsSchema = z.object({
   channels: z.array(alertChannelSchema).max(20).default([]),
 });

@@ -184,7 +184,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
       void checkHealth().catch(() => undefined);
     },
   });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status() });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status(), alerts });
 
   let uploads: UploadQueue | undefined;
   let stopped = false;
