@@ -389,7 +389,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
       expect(await tray.isChecked()).toBe(true);
       await page.getByLabel(/Start Lifeboat when I log in/).check();
       await page.getByLabel(/Notify me after every successful backup/).check();
-      await expect.poll(() => dark.engine.settings().app).toEqual({ closeToTray: true, openAtLogin: true, notifyOnSuccess: true });
+      await expect.poll(() => dark.engine.settings().app).toEqual({ closeToTray: true, openAtLogin: true, openAtLoginChosen: true, notifyOnSuccess: true });
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).toBe('rgb(24, 24, 26)');
       await dark.screenshot('15-settings-dark');

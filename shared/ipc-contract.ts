@@ -45,6 +45,8 @@ export interface StatusView {
   sources: SourceSummary[];
   health: Health;
   schedulePaused: boolean;
+  /** What runs the scheduled backups now and after a restart, and the next one, in a sentence (as `lifeboat status` says). */
+  scheduleRunner?: string;
   /** Jobs running now (a backup started from the tray or the schedule shows here too). */
   running: JobView[];
 }
@@ -177,7 +179,7 @@ export const ipcContract = {
    * hour), then takes its first restore point (a job) before answering; null when cancelled.
    * `added` false: it was protected already (nothing changed).
    */
-  'sources:choose': channel<{ source: Source; added: boolean; first?: Manifest } | null>()(none),
+  'sources:choose': channel<{ source: Source; added: boolean; first?: Manifest; startsAtLogin?: boolean } | null>()(none),
   'sources:remove': channel<Source>()(bySource),
   'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
   /**

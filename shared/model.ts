@@ -383,6 +383,8 @@ export const appSettingsSchema = z.object({
   /** Closing the window keeps Lifeboat running in the tray so schedules keep running. */
   closeToTray: z.boolean().default(true),
   openAtLogin: z.boolean().default(false),
+  /** The person chose `openAtLogin` themselves; until then it is switched on once a database has a schedule. */
+  openAtLoginChosen: z.boolean().default(false),
   /** A notification after each successful backup, not only after failures. */
   notifyOnSuccess: z.boolean().default(false),
 });

@@ -353,7 +353,8 @@ describe('the IPC handler table', () => {
     expect(status.sources).toHaveLength(1);
     expect(await call('destinations:add-folder', undefined)).toBeNull(); // the dialog was cancelled
     expect(await call('drive:status', undefined)).toEqual({ connected: false });
-    expect(await call('app-settings:get', undefined)).toEqual({ closeToTray: true, openAtLogin: false, notifyOnSuccess: false });
+    // A database with a schedule: the app starts at login by default (the person has not chosen).
+    expect(await call('app-settings:get', undefined)).toEqual({ closeToTray: true, openAtLogin: true, openAtLoginChosen: false, notifyOnSuccess: false });
     expect(await call('app-settings:set', { notifyOnSuccess: true })).toMatchObject({ notifyOnSuccess: true });
     await expect(call('sources:update', { sourceId: 'store', patch: { encryption: { kind: 'passphrase' } } })).rejects.toThrow(/No passphrase is set/);
     expect(await call('encryption:set-passphrase', { passphrase: 'correct horse battery' })).toMatchObject({ passphraseKeyId: expect.any(String) });

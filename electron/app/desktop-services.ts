@@ -23,6 +23,7 @@ import type { DesktopEffects } from './effects.ts';
 import { openAlerts, pingOnBackups } from './alerts/alert-settings.ts';
 import { engineHealth } from './engine-health.ts';
 import { claimRunner } from './runner.ts';
+import { defaultOpenAtLogin, scheduleRunner } from './schedule-runner.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
 import { backupOutcome, historyActivityLog, importLegacyActivity } from './history.ts';
 import { createJobs } from './jobs.ts';
@@ -184,7 +185,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
       void checkHealth().catch(() => undefined);
     },
   });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status(), alerts });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), googleClient, verificationStatus: () => verification.status(), alerts, scheduleRunner: () => scheduleRunner(engine, scheduler.status()) });
 
   let uploads: UploadQueue | undefined;
   let stopped = false;
@@ -215,6 +216,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
     alerts,
     /** Whether this app runs the schedule and sends the alerts now (it holds the runner lock: runner.ts). */
     runsSchedule: () => runner.held(),
+    /** What runs the schedule now and after a restart, and the next backup (the Overview, as `lifeboat status`). */
+    scheduleRunner: () => scheduleRunner(engine, scheduler.status()),
     /** Resolves once nothing runs: no backup, upload, verification or job (tests and the simulation). */
     async idle() {
       for (;;) {
@@ -232,6 +235,8 @@ export async function createDesktopServices(opts: DesktopOptions) {
     /** Starts the scheduler, the upload queue, the verification schedule and the health check. */
     start() {
       uploads = engine.startUploads({ runCopy });
+      // Once a database has a schedule, the app starts at login unless the person chose otherwise.
+      if (defaultOpenAtLogin(engine)) opts.effects.setOpenAtLogin?.(true);
       void runner.start();
       void checkHealth().catch(() => undefined);
       healthLoop();

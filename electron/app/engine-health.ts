@@ -17,6 +17,12 @@ export interface HealthSources {
   undeliveredAlerts?: { channel: string; error: string }[];
 }
 
+/** Whether nothing starts the schedule when the computer starts: the app does not start at login and no daemon service is installed. */
+export function nothingStartsSchedule(engine: Engine): boolean {
+  const s = engine.settings();
+  return !s.app.openAtLogin && !s.daemonService;
+}
+
 /** How long a schedule leaves between runs: the longest gap among its next runs (a weekdays-only cron: the weekend), or undefined when off. */
 export function scheduleIntervalMs(schedule: Schedule, now: Date, timeZone?: string): number | undefined {
   if (schedule.kind === 'off') return undefined;
@@ -82,5 +88,6 @@ export async function engineHealth(engine: Engine, from: HealthSources, status?:
     retentionProblem: from.retentionProblem,
     verificationProblem: from.verificationProblem,
     undeliveredAlerts: from.undeliveredAlerts,
+    nothingStartsSchedule: nothingStartsSchedule(engine),
   });
 }

@@ -42,6 +42,8 @@ export interface HealthInput {
   verificationProblem?: string;
   /** Alerts that could not be sent (a channel's name and why), from the alerts' state. */
   undeliveredAlerts?: { channel: string; error: string }[];
+  /** Neither the app (at login) nor the daemon's OS service starts the schedule when the computer starts. */
+  nothingStartsSchedule?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -169,6 +171,9 @@ export function judgeHealth(input: HealthInput): Health {
   }
   if (input.retentionProblem) add({ level: 'warning', text: `Old restore points could not be removed: ${input.retentionProblem}.`, action: 'Fix what it says; the vault grows until then.' });
   if (input.verificationProblem) add({ level: 'warning', text: `The scheduled check of the restore points could not run: ${input.verificationProblem}.`, action: 'Fix what it says; Lifeboat tries again later.' });
+  if (input.nothingStartsSchedule && input.schedule.some((s) => s.scheduled)) {
+    add({ level: 'warning', text: 'Nothing starts the scheduled backups when this computer restarts.', action: 'Turn on "Start Lifeboat when I log in" (Settings), or run `lifeboat daemon install`.', fix: { kind: 'show-settings' } });
+  }
   for (const u of input.undeliveredAlerts ?? []) {
     add({ level: 'warning', topic: 'alerts-undelivered', text: `Alerts could not be sent by ${u.channel}: ${u.error}.`, action: 'Check the alert settings and send a test (Settings → Alerts, or `lifeboat alerts test`); until then problems show only here, in the tray and in the log.', fix: { kind: 'show-settings' } });
   }

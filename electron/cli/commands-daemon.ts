@@ -2,16 +2,23 @@
 // It runs the scheduled backups, the verification schedule, the close watcher and the upload queue,
 // and sends the alerts, while it holds the runner lock (app/runner.ts): when the app already runs
 // the schedule, the daemon only copies and waits, and takes over when the app stops.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Manifest } from '../../shared/model.ts';
+import { describeService, servicePlan, type ServicePlan } from '../app/daemon-service.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { engineHealth } from '../app/engine-health.ts';
 import { claimRunner, runnerNow } from '../app/runner.ts';
 import { singleTimer, systemClock } from '../engine/common/clock.ts';
-import { isLifeboatError } from '../engine/common/errors.ts';
+import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import { localTime, type CliContext } from './shared.ts';
+
+const REPO_BIN = path.resolve(import.meta.dirname, '..', '..', 'bin');
 
 /** Says on stderr what the engine's retention did (a daemon's log is its output, under systemd the journal). */
 function logRetention(e: Engine, log: (line: string) => void): void {
@@ -93,6 +100,56 @@ async function runDaemon(cx: CliContext): Promise<void> {
   await runner.stop();
 }
 
+/** The service for this data folder on this machine: node, the `lifeboat` script that is running, the data folder. */
+function planHere(cx: CliContext): ServicePlan {
+  const cli = realpathSync(process.argv[1] ?? path.join(REPO_BIN, 'lifeboat.mjs'));
+  return servicePlan(process.platform, { node: process.execPath, cli, dataDir: cx.dataDir() }, { home: os.homedir(), env: cx.io.env, uid: process.getuid?.() });
+}
+
+/** Runs one command of a plan; says what it printed when it fails. */
+function runStep(step: string[]): void {
+  const r = spawnSync(step[0] as string, step.slice(1), { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new LifeboatError('unreadable', `\`${step.join(' ')}\` failed: ${(r.error?.message ?? r.stderr ?? '').trim() || `exit ${r.status}`}`, 'The service file is written; start it by hand with that command, or run `lifeboat daemon` in a terminal');
+}
+
+/** `lifeboat daemon install`: writes the OS service and starts it (unless --no-start); --dry-run only shows it. */
+async function installService(cx: CliContext, o: { dryRun?: boolean; start: boolean }): Promise<void> {
+  const plan = planHere(cx);
+  const steps = o.start ? plan.start : [];
+  if (o.dryRun) {
+    const lines = [...(plan.file ? [`Would write ${plan.file}:`, plan.content ?? ''] : []), ...plan.start.map((s) => `Would run: ${s.join(' ')}`)];
+    return cx.print(lines.join('\n'), plan);
+  }
+  const e = await cx.open();
+  if (plan.file && plan.content !== undefined) {
+    mkdirSync(path.dirname(plan.file), { recursive: true });
+    writeFileSync(plan.file, plan.content, { mode: 0o644 });
+  }
+  for (const step of steps) runStep(step);
+  e.updateSettings({ daemonService: { kind: plan.kind, name: plan.name, ...(plan.file ? { file: plan.file } : {}), installedAt: e.now().toISOString() } });
+  const what = describeService(plan);
+  cx.print([`Installed ${what}${plan.file ? ` (${plan.file})` : ''}: it runs \`lifeboat daemon\` for ${cx.dataDir()} ${o.start ? 'now and ' : ''}whenever you log in.`, ...(o.start ? [] : [`Start it with: ${plan.start.map((s) => s.join(' ')).join(' && ')}`]), ...(plan.note ? [plan.note] : [])].join('\n'), plan);
+}
+
+/** `lifeboat daemon uninstall`: stops the OS service (unless --no-stop) and removes it. */
+async function uninstallService(cx: CliContext, o: { stop: boolean }): Promise<void> {
+  const e = await cx.open();
+  const plan = planHere(cx);
+  const problems: string[] = [];
+  if (o.stop) {
+    for (const step of plan.stop) {
+      try {
+        runStep(step);
+      } catch (err) {
+        problems.push(isLifeboatError(err) ? err.message : String(err));
+      }
+    }
+  }
+  if (plan.file) rmSync(plan.file, { force: true });
+  e.updateSettings({ daemonService: null });
+  cx.print([`Removed ${describeService(plan)}: nothing starts \`lifeboat daemon\` any more.`, ...problems.map((p) => `note: ${p}`)].join('\n'), { removed: plan.name, problems });
+}
+
 /** Registers `lifeboat daemon`. */
 export function registerDaemonCommands(cx: CliContext): void {
   const daemon = cx.program.command('daemon').description('the schedule without the desktop app: run it in the foreground, or install it as a service of this computer');
@@ -100,4 +157,15 @@ export function registerDaemonCommands(cx: CliContext): void {
     .command('run', { isDefault: true })
     .description('run scheduled backups, checks, copies and alerts in the foreground (for machines without the desktop app); Ctrl-C stops')
     .action(() => runDaemon(cx));
+  daemon
+    .command('install')
+    .description('run `lifeboat daemon` whenever this computer is on: a systemd user unit (Linux), a launchd agent (macOS), a task at logon (Windows)')
+    .option('--dry-run', 'only show the file and the commands')
+    .option('--no-start', 'write the service but do not load or start it')
+    .action((o: { dryRun?: boolean; start: boolean }) => installService(cx, o));
+  daemon
+    .command('uninstall')
+    .description('stop and remove the service `daemon install` set up')
+    .option('--no-stop', 'only remove the file (the service manager is not asked to stop it)')
+    .action((o: { stop: boolean }) => uninstallService(cx, o));
 }

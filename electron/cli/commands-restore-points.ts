@@ -2,7 +2,7 @@
 // function per command, each registering it on the program.
 import { Option } from 'commander';
 import type { Manifest } from '../../shared/model.ts';
-import type { Engine } from '../engine/engine.ts';
+import { NEW_SOURCE_SCHEDULE, type Engine } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 import { formatBytes } from '../../shared/bytes.ts';
 import { describeHolders } from '../engine/snapshot/open-holders.ts';
@@ -11,6 +11,9 @@ import { NOT_CHECKED_NO_KEY } from '../engine/restore/verify.ts';
 import { filesOf } from '../engine/vault/manifest.ts';
 import { engineHealth } from '../app/engine-health.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { fileAlertState } from '../app/alerts/alert-state.ts';
+import { undeliveredAlerts } from '../app/alerts/alerts.ts';
+import { scheduleRunner } from '../app/schedule-runner.ts';
 import { collect, confirm, countOption, describeManifest, keysFor, keysFrom, levelOption, localTime, passphraseFrom, sizeOption, table, type CliContext, type GlobalOptions, type Io, withKeyOptions } from './shared.ts';
 
 /** Registers the restore point commands on the program. */
@@ -68,7 +71,8 @@ function registerBackup(cx: CliContext): void {
       const stopListening = e.events.on('retention-applied', (r) => (retention = r));
       try {
         const waitMs = (o.wait ?? 0) * 1000;
-        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, { prune: o.prune, trigger: o.trigger, compact: o.compact, compressLevel, encrypt, maxBytes: o.maxSize, waitMs, onProgress: (p) => bar.update(p) });
+        // A database registered here gets the schedule the app gives one (every hour), as in the app.
+        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, { newSourceSchedule: NEW_SOURCE_SCHEDULE, prune: o.prune, trigger: o.trigger, compact: o.compact, compressLevel, encrypt, maxBytes: o.maxSize, waitMs, onProgress: (p) => bar.update(p) });
       } finally {
         bar.done();
         stopListening();
@@ -329,7 +333,9 @@ function registerStatus(cx: CliContext): void {
       const s = await e.status();
       // The same judgement the app shows: "ok" only when it is.
       // Every program's last backups (the one history), as the app judges from them.
-      const health = await engineHealth(e, { scheduler: setupScheduler(e), recentJobs: e.history.list({ limit: 100 }) }, s);
+      const scheduler = setupScheduler(e);
+      const health = await engineHealth(e, { scheduler, recentJobs: e.history.list({ limit: 100 }), undeliveredAlerts: undeliveredAlerts(fileAlertState(e.dataDir).read(), e.settings().alerts.channels) }, s);
+      const runner = await scheduleRunner(e, scheduler.status());
       const verifications = e.verifications();
       const lines = [`Data folder: ${s.dataDir}`, `Vault: ${s.vaultDir}${s.freeBytes !== undefined ? ` (${formatBytes(s.freeBytes)} free)` : ''}`];
       if (s.sources.length === 0) lines.push('No sources yet. Back one up with `lifeboat backup <database>`.');
@@ -345,8 +351,9 @@ function registerStatus(cx: CliContext): void {
         lines.push(`destination ${d.destination.id} (${d.destination.kind === 'folder' ? d.destination.path : d.destination.name}): ${d.completed} copies, ${state}`);
       }
       if (s.orphans) lines.push(`${s.orphans} restore point(s) belong to sources no longer registered`);
+      lines.push(`Schedule: ${runner.text}`);
       lines.push(`Health: ${health.summary}`, ...health.reasons.map((r) => `  ${r.level === 'error' ? 'PROBLEM' : 'warning'}: ${r.text} ${r.action}`));
-      print(lines.join('\n'), { ...s, destinations, health });
+      print(lines.join('\n'), { ...s, destinations, health, scheduleRunner: runner });
     });
 }
 

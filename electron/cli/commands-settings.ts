@@ -6,7 +6,7 @@ import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { countOption, encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 import { formatBytes } from '../../shared/bytes.ts';
-import { describeVaultMove } from '../engine/engine.ts';
+import { describeVaultMove, NEW_SOURCE_SCHEDULE } from '../engine/engine.ts';
 
 /** Registers settings commands on the program. */
 export function registerSettingsCommands(cx: CliContext): void {
@@ -81,8 +81,9 @@ export function registerSettingsCommands(cx: CliContext): void {
     .option('--name <id>', 'the id to use (default: from the file name)')
     .action(async (database: string, o: { name?: string }) => {
       const e = await open();
-      const s = await e.sources.add(database, { id: o.name });
-      print(`Source ${s.id}: ${s.path}`, s);
+      // The schedule the app gives a new database (every hour): protected from now on, not only when backed up by hand.
+      const s = await e.sources.add(database, { id: o.name, schedule: NEW_SOURCE_SCHEDULE });
+      print(`Source ${s.id}: ${s.path}, backed up ${describeSchedule(s.schedule ?? NEW_SOURCE_SCHEDULE).toLowerCase()} (\`lifeboat sources set ${s.id} --schedule …\` changes it; \`lifeboat daemon install\` runs the schedule without the app)`, s);
     });
   sources
     .command('remove')

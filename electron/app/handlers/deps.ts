@@ -29,6 +29,8 @@ export interface HandlerDeps {
   googleClient?: GoogleClient;
   /** The verification schedule's last run and next one. */
   verificationStatus?: () => { last?: VerificationSummary; nextAt?: string };
+  /** What runs the schedule, in words (the Overview). */
+  scheduleRunner?: () => Promise<{ text: string }>;
   /** The alerts that leave the machine (a test from Settings). */
   alerts?: Pick<Alerts, 'test'>;
 }
