@@ -17,6 +17,10 @@ const errorOf = (e: Entry) => {
   return err ? `${err.message ?? ''}${err.hint ? ` (${err.hint})` : ''}` : '';
 };
 
+/** "items: 2, orders: 1 (1 replaced); " from the tables a recover logged. */
+const tablesInWords = (tables: unknown) =>
+  Array.isArray(tables) ? `${(tables as { table?: unknown; inserted?: unknown; replaced?: unknown }[]).map((t) => `${str(t.table)}: ${str(t.inserted)}${t.replaced ? ` (${str(t.replaced)} replaced)` : ''}`).join(', ')}; ` : '';
+
 /** Sentences for the events Lifeboat logs, by message; anything else is said as logged. */
 const SENTENCES: Record<string, (e: Entry) => string> = {
   'app started': (e) => `The app started (version ${str(e.version)})`,
@@ -29,7 +33,7 @@ const SENTENCES: Record<string, (e: Entry) => string> = {
     `Restore point ${str(e.restorePoint)} of ${str(e.source)} taken (${str(e.trigger)}, ${typeof e.bytes === 'number' ? formatBytes(e.bytes) : '?'}${seconds(e.ms)}): ${e.integrity === 'ok' ? 'ok' : 'FAILS ITS INTEGRITY CHECK'}`,
   'backup failed': (e) => `Backup of ${str(e.source)} FAILED: ${str((e.err as { message?: string } | undefined)?.message)}`,
   restored: (e) => `Restored ${str(e.restorePoint)} over ${str(e.target)}${e.safetyCopy ? ` (safety copy ${str(e.safetyCopy)})` : ''}: ok`,
-  'rows brought back': (e) => `Rows brought back from ${str(e.restorePoint)} into ${str(e.target)} (safety copy ${str(e.safetyCopy)}): ok`,
+  'rows brought back': (e) => `Rows brought back from ${str(e.restorePoint)} into ${str(e.target)} (${tablesInWords(e.tables)}safety copy ${str(e.safetyCopy)}): ok`,
   'restore points deleted': (e) => `Deleted ${Array.isArray(e.ids) ? e.ids.length : 0} restore point(s): ${Array.isArray(e.ids) ? e.ids.map(str).join(', ') : ''}`,
   copied: (e) => `Copied ${str(e.restorePoint)} to ${str(e.destination)}${typeof e.bytes === 'number' ? ` (${formatBytes(e.bytes)})` : ''}: ok`,
   'copy failed': (e) => `Copy of ${str(e.restorePoint)} to ${str(e.destination)} FAILED: ${str(e.error)}${e.nextAttemptAt ? `; next try ${str(e.nextAttemptAt)}` : ''}`,
