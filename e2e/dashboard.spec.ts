@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeBankDb, readMarker, setMarker, tempDir } from '../electron/engine/testing/fixtures.ts';
+import { makeBankDb, readMarker, runCli, setMarker, tempDir } from '../electron/engine/testing/fixtures.ts';
 import type { ConfirmRequest } from '../electron/app/effects.ts';
 import { e2eUnavailable, startHarness, type Harness } from './harness.ts';
 
@@ -137,10 +137,15 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
     expect(confirms.at(-1)).toMatchObject({ confirmLabel: 'Undo', message: expect.stringContaining(`Put ${db} back as it was`) });
     expect(readMarker(db)).toBe('changed after the backup');
 
+    // What the command line does on the same data folder is in the same history.
+    expect((await runCli(['verify'], { home: path.join(t.dir, 'home') })).code).toBe(0);
     await page.getByRole('navigation').getByRole('button', { name: 'Activity' }).click();
     const activity = page.getByRole('table', { name: 'Activity' });
     await activity.getByText(/Undoing the restore of store\.db/).waitFor();
     for (const what of ['Restoring store.db', 'Verifying a restore point of store.db', 'Backing up store.db']) await activity.getByText(what, { exact: true }).first().waitFor();
+    const fromCli = activity.getByRole('row').filter({ hasText: 'Verifying every restore point' });
+    await fromCli.getByText('Command line', { exact: true }).waitFor();
+    await fromCli.getByText(/Done: \d+ checked, all good/).waitFor();
     await h.screenshot('07-activity');
   });
 
@@ -384,7 +389,7 @@ describe.skipIf(unavailable !== undefined)('dashboard', () => {
       expect(await tray.isChecked()).toBe(true);
       await page.getByLabel(/Start Lifeboat when I log in/).check();
       await page.getByLabel(/Notify me after every successful backup/).check();
-      await expect.poll(() => dark.engine.settings().app).toEqual({ closeToTray: true, openAtLogin: true, notifyOnSuccess: true });
+      await expect.poll(() => dark.engine.settings().app).toEqual({ closeToTray: true, openAtLogin: true, openAtLoginChosen: true, notifyOnSuccess: true });
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).toBe('rgb(24, 24, 26)');
       await dark.screenshot('15-settings-dark');

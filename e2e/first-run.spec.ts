@@ -59,7 +59,10 @@ describe.skipIf(unavailable !== undefined)('the first ten minutes', () => {
 
     await click(health.getByRole('button', { name: 'Add a database…' }), 'Add a database…');
     // Its first restore point at once, an hourly schedule, and when the next one runs.
-    await page.getByText(/^store\.db was added and is backed up from now on: the first restore point was taken today .*, and it runs every hour, on the hour\.$/).waitFor();
+    // …and the schedule runs whenever the computer is on: the app now starts at login, and says so.
+    await page.getByText(/^store\.db was added and is backed up from now on: the first restore point was taken today .*, and it runs every hour, on the hour\. Lifeboat now starts when you log in \(in the tray\), so the schedule runs whenever this computer is on; Settings turns that off\.$/).waitFor();
+    expect(h.engine.settings().app).toMatchObject({ openAtLogin: true, openAtLoginChosen: false });
+    await page.getByLabel('What runs the schedule').getByText(/^Scheduled backups are run by the Lifeboat app \(process \d+\); after a restart: the app, at login\. Next backup: store (today|tomorrow) /).waitFor();
     await page.getByText('Backed up every hour, on the hour', { exact: true }).waitFor();
     await page.getByText(/^Next backup (today|tomorrow) /).waitFor();
     expect(h.engine.list()).toHaveLength(1);

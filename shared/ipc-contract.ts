@@ -2,6 +2,7 @@
 // in main before any service runs) and the output type; and the events main pushes. The main-side
 // binder and the preload client are both derived from this table; nothing here is written twice.
 import { z } from 'zod';
+import { alertChannelIdSchema, alertChannelInputSchema, type AlertsView } from './alerts.ts';
 import type { ErrorJson } from './errors.ts';
 import { recoverSelectionSchema, rowKeySchema, type Comparison, type ExportSummary, type RecoverSummary, type RestorePointContents, type RowsPage } from './inside-view.ts';
 import type { AppSettings, Destination, Health, JobView, Manifest, Replica, Source } from './model.ts';
@@ -50,6 +51,8 @@ export interface StatusView {
   sources: SourceSummary[];
   health: Health;
   schedulePaused: boolean;
+  /** What runs the scheduled backups now and after a restart, and the next one, in a sentence (as `lifeboat status` says). */
+  scheduleRunner?: string;
   /** Jobs running now (a backup started from the tray or the schedule shows here too). */
   running: JobView[];
 }
@@ -270,7 +273,7 @@ export const ipcContract = {
    * hour), then takes its first restore point (a job) before answering; null when cancelled.
    * `added` false: it was protected already (nothing changed).
    */
-  'sources:choose': channel<{ source: Source; added: boolean; first?: Manifest } | null>()(none),
+  'sources:choose': channel<{ source: Source; added: boolean; first?: Manifest; startsAtLogin?: boolean } | null>()(none),
   'sources:remove': channel<Source>()(bySource),
   'sources:update': channel<Source>()(z.object({ sourceId: sourceIdSchema, patch: sourcePatch }).strict()),
   /**
@@ -369,6 +372,18 @@ export const ipcContract = {
   // Spelled out rather than appSettingsSchema.partial(): zod applies defaults inside partial(), which
   // would reset every preference the request did not mention.
   'app-settings:set': channel<AppSettings>()(z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict()),
+  /** Settings → Alerts: the channels (never a password: only whether one is kept) and the problems told and not fixed. */
+  'alerts:get': channel<AlertsView>()(none),
+  /**
+   * Adds a channel (no id) or changes one, after main's native confirmation naming where alerts will
+   * go (a compromised renderer cannot send them elsewhere alone); the SMTP password goes to main's
+   * secret store and never comes back. Null when the person said no.
+   */
+  'alerts:save': channel<AlertsView | null>()(z.object({ channel: alertChannelInputSchema, password: z.string().min(1).max(1024).optional() }).strict()),
+  'alerts:set-enabled': channel<AlertsView>()(z.object({ id: alertChannelIdSchema, enabled: z.boolean() }).strict()),
+  'alerts:remove': channel<AlertsView>()(z.object({ id: alertChannelIdSchema }).strict()),
+  /** Sends a test through one channel; says how it went. */
+  'alerts:test': channel<{ ok: boolean; message: string }>()(z.object({ id: alertChannelIdSchema }).strict()),
 } as const;
 
 /** The events main pushes to the renderer, with their payloads. */

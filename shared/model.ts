@@ -306,6 +306,9 @@ export interface JobProgress {
 /** The kinds of work the app runs as jobs (DESIGN.md "job"). */
 export type JobKind = 'backup' | 'restore' | 'undo' | 'verify' | 'upload' | 'prune' | 'look' | 'compare' | 'recover' | 'export' | 'move-vault';
 
+/** Which program ran an operation: the desktop app, the `lifeboat` command line, or `lifeboat daemon`. */
+export type RunBy = 'app' | 'cli' | 'daemon';
+
 /** One job as the dashboard, the tray and the activity list see it. */
 export interface JobView {
   id: string;
@@ -322,6 +325,8 @@ export interface JobView {
   message?: string;
   hint?: string;
   progress?: JobProgress & { percent?: number; etaSeconds?: number };
+  /** Who ran it (the one history holds every program's operations); absent in entries older than that. */
+  by?: RunBy;
 }
 
 /** The one step in the app that fixes a health reason; the dashboard shows it as a button. */
@@ -342,9 +347,18 @@ export type HealthFix =
   /** Where the vault lives (Settings). */
   | { kind: 'show-settings' };
 
+/**
+ * What kind of problem a health reason is, for those that alerts leave the machine for (with its
+ * source or destination, one alert per problem): a backup failed, backups stopped (no good one for
+ * over twice the schedule's interval), copies to a destination fail or it is over a day behind,
+ * verification found damage; and alerts themselves that could not be sent.
+ */
+export type HealthTopic = 'backup-failed' | 'overdue' | 'copies-failed' | 'destination-behind' | 'damaged' | 'alerts-undelivered';
+
 /** One thing that is not right, and what the person can do about it. */
 export interface HealthReason {
   level: 'warning' | 'error';
+  topic?: HealthTopic;
   sourceId?: string;
   destinationId?: string;
   text: string;
@@ -365,6 +379,8 @@ export const appSettingsSchema = z.object({
   /** Closing the window keeps Lifeboat running in the tray so schedules keep running. */
   closeToTray: z.boolean().default(true),
   openAtLogin: z.boolean().default(false),
+  /** The person chose `openAtLogin` themselves; until then it is switched on once a database has a schedule. */
+  openAtLoginChosen: z.boolean().default(false),
   /** A notification after each successful backup, not only after failures. */
   notifyOnSuccess: z.boolean().default(false),
 });

@@ -356,7 +356,8 @@ describe('the IPC handler table', () => {
     expect(status.sources).toHaveLength(1);
     expect(await call('destinations:setup', { kind: 'folder' })).toBeNull(); // the dialog was cancelled
     expect(await call('destinations:kinds', undefined)).toMatchObject([{ kind: 'folder', ready: true }, { kind: 'drive', ready: false, settingUp: false }]);
-    expect(await call('app-settings:get', undefined)).toEqual({ closeToTray: true, openAtLogin: false, notifyOnSuccess: false });
+    // A database with a schedule: the app starts at login by default (the person has not chosen).
+    expect(await call('app-settings:get', undefined)).toEqual({ closeToTray: true, openAtLogin: true, openAtLoginChosen: false, notifyOnSuccess: false });
     expect(await call('app-settings:set', { notifyOnSuccess: true })).toMatchObject({ notifyOnSuccess: true });
     await expect(call('sources:update', { sourceId: 'store', patch: { encryption: { kind: 'passphrase' } } })).rejects.toThrow(/No passphrase is set/);
     expect(await call('encryption:set-passphrase', { passphrase: 'correct horse battery' })).toMatchObject({ passphraseKeyId: expect.any(String) });

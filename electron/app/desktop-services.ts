@@ -18,9 +18,13 @@ import type { SecretStore } from '../engine/common/secrets.ts';
 import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
 import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
 import type { DesktopEffects } from './effects.ts';
+import { openAlerts, pingOnBackups } from './alerts/alert-settings.ts';
 import { engineHealth } from './engine-health.ts';
+import { claimRunner } from './runner.ts';
+import { defaultOpenAtLogin, scheduleRunner } from './schedule-runner.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
-import { createJobs, fileActivityLog, type Jobs } from './jobs.ts';
+import { backupOutcome, historyActivityLog, importLegacyActivity } from './history.ts';
+import { createJobs, type Jobs } from './jobs.ts';
 
 export interface DesktopOptions {
   dataDir: string;
@@ -114,6 +118,9 @@ export async function createDesktopServices(opts: DesktopOptions) {
   const env = opts.env ?? process.env;
   const events = createEventBus<IpcEvents>();
   const { kinds, log, engine } = await openEngine(opts, env, clock);
+  // Alerts off the machine: heartbeats for every backup this app takes; problems told by the runner (see runner.ts).
+  const alerts = openAlerts(engine, { log });
+  pingOnBackups(engine, alerts);
 
   let lastHealth: Health | undefined;
   // Retention that could not run (in the vault after a backup, or at a destination) until it runs again.
@@ -122,7 +129,11 @@ export async function createDesktopServices(opts: DesktopOptions) {
   engine.events.on('retention-applied', ({ error }) => (vaultRetentionProblem = error));
   engine.events.on('destination-retention-applied', ({ error }) => (destinationRetentionProblem = error));
   const judge = (status: VaultStatus): Promise<Health> =>
-    engineHealth(engine, { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem, verificationProblem: verification.status().last?.error }, status);
+    engineHealth(
+      engine,
+      { scheduler, recentJobs: jobs.recent(100), retentionProblem: vaultRetentionProblem ?? destinationRetentionProblem, verificationProblem: verification.status().last?.error, undeliveredAlerts: alerts.undelivered() },
+      status,
+    );
   /** Re-judges health (from `status` when the caller already has it) and tells listeners when it changed. */
   const checkHealth = async (status?: VaultStatus): Promise<Health> => {
     const health = await judge(status ?? (await engine.status()));
@@ -130,12 +141,18 @@ export async function createDesktopServices(opts: DesktopOptions) {
       lastHealth = health;
       events.emit('health:changed', health);
     }
+    // The program that runs the schedule tells the problems off the machine (once each; see alerts.ts).
+    if (runner.held()) void alerts.evaluate(health);
     return health;
   };
 
+  // One history for every program (the catalog's): what the app finishes is recorded as the app's,
+  // and Activity lists what the command line and the daemon did too.
+  importLegacyActivity(engine.history, path.join(engine.dataDir, 'activity.json'));
   const jobs = createJobs({
     now: () => clock.now(),
-    log: fileActivityLog(path.join(engine.dataDir, 'activity.json')),
+    by: 'app',
+    log: historyActivityLog(engine.history, 'app'),
     onError: (job, error) => log.error(`${job.title} failed`, error, { job: job.kind, source: job.sourceId }),
     onChange: (job, change) => {
       if (change === 'finished') log.info(`${job.title}: ${job.outcome}`, { job: job.kind, source: job.sourceId, message: job.message, ms: Date.parse(job.finishedAt ?? job.startedAt) - Date.parse(job.startedAt) });
@@ -150,10 +167,7 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return jobs.run(
       { kind: 'backup', title: `Backing up ${source.name}`, sourceId, trigger },
       ({ signal, progress }) => engine.backup({ sourceId }, { trigger, signal, onProgress: progress, waitMs: trigger === 'scheduled' ? 10 * 60_000 : undefined, firstBackup: o.firstBackup }),
-      (m) => ({
-        message: m.integrity.status === 'ok' ? `Restore point taken and checked (${formatBytes(m.artifact.bytes)})` : 'The copy was taken but fails its integrity check: the database itself may be damaged',
-        restorePointId: m.id,
-      }),
+      backupOutcome,
     );
   };
 
@@ -189,7 +203,17 @@ export async function createDesktopServices(opts: DesktopOptions) {
     return on;
   };
   const sendNow = (destinationId: string) => void uploads?.kick({ destinationId, force: true });
-  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), kinds, verificationStatus: () => verification.status() });
+  // The schedule, the verification schedule and the close watcher run in this app only while it holds the runner lock.
+  const runner = claimRunner(engine.dataDir, 'app', {
+    clock,
+    onAcquired: () => {
+      scheduler.start();
+      verification.start();
+      closeWatcher.start();
+      void checkHealth().catch(() => undefined);
+    },
+  });
+  const handlers = createIpcHandlers({ engine, jobs, scheduler, effects: opts.effects, env, backUp, checkHealth, settingsChanged, setPaused, sendNow, logFile: async () => (await logFiles(engine.dataDir)).at(-1), kinds, verificationStatus: () => verification.status(), alerts, scheduleRunner: () => scheduleRunner(engine, scheduler.status()) });
 
   let uploads: UploadQueue | undefined;
   let stopped = false;
@@ -216,14 +240,20 @@ export async function createDesktopServices(opts: DesktopOptions) {
     setPaused,
     /** The verification schedule: its last result and next run (the tray shows them). */
     verification,
+    /** The alerts that leave the machine (Settings → Alerts; a test from there). */
+    alerts,
+    /** Whether this app runs the schedule and sends the alerts now (it holds the runner lock: runner.ts). */
+    runsSchedule: () => runner.held(),
+    /** What runs the schedule now and after a restart, and the next backup (the Overview, as `lifeboat status`). */
+    scheduleRunner: () => scheduleRunner(engine, scheduler.status()),
     /** Resolves once nothing runs: no backup, upload, verification or job (tests and the simulation). */
     idle: () => waitIdle({ uploads, jobs, scheduler, verification }),
     /** Starts the scheduler, the upload queue, the verification schedule and the health check. */
     start() {
       uploads = engine.startUploads({ runCopy });
-      scheduler.start();
-      verification.start();
-      closeWatcher.start();
+      // Once a database has a schedule, the app starts at login unless the person chose otherwise.
+      if (defaultOpenAtLogin(engine)) opts.effects.setOpenAtLogin?.(true);
+      void runner.start();
       void checkHealth().catch(() => undefined);
       healthLoop();
     },
@@ -243,10 +273,11 @@ export async function createDesktopServices(opts: DesktopOptions) {
       closeWatcher.stop();
       uploads?.stop();
       healthTimer.cancel();
+      const released = runner.stop();
       engine.close();
       log.info('app stopped');
-      // Resolves once the log is written and closed.
-      return log.close();
+      // Resolves once the runner lock is let go and the log is written and closed.
+      return Promise.all([released, log.close()]).then(() => undefined);
     },
   };
 }

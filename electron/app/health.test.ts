@@ -45,4 +45,30 @@ describe('health', () => {
     const pulled = { ...point('2099-01-01T00:00:00.000Z'), received: { from: 'nas', at: '2026-11-10T12:00:00.000Z' } } as Manifest;
     expect(texts({ ...base, sources: [{ source, missing: false, newest: pulled }] })).toEqual(['warning: store.db has not been backed up for 12 days.']);
   });
+
+  it('says backups stopped when no good backup came for over twice the schedule\'s interval, not while paused', () => {
+    const hourly = { sourceId: 'store', scheduled: true, lastOk: true, intervalMs: 3_600_000 };
+    const at = (lastGoodAt: string) => ({ ...base, sources: [{ source, missing: false, newest: point(lastGoodAt), lastGoodAt }], schedule: [hourly] });
+    expect(texts(at('2026-11-22T10:30:00Z'))).toEqual([]); // 1.5 hours: within twice the interval
+    const stopped = judgeHealth(at('2026-11-22T09:00:00Z'));
+    expect(stopped.reasons).toEqual([expect.objectContaining({ level: 'error', topic: 'overdue', sourceId: 'store', text: 'store.db has had no good backup for 3 hours, though its schedule runs every hour.' })]);
+    expect(texts({ ...at('2026-11-22T09:00:00Z'), schedulePaused: true })).toEqual(['warning: Scheduled backups are paused.']);
+    // Said instead of "not backed up for 12 days", not beside it.
+    expect(texts({ ...at('2026-11-10T12:00:00Z'), schedule: [{ ...hourly, intervalMs: 86_400_000 }] })).toEqual(['error: store.db has had no good backup for 12 days, though its schedule runs every day.']);
+  });
+
+  it('says a destination is behind once what it lacks has waited over a day', () => {
+    const usb: Destination = { id: 'usb', kind: 'folder', name: 'USB disk', path: '/media/usb', enabled: true, priority: 100, upload: { manual: true, scheduled: true } };
+    expect(texts({ ...base, destinations: [{ destination: usb, failed: 0, behindSince: '2026-11-21T13:00:00Z' }] })).toEqual([]);
+    const r = judgeHealth({ ...base, destinations: [{ destination: usb, failed: 3, lastError: 'not there', behindSince: '2026-11-20T06:00:00Z' }] });
+    expect(r.reasons.map((x) => [x.level, x.topic, x.destinationId, x.text])).toEqual([
+      ['error', 'destination-behind', 'usb', 'USB disk is 2 days behind: restore points wait to be copied there.'],
+      ['warning', 'copies-failed', 'usb', '3 copies to USB disk failed: not there.'],
+    ]);
+  });
+
+  it('names the kind of each problem alerts are sent for, and alerts that could not be sent', () => {
+    const r = judgeHealth({ ...base, sources: [{ source, missing: false, newest: point('2026-11-22T02:30:00Z'), failedVerifications: 2 }], lastBackups: [{ sourceId: 'store', ok: false, at: '2026-11-22T11:00:00Z', error: 'disk full' }], undeliveredAlerts: [{ channel: 'e-mail to me@example.com', error: 'connection refused' }] });
+    expect(r.reasons.map((x) => x.topic)).toEqual(['backup-failed', 'damaged', 'alerts-undelivered']);
+  });
 });

@@ -4,6 +4,7 @@
 // channels are served by their own module in handlers/.
 import type { IpcHandlers } from '../../shared/ipc-contract.ts';
 import type { HandlerDeps } from './handlers/deps.ts';
+import { alertHandlers } from './handlers/alerts.ts';
 import { destinationHandlers } from './handlers/destinations.ts';
 import { insideHandlers } from './handlers/inside.ts';
 import { overviewHandlers } from './handlers/overview.ts';
@@ -24,5 +25,6 @@ export function createIpcHandlers(deps: HandlerDeps): IpcHandlers {
     ...restoreHandlers(deps),
     ...insideHandlers(deps),
     ...destinationHandlers(deps),
+    ...alertHandlers(deps),
   };
 }

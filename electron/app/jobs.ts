@@ -1,43 +1,14 @@
 // Jobs: every unit of work the app runs (backup, restore, verify, upload, prune) goes through here,
 // so the dashboard, the tray and the activity list all see the same thing: what runs, how far it is,
-// how it ended, and a way to cancel it. Finished jobs are kept in a small log in the data folder.
+// how it ended, and a way to cancel it. Finished jobs are recorded in the one history (history.ts).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { JobKind, JobProgress, JobView, Trigger } from '../../shared/model.ts';
-import { writeFileDurable } from '../engine/common/durable-fs.ts';
+import type { JobKind, JobProgress, JobView, RunBy, Trigger } from '../../shared/model.ts';
 import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 
 /** Where finished jobs are remembered (newest first). */
 export interface ActivityLog {
   read(): JobView[];
   append(job: JobView): Promise<void>;
-}
-
-/** An activity log in one JSON file, keeping the newest `keep` jobs; a damaged file starts afresh. */
-export function fileActivityLog(file: string, keep = 200): ActivityLog {
-  const read = (): JobView[] => {
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-      return Array.isArray(parsed) ? (parsed as JobView[]) : [];
-    } catch {
-      return [];
-    }
-  };
-  let writing = Promise.resolve();
-  return {
-    read,
-    append(job) {
-      // Appends are serialised so two jobs finishing together both land.
-      writing = writing.then(() => writeFileDurable(file, JSON.stringify([job, ...read()].slice(0, keep))), () => undefined);
-      return writing;
-    },
-  };
-}
-
-/** A log that forgets (tests, and the CLI which has no activity screen). */
-export function memoryActivityLog(): ActivityLog {
-  const jobs: JobView[] = [];
-  return { read: () => [...jobs], append: async (job) => void jobs.unshift(job) };
 }
 
 export interface JobSpec {
@@ -58,6 +29,8 @@ export interface JobControl {
 
 export interface JobsDeps {
   now: () => Date;
+  /** The program running these jobs, named on each (the history holds every program's). */
+  by?: RunBy;
   log: ActivityLog;
   /** Called when a job starts, makes progress (at most every `progressEveryMs`) and ends. */
   onChange: (job: JobView, change: 'started' | 'progress' | 'finished') => void;
@@ -90,7 +63,7 @@ export function createJobs(deps: JobsDeps) {
       const id = `${deps.now().getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
       const abort = new AbortController();
       const { log = true, ...shown } = spec;
-      const view: JobView = { ...shown, id, startedAt: deps.now().toISOString() };
+      const view: JobView = { ...shown, id, startedAt: deps.now().toISOString(), ...(deps.by ? { by: deps.by } : {}) };
       running.set(id, { view, abort });
       deps.onChange({ ...view }, 'started');
       let phase: string | undefined;

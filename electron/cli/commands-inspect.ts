@@ -8,6 +8,7 @@ import { LifeboatError } from '../engine/common/errors.ts';
 import { formatBytes } from '../../shared/bytes.ts';
 import { collect, confirm, countOption, keysFor, localTime, table, type CliContext, withKeyOptions } from './shared.ts';
 import { multiLine, oneLine } from './terminal-text.ts';
+import { recoveredInWords } from '../app/handlers/inside.ts';
 
 /** A value read from the command line: an integer, a range's ends, or text. */
 function parseValue(text: string): SqlValue {
@@ -235,14 +236,23 @@ function registerRecover(cx: CliContext): void {
     try {
       if (o.to) {
         if (selections.length !== 1) throw new LifeboatError('usage', '--to writes one table', 'Give one --table with --to');
-        const r = await e.exportTable({ id: m.id, table: selections[0]!.table, to: o.to, format: o.format, rows: selections[0]!.rows, keys, onProgress: (p) => bar.update(p) });
+        const table = selections[0]!.table;
+        const r = await cx.record(
+          { kind: 'export', title: `Saving ${table} from a restore point of ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+          () => e.exportTable({ id: m.id, table, to: o.to as string, format: o.format, rows: selections[0]!.rows, keys, onProgress: (p) => bar.update(p) }),
+          (x) => ({ message: `${x.rows} row${x.rows === 1 ? '' : 's'} written to ${x.file}` }),
+        );
         bar.done();
         print(`Wrote ${r.rows.toLocaleString('en-US')} row${r.rows === 1 ? '' : 's'} of ${oneLine(r.table)} to ${oneLine(r.file)} (${r.format === 'csv' ? 'CSV' : 'a new SQLite database'})`, r);
         return;
       }
       const what = selections.map((s) => (s.rows ? `${s.rows.length} row${s.rows.length === 1 ? '' : 's'} of ${s.table}` : `every row of ${s.table}`)).join(' and ');
       await confirm(io, program.opts(), `Bring ${what} from ${m.id} (${localTime(m.createdAt)}) back into ${e.sources.get(m.source.id).path}${o.onConflict === 'replace' ? ', overwriting rows that are there with other values' : ''}? A safety copy of the database is taken first.`);
-      const r = await e.recover({ id: m.id, selections, onConflict: o.onConflict, foreignKeys: o.foreignKeys, waitMs: (o.wait ?? 0) * 1000, keys, onProgress: (p) => bar.update(p) });
+      const r = await cx.record(
+        { kind: 'recover', title: `Bringing rows back into ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+        () => e.recover({ id: m.id, selections, onConflict: o.onConflict, foreignKeys: o.foreignKeys, waitMs: (o.wait ?? 0) * 1000, keys, onProgress: (p) => bar.update(p) }),
+        (x) => ({ message: recoveredInWords(x) }),
+      );
       bar.done();
       const lines = describeRecovered(r);
       print(lines.join('\n'), r);

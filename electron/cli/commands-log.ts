@@ -1,27 +1,36 @@
-// `lifeboat log`: what Lifeboat did (the app, the daemon and the command line alike), for a person
-// reading it or for support. `--follow` keeps printing what is added, until Ctrl-C.
+// `lifeboat log`: what Lifeboat did (the app, the daemon and the command line alike), one line per
+// event in words, or the raw JSON lines with --json, for support. `--follow` keeps printing what is
+// added, until Ctrl-C. `lifeboat history`: every operation, whoever ran it, as the app's Activity.
 import { open, stat } from 'node:fs/promises';
 import { logFiles, readLog } from '../engine/common/log.ts';
-import { countOption, localTime, type CliContext, type GlobalOptions } from './shared.ts';
-import { oneLine } from './terminal-text.ts';
+import { describeLogEntry, describeOperation } from './log-words.ts';
+import { countOption, personLocale, table, type CliContext, type GlobalOptions } from './shared.ts';
 
-/** One log entry on one line: time, level, program, message, then its fields (control characters visible: see terminal-text.ts). */
-export function formatLogEntry(e: Record<string, unknown>): string {
-  const { time, level, msg, process: proc, pid: _pid, hostname: _h, err, ...fields } = e;
-  const when = typeof time === 'string' ? localTime(time) : '';
-  const error = err && typeof err === 'object' ? (err as { message?: string; hint?: string }) : undefined;
-  const rest = Object.entries(fields)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-  return oneLine([when, String(level ?? '').toUpperCase().padEnd(5), `[${String(proc ?? '')}]`, String(msg ?? ''), rest, error ? `— ${error.message ?? ''}${error.hint ? ` (${error.hint})` : ''}` : ''].filter(Boolean).join(' '));
+/** Registers `lifeboat history`: the operations of every program, newest first, as the app's Activity shows them. */
+function registerHistoryCommand(cx: CliContext): void {
+  const { io, program, open: openEngine, print } = cx;
+  program
+    .command('history')
+    .description('every backup, copy, restore and check, whoever ran it (the app, the daemon, the command line): the app\'s Activity')
+    .option('-n, --lines <n>', 'how many operations', countOption, 30)
+    .option('--source <id>', 'only this source\'s')
+    .action(async (o: { lines: number; source?: string }) => {
+      const e = await openEngine();
+      const ops = e.history.list({ limit: o.lines, ...(o.source ? { sourceId: o.source } : {}) });
+      const locale = personLocale(io.env);
+      print(ops.length ? table([['STARTED', 'BY', 'WHAT', 'RESULT'], ...ops.map((j) => describeOperation(j, locale))]) : 'Nothing has run yet.', ops);
+    });
 }
 
-/** Registers `lifeboat log`. */
+/** Registers `lifeboat log` and `lifeboat history`. */
 export function registerLogCommand(cx: CliContext): void {
+  registerHistoryCommand(cx);
   const { io, program, dataDir, print } = cx;
+  const locale = personLocale(io.env);
+  const formatLogEntry = (e: Record<string, unknown>) => describeLogEntry(e, locale);
   program
     .command('log')
-    .description('what Lifeboat did lately (backups, copies, restores, errors with their details); the app and the daemon write here too')
+    .description('what Lifeboat did lately, one line per event (backups, copies, restores, errors); the app and the daemon write here too; --json: the raw lines')
     .option('-n, --lines <n>', 'how many entries', countOption, 50)
     .option('-f, --follow', 'keep printing new entries until Ctrl-C')
     .action(async (o: { lines: number; follow?: boolean }) => {

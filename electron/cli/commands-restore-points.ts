@@ -2,7 +2,7 @@
 // function per command, each registering it on the program.
 import { Option } from 'commander';
 import type { Manifest } from '../../shared/model.ts';
-import type { Engine } from '../engine/engine.ts';
+import { NEW_SOURCE_SCHEDULE, type Engine } from '../engine/engine.ts';
 import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
 import { formatBytes } from '../../shared/bytes.ts';
 import { describeHolders } from '../engine/snapshot/open-holders.ts';
@@ -11,6 +11,9 @@ import { NOT_CHECKED_NO_KEY } from '../engine/restore/verify.ts';
 import { filesOf } from '../engine/vault/manifest.ts';
 import { engineHealth } from '../app/engine-health.ts';
 import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { fileAlertState } from '../app/alerts/alert-state.ts';
+import { undeliveredAlerts } from '../app/alerts/alerts.ts';
+import { scheduleRunner } from '../app/schedule-runner.ts';
 import { collect, confirm, countOption, describeManifest, keysFor, keysFrom, levelOption, localTime, passphraseFrom, sizeOption, table, type CliContext, type GlobalOptions, type Io, withKeyOptions } from './shared.ts';
 
 /** Registers the restore point commands on the program. */
@@ -70,7 +73,8 @@ function registerBackup(cx: CliContext): void {
       const stopListening = e.events.on('retention-applied', (r) => (retention = r));
       try {
         const waitMs = (o.wait ?? 0) * 1000;
-        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, { prune: o.prune, trigger: o.trigger, compact: o.compact, ...(o.wholeFile ? { pages: false } : {}), compressLevel, encrypt, maxBytes: o.maxSize, waitMs, onProgress: (p) => bar.update(p) });
+        // A database registered here gets the schedule the app gives one (every hour), as in the app.
+        manifest = await e.backup(known ? { sourceId: known.id } : { path: database }, { newSourceSchedule: NEW_SOURCE_SCHEDULE, prune: o.prune, trigger: o.trigger, compact: o.compact, ...(o.wholeFile ? { pages: false } : {}), compressLevel, encrypt, maxBytes: o.maxSize, waitMs, onProgress: (p) => bar.update(p) });
       } finally {
         bar.done();
         stopListening();
@@ -177,29 +181,36 @@ function registerVerify(cx: CliContext): void {
     async (ids: string[], o: { identity?: string[]; passphraseFile?: string }) => {
       const e = await cx.open();
       const keys = await keysFrom(cx.io, o);
-      const scan = ids.length ? { problems: [] } : await e.reindex();
-      const targets = ids.length ? ids : e.list().map((m) => m.id);
-      const bar = cx.progress();
-      const results = [];
-      for (const id of targets) {
-        results.push(await e.verify(id, { keys, onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
-      }
-      bar.done();
-      const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
-      const word = { ok: 'ok', failed: 'FAILED', unchecked: NOT_CHECKED_NO_KEY } as const;
-      const width = Math.max(...results.map((r) => word[r.status].length), problems.length ? 6 : 2);
-      const lines = [
-        ...results.map((r) => `${word[r.status].padEnd(width)}  ${r.id}  ${r.sourceId}${r.status === 'ok' ? '' : `  ${r.status === 'unchecked' ? r.message.slice(NOT_CHECKED_NO_KEY.length + 2) : r.message}`}`),
-        ...problems.map((p) => `${'FAILED'.padEnd(width)}  ${p.message}`),
-      ];
-      const failed = results.filter((r) => r.status === 'failed').length + problems.length;
-      const unchecked = results.filter((r) => r.status === 'unchecked').length;
-      const total = results.length + problems.length;
-      lines.push(`${total} restore point${total === 1 ? '' : 's'}: ${total - failed - unchecked} ok, ${failed} failed${unchecked ? `, ${unchecked} ${NOT_CHECKED_NO_KEY}` : ''}`);
-      cx.print(lines.join('\n'), { results, problems, failed, unchecked });
-      if (failed > 0) throw new LifeboatError('integrity-failed', `${failed} restore point${failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
+      const title = ids.length === 1 ? 'Verifying a restore point' : ids.length ? `Verifying ${ids.length} restore points` : 'Verifying every restore point';
+      const counts = await cx.record({ kind: 'verify', title, ...(ids.length === 1 ? { restorePointId: ids[0] } : {}) }, () => verifyAll(cx, e, ids, keys), (n) => ({ message: n.failed ? `${n.failed} of ${n.total} FAILED` : `${n.total} checked, all good${n.unchecked ? ` (${n.unchecked} ${NOT_CHECKED_NO_KEY})` : ''}`, failed: n.failed > 0 }));
+      if (counts.failed > 0) throw new LifeboatError('integrity-failed', `${counts.failed} restore point${counts.failed === 1 ? '' : 's'} failed verification`, 'Do not rely on them; take a new backup and keep the ones that passed');
     },
   );
+}
+
+/** Verifies `ids` (or every restore point, after re-reading the vault) and prints each result; returns the counts. */
+async function verifyAll(cx: CliContext, e: Engine, ids: string[], keys: Awaited<ReturnType<typeof keysFrom>>): Promise<{ failed: number; unchecked: number; total: number }> {
+  const scan = ids.length ? { problems: [] } : await e.reindex();
+  const targets = ids.length ? ids : e.list().map((m) => m.id);
+  const bar = cx.progress();
+  const results = [];
+  for (const id of targets) {
+    results.push(await e.verify(id, { keys, onBytes: (b) => bar.update({ phase: 'hashing', done: b, total: 0, unit: 'bytes' }) }));
+  }
+  bar.done();
+  const problems = scan.problems.map((p) => ({ file: p.file, ok: false, message: p.error.message }));
+  const word = { ok: 'ok', failed: 'FAILED', unchecked: NOT_CHECKED_NO_KEY } as const;
+  const width = Math.max(...results.map((r) => word[r.status].length), problems.length ? 6 : 2);
+  const lines = [
+    ...results.map((r) => `${word[r.status].padEnd(width)}  ${r.id}  ${r.sourceId}${r.status === 'ok' ? '' : `  ${r.status === 'unchecked' ? r.message.slice(NOT_CHECKED_NO_KEY.length + 2) : r.message}`}`),
+    ...problems.map((p) => `${'FAILED'.padEnd(width)}  ${p.message}`),
+  ];
+  const failed = results.filter((r) => r.status === 'failed').length + problems.length;
+  const unchecked = results.filter((r) => r.status === 'unchecked').length;
+  const total = results.length + problems.length;
+  lines.push(`${total} restore point${total === 1 ? '' : 's'}: ${total - failed - unchecked} ok, ${failed} failed${unchecked ? `, ${unchecked} ${NOT_CHECKED_NO_KEY}` : ''}`);
+  cx.print(lines.join('\n'), { results, problems, failed, unchecked });
+  return { failed, unchecked, total };
 }
 
 /** `lifeboat restore ID`. */
@@ -231,7 +242,11 @@ function registerRestore(cx: CliContext): void {
       }
       const bar = cx.progress();
       try {
-        const r = await e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
+        const r = await cx.record(
+          { kind: 'restore', title: o.to ? `Restoring ${m.source.name} into another file` : `Restoring ${m.source.name}`, sourceId: m.source.id, restorePointId: m.id },
+          () => e.restore({ id: m.id, to: o.to, keys, waitMs: (o.wait ?? 0) * 1000, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen }),
+          restoreOutcome,
+        );
         bar.done();
         const lines = [`Restored ${r.restored.id} to ${r.target}${r.method === 'sqlite-backup' ? ' (through SQLite, so programs using it see the restored data)' : ''}`];
         if (r.safetyCopy) lines.push(`Safety copy of the previous database: ${r.safetyCopy.id} (undo with \`lifeboat undo\`)`);
@@ -242,6 +257,11 @@ function registerRestore(cx: CliContext): void {
         bar.done();
       }
     });
+}
+
+/** How a restore or an undo reads in the history (as the app's restore job says it). */
+function restoreOutcome(r: { inPlace: boolean; restored: Manifest; safetyCopy?: Manifest; target: string }): { message: string; restorePointId: string } {
+  return { message: r.inPlace ? `Restored ${r.restored.source.name}${r.safetyCopy ? '; the previous database was kept as a safety copy' : ''}` : `Restored into ${r.target}`, restorePointId: r.restored.id };
 }
 
 /** `lifeboat undo`. */
@@ -263,7 +283,7 @@ function registerUndo(cx: CliContext): void {
       }
       const bar = progress();
       try {
-        const r = await e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen });
+        const r = await cx.record({ kind: 'undo', title: `Undoing the last change${safety ? ` of ${safety.source.name}` : ''}`, ...(safety ? { sourceId: safety.source.id } : {}) }, () => e.undo({ sourceId: o.source, onProgress: (p) => bar.update(p), whileOpen: o.whileOpen }), restoreOutcome);
         bar.done();
         print(`Undone: ${r.target} is back as it was at ${localTime(r.restored.createdAt)}${r.safetyCopy ? `\nSafety copy of what was there: ${r.safetyCopy.id}` : ''}`, r);
       } finally {
@@ -282,8 +302,11 @@ function registerPrune(cx: CliContext): void {
     .option('--source <id>', 'only this source')
     .action(async (o: { dryRun?: boolean; source?: string }) => {
       const e = await open();
-      const results = await e.prune({ dryRun: o.dryRun, sourceId: o.source });
-      const remote = await e.pruneDestinations({ dryRun: o.dryRun, sourceId: o.source });
+      const both = async () => ({ results: await e.prune({ dryRun: o.dryRun, sourceId: o.source }), remote: await e.pruneDestinations({ dryRun: o.dryRun, sourceId: o.source }) });
+      // What only shows what would go changes nothing, and is not an operation in the history.
+      const { results, remote } = o.dryRun
+        ? await both()
+        : await cx.record({ kind: 'prune', title: 'Removing old restore points', ...(o.source ? { sourceId: o.source } : {}) }, both, (r) => ({ message: `${r.results.reduce((n, x) => n + x.remove.length, 0)} deleted in the vault, ${r.remote.reduce((n, x) => n + ('remove' in x ? x.remove.length : 0), 0)} at the destinations` }));
       const names = new Map(e.destinations.list().map((d) => [d.id, d.name]));
       const lines: string[] = [];
       for (const r of [...results, ...remote]) {
@@ -311,7 +334,10 @@ function registerStatus(cx: CliContext): void {
       const e = await open();
       const s = await e.status();
       // The same judgement the app shows: "ok" only when it is.
-      const health = await engineHealth(e, { scheduler: setupScheduler(e) }, s);
+      // Every program's last backups (the one history), as the app judges from them.
+      const scheduler = setupScheduler(e);
+      const health = await engineHealth(e, { scheduler, recentJobs: e.history.list({ limit: 100 }), undeliveredAlerts: undeliveredAlerts(fileAlertState(e.dataDir).read(), e.settings().alerts.channels) }, s);
+      const runner = await scheduleRunner(e, scheduler.status());
       const verifications = e.verifications();
       const lines = [`Data folder: ${s.dataDir}`, `Vault: ${s.vaultDir}${s.freeBytes !== undefined ? ` (${formatBytes(s.freeBytes)} free)` : ''}`];
       if (s.sources.length === 0) lines.push('No sources yet. Back one up with `lifeboat backup <database>`.');
@@ -327,8 +353,9 @@ function registerStatus(cx: CliContext): void {
         lines.push(`destination ${d.destination.id} (${d.destination.kind === 'folder' ? d.destination.path : d.destination.name}): ${d.completed} copies, ${state}`);
       }
       if (s.orphans) lines.push(`${s.orphans} restore point(s) belong to sources no longer registered`);
+      lines.push(`Schedule: ${runner.text}`);
       lines.push(`Health: ${health.summary}`, ...health.reasons.map((r) => `  ${r.level === 'error' ? 'PROBLEM' : 'warning'}: ${r.text} ${r.action}`));
-      print(lines.join('\n'), { ...s, destinations, health });
+      print(lines.join('\n'), { ...s, destinations, health, scheduleRunner: runner });
     });
 }
 

@@ -1,15 +1,12 @@
-// `lifeboat sources`, `schedule`, `daemon` and `passphrase`: what to protect, when, and with which key.
+// `lifeboat sources`, `schedule` and `passphrase`: what to protect, when, and with which key.
 import path from 'node:path';
-import type { Manifest } from '../../shared/model.ts';
-import { LifeboatError, isLifeboatError } from '../engine/common/errors.ts';
+import { LifeboatError } from '../engine/common/errors.ts';
 import { describeSchedule } from '../../shared/schedule-words.ts';
 import { nextRuns, parseSchedule, validateSchedule } from '../schedule/schedule.ts';
-import { setupCloseWatcher, setupScheduler } from '../schedule/setup-scheduler.ts';
-import { describeVerification, setupVerification } from '../schedule/verification-scheduler.ts';
-import { systemClock } from '../engine/common/clock.ts';
+import { setupScheduler } from '../schedule/setup-scheduler.ts';
 import { countOption, encodingFrom, localTime, passphraseFrom, retentionFrom, sizeOption, table, withEncodingOptions, withRetentionOptions, type CliContext } from './shared.ts';
 import { formatBytes } from '../../shared/bytes.ts';
-import { describeVaultMove } from '../engine/engine.ts';
+import { describeVaultMove, NEW_SOURCE_SCHEDULE } from '../engine/engine.ts';
 
 /** Registers settings commands on the program. */
 export function registerSettingsCommands(cx: CliContext): void {
@@ -37,58 +34,6 @@ export function registerSettingsCommands(cx: CliContext): void {
       }
       if (views.length === 0) lines.push('No sources yet.');
       print(lines.join('\n'), { timeZone: zone, paused: scheduler.isPaused(), sources: views });
-    });
-
-  program
-    .command('daemon')
-    .description('run scheduled backups in the foreground (for machines without the desktop app); Ctrl-C stops')
-    .action(async () => {
-      const e = await open();
-      const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const uploads = e.startUploads();
-      e.events.on('destination-retention-applied', ({ sourceId, removed, error }) => {
-        if (error) log(`${sourceId}: retention at a destination failed: ${error}`);
-        else if (removed) log(`${sourceId}: retention removed ${removed} cop${removed === 1 ? 'y' : 'ies'} at the destinations`);
-      });
-      e.events.on('retention-applied', ({ sourceId, removed, error }) => {
-        if (error) log(`${sourceId}: old restore points were not removed: ${error}`);
-        else if (removed.length) log(`${sourceId}: retention removed ${removed.length} older restore point${removed.length === 1 ? '' : 's'}`);
-      });
-      const logRun = (sourceId: string, error?: unknown, m?: Manifest) =>
-        log(`${sourceId}: ${error ? `backup failed: ${isLifeboatError(error) ? error.oneLine : String(error)}` : `restore point ${m?.id ?? ''} taken${m && m.integrity.status !== 'ok' ? ' (FAILS ITS INTEGRITY CHECK)' : ''}`}`);
-      const scheduler = setupScheduler(e, { onRunFinished: logRun });
-      // "Back up when it closes": the program keeping the database open let go of it.
-      const closeWatcher = setupCloseWatcher(e, {
-        paused: () => scheduler.isPaused(),
-        backup: async (sourceId) => {
-          log(`${sourceId}: its program closed it; backing up`);
-          await e.backup({ sourceId }, { trigger: 'scheduled', waitMs: 10 * 60_000 }).then((m) => logRun(sourceId, undefined, m), (err: unknown) => logRun(sourceId, err));
-        },
-      });
-      // The verification schedule runs here too: the newest restore points weekly, all of them monthly, samples of the copies.
-      const verification = setupVerification(e, {
-        clock: systemClock,
-        run: async (scope, work) => {
-          const r = await work({});
-          log(`verification (${scope === 'all' ? 'every restore point' : 'the newest'}): ${describeVerification(r)}`);
-          void uploads.kick(); // damaged copies it found are sent again now
-          return r;
-        },
-      });
-      scheduler.start();
-      verification.start();
-      closeWatcher.start();
-      for (const s of scheduler.status()) io.stderr.write(`${s.sourceId}: ${describeSchedule(s.schedule)}${s.nextRunAt ? `, next ${localTime(s.nextRunAt)}` : ''}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      scheduler.stop();
-      verification.stop();
-      closeWatcher.stop();
-      uploads.stop();
-      await uploads.drain();
-      await verification.idle();
     });
 
   const passphrase = program.command('passphrase').description('the passphrase remembered for encrypted scheduled backups');
@@ -136,8 +81,9 @@ export function registerSettingsCommands(cx: CliContext): void {
     .option('--name <id>', 'the id to use (default: from the file name)')
     .action(async (database: string, o: { name?: string }) => {
       const e = await open();
-      const s = await e.sources.add(database, { id: o.name });
-      print(`Source ${s.id}: ${s.path}`, s);
+      // The schedule the app gives a new database (every hour): protected from now on, not only when backed up by hand.
+      const s = await e.sources.add(database, { id: o.name, schedule: NEW_SOURCE_SCHEDULE });
+      print(`Source ${s.id}: ${s.path}, backed up ${describeSchedule(s.schedule ?? NEW_SOURCE_SCHEDULE).toLowerCase()} (\`lifeboat sources set ${s.id} --schedule …\` changes it; \`lifeboat daemon install\` runs the schedule without the app)`, s);
     });
   sources
     .command('remove')
@@ -234,7 +180,7 @@ export function registerSettingsCommands(cx: CliContext): void {
       const cancel = () => stop.abort();
       process.once('SIGINT', cancel);
       try {
-        const r = await e.moveVault(folder, { onProgress: (p) => bar.update(p), signal: stop.signal });
+        const r = await cx.record({ kind: 'move-vault', title: 'Moving the vault' }, () => e.moveVault(folder, { onProgress: (p) => bar.update(p), signal: stop.signal }), (m) => ({ message: describeVaultMove(m) }));
         bar.done();
         print(describeVaultMove(r), r);
       } finally {

@@ -16,12 +16,45 @@ import { registerDestinationCommands } from './commands-destinations.ts';
 import { registerSettingsCommands } from './commands-settings.ts';
 import { registerInspectCommands } from './commands-inspect.ts';
 import { multiLine, oneLine } from './terminal-text.ts';
+import { recordEngineOperations, recorded } from '../app/history.ts';
+import { openAlerts, pingOnBackups } from '../app/alerts/alert-settings.ts';
+import type { Alerts } from '../app/alerts/alerts.ts';
+import { engineHealth } from '../app/engine-health.ts';
+import { tryRunner } from '../app/runner.ts';
+import { setupScheduler } from '../schedule/setup-scheduler.ts';
+import { registerDaemonCommands } from './commands-daemon.ts';
+import { registerAlertCommands } from './commands-alerts.ts';
+
+/** Commands after which what health says may have changed: their end tells the alerts, when nothing else runs the schedule. */
+const CHANGING = new Set(['backup', 'verify', 'push', 'prune', 'restore', 'undo', 'recover', 'reindex']);
+
+/**
+ * After a command that may have changed health, tells the problems off the machine as the app or
+ * the daemon would, but only when neither runs now (they hold the runner lock and tell them
+ * themselves): a machine backed up by cron and `lifeboat backup` alone gets its alerts too.
+ */
+async function tellProblems(engine: Engine | undefined, argv: string[], alerts: () => Promise<Alerts>): Promise<void> {
+  const home = argv.indexOf('--home');
+  const command = argv.find((a, i) => !a.startsWith('-') && (home < 0 || i !== home + 1));
+  if (!engine || !command || !CHANGING.has(command) || engine.settings().alerts.channels.length === 0) return;
+  const lock = await tryRunner(engine.dataDir, 'cli');
+  if (!lock) return;
+  try {
+    const a = await alerts();
+    await a.evaluate(await engineHealth(engine, { scheduler: setupScheduler(engine), recentJobs: engine.history.list({ limit: 100 }), undeliveredAlerts: a.undelivered() }));
+  } catch {
+    // alerts never change how a command ended; what could not be sent is in the log and in health
+  } finally {
+    await lock.release();
+  }
+}
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let engine: Engine | undefined;
   let log: Log | undefined;
   const started = Date.now();
+  const by = argv.includes('daemon') ? 'daemon' : 'cli';
   const program = new Command();
   // Every destination kind, through the registry: its storage for the engine, its set-up for `destinations add`.
   const kinds = destinationKinds({ env: io.env });
@@ -39,14 +72,22 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (engine) return engine;
     const dir = dataDir();
     if (!log) {
-      const secrets = [io.env.LIFEBOAT_PASSPHRASE, ...kinds.logSecrets].filter((s): s is string => Boolean(s));
-      log = await openLog(dir, { process: argv.includes('daemon') ? 'daemon' : 'cli', ...(await logLimits(dir)), secrets }).catch(() => noLog);
+      const secrets = [io.env.LIFEBOAT_PASSPHRASE, io.env.LIFEBOAT_SMTP_PASSWORD, ...kinds.logSecrets].filter((s): s is string => Boolean(s));
+      log = await openLog(dir, { process: by, ...(await logLimits(dir)), secrets }).catch(() => noLog);
       log.info('command', { args: argv });
     }
     engine = await createEngine({ dataDir: dir, appVersion: APP_VERSION, checkpoint: checkpointFromEnv(io), storages: kinds.storages });
     logEngineEvents(engine.events, log);
+    // Backups and copies land in the one history (the app's Activity, `lifeboat history`) as this program's.
+    recordEngineOperations(engine, by);
+    // Heartbeat channels hear of each backup this program takes; the command waits for the pings before it exits.
+    if (engine.settings().alerts.channels.length) pingOnBackups(engine, await alerts(), (ping) => pings.push(ping));
     return engine;
   };
+  const pings: Promise<void>[] = [];
+  let opened: Alerts | undefined;
+  const alerts = async (): Promise<Alerts> => (opened ??= openAlerts(await open(), { log }));
+  const record: CliContext['record'] = async (spec, work, describe) => recorded((await open()).history, by, spec, work, describe);
   const progress = () => {
     const o = program.opts<GlobalOptions>();
     return createProgress(io.stderr, { quiet: Boolean(o.quiet || o.json) });
@@ -64,12 +105,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const cx: CliContext = { io, program, open, dataDir, print, progress, kinds };
+  const cx: CliContext = { io, program, open, dataDir, print, progress, kinds, record, alerts };
   registerRestorePointCommands(cx);
   registerDestinationCommands(cx);
   registerSettingsCommands(cx);
   registerInspectCommands(cx);
   registerLogCommand(cx);
+  registerDaemonCommands(cx);
+  registerAlertCommands(cx);
 
   let exit = 0;
   try {
@@ -97,6 +140,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (io.env.LIFEBOAT_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
     return exit;
   } finally {
+    await tellProblems(engine, argv, alerts);
+    await Promise.allSettled(pings);
     engine?.close();
     await log?.close();
   }

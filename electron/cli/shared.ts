@@ -10,6 +10,9 @@ import { type Engine } from '../engine/engine.ts';
 import { LifeboatError } from '../engine/common/errors.ts';
 import { formatBytes, parseBytes } from '../../shared/bytes.ts';
 import { type ProgressReporter } from './progress.ts';
+import type { Alerts } from '../app/alerts/alerts.ts';
+import type { Outcome } from '../app/history.ts';
+import type { JobSpec } from '../app/jobs.ts';
 import { DEFAULT_ZSTD_LEVEL, KEY_FILE_HINT, identityProblem, parseKeyFile, type DecryptWith } from '../engine/artifact/artifact-codec.ts';
 
 /** What every command module is given by `runCli`. */
@@ -25,6 +28,13 @@ export interface CliContext {
   progress: () => ProgressReporter;
   /** Every kind of destination, through the registry. */
   kinds: DestinationKinds;
+  /**
+   * Runs one operation (a restore, a verification, a prune…) and records how it ended in the one
+   * history the app's Activity and `lifeboat history` show; returns or throws what `work` does.
+   */
+  record: <T>(spec: JobSpec, work: () => Promise<T>, describe: (result: T) => Outcome) => Promise<T>;
+  /** The alerts over the engine (heartbeats of this program's backups are pinged by themselves). */
+  alerts: () => Promise<Alerts>;
 }
 
 export interface GlobalOptions {
@@ -182,6 +192,28 @@ export function encodingFrom(o: Record<string, unknown>): { compressLevel?: numb
     ...(o.compress !== undefined ? { compressLevel: o.compress === false ? undefined : o.compress === true ? DEFAULT_ZSTD_LEVEL : (o.compress as number) } : {}),
     ...(o.encryptTo ? { encryption: { kind: 'recipients' as const, recipients: o.encryptTo as string[] } } : o.encryptPassphrase ? { encryption: { kind: 'passphrase' as const } } : o.encrypt === false ? { encryption: undefined } : {}),
   };
+}
+
+/**
+ * The person's locale from the environment (LC_ALL, then LC_TIME, then LANG: `de_DE.UTF-8` is
+ * de-DE), or undefined for the C/POSIX locale or one this Node does not know.
+ */
+export function personLocale(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.LC_ALL || env.LC_TIME || env.LANG || '';
+  const tag = raw.split(/[.@]/)[0]?.replace(/_/g, '-') ?? '';
+  if (!tag || tag === 'C' || tag === 'POSIX') return undefined;
+  try {
+    return Intl.DateTimeFormat.supportedLocalesOf([tag])[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A moment as the person writes dates and times (their locale's short date and time with seconds, in this machine's time zone). */
+export function personTime(iso: string, locale: string | undefined): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(locale, { dateStyle: 'short', timeStyle: 'medium' });
 }
 
 export function localTime(iso: string): string {

@@ -11,7 +11,7 @@ import { restoreApi, type RestoreApi } from './api/restore.ts';
 import { restorePointsApi, type RestorePointsApi } from './api/restore-points.ts';
 import { passphraseApi, sourcesApi, updateSettings, type PassphraseApi, type SourcesApi } from './api/sources.ts';
 import { vaultStatus, type VaultStatus } from './api/status.ts';
-import type { Manifest } from '../../shared/model.ts';
+import type { JobView, Manifest } from '../../shared/model.ts';
 import type { EventBus } from './common/events.ts';
 import type { SecretStore } from './common/secrets.ts';
 import type { Settings, SettingsPatch } from './common/settings.ts';
@@ -37,11 +37,23 @@ export interface Engine extends RestoreApi, InsideApi, RestorePointsApi, CopiesA
   sources: SourcesApi;
   destinations: DestinationsApi;
   passphrase: PassphraseApi;
+  /**
+   * The one history of operations (backups, copies, restores, checks…), whoever ran them: the app,
+   * the command line or the daemon each record what they finished here, in the catalog.
+   */
+  history: HistoryApi;
   /** Backs up a registered source, or a database path (registering it first). */
   backup(target: BackupTarget, req: BackupOptions): Promise<Manifest>;
   /** Sources, their last backups, the destinations, the vault and its free space. */
   status(): Promise<VaultStatus>;
   close(): void;
+}
+
+export interface HistoryApi {
+  /** Records one finished operation (its `by` says which program ran it). */
+  record(op: JobView): void;
+  /** Finished operations, newest first: the last `limit` (100 by default), of one source or all. */
+  list(filter?: { limit?: number; sourceId?: string }): JobView[];
 }
 
 export type { EngineOptions, VaultStatus };
@@ -68,6 +80,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     sources: sourcesApi(ctx),
     destinations: destinationsApi(ctx),
     passphrase: passphraseApi(ctx),
+    history: { record: (op) => ctx.catalog.recordOperation(op), list: (filter) => ctx.catalog.operations(filter) },
     backup: (target, req) => backUp(ctx, target, req),
     ...restoreApi(ctx),
     ...insideApi(ctx, copies),

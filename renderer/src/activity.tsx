@@ -5,6 +5,8 @@ import { duration, idTime, when, whenExact } from './format.ts';
 import { useDashboard } from './store.ts';
 
 const OUTCOME: Record<string, string> = { ok: 'Done', failed: 'Failed', cancelled: 'Cancelled' };
+/** Who ran it: every program's operations are in the one history. */
+const BY: Record<NonNullable<JobView['by']>, string> = { app: 'This app', cli: 'Command line', daemon: 'Daemon' };
 
 export function Activity() {
   const rows = useDashboard((s) => s.rows);
@@ -14,7 +16,7 @@ export function Activity() {
     void window.lifeboat['activity:list'](undefined).then(setActivity, () => undefined);
   }, [rows, jobs]);
   if (!activity) return <p>Loading…</p>;
-  if (activity.length === 0) return <div className="empty">Nothing has run yet. Backups, restores and verifications will be listed here.</div>;
+  if (activity.length === 0) return <div className="empty">Nothing has run yet. Backups, restores and verifications will be listed here, whether the app, the daemon or the command line runs them.</div>;
   return (
     <>
       <h2>Activity</h2>
@@ -22,6 +24,7 @@ export function Activity() {
         <thead>
           <tr>
             <th>Started</th>
+            <th>By</th>
             <th>What</th>
             <th>Result</th>
             <th>Took</th>
@@ -31,6 +34,7 @@ export function Activity() {
           {activity.map((j) => (
             <tr key={j.id} className={j.outcome === 'failed' ? 'err' : undefined}>
               <td className="when">{when(j.startedAt)}</td>
+              <td className="muted">{BY[j.by ?? 'app']}</td>
               <td>
                 <span>
                   {j.title}

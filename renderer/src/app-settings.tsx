@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { SettingsView } from '../../shared/ipc-contract.ts';
 import type { AppSettings } from '../../shared/model.ts';
+import { AlertSettings } from './alert-settings.tsx';
 import { bytes, when } from './format.ts';
 import { useDashboard } from './store.ts';
 
@@ -128,6 +129,7 @@ export function AppSettingsPanel() {
       <Vault view={view} />
       <TimeZone view={view} save={save} />
       <Checks view={view} save={save} />
+      <AlertSettings />
       <section className="card column" aria-label="App settings">
         <h3>The app</h3>
         <label>

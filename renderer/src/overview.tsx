@@ -148,29 +148,36 @@ function Tiles() {
   const rates = status.sources.map((s) => s.successRate).filter((r): r is number => r !== undefined);
   const rate = rates.length ? Math.round((rates.reduce((a, b) => a + b, 0) / rates.length) * 100) : undefined;
   return (
-    <dl className="tiles">
-      <div>
-        <dt>Last backup</dt>
-        <dd>{newest ? ago(newest) : 'never'}</dd>
-        {newest && <dd className="muted">{when(newest)}</dd>}
-      </div>
-      <div>
-        <dt>Next backup</dt>
-        <dd>{status.schedulePaused ? 'paused' : next ? when(next) : 'none scheduled'}</dd>
-        {!status.schedulePaused && next && <dd className="muted">{ago(next)}</dd>}
-      </div>
-      <div>
-        <dt>Scheduled backups that worked</dt>
-        <dd>{rate !== undefined ? `${rate}%` : 'none has run yet'}</dd>
-      </div>
-      <div>
-        <dt>Restore points</dt>
-        <dd>{status.sources.reduce((n, s) => n + s.restorePoints, 0)}</dd>
-        <dd className="muted">
-          {bytes(status.vaultBytes)} on this computer{status.logicalBytes > status.vaultBytes * 1.05 ? ` for ${bytes(status.logicalBytes)} of databases (unchanged pages are kept once)` : ''}
-        </dd>
-      </div>
-    </dl>
+    <>
+      <dl className="tiles">
+        <div>
+          <dt>Last backup</dt>
+          <dd>{newest ? ago(newest) : 'never'}</dd>
+          {newest && <dd className="muted">{when(newest)}</dd>}
+        </div>
+        <div>
+          <dt>Next backup</dt>
+          <dd>{status.schedulePaused ? 'paused' : next ? when(next) : 'none scheduled'}</dd>
+          {!status.schedulePaused && next && <dd className="muted">{ago(next)}</dd>}
+        </div>
+        <div>
+          <dt>Scheduled backups that worked</dt>
+          <dd>{rate !== undefined ? `${rate}%` : 'none has run yet'}</dd>
+        </div>
+        <div>
+          <dt>Restore points</dt>
+          <dd>{status.sources.reduce((n, s) => n + s.restorePoints, 0)}</dd>
+          <dd className="muted">
+            {bytes(status.vaultBytes)} on this computer{status.logicalBytes > status.vaultBytes * 1.05 ? ` for ${bytes(status.logicalBytes)} of databases (unchanged pages are kept once)` : ''}
+          </dd>
+        </div>
+      </dl>
+      {status.scheduleRunner && (
+        <p className="muted" aria-label="What runs the schedule">
+          {status.scheduleRunner}
+        </p>
+      )}
+    </>
   );
 }
 

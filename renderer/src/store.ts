@@ -135,7 +135,7 @@ export const useDashboard = create<DashboardState>((set, get) => ({
       const schedule = chosen.source.schedule ? scheduleWords(chosen.source.schedule) : undefined;
       set({
         notice: chosen.added
-          ? `${chosen.source.name} was added and is backed up from now on: the first restore point was taken ${chosen.first ? when(chosen.first.createdAt) : 'now'}${schedule ? `, and it runs ${schedule}` : ''}.`
+          ? `${chosen.source.name} was added and is backed up from now on: the first restore point was taken ${chosen.first ? when(chosen.first.createdAt) : 'now'}${schedule ? `, and it runs ${schedule}` : ''}.${chosen.startsAtLogin ? ' Lifeboat now starts when you log in (in the tray), so the schedule runs whenever this computer is on; Settings turns that off.' : ''}`
           : `${chosen.source.name} is protected already; nothing was changed.`,
       });
     }),

@@ -7,6 +7,7 @@ import type { Scheduler } from '../../schedule/scheduler.ts';
 import type { VerificationSummary } from '../../schedule/verification-scheduler.ts';
 import type { DesktopEffects } from '../effects.ts';
 import type { Jobs } from '../jobs.ts';
+import type { Alerts } from '../alerts/alerts.ts';
 
 export interface HandlerDeps {
   engine: Engine;
@@ -28,4 +29,8 @@ export interface HandlerDeps {
   kinds: DestinationKinds;
   /** The verification schedule's last run and next one. */
   verificationStatus?: () => { last?: VerificationSummary; nextAt?: string };
+  /** What runs the schedule, in words (the Overview). */
+  scheduleRunner?: () => Promise<{ text: string }>;
+  /** The alerts that leave the machine (a test from Settings). */
+  alerts?: Pick<Alerts, 'test'>;
 }

@@ -48,6 +48,7 @@ export function overviewHandlers(deps: HandlerDeps): Pick<IpcHandlers, 'status:g
         logicalBytes: status.logicalBytes,
         health,
         schedulePaused: scheduler.isPaused(),
+        ...(deps.scheduleRunner ? { scheduleRunner: (await deps.scheduleRunner()).text } : {}),
         running: jobs.running(),
         sources: status.sources.map((s) => {
           const run = runs.get(s.source.id);
@@ -79,7 +80,8 @@ export function overviewHandlers(deps: HandlerDeps): Pick<IpcHandlers, 'status:g
     },
     'app-settings:get': async () => settings().app,
     'app-settings:set': async (change) => {
-      const next = engine.updateSettings({ app: change }).app;
+      // Once the person sets "start at login" themselves, Lifeboat never switches it for them.
+      const next = engine.updateSettings({ app: { ...change, ...(change.openAtLogin !== undefined ? { openAtLoginChosen: true } : {}) } }).app;
       if (change.openAtLogin !== undefined) effects.setOpenAtLogin?.(change.openAtLogin);
       deps.settingsChanged();
       return next;

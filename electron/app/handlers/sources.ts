@@ -5,6 +5,7 @@ import type { Schedule, Source } from '../../../shared/model.ts';
 import { NEW_SOURCE_SCHEDULE, type Engine } from '../../engine/engine.ts';
 import { LifeboatError } from '../../engine/common/errors.ts';
 import { nextRuns, validateSchedule } from '../../schedule/schedule.ts';
+import { defaultOpenAtLogin } from '../schedule-runner.ts';
 import type { HandlerDeps } from './deps.ts';
 
 /** The channels of the databases screen. */
@@ -33,7 +34,10 @@ export function sourceHandlers(deps: HandlerDeps): Pick<IpcHandlers, 'sources:ch
         if (first.integrity.status !== 'ok') {
           throw new LifeboatError('integrity-failed', `${source.name} looks damaged: its copy fails SQLite's integrity check, so Lifeboat did not add it`, 'Repair the database (or restore it from an older copy), then add it again');
         }
-        return { source, added: true, first };
+        // Its schedule runs whenever the computer is on: the app now starts at login (unless the person chose otherwise).
+        const startsAtLogin = defaultOpenAtLogin(engine);
+        if (startsAtLogin) effects.setOpenAtLogin?.(true);
+        return { source, added: true, first, ...(startsAtLogin ? { startsAtLogin } : {}) };
       } finally {
         deps.settingsChanged();
       }

@@ -1,6 +1,6 @@
 // The backup part of the Engine: a restore point of a registered source, or of a database path
 // (registered first), with the source's compression and encryption, and retention after it.
-import type { Manifest } from '../../../shared/model.ts';
+import type { Manifest, Schedule } from '../../../shared/model.ts';
 import { resolveEncryption, type EncryptRequest } from '../artifact/keys.ts';
 import { isLifeboatError } from '../common/errors.ts';
 import { backup, type BackupRequest } from '../vault/backup.ts';
@@ -20,6 +20,8 @@ export type BackupOptions = Omit<BackupRequest, 'source' | 'encryption' | 'compr
    * up): a database it finds damaged is not kept as a source, as with a path target.
    */
   firstBackup?: boolean;
+  /** The schedule a database registered by this backup (a path target) gets; none when absent. */
+  newSourceSchedule?: Schedule;
 };
 
 /** Errors that say the database itself is damaged (not busy, not too large: settings fix those). */
@@ -28,7 +30,7 @@ const DAMAGED = ['corrupt', 'not-sqlite', 'empty-file', 'hot-journal'];
 /** Backs up a registered source, or a database path (registering it first); see BackupOptions. */
 export async function backUp(ctx: EngineContext, target: BackupTarget, req: BackupOptions): Promise<Manifest> {
   const known = 'path' in target ? await findSourceByPath(ctx, target.path).catch(() => undefined) : undefined;
-  const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : (known ?? (await addSource(ctx, target.path)));
+  const source = 'sourceId' in target ? getSource(ctx, target.sourceId) : (known ?? (await addSource(ctx, target.path, req.newSourceSchedule ? { schedule: req.newSourceSchedule } : {})));
   const registeredForIt = ('path' in target && !known) || (req.firstBackup === true && listRestorePoints(ctx, { sourceId: source.id }).length === 0);
   let manifest: Manifest;
   try {

@@ -27,10 +27,16 @@ it('records each command, what the engine did and how it ended, with error detai
   // Never the passphrase, though the command had it in its environment.
   expect(allLogText()).not.toContain(PASSPHRASE);
 
-  const shown = await runCli(['log', '-n', '10'], { home: tmp.home });
+  // For a person: one line per event, the time as they write it, which program, what and how it ended.
+  const shown = await runCli(['log', '-n', '10'], { home: tmp.home, env: { LANG: 'en_US.UTF-8' } });
   expect(shown.code).toBe(0);
-  expect(shown.stdout).toMatch(/INFO +\[cli\] restore point taken .*source=store/);
-  expect(shown.stdout).toMatch(/ERROR +\[cli\] command failed .*missing\.db does not exist/);
+  const lines = shown.stdout.trim().split('\n');
+  expect(lines.length).toBeGreaterThanOrEqual(6); // the two commands' lines: started, what the engine did, how each ended
+  for (const line of lines) expect(line).toMatch(/^\d{1,2}\/\d{1,2}\/\d{2}, \d{1,2}:\d{2}:\d{2}\s[AP]M {2}command line {2}\S/);
+  expect(shown.stdout).toMatch(/command line {2}Ran `lifeboat .*backup .*store\.db --encrypt`\n/);
+  expect(shown.stdout).toMatch(/command line {2}Restore point \S+ of store taken \(manual, .*\): ok\n/);
+  expect(shown.stdout).toMatch(/command line {2}ERROR Failed: .*missing\.db does not exist/);
+  expect(shown.stdout).not.toMatch(/source=|"level"/);
   const json = JSON.parse((await runCli(['--json', 'log', '-n', '3'], { home: tmp.home })).stdout) as unknown[];
   expect(json).toHaveLength(3);
 });

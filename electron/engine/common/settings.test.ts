@@ -23,7 +23,7 @@ it('opens a settings file from 0.1.0: new keys get defaults, what was there is k
   const s = settings.read();
   expect(s.sources[0]!.schedule).toEqual({ kind: 'daily', time: '02:30' });
   expect(s.retention.keepLast).toBe(9);
-  expect(s.app).toEqual({ closeToTray: true, openAtLogin: false, notifyOnSuccess: false });
+  expect(s.app).toEqual({ closeToTray: true, openAtLogin: false, openAtLoginChosen: false, notifyOnSuccess: false });
   settings.update((x) => x);
   expect(JSON.parse(readFileSync(file, 'utf8')).__internal__.migrations.version).toBe('0.2.0');
 });

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
+import { alertSettingsSchema } from '../../../shared/alerts.ts';
 import { appSettingsSchema, destinationSchema, retentionPolicySchema, sourceSchema, type RetentionPolicy, type Source } from '../../../shared/model.ts';
 import { LifeboatError } from './errors.ts';
 import { withLockSync } from './locks.ts';
@@ -21,6 +22,8 @@ export const verificationSettingsSchema = z.object({
 
 /** The SecretStore entry holding the Google OAuth client's secret (never settings.json). */
 export const GOOGLE_CLIENT_SECRET = 'google-client-secret';
+
+export const daemonServiceSchema = z.object({ kind: z.enum(['systemd', 'launchd', 'schtasks']), name: z.string().min(1), file: z.string().min(1).optional(), installedAt: z.string() });
 
 export const settingsSchema = z.object({
   /** Where restore points are kept; absent means `<data folder>/vault`. */
@@ -61,6 +64,10 @@ export const settingsSchema = z.object({
   google: z.object({ clientId: z.string().min(1), clientSecret: z.string().optional() }).optional(),
   /** The desktop app's preferences (tray, login, notifications). */
   app: appSettingsSchema.default(appSettingsSchema.parse({})),
+  /** Where alerts go off the machine (e-mail, webhooks, heartbeat pings); the SMTP password is in the SecretStore. */
+  alerts: alertSettingsSchema.default(alertSettingsSchema.parse({})),
+  /** The OS service `lifeboat daemon install` set up for this data folder (app/daemon-service.ts), if any. */
+  daemonService: daemonServiceSchema.optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -94,11 +101,16 @@ export const settingsPatchSchema = z
     wholeFiles: z.boolean().optional(),
     /** The person's own OAuth client id, or null to forget it (the build's built-in client then signs in). */
     google: z.object({ clientId: z.string().min(1) }).strict().nullable().optional(),
-    app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
+    app: z.object({ closeToTray: z.boolean().optional(), openAtLogin: z.boolean().optional(), openAtLoginChosen: z.boolean().optional(), notifyOnSuccess: z.boolean().optional() }).strict().optional(),
+    /** The OS service of the daemon, or null once it is uninstalled. */
+    daemonService: daemonServiceSchema.nullable().optional(),
+    /** The alert channels, all of them (app/alerts/alert-settings.ts keeps their ids unique). */
+    alerts: alertSettingsSchema.optional(),
   })
   .strict()
-  .transform(({ timeZone, google, ...rest }) => ({
+  .transform(({ timeZone, google, daemonService, ...rest }) => ({
     ...rest,
+    ...(daemonService === null ? { daemonService: undefined } : daemonService !== undefined ? { daemonService } : {}),
     ...(timeZone === null ? { timeZone: undefined } : timeZone !== undefined ? { timeZone } : {}),
     ...(google === null ? { google: undefined } : google !== undefined ? { google } : {}),
   }));

@@ -314,7 +314,9 @@ describe('lifeboat recover and undo', () => {
     const summary = JSON.parse(r.stdout) as RecoverSummary;
     expect(summary.tables.map((t) => [t.table, t.inserted])).toEqual([['items', 2], ['orders', 1], ['photos', 1]]);
     // The log says what was brought back, per table (never the rows themselves).
-    expect((await cli(['log', '-n', '5'])).stdout).toMatch(new RegExp(`rows brought back restorePoint=${m.id} source=store .*safetyCopy=${summary.safetyCopyId} tables=\\[\\{"table":"items","inserted":2,"replaced":0\\}`));
+    const logged = JSON.parse((await cli(['--json', 'log', '-n', '5'])).stdout) as Record<string, unknown>[];
+    expect(logged.find((e) => e.msg === 'rows brought back')).toMatchObject({ restorePoint: m.id, source: 'store', safetyCopy: summary.safetyCopyId, tables: [{ table: 'items', inserted: 2, replaced: 0 }, { table: 'orders', inserted: 1, replaced: 0 }, { table: 'photos', inserted: 1, replaced: 0 }] });
+    expect((await cli(['log', '-n', '5'])).stdout).toContain(`Rows brought back from ${m.id} into ${tmp.db} (items: 2, orders: 1, photos: 1; safety copy ${summary.safetyCopyId}): ok`);
     expect(sql(tmp.db, 'SELECT count(*) AS n FROM items WHERE order_id = 5')).toEqual([{ n: 2 }]);
     const human = await cli(['--yes', 'recover', m.id, '--table', 'orders', '--on-conflict', 'replace']);
     expect(human.code, human.stderr).toBe(0);

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { LifeboatError, errorCode, explainWriteError } from '../common/errors.ts';
-import { manifestSchema, type Manifest, type Replica } from '../../../shared/model.ts';
+import { manifestSchema, type JobView, type Manifest, type Replica } from '../../../shared/model.ts';
 import { restorePointTime } from './manifest.ts';
 
 export interface VerificationRecord {
@@ -74,6 +74,10 @@ export interface Catalog {
   lastRestore(sourceId?: string): RestoreRecord | undefined;
   /** The last verification of every restore point that has one, by id (one query for a whole list). */
   verifications(): Map<string, VerificationRecord>;
+  /** Records a finished operation (a job of the app, a command, a run of the daemon); the oldest go past HISTORY_KEEP. */
+  recordOperation(op: JobView): void;
+  /** Finished operations, newest first (by when they finished), of one source or all. */
+  operations(filter?: { limit?: number; sourceId?: string }): JobView[];
   close(): void;
 }
 
@@ -124,6 +128,14 @@ CREATE TABLE IF NOT EXISTS copy_checks (
   message TEXT NOT NULL,
   PRIMARY KEY (id, destination_id)
 );
+CREATE TABLE IF NOT EXISTS operations (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  finished_at TEXT NOT NULL,
+  source_id TEXT,
+  job TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_by_time ON operations (finished_at);
 CREATE TABLE IF NOT EXISTS notes (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -131,6 +143,8 @@ CREATE TABLE IF NOT EXISTS notes (
 `;
 
 const DAMAGED = 'LIFEBOAT_CATALOG_DAMAGED';
+/** How many finished operations the history keeps (years of hourly backups with their copies). */
+export const HISTORY_KEEP = 20_000;
 
 function openDb(file: string): Database.Database {
   const db = new Database(file, { timeout: 10_000 });
@@ -341,6 +355,26 @@ export function openCatalog(file: string): { catalog: Catalog; fresh: boolean } 
         quarantinedTo: row.quarantined_to === null ? undefined : String(row.quarantined_to),
         ...(Number(row.interrupted) ? { interrupted: true } : {}),
       };
+    },
+    recordOperation(op) {
+      db.transaction(() => {
+        const at = op.finishedAt ?? op.startedAt;
+        const seq = db.prepare('INSERT OR REPLACE INTO operations (id, finished_at, source_id, job) VALUES (?, ?, ?, ?)').run(op.id, at, op.sourceId ?? null, JSON.stringify(op)).lastInsertRowid;
+        // Kept within bounds as it grows: one delete now and then, not one per insert.
+        if (Number(seq) % 500 === 0) db.prepare('DELETE FROM operations WHERE seq NOT IN (SELECT seq FROM operations ORDER BY finished_at DESC, seq DESC LIMIT ?)').run(HISTORY_KEEP);
+      })();
+    },
+    operations(filter = {}) {
+      const rows = db
+        .prepare('SELECT job FROM operations WHERE (? IS NULL OR source_id = ?) ORDER BY finished_at DESC, seq DESC LIMIT ?')
+        .all(filter.sourceId ?? null, filter.sourceId ?? null, filter.limit ?? 100) as { job: string }[];
+      return rows.flatMap((r) => {
+        try {
+          return [JSON.parse(r.job) as JobView];
+        } catch {
+          return [];
+        }
+      });
     },
     lastVerification(id) {
       return db.prepare('SELECT id, at, status, message FROM verifications WHERE id = ?').get(id) as VerificationRecord | undefined;
