@@ -84,7 +84,7 @@ describe.skipIf(missing !== undefined)('lifeboat alerts', () => {
       smtp.mails.length = 0;
       expect((await cli(['backup', 'store'])).code).toBe(1);
       expect((await cli(['backup', 'store'])).code).toBe(1);
-      // The command left it to the daemon, which looks every minute and after each of its runs.
+      // The command left it to the daemon, which reads the one history every few seconds.
       expect(smtp.mails).toHaveLength(0);
       await expect.poll(() => smtp.mails.length, { timeout: 90_000, interval: 500 }).toBe(1);
       expect(smtp.subjects()[0]).toMatch(/The last backup of store\.db failed/);

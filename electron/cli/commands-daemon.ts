@@ -68,8 +68,20 @@ async function runDaemon(cx: CliContext): Promise<void> {
       return r;
     },
   });
-  // Problems that come without a run (a destination falling behind, a day without backups) are looked for every minute.
-  const alertTimer = singleTimer(systemClock, () => void checkAlerts().finally(() => alertTimer.arm(60_000)));
+  // Problems that come without a run of its own are looked for every minute (a destination falling
+  // behind, a day without backups), and within seconds of another program recording an operation
+  // (a `lifeboat backup` from cron that failed): the one history is read every few seconds.
+  let lastLook = 0;
+  let lastOperation = '';
+  const alertTimer = singleTimer(systemClock, () => {
+    const newest = e.history.list({ limit: 1 })[0];
+    const seen = newest ? `${newest.id}:${newest.finishedAt ?? ''}` : '';
+    const due = Date.now() - lastLook >= 60_000 || seen !== lastOperation;
+    lastOperation = seen;
+    if (!due) return alertTimer.arm(5_000);
+    lastLook = Date.now();
+    void checkAlerts().finally(() => alertTimer.arm(5_000));
+  });
   const runner = claimRunner(e.dataDir, 'daemon', {
     clock: systemClock,
     onAcquired: () => {

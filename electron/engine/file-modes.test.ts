@@ -43,7 +43,7 @@ describe.runIf(unix)('file modes', () => {
       const pages = path.join(root, '_pages');
       expect(mode(pages), pages).toBe('700');
       const files = readdirSync(pages);
-      expect(files.some((f) => f.endsWith('.pack.zst'))).toBe(true);
+      expect(files.some((f) => /\.pack\.zst(\.age)?$/.test(f))).toBe(true);
       for (const f of files) expect(mode(path.join(pages, f)), f).toBe('600');
     }
     expect(mode(path.join(usb, 'store'))).toBe('700');

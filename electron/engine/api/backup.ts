@@ -55,7 +55,7 @@ export async function backUp(ctx: EngineContext, target: BackupTarget, req: Back
  */
 async function pruneAfterBackup(ctx: EngineContext, sourceId: string): Promise<void> {
   try {
-    const [result] = await prune(ctx, { sourceId });
+    const [result] = await prune(ctx, { sourceId, collect: 'when-due' });
     ctx.events.emit('retention-applied', { sourceId, removed: result?.remove.map((d) => d.id) ?? [] });
   } catch (e) {
     ctx.events.emit('retention-applied', { sourceId, removed: [], error: isLifeboatError(e) ? e.oneLine : String(e) });

@@ -8,7 +8,8 @@ import { buffer as collect } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import { constants as zlibConstants, zstdCompress, zstdDecompress } from 'node:zlib';
 import { z } from 'zod';
-import { ageDecryptStream, ageEncryptStream } from '../artifact/age-stream.ts';
+/** age (and its curves) is loaded only by the work that encrypts or decrypts a pack. */
+const loadAge = () => import('../artifact/age-stream.ts');
 import { LifeboatError } from '../common/errors.ts';
 import { blobIdBytes, isBlobId, type BlobKind } from './blob-id.ts';
 import type { PackPlace } from './pack-place.ts';
@@ -153,6 +154,7 @@ async function savePack(place: PackPlace, p: EncodedPack): Promise<WrittenPack> 
 async function encode(plain: Buffer, opts: Pick<PackWriterOptions, 'level' | 'encryptTo'>): Promise<Buffer> {
   const zst = await compress(plain, { params: { [zlibConstants.ZSTD_c_compressionLevel]: opts.level } });
   if (!opts.encryptTo) return zst;
+  const { ageEncryptStream } = await loadAge();
   return collect(Readable.from([zst]).pipe(ageEncryptStream({ recipients: [opts.encryptTo] })));
 }
 
@@ -162,6 +164,7 @@ async function decode(stored: Buffer, encrypted: boolean, identity: string | und
   if (encrypted) {
     if (!identity) throw new LifeboatError('wrong-key', `${what} is encrypted and the page store's key is not open`, 'Give the passphrase or the age key the backups were encrypted with');
     try {
+      const { ageDecryptStream } = await loadAge();
       zst = await collect(Readable.from([stored]).pipe(ageDecryptStream({ identities: [identity] })));
     } catch (e) {
       throw new LifeboatError('tampered', `${what} cannot be decrypted with the page store's key: it was changed or damaged`, 'Run `lifeboat verify` to find what it affects; another destination may hold it', { cause: e });

@@ -40,6 +40,9 @@ export interface PageIndex {
   rememberMap(sourceId: string, restorePointId: string, ids: Buffer): void;
   /** The page ids last remembered for a source, and of which restore point. */
   lastMap(sourceId: string): { restorePointId: string; ids: Buffer } | undefined;
+  /** A small note kept with the index (when garbage was last collected at a place); undefined removes it. */
+  setNote(key: string, value: string | undefined): void;
+  note(key: string): string | undefined;
   /** Forgets everything about `place`. */
   clearPlace(place: string): void;
   close(): void;
@@ -50,6 +53,7 @@ CREATE TABLE IF NOT EXISTS packs (place TEXT NOT NULL, id TEXT NOT NULL, encrypt
 CREATE TABLE IF NOT EXISTS blobs (id TEXT NOT NULL, pack TEXT NOT NULL, kind TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (id, pack)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs (pack);
 CREATE TABLE IF NOT EXISTS last_maps (source TEXT PRIMARY KEY, restore_point TEXT NOT NULL, ids BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 interface BlobRow {
@@ -110,6 +114,11 @@ export function openPageIndex(file: string): PageIndex {
       const row = db.prepare('SELECT restore_point AS restorePointId, ids FROM last_maps WHERE source = ?').get(sourceId) as { restorePointId: string; ids: Buffer } | undefined;
       return row;
     },
+    setNote: (key, value) => {
+      if (value === undefined) db.prepare('DELETE FROM notes WHERE key = ?').run(key);
+      else db.prepare('INSERT OR REPLACE INTO notes (key, value) VALUES (?, ?)').run(key, value);
+    },
+    note: (key) => db.prepare('SELECT value FROM notes WHERE key = ?').pluck().get(key) as string | undefined,
     clearPlace: (place) => {
       for (const p of db.prepare('SELECT id FROM packs WHERE place = ?').pluck().all(place) as string[]) dropPack(place, p);
     },

@@ -3,7 +3,8 @@
 // is kept in Lifeboat's secret store on this machine, and at each place wrapped with age to the
 // remembered passphrase and/or to age recipients (`_pages/key-*.age`), so that a new machine opens
 // it with what the person has. Changing the passphrase wraps it again; no pack is encrypted again.
-import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
+/** age-encryption (its curves and scrypt) is loaded only by the work that needs a key. */
+const loadAge = () => import('age-encryption');
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { LifeboatError } from '../common/errors.ts';
@@ -26,12 +27,12 @@ export type StoreConfig = z.infer<typeof storeConfigSchema>;
 
 /** A new repository key (random id key, new age identity). */
 export async function newRepositoryKey(): Promise<RepositoryKey> {
-  return { version: 1, repository: randomBytes(16).toString('hex'), idKey: randomBytes(32).toString('hex'), identity: await generateX25519Identity() };
+  return { version: 1, repository: randomBytes(16).toString('hex'), idKey: randomBytes(32).toString('hex'), identity: await (await loadAge()).generateX25519Identity() };
 }
 
 /** The age recipient (`age1…`) that encrypted packs are encrypted to. */
-export function packRecipient(key: RepositoryKey): Promise<string> {
-  return identityToRecipient(key.identity);
+export async function packRecipient(key: RepositoryKey): Promise<string> {
+  return (await loadAge()).identityToRecipient(key.identity);
 }
 
 /** The key as text (for the secret store), and back, checked. */
@@ -54,6 +55,7 @@ export function parseKey(text: string, where: string): RepositoryKey {
 
 /** The key encrypted with age to a passphrase or to recipients: what `_pages/key-<id>.age` holds. */
 export async function wrapKey(key: RepositoryKey, to: { passphrase: string; scryptWorkFactor?: number } | { recipients: string[] }): Promise<Uint8Array> {
+  const { Encrypter } = await loadAge();
   const e = new Encrypter();
   if ('passphrase' in to) {
     e.setScryptWorkFactor(to.scryptWorkFactor ?? 18);
@@ -66,6 +68,7 @@ export async function wrapKey(key: RepositoryKey, to: { passphrase: string; scry
 
 /** Opens a wrapped key with any of the passphrases or identities; undefined when none opens it. */
 export async function unwrapKey(wrapped: Uint8Array, keys: { passphrases?: string[]; identities?: string[] }, where: string): Promise<RepositoryKey | undefined> {
+  const { Decrypter } = await loadAge();
   for (const passphrase of keys.passphrases ?? []) {
     const d = new Decrypter();
     d.addPassphrase(passphrase);

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer as collect } from 'node:stream/consumers';
 import type { Destination, Manifest } from '../../../shared/model.ts';
-import { ageEncryptStream } from '../artifact/age-stream.ts';
 import { DEFAULT_ZSTD_LEVEL } from '../artifact/artifact-codec.ts';
 import { LifeboatError, isLifeboatError } from '../common/errors.ts';
 import { withLock } from '../common/locks.ts';
@@ -20,7 +19,7 @@ import { readBlobs, readMap, type StoreReader } from '../pages/page-map.ts';
 import { packFiles, parsePackFile, readPackIndex, type WrittenPack } from '../pages/packs.ts';
 import type { ConfiguredDestination } from '../storage/restore-points.ts';
 import type { EngineContext } from '../vault/context.ts';
-import { openVaultPageStore, vaultPlace, wrapKeyForSettings, type VaultPageStore } from '../vault/page-store.ts';
+import { garbageDue, openVaultPageStore, vaultPlace, wrapKeyForSettings, type VaultPageStore } from '../vault/page-store.ts';
 import { storagePlace } from './page-place.ts';
 
 const PACK_MAX_BYTES = 64 << 20;
@@ -148,7 +147,7 @@ async function sendPack(vault: VaultPageStore, place: PackPlace, placeName: stri
   const [packBytes, indexBytes] = [await vault.place.load(from.pack, PACK_MAX_BYTES), await vault.place.load(from.index, SMALL_MAX_BYTES)];
   if (!packBytes || !indexBytes) throw new LifeboatError('not-found', `pack ${pack} is no longer in the vault`, '');
   const encryptNow = encrypt && !indexed.encrypted;
-  const seal = async (b: Buffer) => (encryptNow ? collect(Readable.from([b]).pipe(ageEncryptStream({ recipients: [vault.recipient] }))) : b);
+  const seal = async (b: Buffer) => (encryptNow ? collect(Readable.from([b]).pipe((await import('../artifact/age-stream.ts')).ageEncryptStream({ recipients: [vault.recipient] }))) : b);
   const to = packFiles(pack, indexed.encrypted || encryptNow);
   const [packOut, indexOut] = [await seal(packBytes), await seal(indexBytes)];
   // The pack first, then its index: an index there never names a pack that is not there.
@@ -246,25 +245,30 @@ export async function checkPagesAt(ctx: EngineContext, target: ConfiguredDestina
  * read under the lock of its page store, so a copy being sent is counted). Nothing is repacked
  * there; nothing is removed while one of its manifests could not be read.
  */
-export function collectGarbageAt(ctx: EngineContext, target: ConfiguredDestination): Promise<CollectResult | undefined> {
-  return withPagesAt(ctx, target.destination, `cleaning up ${target.destination.name}`, () => collectAt(ctx, target));
+export function collectGarbageAt(ctx: EngineContext, target: ConfiguredDestination, o: { whenDue?: boolean } = {}): Promise<CollectResult | undefined> {
+  return withPagesAt(ctx, target.destination, `cleaning up ${target.destination.name}`, () => collectAt(ctx, target, o));
 }
 
-async function collectAt(ctx: EngineContext, target: ConfiguredDestination): Promise<CollectResult | undefined> {
-  const listing = await target.store.list();
-  if (listing.problems.length) return undefined;
-  const kept = listing.points.map((p) => p.manifest);
+async function collectAt(ctx: EngineContext, target: ConfiguredDestination, o: { whenDue?: boolean }): Promise<CollectResult | undefined> {
+  const noteKey = `gc:${placeOf(target.destination)}`;
   const vault = await openVaultPageStore(ctx, { what: `cleaning up ${target.destination.name}`, unlocked: true });
-  const remote = await destinationReader(ctx, target, vault);
   try {
-    if (remote.index.packs('dest').length === 0) return undefined;
-    const maps = kept.flatMap((m) => (m.pages && m.pages.repository === vault.key.repository ? [{ map: m.pages.map }] : []));
-    const result = await collectGarbage(remote, maps, { level: DEFAULT_ZSTD_LEVEL, repackBelow: 0 });
-    // The local view of that destination follows.
-    await syncDestinationIndex(vault.index, placeOf(target.destination), remote.place, vault.identity);
-    return result;
+    if (o.whenDue && !garbageDue(vault.index, noteKey, ctx.now())) return undefined;
+    const listing = await target.store.list();
+    if (listing.problems.length) return undefined;
+    const remote = await destinationReader(ctx, target, vault);
+    try {
+      if (remote.index.packs('dest').length === 0) return undefined;
+      const maps = listing.points.flatMap((p) => (p.manifest.pages && p.manifest.pages.repository === vault.key.repository ? [{ map: p.manifest.pages.map }] : []));
+      const result = await collectGarbage(remote, maps, { level: DEFAULT_ZSTD_LEVEL, repackBelow: 0 });
+      vault.index.setNote(noteKey, ctx.now().toISOString());
+      // The local view of that destination follows.
+      await syncDestinationIndex(vault.index, placeOf(target.destination), remote.place, vault.identity);
+      return result;
+    } finally {
+      remote.close();
+    }
   } finally {
-    remote.close();
     await vault.close();
   }
 }

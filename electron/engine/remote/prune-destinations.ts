@@ -18,7 +18,7 @@ export interface DestinationPruneResult extends PruneResult {
  * points described by a valid Lifeboat manifest there, never one the vault's side says it should
  * hold (see planAtDestination), and the same never-delete rules hold (pins count from either side).
  */
-export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredDestination[], opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<DestinationPruneResult[]> {
+export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredDestination[], opts: { sourceId?: string; dryRun?: boolean; collect?: 'now' | 'when-due' } = {}): Promise<DestinationPruneResult[]> {
   const results: DestinationPruneResult[] = [];
   for (const { destination, store } of targets) {
     if (!destination.enabled) continue;
@@ -45,7 +45,7 @@ export async function pruneDestinations(ctx: EngineContext, targets: ConfiguredD
       results.push({ destinationId: destination.id, sourceId, ...plan, dryRun: opts.dryRun ?? false });
     }
     // The pages only forgotten restore points needed go too (never while a manifest there could not be read).
-    if (removed.size && problems.length === 0) await collectGarbageAt(ctx, { destination, store });
+    if (removed.size && problems.length === 0) await collectGarbageAt(ctx, { destination, store }, { whenDue: opts.collect === 'when-due' });
   }
   return results;
 }

@@ -43,7 +43,7 @@ export function startUploadQueue(ctx: EngineContext, clock: Clock, opts: UploadQ
         if (stopped) return;
         await catchUp(ctx, { runCopy: opts.runCopy, ...now });
         if (pruneSource === undefined || stopped) return;
-        const results = await pruneDestinations(ctx, configuredDestinations(ctx), { sourceId: pruneSource });
+        const results = await pruneDestinations(ctx, configuredDestinations(ctx), { sourceId: pruneSource, collect: 'when-due' });
         // An unreachable destination is reported by its failing copies; only a failure to prune a reachable one is news here.
         const failed = results.find((r) => r.error && !/not there|disconnected|cannot be reached|Reconnect/i.test(r.error));
         ctx.events.emit('destination-retention-applied', { sourceId: pruneSource, removed: results.reduce((n, r) => n + r.remove.length, 0), ...(failed?.error ? { error: failed.error } : {}) });

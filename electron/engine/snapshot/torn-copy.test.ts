@@ -15,7 +15,7 @@ import { bankState, makeBankDb, startHelper, tempDir } from '../testing/fixtures
 
 const ACCOUNTS = 60_000;
 const TOTAL = ACCOUNTS * 100;
-const BACKUPS = 6;
+const BACKUPS = 5;
 const CASES = [
   ...(['delete', 'truncate', 'persist', 'memory', 'off', 'wal'] as const).map((mode) => ({ mode, writer: 'spilling-writer.ts', program: 'node' })),
   ...(['memory', 'off'] as const).map((mode) => ({ mode, writer: 'spilling-writer.py', program: 'python3' })),

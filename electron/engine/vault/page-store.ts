@@ -194,16 +194,28 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
  * listed its restore point a moment ago is counted), repacking mostly dead packs. Nothing is done
  * when the vault has no page store, or while a manifest in it cannot be read (`verify` reports it).
  */
-export async function collectVaultGarbage(ctx: EngineContext): Promise<CollectResult | undefined> {
+export async function collectVaultGarbage(ctx: EngineContext, o: { whenDue?: boolean } = {}): Promise<CollectResult | undefined> {
   if (!(await readConfig(vaultPlace(ctx)))) return undefined;
   const store = await openVaultPageStore(ctx, { what: 'cleaning up the page store' });
   try {
+    if (o.whenDue && !garbageDue(store.index, 'gc:vault', ctx.now())) return undefined;
     const { manifests, problems } = await scanVault(ctx.vaultDir);
     // A manifest that cannot be read may still name blobs: nothing is removed until it is dealt with.
     if (problems.length) return undefined;
     const maps = manifests.flatMap((m) => (m.pages && m.pages.repository === store.key.repository ? [{ map: m.pages.map }] : []));
-    return await collectGarbage(store, maps, { level: DEFAULT_ZSTD_LEVEL, encryptTo: store.recipient, checkpoint: ctx.checkpoint });
+    const result = await collectGarbage(store, maps, { level: DEFAULT_ZSTD_LEVEL, encryptTo: store.recipient, checkpoint: ctx.checkpoint });
+    store.index.setNote('gc:vault', ctx.now().toISOString());
+    return result;
   } finally {
     await store.close();
   }
+}
+
+/** How often garbage is collected after backups (a person's `prune` collects at once). */
+const GC_EVERY_MS = 24 * 60 * 60_000;
+
+/** Whether garbage collection noted under `key` is due: never ran, or ran a day ago or more (or in the future: the clock moved back). */
+export function garbageDue(index: PageIndex, key: string, now: Date): boolean {
+  const last = Date.parse(index.note(key) ?? '');
+  return Number.isNaN(last) || now.getTime() - last >= GC_EVERY_MS || last > now.getTime();
 }

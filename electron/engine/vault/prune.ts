@@ -59,8 +59,12 @@ async function holdUploads(ctx: EngineContext, id: string): Promise<Lock[] | fal
   return held;
 }
 
-/** Plans (and unless `dryRun`, carries out) retention for every source, or one. */
-export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean } = {}): Promise<PruneResult[]> {
+/**
+ * Plans (and unless `dryRun`, carries out) retention for every source, or one. Garbage collection of
+ * the page store follows when page-level restore points went: at once, or with `collect:
+ * 'when-due'` (after every backup) at most once a day.
+ */
+export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRun?: boolean; collect?: 'now' | 'when-due' } = {}): Promise<PruneResult[]> {
   const settings = ctx.settings.read();
   await requireVault(ctx.vaultDir);
   const { manifests } = await scanVault(ctx.vaultDir);
@@ -98,7 +102,7 @@ export async function prune(ctx: EngineContext, opts: { sourceId?: string; dryRu
     results.push({ sourceId, ...plan, dryRun: opts.dryRun ?? false });
   }
   // Forgotten page-level restore points free only what no restore point left in the vault needs.
-  if (removedPages.length) await collectVaultGarbage(ctx);
+  if (removedPages.length) await collectVaultGarbage(ctx, { whenDue: opts.collect === 'when-due' });
   return results;
 }
 
